@@ -1,0 +1,70 @@
+import type { QueueKey } from '#shared/platform/queues';
+import type { TableKey } from '#shared/platform/tables';
+import type { FunctionSpec } from './registry';
+
+/**
+ * The asynchronous wiring of the platform: EventBridge rules, schedules and event source
+ * mappings. The CDK stack creates them in AWS; the local runtime applies the very same
+ * lists (in-process bus, timers, SQS and stream pollers).
+ */
+
+/** An EventBridge event pattern (the subset used here: values, prefix, anything-but, exists, numeric). */
+export type EventPattern = { readonly [field: string]: EventPattern | readonly PatternValue[] };
+export type PatternValue =
+  | string
+  | number
+  | boolean
+  | null
+  | { readonly prefix: string }
+  | { readonly 'anything-but': string | number | readonly (string | number)[] }
+  | { readonly exists: boolean }
+  | { readonly numeric: readonly (string | number)[] };
+
+export interface EventRule {
+  readonly id: string;
+  readonly description: string;
+  readonly pattern: EventPattern;
+  readonly targets: readonly FunctionSpec[];
+}
+
+export interface Schedule {
+  readonly id: string;
+  readonly description: string;
+  readonly everyMinutes: number;
+  readonly target: FunctionSpec;
+}
+
+export type EventSourceMapping =
+  | {
+      readonly id: string;
+      readonly kind: 'sqs';
+      readonly queue: QueueKey;
+      readonly target: FunctionSpec;
+      readonly batchSize: number;
+      readonly maxBatchingWindowSeconds?: number;
+      /** Lambda's maximum concurrency of the SQS poller. */
+      readonly maxConcurrency?: number;
+    }
+  | {
+      readonly id: string;
+      readonly kind: 'dynamodbStream';
+      readonly table: TableKey;
+      readonly target: FunctionSpec;
+      readonly batchSize: number;
+      readonly maxBatchingWindowSeconds?: number;
+      readonly retryAttempts: number;
+    };
+
+/** `source` of the events this platform puts on its bus. */
+export const EVENT_SOURCES = {
+  orders: 'commerce.orders',
+  inventory: 'commerce.inventory',
+  catalog: 'commerce.catalog',
+  flashSales: 'commerce.flash-sales',
+} as const;
+
+export const EVENT_RULES: readonly EventRule[] = [];
+
+export const SCHEDULES: readonly Schedule[] = [];
+
+export const EVENT_SOURCE_MAPPINGS: readonly EventSourceMapping[] = [];

@@ -1,0 +1,77 @@
+import type { QueueKey } from '#shared/platform/queues';
+import type { TableKey } from '#shared/platform/tables';
+
+/**
+ * Every Lambda function of the platform: its handler file and what it may touch.
+ * The CDK stack turns `uses` into least-privilege grants and environment variables;
+ * the local runtime loads `entry` and invokes its `handler` export in process.
+ */
+export type TableAccess = 'read' | 'write' | 'readWrite';
+
+export interface ResourceUse {
+  readonly tables?: Partial<Record<TableKey, TableAccess>>;
+  /** Reads the stream of these tables (event source). */
+  readonly streams?: readonly TableKey[];
+  /** Connects to the Redis cluster (VPC, security group, AUTH secret). */
+  readonly redis?: boolean;
+  /** Puts events on the platform bus. */
+  readonly eventBus?: boolean;
+  readonly queues?: Partial<Record<QueueKey, 'send' | 'consume' | 'sendConsume'>>;
+  /** Sends emails through SES. */
+  readonly email?: boolean;
+  /** Reads the Stripe secret. */
+  readonly payments?: boolean;
+  /** Describes resources for health reporting (no data access). */
+  readonly describeAll?: boolean;
+}
+
+export interface FunctionSpec {
+  /** Construct id; PascalCase, unique. */
+  readonly id: string;
+  /** Handler file relative to the project root; it exports `handler`. */
+  readonly entry: string;
+  readonly description: string;
+  readonly uses: ResourceUse;
+  /** @default 512 */
+  readonly memoryMb?: number;
+  /** @default 10 */
+  readonly timeoutSeconds?: number;
+  /** Cap on concurrent executions, to protect downstream systems. */
+  readonly maxConcurrency?: number;
+}
+
+const define = <const F extends Record<string, FunctionSpec>>(functions: F): F => functions;
+
+export const FUNCTIONS = define({
+  health: {
+    id: 'Health',
+    entry: 'functions/platform/health.handler.ts',
+    description: 'GET /v1/health: reports every dependency.',
+    uses: { redis: true, eventBus: true, describeAll: true, email: true },
+    timeoutSeconds: 5,
+  },
+  openApi: {
+    id: 'OpenApi',
+    entry: 'functions/platform/openapi.handler.ts',
+    description: 'GET /v1/openapi.json: the OpenAPI 3.1 document generated from the route contracts.',
+    uses: {},
+    timeoutSeconds: 5,
+  },
+  notFound: {
+    id: 'NotFound',
+    entry: 'functions/platform/not-found.handler.ts',
+    description: 'Catch-all route: a not_found problem document for unknown routes.',
+    uses: {},
+    memoryMb: 256,
+    timeoutSeconds: 3,
+  },
+  shops: {
+    id: 'Shops',
+    entry: 'functions/platform/get-shop.handler.ts',
+    description: 'GET /v1/shops/{shopId}: public profile of a shop.',
+    uses: { tables: { shops: 'read' } },
+    timeoutSeconds: 5,
+  },
+});
+
+export type FunctionKey = keyof typeof FUNCTIONS;

@@ -1,0 +1,70 @@
+import { z } from 'zod';
+import { QUEUES, type QueueKey } from '#shared/platform/queues';
+import { TABLES, type TableKey } from '#shared/platform/tables';
+
+/**
+ * Configuration from the environment, parsed once (at cold start) and validated.
+ * A missing value fails loudly with the variable's name instead of surfacing later as
+ * an SDK error. Functions only get the variables of what they use, so the per-resource
+ * getters below throw when a function reaches for something it was not given.
+ */
+const EnvSchema = z.object({
+  STAGE: z.string().min(1).default('local'),
+  SERVICE_NAME: z.string().default('commerce'),
+  AWS_REGION: z.string().default('us-east-1'),
+  /** Redis: either a URL (local) or host/port/TLS with the AUTH token in Secrets Manager (AWS). */
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'a redis:// or rediss:// URL').optional(),
+  REDIS_HOST: z.string().optional(),
+  REDIS_PORT: z.coerce.number().int().positive().default(6379),
+  REDIS_TLS: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+  REDIS_AUTH_SECRET_ARN: z.string().optional(),
+  /** Prefix of every Redis key, so tests can share one server without clashing. */
+  REDIS_KEY_PREFIX: z.string().default(''),
+  EVENT_BUS_NAME: z.string().optional(),
+  SES_FROM_ADDRESS: z.string().optional(),
+  SES_CONFIGURATION_SET: z.string().optional(),
+  /** Local runtime only: the HS256 secret of local tokens. AWS uses Cognito's JWT authorizer. */
+  LOCAL_JWT_SECRET: z.string().default('local-dev-secret'),
+});
+
+export type Config = z.infer<typeof EnvSchema>;
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+let cached: Config | undefined;
+
+export function config(): Config {
+  if (cached) return cached;
+  const parsed = EnvSchema.safeParse(process.env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new ConfigError(`Invalid environment: ${problems}`);
+  }
+  cached = parsed.data;
+  return cached;
+}
+
+/** Forget the parsed configuration (tests and the local runtime change the environment). */
+export function resetConfig(): void {
+  cached = undefined;
+}
+
+function required(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new ConfigError(`Missing environment variable ${name}: this function was not given that resource`);
+  return value;
+}
+
+export function tableName(table: TableKey): string {
+  return required(TABLES[table].envVar);
+}
+
+export function queueUrl(queue: QueueKey): string {
+  return required(QUEUES[queue].envVar);
+}
+
+export function eventBusName(): string {
+  return config().EVENT_BUS_NAME ?? required('EVENT_BUS_NAME');
+}

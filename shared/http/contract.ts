@@ -1,0 +1,31 @@
+import type { ZodObject, ZodType } from 'zod';
+
+/**
+ * What a route accepts and answers, in zod. The handler validates with these schemas and
+ * the OpenAPI document is generated from them, so the two cannot disagree.
+ */
+export interface ResponseContract {
+  readonly description: string;
+  readonly schema?: ZodType;
+  /** Content type when it is not application/json (problem documents are added automatically). */
+  readonly contentType?: string;
+}
+
+export interface RouteContract {
+  readonly operationId: string;
+  readonly summary: string;
+  readonly tags: readonly string[];
+  readonly params?: ZodObject;
+  readonly query?: ZodObject;
+  readonly body?: ZodType;
+  /** `required`: the route refuses a request without `Idempotency-Key`. */
+  readonly idempotency?: 'required' | 'optional';
+  /** Successful responses by status; error responses are problem documents. */
+  readonly responses: Readonly<Record<number, ResponseContract>>;
+  /** Error statuses this route may answer, documented as problem documents. */
+  readonly errors?: readonly number[];
+}
+
+export function defineContract<const C extends RouteContract>(contract: C): C {
+  return contract;
+}

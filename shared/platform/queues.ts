@@ -1,0 +1,36 @@
+/**
+ * SQS queues of the platform, as plain data read by the CDK stack and the local runtime.
+ */
+export interface QueueDefinition {
+  readonly logicalName: string;
+  readonly envVar: string;
+  readonly fifo: boolean;
+  /** FIFO high-throughput mode: deduplication and throughput per message group. */
+  readonly highThroughput?: boolean;
+  readonly visibilityTimeoutSeconds: number;
+  /** Receives before a message moves to the queue's dead-letter queue. */
+  readonly maxReceiveCount: number;
+  readonly retentionDays: number;
+  readonly description: string;
+}
+
+export const QUEUES = {
+  flashSaleEntries: {
+    logicalName: 'FlashSaleEntries',
+    envVar: 'QUEUE_URL_FLASH_SALE_ENTRIES',
+    fifo: true,
+    highThroughput: true,
+    visibilityTimeoutSeconds: 30,
+    maxReceiveCount: 5,
+    retentionDays: 1,
+    description: 'The flash-sale virtual queue: admitted tickets, deduplicated by ticket.',
+  },
+} as const satisfies Record<string, QueueDefinition>;
+
+export type QueueKey = keyof typeof QUEUES;
+export const QUEUE_KEYS = Object.keys(QUEUES) as QueueKey[];
+
+/** Name of the dead-letter queue of a queue (FIFO queues need a FIFO DLQ). */
+export function deadLetterQueueName(name: string, fifo: boolean): string {
+  return fifo ? `${name}-dlq.fifo` : `${name}-dlq`;
+}
