@@ -1,4 +1,4 @@
-import type { RouteContract } from '#shared/http/contract';
+import type { RouteAuth, RouteContract } from '#shared/http/contract';
 import { healthContract, notFoundContract, openApiContract } from '#shared/platform/health.schema';
 import { getShopContract } from '#shared/platform/shop.schema';
 import { FUNCTIONS, type FunctionSpec } from './registry';
@@ -11,13 +11,7 @@ import { FUNCTIONS, type FunctionSpec } from './registry';
  */
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
-/**
- * - `public`: anyone;
- * - `customer`: a valid token (any `sub`);
- * - `admin`: a valid token in group `admin` whose `shops` claim contains the path's shop;
- * - `signed`: no token; the handler verifies a request signature (webhooks).
- */
-export type RouteAuth = 'public' | 'customer' | 'admin' | 'signed';
+export type { RouteAuth };
 
 export interface Throttle {
   /** Steady-state requests per second for the route across all clients. */
@@ -30,6 +24,7 @@ export interface Route {
   /** API Gateway path syntax: `/v1/shops/{shopId}/cart/items/{sku}`. */
   readonly path: string;
   readonly function: FunctionSpec;
+  /** Who may call it; always the contract's `auth` (see route()). */
   readonly auth: RouteAuth;
   readonly contract: RouteContract;
   /** @default DEFAULT_THROTTLE */
@@ -38,11 +33,14 @@ export interface Route {
 
 export const DEFAULT_THROTTLE: Throttle = { rateLimit: 2000, burstLimit: 5000 };
 
+function route(method: HttpMethod, path: string, fn: FunctionSpec, contract: RouteContract, throttle?: Throttle): Route {
+  return { method, path, function: fn, auth: contract.auth, contract, ...(throttle ? { throttle } : {}) };
+}
+
 export const ROUTES: readonly Route[] = [
-  { method: 'GET', path: '/v1/health', function: FUNCTIONS.health, auth: 'public', contract: healthContract,
-    throttle: { rateLimit: 50, burstLimit: 100 } },
-  { method: 'GET', path: '/v1/openapi.json', function: FUNCTIONS.openApi, auth: 'public', contract: openApiContract },
-  { method: 'GET', path: '/v1/shops/{shopId}', function: FUNCTIONS.shops, auth: 'public', contract: getShopContract },
+  route('GET', '/v1/health', FUNCTIONS.health, healthContract, { rateLimit: 50, burstLimit: 100 }),
+  route('GET', '/v1/openapi.json', FUNCTIONS.openApi, openApiContract),
+  route('GET', '/v1/shops/{shopId}', FUNCTIONS.shops, getShopContract),
 ];
 
 /** Requests that match no route (API Gateway's `$default` route). */

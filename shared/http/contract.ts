@@ -13,6 +13,7 @@ export interface ResponseContract {
 
 export interface RouteContract {
   readonly operationId: string;
+  readonly auth: RouteAuth;
   readonly summary: string;
   readonly tags: readonly string[];
   readonly params?: ZodObject;
@@ -29,3 +30,12 @@ export interface RouteContract {
 export function defineContract<const C extends RouteContract>(contract: C): C {
   return contract;
 }
+
+/**
+ * Who may call a route:
+ * - `public`: anyone;
+ * - `customer`: a valid token (any `sub`);
+ * - `admin`: a valid token in group `admin` whose `shops` claim contains the path's shop;
+ * - `signed`: no token; the handler verifies a request signature (webhooks).
+ */
+export type RouteAuth = 'public' | 'customer' | 'admin' | 'signed';

@@ -17,6 +17,7 @@ export const HealthResponse = z
 
 export const healthContract = defineContract({
   operationId: 'getHealth',
+  auth: 'public',
   summary: 'Health of the API and each dependency',
   tags: ['operations'],
   responses: {
@@ -27,6 +28,7 @@ export const healthContract = defineContract({
 
 export const openApiContract = defineContract({
   operationId: 'getOpenApi',
+  auth: 'public',
   summary: 'The OpenAPI 3.1 document of this API',
   tags: ['operations'],
   responses: { 200: { description: 'OpenAPI document' } },
@@ -34,6 +36,7 @@ export const openApiContract = defineContract({
 
 export const notFoundContract = defineContract({
   operationId: 'notFound',
+  auth: 'public',
   summary: 'Any unknown route',
   tags: ['operations'],
   responses: {},

@@ -13,6 +13,7 @@ export const ShopResponse = z
 
 export const getShopContract = defineContract({
   operationId: 'getShop',
+  auth: 'public',
   summary: 'Public profile of a shop',
   tags: ['shops'],
   params: ShopParams,

@@ -1,0 +1,66 @@
+/**
+ * Named domain errors. Each carries a stable `code` (part of the public API, see api.md);
+ * shared/http/problem.ts maps codes to HTTP statuses. Domain code throws these and never
+ * knows about HTTP.
+ */
+export interface FieldError {
+  readonly path: string;
+  readonly message: string;
+}
+
+export class DomainError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    /** Extra members of the problem document (`skus`, `errors`, ...). */
+    readonly extra: Readonly<Record<string, unknown>> = {},
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+export class ValidationError extends DomainError {
+  constructor(message: string, readonly errors: readonly FieldError[]) {
+    super('validation_failed', message, { errors });
+  }
+}
+
+export class NotFoundError extends DomainError {
+  constructor(message: string) {
+    super('not_found', message);
+  }
+}
+
+export class UnauthorizedError extends DomainError {
+  constructor(message: string) {
+    super('unauthorized', message);
+  }
+}
+
+export class ForbiddenError extends DomainError {
+  constructor(message: string) {
+    super('forbidden', message);
+  }
+}
+
+export class ConflictError extends DomainError {}
+
+export class IdempotencyConflictError extends DomainError {
+  constructor(message: string) {
+    super('idempotency_conflict', message);
+  }
+}
+
+export class RateLimitedError extends DomainError {
+  constructor(message: string, readonly retryAfterSeconds: number) {
+    super('rate_limited', message, { retryAfterSeconds });
+  }
+}
+
+/** A dependency cannot serve the request now; the client may retry (503). */
+export class UnavailableError extends DomainError {
+  constructor(message: string, readonly retryAfterSeconds = 1) {
+    super('service_unavailable', message, { retryAfterSeconds });
+  }
+}

@@ -1,0 +1,164 @@
+import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
+import type { z, ZodType } from 'zod';
+import { DomainError, ValidationError } from '#shared/errors';
+import { logger, metrics, MetricUnit } from '#shared/observability';
+import type { RouteContract } from './contract';
+import { authorize, identityFromClaims, type Identity } from './identity';
+import { runIdempotently, type IdempotencyOptions } from './idempotency';
+import { internalProblem, problem, problemFromError } from './problem';
+import { parseWith } from './validation';
+
+/**
+ * The HTTP edge of every API handler: API Gateway v2 event in, identity and shop scoping,
+ * zod validation of path, query and body, idempotency where the contract asks for it,
+ * problem documents for every failure, correlation ids on every log line. A handler
+ * module only supplies the use-case call.
+ */
+type Infer<T> = T extends ZodType ? z.output<T> : undefined;
+
+export interface HttpRequest<C extends RouteContract> {
+  readonly params: Infer<C['params']>;
+  readonly query: Infer<C['query']>;
+  readonly body: Infer<C['body']>;
+  /** Present whenever the route requires a token. */
+  readonly identity: C['auth'] extends 'customer' | 'admin' ? Identity : Identity | undefined;
+  /** Header names are lower case (API Gateway v2 lowercases them). */
+  readonly headers: Readonly<Record<string, string | undefined>>;
+  readonly rawBody: string;
+  readonly requestId: string;
+  readonly correlationId: string;
+}
+
+export interface HttpResult {
+  readonly status: number;
+  readonly body?: unknown;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+export interface HttpHandlerOptions {
+  /** Required when the contract declares `idempotency`. */
+  readonly idempotency?: IdempotencyOptions;
+}
+
+interface JwtAuthorizerContext {
+  readonly authorizer?: { readonly jwt?: { readonly claims?: Record<string, unknown> } };
+}
+
+const MAX_BODY_BYTES = 1024 * 1024;
+
+export function httpHandler<const C extends RouteContract>(
+  contract: C,
+  handle: (request: HttpRequest<C>) => Promise<HttpResult>,
+  options: HttpHandlerOptions = {},
+): (event: APIGatewayProxyEventV2, context?: Context) => Promise<APIGatewayProxyResultV2> {
+  if (contract.idempotency && !options.idempotency) {
+    throw new Error(`${contract.operationId}: the contract declares idempotency but no idempotency store was given`);
+  }
+  return async (event, context) => {
+    const requestId = event.requestContext?.requestId ?? context?.awsRequestId ?? crypto.randomUUID();
+    const headers = lowerCaseHeaders(event.headers);
+    const correlationId = headers['x-correlation-id'] ?? requestId;
+    logger.resetKeys();
+    logger.appendKeys({ requestId, correlationId, route: event.routeKey, operation: contract.operationId });
+    if (context) logger.addContext(context);
+    let result: HttpResult;
+    try {
+      result = await processRequest(contract, handle, options, event, context, { headers, requestId, correlationId });
+    } catch (error) {
+      result = errorResult(error, requestId);
+    }
+    metrics.addDimensions({ operation: contract.operationId });
+    metrics.addMetric(result.status >= 500 ? 'ServerErrors' : result.status >= 400 ? 'ClientErrors' : 'Successes', MetricUnit.Count, 1);
+    metrics.publishStoredMetrics();
+    return toApiGatewayResult(result, correlationId);
+  };
+}
+
+async function processRequest<C extends RouteContract>(
+  contract: C,
+  handle: (request: HttpRequest<C>) => Promise<HttpResult>,
+  options: HttpHandlerOptions,
+  event: APIGatewayProxyEventV2,
+  context: Context | undefined,
+  meta: { headers: Record<string, string | undefined>; requestId: string; correlationId: string },
+): Promise<HttpResult> {
+  const claims = (event.requestContext as unknown as JwtAuthorizerContext).authorizer?.jwt?.claims;
+  const identity = identityFromClaims(claims);
+  const pathParameters = event.pathParameters ?? {};
+  authorize(contract.auth, identity, pathParameters.shopId);
+  if (identity) logger.appendKeys({ sub: identity.sub });
+  if (pathParameters.shopId) logger.appendKeys({ shopId: pathParameters.shopId });
+
+  const params = contract.params ? parseWith(contract.params, pathParameters, 'path') : undefined;
+  const query = contract.query ? parseWith(contract.query, event.queryStringParameters ?? {}, 'query') : undefined;
+  const rawBody = decodeBody(event);
+  const body = contract.body ? parseWith(contract.body, parseJsonBody(rawBody, meta.headers['content-type']), 'body') : undefined;
+
+  const request = { params, query, body, identity, headers: meta.headers, rawBody, requestId: meta.requestId, correlationId: meta.correlationId } as HttpRequest<C>;
+  if (!contract.idempotency || !options.idempotency) return handle(request);
+  return runIdempotently(options.idempotency, {
+    mode: contract.idempotency,
+    key: meta.headers['idempotency-key'],
+    scope: [pathParameters.shopId ?? '-', identity?.sub ?? '-', event.routeKey, event.rawPath].join('|'),
+    payload: body ?? null,
+    context,
+    execute: async () => {
+      // Domain errors become stored responses (a replay answers 402 again); anything
+      // unexpected propagates, so no record is kept and a retry runs again.
+      try {
+        return await handle(request);
+      } catch (error) {
+        const mapped = problemFromError(error);
+        if (!mapped || mapped.status >= 500) throw error;
+        return mapped;
+      }
+    },
+  });
+}
+
+function lowerCaseHeaders(headers: APIGatewayProxyEventV2['headers'] | undefined): Record<string, string | undefined> {
+  const out: Record<string, string | undefined> = {};
+  for (const [name, value] of Object.entries(headers ?? {})) out[name.toLowerCase()] = value;
+  return out;
+}
+
+function decodeBody(event: APIGatewayProxyEventV2): string {
+  if (!event.body) return '';
+  const text = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+  if (Buffer.byteLength(text) > MAX_BODY_BYTES) {
+    throw new DomainError('payload_too_large', `The request body exceeds ${MAX_BODY_BYTES} bytes.`);
+  }
+  return text;
+}
+
+function parseJsonBody(rawBody: string, contentType: string | undefined): unknown {
+  if (contentType && !/^application\/([a-z.+-]*\+)?json\b/i.test(contentType)) {
+    throw new DomainError('unsupported_media_type', `Send the body as application/json, not ${contentType}.`);
+  }
+  if (rawBody.trim() === '') throw new ValidationError('A JSON request body is required.', [{ path: 'body', message: 'required' }]);
+  try {
+    return JSON.parse(rawBody);
+  } catch (error) {
+    throw new DomainError('malformed_json', `The request body is not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+function errorResult(error: unknown, requestId: string): HttpResult {
+  const mapped = problemFromError(error);
+  if (mapped) {
+    if (mapped.status >= 500) logger.warn('request refused by an unavailable dependency', { code: mapped.body.code });
+    return mapped;
+  }
+  logger.error('unhandled error', error as Error);
+  return internalProblem(requestId);
+}
+
+function toApiGatewayResult(result: HttpResult, correlationId: string): APIGatewayProxyResultV2 {
+  const headers: Record<string, string> = { 'x-correlation-id': correlationId, ...result.headers };
+  if (result.body === undefined) return { statusCode: result.status, headers };
+  if (!headers['content-type']) headers['content-type'] = 'application/json';
+  const body = typeof result.body === 'string' ? result.body : JSON.stringify(result.body);
+  return { statusCode: result.status, headers, body };
+}
+
+export { problem };
