@@ -17,6 +17,8 @@ const EnvSchema = z.object({
   REDIS_HOST: z.string().optional(),
   REDIS_PORT: z.coerce.number().int().positive().default(6379),
   REDIS_TLS: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+  /** ElastiCache with cluster mode enabled: connect with the cluster client. */
+  REDIS_CLUSTER: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
   REDIS_AUTH_SECRET_ARN: z.string().optional(),
   /** Prefix of every Redis key, so tests can share one server without clashing. */
   REDIS_KEY_PREFIX: z.string().default(''),

@@ -1,0 +1,61 @@
+import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
+import { DescribeEventBusCommand } from '@aws-sdk/client-eventbridge';
+import { GetAccountCommand } from '@aws-sdk/client-sesv2';
+import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import type { DependencyProbe } from '#shared/platform/check-health';
+import { QUEUE_KEYS, QUEUES } from '#shared/platform/queues';
+import { TABLE_KEYS, TABLES } from '#shared/platform/tables';
+import { dynamodb } from './dynamodb/client';
+import { eventBridge } from './eventbridge/client';
+import { redis } from './redis/client';
+import { ses } from './ses/client';
+import { sqs } from './sqs/client';
+
+/**
+ * Probes for every dependency this function was configured with (tables and queues it
+ * has environment variables for, Redis, the bus, SES), so the health route reports
+ * exactly what the deployment wires.
+ */
+export function dependencyProbes(env: NodeJS.ProcessEnv = process.env): DependencyProbe[] {
+  const probes: DependencyProbe[] = [];
+  const tables = TABLE_KEYS.map((key) => env[TABLES[key].envVar]).filter((name): name is string => Boolean(name));
+  if (tables.length > 0) {
+    probes.push({
+      name: 'dynamodb',
+      async check() {
+        await Promise.all(
+          tables.map(async (TableName) => {
+            const { Table } = await dynamodb.send(new DescribeTableCommand({ TableName }));
+            if (Table?.TableStatus !== 'ACTIVE') throw new Error(`table ${TableName} is ${Table?.TableStatus ?? 'missing'}`);
+          }),
+        );
+      },
+    });
+  }
+  if (env.REDIS_URL || env.REDIS_HOST) {
+    probes.push({
+      name: 'redis',
+      async check() {
+        const answer = await (await redis()).ping();
+        if (answer !== 'PONG') throw new Error(`PING answered ${answer}`);
+      },
+    });
+  }
+  if (env.EVENT_BUS_NAME) {
+    const Name = env.EVENT_BUS_NAME;
+    probes.push({ name: 'eventbridge', check: async () => void (await eventBridge.send(new DescribeEventBusCommand({ Name }))) });
+  }
+  const queues = QUEUE_KEYS.map((key) => env[QUEUES[key].envVar]).filter((url): url is string => Boolean(url));
+  if (queues.length > 0) {
+    probes.push({
+      name: 'sqs',
+      async check() {
+        await Promise.all(queues.map((QueueUrl) => sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }))));
+      },
+    });
+  }
+  if (env.SES_FROM_ADDRESS) {
+    probes.push({ name: 'ses', check: async () => void (await ses.send(new GetAccountCommand({}))) });
+  }
+  return probes;
+}
