@@ -17,6 +17,7 @@ export default defineConfig({
         test: {
           name: 'app',
           include: ['test/**/*.test.ts'],
+          globalSetup: ['test/global-setup.ts'],
           exclude: ['test/cdk/**'],
           testTimeout: 60_000,
           hookTimeout: 120_000,

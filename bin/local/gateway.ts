@@ -1,0 +1,273 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
+import type { FunctionSpec } from '#functions/registry';
+import { DEFAULT_THROTTLE, routeKey, type Route } from '#functions/routes';
+import type { LocalInvoker } from './lambda-context';
+import { claimsAsApiGateway, localTokenVerifier } from './local-jwt';
+
+/**
+ * The local HTTP API: turns real HTTP requests into API Gateway v2 (payload 2.0) events
+ * for the same handlers, routed by the same route table, with the JWT check and the
+ * per-route throttling that API Gateway does in AWS. Where API Gateway answers by itself
+ * (no token, throttled) this gateway answers with a problem document; see the README.
+ */
+export interface GatewayOptions {
+  readonly routes: readonly Route[];
+  /** The `$default` route: requests that match no route. */
+  readonly fallback: FunctionSpec;
+  readonly invoke: LocalInvoker;
+  readonly jwtSecret: string;
+  /** @default 3000; 0 picks a free port */
+  readonly port?: number;
+  /** @default 127.0.0.1 */
+  readonly host?: string;
+  /** Apply the route table's throttling. @default true */
+  readonly throttling?: boolean;
+  readonly log?: (entry: Record<string, unknown>) => void;
+}
+
+export interface LocalGateway {
+  readonly url: string;
+  readonly port: number;
+  stop(): Promise<void>;
+}
+
+interface CompiledRoute {
+  readonly route: Route;
+  readonly key: string;
+  readonly pattern: RegExp;
+  readonly params: readonly string[];
+  readonly bucket: TokenBucket;
+}
+
+const MAX_BODY_BYTES = 10 * 1024 * 1024; // API Gateway's payload limit
+const TEXT_TYPES = /^(text\/|application\/([a-z.+-]*\+)?(json|xml|x-www-form-urlencoded)|application\/javascript)/i;
+const CORS_HEADERS = {
+  'access-control-allow-origin': '*',
+  'access-control-allow-methods': 'GET,POST,PUT,PATCH,DELETE,OPTIONS',
+  'access-control-allow-headers': 'authorization,content-type,idempotency-key,x-correlation-id',
+  'access-control-max-age': '600',
+};
+
+export async function startGateway(options: GatewayOptions): Promise<LocalGateway> {
+  const compiled = options.routes.map((route) => compile(route));
+  const verify = localTokenVerifier(options.jwtSecret);
+  const throttling = options.throttling ?? true;
+  const host = options.host ?? '127.0.0.1';
+  const log = options.log ?? (() => undefined);
+
+  const server: Server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      log({ level: 'ERROR', message: 'gateway failure', error: String(error) });
+      if (!res.headersSent) sendProblem(res, 500, 'internal_error', 'The local gateway failed; see its log.');
+    });
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const method = (req.method ?? 'GET').toUpperCase();
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (method === 'OPTIONS') {
+      res.writeHead(204, CORS_HEADERS).end();
+      return;
+    }
+    const body = await readBody(req);
+    if (body === undefined) {
+      sendProblem(res, 413, 'payload_too_large', `The request body exceeds ${MAX_BODY_BYTES} bytes.`);
+      return;
+    }
+    const match = matchRoute(compiled, method, url.pathname);
+    if (match && throttling && !match.compiled.bucket.take()) {
+      res.setHeader('retry-after', '1');
+      sendProblem(res, 429, 'rate_limited', 'This route is receiving more requests than it is allowed; retry shortly.');
+      return;
+    }
+    let claims: Record<string, string> | undefined;
+    const auth = match?.compiled.route.auth;
+    if (auth === 'customer' || auth === 'admin') {
+      const token = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '')?.[1];
+      if (!token) {
+        sendProblem(res, 401, 'unauthorized', 'A bearer token is required: send `Authorization: Bearer <token>` (`npm run token` prints one).');
+        return;
+      }
+      try {
+        claims = claimsAsApiGateway(await verify(token));
+      } catch (error) {
+        sendProblem(res, 401, 'unauthorized', `The token was refused: ${(error as Error).message}.`);
+        return;
+      }
+    }
+    const key = match ? match.compiled.key : '$default';
+    const event = toEvent(req, url, method, body, key, match?.pathParameters, claims);
+    const fn = match ? match.compiled.route.function : options.fallback;
+    let result: APIGatewayProxyResultV2;
+    try {
+      result = (await options.invoke(fn, event)) as APIGatewayProxyResultV2;
+    } catch (error) {
+      const timedOut = (error as Error).name === 'TimeoutError';
+      log({ level: 'ERROR', message: 'function failed', function: fn.id, error: String(error) });
+      sendProblem(res, timedOut ? 504 : 502, timedOut ? 'timeout' : 'bad_gateway', timedOut ? 'The function timed out.' : 'The function failed without an answer.');
+      return;
+    }
+    writeResult(res, result);
+  }
+
+  const port = await new Promise<number>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 3000, host, () => resolve((server.address() as AddressInfo).port));
+  });
+  server.keepAliveTimeout = 65_000;
+  return {
+    url: `http://${host}:${port}`,
+    port,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+function compile(route: Route): CompiledRoute {
+  const params: string[] = [];
+  const source = route.path
+    .split('/')
+    .map((segment) => {
+      const param = /^\{([A-Za-z0-9_]+)(\+)?\}$/.exec(segment);
+      if (!param) return segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      params.push(param[1]!);
+      return param[2] ? '(.+)' : '([^/]+)';
+    })
+    .join('/');
+  const throttle = route.throttle ?? DEFAULT_THROTTLE;
+  return { route, key: routeKey(route), pattern: new RegExp(`^${source}$`), params, bucket: new TokenBucket(throttle.rateLimit, throttle.burstLimit) };
+}
+
+function matchRoute(routes: readonly CompiledRoute[], method: string, path: string) {
+  for (const compiled of routes) {
+    if (compiled.route.method !== method) continue;
+    const found = compiled.pattern.exec(path);
+    if (!found) continue;
+    const pathParameters: Record<string, string> = {};
+    compiled.params.forEach((name, i) => {
+      pathParameters[name] = safeDecode(found[i + 1]!);
+    });
+    return { compiled, pathParameters };
+  }
+  return undefined;
+}
+
+function safeDecode(value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
+  }
+}
+
+function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= MAX_BODY_BYTES) chunks.push(chunk);
+    });
+    req.on('end', () => resolve(size > MAX_BODY_BYTES ? undefined : Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+function toEvent(
+  req: IncomingMessage,
+  url: URL,
+  method: string,
+  body: Buffer,
+  key: string,
+  pathParameters: Record<string, string> | undefined,
+  claims: Record<string, string> | undefined,
+): APIGatewayProxyEventV2 {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value === undefined || name === 'cookie') continue;
+    headers[name] = Array.isArray(value) ? value.join(',') : value;
+  }
+  // API Gateway v2 joins repeated query parameters with commas.
+  const query: Record<string, string> = {};
+  for (const [name, value] of url.searchParams) query[name] = name in query ? `${query[name]},${value}` : value;
+  const contentType = headers['content-type'] ?? '';
+  const isText = body.length === 0 || TEXT_TYPES.test(contentType);
+  const now = Date.now();
+  const requestId = randomUUID();
+  return {
+    version: '2.0',
+    routeKey: key,
+    rawPath: url.pathname,
+    rawQueryString: url.search.slice(1),
+    ...(req.headers.cookie ? { cookies: req.headers.cookie.split(/;\s*/) } : {}),
+    headers,
+    ...(Object.keys(query).length > 0 ? { queryStringParameters: query } : {}),
+    ...(pathParameters && Object.keys(pathParameters).length > 0 ? { pathParameters } : {}),
+    requestContext: {
+      accountId: '000000000000',
+      apiId: 'local',
+      domainName: headers.host ?? 'localhost',
+      domainPrefix: 'local',
+      http: {
+        method,
+        path: url.pathname,
+        protocol: `HTTP/${req.httpVersion}`,
+        sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+        userAgent: headers['user-agent'] ?? '',
+      },
+      requestId,
+      routeKey: key,
+      stage: '$default',
+      time: new Date(now).toUTCString(),
+      timeEpoch: now,
+      ...(claims ? { authorizer: { jwt: { claims, scopes: null } } } : {}),
+    },
+    ...(body.length > 0 ? { body: isText ? body.toString('utf8') : body.toString('base64') } : {}),
+    isBase64Encoded: !isText,
+  } as APIGatewayProxyEventV2;
+}
+
+function writeResult(res: ServerResponse, result: APIGatewayProxyResultV2): void {
+  // A handler may return a bare value: API Gateway then answers 200 with it as JSON.
+  if (typeof result !== 'object' || result === null || !('statusCode' in result)) {
+    res.writeHead(200, { 'content-type': 'application/json', ...CORS_HEADERS }).end(JSON.stringify(result));
+    return;
+  }
+  const headers: Record<string, string | string[]> = { ...CORS_HEADERS };
+  for (const [name, value] of Object.entries(result.headers ?? {})) headers[name.toLowerCase()] = String(value);
+  if (result.cookies?.length) headers['set-cookie'] = result.cookies;
+  const body = result.body === undefined ? undefined : result.isBase64Encoded ? Buffer.from(result.body, 'base64') : result.body;
+  res.writeHead(result.statusCode ?? 200, headers).end(body);
+}
+
+function sendProblem(res: ServerResponse, status: number, code: string, detail: string): void {
+  const titles: Record<number, string> = { 401: 'Unauthorized', 413: 'Content Too Large', 429: 'Too Many Requests', 500: 'Internal Server Error', 502: 'Bad Gateway', 504: 'Gateway Timeout' };
+  res
+    .writeHead(status, { 'content-type': 'application/problem+json', ...CORS_HEADERS })
+    .end(JSON.stringify({ type: `urn:commerce:problem:${code}`, title: titles[status] ?? 'Error', status, detail, code }));
+}
+
+/** API Gateway's throttle: a steady rate with a burst allowance, per route. */
+class TokenBucket {
+  private tokens: number;
+  private last = performance.now();
+
+  constructor(private readonly ratePerSecond: number, private readonly burst: number) {
+    this.tokens = burst;
+  }
+
+  take(): boolean {
+    const now = performance.now();
+    this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) / 1000) * this.ratePerSecond);
+    this.last = now;
+    if (this.tokens < 1) return false;
+    this.tokens -= 1;
+    return true;
+  }
+}

@@ -1,0 +1,184 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { EVENT_RULES, EVENT_SOURCE_MAPPINGS, SCHEDULES } from '#functions/events';
+import { DEFAULT_ROUTE, ROUTES } from '#functions/routes';
+import type { QueueKey } from '#shared/platform/queues';
+import type { TableKey } from '#shared/platform/tables';
+import { ensureTables, localTableNames, startDynamoDbLocal, tableEnv, type DynamoDbLocal } from './dynamodb-local';
+import { startEventBus, type LocalEventBus } from './event-bus';
+import { startGateway, type LocalGateway } from './gateway';
+import { createInvoker, type LocalInvoker } from './lambda-context';
+import { resolveRedis, type RedisHandle } from './redis-server';
+import { startSchedules } from './schedules';
+import { startSes, type LocalSes } from './ses';
+import { ensureQueues, queueEnv, startSqs, type LocalQueue, type LocalSqs } from './sqs';
+import { startSqsEventSources } from './sqs-event-source';
+import { startStreamEventSources } from './stream-event-source';
+
+/**
+ * The whole platform on one machine: AWS's own DynamoDB engine, Redis, in-process SQS,
+ * SES and EventBridge stand-ins, the schedules as timers, the event source mappings as
+ * pollers, and the HTTP gateway in front of the same handlers Lambda runs. `npm start`
+ * and the HTTP tests both start it through here.
+ */
+export interface PlatformOptions {
+  /** Keep data there (DynamoDB files, Redis AOF, stream checkpoints); in memory when absent. */
+  readonly dataDir?: string;
+  /** Gateway port. @default 3000; 0 picks a free one */
+  readonly port?: number;
+  /** Use this Redis when it answers; else a redis-server is started. */
+  readonly redisUrl?: string;
+  /** Use an already running DynamoDB Local (tests share one) instead of starting one. */
+  readonly dynamodbEndpoint?: string;
+  /** Prefix of table names, queue names and Redis keys, so several platforms share engines. */
+  readonly namePrefix?: string;
+  /** @default LOCAL_JWT_SECRET or 'local-dev-secret' */
+  readonly jwtSecret?: string;
+  /** Powertools log level of the handlers. @default WARN */
+  readonly logLevel?: string;
+  /** Scale of schedule periods (1/60 runs a one-minute schedule every second). @default 1 */
+  readonly scheduleTimeScale?: number;
+  /** Apply the route table's throttling in the gateway. @default true */
+  readonly throttling?: boolean;
+  /** Progress and runtime messages for people. */
+  readonly log?: (line: string) => void;
+}
+
+export interface Platform {
+  readonly url: string;
+  readonly inboxUrl: string;
+  readonly endpoints: { readonly dynamodb: string; readonly redis: string; readonly sqs: string; readonly ses: string; readonly eventBridge: string };
+  readonly tables: Record<TableKey, string>;
+  readonly queues: Record<QueueKey, LocalQueue>;
+  readonly env: Readonly<Record<string, string>>;
+  readonly eventBus: LocalEventBus;
+  readonly invoke: LocalInvoker;
+  /** Resolves when the event bus and the pollers have nothing in flight (tests). */
+  idle(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
+const REGION = 'us-east-1';
+
+export async function startPlatform(options: PlatformOptions = {}): Promise<Platform> {
+  const log = options.log ?? (() => undefined);
+  const prefix = options.namePrefix ?? '';
+  const stops: Array<() => Promise<void>> = [];
+  const stopAll = async () => {
+    for (const stop of stops.reverse()) await stop().catch(() => undefined);
+  };
+  if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
+
+  try {
+    const step = async <T>(what: string, run: () => Promise<T>): Promise<T> => {
+      const started = performance.now();
+      const value = await run();
+      log(`  ✓ ${what} (${((performance.now() - started) / 1000).toFixed(1)} s)`);
+      return value;
+    };
+
+    // The engines start in parallel; DynamoDB Local (Java) is the slow one.
+    const [dynamo, redis, sqsServer, sesServer] = await Promise.all([
+      options.dynamodbEndpoint
+        ? Promise.resolve<DynamoDbLocal>({ endpoint: options.dynamodbEndpoint, port: Number(new URL(options.dynamodbEndpoint).port), stop: async () => undefined })
+        : step('DynamoDB Local', () => startDynamoDbLocal({ ...(options.dataDir ? { dataDir: join(options.dataDir, 'dynamodb') } : {}) })),
+      step('Redis', () => resolveRedis({ ...(options.redisUrl ? { url: options.redisUrl } : {}), ...(options.dataDir ? { dataDir: join(options.dataDir, 'redis') } : {}), log: (line) => log(`    ${line}`) })),
+      step('SQS (in process)', () => startSqs()),
+      step('SES (in process)', () => startSes()),
+    ]);
+    stops.push(() => dynamo.stop(), () => redis.stop(), () => sqsServer.stop(), () => sesServer.stop());
+
+    const dynamodb = new DynamoDBClient({ endpoint: dynamo.endpoint, region: REGION, credentials: CREDENTIALS });
+    const sqs = new SQSClient({ endpoint: sqsServer.endpoint, region: REGION, credentials: CREDENTIALS });
+    const tables = localTableNames(prefix);
+    const [queues] = await Promise.all([
+      step('SQS queues', () => ensureQueues(sqs, prefix)),
+      step('DynamoDB tables', () => ensureTables(dynamodb, tables)),
+    ]);
+
+    const busName = `${prefix}commerce-bus`;
+    const invoke = createInvoker();
+    const eventBus = await startEventBus({ busName, rules: EVENT_RULES, invoke, log: (entry) => log(`    bus: ${JSON.stringify(entry)}`) });
+    stops.push(() => eventBus.stop());
+
+    // Handlers read their configuration from the environment at cold start, exactly as
+    // in Lambda; they are imported lazily, after this.
+    const env: Record<string, string> = {
+      STAGE: 'local',
+      AWS_REGION: REGION,
+      AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey,
+      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+      AWS_ENDPOINT_URL_DYNAMODB_STREAMS: dynamo.endpoint,
+      AWS_ENDPOINT_URL_SQS: sqsServer.endpoint,
+      AWS_ENDPOINT_URL_SESV2: sesServer.endpoint,
+      AWS_ENDPOINT_URL_SES: sesServer.endpoint,
+      AWS_ENDPOINT_URL_EVENTBRIDGE: eventBus.endpoint,
+      REDIS_URL: redis.url,
+      REDIS_KEY_PREFIX: prefix,
+      EVENT_BUS_NAME: busName,
+      SES_FROM_ADDRESS: 'orders@demo.shop.local',
+      LOCAL_JWT_SECRET: options.jwtSecret ?? process.env.LOCAL_JWT_SECRET ?? 'local-dev-secret',
+      POWERTOOLS_SERVICE_NAME: 'commerce',
+      POWERTOOLS_LOG_LEVEL: options.logLevel ?? process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
+      POWERTOOLS_METRICS_DISABLED: 'true',
+      AWS_LAMBDA_FUNCTION_NAME: 'local',
+      ...tableEnv(tables),
+      ...queueEnv(queues),
+    };
+    Object.assign(process.env, env);
+    (await import('#shared/config')).resetConfig();
+    stops.push(async () => (await import('#shared/adapters/redis/client')).closeRedis());
+
+    const schedules = startSchedules(SCHEDULES, invoke, { timeScale: options.scheduleTimeScale ?? 1, log: (entry) => log(`    schedule: ${JSON.stringify(entry)}`) });
+    stops.push(() => schedules.stop());
+    const sqsSources = startSqsEventSources({ mappings: EVENT_SOURCE_MAPPINGS, queues, client: sqs, invoke, log: (entry) => log(`    sqs: ${JSON.stringify(entry)}`) });
+    stops.push(() => sqsSources.stop());
+    const streams = new DynamoDBStreamsClient({ endpoint: dynamo.endpoint, region: REGION, credentials: CREDENTIALS });
+    const streamSources = startStreamEventSources({
+      mappings: EVENT_SOURCE_MAPPINGS,
+      tableNames: tables,
+      dynamodb,
+      streams,
+      invoke,
+      ...(options.dataDir ? { checkpointFile: join(options.dataDir, 'stream-checkpoints.json') } : {}),
+      log: (entry) => log(`    stream: ${JSON.stringify(entry)}`),
+    });
+    stops.push(() => streamSources.stop());
+
+    const gateway: LocalGateway = await step('HTTP gateway', () =>
+      startGateway({
+        routes: ROUTES,
+        fallback: DEFAULT_ROUTE.function,
+        invoke,
+        jwtSecret: env.LOCAL_JWT_SECRET!,
+        port: options.port ?? 3000,
+        throttling: options.throttling ?? true,
+        log: (entry) => log(`    gateway: ${JSON.stringify(entry)}`),
+      }),
+    );
+    stops.push(() => gateway.stop());
+
+    return {
+      url: gateway.url,
+      inboxUrl: sesServer.inboxUrl,
+      endpoints: { dynamodb: dynamo.endpoint, redis: redis.url, sqs: sqsServer.endpoint, ses: sesServer.endpoint, eventBridge: eventBus.endpoint },
+      tables,
+      queues,
+      env,
+      eventBus,
+      invoke,
+      async idle() {
+        await Promise.all([eventBus.idle(), sqsSources.idle(), streamSources.idle()]);
+      },
+      stop: stopAll,
+    };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
