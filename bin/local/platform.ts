@@ -126,6 +126,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       POWERTOOLS_SERVICE_NAME: 'commerce',
       POWERTOOLS_LOG_LEVEL: options.logLevel ?? process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
       POWERTOOLS_METRICS_DISABLED: 'true',
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       AWS_LAMBDA_FUNCTION_NAME: 'local',
       ...tableEnv(tables),
       ...queueEnv(queues),

@@ -1,0 +1,99 @@
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { DomainError } from '#shared/errors';
+import { defineContract } from '#shared/http/contract';
+import { httpHandler } from '#shared/http/http-handler';
+import { ShopParams } from '#shared/http/schemas';
+
+const contract = defineContract({
+  operationId: 'testWrite',
+  auth: 'admin',
+  summary: 'test',
+  tags: ['test'],
+  params: ShopParams.extend({ sku: z.string().min(3) }),
+  query: z.object({ limit: z.coerce.number().int().max(10).default(5) }),
+  body: z.object({ delta: z.number().int(), reason: z.enum(['restock', 'shrinkage']) }),
+  responses: { 200: { description: 'ok' } },
+});
+
+const echo = httpHandler(contract, async (request) => ({ status: 200, body: { params: request.params, query: request.query, body: request.body, sub: request.identity.sub } }));
+
+function event(overrides: Partial<APIGatewayProxyEventV2> & { claims?: Record<string, string> } = {}): APIGatewayProxyEventV2 {
+  const { claims = { sub: 'staff-1', groups: '[admin]', shops: '[demo]' }, ...rest } = overrides;
+  return {
+    version: '2.0',
+    routeKey: 'POST /v1/shops/{shopId}/x/{sku}',
+    rawPath: '/v1/shops/demo/x/SKU-1',
+    rawQueryString: '',
+    headers: { 'content-type': 'application/json', 'x-correlation-id': 'corr-1' },
+    pathParameters: { shopId: 'demo', sku: 'SKU-1' },
+    body: JSON.stringify({ delta: 5, reason: 'restock' }),
+    isBase64Encoded: false,
+    requestContext: { requestId: 'req-1', authorizer: { jwt: { claims, scopes: null } } } as never,
+    ...rest,
+  };
+}
+
+async function call(handler: typeof echo, e: APIGatewayProxyEventV2) {
+  const result = (await handler(e)) as APIGatewayProxyStructuredResultV2;
+  return { status: result.statusCode, headers: result.headers ?? {}, body: JSON.parse(result.body ?? 'null') };
+}
+
+describe('httpHandler', () => {
+  it('passes validated and coerced input to the use case', async () => {
+    const res = await call(echo, event({ queryStringParameters: { limit: '7' } }));
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ params: { shopId: 'demo', sku: 'SKU-1' }, query: { limit: 7 }, body: { delta: 5, reason: 'restock' }, sub: 'staff-1' });
+    expect(res.headers['x-correlation-id']).toBe('corr-1');
+  });
+
+  it('lists every offending field in one 400', async () => {
+    const res = await call(echo, event({ body: JSON.stringify({ delta: 1.5, reason: 'stolen' }), queryStringParameters: { limit: '99' } }));
+    expect(res.status).toBe(400);
+    expect(res.headers['content-type']).toBe('application/problem+json');
+    expect(res.body.code).toBe('validation_failed');
+    expect(res.body.errors.map((e: { path: string }) => e.path)).toEqual(['query.limit']);
+  });
+
+  it('reports body errors with their paths', async () => {
+    const res = await call(echo, event({ body: JSON.stringify({ delta: 1.5, reason: 'stolen' }) }));
+    expect(res.body.errors.map((e: { path: string }) => e.path).sort()).toEqual(['body.delta', 'body.reason']);
+  });
+
+  it('refuses malformed JSON, a missing body and other media types', async () => {
+    expect((await call(echo, event({ body: '{"delta": ' }))).body.code).toBe('malformed_json');
+    expect((await call(echo, event({ body: undefined }))).body.code).toBe('validation_failed');
+    const xml = await call(echo, event({ headers: { 'content-type': 'application/xml' } }));
+    expect([xml.status, xml.body.code]).toEqual([415, 'unsupported_media_type']);
+  });
+
+  it('decodes base64 bodies', async () => {
+    const res = await call(echo, event({ isBase64Encoded: true, body: Buffer.from(JSON.stringify({ delta: 2, reason: 'shrinkage' })).toString('base64') }));
+    expect(res.body.body).toEqual({ delta: 2, reason: 'shrinkage' });
+  });
+
+  it('refuses a missing identity, another shop and a customer on admin routes', async () => {
+    expect((await call(echo, event({ claims: {} }))).status).toBe(401);
+    expect((await call(echo, event({ claims: { sub: 'staff-2', groups: '[admin]', shops: '[other]' } }))).body.code).toBe('forbidden');
+    expect((await call(echo, event({ claims: { sub: 'alice' } }))).status).toBe(403);
+  });
+
+  it('maps domain errors and hides unexpected ones', async () => {
+    const failing = httpHandler(contract, async () => {
+      throw new DomainError('out_of_stock', 'SKU-1 is sold out', { skus: ['SKU-1'] });
+    });
+    expect((await call(failing, event())).body).toMatchObject({ status: 409, code: 'out_of_stock', skus: ['SKU-1'] });
+    const crashing = httpHandler(contract, async () => {
+      throw new Error('connection string postgres://secret');
+    });
+    const res = await call(crashing, event());
+    expect(res.status).toBe(500);
+    expect(JSON.stringify(res.body)).not.toContain('secret');
+    expect(res.body.reference).toBe('req-1');
+  });
+
+  it('refuses to build an idempotent route without a store', () => {
+    expect(() => httpHandler({ ...contract, idempotency: 'required' }, async () => ({ status: 200 }))).toThrow(/idempotency store/);
+  });
+});
