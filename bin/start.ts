@@ -9,6 +9,9 @@ import { startPlatform } from './local/platform';
  * `npm start`: the whole platform on 127.0.0.1 with the demo shop, until Ctrl-C.
  * `npm start -- --reset` starts from nothing; `--port`, `--data-dir` change the defaults.
  */
+// The SDK's notice about Node 22 is known (see README); keep the console for what matters.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 const { values: args } = parseArgs({
   options: {
     reset: { type: 'boolean', default: false },

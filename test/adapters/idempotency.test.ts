@@ -1,0 +1,139 @@
+import { randomBytes } from 'node:crypto';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { inject } from 'vitest';
+import { z } from 'zod';
+import { ensureTables, localTableNames } from '../../bin/local/dynamodb-local';
+import { DomainError } from '#shared/errors';
+import { defineContract } from '#shared/http/contract';
+import { httpHandler } from '#shared/http/http-handler';
+import type { IdempotencyOptions } from '#shared/http/idempotency';
+import { ShopParams } from '#shared/http/schemas';
+
+const contract = defineContract({
+  operationId: 'testPay',
+  auth: 'customer',
+  summary: 'test',
+  tags: ['test'],
+  idempotency: 'required',
+  params: ShopParams,
+  body: z.object({ amount: z.number().int().positive() }),
+  responses: { 201: { description: 'created' } },
+});
+
+let idempotency: IdempotencyOptions;
+
+beforeAll(async () => {
+  const client = new DynamoDBClient({ endpoint: inject('dynamodbEndpoint'), region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  const tables = localTableNames(`t${randomBytes(4).toString('hex')}-`);
+  await ensureTables(client, tables);
+  idempotency = { persistenceStore: new DynamoDBPersistenceLayer({ tableName: tables.idempotency, awsSdkV3Client: client }), waitForInProgressMs: 20_000 };
+});
+
+function context(): Context {
+  return { functionName: 'test', awsRequestId: randomBytes(8).toString('hex'), getRemainingTimeInMillis: () => 10_000 } as Context;
+}
+
+function event(body: unknown, key: string | undefined, sub = 'alice'): APIGatewayProxyEventV2 {
+  return {
+    version: '2.0',
+    routeKey: 'POST /v1/shops/{shopId}/pay',
+    rawPath: '/v1/shops/demo/pay',
+    rawQueryString: '',
+    headers: { 'content-type': 'application/json', ...(key ? { 'idempotency-key': key } : {}) },
+    pathParameters: { shopId: 'demo' },
+    body: JSON.stringify(body),
+    isBase64Encoded: false,
+    requestContext: { requestId: randomBytes(6).toString('hex'), authorizer: { jwt: { claims: { sub }, scopes: null } } } as never,
+  };
+}
+
+function counter(behaviour: (n: number, amount: number) => Promise<unknown> | unknown = (n) => ({ paymentNumber: n })) {
+  let runs = 0;
+  const handler = httpHandler(
+    contract,
+    async ({ body }) => {
+      runs += 1;
+      const n = runs;
+      await new Promise((r) => setTimeout(r, 30));
+      return { status: 201, body: await behaviour(n, body.amount) };
+    },
+    { idempotency },
+  );
+  return {
+    runs: () => runs,
+    call: async (e: APIGatewayProxyEventV2) => {
+      const result = (await handler(e, context())) as APIGatewayProxyStructuredResultV2;
+      return { status: result.statusCode, body: JSON.parse(result.body ?? 'null') };
+    },
+  };
+}
+
+const key = () => `key-${randomBytes(6).toString('hex')}`;
+
+describe('Idempotency-Key against DynamoDB Local', () => {
+  it('answers a replay with the first response and runs once', async () => {
+    const pay = counter();
+    const k = key();
+    const first = await pay.call(event({ amount: 100 }, k));
+    const second = await pay.call(event({ amount: 100 }, k));
+    expect(first).toEqual({ status: 201, body: { paymentNumber: 1 } });
+    expect(second).toEqual(first);
+    expect(pay.runs()).toBe(1);
+  });
+
+  it('refuses the same key with another body', async () => {
+    const pay = counter();
+    const k = key();
+    await pay.call(event({ amount: 100 }, k));
+    const conflict = await pay.call(event({ amount: 999 }, k));
+    expect(conflict.status).toBe(409);
+    expect(conflict.body.code).toBe('idempotency_conflict');
+    expect(pay.runs()).toBe(1);
+  });
+
+  it('runs once for twenty simultaneous requests with one key', async () => {
+    const pay = counter();
+    const k = key();
+    const results = await Promise.all(Array.from({ length: 20 }, () => pay.call(event({ amount: 5 }, k))));
+    expect(pay.runs()).toBe(1);
+    expect(new Set(results.map((r) => JSON.stringify(r)))).toEqual(new Set([JSON.stringify({ status: 201, body: { paymentNumber: 1 } })]));
+  });
+
+  it('scopes keys to the caller', async () => {
+    const pay = counter();
+    const k = key();
+    await pay.call(event({ amount: 5 }, k, 'alice'));
+    await pay.call(event({ amount: 5 }, k, 'bob'));
+    expect(pay.runs()).toBe(2);
+  });
+
+  it('requires the header', async () => {
+    const pay = counter();
+    const res = await pay.call(event({ amount: 5 }, undefined));
+    expect([res.status, res.body.code]).toEqual([400, 'idempotency_key_required']);
+    expect(pay.runs()).toBe(0);
+  });
+
+  it('stores a refusal but lets a crash be retried', async () => {
+    const declined = counter(() => {
+      throw new DomainError('payment_declined', 'declined');
+    });
+    const k1 = key();
+    expect((await declined.call(event({ amount: 5 }, k1))).status).toBe(402);
+    expect((await declined.call(event({ amount: 5 }, k1))).status).toBe(402);
+    expect(declined.runs()).toBe(1);
+
+    const flaky = counter((n) => {
+      if (n === 1) throw new Error('lost the connection');
+      return { ok: n };
+    });
+    const k2 = key();
+    expect((await flaky.call(event({ amount: 5 }, k2))).status).toBe(500);
+    expect(await flaky.call(event({ amount: 5 }, k2))).toEqual({ status: 201, body: { ok: 2 } });
+    expect(await flaky.call(event({ amount: 5 }, k2))).toEqual({ status: 201, body: { ok: 2 } });
+    expect(flaky.runs()).toBe(2);
+  });
+});
