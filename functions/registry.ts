@@ -72,6 +72,13 @@ export const FUNCTIONS = define({
     uses: { tables: { shops: 'read' } },
     timeoutSeconds: 5,
   },
+  updateShop: {
+    id: 'UpdateShop',
+    entry: 'functions/platform/update-shop.handler.ts',
+    description: "PATCH /v1/shops/{shopId}/admin/profile: the shop's name and support email.",
+    uses: { tables: { shops: 'readWrite' } },
+    timeoutSeconds: 5,
+  },
 });
 
 export type FunctionKey = keyof typeof FUNCTIONS;

@@ -1,6 +1,6 @@
 import type { RouteAuth, RouteContract } from '#shared/http/contract';
 import { healthContract, notFoundContract, openApiContract } from '#shared/platform/health.schema';
-import { getShopContract } from '#shared/platform/shop.schema';
+import { getShopContract, updateShopContract } from '#shared/platform/shop.schema';
 import { FUNCTIONS, type FunctionSpec } from './registry';
 
 /**
@@ -41,6 +41,7 @@ export const ROUTES: readonly Route[] = [
   route('GET', '/v1/health', FUNCTIONS.health, healthContract, { rateLimit: 50, burstLimit: 100 }),
   route('GET', '/v1/openapi.json', FUNCTIONS.openApi, openApiContract),
   route('GET', '/v1/shops/{shopId}', FUNCTIONS.shops, getShopContract),
+  route('PATCH', '/v1/shops/{shopId}/admin/profile', FUNCTIONS.updateShop, updateShopContract),
 ];
 
 /** Requests that match no route (API Gateway's `$default` route). */

@@ -5,13 +5,23 @@ export interface Shop {
   readonly shopId: string;
   readonly name: string;
   readonly currency: string;
+  /** Reply-to address of customer emails. */
+  readonly supportEmail?: string;
   readonly createdAt: string;
+  readonly updatedAt?: string;
+}
+
+export interface ShopChanges {
+  readonly name?: string;
+  readonly supportEmail?: string;
 }
 
 export interface ShopRepository {
   get(shopId: string): Promise<Shop | undefined>;
   /** Writes the shop unless one with that id exists; returns false when it did. */
   createIfAbsent(shop: Shop): Promise<boolean>;
+  /** Applies the changes to an existing shop; undefined when there is none. */
+  update(shopId: string, changes: ShopChanges, updatedAt: string): Promise<Shop | undefined>;
 }
 
 const SHOP_ID = /^[a-z0-9][a-z0-9-]{1,62}$/;
@@ -43,5 +53,13 @@ export function makeCreateShop({ shops, clock = () => new Date() }: { shops: Sho
     if (await shops.createIfAbsent(shop)) return shop;
     if (options.ifAbsent) return (await shops.get(shop.shopId))!;
     throw new ConflictError('conflict', `Shop \`${shop.shopId}\` already exists.`);
+  };
+}
+
+export function makeUpdateShop({ shops, clock = () => new Date() }: { shops: ShopRepository; clock?: () => Date }) {
+  return async function updateShop(shopId: string, changes: ShopChanges): Promise<Shop> {
+    const updated = await shops.update(shopId, changes, clock().toISOString());
+    if (!updated) throw new NotFoundError(`Shop \`${shopId}\` does not exist.`);
+    return updated;
   };
 }

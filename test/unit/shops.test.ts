@@ -7,6 +7,13 @@ function memoryShops(): ShopRepository {
   return {
     get: async (id) => shops.get(id),
     createIfAbsent: async (shop) => (shops.has(shop.shopId) ? false : (shops.set(shop.shopId, shop), true)),
+    update: async (id, changes, updatedAt) => {
+      const shop = shops.get(id);
+      if (!shop) return undefined;
+      const updated = { ...shop, ...changes, updatedAt };
+      shops.set(id, updated);
+      return updated;
+    },
   };
 }
 

@@ -1,5 +1,5 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Shop, ShopRepository } from '#shared/platform/shops';
 
 /** Shops table: pk `SHOP#<shopId>`, sk `PROFILE`. */
@@ -10,7 +10,27 @@ export function dynamoShopRepository(documents: DynamoDBDocumentClient, tableNam
     async get(shopId) {
       const { Item } = await documents.send(new GetCommand({ TableName: tableName, Key: key(shopId) }));
       if (!Item) return undefined;
-      return { shopId: Item.shopId, name: Item.name, currency: Item.currency, createdAt: Item.createdAt } as Shop;
+      return toShop(Item);
+    },
+    async update(shopId, changes, updatedAt) {
+      const fields = Object.entries({ ...changes, updatedAt }).filter(([, value]) => value !== undefined);
+      try {
+        const { Attributes } = await documents.send(
+          new UpdateCommand({
+            TableName: tableName,
+            Key: key(shopId),
+            UpdateExpression: `SET ${fields.map(([name]) => `#${name} = :${name}`).join(', ')}`,
+            ConditionExpression: 'attribute_exists(pk)',
+            ExpressionAttributeNames: Object.fromEntries(fields.map(([name]) => [`#${name}`, name])),
+            ExpressionAttributeValues: Object.fromEntries(fields.map(([name, value]) => [`:${name}`, value])),
+            ReturnValues: 'ALL_NEW',
+          }),
+        );
+        return Attributes ? toShop(Attributes) : undefined;
+      } catch (error) {
+        if (error instanceof ConditionalCheckFailedException) return undefined;
+        throw error;
+      }
     },
     async createIfAbsent(shop) {
       try {
@@ -28,4 +48,9 @@ export function dynamoShopRepository(documents: DynamoDBDocumentClient, tableNam
       }
     },
   };
+}
+
+function toShop(item: Record<string, unknown>): Shop {
+  const { shopId, name, currency, supportEmail, createdAt, updatedAt } = item as unknown as Shop;
+  return { shopId, name, currency, createdAt, ...(supportEmail ? { supportEmail } : {}), ...(updatedAt ? { updatedAt } : {}) };
 }
