@@ -1,0 +1,345 @@
+import { existsSync } from 'node:fs';
+import { isAbsolute, join, normalize } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ArnFormat, Duration, Stack, Validations } from 'aws-cdk-lib';
+import type { ISecurityGroup, IVpc, SubnetSelection } from 'aws-cdk-lib/aws-ec2';
+import type { IEventBus } from 'aws-cdk-lib/aws-events';
+import { type IRole, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Architecture, type IFunction, LoggingFormat, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { LogLevel, NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import type { FunctionSpec, TableAccess } from '#functions/registry';
+import type { RedisEndpoint } from '../cache';
+import type { TableResource } from '../data';
+import type { QueueResource } from '../messaging';
+
+/** The repository root: handler entries in FunctionSpec are relative to it. */
+export const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/** Defines `require` inside the ESM bundle, for CommonJS dependencies that call it. */
+export const ESM_REQUIRE_BANNER =
+  "import { createRequire } from 'module'; const require = createRequire(import.meta.url);";
+
+export const DEFAULT_MEMORY_MB = 512;
+export const DEFAULT_TIMEOUT_SECONDS = 10;
+
+/** Read and write actions granted per table access level (no wildcards, named indexes only). */
+export const TABLE_READ_ACTIONS = [
+  'dynamodb:GetItem',
+  'dynamodb:BatchGetItem',
+  'dynamodb:Query',
+  'dynamodb:Scan',
+  'dynamodb:ConditionCheckItem',
+  'dynamodb:DescribeTable',
+] as const;
+export const TABLE_WRITE_ACTIONS = [
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:BatchWriteItem',
+  'dynamodb:ConditionCheckItem',
+  'dynamodb:DescribeTable',
+] as const;
+
+/**
+ * Actions granted on `Resource: *` because AWS offers no resource-level permission for them.
+ * The one wildcard acknowledgement of each function role relies on this list; a template test
+ * checks that no other action is ever granted on `*`.
+ */
+export const WILDCARD_RESOURCE_ACTIONS: readonly string[] = [
+  'xray:PutTraceSegments',
+  'xray:PutTelemetryRecords',
+  'ec2:CreateNetworkInterface',
+  'ec2:DescribeNetworkInterfaces',
+  'ec2:DescribeSubnets',
+  'ec2:DeleteNetworkInterface',
+  'ec2:AssignPrivateIpAddresses',
+  'ec2:UnassignPrivateIpAddresses',
+  'dynamodb:ListStreams',
+  'ses:GetAccount',
+  'ses:GetSendQuota',
+];
+
+/** Sending identity for functions that send email. */
+export interface EmailSettings {
+  /** From address of every email, also enforced through the `ses:FromAddress` condition. */
+  readonly fromAddress?: string;
+  /**
+   * The verified SES identity (domain or address) that functions may send as.
+   * @default any identity of the account and region, narrowed by fromAddress when given
+   */
+  readonly identity?: string;
+}
+
+/** What functions may be given; a spec that uses something missing here is refused. */
+export interface FunctionResources {
+  readonly tables?: Readonly<Record<string, TableResource>>;
+  readonly queues?: Readonly<Record<string, QueueResource>>;
+  readonly eventBus?: IEventBus;
+  readonly redis?: RedisEndpoint;
+  readonly vpc?: IVpc;
+  readonly functionSubnets?: SubnetSelection;
+  readonly functionSecurityGroup?: ISecurityGroup;
+  readonly paymentsSecret?: ISecret;
+  readonly email?: EmailSettings;
+}
+
+export interface PlatformFunctionProps {
+  readonly spec: FunctionSpec;
+  readonly stage: string;
+  readonly resources: FunctionResources;
+  /** @default 'commerce' */
+  readonly serviceName?: string;
+  /** Root that `spec.entry` and `package-lock.json` are relative to. @default the repository root */
+  readonly projectRoot?: string;
+  /** @default RetentionDays.TWO_WEEKS */
+  readonly logRetention?: RetentionDays;
+}
+
+/**
+ * One Lambda function of the registry with the platform's defaults: Node.js 22 on arm64,
+ * an ESM bundle, active tracing, JSON logs into its own log group, its own role holding
+ * exactly what `spec.uses` names, the environment variables of those resources, and a place
+ * in the VPC only when it talks to Redis.
+ */
+export class PlatformFunction extends Construct {
+  readonly function: NodejsFunction;
+  readonly role: IRole;
+  readonly logGroup: LogGroup;
+  readonly spec: FunctionSpec;
+
+  constructor(scope: Construct, id: string, props: PlatformFunctionProps) {
+    super(scope, id);
+    const { spec, resources } = props;
+    const projectRoot = props.projectRoot ?? PROJECT_ROOT;
+    const serviceName = props.serviceName ?? 'commerce';
+    this.spec = spec;
+    const entry = this.validate(props, projectRoot);
+    const uses = spec.uses;
+
+    const role = new Role(this, 'Role', {
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      description: `${spec.id}: ${spec.description}`.slice(0, 1000),
+    });
+    this.role = role;
+    const logGroup = new LogGroup(this, 'Logs', { retention: props.logRetention ?? RetentionDays.TWO_WEEKS });
+    logGroup.grantWrite(role);
+    this.logGroup = logGroup;
+
+    const environment: Record<string, string> = {
+      STAGE: props.stage,
+      SERVICE_NAME: serviceName,
+      POWERTOOLS_SERVICE_NAME: serviceName,
+      POWERTOOLS_METRICS_NAMESPACE: `Commerce/${props.stage}`,
+      NODE_OPTIONS: '--enable-source-maps',
+    };
+
+    // Tables: data access as declared; health reporting (describeAll) gets names only.
+    for (const [key, access] of Object.entries(uses.tables ?? {}) as [string, TableAccess][]) {
+      const { table, definition } = this.tableResource(resources, key);
+      environment[definition.envVar] = table.tableName;
+      const indexArns = (definition.globalIndexes ?? []).map((i) => `${table.tableArn}/index/${i.indexName}`);
+      if (access === 'read' || access === 'readWrite') {
+        role.addToPrincipalPolicy(new PolicyStatement({ actions: [...TABLE_READ_ACTIONS], resources: [table.tableArn, ...indexArns] }));
+      }
+      if (access === 'write' || access === 'readWrite') {
+        role.addToPrincipalPolicy(new PolicyStatement({ actions: [...TABLE_WRITE_ACTIONS], resources: [table.tableArn] }));
+      }
+    }
+    for (const key of uses.streams ?? []) {
+      const { table, definition } = this.tableResource(resources, key);
+      if (!definition.stream || !table.tableStreamArn) throw new Error(`${this.node.path}: ${spec.id} reads the stream of "${key}", which has no stream`);
+      table.grantStreamRead(role);
+    }
+
+    for (const [key, use] of Object.entries(uses.queues ?? {})) {
+      const { queue, definition } = this.queueResource(resources, key);
+      environment[definition.envVar] = queue.queueUrl;
+      if (use === 'send' || use === 'sendConsume') queue.grantSendMessages(role);
+      if (use === 'consume' || use === 'sendConsume') queue.grantConsumeMessages(role);
+    }
+
+    if (uses.eventBus) {
+      const bus = required(this, resources.eventBus, 'eventBus');
+      environment.EVENT_BUS_NAME = bus.eventBusName;
+      bus.grantPutEventsTo(role);
+    }
+
+    if (uses.redis) {
+      const redis = required(this, resources.redis, 'redis');
+      Object.assign(environment, {
+        REDIS_HOST: redis.host,
+        REDIS_PORT: String(redis.port),
+        REDIS_TLS: 'true',
+        REDIS_CLUSTER: 'true',
+        REDIS_AUTH_SECRET_ARN: redis.authSecret.secretArn,
+      });
+      redis.authSecret.grantRead(role);
+      // The managed AWSLambdaVPCAccessExecutionRole grants the same; inline keeps the role free of managed policies.
+      role.addToPrincipalPolicy(
+        new PolicyStatement({
+          actions: WILDCARD_RESOURCE_ACTIONS.filter((a) => a.startsWith('ec2:')),
+          resources: ['*'],
+        }),
+      );
+    }
+
+    if (uses.email) {
+      const email = resources.email ?? {};
+      if (email.fromAddress) environment.SES_FROM_ADDRESS = email.fromAddress;
+      const identityArn = Stack.of(this).formatArn({
+        service: 'ses',
+        resource: 'identity',
+        resourceName: email.identity ?? '*',
+        arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+      });
+      role.addToPrincipalPolicy(
+        new PolicyStatement({
+          actions: ['ses:SendEmail', 'ses:SendRawEmail'],
+          resources: [identityArn],
+          ...(email.fromAddress ? { conditions: { StringEquals: { 'ses:FromAddress': email.fromAddress } } } : {}),
+        }),
+      );
+      if (!email.identity) {
+        Validations.of(role).acknowledge({
+          id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ses:<AWS::Region>:<AWS::AccountId>:identity/*]',
+          reason:
+            'No SES identity is configured for this stage (context emailIdentity): the function may send as any ' +
+            'verified identity of its own account and region, and only from SES_FROM_ADDRESS when one is set.',
+        });
+      }
+    }
+
+    if (uses.payments) {
+      const secret = required(this, resources.paymentsSecret, 'paymentsSecret');
+      environment.STRIPE_SECRET_ARN = secret.secretArn;
+      secret.grantRead(role);
+    }
+
+    if (uses.describeAll) this.grantDescribeAll(role, resources, environment);
+
+    const inVpc = uses.redis === true;
+    const fn = new NodejsFunction(this, 'Function', {
+      entry,
+      projectRoot,
+      depsLockFilePath: join(projectRoot, 'package-lock.json'),
+      handler: 'handler',
+      description: spec.description.slice(0, 256),
+      runtime: Runtime.NODEJS_22_X,
+      architecture: Architecture.ARM_64,
+      memorySize: spec.memoryMb ?? DEFAULT_MEMORY_MB,
+      timeout: Duration.seconds(spec.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS),
+      ...(spec.maxConcurrency !== undefined ? { reservedConcurrentExecutions: spec.maxConcurrency } : {}),
+      tracing: Tracing.ACTIVE,
+      role,
+      logGroup,
+      loggingFormat: LoggingFormat.JSON,
+      environment,
+      ...(inVpc
+        ? {
+            vpc: required(this, resources.vpc, 'vpc'),
+            vpcSubnets: required(this, resources.functionSubnets, 'functionSubnets'),
+            securityGroups: [required(this, resources.functionSecurityGroup, 'functionSecurityGroup')],
+          }
+        : {}),
+      bundling: {
+        format: OutputFormat.ESM,
+        target: 'node22',
+        minify: true,
+        sourceMap: true,
+        sourceMapMode: SourceMapMode.DEFAULT,
+        sourcesContent: false,
+        mainFields: ['module', 'main'],
+        banner: ESM_REQUIRE_BANNER,
+        // Bundle the SDK: the versions we test are the versions we run, and ESM resolves it without NODE_PATH.
+        bundleAwsSDK: true,
+        logLevel: LogLevel.WARNING,
+      },
+    });
+    this.function = fn;
+
+    Validations.of(fn).acknowledge({
+      id: 'AwsSolutions-L1',
+      reason:
+        'Pinned to nodejs22.x on purpose: the bundle targets node22 and the runtime moves with that target, ' +
+        'not silently with a library upgrade (nodejs24.x is the newest the CDK knows).',
+    });
+    Validations.of(role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: `Only actions without resource-level permissions are granted on "*": ${WILDCARD_RESOURCE_ACTIONS.join(', ')} (X-Ray, Lambda VPC ENIs, stream listing, SES account reads). A template test enforces this list.`,
+    });
+  }
+
+  /** The function as an IFunction (for integrations, targets and event sources). */
+  get handler(): IFunction {
+    return this.function;
+  }
+
+  private grantDescribeAll(role: IRole, resources: FunctionResources, environment: Record<string, string>): void {
+    const tables = Object.values(resources.tables ?? {});
+    const queues = Object.values(resources.queues ?? {});
+    for (const { table, definition } of tables) environment[definition.envVar] = table.tableName;
+    for (const { queue, definition } of queues) environment[definition.envVar] = queue.queueUrl;
+    if (tables.length > 0) {
+      role.addToPrincipalPolicy(new PolicyStatement({ actions: ['dynamodb:DescribeTable'], resources: tables.map((t) => t.table.tableArn) }));
+    }
+    if (queues.length > 0) {
+      role.addToPrincipalPolicy(
+        new PolicyStatement({
+          actions: ['sqs:GetQueueAttributes'],
+          resources: queues.flatMap((q) => [q.queue.queueArn, q.deadLetterQueue.queueArn]),
+        }),
+      );
+    }
+    if (resources.eventBus) {
+      environment.EVENT_BUS_NAME = resources.eventBus.eventBusName;
+      role.addToPrincipalPolicy(new PolicyStatement({ actions: ['events:DescribeEventBus'], resources: [resources.eventBus.eventBusArn] }));
+    }
+    if (resources.redis) {
+      role.addToPrincipalPolicy(
+        new PolicyStatement({ actions: ['elasticache:DescribeReplicationGroups'], resources: [resources.redis.replicationGroupArn] }),
+      );
+    }
+    role.addToPrincipalPolicy(new PolicyStatement({ actions: ['ses:GetAccount', 'ses:GetSendQuota'], resources: ['*'] }));
+  }
+
+  private tableResource(resources: FunctionResources, key: string): TableResource {
+    const found = resources.tables?.[key];
+    if (!found) throw new Error(`${this.node.path}: ${this.spec.id} uses table "${key}", which the stack does not have`);
+    return found;
+  }
+
+  private queueResource(resources: FunctionResources, key: string): QueueResource {
+    const found = resources.queues?.[key];
+    if (!found) throw new Error(`${this.node.path}: ${this.spec.id} uses queue "${key}", which the stack does not have`);
+    return found;
+  }
+
+  /** Checks the spec and returns the absolute entry path. */
+  private validate(props: PlatformFunctionProps, projectRoot: string): string {
+    const { spec } = props;
+    const where = `${this.node.path}: function ${spec.id}`;
+    if (!/^[A-Z][A-Za-z0-9]*$/.test(spec.id)) throw new Error(`${where}: id must be PascalCase`);
+    if (isAbsolute(spec.entry) || normalize(spec.entry).startsWith('..') || !/\.(ts|mts|js|mjs)$/.test(spec.entry)) {
+      throw new Error(`${where}: entry must be a .ts or .js file relative to the project root, got "${spec.entry}"`);
+    }
+    const entry = join(projectRoot, spec.entry);
+    if (!existsSync(entry)) throw new Error(`${where}: handler file ${spec.entry} does not exist (under ${projectRoot})`);
+    const memory = spec.memoryMb ?? DEFAULT_MEMORY_MB;
+    if (!Number.isInteger(memory) || memory < 128 || memory > 10_240) throw new Error(`${where}: memoryMb must be 128-10240, got ${memory}`);
+    const timeout = spec.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS;
+    if (!Number.isInteger(timeout) || timeout < 1 || timeout > 900) throw new Error(`${where}: timeoutSeconds must be 1-900, got ${timeout}`);
+    if (spec.maxConcurrency !== undefined && (!Number.isInteger(spec.maxConcurrency) || spec.maxConcurrency < 1)) {
+      throw new Error(`${where}: maxConcurrency must be a positive integer, got ${spec.maxConcurrency}`);
+    }
+    if (!/^[a-z][a-z0-9-]*$/.test(props.stage)) throw new Error(`${where}: invalid stage "${props.stage}"`);
+    return entry;
+  }
+}
+
+function required<T>(scope: Construct, value: T | undefined, name: string): T {
+  if (value === undefined) throw new Error(`${scope.node.path}: the function needs "${name}", which the stack did not provide`);
+  return value;
+}

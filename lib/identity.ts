@@ -1,0 +1,107 @@
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import {
+  AccountRecovery,
+  ClientAttributes,
+  FeaturePlan,
+  type IUserPool,
+  type IUserPoolClient,
+  Mfa,
+  StandardThreatProtectionMode,
+  StringAttribute,
+  UserPool,
+  UserPoolGroup,
+} from 'aws-cdk-lib/aws-cognito';
+import { Construct } from 'constructs';
+
+/** Name of the group whose members may call `admin` routes (for the shops in their `shops` claim). */
+export const ADMIN_GROUP = 'admin';
+/** Custom attribute listing the shops an admin manages (comma-separated shop ids). */
+export const SHOPS_ATTRIBUTE = 'shops';
+
+export interface IdentityProps {
+  /**
+   * Whether shoppers can create their own accounts. Admins are never self-made: joining the
+   * `admin` group and the `shops` attribute are set by an operator.
+   * @default true
+   */
+  readonly selfSignUp?: boolean;
+  /** @default 12 */
+  readonly passwordMinLength?: number;
+  /** @default RemovalPolicy.RETAIN (accounts outlive the stack) */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+/**
+ * Customers and shop admins: one Cognito user pool (email sign-in, strong passwords, optional
+ * TOTP MFA, Plus-tier threat protection enforced), an `admin` group, a custom attribute
+ * `shops`, and one public client for the apps (SRP, no secret, no OAuth hosted flows).
+ */
+export class Identity extends Construct {
+  readonly userPool: IUserPool;
+  readonly userPoolClient: IUserPoolClient;
+
+  constructor(scope: Construct, id: string, props: IdentityProps = {}) {
+    super(scope, id);
+    const passwordMinLength = props.passwordMinLength ?? 12;
+    if (!Number.isInteger(passwordMinLength) || passwordMinLength < 8 || passwordMinLength > 99) {
+      throw new Error(`${this.node.path}: passwordMinLength must be 8-99, got ${passwordMinLength}`);
+    }
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+
+    const userPool = new UserPool(this, 'UserPool', {
+      selfSignUpEnabled: props.selfSignUp ?? true,
+      signInAliases: { email: true },
+      signInCaseSensitive: false,
+      autoVerify: { email: true },
+      standardAttributes: { email: { required: true, mutable: true } },
+      customAttributes: { [SHOPS_ATTRIBUTE]: new StringAttribute({ minLen: 0, maxLen: 2048, mutable: true }) },
+      passwordPolicy: {
+        minLength: passwordMinLength,
+        requireLowercase: true,
+        requireUppercase: true,
+        requireDigits: true,
+        requireSymbols: true,
+        tempPasswordValidity: Duration.days(3),
+      },
+      mfa: Mfa.OPTIONAL,
+      mfaSecondFactor: { otp: true, sms: false },
+      accountRecovery: AccountRecovery.EMAIL_ONLY,
+      featurePlan: FeaturePlan.PLUS,
+      standardThreatProtectionMode: StandardThreatProtectionMode.FULL_FUNCTION,
+      deletionProtection: removalPolicy === RemovalPolicy.RETAIN,
+      removalPolicy,
+    });
+    Validations.of(userPool).acknowledge({
+      id: 'AwsSolutions-COG2',
+      reason:
+        'Shoppers are offered TOTP MFA but not forced into it (friction at checkout); Plus-tier threat ' +
+        'protection is enforced and blocks compromised credentials and risky sign-ins instead.',
+    });
+
+    new UserPoolGroup(this, 'AdminGroup', {
+      userPool,
+      groupName: ADMIN_GROUP,
+      description: 'Shop administrators; the shops they manage are in the custom:shops attribute',
+      precedence: 0,
+    });
+
+    // Apps may read the shops attribute but never write it: that would let a user grant
+    // themselves a shop. Only an operator (admin API) sets it.
+    const standard = { email: true, emailVerified: true, givenName: true, familyName: true, phoneNumber: true };
+    const client = userPool.addClient('AppClient', {
+      authFlows: { userSrp: true },
+      generateSecret: false,
+      disableOAuth: true,
+      preventUserExistenceErrors: true,
+      enableTokenRevocation: true,
+      accessTokenValidity: Duration.hours(1),
+      idTokenValidity: Duration.hours(1),
+      refreshTokenValidity: Duration.days(30),
+      readAttributes: new ClientAttributes().withStandardAttributes(standard).withCustomAttributes(SHOPS_ATTRIBUTE),
+      writeAttributes: new ClientAttributes().withStandardAttributes({ ...standard, emailVerified: false }),
+    });
+
+    this.userPool = userPool;
+    this.userPoolClient = client;
+  }
+}

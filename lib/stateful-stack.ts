@@ -1,0 +1,98 @@
+import { CfnOutput, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import type { ISecurityGroup, IVpc, SubnetSelection } from 'aws-cdk-lib/aws-ec2';
+import type { IEventBus } from 'aws-cdk-lib/aws-events';
+import type { IUserPool, IUserPoolClient } from 'aws-cdk-lib/aws-cognito';
+import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { Construct } from 'constructs';
+import type { QueueDefinition } from '#shared/platform/queues';
+import type { TableDefinition } from '#shared/platform/tables';
+import { Cache, type RedisEndpoint } from './cache';
+import { Data, type TableResource } from './data';
+import { Identity } from './identity';
+import { Messaging, type QueueResource } from './messaging';
+import { Network } from './network';
+import type { StageSettings } from './stage';
+
+/** What the stateless stack builds on: every stateful resource, as interfaces. */
+export interface PlatformResources {
+  readonly vpc: IVpc;
+  readonly functionSubnets: SubnetSelection;
+  readonly functionSecurityGroup: ISecurityGroup;
+  readonly tables: Readonly<Record<string, TableResource>>;
+  readonly queues: Readonly<Record<string, QueueResource>>;
+  readonly eventBus: IEventBus;
+  readonly redis: RedisEndpoint;
+  readonly userPool: IUserPool;
+  readonly userPoolClient: IUserPoolClient;
+  /** Stripe's secret API key (SecretString); its value is set by an operator after the first deploy. */
+  readonly paymentsSecret: ISecret;
+}
+
+export interface StatefulStackProps extends StackProps {
+  readonly settings: StageSettings;
+  /** @default the first three zones of the region (see Network) */
+  readonly availabilityZones?: readonly string[];
+  /** @default TABLES */
+  readonly tables?: Readonly<Record<string, TableDefinition>>;
+  /** @default QUEUES */
+  readonly queues?: Readonly<Record<string, QueueDefinition>>;
+}
+
+/**
+ * Everything that holds state or is expensive to replace: network, tables, Redis, queues,
+ * the bus and the user pool. It changes rarely; the stateless stack (functions, API, rules)
+ * deploys on every change and can be destroyed and recreated without data loss.
+ */
+export class StatefulStack extends Stack {
+  readonly resources: PlatformResources;
+
+  constructor(scope: Construct, id: string, props: StatefulStackProps) {
+    super(scope, id, { terminationProtection: props.settings.production, ...props });
+    const { settings } = props;
+
+    const network = new Network(this, 'Network', {
+      ...(props.availabilityZones ? { availabilityZones: props.availabilityZones } : {}),
+      natGateways: settings.natGateways,
+      interfaceEndpoints: settings.interfaceEndpoints,
+      flowLogRetention: settings.logRetention,
+    });
+    const data = new Data(this, 'Data', props.tables ? { definitions: props.tables } : {});
+    const cache = new Cache(this, 'Cache', {
+      vpc: network.vpc,
+      subnets: network.dataSubnets,
+      clientSecurityGroups: [network.functionSecurityGroup],
+      nodeType: settings.redis.nodeType,
+      shards: settings.redis.shards,
+      replicasPerShard: settings.redis.replicasPerShard,
+      logRetention: settings.logRetention,
+    });
+    const messaging = new Messaging(this, 'Messaging', props.queues ? { queues: props.queues } : {});
+    const identity = new Identity(this, 'Identity');
+
+    const paymentsSecret = new Secret(this, 'StripeSecretKey', {
+      description: 'Stripe secret API key (sk_...): replace the generated placeholder after the first deploy',
+    });
+    Validations.of(paymentsSecret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason: 'Stripe API keys are rolled in the Stripe dashboard, which Secrets Manager rotation cannot do; the new key is then put here.',
+    });
+
+    this.resources = {
+      vpc: network.vpc,
+      functionSubnets: network.functionSubnets,
+      functionSecurityGroup: network.functionSecurityGroup,
+      tables: data.tables,
+      queues: messaging.queues,
+      eventBus: messaging.eventBus,
+      redis: cache.endpoint,
+      userPool: identity.userPool,
+      userPoolClient: identity.userPoolClient,
+      paymentsSecret,
+    };
+
+    new CfnOutput(this, 'UserPoolId', { value: identity.userPool.userPoolId, description: 'Cognito user pool id' });
+    new CfnOutput(this, 'UserPoolClientId', { value: identity.userPoolClient.userPoolClientId, description: 'Cognito app client id' });
+    new CfnOutput(this, 'EventBusName', { value: messaging.eventBus.eventBusName, description: 'Platform event bus' });
+    new CfnOutput(this, 'RedisConfigurationEndpoint', { value: cache.endpoint.host, description: 'Redis cluster configuration endpoint' });
+  }
+}
