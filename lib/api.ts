@@ -151,12 +151,14 @@ export class Api extends Construct {
         format: AccessLogFormat.custom(JSON.stringify(ACCESS_LOG_FIELDS)),
       },
     });
-    // HttpStage has no per-route throttling; the L1 does. Route keys must exist before the stage refers to them.
+    // HttpStage has no per-route throttling; the L1 does. RouteSettings is a JSON map in
+    // CloudFormation, so its keys are written as CloudFormation spells them (no casing conversion).
+    // Route keys must exist before the stage refers to them.
     const cfnStage = stage.node.defaultChild as CfnStage;
     cfnStage.routeSettings = Object.fromEntries(
       props.routes.map((route) => {
         const throttle = route.throttle ?? defaultThrottle;
-        return [routeKey(route), { throttlingRateLimit: throttle.rateLimit, throttlingBurstLimit: throttle.burstLimit }];
+        return [routeKey(route), { ThrottlingRateLimit: throttle.rateLimit, ThrottlingBurstLimit: throttle.burstLimit }];
       }),
     );
     for (const route of routes) stage.node.addDependency(route);

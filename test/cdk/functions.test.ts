@@ -1,0 +1,183 @@
+import { existsSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { App, Stack } from 'aws-cdk-lib';
+import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { FUNCTIONS, type FunctionSpec } from '#functions/registry';
+import { ESM_REQUIRE_BANNER, PlatformFunction, TABLE_READ_ACTIONS, WILDCARD_RESOURCE_ACTIONS } from '#lib/constructs/platform-function';
+import { TABLES } from '#shared/platform/tables';
+import { actionsOf, buildStacks, cdkJsonContext, logicalIdOf, statementsOf, stubProjectRoot } from './support';
+
+let template: Template;
+let stateful: Template;
+
+beforeAll(() => {
+  const stacks = buildStacks();
+  template = stacks.stateless();
+  stateful = stacks.stateful();
+});
+
+const functionProps = (spec: FunctionSpec): Record<string, unknown> => {
+  const id = logicalIdOf(template, 'AWS::Lambda::Function', `/Functions/${spec.id}/Function/`);
+  return template.toJSON().Resources[id].Properties;
+};
+const env = (spec: FunctionSpec): Record<string, unknown> =>
+  (functionProps(spec).Environment as { Variables: Record<string, unknown> }).Variables;
+const WRITE_ACTIONS = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'];
+
+describe('platform function defaults', () => {
+  it('creates one function per registered spec', () => {
+    template.resourceCountIs('AWS::Lambda::Function', Object.keys(FUNCTIONS).length);
+  });
+
+  it('runs every function on Node.js 22, arm64, with active tracing and JSON logs in its own log group', () => {
+    template.allResourcesProperties('AWS::Lambda::Function', {
+      Runtime: 'nodejs22.x',
+      Architectures: ['arm64'],
+      Handler: 'index.handler',
+      TracingConfig: { Mode: 'Active' },
+      LoggingConfig: { LogFormat: 'JSON', LogGroup: { Ref: Match.anyValue() } },
+      FunctionName: Match.absent(),
+      Environment: {
+        Variables: Match.objectLike({
+          STAGE: 'dev',
+          SERVICE_NAME: 'commerce',
+          POWERTOOLS_SERVICE_NAME: 'commerce',
+          POWERTOOLS_METRICS_NAMESPACE: 'Commerce/dev',
+          NODE_OPTIONS: '--enable-source-maps',
+        }),
+      },
+    });
+    template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 14 });
+  });
+
+  it('applies the 512 MB / 10 s defaults unless the spec says otherwise', () => {
+    const spec: FunctionSpec = FUNCTIONS.openApi;
+    expect(spec.memoryMb).toBeUndefined();
+    expect(functionProps(spec)).toMatchObject({ MemorySize: 512, Timeout: spec.timeoutSeconds ?? 10 });
+    expect(functionProps(FUNCTIONS.notFound)).toMatchObject({ MemorySize: 256, Timeout: 3 });
+  });
+
+  it('gives each function a role of its own without managed policies', () => {
+    template.resourceCountIs('AWS::IAM::Role', Object.keys(FUNCTIONS).length);
+    template.allResourcesProperties('AWS::IAM::Role', {
+      ManagedPolicyArns: Match.absent(),
+      AssumeRolePolicyDocument: { Statement: [Match.objectLike({ Principal: { Service: 'lambda.amazonaws.com' } })] },
+    });
+  });
+});
+
+describe('VPC placement and Redis', () => {
+  it('places only Redis users in the VPC, with the function security group, and tells them how to connect', () => {
+    const health: FunctionSpec = FUNCTIONS.health;
+    expect(health.uses.redis).toBe(true);
+    const vpcConfig = functionProps(health).VpcConfig as { SecurityGroupIds: unknown[]; SubnetIds: unknown[] };
+    expect(vpcConfig.SecurityGroupIds).toEqual([{ 'Fn::ImportValue': expect.stringContaining('FunctionSecurityGroup') }]);
+    expect(vpcConfig.SubnetIds).toHaveLength(3);
+    for (const subnet of vpcConfig.SubnetIds) expect(subnet).toEqual({ 'Fn::ImportValue': expect.stringContaining('functionsSubnet') });
+    expect(env(health)).toMatchObject({
+      REDIS_HOST: { 'Fn::ImportValue': expect.stringContaining('ConfigurationEndPointAddress') },
+      REDIS_PORT: '6379',
+      REDIS_TLS: 'true',
+      REDIS_CLUSTER: 'true',
+      REDIS_AUTH_SECRET_ARN: { 'Fn::ImportValue': expect.stringContaining('CacheAuthToken') },
+    });
+    for (const spec of Object.values(FUNCTIONS) as FunctionSpec[]) {
+      if (spec.uses.redis) continue;
+      expect(functionProps(spec).VpcConfig, spec.id).toBeUndefined();
+      expect(env(spec).REDIS_HOST, spec.id).toBeUndefined();
+    }
+  });
+
+  it('lets Redis users read the AUTH secret and manage their ENIs', () => {
+    const statements = statementsOf(template, 'Health');
+    expect(statements).toContainEqual(
+      expect.objectContaining({
+        Action: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'],
+        Resource: { 'Fn::ImportValue': expect.stringContaining('CacheAuthToken') },
+      }),
+    );
+    expect(statements.flatMap(actionsOf)).toContain('ec2:CreateNetworkInterface');
+    expect(statementsOf(template, 'Shops').flatMap(actionsOf)).not.toContain('ec2:CreateNetworkInterface');
+  });
+});
+
+describe('least privilege', () => {
+  it('gives the health function names and describe rights, never data access', () => {
+    const actions = statementsOf(template, 'Health').flatMap(actionsOf);
+    for (const forbidden of [...WRITE_ACTIONS, 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Scan', 'sqs:SendMessage', 'sqs:ReceiveMessage']) {
+      expect(actions).not.toContain(forbidden);
+    }
+    expect(actions).toEqual(expect.arrayContaining(['dynamodb:DescribeTable', 'sqs:GetQueueAttributes', 'events:DescribeEventBus', 'ses:GetAccount']));
+    expect(actions).toContain('events:PutEvents'); // uses.eventBus
+    for (const def of Object.values(TABLES)) expect(env(FUNCTIONS.health)).toHaveProperty(def.envVar);
+  });
+
+  it('gives a read-only function read actions on its one table and its indexes only', () => {
+    const shops = stateful.toJSON().Resources;
+    const shopsTable = logicalIdOf(stateful, 'AWS::DynamoDB::Table', '/Data/Shops/');
+    expect(shops[shopsTable]).toBeDefined();
+    const dynamo = statementsOf(template, 'Shops').filter((s) => actionsOf(s).some((a) => a.startsWith('dynamodb:')));
+    expect(dynamo).toHaveLength(1);
+    expect(actionsOf(dynamo[0]!).sort()).toEqual([...TABLE_READ_ACTIONS].sort());
+    expect(JSON.stringify(dynamo[0]!.Resource)).toContain(`GetAttDataShops`);
+    expect(JSON.stringify(dynamo[0]!.Resource)).not.toMatch(/Catalog|Orders|Inventory|\*/);
+    const tableVars = Object.keys(env(FUNCTIONS.shops)).filter((k) => k.startsWith('TABLE_'));
+    expect(tableVars).toEqual(['TABLE_SHOPS']);
+  });
+
+  it('gives a read-write function both, on its table only', () => {
+    const actions = statementsOf(template, 'UpdateShop').flatMap(actionsOf);
+    expect(actions).toEqual(expect.arrayContaining([...TABLE_READ_ACTIONS, ...WRITE_ACTIONS]));
+    expect(JSON.stringify(statementsOf(template, 'UpdateShop'))).not.toMatch(/GetAttData(Catalog|Orders|Inventory|Carts)/);
+  });
+
+  it('grants "*" resources only for actions that have no resource-level permissions', () => {
+    const roles = Object.values(FUNCTIONS).map((f) => f.id);
+    for (const id of roles) {
+      for (const statement of statementsOf(template, id)) {
+        const resources = ([] as unknown[]).concat(statement.Resource);
+        if (!resources.includes('*')) continue;
+        for (const action of actionsOf(statement)) expect(WILDCARD_RESOURCE_ACTIONS, `${id}: ${action} on *`).toContain(action);
+      }
+    }
+  });
+
+  it('gives functions without uses nothing but logs and tracing', () => {
+    const actions = statementsOf(template, 'NotFound').flatMap(actionsOf).sort();
+    expect(actions).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments']);
+  });
+});
+
+describe('ESM bundling', () => {
+  it('bundles ESM for node22, minified, with a source map and the require banner that CJS dependencies need', async () => {
+    const spec: FunctionSpec = {
+      id: 'Bundled',
+      entry: 'functions/sample/bundled.handler.ts',
+      description: 'bundling check',
+      uses: {},
+    };
+    const root = stubProjectRoot([spec]);
+    // Bundling runs the project's own esbuild (npx --no-install) from the project root.
+    symlinkSync(fileURLToPath(new URL('../../node_modules', import.meta.url)), join(root, 'node_modules'), 'dir');
+    // A CommonJS dependency that calls require(): only works in an ESM bundle thanks to the banner.
+    writeFileSync(join(root, 'functions/sample/legacy.cjs'), "const path = require('path');\nmodule.exports = () => path.posix.join('a', 'b');\n");
+    writeFileSync(join(root, spec.entry), "import legacy from './legacy.cjs';\nexport const handler = async () => legacy();\n");
+    const outdir = join(root, 'cdk.out');
+    const app = new App({ outdir, context: cdkJsonContext() });
+    const stack = new Stack(app, 'Bundling');
+    new PlatformFunction(stack, 'Bundled', { spec, stage: 'dev', resources: {}, projectRoot: root });
+    app.synth();
+    const assetDir = readdirSync(outdir).find((d) => d.startsWith('asset.') && existsSync(join(outdir, d, 'index.mjs')));
+    expect(assetDir).toBeDefined();
+    const code = readFileSync(join(outdir, assetDir!, 'index.mjs'), 'utf8');
+    expect(code.startsWith(ESM_REQUIRE_BANNER)).toBe(true);
+    expect(code).toMatch(/export\s*\{/);
+    expect(code).toContain('//# sourceMappingURL=index.mjs.map');
+    expect(code.split('\n').length).toBeLessThan(6); // minified
+    expect(existsSync(join(outdir, assetDir!, 'index.mjs.map'))).toBe(true);
+    const bundle = (await import(pathToFileURL(join(outdir, assetDir!, 'index.mjs')).href)) as { handler: () => Promise<string> };
+    await expect(bundle.handler()).resolves.toBe('a/b');
+  });
+});
