@@ -1,0 +1,141 @@
+/**
+ * How the local runtime runs a Lambda function: it imports the function's handler module
+ * (the very file the CDK stack bundles) and calls its `handler(event, context)` with a
+ * Lambda-like `Context`, applying the function's timeout as Lambda would.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Context } from 'aws-lambda';
+import type { FunctionSpec } from '#functions/registry';
+
+/** What the local runtime uses to run a function: loads spec.entry (dynamic import, cached), calls its `handler(event, context)`. */
+export type LocalInvoker = (fn: FunctionSpec, event: unknown) => Promise<unknown>;
+
+export const LOCAL_ACCOUNT_ID = '000000000000';
+export const LOCAL_REGION = 'us-east-1';
+const DEFAULT_TIMEOUT_SECONDS = 10;
+const DEFAULT_MEMORY_MB = 512;
+
+/** Rejection of an invocation that ran past the function's timeout (Lambda's "Task timed out"). */
+export class TimeoutError extends Error {
+  override readonly name = 'TimeoutError';
+  constructor(
+    readonly functionId: string,
+    readonly timeoutSeconds: number,
+  ) {
+    super(`${functionId}: Task timed out after ${timeoutSeconds.toFixed(2)} seconds`);
+  }
+}
+
+function logStreamName(now: Date): string {
+  const day = now.toISOString().slice(0, 10).replaceAll('-', '/');
+  return `${day}/[$LATEST]${randomBytes(16).toString('hex')}`;
+}
+
+/** A Lambda `Context` for local invocations: functionName from spec.id, awsRequestId random uuid, getRemainingTimeInMillis() counting down from timeoutSeconds (default 10), memoryLimitInMB, invokedFunctionArn `arn:aws:lambda:us-east-1:000000000000:function:<id>`, etc. */
+export function localLambdaContext(fn: FunctionSpec): Context {
+  const timeoutMs = (fn.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS) * 1000;
+  const deadline = Date.now() + timeoutMs;
+  const deprecated = (name: string) => () => {
+    throw new Error(`context.${name}() is not supported by the local runtime: return a value or a promise from the handler`);
+  };
+  return {
+    callbackWaitsForEmptyEventLoop: true,
+    functionName: fn.id,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:function:${fn.id}`,
+    memoryLimitInMB: String(fn.memoryMb ?? DEFAULT_MEMORY_MB),
+    awsRequestId: randomUUID(),
+    logGroupName: `/aws/lambda/${fn.id}`,
+    logStreamName: logStreamName(new Date()),
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    done: deprecated('done'),
+    fail: deprecated('fail'),
+    succeed: deprecated('succeed'),
+  };
+}
+
+type HandlerFn = (event: unknown, context: Context, callback?: (error?: unknown, result?: unknown) => void) => unknown;
+
+/** The default invoker: resolves spec.entry against a project root (default process.cwd()), imports it, calls handler with localLambdaContext. Applies the function's timeout (rejects with a TimeoutError after timeoutSeconds, as Lambda would). */
+export function createInvoker(opts: { root?: string } = {}): LocalInvoker {
+  const root = opts.root ?? process.cwd();
+  const modules = new Map<string, Promise<HandlerFn>>();
+
+  const load = (entry: string): Promise<HandlerFn> => {
+    const file = resolve(root, entry);
+    let loaded = modules.get(file);
+    if (!loaded) {
+      loaded = import(pathToFileURL(file).href).then((mod: Record<string, unknown>) => {
+        const handler = mod['handler'] ?? (mod['default'] as Record<string, unknown> | undefined)?.['handler'];
+        if (typeof handler !== 'function') throw new Error(`${entry} does not export a function named "handler"`);
+        return handler as HandlerFn;
+      });
+      // A failed import (syntax error while editing) is retried on the next invocation.
+      loaded.catch(() => modules.delete(file));
+      modules.set(file, loaded);
+    }
+    return loaded;
+  };
+
+  return async (fn, event) => {
+    const handler = await load(fn.entry);
+    const timeoutSeconds = fn.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS;
+    const context = localLambdaContext(fn);
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new TimeoutError(fn.id, timeoutSeconds)), timeoutSeconds * 1000);
+      timer.unref();
+    });
+    const run = new Promise<unknown>((resolvePromise, rejectPromise) => {
+      // Callback-style handlers (three parameters) settle through the callback, like the Node runtime did.
+      const usesCallback = handler.length >= 3;
+      const callback = (error?: unknown, result?: unknown) => (error ? rejectPromise(error) : resolvePromise(result));
+      try {
+        const returned = usesCallback ? handler(event, context, callback) : handler(event, context);
+        if (!usesCallback || (returned !== undefined && typeof (returned as Promise<unknown>)?.then === 'function')) {
+          Promise.resolve(returned).then(resolvePromise, rejectPromise);
+        }
+      } catch (error) {
+        rejectPromise(error);
+      }
+    });
+    try {
+      // The handler keeps running after a timeout (a process cannot be frozen like a sandbox),
+      // but its result is ignored, as Lambda would.
+      return await Promise.race([run, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+}
+
+/** How Lambda reads a function's answer to a batch (SQS, streams) with ReportBatchItemFailures. */
+export type BatchOutcome =
+  | { readonly kind: 'success' }
+  | { readonly kind: 'partial'; readonly failed: ReadonlySet<string> }
+  | { readonly kind: 'failure'; readonly reason: string };
+
+/**
+ * Lambda's rules for a batch response: no response, an empty or null `batchItemFailures` is a
+ * complete success; listed `itemIdentifier`s failed (the rest succeeded); an identifier that is
+ * null, empty, not a string or not in the batch, or a `batchItemFailures` that is not a list,
+ * makes the whole batch a failure.
+ */
+export function parseBatchResponse(result: unknown, identifiers: ReadonlySet<string>): BatchOutcome {
+  if (result === null || typeof result !== 'object' || Array.isArray(result)) return { kind: 'success' };
+  const failures = (result as { batchItemFailures?: unknown }).batchItemFailures;
+  if (failures === undefined || failures === null) return { kind: 'success' };
+  if (!Array.isArray(failures)) return { kind: 'failure', reason: 'batchItemFailures is not a list' };
+  if (failures.length === 0) return { kind: 'success' };
+  const failed = new Set<string>();
+  for (const item of failures) {
+    const id = (item as { itemIdentifier?: unknown } | null)?.itemIdentifier;
+    if (typeof id !== 'string' || id === '' || !identifiers.has(id)) {
+      return { kind: 'failure', reason: `invalid itemIdentifier ${JSON.stringify(id)} in batchItemFailures` };
+    }
+    failed.add(id);
+  }
+  return { kind: 'partial', failed };
+}

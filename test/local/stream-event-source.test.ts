@@ -1,0 +1,191 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  CreateTableCommand,
+  DeleteItemCommand,
+  DescribeTableCommand,
+  DynamoDBClient,
+  PutItemCommand,
+  UpdateItemCommand,
+} from '@aws-sdk/client-dynamodb';
+import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { EventSourceMapping } from '#functions/events';
+import type { FunctionSpec } from '#functions/registry';
+import { TABLE_KEYS, type TableKey } from '#shared/platform/tables';
+import { createInvoker } from '#bin/local/lambda-context';
+import { startStreamEventSources } from '#bin/local/stream-event-source';
+import { collectingLog, FAKE_CREDENTIALS, PROJECT_ROOT, REGION, scriptedFunction } from './fixtures/scripted';
+import { startDynamoDbLocal } from './fixtures/services';
+
+let ddbLocal: Awaited<ReturnType<typeof startDynamoDbLocal>>;
+let dynamodb: DynamoDBClient;
+let streams: DynamoDBStreamsClient;
+let tmp: string;
+const invoke = createInvoker({ root: PROJECT_ROOT });
+const sources: Array<{ stop(): Promise<void> }> = [];
+
+beforeAll(async () => {
+  ddbLocal = await startDynamoDbLocal();
+  const config = { region: REGION, endpoint: ddbLocal.endpoint, credentials: FAKE_CREDENTIALS };
+  dynamodb = new DynamoDBClient(config);
+  streams = new DynamoDBStreamsClient(config);
+  tmp = await mkdtemp(join(tmpdir(), 'stream-checkpoints-'));
+}, 90_000);
+afterEach(async () => {
+  await Promise.all(sources.splice(0).map((s) => s.stop()));
+});
+afterAll(async () => {
+  dynamodb?.destroy();
+  streams?.destroy();
+  await ddbLocal?.stop();
+  if (tmp) await rm(tmp, { recursive: true, force: true });
+});
+
+let tableCounter = 0;
+async function createTable(): Promise<{ name: string; streamArn: string }> {
+  const name = `StreamTest${++tableCounter}-${Date.now().toString(36)}`;
+  await dynamodb.send(
+    new CreateTableCommand({
+      TableName: name,
+      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+      BillingMode: 'PAY_PER_REQUEST',
+      StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' },
+    }),
+  );
+  const { Table } = await dynamodb.send(new DescribeTableCommand({ TableName: name }));
+  return { name, streamArn: Table!.LatestStreamArn! };
+}
+
+const put = (table: string, pk: string, extra: Record<string, unknown> = {}) =>
+  dynamodb.send(new PutItemCommand({ TableName: table, Item: { pk: { S: pk }, ...(extra as object) } }));
+
+function start(table: string, mapping: { target: FunctionSpec; batchSize: number; retryAttempts?: number; maxBatchingWindowSeconds?: number }, checkpointFile?: string) {
+  const logs = collectingLog();
+  const full: EventSourceMapping = { id: `Map${mapping.target.id}`, kind: 'dynamodbStream', table: 'catalog', retryAttempts: mapping.retryAttempts ?? 3, ...mapping };
+  const tableNames = Object.fromEntries(TABLE_KEYS.map((k) => [k, table])) as Record<TableKey, string>;
+  const source = startStreamEventSources({ mappings: [full], tableNames, dynamodb, streams, invoke, checkpointFile, pollIntervalMs: 50, log: logs.log });
+  sources.push(source);
+  return { source, logs };
+}
+
+const pkOf = (r: DynamoDBRecord) => r.dynamodb?.Keys?.pk?.S;
+
+describe('DynamoDB stream event source mapping (local)', () => {
+  it('delivers INSERT, MODIFY and REMOVE with their images, in order, shaped like Lambda’s records', async () => {
+    const table = await createTable();
+    const records: DynamoDBRecord[] = [];
+    const target = scriptedFunction('StreamAll', (event) => {
+      records.push(...(event as DynamoDBStreamEvent).Records);
+    });
+    const { source } = start(table.name, { target, batchSize: 100 });
+    await put(table.name, 'p1', { price: { N: '10' }, blob: { B: new Uint8Array([1, 2, 3]) }, tags: { SS: ['a', 'b'] } });
+    await dynamodb.send(new UpdateItemCommand({ TableName: table.name, Key: { pk: { S: 'p1' } }, UpdateExpression: 'SET price = :p', ExpressionAttributeValues: { ':p': { N: '12' } } }));
+    await dynamodb.send(new DeleteItemCommand({ TableName: table.name, Key: { pk: { S: 'p1' } } }));
+    await put(table.name, 'p2', { price: { N: '5' } });
+    await source.idle();
+
+    expect(records.map((r) => [r.eventName, pkOf(r)])).toEqual([
+      ['INSERT', 'p1'],
+      ['MODIFY', 'p1'],
+      ['REMOVE', 'p1'],
+      ['INSERT', 'p2'],
+    ]);
+    const [insert, modify, remove] = records as [DynamoDBRecord, DynamoDBRecord, DynamoDBRecord];
+    expect(insert).toEqual({
+      eventID: expect.any(String),
+      eventName: 'INSERT',
+      eventVersion: '1.1',
+      eventSource: 'aws:dynamodb',
+      awsRegion: 'us-east-1',
+      dynamodb: {
+        ApproximateCreationDateTime: expect.any(Number),
+        Keys: { pk: { S: 'p1' } },
+        NewImage: { pk: { S: 'p1' }, price: { N: '10' }, blob: { B: 'AQID' }, tags: { SS: ['a', 'b'] } },
+        SequenceNumber: expect.stringMatching(/^\d+$/),
+        SizeBytes: expect.any(Number),
+        StreamViewType: 'NEW_AND_OLD_IMAGES',
+      },
+      eventSourceARN: table.streamArn,
+    });
+    expect(modify.dynamodb).toMatchObject({ OldImage: { price: { N: '10' } }, NewImage: { price: { N: '12' } } });
+    expect(remove.dynamodb).toMatchObject({ OldImage: { price: { N: '12' } } });
+    expect(remove.dynamodb?.NewImage).toBeUndefined();
+    const sequence = records.map((r) => BigInt(r.dynamodb!.SequenceNumber!));
+    expect([...sequence].sort((a, b) => (a < b ? -1 : 1))).toEqual(sequence);
+  });
+
+  it('retries from the first failed record of a partial batch response', async () => {
+    const table = await createTable();
+    for (const pk of ['k1', 'k2', 'k3', 'k4', 'k5']) await put(table.name, pk);
+    const deliveries: string[][] = [];
+    const target = scriptedFunction('StreamPartial', (event): DynamoDBBatchResponse => {
+      const batch = (event as DynamoDBStreamEvent).Records;
+      deliveries.push(batch.map((r) => pkOf(r)!));
+      const k3 = batch.find((r) => pkOf(r) === 'k3');
+      if (deliveries.length === 1 && k3) return { batchItemFailures: [{ itemIdentifier: k3.dynamodb!.SequenceNumber! }] };
+      return { batchItemFailures: [] };
+    });
+    const { source } = start(table.name, { target, batchSize: 5 });
+    await source.idle();
+    expect(deliveries).toEqual([
+      ['k1', 'k2', 'k3', 'k4', 'k5'],
+      ['k3', 'k4', 'k5'],
+    ]);
+    expect((source.failed as unknown[]).length).toBe(0);
+  });
+
+  it('skips a batch that keeps failing after retryAttempts, records it in `failed`, and goes on', async () => {
+    const table = await createTable();
+    for (const pk of ['ok1', 'poison', 'ok2']) await put(table.name, pk);
+    const attempts = new Map<string, number>();
+    const target = scriptedFunction('StreamPoison', (event) => {
+      for (const r of (event as DynamoDBStreamEvent).Records) {
+        attempts.set(pkOf(r)!, (attempts.get(pkOf(r)!) ?? 0) + 1);
+        if (pkOf(r) === 'poison') throw new Error('cannot index poison');
+      }
+    });
+    const { source, logs } = start(table.name, { target, batchSize: 1, retryAttempts: 2 });
+    await source.idle();
+    expect(Object.fromEntries(attempts)).toEqual({ ok1: 1, poison: 3, ok2: 1 });
+    expect(source.failed).toHaveLength(1);
+    expect(source.failed[0]).toMatchObject({ mappingId: 'MapStreamPoison', error: 'Error: cannot index poison' });
+    expect((source.failed[0]!.records as DynamoDBRecord[]).map(pkOf)).toEqual(['poison']);
+    expect(logs.entries).toContainEqual(expect.objectContaining({ level: 'error', mappingId: 'MapStreamPoison', records: 1 }));
+  });
+
+  it('resumes from the checkpoint file after a restart: only new records are delivered', async () => {
+    const table = await createTable();
+    const checkpointFile = join(tmp, 'nested', 'streams.json');
+    const seen: string[] = [];
+    const target = scriptedFunction('StreamCheckpoint', (event) => {
+      seen.push(...(event as DynamoDBStreamEvent).Records.map((r) => pkOf(r)!));
+    });
+
+    const first = start(table.name, { target, batchSize: 2 }, checkpointFile);
+    for (const pk of ['a', 'b', 'c']) await put(table.name, pk);
+    await first.source.idle();
+    await first.source.stop();
+    expect(seen).toEqual(['a', 'b', 'c']);
+    const saved = JSON.parse(await readFile(checkpointFile, 'utf8'));
+    expect(saved.mappings.MapStreamCheckpoint.streamArn).toBe(table.streamArn);
+    expect(Object.values(saved.mappings.MapStreamCheckpoint.shards)).toHaveLength(1);
+
+    // Written while the local runtime is down.
+    for (const pk of ['d', 'e']) await put(table.name, pk);
+    seen.length = 0;
+    const second = start(table.name, { target, batchSize: 2 }, checkpointFile);
+    await second.source.idle();
+    expect(seen).toEqual(['d', 'e']);
+    await second.source.stop();
+
+    // Without a checkpoint file, a mapping starts at TRIM_HORIZON.
+    seen.length = 0;
+    const fresh = start(table.name, { target, batchSize: 10 });
+    await fresh.source.idle();
+    expect(seen).toEqual(['a', 'b', 'c', 'd', 'e']);
+  });
+});
