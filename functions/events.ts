@@ -8,15 +8,19 @@ import type { FunctionSpec } from './registry';
  * lists (in-process bus, timers, SQS and stream pollers).
  */
 
-/** An EventBridge event pattern (the subset used here: values, prefix, anything-but, exists, numeric). */
-export type EventPattern = { readonly [field: string]: EventPattern | readonly PatternValue[] };
+/** An EventBridge event pattern: values, prefix, suffix, anything-but, exists, numeric, wildcard, cidr, `$or`. */
+export type EventPattern = { readonly [field: string]: EventPattern | readonly PatternValue[] | readonly EventPattern[] };
 export type PatternValue =
   | string
   | number
   | boolean
   | null
-  | { readonly prefix: string }
-  | { readonly 'anything-but': string | number | readonly (string | number)[] }
+  | { readonly prefix: string | { readonly 'equals-ignore-case': string } }
+  | { readonly suffix: string | { readonly 'equals-ignore-case': string } }
+  | { readonly 'equals-ignore-case': string }
+  | { readonly wildcard: string }
+  | { readonly cidr: string }
+  | { readonly 'anything-but': string | number | readonly (string | number)[] | { readonly prefix: string } | { readonly suffix: string } }
   | { readonly exists: boolean }
   | { readonly numeric: readonly (string | number)[] };
 
