@@ -5,6 +5,7 @@ import {
   GatewayVpcEndpointAwsService,
   InterfaceVpcEndpointAwsService,
   IpAddresses,
+  Port,
   type ISecurityGroup,
   type IVpc,
   SecurityGroup,
@@ -98,23 +99,38 @@ export class Network extends Construct {
       service: GatewayVpcEndpointAwsService.DYNAMODB,
       subnets: [this.functionSubnets],
     });
+    const functionSecurityGroup = new SecurityGroup(this, 'FunctionSecurityGroup', {
+      vpc,
+      description: 'Lambda functions in the VPC (the only clients Redis admits)',
+      // Functions call AWS APIs and Stripe over HTTPS and Redis on its port.
+      allowAllOutbound: true,
+    });
+    this.functionSecurityGroup = functionSecurityGroup;
+
     if (props.interfaceEndpoints ?? false) {
+      // Only the functions use the endpoints: admit them rather than the whole VPC range.
+      const endpointSecurityGroup = new SecurityGroup(this, 'EndpointSecurityGroup', {
+        vpc,
+        description: 'Interface endpoints: HTTPS from the functions only',
+        allowAllOutbound: false,
+      });
+      endpointSecurityGroup.addIngressRule(functionSecurityGroup, Port.tcp(443), 'HTTPS from functions');
       const services = {
         SqsEndpoint: InterfaceVpcEndpointAwsService.SQS,
         EventBridgeEndpoint: InterfaceVpcEndpointAwsService.EVENTBRIDGE,
         SecretsManagerEndpoint: InterfaceVpcEndpointAwsService.SECRETS_MANAGER,
       };
       for (const [endpointId, service] of Object.entries(services)) {
-        vpc.addInterfaceEndpoint(endpointId, { service, subnets: this.functionSubnets, privateDnsEnabled: true });
+        vpc.addInterfaceEndpoint(endpointId, {
+          service,
+          subnets: this.functionSubnets,
+          privateDnsEnabled: true,
+          securityGroups: [endpointSecurityGroup],
+          open: false,
+        });
       }
     }
 
-    this.functionSecurityGroup = new SecurityGroup(this, 'FunctionSecurityGroup', {
-      vpc,
-      description: 'Lambda functions in the VPC (the only clients Redis admits)',
-      // Functions call AWS APIs and Stripe over HTTPS and Redis on its port.
-      allowAllOutbound: true,
-    });
     this.vpc = vpc;
   }
 }

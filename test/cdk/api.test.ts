@@ -21,8 +21,8 @@ let template: Template;
 let sample: Template;
 
 beforeAll(() => {
-  template = buildStacks().stateless();
-  sample = buildStacks({ stateless: { routes: SAMPLE_ROUTES } }).stateless();
+  template = buildStacks().statelessTemplate();
+  sample = buildStacks({ stateless: { routes: SAMPLE_ROUTES } }).statelessTemplate();
 });
 
 const routeResource = (t: Template, key: string): Record<string, unknown> => {

@@ -14,8 +14,8 @@ let stateful: Template;
 
 beforeAll(() => {
   const stacks = buildStacks();
-  template = stacks.stateless();
-  stateful = stacks.stateful();
+  template = stacks.statelessTemplate();
+  stateful = stacks.statefulTemplate();
 });
 
 const functionProps = (spec: FunctionSpec): Record<string, unknown> => {

@@ -8,8 +8,8 @@ let template: Template;
 let prod: Template;
 
 beforeAll(() => {
-  template = buildStacks().stateful();
-  prod = buildStacks({}, { stage: 'prod' }).stateful();
+  template = buildStacks().statefulTemplate();
+  prod = buildStacks({}, { stage: 'prod' }).statefulTemplate();
 });
 
 describe('DynamoDB tables', () => {

@@ -42,8 +42,8 @@ export function stubProjectRoot(specs: readonly FunctionSpec[]): string {
 
 export interface TestStacks extends CommerceStacks {
   readonly app: App;
-  stateful(): Template;
-  stateless(): Template;
+  statefulTemplate(): Template;
+  statelessTemplate(): Template;
 }
 
 /** Both stacks of a stage, built the way bin/app.ts builds them (cdk-nag off unless asked). */
@@ -64,13 +64,13 @@ export function buildStacks(options: CommerceAppOptions = {}, context: Record<st
     ...options,
     stateless: { projectRoot: stubProjectRoot(specs), ...s },
   });
-  let statefulTemplate: Template | undefined;
-  let statelessTemplate: Template | undefined;
+  let stateful: Template | undefined;
+  let stateless: Template | undefined;
   return {
     ...stacks,
     app,
-    stateful: () => (statefulTemplate ??= Template.fromStack(stacks.stateful)),
-    stateless: () => (statelessTemplate ??= Template.fromStack(stacks.stateless)),
+    statefulTemplate: () => (stateful ??= Template.fromStack(stacks.stateful)),
+    statelessTemplate: () => (stateless ??= Template.fromStack(stacks.stateless)),
   };
 }
 

@@ -1,0 +1,77 @@
+import { Stack, Stage, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import type { IConstruct } from 'constructs';
+import { describe, expect, it } from 'vitest';
+import type { EventRule, EventSourceMapping, Schedule } from '#functions/events';
+import type { FunctionSpec } from '#functions/registry';
+import { buildStacks } from './support';
+
+const worker: FunctionSpec = {
+  id: 'Worker',
+  entry: 'functions/sample/worker.handler.ts',
+  description: 'sample consumer',
+  uses: { queues: { flashSaleEntries: 'consume' }, streams: ['orders'], redis: true, email: true, payments: true },
+};
+const eventRules: EventRule[] = [{ id: 'SampleRule', description: 'sample', pattern: { source: ['commerce.orders'] }, targets: [worker] }];
+const schedules: Schedule[] = [{ id: 'SampleSchedule', description: 'sample', everyMinutes: 5, target: worker }];
+const eventSourceMappings: EventSourceMapping[] = [
+  { id: 'SampleQueue', kind: 'sqs', queue: 'flashSaleEntries', target: worker, batchSize: 10 },
+  { id: 'SampleStream', kind: 'dynamodbStream', table: 'orders', target: worker, batchSize: 100, retryAttempts: 3 },
+];
+
+const ACKNOWLEDGED_RULES = [
+  'AwsSolutions-AEC5', // Redis on 6379
+  'AwsSolutions-APIG4', // public, signed and $default routes
+  'AwsSolutions-COG2', // MFA optional for shoppers
+  'AwsSolutions-IAM5[Resource::*]', // X-Ray, VPC ENIs, ListStreams, SES account reads
+  'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ses:<AWS::Region>:<AWS::AccountId>:identity/*]', // no SES identity configured
+  'AwsSolutions-L1', // nodejs22.x pinned
+  'AwsSolutions-SMG4', // Redis AUTH token and Stripe key rotation
+  'AwsSolutions-SQS3', // queues that are themselves DLQs
+];
+
+function acknowledgements(root: IConstruct): Array<{ path: string; id: string; reason: string; construct: IConstruct }> {
+  return root.node.findAll().flatMap((construct) =>
+    construct.node.metadata
+      .filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+      .flatMap((m) => Object.entries(m.data as Record<string, string>))
+      .map(([id, reason]) => ({ path: construct.node.path, id, reason, construct })),
+  );
+}
+
+describe.each([
+  { name: 'dev, definition files as they are', stage: 'dev', wiring: {} },
+  { name: 'prod, with sample rules, schedules and mappings', stage: 'prod', wiring: { eventRules, schedules, eventSourceMappings } },
+])('cdk-nag AwsSolutions: $name', ({ stage, wiring }) => {
+  const stacks = buildStacks({ nag: true, stateless: wiring }, { stage });
+
+  it('synthesizes with the checks and CloudFormation validation, without a violation', () => {
+    // In memory, synth throws the validation report when any plugin reports a violation.
+    expect(() => stacks.app.synth()).not.toThrow();
+    const report = new AwsSolutionsChecks().validateScope(stacks.app);
+    const violations = report.violations.map((v) => `${v.ruleName} at ${v.violatingResources.map((r) => r.constructPath).join(', ')}`);
+    expect(violations).toEqual([]);
+  });
+
+  it('leaves no error or warning annotation', () => {
+    const assembly = stacks.app.synth();
+    for (const stack of [stacks.stateful, stacks.stateless]) {
+      const messages = assembly.getStackArtifact(stack.artifactId).messages;
+      const problems = messages.filter((m) => m.level === 'error' || m.level === 'warning').map((m) => `${m.id}: ${String(m.entry.data)}`);
+      expect(problems).toEqual([]);
+    }
+  });
+
+  it('acknowledges rules on individual constructs only, each with a reason', () => {
+    // Only our own acknowledgements (the CDK acknowledges some CloudFormation-Validate warnings itself).
+    const acks = acknowledgements(stacks.app).filter((a) => a.id.replace(/^annotation::/i, '').startsWith('AwsSolutions-'));
+    expect(acks.length).toBeGreaterThan(0);
+    for (const ack of acks) {
+      expect(Stack.isStack(ack.construct) || Stage.isStage(ack.construct), `${ack.id} at ${ack.path}`).toBe(false);
+      expect(ack.reason.length, `${ack.id} at ${ack.path}`).toBeGreaterThan(40);
+    }
+    // A new kind of acknowledgement is a decision: add it here and to the report.
+    const ruleIds = new Set(acks.map((a) => a.id.replace(/^annotation::/i, '')));
+    for (const id of ruleIds) expect(ACKNOWLEDGED_RULES).toContain(id);
+  });
+});
