@@ -13,18 +13,8 @@ import type { TableResource } from './data';
 import type { FunctionLookup } from './functions';
 import type { QueueResource } from './messaging';
 
-/** EventBridge event envelope fields, as written in patterns, and their CDK names. */
-const ENVELOPE_FIELDS: Readonly<Record<string, keyof CdkEventPattern>> = {
-  version: 'version',
-  id: 'id',
-  'detail-type': 'detailType',
-  source: 'source',
-  account: 'account',
-  time: 'time',
-  region: 'region',
-  resources: 'resources',
-  detail: 'detail',
-};
+/** Top-level fields of an EventBridge event, as patterns name them. */
+const ENVELOPE_FIELDS: readonly string[] = ['version', 'id', 'detail-type', 'source', 'account', 'time', 'region', 'resources', 'detail'];
 
 export interface AsyncWiringProps {
   readonly eventBus: IEventBus;
@@ -215,19 +205,29 @@ export class AsyncWiring extends Construct {
   }
 }
 
-/** Turns a shared event pattern into the CDK's shape (only the envelope field names differ). */
+/**
+ * The shared event pattern, checked, as the CDK's EventPattern. It goes to CloudFormation
+ * verbatim (the CDK renders unknown keys such as `detail-type` and `$or` unchanged), so the
+ * deployed rule and the local bus apply the very same JSON.
+ */
 export function toCdkPattern(pattern: EventPattern, where = 'event pattern'): CdkEventPattern {
+  checkPattern(pattern, where);
+  return pattern as unknown as CdkEventPattern;
+}
+
+function checkPattern(pattern: EventPattern, where: string): void {
   const entries = Object.entries(pattern);
   if (entries.length === 0) throw new Error(`${where}: the event pattern is empty and would match every event`);
-  const out: Record<string, unknown> = {};
   for (const [field, value] of entries) {
-    const cdkField = ENVELOPE_FIELDS[field];
-    if (!cdkField) throw new Error(`${where}: "${field}" is not an event field (${Object.keys(ENVELOPE_FIELDS).join(', ')})`);
+    if (field === '$or') {
+      if (!Array.isArray(value) || value.length < 2) throw new Error(`${where}: "$or" needs an array of at least two patterns`);
+      for (const alternative of value as readonly EventPattern[]) checkPattern(alternative, where);
+      continue;
+    }
+    if (!ENVELOPE_FIELDS.includes(field)) throw new Error(`${where}: "${field}" is not an event field (${ENVELOPE_FIELDS.join(', ')}, $or)`);
     if (field === 'detail' ? Array.isArray(value) : !Array.isArray(value)) {
       throw new Error(`${where}: "${field}" must be ${field === 'detail' ? 'an object of fields' : 'an array of values'}`);
     }
     if (Array.isArray(value) && value.length === 0) throw new Error(`${where}: "${field}" has no values and would match nothing`);
-    out[cdkField] = value;
   }
-  return out as CdkEventPattern;
 }

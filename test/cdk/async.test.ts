@@ -42,6 +42,12 @@ const RULES: readonly EventRule[] = [
     },
     targets: [notifier],
   },
+  {
+    id: 'OrderShippedNotifications',
+    description: 'Shipping notices, either event shape',
+    pattern: { source: [EVENT_SOURCES.orders], $or: [{ 'detail-type': ['OrderShipped'] }, { detail: { status: ['SHIPPED'] } }] },
+    targets: [notifier],
+  },
 ];
 const SCHEDULES: readonly Schedule[] = [
   { id: 'ReservationSweep', description: 'Every minute', everyMinutes: 1, target: sweeper },
@@ -83,6 +89,13 @@ describe('event rules', () => {
       Action: 'lambda:InvokeFunction',
       Principal: 'events.amazonaws.com',
       FunctionName: { 'Fn::GetAtt': [fnId(notifier), 'Arn'] },
+    });
+  });
+
+  it('passes patterns to CloudFormation verbatim, $or included', () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: { source: ['commerce.orders'], $or: [{ 'detail-type': ['OrderShipped'] }, { detail: { status: ['SHIPPED'] } }] },
+      Targets: [Match.objectLike({ DeadLetterConfig: { Arn: { 'Fn::GetAtt': [queueId('/Async/OrderShippedNotificationsDlq/'), 'Arn'] } } })],
     });
   });
 
@@ -164,7 +177,7 @@ describe('event source mappings', () => {
 
   it('gives every dead-letter queue of the wiring TLS-only access and SQS-managed encryption', () => {
     const queues = template.findResources('AWS::SQS::Queue');
-    expect(Object.keys(queues)).toHaveLength(5); // rule DLQ, schedule DLQ, two async-failure queues, stream DLQ
+    expect(Object.keys(queues)).toHaveLength(6); // two rule DLQs, schedule DLQ, two async-failure queues (one per function), stream DLQ
     for (const queue of Object.values(queues)) expect(queue.Properties).toMatchObject({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 1_209_600 });
   });
 });
@@ -181,6 +194,8 @@ describe('bad wiring', () => {
     expect(build({ eventRules: [{ ...rule, pattern: { detailType: ['OrderPlaced'] } }] })).toThrow(/"detailType" is not an event field/);
     expect(build({ eventRules: [{ ...rule, pattern: { source: [] } }] })).toThrow(/has no values/);
     expect(build({ eventRules: [{ ...rule, targets: [] }] })).toThrow(/needs 1 to 5 targets/);
+    expect(build({ eventRules: [{ ...rule, pattern: { $or: [{ source: ['x'] }] } }] })).toThrow(/at least two patterns/);
+    expect(build({ eventRules: [{ ...rule, pattern: { $or: [{ source: ['x'] }, { detailType: ['y'] }] } }] })).toThrow(/not an event field/);
     expect(build({ eventRules: [rule], schedules: [{ ...SCHEDULES[0]!, id: rule.id }] })).toThrow(/duplicate id/);
   });
 
