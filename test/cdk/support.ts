@@ -1,8 +1,9 @@
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import { afterAll } from 'vitest';
 import { FUNCTIONS, type FunctionSpec } from '#functions/registry';
 import { DEFAULT_ROUTE, ROUTES } from '#functions/routes';
 import { type CommerceAppOptions, type CommerceStacks, defineCommerceApp } from '#lib/commerce-app';
@@ -29,8 +30,15 @@ export function testStack(id = 'Test'): Stack {
  * A project root holding a stub for each handler entry and a lock file, so template tests need
  * neither the real handlers (written by others, possibly later) nor bundling.
  */
+const stubRoots: string[] = [];
+// Each test file imports this module afresh, so this hook removes that file's stub roots.
+afterAll(() => {
+  for (const root of stubRoots.splice(0)) rmSync(root, { recursive: true, force: true });
+});
+
 export function stubProjectRoot(specs: readonly FunctionSpec[]): string {
   const root = mkdtempSync(join(tmpdir(), 'commerce-cdk-'));
+  stubRoots.push(root);
   writeFileSync(join(root, 'package-lock.json'), '{"lockfileVersion": 3}\n');
   for (const spec of specs) {
     const file = join(root, spec.entry);
