@@ -1,6 +1,6 @@
 import type { QueueKey } from '#shared/platform/queues';
 import type { TableKey } from '#shared/platform/tables';
-import type { FunctionSpec } from './registry';
+import { FUNCTIONS, type FunctionSpec } from './registry';
 
 /**
  * The asynchronous wiring of the platform: EventBridge rules, schedules and event source
@@ -67,8 +67,21 @@ export const EVENT_SOURCES = {
   flashSales: 'commerce.flash-sales',
 } as const;
 
-export const EVENT_RULES: readonly EventRule[] = [];
+export const EVENT_RULES: readonly EventRule[] = [
+  {
+    id: 'AvailabilityToCatalog',
+    description: 'Availability level changes of SKUs update what the catalog shows and indexes.',
+    pattern: { source: [EVENT_SOURCES.inventory], 'detail-type': ['OutOfStock', 'InventoryLow', 'BackInStock', 'StockReplenished'] },
+    targets: [FUNCTIONS.recordAvailability],
+  },
+];
 
 export const SCHEDULES: readonly Schedule[] = [];
 
-export const EVENT_SOURCE_MAPPINGS: readonly EventSourceMapping[] = [];
+export const EVENT_SOURCE_MAPPINGS: readonly EventSourceMapping[] = [
+  // Two consumers of the catalog stream, so a slow search domain never delays cache invalidation.
+  { id: 'CatalogToSearch', kind: 'dynamodbStream', table: 'catalog', target: FUNCTIONS.indexCatalog, batchSize: 100, maxBatchingWindowSeconds: 1, retryAttempts: 10 },
+  { id: 'CatalogProjections', kind: 'dynamodbStream', table: 'catalog', target: FUNCTIONS.projectCatalog, batchSize: 100, retryAttempts: 10 },
+  // The inventory outbox: level changes become events.
+  { id: 'InventoryOutbox', kind: 'dynamodbStream', table: 'inventory', target: FUNCTIONS.publishStockEvents, batchSize: 100, retryAttempts: 20 },
+];

@@ -23,6 +23,8 @@ export interface ResourceUse {
   readonly payments?: boolean;
   /** Describes resources for health reporting (no data access). */
   readonly describeAll?: boolean;
+  /** The catalog search domain (OpenSearch in AWS): query, or index documents. */
+  readonly search?: 'read' | 'write';
 }
 
 export interface FunctionSpec {
@@ -78,6 +80,79 @@ export const FUNCTIONS = define({
     description: "PATCH /v1/shops/{shopId}/admin/profile: the shop's name and support email.",
     uses: { tables: { shops: 'readWrite' } },
     timeoutSeconds: 5,
+  },
+  getProduct: {
+    id: 'GetProduct',
+    entry: 'functions/catalog/get-product.handler.ts',
+    description: 'GET product page, from the Redis page cache (ETag, Cache-Control).',
+    uses: { tables: { catalog: 'read' }, redis: true },
+    timeoutSeconds: 5,
+  },
+  searchCatalog: {
+    id: 'SearchCatalog',
+    entry: 'functions/catalog/search.handler.ts',
+    description: 'GET search: full text with facets.',
+    uses: { search: 'read' },
+    memoryMb: 1024,
+    timeoutSeconds: 5,
+  },
+  getCategory: {
+    id: 'GetCategory',
+    entry: 'functions/catalog/get-category.handler.ts',
+    description: 'GET category page: precomputed listing from the category index, cached.',
+    uses: { tables: { catalog: 'read' }, redis: true },
+    timeoutSeconds: 5,
+  },
+  createProduct: {
+    id: 'CreateProduct',
+    entry: 'functions/catalog/create-product.handler.ts',
+    description: 'Merchant: create a product with variants and zero stock counters.',
+    uses: { tables: { catalog: 'readWrite', inventory: 'readWrite', shops: 'read' }, redis: true },
+  },
+  replaceProduct: {
+    id: 'ReplaceProduct',
+    entry: 'functions/catalog/replace-product.handler.ts',
+    description: 'Merchant: replace a product.',
+    uses: { tables: { catalog: 'readWrite', inventory: 'readWrite', shops: 'read' }, redis: true },
+  },
+  patchProduct: {
+    id: 'PatchProduct',
+    entry: 'functions/catalog/patch-product.handler.ts',
+    description: 'Merchant: change some fields of a product.',
+    uses: { tables: { catalog: 'readWrite', inventory: 'readWrite', shops: 'read' }, redis: true },
+  },
+  deleteProduct: {
+    id: 'DeleteProduct',
+    entry: 'functions/catalog/delete-product.handler.ts',
+    description: 'Merchant: remove a product.',
+    uses: { tables: { catalog: 'readWrite' }, redis: true },
+  },
+  indexCatalog: {
+    id: 'IndexCatalog',
+    entry: 'functions/catalog/index-catalog.handler.ts',
+    description: 'Catalog stream → search index (the last version of each changed product).',
+    uses: { tables: { catalog: 'read' }, streams: ['catalog'], search: 'write' },
+    timeoutSeconds: 60,
+  },
+  projectCatalog: {
+    id: 'ProjectCatalog',
+    entry: 'functions/catalog/project-catalog.handler.ts',
+    description: 'Catalog stream → page cache and category invalidation, stock counters for new SKUs, availability backfill.',
+    uses: { tables: { catalog: 'readWrite', inventory: 'readWrite' }, streams: ['catalog'], redis: true },
+    timeoutSeconds: 60,
+  },
+  recordAvailability: {
+    id: 'RecordAvailability',
+    entry: 'functions/catalog/record-availability.handler.ts',
+    description: 'Inventory level events → availability shown by the catalog.',
+    uses: { tables: { catalog: 'readWrite' } },
+  },
+  publishStockEvents: {
+    id: 'PublishStockEvents',
+    entry: 'functions/inventory/publish-stock-events.handler.ts',
+    description: 'Inventory stream (the outbox) → OutOfStock, InventoryLow, BackInStock, StockReplenished on the bus.',
+    uses: { streams: ['inventory'], eventBus: true },
+    timeoutSeconds: 60,
   },
 });
 

@@ -1,6 +1,15 @@
 import type { RouteAuth, RouteContract } from '#shared/http/contract';
 import { healthContract, notFoundContract, openApiContract } from '#shared/platform/health.schema';
 import { getShopContract, updateShopContract } from '#shared/platform/shop.schema';
+import {
+  createProductContract,
+  deleteProductContract,
+  getCategoryContract,
+  getProductContract,
+  patchProductContract,
+  replaceProductContract,
+  searchContract,
+} from '#shared/catalog/catalog.schema';
 import { FUNCTIONS, type FunctionSpec } from './registry';
 
 /**
@@ -42,6 +51,15 @@ export const ROUTES: readonly Route[] = [
   route('GET', '/v1/openapi.json', FUNCTIONS.openApi, openApiContract),
   route('GET', '/v1/shops/{shopId}', FUNCTIONS.shops, getShopContract),
   route('PATCH', '/v1/shops/{shopId}/admin/profile', FUNCTIONS.updateShop, updateShopContract),
+
+  // Catalog: the read paths carry most of the traffic (and CloudFront absorbs most of that).
+  route('GET', '/v1/shops/{shopId}/products/{productId}', FUNCTIONS.getProduct, getProductContract, { rateLimit: 5000, burstLimit: 10000 }),
+  route('GET', '/v1/shops/{shopId}/search', FUNCTIONS.searchCatalog, searchContract, { rateLimit: 3000, burstLimit: 6000 }),
+  route('GET', '/v1/shops/{shopId}/categories/{category}', FUNCTIONS.getCategory, getCategoryContract, { rateLimit: 5000, burstLimit: 10000 }),
+  route('POST', '/v1/shops/{shopId}/admin/products', FUNCTIONS.createProduct, createProductContract, { rateLimit: 200, burstLimit: 400 }),
+  route('PUT', '/v1/shops/{shopId}/admin/products/{productId}', FUNCTIONS.replaceProduct, replaceProductContract, { rateLimit: 200, burstLimit: 400 }),
+  route('PATCH', '/v1/shops/{shopId}/admin/products/{productId}', FUNCTIONS.patchProduct, patchProductContract, { rateLimit: 200, burstLimit: 400 }),
+  route('DELETE', '/v1/shops/{shopId}/admin/products/{productId}', FUNCTIONS.deleteProduct, deleteProductContract, { rateLimit: 100, burstLimit: 200 }),
 ];
 
 /** Requests that match no route (API Gateway's `$default` route). */

@@ -23,7 +23,13 @@ const EnvSchema = z.object({
   /** Prefix of every Redis key, so tests can share one server without clashing. */
   REDIS_KEY_PREFIX: z.string().default(''),
   EVENT_BUS_NAME: z.string().optional(),
+  /** Catalog search: OpenSearch in AWS, the embedded engine locally. */
+  SEARCH_ENGINE: z.enum(['opensearch', 'embedded']).default('embedded'),
+  OPENSEARCH_ENDPOINT: z.string().optional(),
+  OPENSEARCH_INDEX: z.string().default('products'),
   SES_FROM_ADDRESS: z.string().optional(),
+  /** Secrets Manager ARN of the Stripe keys (AWS); locally STRIPE_SECRET_KEY and a local server. */
+  STRIPE_SECRET_ARN: z.string().optional(),
   SES_CONFIGURATION_SET: z.string().optional(),
   /** Local runtime only: the HS256 secret of local tokens. AWS uses Cognito's JWT authorizer. */
   LOCAL_JWT_SECRET: z.string().default('local-dev-secret'),

@@ -68,9 +68,10 @@ export const TABLES = {
     partitionKey: S('pk'),
     sortKey: S('sk'),
     globalIndexes: [{ indexName: 'gsi1', partitionKey: S('gsi1pk'), sortKey: S('gsi1sk') }],
+    stream: 'NEW_AND_OLD_IMAGES',
     timeToLiveAttribute: 'ttl',
     retain: true,
-    description: 'Per-SKU counters, the movement ledger and reservations (active ones indexed by expiry).',
+    description: 'Per-SKU counters, the movement ledger and reservations (active ones indexed by expiry); its stream is the outbox of stock events.',
   },
   carts: {
     logicalName: 'Carts',

@@ -1,0 +1,41 @@
+import { documents } from '#shared/adapters/dynamodb/client';
+import { dynamoProductRepository } from '#shared/adapters/dynamodb/product-repository';
+import { dynamoShopRepository } from '#shared/adapters/dynamodb/shop-repository';
+import { dynamoStockRepository } from '#shared/adapters/dynamodb/stock-repository';
+import { redisCatalogCache } from '#shared/adapters/redis/catalog-cache';
+import { redis } from '#shared/adapters/redis/client';
+import type { CatalogCache, ProductRepository, ShopCurrency } from '#shared/catalog/catalog-ports';
+import { makeManageProducts } from '#shared/catalog/manage-products';
+import { tableName } from '#shared/config';
+import { makeInitializeStock } from '#shared/inventory/adjust-stock';
+import { makeStockLevels } from '#shared/inventory/stock-levels';
+import { makeGetShop } from '#shared/platform/shops';
+
+/**
+ * The catalog's adapters, built once per cold start and only when a handler asks for
+ * them (each function gets only the tables it uses).
+ */
+function once<T>(build: () => T): () => T {
+  let value: T | undefined;
+  return () => (value ??= build());
+}
+
+export const products = once((): ProductRepository => dynamoProductRepository(documents, tableName('catalog')));
+export const catalogCache = once((): CatalogCache => redisCatalogCache(redis));
+const stock = once(() => dynamoStockRepository(documents, tableName('inventory')));
+export const initializeStock = once(() => makeInitializeStock({ stock: stock() }));
+export const stockLevels = once(() => makeStockLevels({ stock: stock() }));
+
+export const shopCurrency = once((): ShopCurrency => {
+  const getShop = makeGetShop({ shops: dynamoShopRepository(documents, tableName('shops')) });
+  const known = new Map<string, string>();
+  return async (shopId) => {
+    const currency = known.get(shopId) ?? (await getShop(shopId)).currency;
+    known.set(shopId, currency);
+    return currency;
+  };
+});
+
+export const manageProducts = once(() =>
+  makeManageProducts({ products: products(), cache: catalogCache(), initializeStock: initializeStock(), shopCurrency: shopCurrency() }),
+);

@@ -1,0 +1,300 @@
+import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import {
+  BatchGetCommand,
+  GetCommand,
+  QueryCommand,
+  ScanCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+  type BatchGetCommandOutput,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
+import { ProductChangedError, SkuTakenError } from '#shared/catalog/catalog-errors';
+import type { ProductRepository, StoredProduct, VariantSummary } from '#shared/catalog/catalog-ports';
+import type { Availability, Product, Variant } from '#shared/catalog/product';
+import { decodeCursor, encodeCursor } from './cursor';
+
+/**
+ * Catalog table layout:
+ *   pk `PRODUCT#<shop>#<productId>` sk `PRODUCT`  the product, its `availability` map
+ *      (sku → {level, version}) and, for the category listing, gsi1pk `CATEGORY#<shop>#<category>`
+ *      with gsi1sk `<rating rank>#<age rank>#<productId>` (best rated, then newest, first)
+ *   pk `SKU#<shop>#<SKU upper case>` sk `SKU`     the claim that makes a SKU unique in its shop,
+ *      with what other contexts need to price it (the cart)
+ * A product and its SKU claims change in one transaction. Availability updates touch only
+ * the map, so they never collide with a merchant's edit (which is conditional on `version`).
+ */
+const productKey = (shopId: string, productId: string) => ({ pk: `PRODUCT#${shopId}#${productId}`, sk: 'PRODUCT' });
+const skuKey = (shopId: string, sku: string) => ({ pk: `SKU#${shopId}#${sku.toUpperCase()}`, sk: 'SKU' });
+const categoryKey = (shopId: string, category: string) => `CATEGORY#${shopId}#${category}`;
+
+function listingRank(product: Product): string {
+  const rating = String(5000 - Math.round(product.rating * 1000)).padStart(4, '0');
+  const age = String(9_999_999_999_999 - Date.parse(product.createdAt)).padStart(13, '0');
+  return `${rating}#${age}#${product.id}`;
+}
+
+function productFields(product: Product) {
+  return {
+    entity: 'product',
+    id: product.id,
+    shopId: product.shopId,
+    title: product.title,
+    description: product.description,
+    brand: product.brand,
+    category: product.category,
+    images: product.images,
+    rating: product.rating,
+    options: product.options,
+    variants: product.variants,
+    createdAt: product.createdAt,
+    updatedAt: product.updatedAt,
+    version: product.version,
+    gsi1pk: categoryKey(product.shopId, product.category),
+    gsi1sk: listingRank(product),
+  };
+}
+
+function skuClaim(product: Product, variant: Variant) {
+  return {
+    ...skuKey(product.shopId, variant.sku),
+    entity: 'sku',
+    shopId: product.shopId,
+    sku: variant.sku,
+    productId: product.id,
+    title: variant.title,
+    price: variant.price,
+    options: variant.options,
+    reserveOnAddToCart: variant.reserveOnAddToCart,
+  };
+}
+
+export function toStoredProduct(item: Record<string, unknown>): StoredProduct {
+  const product: Product = {
+    id: item.id as string,
+    shopId: item.shopId as string,
+    title: item.title as string,
+    description: item.description as string,
+    brand: item.brand as string,
+    category: item.category as string,
+    images: (item.images as string[]) ?? [],
+    rating: Number(item.rating),
+    options: (item.options as Product['options']) ?? [],
+    variants: (item.variants as Variant[]) ?? [],
+    createdAt: item.createdAt as string,
+    updatedAt: item.updatedAt as string,
+    version: Number(item.version),
+  };
+  const recorded = (item.availability ?? {}) as Record<string, { level: Availability }>;
+  const availability: Record<string, Availability> = {};
+  for (const variant of product.variants) availability[variant.sku] = recorded[variant.sku]?.level ?? 'out_of_stock';
+  return { product, availability };
+}
+
+export function dynamoProductRepository(documents: DynamoDBDocumentClient, tableName: string): ProductRepository {
+  async function owners(shopId: string, skus: readonly string[]): Promise<Map<string, string>> {
+    const found = await repository.variants(shopId, skus);
+    return new Map([...found.values()].map((v) => [v.sku.toUpperCase(), v.productId]));
+  }
+
+  async function skuConflicts(product: Product, candidates: readonly Variant[]): Promise<SkuTakenError | undefined> {
+    const taken = await owners(product.shopId, candidates.map((v) => v.sku));
+    const conflicts = product.variants
+      .map((v, index) => ({ sku: v.sku, index, productId: taken.get(v.sku.toUpperCase()) }))
+      .filter((c): c is { sku: string; index: number; productId: string } => c.productId !== undefined && c.productId !== product.id);
+    return conflicts.length > 0 ? new SkuTakenError(conflicts) : undefined;
+  }
+
+  const repository: ProductRepository = {
+    async get(shopId, productId) {
+      const { Item } = await documents.send(new GetCommand({ TableName: tableName, Key: productKey(shopId, productId) }));
+      return Item ? toStoredProduct(Item) : undefined;
+    },
+
+    async create(product) {
+      try {
+        await documents.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              {
+                Put: {
+                  TableName: tableName,
+                  Item: { ...productKey(product.shopId, product.id), ...productFields(product), availability: {} },
+                  ConditionExpression: 'attribute_not_exists(pk)',
+                },
+              },
+              ...product.variants.map((variant) => ({
+                Put: { TableName: tableName, Item: skuClaim(product, variant), ConditionExpression: 'attribute_not_exists(pk)' },
+              })),
+            ],
+          }),
+        );
+      } catch (error) {
+        if (error instanceof TransactionCanceledException) {
+          const conflict = await skuConflicts(product, product.variants);
+          if (conflict) throw conflict;
+        }
+        throw error;
+      }
+    },
+
+    async replace(previous, next) {
+      const nextSkus = new Set(next.variants.map((v) => v.sku.toUpperCase()));
+      const previousSkus = new Set(previous.variants.map((v) => v.sku.toUpperCase()));
+      const fields = Object.entries(productFields(next)).filter(([name]) => name !== 'id' && name !== 'shopId' && name !== 'createdAt');
+      try {
+        await documents.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              {
+                Update: {
+                  TableName: tableName,
+                  Key: productKey(previous.shopId, previous.id),
+                  UpdateExpression: `SET ${fields.map(([name]) => `#${name} = :${name}`).join(', ')}`,
+                  ConditionExpression: '#version = :expected',
+                  ExpressionAttributeNames: Object.fromEntries(fields.map(([name]) => [`#${name}`, name])),
+                  ExpressionAttributeValues: { ...Object.fromEntries(fields.map(([name, value]) => [`:${name}`, value])), ':expected': previous.version },
+                },
+              },
+              ...previous.variants
+                .filter((v) => !nextSkus.has(v.sku.toUpperCase()))
+                .map((v) => ({
+                  Delete: {
+                    TableName: tableName,
+                    Key: skuKey(previous.shopId, v.sku),
+                    ConditionExpression: 'productId = :id',
+                    ExpressionAttributeValues: { ':id': previous.id },
+                  },
+                })),
+              ...next.variants.map((v) => ({
+                Put: {
+                  TableName: tableName,
+                  Item: skuClaim(next, v),
+                  ConditionExpression: previousSkus.has(v.sku.toUpperCase()) ? 'productId = :id' : 'attribute_not_exists(pk) OR productId = :id',
+                  ExpressionAttributeValues: { ':id': next.id },
+                },
+              })),
+            ],
+          }),
+        );
+      } catch (error) {
+        if (!(error instanceof TransactionCanceledException)) throw error;
+        if (error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed') throw new ProductChangedError(previous.id);
+        const conflict = await skuConflicts(next, next.variants);
+        if (conflict) throw conflict;
+        throw error;
+      }
+    },
+
+    async delete(product) {
+      try {
+        await documents.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              {
+                Delete: {
+                  TableName: tableName,
+                  Key: productKey(product.shopId, product.id),
+                  ConditionExpression: '#version = :expected',
+                  ExpressionAttributeNames: { '#version': 'version' },
+                  ExpressionAttributeValues: { ':expected': product.version },
+                },
+              },
+              ...product.variants.map((v) => ({
+                Delete: {
+                  TableName: tableName,
+                  Key: skuKey(product.shopId, v.sku),
+                  ConditionExpression: 'attribute_not_exists(pk) OR productId = :id',
+                  ExpressionAttributeValues: { ':id': product.id },
+                },
+              })),
+            ],
+          }),
+        );
+      } catch (error) {
+        if (error instanceof TransactionCanceledException && error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed') {
+          throw new ProductChangedError(product.id);
+        }
+        throw error;
+      }
+    },
+
+    async listCategory(shopId, category, { limit, cursor }) {
+      const gsi1pk = categoryKey(shopId, category);
+      const { Items, LastEvaluatedKey } = await documents.send(
+        new QueryCommand({
+          TableName: tableName,
+          IndexName: 'gsi1',
+          KeyConditionExpression: 'gsi1pk = :pk',
+          ExpressionAttributeValues: { ':pk': gsi1pk },
+          Limit: limit,
+          ...(cursor ? { ExclusiveStartKey: decodeCursor(cursor, { gsi1pk }) } : {}),
+        }),
+      );
+      return { items: (Items ?? []).map(toStoredProduct), ...(LastEvaluatedKey ? { nextCursor: encodeCursor(LastEvaluatedKey) } : {}) };
+    },
+
+    async setAvailability(shopId, sku, level, version) {
+      const { Item } = await documents.send(new GetCommand({ TableName: tableName, Key: skuKey(shopId, sku) }));
+      if (!Item) return undefined;
+      const productId = Item.productId as string;
+      try {
+        await documents.send(
+          new UpdateCommand({
+            TableName: tableName,
+            Key: productKey(shopId, productId),
+            UpdateExpression: 'SET availability.#sku = :entry',
+            ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(availability.#sku) OR availability.#sku.version < :version)',
+            ExpressionAttributeNames: { '#sku': Item.sku as string },
+            ExpressionAttributeValues: { ':entry': { level, version }, ':version': version },
+          }),
+        );
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error; // stale or deleted: nothing to do
+      }
+      return productId;
+    },
+
+    async variants(shopId, skus) {
+      const found = new Map<string, VariantSummary>();
+      const unique = [...new Set(skus.map((s) => s.toUpperCase()))];
+      for (let i = 0; i < unique.length; i += 100) {
+        let keys: Record<string, unknown>[] | undefined = unique.slice(i, i + 100).map((sku) => skuKey(shopId, sku));
+        for (let attempt = 0; keys && keys.length > 0; attempt++) {
+          const answer: BatchGetCommandOutput = await documents.send(new BatchGetCommand({ RequestItems: { [tableName]: { Keys: keys } } }));
+          for (const item of answer.Responses?.[tableName] ?? []) {
+            found.set(item.sku as string, {
+              shopId,
+              sku: item.sku as string,
+              productId: item.productId as string,
+              title: item.title as string,
+              price: item.price as VariantSummary['price'],
+              options: item.options as VariantSummary['options'],
+              reserveOnAddToCart: Boolean(item.reserveOnAddToCart),
+            });
+          }
+          keys = answer.UnprocessedKeys?.[tableName]?.Keys;
+          if (keys?.length) await new Promise((r) => setTimeout(r, 25 * 2 ** attempt));
+        }
+      }
+      return found;
+    },
+
+    async *scanAll() {
+      let start: Record<string, unknown> | undefined;
+      do {
+        const page = await documents.send(
+          new ScanCommand({
+            TableName: tableName,
+            FilterExpression: 'entity = :product',
+            ExpressionAttributeValues: { ':product': 'product' },
+            ...(start ? { ExclusiveStartKey: start } : {}),
+          }),
+        );
+        if (page.Items?.length) yield page.Items.map(toStoredProduct);
+        start = page.LastEvaluatedKey;
+      } while (start);
+    },
+  };
+  return repository;
+}

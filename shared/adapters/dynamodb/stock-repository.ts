@@ -1,0 +1,158 @@
+import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { BatchGetCommand, type BatchGetCommandOutput, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { NotFoundError } from '#shared/errors';
+import type { Movement, StockRepository } from '#shared/inventory/inventory-ports';
+import { fullDelta, InsufficientStockError, type LedgerEntry, type StockCounters } from '#shared/inventory/stock';
+import { decodeCursor, encodeCursor } from './cursor';
+
+/**
+ * Inventory table layout (one partition per SKU, so a hot SKU never slows another):
+ *   pk `STOCK#<shop>#<sku>`  sk `COUNTERS`             the counters and a version
+ *   pk `STOCK#<shop>#<sku>`  sk `LEDGER#<movementId>`  one entry per movement, time-ordered
+ * A movement is one transaction: an ADD on the counters under conditions that keep every
+ * counter non-negative, and a Put of the ledger entry that refuses a second write of the
+ * same movement id.
+ */
+const stockKey = (shopId: string, sku: string) => `STOCK#${shopId}#${sku}`;
+const COUNTERS = 'COUNTERS';
+
+export function dynamoStockRepository(documents: DynamoDBDocumentClient, tableName: string): StockRepository {
+  return {
+    async get(shopId, sku) {
+      const { Item } = await documents.send(new GetCommand({ TableName: tableName, Key: { pk: stockKey(shopId, sku), sk: COUNTERS }, ConsistentRead: true }));
+      return Item ? toCounters(Item) : undefined;
+    },
+
+    async getMany(shopId, skus) {
+      const found = new Map<string, StockCounters>();
+      const unique = [...new Set(skus)];
+      for (let i = 0; i < unique.length; i += 100) {
+        let keys: Record<string, unknown>[] | undefined = unique.slice(i, i + 100).map((sku) => ({ pk: stockKey(shopId, sku), sk: COUNTERS }));
+        for (let attempt = 0; keys && keys.length > 0; attempt++) {
+          const answer: BatchGetCommandOutput = await documents.send(new BatchGetCommand({ RequestItems: { [tableName]: { Keys: keys } } }));
+          for (const item of answer.Responses?.[tableName] ?? []) found.set(item.sku as string, toCounters(item));
+          keys = answer.UnprocessedKeys?.[tableName]?.Keys;
+          if (keys?.length) await backoff(attempt);
+        }
+      }
+      return found;
+    },
+
+    async initialize(shopId, items) {
+      const now = new Date().toISOString();
+      await Promise.all(
+        items.map(async ({ sku, lowStockThreshold }) => {
+          try {
+            await documents.send(
+              new PutCommand({
+                TableName: tableName,
+                Item: { pk: stockKey(shopId, sku), sk: COUNTERS, shopId, sku, onHand: 0, available: 0, reserved: 0, sold: 0, lowStockThreshold, version: 0, createdAt: now },
+                ConditionExpression: 'attribute_not_exists(pk)',
+              }),
+            );
+          } catch (error) {
+            if (!(error instanceof ConditionalCheckFailedException)) throw error;
+          }
+        }),
+      );
+    },
+
+    async move(movement) {
+      const delta = fullDelta(movement.delta);
+      const names: Record<string, string> = { '#version': 'version' };
+      const values: Record<string, number | string> = { ':one': 1, ':at': movement.entry.at };
+      const adds = ['#version :one'];
+      const conditions = ['attribute_exists(pk)'];
+      for (const [field, change] of Object.entries(delta)) {
+        if (change === 0) continue;
+        names[`#${field}`] = field;
+        values[`:${field}`] = change;
+        adds.push(`#${field} :${field}`);
+        if (change < 0) {
+          values[`:need_${field}`] = -change;
+          conditions.push(`#${field} >= :need_${field}`);
+        }
+      }
+      const pk = stockKey(movement.shopId, movement.sku);
+      const entry: Omit<LedgerEntry, 'version'> = { shopId: movement.shopId, sku: movement.sku, delta, ...movement.entry };
+      try {
+        await documents.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              {
+                Update: {
+                  TableName: tableName,
+                  Key: { pk, sk: COUNTERS },
+                  UpdateExpression: `ADD ${adds.join(', ')} SET updatedAt = :at`,
+                  ConditionExpression: conditions.join(' AND '),
+                  ExpressionAttributeNames: names,
+                  ExpressionAttributeValues: values,
+                },
+              },
+              {
+                Put: {
+                  TableName: tableName,
+                  Item: { pk, sk: `LEDGER#${movement.movementId}`, movementId: movement.movementId, ...entry },
+                  ConditionExpression: 'attribute_not_exists(pk)',
+                },
+              },
+            ],
+          }),
+        );
+      } catch (error) {
+        if (!(error instanceof TransactionCanceledException)) throw error;
+        const current = await this.get(movement.shopId, movement.sku);
+        if (!current) throw new NotFoundError(`SKU ${movement.sku} has no inventory in shop ${movement.shopId}.`);
+        if (error.CancellationReasons?.[1]?.Code === 'ConditionalCheckFailed') return current; // this movement was already applied
+        if (error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed') {
+          throw new InsufficientStockError(movement.sku, current.available, -delta.available);
+        }
+        throw error;
+      }
+      const after = await this.get(movement.shopId, movement.sku);
+      return after!;
+    },
+
+    async ledger(shopId, sku, { limit, cursor }) {
+      const { Items, LastEvaluatedKey } = await documents.send(
+        new QueryCommand({
+          TableName: tableName,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :ledger)',
+          ExpressionAttributeValues: { ':pk': stockKey(shopId, sku), ':ledger': 'LEDGER#' },
+          ScanIndexForward: false,
+          Limit: limit,
+          ...(cursor ? { ExclusiveStartKey: decodeCursor(cursor, { pk: stockKey(shopId, sku) }) } : {}),
+        }),
+      );
+      return {
+        items: (Items ?? []).map(toLedgerEntry),
+        ...(LastEvaluatedKey ? { nextCursor: encodeCursor(LastEvaluatedKey) } : {}),
+      };
+    },
+  };
+}
+
+function toCounters(item: Record<string, unknown>): StockCounters {
+  const n = (name: string) => Number(item[name] ?? 0);
+  return {
+    shopId: item.shopId as string,
+    sku: item.sku as string,
+    onHand: n('onHand'),
+    available: n('available'),
+    reserved: n('reserved'),
+    sold: n('sold'),
+    lowStockThreshold: n('lowStockThreshold'),
+    version: n('version'),
+  };
+}
+
+function toLedgerEntry(item: Record<string, unknown>): LedgerEntry {
+  const { pk: _pk, sk: _sk, movementId, ...entry } = item;
+  return { ...(entry as unknown as LedgerEntry), reference: (entry.reference as string | undefined) ?? (movementId as string) };
+}
+
+function backoff(attempt: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, Math.min(25 * 2 ** attempt, 1_000)));
+}
+
+export { toCounters };

@@ -1,0 +1,49 @@
+import { defaultProvider } from '@aws-sdk/credential-provider-node';
+import { Client, type ClientOptions } from '@opensearch-project/opensearch';
+import { AwsSigv4Signer } from '@opensearch-project/opensearch/aws';
+import { config, ConfigError } from '#shared/config';
+
+/**
+ * The OpenSearch client of a process, created on first use and reused across invocations.
+ * OPENSEARCH_ENDPOINT is the domain endpoint, with or without `https://` (the CDK's
+ * `domainEndpoint` has none). Requests to an AWS domain, or any request from a Lambda
+ * function, are signed with SigV4 (service `es`) with the default credential chain (the
+ * function's role); a plain local cluster (`http://localhost:9200`) is not signed.
+ * Requests time out quickly and retry twice (connection errors, 502/503/504), so a slow
+ * domain fails the search instead of holding the function.
+ */
+let client: Client | undefined;
+
+export function openSearchClient(): Client {
+  client ??= createClient();
+  return client;
+}
+
+/** Closes the connections and forgets the client (tests and the local runtime's shutdown). */
+export async function closeOpenSearchClient(): Promise<void> {
+  const current = client;
+  client = undefined;
+  await current?.close();
+}
+
+function createClient(): Client {
+  const endpoint = process.env.OPENSEARCH_ENDPOINT;
+  if (!endpoint) throw new ConfigError('Missing environment variable OPENSEARCH_ENDPOINT: this function was not given the search domain');
+  let url: URL;
+  try {
+    url = new URL(/^https?:\/\//.test(endpoint) ? endpoint : `https://${endpoint}`);
+  } catch {
+    throw new ConfigError(`OPENSEARCH_ENDPOINT is not a URL or host name: ${endpoint}`);
+  }
+  const options: ClientOptions = { node: url.origin, maxRetries: 2, requestTimeout: 5_000 };
+  if (!signed(url)) return new Client(options);
+  const credentials = defaultProvider(); // caches, and refreshes before expiry
+  return new Client({
+    ...options,
+    ...AwsSigv4Signer({ region: config().AWS_REGION, service: 'es', getCredentials: () => credentials() }),
+  });
+}
+
+function signed(url: URL): boolean {
+  return url.hostname.endsWith('.amazonaws.com') || process.env.AWS_LAMBDA_FUNCTION_NAME !== undefined;
+}

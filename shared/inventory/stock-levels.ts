@@ -1,0 +1,25 @@
+import type { EventPublisherPort } from './inventory-events';
+import type { StockRepository } from './inventory-ports';
+import { availabilityOf, levelChangeEvent, type Availability, type StockCounters } from './stock';
+
+/** Availability level and version of SKUs, for other contexts (the catalog). */
+export function makeStockLevels({ stock }: { stock: StockRepository }) {
+  return async function stockLevels(shopId: string, skus: readonly string[]): Promise<Map<string, { level: Availability; version: number }>> {
+    const counters = await stock.getMany(shopId, skus);
+    return new Map([...counters.values()].map((c) => [c.sku, { level: availabilityOf(c.available, c.lowStockThreshold), version: c.version }]));
+  };
+}
+
+/**
+ * The outbox of inventory: each change of a SKU's counters (from the inventory table's
+ * stream) that moves its availability level becomes an event on the bus.
+ */
+export function makePublishStockEvents({ events }: { events: EventPublisherPort }) {
+  return async function publishStockEvents(change: { before?: StockCounters; after?: StockCounters }): Promise<void> {
+    if (!change.after) return;
+    const event = levelChangeEvent(change.before, change.after);
+    if (!event) return;
+    const { type, ...detail } = event;
+    await events.publish([{ source: 'commerce.inventory', detailType: type, detail: { ...detail }, resources: [`sku:${event.shopId}:${event.sku}`] }]);
+  };
+}
