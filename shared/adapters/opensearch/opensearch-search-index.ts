@@ -204,7 +204,7 @@ export function openSearchIndex(client: Client, options: OpenSearchIndexOptions 
       if (!answer.errors) continue;
       const failures = answer.items.flatMap((item, n) => {
         const [kind, result] = Object.entries(item)[0] ?? [];
-        if (!result || result.status < 300 || false) return [];
+        if (!result || result.status < 300 || (kind === 'delete' && result.status === 404)) return [];
         const id = result._id ?? idOf(part[n]?.action);
         return [{ id, status: result.status, type: result.error?.type, reason: result.error?.reason }];
       });
@@ -411,7 +411,9 @@ function sortOf(query: SearchQuery, hasText: boolean): Sort[] {
   const byProduct: Sort = { productId: { order: 'asc' } };
   const byPrice = (order: 'asc' | 'desc'): Sort => {
     const filters = variantFilters(query);
-    // The cheapest variant passing the filters, in both directions (the hit variant is a cheapest one).
+    // The cheapest variant passing the filters, in both directions: the hit variant's price,
+    // unless a preferred value or stock picked a dearer one (the port's rule; exact would be
+    // a Painless sort over _source per matching product, not worth it for this difference).
     return { 'variants.price': { order, mode: 'min', nested: { path: 'variants', ...(filters.length > 0 ? { filter: all(filters) } : {}) } } };
   };
   const sorts: Record<SearchSort, Sort[]> = {
