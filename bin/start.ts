@@ -16,13 +16,14 @@ const { values: args } = parseArgs({
   options: {
     reset: { type: 'boolean', default: false },
     port: { type: 'string', default: process.env.PORT ?? '3000' },
+    products: { type: 'string', default: process.env.DEMO_PRODUCTS ?? '2000' },
     'data-dir': { type: 'string', default: process.env.DATA_DIR ?? '.data' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
 
 if (args.help) {
-  console.log('Usage: npm start -- [--reset] [--port 3000] [--data-dir .data]\n  --reset     delete the local data and start from nothing\n  REDIS_URL   use this Redis instead of starting redis-server');
+  console.log('Usage: npm start -- [--reset] [--port 3000] [--data-dir .data] [--products 2000]\n  --reset       delete the local data and start from nothing\n  --products N  size of the demo catalog seeded on first start (0: none)\n  REDIS_URL     use this Redis instead of starting redis-server');
   process.exit(0);
 }
 
@@ -54,7 +55,7 @@ console.log('Starting the commerce platform locally…');
 let platform: Awaited<ReturnType<typeof startPlatform>> | undefined;
 try {
   platform = await startPlatform({ dataDir, port: Number(args.port), ...(process.env.REDIS_URL ? { redisUrl: process.env.REDIS_URL } : {}), log: (line) => console.log(line) });
-  await seedDemoShop((line) => console.log(line));
+  writeFileSync(resolve(dataDir, 'runtime.json'), JSON.stringify({ pid: process.pid, url: platform.url, env: platform.env }, null, 2));
 } catch (error) {
   console.error(`\nCould not start: ${(error as Error).message}`);
   await platform?.stop();
@@ -83,8 +84,15 @@ Ready in ${((performance.now() - started) / 1000).toFixed(1)} s. Health ${health
   Customer token (alice):
     ${customerToken}
   More tokens: npm run token -- --sub bob [--admin ${DEMO_SHOP.shopId}]
+  Try: curl '${platform.url}/v1/shops/${DEMO_SHOP.shopId}/search?q=blue+running+shoes+size+10&pageSize=3'
 
 Press Ctrl-C to stop.`);
+
+// The demo shop and, on first start, its catalog: seeded while the platform already answers,
+// with progress, and resumed on the next start if interrupted.
+seedDemoShop({ dataDir, products: Number(args.products), log: (line) => console.log(line) }).catch((error: unknown) => {
+  console.error(`Seeding the demo shop failed: ${(error as Error).message}. It resumes on the next start.`);
+});
 
 let stopping = false;
 async function shutdown(signal: string): Promise<void> {
@@ -93,6 +101,7 @@ async function shutdown(signal: string): Promise<void> {
   console.log(`\n${signal}: stopping…`);
   await platform?.stop();
   rmSync(pidFile, { force: true });
+  rmSync(resolve(dataDir, 'runtime.json'), { force: true });
   console.log('Stopped.');
   process.exit(0);
 }

@@ -120,6 +120,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       AWS_ENDPOINT_URL_EVENTBRIDGE: eventBus.endpoint,
       REDIS_URL: redis.url,
       REDIS_KEY_PREFIX: prefix,
+      SEARCH_ENGINE: 'embedded',
       EVENT_BUS_NAME: busName,
       SES_FROM_ADDRESS: 'orders@demo.shop.local',
       LOCAL_JWT_SECRET: options.jwtSecret ?? process.env.LOCAL_JWT_SECRET ?? 'local-dev-secret',
@@ -134,6 +135,9 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     Object.assign(process.env, env);
     (await import('#shared/config')).resetConfig();
     stops.push(async () => (await import('#shared/adapters/redis/client')).closeRedis());
+
+    const indexed = await step('search index rebuilt from the catalog', async () => (await import('./search-warm-up')).rebuildEmbeddedSearch());
+    if (indexed > 0) log(`    ${indexed} products indexed`);
 
     const schedules = startSchedules(SCHEDULES, invoke, { timeScale: options.scheduleTimeScale ?? 1, log: (entry) => log(`    schedule: ${JSON.stringify(entry)}`) });
     stops.push(() => schedules.stop());

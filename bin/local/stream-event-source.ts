@@ -47,15 +47,33 @@ function lambdaValue(value: unknown): unknown {
   return value;
 }
 
+/**
+ * The Streams SDK client deserializes an empty map `{"M":{}}` as `{}` (no member set);
+ * Lambda delivers `{"M":{}}`. Restore that, recursively, in an image.
+ */
+function attributeValue(value: unknown): unknown {
+  if (value === null || typeof value !== 'object' || value instanceof Uint8Array) return value;
+  const members = Object.keys(value).filter((k) => k !== '$unknown' && (value as Record<string, unknown>)[k] !== undefined);
+  if (members.length === 0) return { M: {} };
+  const av = value as { M?: Record<string, unknown>; L?: unknown[] };
+  if (av.M) return { M: image(av.M) };
+  if (av.L) return { L: av.L.map(attributeValue) };
+  return value;
+}
+
+function image(item: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(item).map(([name, value]) => [name, attributeValue(value)]));
+}
+
 /** A stream record as Lambda's DynamoDB event source passes it to the function. */
 export function toStreamRecord(record: _Record, eventSourceARN: string, awsRegion: string): DynamoDBRecord {
   const d = record.dynamodb ?? {};
   const created = d.ApproximateCreationDateTime;
   const dynamodb: NonNullable<DynamoDBRecord['dynamodb']> = {
     ...(created !== undefined ? { ApproximateCreationDateTime: created instanceof Date ? created.getTime() / 1000 : Number(created) } : {}),
-    ...(d.Keys ? { Keys: lambdaValue(d.Keys) as LambdaStreamRecord['Keys'] } : {}),
-    ...(d.NewImage ? { NewImage: lambdaValue(d.NewImage) as LambdaStreamRecord['NewImage'] } : {}),
-    ...(d.OldImage ? { OldImage: lambdaValue(d.OldImage) as LambdaStreamRecord['OldImage'] } : {}),
+    ...(d.Keys ? { Keys: lambdaValue(image(d.Keys)) as LambdaStreamRecord['Keys'] } : {}),
+    ...(d.NewImage ? { NewImage: lambdaValue(image(d.NewImage)) as LambdaStreamRecord['NewImage'] } : {}),
+    ...(d.OldImage ? { OldImage: lambdaValue(image(d.OldImage)) as LambdaStreamRecord['OldImage'] } : {}),
     ...(d.SequenceNumber !== undefined ? { SequenceNumber: d.SequenceNumber } : {}),
     ...(d.SizeBytes !== undefined ? { SizeBytes: d.SizeBytes } : {}),
     ...(d.StreamViewType !== undefined ? { StreamViewType: d.StreamViewType } : {}),

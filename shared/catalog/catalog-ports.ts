@@ -34,6 +34,8 @@ export interface ProductRepository {
   listCategory(shopId: string, category: string, page: { limit: number; cursor?: string }): Promise<ProductPage>;
   /** Records a SKU's availability level unless a newer one (by inventory version) is recorded. Returns the product id, if the SKU has one. */
   setAvailability(shopId: string, sku: string, level: Availability, version: number): Promise<string | undefined>;
+  /** Records levels for SKUs of one product that have none yet, in one write (never overwriting a recorded one). */
+  backfillAvailability(shopId: string, productId: string, levels: ReadonlyMap<string, { level: Availability; version: number }>): Promise<void>;
   variants(shopId: string, skus: readonly string[]): Promise<Map<string, VariantSummary>>;
   /** Every product of every shop (rebuilding a search index). */
   scanAll(): AsyncIterable<StoredProduct[]>;
@@ -53,8 +55,8 @@ export interface CachedPage {
   readonly etag: string;
 }
 
-/** How the catalog asks inventory to create counters for new SKUs (inventory's use case). */
-export type InitializeStock = (shopId: string, skus: readonly string[]) => Promise<void>;
+/** How the catalog asks inventory to create counters for new SKUs (inventory's use case), optionally with counted units. */
+export type InitializeStock = (shopId: string, items: ReadonlyArray<{ sku: string; units?: number }>) => Promise<unknown>;
 
 /** The shop's currency, from the platform's shops (404 for an unknown shop). */
 export type ShopCurrency = (shopId: string) => Promise<string>;

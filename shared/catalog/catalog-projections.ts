@@ -39,14 +39,12 @@ export function makeProjectProductChange(deps: { products: ProductRepository; ca
     if (!change.after) return;
     const known = new Set(change.before?.skus ?? []);
     const added = change.after.skus.filter((sku) => !known.has(sku));
-    if (added.length > 0) await deps.initializeStock(change.shopId, added);
+    if (added.length > 0) await deps.initializeStock(change.shopId, added.map((sku) => ({ sku })));
     const withLevel = new Set(change.after.skusWithLevel);
     const missing = change.after.skus.filter((sku) => !withLevel.has(sku));
     if (missing.length === 0) return;
     const levels = await deps.stockLevels(change.shopId, missing);
-    for (const [sku, { level, version }] of levels) {
-      if (level !== 'out_of_stock') await deps.products.setAvailability(change.shopId, sku, level, version);
-    }
+    if (levels.size > 0) await deps.products.backfillAvailability(change.shopId, change.productId, levels);
   };
 }
 

@@ -42,18 +42,24 @@ export function makeManageProducts({ products, cache, initializeStock, shopCurre
     const next = buildProduct(draft, { id: current.id, shopId: current.shopId, createdAt: current.createdAt, updatedAt: clock().toISOString(), version: current.version + 1 });
     await products.replace(current, next);
     const known = new Set(current.variants.map((v) => v.sku));
-    await initializeStock(current.shopId, next.variants.filter((v) => !known.has(v.sku)).map((v) => v.sku));
+    await initializeStock(current.shopId, next.variants.filter((v) => !known.has(v.sku)).map((v) => ({ sku: v.sku })));
     await invalidate(current.shopId, { productIds: [current.id], categories: [...new Set([current.category, next.category])] });
     return (await products.get(current.shopId, current.id)) ?? { product: next, availability: {} };
   }
 
   return {
-    async createProduct(shopId: string, draft: ProductDraft, options: { productId?: string; createdAt?: string } = {}): Promise<StoredProduct> {
+    /** `initialStock` (units per SKU) is the initial count of a new product, e.g. from an import. */
+    async createProduct(
+      shopId: string,
+      draft: ProductDraft,
+      options: { productId?: string; createdAt?: string; initialStock?: Readonly<Record<string, number>> } = {},
+    ): Promise<StoredProduct> {
       await validate(shopId, draft);
       const now = clock().toISOString();
       const product = buildProduct(draft, { id: options.productId ?? newId('prd'), shopId, createdAt: options.createdAt ?? now, updatedAt: now, version: 1 });
+      // Counters first: a product is never visible with SKUs that inventory does not know.
+      await initializeStock(shopId, product.variants.map((v) => ({ sku: v.sku, units: options.initialStock?.[v.sku] ?? 0 })));
       await products.create(product);
-      await initializeStock(shopId, product.variants.map((v) => v.sku));
       await invalidate(shopId, { productIds: [product.id], categories: [product.category] });
       return (await products.get(shopId, product.id)) ?? { product, availability: {} };
     },

@@ -39,10 +39,23 @@ export function makeAdjustStock({ stock, clock = () => new Date() }: { stock: St
   };
 }
 
-/** Creates zero counters for new SKUs (idempotent): the catalog calls it for every variant it creates. */
-export function makeInitializeStock({ stock }: { stock: StockRepository }) {
-  return async function initializeStock(shopId: string, skus: readonly string[], lowStockThreshold = DEFAULT_LOW_STOCK_THRESHOLD): Promise<void> {
-    if (skus.length === 0) return;
-    await stock.initialize(shopId, skus.map((sku) => ({ sku, lowStockThreshold })));
+/**
+ * Creates counters for new SKUs (idempotent): at zero when the catalog creates a variant,
+ * or with the units of an initial count (the demo seeder), recorded in the ledger.
+ */
+export function makeInitializeStock({ stock, clock = () => new Date() }: { stock: StockRepository; clock?: () => Date }) {
+  return async function initializeStock(
+    shopId: string,
+    items: ReadonlyArray<{ sku: string; units?: number }>,
+    options: { actor?: string; lowStockThreshold?: number } = {},
+  ): Promise<string[]> {
+    if (items.length === 0) return [];
+    const lowStockThreshold = options.lowStockThreshold ?? DEFAULT_LOW_STOCK_THRESHOLD;
+    for (const item of items) {
+      if (item.units !== undefined && (!Number.isInteger(item.units) || item.units < 0)) {
+        throw new ValidationError('Initial stock is a whole number of units.', [{ path: `stock.${item.sku}`, message: 'a whole number >= 0' }]);
+      }
+    }
+    return stock.initialize(shopId, items.map((item) => ({ ...item, lowStockThreshold })), { actor: options.actor ?? 'catalog', at: clock().toISOString() });
   };
 }

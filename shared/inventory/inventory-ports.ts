@@ -4,8 +4,11 @@ import type { LedgerEntry, StockCounters, StockDelta } from './stock';
 export interface StockRepository {
   get(shopId: string, sku: string): Promise<StockCounters | undefined>;
   getMany(shopId: string, skus: readonly string[]): Promise<Map<string, StockCounters>>;
-  /** Creates counters at zero for SKUs that have none; existing counters are left alone. */
-  initialize(shopId: string, items: ReadonlyArray<{ sku: string; lowStockThreshold: number }>): Promise<void>;
+  /**
+   * Creates counters for SKUs that have none, with `units` on hand and available (and a
+   * ledger entry for them); existing counters are left alone. Returns the SKUs created.
+   */
+  initialize(shopId: string, items: ReadonlyArray<NewStock>, context: { actor: string; at: string }): Promise<string[]>;
   /**
    * Applies the delta and appends the ledger entry in one transaction, refused (with
    * InsufficientStockError or NotFoundError) when the counters are missing or a counter
@@ -22,4 +25,11 @@ export interface Movement {
   readonly movementId: string;
   readonly delta: StockDelta;
   readonly entry: Omit<LedgerEntry, 'shopId' | 'sku' | 'version' | 'delta'>;
+}
+
+export interface NewStock {
+  readonly sku: string;
+  readonly lowStockThreshold: number;
+  /** Units counted at creation. @default 0 */
+  readonly units?: number;
 }

@@ -255,6 +255,26 @@ export function dynamoProductRepository(documents: DynamoDBDocumentClient, table
       return productId;
     },
 
+    async backfillAvailability(shopId, productId, levels) {
+      const entries = [...levels.entries()];
+      if (entries.length === 0) return;
+      try {
+        await documents.send(
+          new UpdateCommand({
+            TableName: tableName,
+            Key: productKey(shopId, productId),
+            // if_not_exists: a level recorded meanwhile by an event is newer than this read.
+            UpdateExpression: `SET ${entries.map((_, i) => `availability.#s${i} = if_not_exists(availability.#s${i}, :e${i})`).join(', ')}`,
+            ConditionExpression: 'attribute_exists(pk)',
+            ExpressionAttributeNames: Object.fromEntries(entries.map(([sku], i) => [`#s${i}`, sku])),
+            ExpressionAttributeValues: Object.fromEntries(entries.map(([, entry], i) => [`:e${i}`, entry])),
+          }),
+        );
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error; // deleted meanwhile
+      }
+    },
+
     async variants(shopId, skus) {
       const found = new Map<string, VariantSummary>();
       const unique = [...new Set(skus.map((s) => s.toUpperCase()))];

@@ -1,14 +1,15 @@
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, type BatchGetCommandOutput, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { NotFoundError } from '#shared/errors';
-import type { Movement, StockRepository } from '#shared/inventory/inventory-ports';
+import { newId } from '#shared/ids';
+import type { Movement, NewStock, StockRepository } from '#shared/inventory/inventory-ports';
 import { fullDelta, InsufficientStockError, type LedgerEntry, type StockCounters } from '#shared/inventory/stock';
 import { decodeCursor, encodeCursor } from './cursor';
 
 /**
  * Inventory table layout (one partition per SKU, so a hot SKU never slows another):
  *   pk `STOCK#<shop>#<sku>`  sk `COUNTERS`             the counters and a version
- *   pk `STOCK#<shop>#<sku>`  sk `LEDGER#<movementId>`  one entry per movement, time-ordered
+ *   pk `STOCK#<shop>#<sku>`  sk `LEDGER#<ISO time>#<movementId>`  one entry per movement, time-ordered
  * A movement is one transaction: an ADD on the counters under conditions that keep every
  * counter non-negative, and a Put of the ledger entry that refuses a second write of the
  * same movement id.
@@ -38,23 +39,30 @@ export function dynamoStockRepository(documents: DynamoDBDocumentClient, tableNa
       return found;
     },
 
-    async initialize(shopId, items) {
-      const now = new Date().toISOString();
-      await Promise.all(
-        items.map(async ({ sku, lowStockThreshold }) => {
-          try {
-            await documents.send(
-              new PutCommand({
-                TableName: tableName,
-                Item: { pk: stockKey(shopId, sku), sk: COUNTERS, shopId, sku, onHand: 0, available: 0, reserved: 0, sold: 0, lowStockThreshold, version: 0, createdAt: now },
-                ConditionExpression: 'attribute_not_exists(pk)',
-              }),
-            );
-          } catch (error) {
-            if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    async initialize(shopId, items, context) {
+      const existing = await this.getMany(shopId, items.map((i) => i.sku));
+      const missing = items.filter((i) => !existing.has(i.sku));
+      const created: string[] = [];
+      // Up to 50 SKUs a transaction (counters + ledger entry each); a race with another
+      // creator cancels it, and then each SKU is created on its own.
+      for (let i = 0; i < missing.length; i += 50) {
+        const chunk = missing.slice(i, i + 50);
+        try {
+          await documents.send(new TransactWriteCommand({ TransactItems: chunk.flatMap((item) => newStockWrites(tableName, shopId, item, context)) }));
+          created.push(...chunk.map((c) => c.sku));
+        } catch (error) {
+          if (!(error instanceof TransactionCanceledException)) throw error;
+          for (const item of chunk) {
+            try {
+              await documents.send(new TransactWriteCommand({ TransactItems: newStockWrites(tableName, shopId, item, context) }));
+              created.push(item.sku);
+            } catch (single) {
+              if (!(single instanceof TransactionCanceledException)) throw single;
+            }
           }
-        }),
-      );
+        }
+      }
+      return created;
     },
 
     async move(movement) {
@@ -92,7 +100,7 @@ export function dynamoStockRepository(documents: DynamoDBDocumentClient, tableNa
               {
                 Put: {
                   TableName: tableName,
-                  Item: { pk, sk: `LEDGER#${movement.movementId}`, movementId: movement.movementId, ...entry },
+                  Item: { pk, sk: `LEDGER#${movement.entry.at}#${movement.movementId}`, movementId: movement.movementId, ...entry },
                   ConditionExpression: 'attribute_not_exists(pk)',
                 },
               },
@@ -130,6 +138,32 @@ export function dynamoStockRepository(documents: DynamoDBDocumentClient, tableNa
       };
     },
   };
+}
+
+function newStockWrites(tableName: string, shopId: string, item: NewStock, context: { actor: string; at: string }) {
+  const units = item.units ?? 0;
+  const pk = stockKey(shopId, item.sku);
+  const counters = {
+    Put: {
+      TableName: tableName,
+      Item: { pk, sk: COUNTERS, shopId, sku: item.sku, onHand: units, available: units, reserved: 0, sold: 0, lowStockThreshold: item.lowStockThreshold, version: units > 0 ? 1 : 0, createdAt: context.at, updatedAt: context.at },
+      ConditionExpression: 'attribute_not_exists(pk)',
+    },
+  };
+  if (units === 0) return [counters];
+  const movementId = newId('init', Date.parse(context.at));
+  const entry: Omit<LedgerEntry, 'version'> & { movementId: string } = {
+    shopId,
+    sku: item.sku,
+    movementId,
+    type: 'adjustment',
+    reason: 'initial_count',
+    delta: { onHand: units, available: units, reserved: 0, sold: 0 },
+    reference: movementId,
+    actor: context.actor,
+    at: context.at,
+  };
+  return [counters, { Put: { TableName: tableName, Item: { pk, sk: `LEDGER#${context.at}#${movementId}`, ...entry }, ConditionExpression: 'attribute_not_exists(pk)' } }];
 }
 
 function toCounters(item: Record<string, unknown>): StockCounters {

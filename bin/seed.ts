@@ -1,0 +1,38 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+
+/**
+ * `npm run seed -- --products 20000 [--shop demo]`: adds the deterministic demo catalog to
+ * the platform that `npm start` is running (it reads the engines' addresses from the data
+ * folder), resuming where a previous run stopped.
+ */
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+const { values } = parseArgs({
+  options: {
+    products: { type: 'string', default: '2000' },
+    shop: { type: 'string', default: 'demo' },
+    'data-dir': { type: 'string', default: process.env.DATA_DIR ?? '.data' },
+    concurrency: { type: 'string', default: '8' },
+  },
+});
+
+const runtimeFile = resolve(values['data-dir'], 'runtime.json');
+if (!existsSync(runtimeFile)) {
+  console.error(`No running platform found (${runtimeFile} is missing). Start it first with \`npm start\`, then run this again.`);
+  process.exit(1);
+}
+const runtime = JSON.parse(readFileSync(runtimeFile, 'utf8')) as { env: Record<string, string>; url: string };
+Object.assign(process.env, runtime.env, { POWERTOOLS_LOG_LEVEL: 'ERROR' });
+
+const count = Number(values.products);
+if (!Number.isInteger(count) || count < 1) {
+  console.error('--products takes a whole number of products, e.g. --products 20000');
+  process.exit(2);
+}
+const { seedCatalog } = await import('./local/catalog-seed');
+console.log(`Seeding ${count} products into shop \`${values.shop}\` of ${runtime.url}…`);
+const started = performance.now();
+const result = await seedCatalog({ shopId: values.shop, count, concurrency: Number(values.concurrency), log: (line) => console.log(line) });
+console.log(`Done in ${((performance.now() - started) / 1000).toFixed(1)} s: ${result.created} created, ${result.skipped} already there, ${result.skus} SKUs. The running platform indexes them from the catalog stream within seconds.`);
+process.exit(0);

@@ -1,0 +1,22 @@
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import { logger } from '#shared/observability';
+
+/**
+ * Runs a DynamoDB stream batch through Powertools' batch processor: records that fail
+ * are logged with their error and reported, so Lambda retries from the first of them
+ * (and, after the mapping's retries, sends them to its on-failure destination).
+ */
+export function streamBatchHandler(name: string, handleRecord: (record: DynamoDBRecord) => Promise<void>) {
+  const processor = new BatchProcessor(EventType.DynamoDBStreams);
+  const logged = async (record: DynamoDBRecord) => {
+    try {
+      await handleRecord(record);
+    } catch (error) {
+      logger.error(`${name}: record failed`, { sequenceNumber: record.dynamodb?.SequenceNumber, error: error as Error });
+      throw error;
+    }
+  };
+  return (event: DynamoDBStreamEvent, context: Context): Promise<DynamoDBBatchResponse> =>
+    processPartialResponse(event, logged, processor, { context });
+}
