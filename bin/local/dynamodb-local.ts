@@ -143,6 +143,7 @@ export async function startDynamoDbLocal(opts: StartDynamoDbLocalOptions = {}): 
     const started = Date.now();
     const proc = await spawnTied(java, args, {
       cwd: dataDir ?? javaTmp,
+      scratchDir: javaTmp,
       onLine: (line) => {
         if (line.trim()) log(`dynamodb-local: ${line}`);
       },

@@ -65,7 +65,13 @@ const TAIL_LINES = 40;
 export async function spawnTied(
   command: string,
   args: readonly string[],
-  opts: { cwd?: string; env?: NodeJS.ProcessEnv; onLine?: (line: string) => void } = {},
+  opts: {
+    cwd?: string;
+    env?: NodeJS.ProcessEnv;
+    onLine?: (line: string) => void;
+    /** A scratch directory of the child that the watchdog deletes after killing it. */
+    scratchDir?: string;
+  } = {},
 ): Promise<TiedProcess> {
   const child = spawn(command, args, {
     cwd: opts.cwd,
@@ -130,7 +136,7 @@ export async function spawnTied(
   };
   const onParentExit = () => killGroup('SIGKILL');
   process.on('exit', onParentExit);
-  const watchdog = startWatchdog(pid);
+  const watchdog = startWatchdog(pid, opts.scratchDir);
 
   function cleanup() {
     process.off('exit', onParentExit);
@@ -170,13 +176,14 @@ export async function spawnTied(
 
 /**
  * `/bin/sh` that blocks reading a pipe from this process; when the pipe closes (this process
- * died and the kernel closed its end), it kills the process group `pgid`. Its pipe and handle
- * are unref'd so that it never keeps Node's event loop alive.
+ * died and the kernel closed its end), it kills the process group `pgid` and deletes
+ * `scratchDir`. Its pipe and handle are unref'd so that it never keeps Node's event loop alive.
  */
-function startWatchdog(pgid: number): ChildProcess | undefined {
-  // Only shell builtins (read, kill), so it works whatever PATH the caller has.
+function startWatchdog(pgid: number, scratchDir?: string): ChildProcess | undefined {
+  // Shell builtins (read, kill) and /bin/rm, so it works whatever PATH the caller has.
+  const script = 'while read -r _; do :; done; kill -9 -"$1" 2>/dev/null; if [ -n "$2" ]; then /bin/rm -rf -- "$2"; fi; exit 0';
   try {
-    const watchdog = spawn('/bin/sh', ['-c', 'while read -r _; do :; done; kill -9 -"$1" 2>/dev/null; exit 0', 'local-watchdog', String(pgid)], {
+    const watchdog = spawn('/bin/sh', ['-c', script, 'local-watchdog', String(pgid), scratchDir ?? ''], {
       stdio: ['pipe', 'ignore', 'ignore'],
       detached: true,
     });

@@ -50,7 +50,8 @@ async function probe(url: string, timeoutMs: number): Promise<string | null> {
     enableOfflineQueue: false,
     enableReadyCheck: false,
   });
-  client.on('error', () => {});
+  let connectionError: NodeJS.ErrnoException | undefined;
+  client.on('error', (error: NodeJS.ErrnoException) => (connectionError ??= error));
   let timer: NodeJS.Timeout | undefined;
   try {
     const answer = await Promise.race([
@@ -61,7 +62,8 @@ async function probe(url: string, timeoutMs: number): Promise<string | null> {
     ]);
     return answer === 'PONG' ? null : `unexpected answer ${String(answer)}`;
   } catch (error) {
-    const e = error as NodeJS.ErrnoException;
+    // ioredis rejects with "Connection is closed." after the socket error it reported as an event.
+    const e = connectionError ?? (error as NodeJS.ErrnoException);
     return e.code && !e.message.includes(e.code) ? `${e.code}: ${e.message}` : e.message;
   } finally {
     clearTimeout(timer);
