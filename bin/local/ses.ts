@@ -43,7 +43,29 @@ function serverFactory(): StartServer {
  * Starts aws-ses-v2-local in this process on 127.0.0.1 and `opts.port` (default: a free one).
  * Its email store is module-global: every server started in one process shares it.
  */
+/**
+ * What the local server answers to SES v2 GetAccount (the health probe): it reads the
+ * account from AWS_SES_ACCOUNT at request time and refuses without one.
+ */
+const LOCAL_ACCOUNT = {
+  DedicatedIpAutoWarmupEnabled: false,
+  Details: {
+    AdditionalContactEmailAddresses: [],
+    ContactLanguage: 'EN',
+    MailType: 'TRANSACTIONAL',
+    ReviewDetails: { CaseId: 'local', Status: 'GRANTED' },
+    UseCaseDescription: 'Local development of the commerce platform',
+    WebsiteURL: 'http://127.0.0.1',
+  },
+  EnforcementStatus: 'HEALTHY',
+  ProductionAccessEnabled: true,
+  SendingEnabled: true,
+  SendQuota: { Max24HourSend: 1_000_000, MaxSendRate: 1_000, SentLast24Hours: 0 },
+  SuppressionAttributes: { SuppressedReasons: [] },
+};
+
 export async function startSes(opts: { port?: number } = {}): Promise<LocalSes> {
+  process.env.AWS_SES_ACCOUNT ??= JSON.stringify(LOCAL_ACCOUNT);
   const server = await serverFactory()({ host: '127.0.0.1', port: opts.port ?? 0 });
   // On a listen error (port taken) the package still resolves, with a server that is not listening.
   if (!server.listening) {

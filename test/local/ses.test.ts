@@ -87,3 +87,19 @@ describe('local SES', () => {
     await expect(fetch(other.inboxUrl)).rejects.toThrow();
   });
 });
+
+describe('SES account (health probe)', () => {
+  it('answers GetAccount like SES v2', async () => {
+    const { SESv2Client, GetAccountCommand } = await import('@aws-sdk/client-sesv2');
+    const { startSes } = await import('../../bin/local/ses');
+    const local = await startSes();
+    try {
+      const client = new SESv2Client({ endpoint: local.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+      const account = await client.send(new GetAccountCommand({}));
+      expect(account.SendingEnabled).toBe(true);
+      expect(account.ProductionAccessEnabled).toBe(true);
+    } finally {
+      await local.stop();
+    }
+  });
+});
