@@ -50,7 +50,7 @@ describe('npm start killed outright and started again', () => {
         method,
         headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
         ...(body ? { body: JSON.stringify(body) } : {}),
-      }).then(async (r) => ({ status: r.status, body: r.status === 204 ? undefined : await r.json() }));
+      }).then(async (r) => ({ status: r.status, body: (r.status === 204 ? undefined : await r.json()) as any }));
 
     const first = await start();
     // The demo shop is seeded right after the platform is ready.

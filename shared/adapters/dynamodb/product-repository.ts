@@ -1,17 +1,16 @@
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
-  BatchGetCommand,
   GetCommand,
   QueryCommand,
   ScanCommand,
   TransactWriteCommand,
   UpdateCommand,
-  type BatchGetCommandOutput,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import { ProductChangedError, SkuTakenError } from '#shared/catalog/catalog-errors';
 import type { ProductRepository, StoredProduct, VariantSummary } from '#shared/catalog/catalog-ports';
 import type { Availability, Product, Variant } from '#shared/catalog/product';
+import { batchGetAll } from './batch-get';
 import { decodeCursor, encodeCursor } from './cursor';
 
 /**
@@ -276,28 +275,22 @@ export function dynamoProductRepository(documents: DynamoDBDocumentClient, table
     },
 
     async variants(shopId, skus) {
-      const found = new Map<string, VariantSummary>();
-      const unique = [...new Set(skus.map((s) => s.toUpperCase()))];
-      for (let i = 0; i < unique.length; i += 100) {
-        let keys: Record<string, unknown>[] | undefined = unique.slice(i, i + 100).map((sku) => skuKey(shopId, sku));
-        for (let attempt = 0; keys && keys.length > 0; attempt++) {
-          const answer: BatchGetCommandOutput = await documents.send(new BatchGetCommand({ RequestItems: { [tableName]: { Keys: keys } } }));
-          for (const item of answer.Responses?.[tableName] ?? []) {
-            found.set(item.sku as string, {
-              shopId,
-              sku: item.sku as string,
-              productId: item.productId as string,
-              title: item.title as string,
-              price: item.price as VariantSummary['price'],
-              options: item.options as VariantSummary['options'],
-              reserveOnAddToCart: Boolean(item.reserveOnAddToCart),
-            });
-          }
-          keys = answer.UnprocessedKeys?.[tableName]?.Keys;
-          if (keys?.length) await new Promise((r) => setTimeout(r, 25 * 2 ** attempt));
-        }
-      }
-      return found;
+      const keys = [...new Set(skus.map((s) => s.toUpperCase()))].map((sku) => skuKey(shopId, sku));
+      const items = await batchGetAll(documents, tableName, keys);
+      return new Map(
+        items.map((item) => [
+          item.sku as string,
+          {
+            shopId,
+            sku: item.sku as string,
+            productId: item.productId as string,
+            title: item.title as string,
+            price: item.price as VariantSummary['price'],
+            options: item.options as VariantSummary['options'],
+            reserveOnAddToCart: Boolean(item.reserveOnAddToCart),
+          },
+        ]),
+      );
     },
 
     async *scanAll() {

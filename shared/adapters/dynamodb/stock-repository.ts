@@ -1,9 +1,10 @@
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { BatchGetCommand, type BatchGetCommandOutput, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { NotFoundError } from '#shared/errors';
 import { newId } from '#shared/ids';
 import type { Movement, NewStock, StockRepository } from '#shared/inventory/inventory-ports';
 import { fullDelta, InsufficientStockError, type LedgerEntry, type StockCounters } from '#shared/inventory/stock';
+import { batchGetAll } from './batch-get';
 import { decodeCursor, encodeCursor } from './cursor';
 
 /**
@@ -25,18 +26,9 @@ export function dynamoStockRepository(documents: DynamoDBDocumentClient, tableNa
     },
 
     async getMany(shopId, skus) {
-      const found = new Map<string, StockCounters>();
-      const unique = [...new Set(skus)];
-      for (let i = 0; i < unique.length; i += 100) {
-        let keys: Record<string, unknown>[] | undefined = unique.slice(i, i + 100).map((sku) => ({ pk: stockKey(shopId, sku), sk: COUNTERS }));
-        for (let attempt = 0; keys && keys.length > 0; attempt++) {
-          const answer: BatchGetCommandOutput = await documents.send(new BatchGetCommand({ RequestItems: { [tableName]: { Keys: keys } } }));
-          for (const item of answer.Responses?.[tableName] ?? []) found.set(item.sku as string, toCounters(item));
-          keys = answer.UnprocessedKeys?.[tableName]?.Keys;
-          if (keys?.length) await backoff(attempt);
-        }
-      }
-      return found;
+      const keys = [...new Set(skus)].map((sku) => ({ pk: stockKey(shopId, sku), sk: COUNTERS }));
+      const items = await batchGetAll(documents, tableName, keys);
+      return new Map(items.map((item) => [item.sku as string, toCounters(item)]));
     },
 
     async initialize(shopId, items, context) {
@@ -183,10 +175,6 @@ function toCounters(item: Record<string, unknown>): StockCounters {
 function toLedgerEntry(item: Record<string, unknown>): LedgerEntry {
   const { pk: _pk, sk: _sk, movementId, ...entry } = item;
   return { ...(entry as unknown as LedgerEntry), reference: (entry.reference as string | undefined) ?? (movementId as string) };
-}
-
-function backoff(attempt: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, Math.min(25 * 2 ** attempt, 1_000)));
 }
 
 export { toCounters };

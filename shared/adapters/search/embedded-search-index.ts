@@ -23,6 +23,8 @@ import {
 interface Entry {
   readonly doc: SearchDocument;
   readonly created: number;
+  readonly brandKey: string;
+  readonly categoryKey: string;
   readonly variants: readonly IndexedVariant[];
 }
 
@@ -39,12 +41,20 @@ interface ShopIndex {
   readonly text: MiniSearch<{ id: string }>;
   readonly entries: Map<string, Entry>;
   vocabulary?: SearchVocabulary;
+  /**
+   * Text scores of recent queries. Scoring large posting lists is most of a query's cost,
+   * and shoppers repeat queries; availability and price changes keep the cache, only a
+   * change of searchable text drops it.
+   */
+  readonly textCache: Map<string, Map<string, number>>;
 }
+
+const TEXT_CACHE_SIZE = 1_000;
 
 const TEXT_FIELDS = ['title', 'brand', 'category', 'description'] as const;
 const FIELD_BOOST = { title: 3, brand: 2, category: 2, description: 1 };
 
-export function embeddedSearchIndex(): SearchIndex & { size(shopId: string): number; clear(): void } {
+export function embeddedSearchIndex(): SearchIndex & { size(shopId: string): number; clear(): void; clearTextCache(): void } {
   const shops = new Map<string, ShopIndex>();
 
   const shopIndex = (shopId: string): ShopIndex => {
@@ -58,6 +68,7 @@ export function embeddedSearchIndex(): SearchIndex & { size(shopId: string): num
           processTerm: (term) => analyzeTerm(term),
         }),
         entries: new Map(),
+        textCache: new Map(),
       };
       shops.set(shopId, index);
     }
@@ -69,14 +80,23 @@ export function embeddedSearchIndex(): SearchIndex & { size(shopId: string): num
     index.text.discard(productId);
     index.entries.delete(productId);
     index.vocabulary = undefined;
+    index.textCache.clear();
   }
 
   return {
     async upsert(documents) {
       for (const doc of documents) {
         const index = shopIndex(doc.shopId);
+        const previous = index.entries.get(doc.productId)?.doc;
+        if (previous && sameText(previous, doc)) {
+          // Only variants changed (availability, prices): the text index stays as it is.
+          index.entries.set(doc.productId, toEntry(doc));
+          index.vocabulary = undefined;
+          continue;
+        }
         removeOne(index, doc.productId);
         index.entries.set(doc.productId, toEntry(doc));
+        index.textCache.clear();
         index.text.add({
           id: doc.productId,
           title: doc.title,
@@ -109,6 +129,7 @@ export function embeddedSearchIndex(): SearchIndex & { size(shopId: string): num
 
     size: (shopId) => shops.get(shopId)?.entries.size ?? 0,
     clear: () => shops.clear(),
+    clearTextCache: () => shops.forEach((index) => index.textCache.clear()),
   };
 }
 
@@ -116,6 +137,8 @@ function toEntry(doc: SearchDocument): Entry {
   return {
     doc,
     created: Date.parse(doc.createdAt),
+    brandKey: doc.brand.toLowerCase(),
+    categoryKey: doc.category.toLowerCase(),
     variants: doc.variants.map((variant) => ({
       variant,
       color: variant.options.color?.toLowerCase(),
@@ -135,17 +158,65 @@ function emptyResults(): SearchResults {
   };
 }
 
+function sameText(a: SearchDocument, b: SearchDocument): boolean {
+  return a.title === b.title && a.brand === b.brand && a.category === b.category && a.description === b.description;
+}
+
 function textScores(index: ShopIndex, text: string | undefined): Map<string, number> | undefined {
-  if (!text || analyze(text).length === 0) return undefined;
-  const options = {
-    boost: FIELD_BOOST,
-    fuzzy: (term: string) => (term.length >= 5 ? 0.2 : false),
-    prefix: (_term: string, i: number, terms: string[]) => i === terms.length - 1,
-  };
-  // Every word must match; when nothing does, fall back to any word rather than nothing.
-  let results = index.text.search(text, { ...options, combineWith: 'AND' });
-  if (results.length === 0) results = index.text.search(text, { ...options, combineWith: 'OR' });
+  if (!text) return undefined;
+  const terms = analyze(text);
+  if (terms.length === 0) return undefined;
+  const key = terms.join(' ');
+  const cached = index.textCache.get(key);
+  if (cached) {
+    index.textCache.delete(key); // keep the most recent last (LRU order)
+    index.textCache.set(key, cached);
+    return cached;
+  }
+  const scores = scoreText(index, text);
+  index.textCache.set(key, scores);
+  if (index.textCache.size > TEXT_CACHE_SIZE) index.textCache.delete(index.textCache.keys().next().value!);
+  return scores;
+}
+
+function scoreText(index: ShopIndex, text: string): Map<string, number> {
+  const exact = { boost: FIELD_BOOST, prefix: (_term: string, i: number, terms: string[]) => i === terms.length - 1 };
+  // Every word must match. Fuzzy matching (typos) costs far more, so it only runs when the
+  // exact search finds little; when even that finds nothing, any word may match.
+  let results = index.text.search(text, { ...exact, combineWith: 'AND' });
+  if (results.length < 5) {
+    const fuzzy = index.text.search(text, { ...exact, combineWith: 'AND', fuzzy: (term: string) => (term.length >= 5 ? 0.2 : false) });
+    if (fuzzy.length > results.length) results = fuzzy;
+  }
+  if (results.length === 0) results = index.text.search(text, { ...exact, combineWith: 'OR', fuzzy: (term: string) => (term.length >= 5 ? 0.2 : false) });
   return new Map(results.map((r) => [String(r.id), r.score]));
+}
+
+interface Match {
+  readonly entry: Entry;
+  readonly hit: IndexedVariant;
+  readonly tier: number;
+  readonly score: number;
+}
+
+/** Counts a facet value once per product: `stamp` is the product's position in this query. */
+class FacetCounter {
+  private readonly counts = new Map<string, { count: number; stamp: number }>();
+
+  add(value: string, stamp: number): void {
+    const slot = this.counts.get(value);
+    if (!slot) this.counts.set(value, { count: 1, stamp });
+    else if (slot.stamp !== stamp) {
+      slot.count += 1;
+      slot.stamp = stamp;
+    }
+  }
+
+  list(): FacetValue[] {
+    return [...this.counts.entries()]
+      .map(([value, { count }]) => ({ value, count }))
+      .sort((a, b) => b.count - a.count || (a.value < b.value ? -1 : a.value > b.value ? 1 : 0));
+  }
 }
 
 function searchShop(index: ShopIndex, query: SearchQuery): SearchResults {
@@ -154,69 +225,75 @@ function searchShop(index: ShopIndex, query: SearchQuery): SearchResults {
   const category = query.category?.toLowerCase();
   const color = query.color?.toLowerCase();
   const size = query.size?.toLowerCase();
-  const prefer = {
-    color: query.prefer?.color?.toLowerCase(),
-    size: query.prefer?.size?.toLowerCase(),
-    brand: query.prefer?.brand?.toLowerCase(),
-    category: query.prefer?.category?.toLowerCase(),
-  };
+  const priceMin = query.priceMin ?? -Infinity;
+  const priceMax = query.priceMax ?? Infinity;
+  const ratingMin = query.ratingMin ?? -Infinity;
+  const inStockOnly = Boolean(query.inStock);
+  const preferColor = query.prefer?.color?.toLowerCase();
+  const preferSize = query.prefer?.size?.toLowerCase();
+  const preferBrand = query.prefer?.brand?.toLowerCase();
+  const preferCategory = query.prefer?.category?.toLowerCase();
 
-  const facetBrand = new Map<string, number>();
-  const facetCategory = new Map<string, number>();
-  const facetColor = new Map<string, number>();
-  const facetSize = new Map<string, number>();
+  const facetBrand = new FacetCounter();
+  const facetCategory = new FacetCounter();
+  const facetColor = new FacetCounter();
+  const facetSize = new FacetCounter();
   const facetPrice = PRICE_RANGES.map(() => 0);
+  const priceStamp = PRICE_RANGES.map(() => -1);
   const facetRating = RATING_BUCKETS.map(() => 0);
-  const matches: Array<{ entry: Entry; hit: IndexedVariant; tier: number; score: number }> = [];
+  const matches: Match[] = [];
 
+  let stamp = 0;
   const candidates = scores ? [...scores.keys()].map((id) => index.entries.get(id)).filter((e): e is Entry => Boolean(e)) : index.entries.values();
   for (const entry of candidates) {
+    stamp += 1;
     const doc = entry.doc;
-    const okCategory = !category || doc.category.toLowerCase() === category;
-    const okBrand = !brands || brands.has(doc.brand.toLowerCase());
-    const okRating = query.ratingMin === undefined || doc.rating >= query.ratingMin;
+    const okCategory = !category || entry.categoryKey === category;
+    const okBrand = !brands || brands.has(entry.brandKey);
+    const okRating = doc.rating >= ratingMin;
     // A facet ignores only its own filter: a product failing two product-level filters counts nowhere.
     if (Number(!okCategory) + Number(!okBrand) + Number(!okRating) >= 2) continue;
+    const productLevel = okCategory && okBrand && okRating;
 
-    // Per variant: which variant-level filters it passes.
     let anyAll = false;
-    const colorsSeen = new Set<string>();
-    const sizesSeen = new Set<string>();
-    const rangesSeen = new Set<number>();
-    const qualifying: IndexedVariant[] = [];
+    let best: IndexedVariant | undefined;
+    let bestPrefer = -1;
     for (const v of entry.variants) {
       const c = !color || v.color === color;
       const s = !size || v.size === size;
-      const p = (query.priceMin === undefined || v.price >= query.priceMin) && (query.priceMax === undefined || v.price <= query.priceMax);
-      const st = !query.inStock || v.inStock;
-      if (c && s && p && st) {
-        anyAll = true;
-        qualifying.push(v);
+      const p = v.price >= priceMin && v.price <= priceMax;
+      const st = !inStockOnly || v.inStock;
+      if (productLevel) {
+        if (s && p && st && v.color) facetColor.add(v.color, stamp);
+        if (c && p && st && v.size) facetSize.add(v.size, stamp);
+        if (c && s && st && v.priceRange >= 0 && priceStamp[v.priceRange] !== stamp) {
+          priceStamp[v.priceRange] = stamp;
+          facetPrice[v.priceRange]! += 1;
+        }
       }
-      if (s && p && st && v.color) colorsSeen.add(v.color);
-      if (c && p && st && v.size) sizesSeen.add(v.size);
-      if (c && s && st && v.priceRange >= 0) rangesSeen.add(v.priceRange);
+      if (!(c && s && p && st)) continue;
+      anyAll = true;
+      // The hit variant: most preferred values, then in stock, then the cheapest.
+      const prefer = (preferColor && v.color === preferColor ? 1 : 0) + (preferSize && v.size === preferSize ? 1 : 0);
+      if (!best || prefer > bestPrefer || (prefer === bestPrefer && (v.inStock && !best.inStock || (v.inStock === best.inStock && v.price < best.price)))) {
+        best = v;
+        bestPrefer = prefer;
+      }
     }
-
-    const product = okCategory && okBrand && okRating;
-    if (okCategory && okRating && anyAll) increment(facetBrand, doc.brand);
-    if (okBrand && okRating && anyAll) increment(facetCategory, doc.category);
-    if (okCategory && okBrand && okRating) {
-      for (const value of colorsSeen) increment(facetColor, value);
-      for (const value of sizesSeen) increment(facetSize, value);
-      for (const range of rangesSeen) facetPrice[range]! += 1;
+    if (!anyAll) continue;
+    if (okCategory && okRating) facetBrand.add(doc.brand, stamp);
+    if (okBrand && okRating) facetCategory.add(doc.category, stamp);
+    if (okCategory && okBrand) {
+      for (let i = 0; i < RATING_BUCKETS.length; i++) if (doc.rating >= RATING_BUCKETS[i]!) facetRating[i]! += 1;
     }
-    if (okCategory && okBrand && anyAll) RATING_BUCKETS.forEach((min, i) => { if (doc.rating >= min) facetRating[i]! += 1; });
-    if (!product || !anyAll) continue;
-
-    const { variant: hit, preferMatches } = pickVariant(qualifying, prefer);
-    const productPrefers = (prefer.brand && doc.brand.toLowerCase() === prefer.brand ? 1 : 0) + (prefer.category && doc.category.toLowerCase() === prefer.category ? 1 : 0);
-    matches.push({ entry, hit, tier: preferMatches + productPrefers, score: scores?.get(doc.productId) ?? 0 });
+    if (!productLevel) continue;
+    const productPrefers = (preferBrand && entry.brandKey === preferBrand ? 1 : 0) + (preferCategory && entry.categoryKey === preferCategory ? 1 : 0);
+    matches.push({ entry, hit: best!, tier: bestPrefer + productPrefers, score: scores?.get(doc.productId) ?? 0 });
   }
 
-  matches.sort(comparator(query, Boolean(scores)));
-  const start = (query.page - 1) * query.pageSize;
-  const hits: SearchHit[] = matches.slice(start, start + query.pageSize).map(({ entry, hit, tier, score }) => ({
+  const wanted = query.page * query.pageSize;
+  const ordered = topK(matches, wanted, comparator(query, Boolean(scores)));
+  const hits: SearchHit[] = ordered.slice(wanted - query.pageSize, wanted).map(({ entry, hit, tier, score }) => ({
     productId: entry.doc.productId,
     sku: hit.variant.sku,
     title: entry.doc.title,
@@ -233,31 +310,34 @@ function searchShop(index: ShopIndex, query: SearchQuery): SearchResults {
     total: matches.length,
     hits,
     facets: {
-      brand: facetList(facetBrand),
-      category: facetList(facetCategory),
-      color: facetList(facetColor),
-      size: facetList(facetSize),
+      brand: facetBrand.list(),
+      category: facetCategory.list(),
+      color: facetColor.list(),
+      size: facetSize.list(),
       price: PRICE_RANGES.map((range, i) => ({ ...range, count: facetPrice[i]! })),
       rating: RATING_BUCKETS.map((min, i) => ({ min, count: facetRating[i]! })),
     },
   };
 }
 
-function pickVariant(variants: readonly IndexedVariant[], prefer: { color?: string; size?: string }) {
-  let best = variants[0]!;
-  let bestKey = [-1, 0, 0];
-  for (const v of variants) {
-    const preferMatches = (prefer.color && v.color === prefer.color ? 1 : 0) + (prefer.size && v.size === prefer.size ? 1 : 0);
-    const key = [preferMatches, v.inStock ? 1 : 0, -v.price];
-    if (key[0]! > bestKey[0]! || (key[0] === bestKey[0] && (key[1]! > bestKey[1]! || (key[1] === bestKey[1] && key[2]! > bestKey[2]!)))) {
-      best = v;
-      bestKey = key;
+/** The first `k` in order: a full sort when that is cheap, else one pass keeping the best k. */
+function topK<T>(items: T[], k: number, compare: (a: T, b: T) => number): T[] {
+  if (items.length <= k * 4) return items.sort(compare).slice(0, k);
+  const best: T[] = [];
+  for (const item of items) {
+    if (best.length === k && compare(item, best[k - 1]!) >= 0) continue;
+    let low = 0;
+    let high = best.length;
+    while (low < high) {
+      const mid = (low + high) >> 1;
+      if (compare(item, best[mid]!) < 0) high = mid;
+      else low = mid + 1;
     }
+    best.splice(low, 0, item);
+    if (best.length > k) best.pop();
   }
-  return { variant: best, preferMatches: bestKey[0]! };
+  return best;
 }
-
-type Match = { entry: Entry; hit: IndexedVariant; tier: number; score: number };
 
 function comparator(query: SearchQuery, hasText: boolean): (a: Match, b: Match) => number {
   const byId = (a: Match, b: Match) => (a.entry.doc.productId < b.entry.doc.productId ? -1 : a.entry.doc.productId > b.entry.doc.productId ? 1 : 0);
@@ -272,20 +352,11 @@ function comparator(query: SearchQuery, hasText: boolean): (a: Match, b: Match) 
       return (a, b) => b.entry.created - a.entry.created || byId(a, b);
     case 'relevance':
     default:
-      return (a, b) =>
-        b.tier - a.tier || (hasText ? b.score - a.score : b.entry.created - a.entry.created) || byId(a, b);
+      return (a, b) => b.tier - a.tier || (hasText ? b.score - a.score : b.entry.created - a.entry.created) || byId(a, b);
   }
 }
 
-function increment(map: Map<string, number>, value: string): void {
-  map.set(value, (map.get(value) ?? 0) + 1);
-}
 
-function facetList(map: Map<string, number>): FacetValue[] {
-  return [...map.entries()]
-    .map(([value, count]) => ({ value, count }))
-    .sort((a, b) => b.count - a.count || (a.value < b.value ? -1 : a.value > b.value ? 1 : 0));
-}
 
 function buildVocabulary(index: ShopIndex): SearchVocabulary {
   const colors = new Set<string>();
