@@ -2,7 +2,7 @@ import { type App, Tags, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { stageSettings } from './stage';
 import { StatefulStack, type StatefulStackProps } from './stateful-stack';
-import { StatelessStack, type StatelessStackProps } from './stateless-stack';
+import { deployedSpecs, type EdgeSettings, StatelessStack, type StatelessStackProps } from './stateless-stack';
 
 /** Overrides for tests; the CDK app itself reads everything from context. */
 export interface CommerceAppOptions {
@@ -21,7 +21,9 @@ export interface CommerceStacks {
  * The two stacks of one stage (context `stage`, default `dev`): `commerce-<stage>-stateful`
  * and `commerce-<stage>-stateless`. Environment-agnostic: account and region come from the
  * deploying credentials. Other context keys: `availabilityZones` (comma-separated),
- * `emailIdentity` and `emailFrom` (SES), `corsAllowOrigins` (comma-separated).
+ * `emailIdentity` and `emailFrom` (SES), `corsAllowOrigins` (comma-separated), and for the
+ * distribution `edgeDomainName` (comma-separated), `edgeCertificateArn` (ACM, us-east-1) and
+ * `edgeWebAclArn` (WAFv2, scope CLOUDFRONT).
  */
 export function defineCommerceApp(app: App, options: CommerceAppOptions = {}): CommerceStacks {
   const settings = stageSettings(String(app.node.tryGetContext('stage') ?? 'dev'));
@@ -34,22 +36,42 @@ export function defineCommerceApp(app: App, options: CommerceAppOptions = {}): C
   const emailIdentity = app.node.tryGetContext('emailIdentity') as string | undefined;
   const emailFrom = app.node.tryGetContext('emailFrom') as string | undefined;
   const corsAllowOrigins = list('corsAllowOrigins');
+  const edgeDomainNames = list('edgeDomainName');
+  const edgeCertificateArn = app.node.tryGetContext('edgeCertificateArn') as string | undefined;
+  const edgeWebAclArn = app.node.tryGetContext('edgeWebAclArn') as string | undefined;
+  const edge: EdgeSettings = {
+    ...(edgeDomainNames ? { domainNames: edgeDomainNames } : {}),
+    ...(edgeCertificateArn ? { certificateArn: edgeCertificateArn } : {}),
+    ...(edgeWebAclArn ? { webAclArn: edgeWebAclArn } : {}),
+  };
+
+  // The search domain admits a role per function that uses it, so the stateful stack needs
+  // the same list of specs that the stateless stack deploys (deduplicated by id).
+  const searchClients = [
+    ...new Map(
+      deployedSpecs(options.stateless ?? {})
+        .filter((spec) => spec.uses.search !== undefined)
+        .map((spec) => [spec.id, spec]),
+    ).values(),
+  ];
 
   const prefix = `commerce-${settings.stage}`;
   const stateful = new StatefulStack(app, `${prefix}-stateful`, {
-    description: `Commerce platform (${settings.stage}): network, tables, Redis, queues, event bus, user pool`,
+    description: `Commerce platform (${settings.stage}): network, tables, Redis, search, queues, event bus, user pool, buckets`,
     settings,
     ...(availabilityZones ? { availabilityZones } : {}),
+    searchClients,
     ...options.stateful,
   });
   const stateless = new StatelessStack(app, `${prefix}-stateless`, {
-    description: `Commerce platform (${settings.stage}): functions, HTTP API, event rules and schedules`,
+    description: `Commerce platform (${settings.stage}): functions, HTTP API, CloudFront, event rules and schedules`,
     settings,
     resources: stateful.resources,
     ...(emailIdentity || emailFrom
       ? { email: { ...(emailIdentity ? { identity: emailIdentity } : {}), ...(emailFrom ? { fromAddress: emailFrom } : {}) } }
       : {}),
     ...(corsAllowOrigins ? { corsAllowOrigins } : {}),
+    edge,
     ...options.stateless,
   });
   stateless.addStackDependency(stateful);

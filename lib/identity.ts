@@ -5,18 +5,36 @@ import {
   FeaturePlan,
   type IUserPool,
   type IUserPoolClient,
+  LambdaVersion,
   Mfa,
   StandardThreatProtectionMode,
   StringAttribute,
   UserPool,
   UserPoolGroup,
+  UserPoolOperation,
 } from 'aws-cdk-lib/aws-cognito';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import type { FunctionSpec } from '#functions/registry';
+import { PlatformFunction } from './constructs/platform-function';
 
 /** Name of the group whose members may call `admin` routes (for the shops in their `shops` claim). */
 export const ADMIN_GROUP = 'admin';
 /** Custom attribute listing the shops an admin manages (comma-separated shop ids). */
 export const SHOPS_ATTRIBUTE = 'shops';
+
+/**
+ * The pre-token-generation trigger: `groups` and `shops` claims in the access token, which the
+ * API's JWT authorizer checks (ID tokens have them already). Not an HTTP handler, so not in FUNCTIONS.
+ */
+export const PRE_TOKEN_GENERATION: FunctionSpec = {
+  id: 'PreTokenGeneration',
+  entry: 'functions/platform/pre-token-generation.handler.ts',
+  description: 'Cognito pre-token-generation (V2_0): copies cognito:groups and custom:shops into the access token as groups and shops.',
+  uses: {},
+  memoryMb: 256,
+  timeoutSeconds: 3,
+};
 
 export interface IdentityProps {
   /**
@@ -29,16 +47,24 @@ export interface IdentityProps {
   readonly passwordMinLength?: number;
   /** @default RemovalPolicy.RETAIN (accounts outlive the stack) */
   readonly removalPolicy?: RemovalPolicy;
+  /** Stage of the trigger function's environment. @default 'dev' */
+  readonly stage?: string;
+  /** @default RetentionDays.TWO_WEEKS */
+  readonly logRetention?: RetentionDays;
+  /** Root of the trigger's handler entry. @default the repository root */
+  readonly projectRoot?: string;
 }
 
 /**
  * Customers and shop admins: one Cognito user pool (email sign-in, strong passwords, optional
  * TOTP MFA, Plus-tier threat protection enforced), an `admin` group, a custom attribute
- * `shops`, and one public client for the apps (SRP, no secret, no OAuth hosted flows).
+ * `shops`, one public client for the apps (SRP, no secret, no OAuth hosted flows), and a V2
+ * pre-token-generation trigger that puts the groups and shops into the access token.
  */
 export class Identity extends Construct {
   readonly userPool: IUserPool;
   readonly userPoolClient: IUserPoolClient;
+  readonly preTokenGeneration: PlatformFunction;
 
   constructor(scope: Construct, id: string, props: IdentityProps = {}) {
     super(scope, id);
@@ -77,6 +103,17 @@ export class Identity extends Construct {
         'Shoppers are offered TOTP MFA but not forced into it (friction at checkout); Plus-tier threat ' +
         'protection is enforced and blocks compromised credentials and risky sign-ins instead.',
     });
+
+    // V2_0 events can change the access token (V1_0 only the ID token); it needs the Essentials or Plus plan.
+    const preTokenGeneration = new PlatformFunction(this, 'PreTokenGeneration', {
+      spec: PRE_TOKEN_GENERATION,
+      stage: props.stage ?? 'dev',
+      resources: {},
+      ...(props.logRetention ? { logRetention: props.logRetention } : {}),
+      ...(props.projectRoot ? { projectRoot: props.projectRoot } : {}),
+    });
+    userPool.addTrigger(UserPoolOperation.PRE_TOKEN_GENERATION_CONFIG, preTokenGeneration.function, LambdaVersion.V2_0);
+    this.preTokenGeneration = preTokenGeneration;
 
     new UserPoolGroup(this, 'AdminGroup', {
       userPool,

@@ -1,3 +1,4 @@
+import { PriceClass } from 'aws-cdk-lib/aws-cloudfront';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 
 /**
@@ -19,6 +20,19 @@ export interface StageSettings {
     readonly replicasPerShard: number;
   };
   readonly logRetention: RetentionDays;
+  /** The catalog search domain (see lib/search.ts for the reasoning behind each size). */
+  readonly search: {
+    readonly dataNodes: number;
+    readonly dataNodeType: string;
+    /** Zones the data nodes spread over (zone awareness): 2 or 3. */
+    readonly zones: 2 | 3;
+    /** Dedicated cluster-manager (master) nodes: 0 or 3. */
+    readonly masterNodes: 0 | 3;
+    readonly masterNodeType?: string;
+    readonly volumeGb: number;
+  };
+  /** CloudFront edge locations: the cheapest class outside production. */
+  readonly edgePriceClass: PriceClass;
 }
 
 const STAGE_NAME = /^[a-z][a-z0-9-]{0,19}$/;
@@ -39,6 +53,8 @@ export function stageSettings(stage: string): StageSettings {
         interfaceEndpoints: true,
         redis: { nodeType: 'cache.r7g.large', shards: 2, replicasPerShard: 1 },
         logRetention: RetentionDays.THREE_MONTHS,
+        search: { dataNodes: 3, dataNodeType: 'r7g.large.search', zones: 3, masterNodes: 3, masterNodeType: 'm7g.large.search', volumeGb: 50 },
+        edgePriceClass: PriceClass.PRICE_CLASS_ALL,
       }
     : {
         stage,
@@ -47,5 +63,7 @@ export function stageSettings(stage: string): StageSettings {
         interfaceEndpoints: false,
         redis: { nodeType: 'cache.t4g.small', shards: 1, replicasPerShard: 1 },
         logRetention: RetentionDays.TWO_WEEKS,
+        search: { dataNodes: 2, dataNodeType: 't3.small.search', zones: 2, masterNodes: 0, volumeGb: 10 },
+        edgePriceClass: PriceClass.PRICE_CLASS_100,
       };
 }

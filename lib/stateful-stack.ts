@@ -1,16 +1,20 @@
-import { CfnOutput, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { CfnOutput, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import type { ISecurityGroup, IVpc, SubnetSelection } from 'aws-cdk-lib/aws-ec2';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import type { IUserPool, IUserPoolClient } from 'aws-cdk-lib/aws-cognito';
+import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
+import { FUNCTIONS, type FunctionSpec } from '#functions/registry';
 import type { QueueDefinition } from '#shared/platform/queues';
 import type { TableDefinition } from '#shared/platform/tables';
 import { Cache, type RedisEndpoint } from './cache';
 import { Data, type TableResource } from './data';
 import { Identity } from './identity';
+import { Media } from './media';
 import { Messaging, type QueueResource } from './messaging';
 import { Network } from './network';
+import { Search, type SearchResource } from './search';
 import type { StageSettings } from './stage';
 
 /** What the stateless stack builds on: every stateful resource, as interfaces. */
@@ -26,6 +30,12 @@ export interface PlatformResources {
   readonly userPoolClient: IUserPoolClient;
   /** Stripe's secret API key (SecretString); its value is set by an operator after the first deploy. */
   readonly paymentsSecret: ISecret;
+  /** The catalog search domain and the roles it admits. */
+  readonly search: SearchResource;
+  /** Product images (keys under `images/`), served by the distribution. */
+  readonly imagesBucket: IBucket;
+  /** Access logs: S3 server access logs and CloudFront standard logs. */
+  readonly logsBucket: IBucket;
 }
 
 export interface StatefulStackProps extends StackProps {
@@ -36,11 +46,18 @@ export interface StatefulStackProps extends StackProps {
   readonly tables?: Readonly<Record<string, TableDefinition>>;
   /** @default QUEUES */
   readonly queues?: Readonly<Record<string, QueueDefinition>>;
+  /**
+   * The functions that use search: the domain admits a role made for each (see Search).
+   * @default the specs of FUNCTIONS with `uses.search` (defineCommerceApp passes every deployed spec that has it)
+   */
+  readonly searchClients?: readonly FunctionSpec[];
+  /** Root of the handler entries of this stack's own functions. @default the repository root */
+  readonly projectRoot?: string;
 }
 
 /**
- * Everything that holds state or is expensive to replace: network, tables, Redis, queues,
- * the bus and the user pool. It changes rarely; the stateless stack (functions, API, rules)
+ * Everything that holds state or is expensive to replace: network, tables, Redis, the search
+ * domain, queues, the bus, the user pool and the image and log buckets. It changes rarely; the stateless stack (functions, API, rules)
  * deploys on every change and can be destroyed and recreated without data loss.
  */
 export class StatefulStack extends Stack {
@@ -67,7 +84,22 @@ export class StatefulStack extends Stack {
       logRetention: settings.logRetention,
     });
     const messaging = new Messaging(this, 'Messaging', props.queues ? { queues: props.queues } : {});
-    const identity = new Identity(this, 'Identity');
+    const projectRoot = props.projectRoot ? { projectRoot: props.projectRoot } : {};
+    const identity = new Identity(this, 'Identity', { stage: settings.stage, logRetention: settings.logRetention, ...projectRoot });
+    const search = new Search(this, 'Search', {
+      stage: settings.stage,
+      vpc: network.vpc,
+      subnets: network.dataSubnets,
+      clientSecurityGroup: network.functionSecurityGroup,
+      functionSubnets: network.functionSubnets,
+      clients: props.searchClients ?? (Object.values(FUNCTIONS) as FunctionSpec[]).filter((f) => f.uses.search !== undefined),
+      ...settings.search,
+      logRetention: settings.logRetention,
+      // The index is rebuilt from the catalog stream, but a production rebuild takes time and load.
+      removalPolicy: settings.production ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+      ...projectRoot,
+    });
+    const media = new Media(this, 'Media');
 
     const paymentsSecret = new Secret(this, 'StripeSecretKey', {
       description: 'Stripe secret API key (sk_...): replace the generated placeholder after the first deploy',
@@ -88,11 +120,16 @@ export class StatefulStack extends Stack {
       userPool: identity.userPool,
       userPoolClient: identity.userPoolClient,
       paymentsSecret,
+      search: search.resource,
+      imagesBucket: media.imagesBucket,
+      logsBucket: media.logsBucket,
     };
 
     new CfnOutput(this, 'UserPoolId', { value: identity.userPool.userPoolId, description: 'Cognito user pool id' });
     new CfnOutput(this, 'UserPoolClientId', { value: identity.userPoolClient.userPoolClientId, description: 'Cognito app client id' });
     new CfnOutput(this, 'EventBusName', { value: messaging.eventBus.eventBusName, description: 'Platform event bus' });
     new CfnOutput(this, 'RedisConfigurationEndpoint', { value: cache.endpoint.host, description: 'Redis cluster configuration endpoint' });
+    new CfnOutput(this, 'SearchEndpoint', { value: search.resource.url, description: 'Catalog search domain (VPC only)' });
+    new CfnOutput(this, 'ImagesBucketName', { value: media.imagesBucket.bucketName, description: 'Product images (keys under images/)' });
   }
 }

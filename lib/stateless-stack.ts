@@ -6,6 +6,7 @@ import { DEFAULT_ROUTE, ROUTES, type Route, type Throttle } from '#functions/rou
 import { Api } from './api';
 import { AsyncWiring } from './async';
 import type { EmailSettings } from './constructs/platform-function';
+import { Edge } from './edge';
 import { Functions } from './functions';
 import type { StageSettings } from './stage';
 import type { PlatformResources } from './stateful-stack';
@@ -34,15 +35,44 @@ export interface StatelessStackProps extends StackProps {
   readonly corsAllowOrigins?: readonly string[];
   /** Root of the handler entries. @default the repository root */
   readonly projectRoot?: string;
+  /** Custom domain, certificate and WAF of the distribution. @default none (see Edge) */
+  readonly edge?: EdgeSettings;
+}
+
+/** Optional parts of the distribution, from context (`edgeDomainName`, `edgeCertificateArn`, `edgeWebAclArn`). */
+export interface EdgeSettings {
+  readonly domainNames?: readonly string[];
+  /** ACM certificate in us-east-1. */
+  readonly certificateArn?: string;
+  /** WAFv2 web ACL of scope CLOUDFRONT (us-east-1). */
+  readonly webAclArn?: string;
 }
 
 /**
- * Functions, the HTTP API and the asynchronous wiring, all generated from the definition
- * files. Holds no state: it can be destroyed and redeployed freely.
+ * Every function spec the stateless stack deploys: the registry plus any spec the wiring
+ * names, deduplicated by id later. The stateful stack needs the same list for the roles of
+ * search clients.
+ */
+export function deployedSpecs(props: Partial<Omit<StatelessStackProps, 'settings' | 'resources'>>): FunctionSpec[] {
+  return [
+    ...(props.functions ?? Object.values(FUNCTIONS)),
+    ...(props.routes ?? ROUTES).map((r) => r.function),
+    (props.defaultRoute ?? DEFAULT_ROUTE).function,
+    ...(props.eventRules ?? EVENT_RULES).flatMap((r) => r.targets),
+    ...(props.schedules ?? SCHEDULES).map((s) => s.target),
+    ...(props.eventSourceMappings ?? EVENT_SOURCE_MAPPINGS).map((m) => m.target),
+  ];
+}
+
+/**
+ * Functions, the HTTP API, the CloudFront distribution in front of it and the asynchronous
+ * wiring, all generated from the definition files. Holds no state: it can be destroyed and
+ * redeployed freely.
  */
 export class StatelessStack extends Stack {
   readonly functions: Functions;
   readonly api: Api;
+  readonly edge: Edge;
 
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
     super(scope, id, props);
@@ -54,14 +84,7 @@ export class StatelessStack extends Stack {
     const { resources, settings } = props;
 
     // Every registered function, plus any spec the wiring names (deduplicated by id).
-    const specs: FunctionSpec[] = [
-      ...(props.functions ?? Object.values(FUNCTIONS)),
-      ...routes.map((r) => r.function),
-      defaultRoute.function,
-      ...eventRules.flatMap((r) => r.targets),
-      ...schedules.map((s) => s.target),
-      ...eventSourceMappings.map((m) => m.target),
-    ];
+    const specs = deployedSpecs(props);
     this.functions = new Functions(this, 'Functions', {
       specs,
       stage: settings.stage,
@@ -91,7 +114,22 @@ export class StatelessStack extends Stack {
       queues: resources.queues,
     });
 
+    this.edge = new Edge(this, 'Edge', {
+      httpApiId: this.api.httpApi.apiId,
+      routes,
+      imagesBucket: resources.imagesBucket,
+      logsBucket: resources.logsBucket,
+      priceClass: settings.edgePriceClass,
+      ...(props.edge?.domainNames ? { domainNames: props.edge.domainNames } : {}),
+      ...(props.edge?.certificateArn ? { certificateArn: props.edge.certificateArn } : {}),
+      ...(props.edge?.webAclArn ? { webAclArn: props.edge.webAclArn } : {}),
+    });
+
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the HTTP API' });
+    new CfnOutput(this, 'DistributionDomainName', {
+      value: this.edge.distribution.distributionDomainName,
+      description: 'CloudFront domain of the API and images (https://<it>/v1/...)',
+    });
     // User pool, client and bus ids are outputs of the stateful stack, which owns them
     // (re-exporting an imported value is flagged by cfn-lint W6001).
   }

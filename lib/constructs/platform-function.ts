@@ -14,6 +14,7 @@ import type { FunctionSpec, TableAccess } from '#functions/registry';
 import type { RedisEndpoint } from '../cache';
 import type { TableResource } from '../data';
 import type { QueueResource } from '../messaging';
+import type { SearchResource } from '../search';
 
 /** The repository root: handler entries in FunctionSpec are relative to it. */
 export const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -84,6 +85,8 @@ export interface FunctionResources {
   readonly functionSecurityGroup?: ISecurityGroup;
   readonly paymentsSecret?: ISecret;
   readonly email?: EmailSettings;
+  /** The catalog search domain, with the roles it admits (see Search). */
+  readonly search?: SearchResource;
 }
 
 export interface PlatformFunctionProps {
@@ -96,13 +99,23 @@ export interface PlatformFunctionProps {
   readonly projectRoot?: string;
   /** @default RetentionDays.TWO_WEEKS */
   readonly logRetention?: RetentionDays;
+  /**
+   * Place the function in the VPC even if its `uses` need no VPC-only endpoint (platform
+   * functions outside the registry that talk to one, such as the search domain's setup).
+   * @default only when `spec.uses` names Redis or search
+   */
+  readonly placeInVpc?: boolean;
 }
 
 /**
  * One Lambda function of the registry with the platform's defaults: Node.js 22 on arm64,
  * an ESM bundle, active tracing, JSON logs into its own log group, its own role holding
  * exactly what `spec.uses` names, the environment variables of those resources, and a place
- * in the VPC only when it talks to Redis.
+ * in the VPC only when it talks to Redis or the search domain (both VPC-only).
+ *
+ * A function that uses search runs as the role the stateful stack made for it (the domain's
+ * access policy names that role, and a stateless role would make the stacks depend on each
+ * other); its policies are still attached here, next to the function.
  */
 export class PlatformFunction extends Construct {
   readonly function: NodejsFunction;
@@ -119,10 +132,13 @@ export class PlatformFunction extends Construct {
     const entry = this.validate(props, projectRoot);
     const uses = spec.uses;
 
-    const role = new Role(this, 'Role', {
-      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
-      description: `${spec.id}: ${spec.description}`.slice(0, 1000),
-    });
+    const search = uses.search !== undefined ? this.searchResource(resources, uses.search) : undefined;
+    const role: IRole = search
+      ? Role.fromRoleArn(this, 'Role', search.client.roleArn, { mutable: true })
+      : new Role(this, 'Role', {
+          assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+          description: roleDescription(spec),
+        });
     this.role = role;
     const logGroup = new LogGroup(this, 'Logs', { retention: props.logRetention ?? RetentionDays.TWO_WEEKS });
     logGroup.grantWrite(role);
@@ -177,6 +193,21 @@ export class PlatformFunction extends Construct {
         REDIS_AUTH_SECRET_ARN: redis.authSecret.secretArn,
       });
       redis.authSecret.grantRead(role);
+    }
+
+    // Data-plane access to the domain is granted by the domain's access policy (resource-based,
+    // method and path per access level) and by fine-grained access control, both keyed on this
+    // role's ARN; the function itself needs only the address.
+    if (search) {
+      Object.assign(environment, {
+        SEARCH_ENGINE: 'opensearch',
+        OPENSEARCH_ENDPOINT: search.resource.url,
+        OPENSEARCH_INDEX: search.resource.indexName,
+      });
+    }
+
+    const inVpc = uses.redis === true || search !== undefined || props.placeInVpc === true;
+    if (inVpc) {
       // The managed AWSLambdaVPCAccessExecutionRole grants the same; inline keeps the role free of managed policies.
       role.addToPrincipalPolicy(
         new PolicyStatement({
@@ -220,7 +251,6 @@ export class PlatformFunction extends Construct {
 
     if (uses.describeAll) this.grantDescribeAll(role, resources, environment);
 
-    const inVpc = uses.redis === true;
     const fn = new NodejsFunction(this, 'Function', {
       entry,
       projectRoot,
@@ -305,6 +335,24 @@ export class PlatformFunction extends Construct {
     role.addToPrincipalPolicy(new PolicyStatement({ actions: ['ses:GetAccount', 'ses:GetSendQuota'], resources: ['*'] }));
   }
 
+  /** The search domain and the role made for this function, checked against the spec. */
+  private searchResource(resources: FunctionResources, access: string): { resource: SearchResource; client: { roleArn: string } } {
+    const { spec } = this;
+    if (access !== 'read' && access !== 'write') throw new Error(`${this.node.path}: ${spec.id}: uses.search must be 'read' or 'write', got "${access}"`);
+    const resource = required(this, resources.search, 'search');
+    const client = resource.clients[spec.id];
+    if (!client) {
+      throw new Error(
+        `${this.node.path}: ${spec.id} uses search, but the search domain admits no role for it: ` +
+          'give the stateful stack this spec among its searchClients (defineCommerceApp does so for every spec it deploys)',
+      );
+    }
+    if (client.access !== access) {
+      throw new Error(`${this.node.path}: ${spec.id} uses search for ${access}, but its role was admitted for ${client.access}: redeploy the stateful stack`);
+    }
+    return { resource, client };
+  }
+
   private tableResource(resources: FunctionResources, key: string): TableResource {
     const found = resources.tables?.[key];
     if (!found) throw new Error(`${this.node.path}: ${this.spec.id} uses table "${key}", which the stack does not have`);
@@ -337,6 +385,22 @@ export class PlatformFunction extends Construct {
     if (!/^[a-z][a-z0-9-]*$/.test(props.stage)) throw new Error(`${where}: invalid stage "${props.stage}"`);
     return entry;
   }
+}
+
+/**
+ * The IAM role description of a function: IAM accepts only Latin-1 there (CloudFormation
+ * refuses `→`), so arrows and dashes become ASCII and anything else outside Latin-1 is dropped.
+ */
+export function roleDescription(spec: Pick<FunctionSpec, 'id' | 'description'>): string {
+  const text = `${spec.id}: ${spec.description}`
+    .replace(/[\u2192\u27F6]/g, '->')
+    .replace(/[\u2190\u27F5]/g, '<-')
+    .replace(/[\u2013\u2014]/g, '-')
+    .replace(/[\u2018\u2019]/g, "'")
+    .replace(/[\u201C\u201D]/g, '"')
+    .replace(/\u2026/g, '...')
+    .replace(/[^\t\n\r\u0020-\u007E\u00A1-\u00FF]/g, '');
+  return text.slice(0, 1000);
 }
 
 function required<T>(scope: Construct, value: T | undefined, name: string): T {

@@ -5,7 +5,7 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { FUNCTIONS, type FunctionSpec } from '#functions/registry';
-import { ESM_REQUIRE_BANNER, PlatformFunction, TABLE_READ_ACTIONS, WILDCARD_RESOURCE_ACTIONS } from '#lib/constructs/platform-function';
+import { ESM_REQUIRE_BANNER, PlatformFunction, roleDescription, TABLE_READ_ACTIONS, WILDCARD_RESOURCE_ACTIONS } from '#lib/constructs/platform-function';
 import { TABLES } from '#shared/platform/tables';
 import { actionsOf, buildStacks, cdkJsonContext, logicalIdOf, statementsOf, stubProjectRoot } from './support';
 
@@ -60,16 +60,42 @@ describe('platform function defaults', () => {
   });
 
   it('gives each function a role of its own without managed policies', () => {
-    template.resourceCountIs('AWS::IAM::Role', Object.keys(FUNCTIONS).length);
+    // Search users run as roles of the stateful stack (the domain's access policy names them).
+    const specs = Object.values(FUNCTIONS) as FunctionSpec[];
+    const searchUsers = specs.filter((f) => f.uses.search !== undefined);
+    expect(searchUsers.length).toBeGreaterThan(0);
+    template.resourceCountIs('AWS::IAM::Role', specs.length - searchUsers.length);
+    for (const spec of searchUsers) {
+      expect(functionProps(spec).Role, spec.id).toEqual({ 'Fn::ImportValue': expect.stringContaining(`Search${spec.id}Role`) });
+    }
     template.allResourcesProperties('AWS::IAM::Role', {
       ManagedPolicyArns: Match.absent(),
       AssumeRolePolicyDocument: { Statement: [Match.objectLike({ Principal: { Service: 'lambda.amazonaws.com' } })] },
     });
+    // The stateful stack's function roles: search clients, the search setup and the Cognito trigger.
+    const statefulFunctionRoles = Object.values(stateful.findResources('AWS::IAM::Role')).filter((r) =>
+      /\/(Search|Identity)\//.test(r.Metadata['aws:cdk:path'] as string),
+    );
+    expect(statefulFunctionRoles).toHaveLength(searchUsers.length + 2);
+    for (const role of statefulFunctionRoles) {
+      expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+      expect(role.Properties.AssumeRolePolicyDocument.Statement).toEqual([expect.objectContaining({ Principal: { Service: 'lambda.amazonaws.com' } })]);
+    }
+  });
+
+  it('writes role descriptions that IAM accepts (Latin-1 only)', () => {
+    const roles = Object.values({ ...template.findResources('AWS::IAM::Role'), ...stateful.findResources('AWS::IAM::Role') });
+    const described = roles.filter((r) => r.Properties.Description !== undefined);
+    expect(described.length).toBeGreaterThanOrEqual(Object.keys(FUNCTIONS).length);
+    for (const role of described) {
+      expect(role.Properties.Description).toMatch(/^[\t\n\r\u0020-\u007E\u00A1-\u00FF]*$/);
+    }
+    expect(roleDescription({ id: 'X', description: 'Stream → index — “quoted” … ✓' })).toBe('X: Stream -> index - "quoted" ... ');
   });
 });
 
-describe('VPC placement and Redis', () => {
-  it('places only Redis users in the VPC, with the function security group, and tells them how to connect', () => {
+describe('VPC placement, Redis and search', () => {
+  it('places only Redis and search users in the VPC, with the function security group, and tells Redis users how to connect', () => {
     const health: FunctionSpec = FUNCTIONS.health;
     expect(health.uses.redis).toBe(true);
     const vpcConfig = functionProps(health).VpcConfig as { SecurityGroupIds: unknown[]; SubnetIds: unknown[] };
@@ -84,9 +110,30 @@ describe('VPC placement and Redis', () => {
       REDIS_AUTH_SECRET_ARN: { 'Fn::ImportValue': expect.stringContaining('CacheAuthToken') },
     });
     for (const spec of Object.values(FUNCTIONS) as FunctionSpec[]) {
-      if (spec.uses.redis) continue;
+      if (spec.uses.redis || spec.uses.search) {
+        expect(functionProps(spec).VpcConfig, spec.id).toBeDefined();
+        continue;
+      }
       expect(functionProps(spec).VpcConfig, spec.id).toBeUndefined();
       expect(env(spec).REDIS_HOST, spec.id).toBeUndefined();
+    }
+  });
+
+  it('tells search users where the domain and index are, and nobody else', () => {
+    for (const spec of Object.values(FUNCTIONS) as FunctionSpec[]) {
+      const variables = env(spec);
+      if (!spec.uses.search) {
+        expect(variables.OPENSEARCH_ENDPOINT, spec.id).toBeUndefined();
+        continue;
+      }
+      expect(variables, spec.id).toMatchObject({
+        SEARCH_ENGINE: 'opensearch',
+        OPENSEARCH_ENDPOINT: { 'Fn::Join': ['', ['https://', { 'Fn::ImportValue': expect.stringContaining('SearchDomain') }]] },
+        OPENSEARCH_INDEX: 'products',
+      });
+      expect(statementsOf(template, spec.id).flatMap(actionsOf), spec.id).toContain('ec2:CreateNetworkInterface');
+      // Data-plane access comes from the domain's access policy, not from the role.
+      expect(statementsOf(template, spec.id).flatMap(actionsOf).some((a) => a.startsWith('es:')), spec.id).toBe(false);
     }
   });
 

@@ -2,6 +2,7 @@ import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { QUEUES } from '#shared/platform/queues';
 import { TABLES } from '#shared/platform/tables';
+import { PRE_TOKEN_GENERATION } from '#lib/identity';
 import { buildStacks, logicalIdOf } from './support';
 
 let template: Template;
@@ -53,12 +54,18 @@ describe('DynamoDB tables', () => {
     expect(template.toJSON().Resources[id].Properties.TimeToLiveSpecification).toBeUndefined();
   });
 
-  it('sets TTL and two GSIs where defined (inventory TTL, orders stream and indexes)', () => {
-    template.hasResourceProperties('AWS::DynamoDB::Table', {
+  it('sets TTL, streams and GSIs where defined (inventory TTL and outbox stream, orders stream and indexes)', () => {
+    const inventory = logicalIdOf(template, 'AWS::DynamoDB::Table', '/Data/Inventory/');
+    expect(template.toJSON().Resources[inventory].Properties).toMatchObject({
       TimeToLiveSpecification: { AttributeName: 'ttl', Enabled: true },
-      GlobalSecondaryIndexes: [Match.objectLike({ IndexName: 'gsi1' })],
-      StreamSpecification: Match.absent(),
+      GlobalSecondaryIndexes: [expect.objectContaining({ IndexName: 'gsi1' })],
+      StreamSpecification: { StreamViewType: TABLES.inventory.stream },
     });
+    for (const [key, def] of Object.entries(TABLES)) {
+      const id = logicalIdOf(template, 'AWS::DynamoDB::Table', `/Data/${def.logicalName}/`);
+      const stream = template.toJSON().Resources[id].Properties.StreamSpecification;
+      expect(stream, key).toEqual('stream' in def ? { StreamViewType: def.stream } : undefined);
+    }
     template.hasResourceProperties('AWS::DynamoDB::Table', {
       StreamSpecification: { StreamViewType: 'NEW_IMAGE' },
       GlobalSecondaryIndexes: [Match.objectLike({ IndexName: 'gsi1' }), Match.objectLike({ IndexName: 'gsi2' })],
@@ -200,6 +207,30 @@ describe('Cognito', () => {
     });
   });
 
+  it('puts groups and shops into access tokens through a V2_0 pre-token-generation trigger', () => {
+    const fn = logicalIdOf(template, 'AWS::Lambda::Function', '/Identity/PreTokenGeneration/Function/');
+    const pool = logicalIdOf(template, 'AWS::Cognito::UserPool', '/Identity/UserPool/');
+    template.hasResourceProperties('AWS::Cognito::UserPool', {
+      LambdaConfig: { PreTokenGenerationConfig: { LambdaArn: { 'Fn::GetAtt': [fn, 'Arn'] }, LambdaVersion: 'V2_0' } },
+      // V2_0 events need the Essentials or Plus plan.
+      UserPoolTier: 'PLUS',
+    });
+    template.hasResourceProperties('AWS::Lambda::Permission', {
+      Action: 'lambda:InvokeFunction',
+      FunctionName: { 'Fn::GetAtt': [fn, 'Arn'] },
+      Principal: 'cognito-idp.amazonaws.com',
+      SourceArn: { 'Fn::GetAtt': [pool, 'Arn'] },
+    });
+    // The one function construct: its own role, log group, Node.js 22 on arm64, nothing else granted.
+    expect(template.toJSON().Resources[fn].Properties).toMatchObject({
+      Runtime: 'nodejs22.x',
+      Architectures: ['arm64'],
+      TracingConfig: { Mode: 'Active' },
+      Timeout: PRE_TOKEN_GENERATION.timeoutSeconds,
+    });
+    expect(template.toJSON().Resources[fn].Properties.VpcConfig).toBeUndefined();
+  });
+
   it('has an admin group', () => {
     template.hasResourceProperties('AWS::Cognito::UserPoolGroup', { GroupName: 'admin' });
   });
@@ -235,7 +266,7 @@ describe('VPC', () => {
 });
 
 describe('stack', () => {
-  it('outputs the user pool, its client and the bus', () => {
-    for (const output of ['UserPoolId', 'UserPoolClientId', 'EventBusName']) template.hasOutput(output, {});
+  it('outputs the user pool, its client, the bus, the search endpoint and the images bucket', () => {
+    for (const output of ['UserPoolId', 'UserPoolClientId', 'EventBusName', 'SearchEndpoint', 'ImagesBucketName']) template.hasOutput(output, {});
   });
 });

@@ -1,0 +1,308 @@
+import { Annotations, Aws, Duration, Validations } from 'aws-cdk-lib';
+import { Certificate } from 'aws-cdk-lib/aws-certificatemanager';
+import {
+  AllowedMethods,
+  type BehaviorOptions,
+  CacheCookieBehavior,
+  CacheHeaderBehavior,
+  CachePolicy,
+  CacheQueryStringBehavior,
+  CachedMethods,
+  Distribution,
+  HttpVersion,
+  OriginProtocolPolicy,
+  OriginRequestCookieBehavior,
+  OriginRequestHeaderBehavior,
+  OriginRequestPolicy,
+  OriginRequestQueryStringBehavior,
+  OriginSslPolicy,
+  PriceClass,
+  SecurityPolicyProtocol,
+  ViewerProtocolPolicy,
+} from 'aws-cdk-lib/aws-cloudfront';
+import { HttpOrigin, S3BucketOrigin } from 'aws-cdk-lib/aws-cloudfront-origins';
+import { Bucket, type IBucket } from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import type { Route } from '#functions/routes';
+import { IMAGES_PREFIX } from './media';
+
+/**
+ * Public GETs that CloudFront may cache, as CloudFront path patterns. A `*` there matches any
+ * characters, `/` included, so `/v1/shops/*\/products/*` also matches
+ * `/v1/shops/a/admin/products/b`: every route that must not be cached and that one of these
+ * patterns matches gets an uncached behaviour placed before them (see Edge).
+ */
+export const CACHED_PATHS: readonly string[] = [
+  '/v1/shops/*/products/*',
+  '/v1/shops/*/categories/*',
+  '/v1/shops/*/search*',
+  '/v1/shops/*/flash-sales/*',
+];
+
+/** Merchant routes: never cached, whatever comes after. */
+export const ADMIN_PATH = '/v1/shops/*/admin/*';
+
+/** Product images, served from the images bucket (keys under `images/`). */
+export const IMAGES_PATH = `/${IMAGES_PREFIX}*`;
+
+/** CloudFront's default quota of cache behaviours per distribution. */
+const MAX_BEHAVIORS = 25;
+
+export interface EdgeProps {
+  /** Id of the HTTP API behind the distribution (its `$default` stage). */
+  readonly httpApiId: string;
+  /** @see ROUTES; routes that must not be cached get their own behaviour where a cached pattern would catch them. */
+  readonly routes: readonly Route[];
+  readonly imagesBucket: IBucket;
+  /** Destination of the CloudFront standard logs (prefix `cloudfront/`); ACLs must be enabled on it. */
+  readonly logsBucket: IBucket;
+  /** @default CACHED_PATHS */
+  readonly cachedPaths?: readonly string[];
+  /** @default PriceClass.PRICE_CLASS_100 */
+  readonly priceClass?: PriceClass;
+  /** Longest time CloudFront keeps a public answer, whatever the origin's Cache-Control says. @default Duration.days(1) */
+  readonly maxTtl?: Duration;
+  /** Custom domain names; needs `certificateArn`. @default the distribution's *.cloudfront.net name only */
+  readonly domainNames?: readonly string[];
+  /** ACM certificate in us-east-1 for `domainNames`; with it, viewers need TLS 1.2 (TLSv1.2_2021). */
+  readonly certificateArn?: string;
+  /** ARN of a WAF web ACL of scope CLOUDFRONT (it must live in us-east-1). @default none */
+  readonly webAclArn?: string;
+}
+
+/**
+ * CloudFront in front of the HTTP API and the product images.
+ *
+ * Behaviours, in the order CloudFront tries them (first match wins):
+ * 1. `/v1/shops/*\/admin/*`, then one per route that must not be cached (not a public GET) but
+ *    that a cached pattern would catch: no caching, every viewer header but Host forwarded;
+ * 2. the cached public GETs (CACHED_PATHS): the origin's Cache-Control decides (min and default
+ *    TTL 0, so nothing without `public, max-age` is kept), all query strings and `Origin` (CORS)
+ *    in the key, gzip and brotli. No Authorization in the key, which also means CloudFront never
+ *    forwards it there: a token-protected route these patterns caught by mistake fails closed
+ *    with a 401 instead of sharing a personal answer;
+ * 3. `/images/*`: the images bucket through origin access control, cached (CachingOptimized);
+ * 4. everything else (default): the API, no caching, all viewer headers except Host (so
+ *    Authorization reaches the JWT authorizer and API Gateway sees its own host name).
+ */
+export class Edge extends Construct {
+  readonly distribution: Distribution;
+  readonly cachePolicy: CachePolicy;
+  /** The path patterns of the cache behaviours, in order. */
+  readonly behaviorOrder: readonly string[];
+
+  constructor(scope: Construct, id: string, props: EdgeProps) {
+    super(scope, id);
+    const cachedPaths = props.cachedPaths ?? CACHED_PATHS;
+    const uncachedPaths = uncachedPatterns(props.routes, cachedPaths);
+    this.validate(props, cachedPaths, uncachedPaths);
+
+    const api = new HttpOrigin(`${props.httpApiId}.execute-api.${Aws.REGION}.${Aws.URL_SUFFIX}`, {
+      protocolPolicy: OriginProtocolPolicy.HTTPS_ONLY,
+      originSslProtocols: [OriginSslPolicy.TLS_V1_2],
+      readTimeout: Duration.seconds(30),
+    });
+
+    this.cachePolicy = new CachePolicy(this, 'PublicApiCache', {
+      comment: 'Public API GETs: TTL from the origin Cache-Control; query strings and Origin in the key',
+      minTtl: Duration.seconds(0),
+      defaultTtl: Duration.seconds(0),
+      maxTtl: props.maxTtl ?? Duration.days(1),
+      queryStringBehavior: CacheQueryStringBehavior.all(),
+      headerBehavior: CacheHeaderBehavior.allowList('Origin'),
+      cookieBehavior: CacheCookieBehavior.none(),
+      enableAcceptEncodingGzip: true,
+      enableAcceptEncodingBrotli: true,
+    });
+    const publicOriginRequest = new OriginRequestPolicy(this, 'PublicApiOriginRequest', {
+      comment: 'Public API GETs: CORS preflight headers only (never Host, cookies or Authorization)',
+      headerBehavior: OriginRequestHeaderBehavior.allowList('Access-Control-Request-Headers', 'Access-Control-Request-Method'),
+      queryStringBehavior: OriginRequestQueryStringBehavior.none(),
+      cookieBehavior: OriginRequestCookieBehavior.none(),
+    });
+
+    const uncached: BehaviorOptions = {
+      origin: api,
+      viewerProtocolPolicy: ViewerProtocolPolicy.HTTPS_ONLY,
+      allowedMethods: AllowedMethods.ALLOW_ALL,
+      cachePolicy: CachePolicy.CACHING_DISABLED,
+      originRequestPolicy: OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
+    };
+    const cached: BehaviorOptions = {
+      origin: api,
+      viewerProtocolPolicy: ViewerProtocolPolicy.HTTPS_ONLY,
+      allowedMethods: AllowedMethods.ALLOW_GET_HEAD_OPTIONS,
+      cachedMethods: CachedMethods.CACHE_GET_HEAD,
+      cachePolicy: this.cachePolicy,
+      originRequestPolicy: publicOriginRequest,
+      compress: true,
+    };
+
+    // An imported view of the bucket: the real one belongs to the stateful stack, whose bucket
+    // policy already admits this account's distributions (see Media).
+    const images = Bucket.fromBucketAttributes(this, 'ImagesBucket', {
+      bucketArn: props.imagesBucket.bucketArn,
+      bucketName: props.imagesBucket.bucketName,
+      bucketRegionalDomainName: props.imagesBucket.bucketRegionalDomainName,
+    });
+    const logs = Bucket.fromBucketAttributes(this, 'LogsBucket', {
+      bucketArn: props.logsBucket.bucketArn,
+      bucketName: props.logsBucket.bucketName,
+      bucketRegionalDomainName: props.logsBucket.bucketRegionalDomainName,
+    });
+
+    const distribution = new Distribution(this, 'Distribution', {
+      comment: 'Commerce API and product images',
+      defaultBehavior: uncached,
+      httpVersion: HttpVersion.HTTP2_AND_3,
+      priceClass: props.priceClass ?? PriceClass.PRICE_CLASS_100,
+      enableLogging: true,
+      logBucket: logs,
+      logFilePrefix: 'cloudfront/',
+      ...(props.certificateArn
+        ? {
+            certificate: Certificate.fromCertificateArn(this, 'Certificate', props.certificateArn),
+            domainNames: [...(props.domainNames ?? [])],
+            minimumProtocolVersion: SecurityPolicyProtocol.TLS_V1_2_2021,
+          }
+        : {}),
+      ...(props.webAclArn ? { webAclId: props.webAclArn } : {}),
+    });
+    // Behaviours are rendered in the order they are added, which is the order CloudFront tries them.
+    const order = [...uncachedPaths, ...cachedPaths, IMAGES_PATH];
+    for (const path of uncachedPaths) distribution.addBehavior(path, api, uncached);
+    for (const path of cachedPaths) distribution.addBehavior(path, api, cached);
+    distribution.addBehavior(IMAGES_PATH, S3BucketOrigin.withOriginAccessControl(images), {
+      viewerProtocolPolicy: ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+      allowedMethods: AllowedMethods.ALLOW_GET_HEAD,
+      cachePolicy: CachePolicy.CACHING_OPTIMIZED,
+      compress: true,
+    });
+    Annotations.of(distribution).acknowledgeWarning(
+      '@aws-cdk/aws-cloudfront-origins:updateImportedBucketPolicyOac',
+      'The images bucket policy is written by the stateful stack (Media) and admits this account\'s distributions.',
+    );
+    this.distribution = distribution;
+    this.behaviorOrder = order;
+
+    this.acknowledge(props);
+  }
+
+  private acknowledge(props: EdgeProps): void {
+    const distribution = this.distribution;
+    Validations.of(distribution).acknowledge({
+      id: 'AwsSolutions-CFR1',
+      reason: 'The shops sell worldwide, so no country is blocked at the edge; a shop that must restrict countries does so at checkout.',
+    });
+    if (!props.webAclArn) {
+      Validations.of(distribution).acknowledge({
+        id: 'AwsSolutions-CFR2',
+        reason:
+          'No WAF web ACL yet: one for CloudFront must be created in us-east-1, and these stacks are regional and ' +
+          'environment-agnostic. Abuse is limited by per-route API throttling and per-customer Redis token buckets; pass ' +
+          'a web ACL (context edgeWebAclArn) once one exists.',
+      });
+    }
+    if (!props.certificateArn) {
+      Validations.of(distribution).acknowledge({
+        id: 'AwsSolutions-CFR4',
+        reason:
+          'Without a custom domain the distribution uses the *.cloudfront.net certificate, whose security policy CloudFront ' +
+          'fixes; with context edgeDomainName and edgeCertificateArn the viewers need TLSv1.2_2021.',
+      });
+    }
+  }
+
+  private validate(props: EdgeProps, cachedPaths: readonly string[], uncachedPaths: readonly string[]): void {
+    const where = this.node.path;
+    for (const path of [...cachedPaths, ...uncachedPaths]) {
+      if (!/^\/[A-Za-z0-9_\-.*$/~"'@:+]*$/.test(path) || path.length > 255) throw new Error(`${where}: "${path}" is not a CloudFront path pattern`);
+    }
+    const all = [...uncachedPaths, ...cachedPaths, IMAGES_PATH];
+    const duplicate = all.find((p, i) => all.indexOf(p) !== i);
+    if (duplicate) throw new Error(`${where}: the path pattern ${duplicate} appears twice`);
+    if (all.length > MAX_BEHAVIORS) {
+      throw new Error(`${where}: ${all.length} cache behaviours exceed CloudFront's default quota of ${MAX_BEHAVIORS}; narrow CACHED_PATHS or move routes`);
+    }
+    if (props.domainNames?.length && !props.certificateArn) throw new Error(`${where}: domainNames need a certificateArn (ACM, us-east-1)`);
+    if (props.certificateArn && !/^arn:aws[a-z-]*:acm:us-east-1:\d{12}:certificate\/[\w-]+$/.test(props.certificateArn)) {
+      throw new Error(`${where}: certificateArn must be an ACM certificate in us-east-1, got "${props.certificateArn}"`);
+    }
+    if (props.webAclArn && !/^arn:aws[a-z-]*:wafv2:us-east-1:\d{12}:global\/webacl\//.test(props.webAclArn)) {
+      throw new Error(`${where}: webAclArn must be a WAFv2 web ACL of scope CLOUDFRONT (us-east-1, global/webacl/...), got "${props.webAclArn}"`);
+    }
+  }
+}
+
+/**
+ * The uncached behaviours that must precede the cached ones: the admin prefix, then every route
+ * that is not a public GET and whose path a cached pattern could match, unless an earlier
+ * uncached pattern already covers it. The behaviour's pattern is the route's path with each
+ * parameter as `*`.
+ */
+export function uncachedPatterns(routes: readonly Route[], cachedPaths: readonly string[]): string[] {
+  const patterns = [ADMIN_PATH];
+  for (const route of routes) {
+    if (route.auth === 'public' && route.method === 'GET') continue;
+    if (!cachedPaths.some((cachedPath) => globsIntersect(cachedPath, routeGlob(route.path)))) continue;
+    const pattern = routePattern(route.path);
+    if (patterns.some((earlier) => globMatches(earlier, pattern))) continue;
+    patterns.push(pattern);
+  }
+  return patterns;
+}
+
+/** `/v1/shops/{shopId}/cart` as a CloudFront pattern: `/v1/shops/*\/cart`. */
+export function routePattern(path: string): string {
+  return path.replace(/\{[^}]+\}/g, '*');
+}
+
+/** A route path as a glob where `#` is one parameter (no `/`) and `*` a greedy `{proxy+}`. */
+function routeGlob(path: string): string {
+  return path.replace(/\{[^}]+\+\}/g, '*').replace(/\{[^}]+\}/g, '#');
+}
+
+/**
+ * Whether a CloudFront path pattern matches a path (`*`: any characters, `/` included; `?`:
+ * one character). Applied to another pattern's text, a match means the pattern covers it.
+ */
+export function globMatches(pattern: string, path: string): boolean {
+  const source = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  return new RegExp(`^${source}$`, 's').test(path);
+}
+
+/**
+ * Whether some path matches both globs: `*` is any run of characters, `#` any run without `/`
+ * (a route parameter), `?` one character, anything else itself. A search of the product of the
+ * two patterns, each wildcard a state that may loop or be left.
+ */
+export function globsIntersect(a: string, b: string): boolean {
+  const loops = (c: string | undefined) => c === '*' || c === '#';
+  // Whether one character can be consumed by both items, and whether each side stays (loops).
+  const step = (x: string, y: string): boolean => {
+    const literalX = !loops(x) && x !== '?';
+    const literalY = !loops(y) && y !== '?';
+    if (literalX && literalY) return x === y;
+    if (literalX) return !(y === '#' && x === '/');
+    if (literalY) return !(x === '#' && y === '/');
+    return true;
+  };
+  const seen = new Set<string>();
+  const go = (i: number, j: number): boolean => {
+    const key = `${i},${j}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    if (i === a.length && j === b.length) return true;
+    if (loops(a[i]) && go(i + 1, j)) return true;
+    if (loops(b[j]) && go(i, j + 1)) return true;
+    if (i === a.length || j === b.length) return false;
+    const x = a[i]!;
+    const y = b[j]!;
+    if (!step(x, y)) return false;
+    const ni = loops(x) ? i : i + 1;
+    const nj = loops(y) ? j : j + 1;
+    if (ni === i && nj === j) return false; // both loop: consuming changes nothing
+    return go(ni, nj);
+  };
+  return go(0, 0);
+}

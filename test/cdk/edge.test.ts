@@ -1,0 +1,269 @@
+import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { FUNCTIONS } from '#functions/registry';
+import { ROUTES, type Route, routeKey } from '#functions/routes';
+import { ADMIN_PATH, CACHED_PATHS, IMAGES_PATH, globMatches, globsIntersect, routePattern, uncachedPatterns } from '#lib/edge';
+import { healthContract } from '#shared/platform/health.schema';
+import { buildStacks, logicalIdOf } from './support';
+
+/** CloudFront's managed policies, by id. */
+const CACHING_DISABLED = '4135ea2d-6df8-44a3-9df3-4b5a84be39ad';
+const CACHING_OPTIMIZED = '658327ea-f89d-4fab-a63d-7e88639e58f6';
+const ALL_VIEWER_EXCEPT_HOST_HEADER = 'b689b0a8-53d0-40ab-baf2-68738e2966ac';
+
+type Behavior = { PathPattern?: string; CachePolicyId: unknown; OriginRequestPolicyId?: unknown; AllowedMethods: string[]; CachedMethods?: string[]; TargetOriginId: string };
+type Config = { CacheBehaviors: Behavior[]; DefaultCacheBehavior: Behavior; Origins: Array<Record<string, any>>; Logging: Record<string, unknown>; ViewerCertificate?: Record<string, unknown> };
+
+const contract = healthContract;
+/** Routes that the cached patterns would catch: customer and merchant calls, a webhook, and public GETs. */
+const SAMPLE_ROUTES: readonly Route[] = [
+  ...ROUTES,
+  { method: 'GET', path: '/v1/shops/{shopId}/flash-sales/{saleId}', function: FUNCTIONS.shops, auth: 'public', contract },
+  { method: 'POST', path: '/v1/shops/{shopId}/flash-sales/{saleId}/tickets', function: FUNCTIONS.shops, auth: 'customer', contract },
+  { method: 'GET', path: '/v1/shops/{shopId}/flash-sales/{saleId}/tickets/{ticket}', function: FUNCTIONS.shops, auth: 'customer', contract },
+  { method: 'GET', path: '/v1/shops/{shopId}/products/{productId}/reviews/mine', function: FUNCTIONS.shops, auth: 'customer', contract },
+  { method: 'POST', path: '/v1/shops/{shopId}/search-feedback', function: FUNCTIONS.shops, auth: 'public', contract },
+  { method: 'GET', path: '/v1/shops/{shopId}/cart', function: FUNCTIONS.shops, auth: 'customer', contract },
+];
+
+let template: Template;
+let stateful: Template;
+let sample: Template;
+
+beforeAll(() => {
+  const stacks = buildStacks();
+  template = stacks.statelessTemplate();
+  stateful = stacks.statefulTemplate();
+  sample = buildStacks({ stateless: { routes: SAMPLE_ROUTES } }).statelessTemplate();
+});
+
+const configOf = (t: Template): Config => Object.values(t.findResources('AWS::CloudFront::Distribution'))[0]!.Properties.DistributionConfig;
+const cachePolicyId = (t: Template) => ({ Ref: logicalIdOf(t, 'AWS::CloudFront::CachePolicy', '/Edge/PublicApiCache/') });
+
+/** What CloudFront does: the first behaviour whose pattern matches the path, else the default. */
+function behaviorFor(config: Config, path: string): Behavior {
+  return config.CacheBehaviors.find((b) => globMatches(b.PathPattern!, path)) ?? config.DefaultCacheBehavior;
+}
+/** A concrete path of a route, with awkward parameter values. */
+const concrete = (route: Route): string => route.path.replace(/\{[^}]+\}/g, 'admin');
+
+describe('behaviours', () => {
+  it('puts the admin prefix first, then the cached public GETs, then the images', () => {
+    const patterns = configOf(template).CacheBehaviors.map((b) => b.PathPattern);
+    expect(patterns).toEqual([ADMIN_PATH, ...CACHED_PATHS, IMAGES_PATH]);
+    expect(CACHED_PATHS).toEqual(['/v1/shops/*/products/*', '/v1/shops/*/categories/*', '/v1/shops/*/search*', '/v1/shops/*/flash-sales/*']);
+  });
+
+  it('sends everything else to the API uncached, with every viewer header but Host', () => {
+    const config = configOf(template);
+    const api = config.Origins.find((o) => o.CustomOriginConfig)!;
+    expect(api.DomainName).toEqual({
+      'Fn::Join': ['', [{ Ref: logicalIdOf(template, 'AWS::ApiGatewayV2::Api', '/Api/HttpApi/') }, '.execute-api.', { Ref: 'AWS::Region' }, '.', { Ref: 'AWS::URLSuffix' }]],
+    });
+    expect(api.CustomOriginConfig).toMatchObject({ OriginProtocolPolicy: 'https-only', OriginSSLProtocols: ['TLSv1.2'] });
+    expect(config.DefaultCacheBehavior).toMatchObject({
+      TargetOriginId: api.Id,
+      CachePolicyId: CACHING_DISABLED,
+      OriginRequestPolicyId: ALL_VIEWER_EXCEPT_HOST_HEADER,
+      AllowedMethods: expect.arrayContaining(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']),
+      ViewerProtocolPolicy: 'https-only',
+    });
+    expect(behaviorFor(config, '/v1/shops/s/admin/products/p')).toMatchObject({ PathPattern: ADMIN_PATH, CachePolicyId: CACHING_DISABLED, OriginRequestPolicyId: ALL_VIEWER_EXCEPT_HOST_HEADER });
+  });
+
+  it('caches the public GETs by the origin Cache-Control, keyed on all query strings and Origin, never Authorization', () => {
+    const config = configOf(template);
+    for (const path of CACHED_PATHS) {
+      const behavior = config.CacheBehaviors.find((b) => b.PathPattern === path)!;
+      expect(behavior, path).toMatchObject({
+        CachePolicyId: cachePolicyId(template),
+        OriginRequestPolicyId: { Ref: logicalIdOf(template, 'AWS::CloudFront::OriginRequestPolicy', '/Edge/PublicApiOriginRequest/') },
+        AllowedMethods: ['GET', 'HEAD', 'OPTIONS'],
+        CachedMethods: ['GET', 'HEAD'],
+        ViewerProtocolPolicy: 'https-only',
+        Compress: true,
+      });
+    }
+    template.hasResourceProperties('AWS::CloudFront::CachePolicy', {
+      CachePolicyConfig: {
+        MinTTL: 0,
+        DefaultTTL: 0,
+        MaxTTL: 86_400,
+        ParametersInCacheKeyAndForwardedToOrigin: {
+          QueryStringsConfig: { QueryStringBehavior: 'all' },
+          HeadersConfig: { HeaderBehavior: 'whitelist', Headers: ['Origin'] },
+          CookiesConfig: { CookieBehavior: 'none' },
+          EnableAcceptEncodingGzip: true,
+          EnableAcceptEncodingBrotli: true,
+        },
+        Name: Match.anyValue(),
+        Comment: Match.anyValue(),
+      },
+    });
+    const headers = [
+      ...Object.values(template.findResources('AWS::CloudFront::CachePolicy')).map(
+        (p) => p.Properties.CachePolicyConfig.ParametersInCacheKeyAndForwardedToOrigin.HeadersConfig,
+      ),
+      ...Object.values(template.findResources('AWS::CloudFront::OriginRequestPolicy')).map((p) => p.Properties.OriginRequestPolicyConfig.HeadersConfig),
+    ];
+    for (const config of headers) {
+      expect(config.HeaderBehavior).toBe('whitelist');
+      expect((config.Headers as string[]).map((h) => h.toLowerCase())).not.toContain('authorization');
+    }
+    template.hasResourceProperties('AWS::CloudFront::OriginRequestPolicy', {
+      OriginRequestPolicyConfig: Match.objectLike({
+        HeadersConfig: { HeaderBehavior: 'whitelist', Headers: ['Access-Control-Request-Headers', 'Access-Control-Request-Method'] },
+        CookiesConfig: { CookieBehavior: 'none' },
+      }),
+    });
+  });
+
+  it('never lets a merchant route, or a route of the current table that needs a token, reach a cached behaviour', () => {
+    const config = configOf(template);
+    for (const route of ROUTES) {
+      const behavior = behaviorFor(config, concrete(route));
+      if (route.auth !== 'public' || route.method !== 'GET') expect(behavior.CachePolicyId, routeKey(route)).toBe(CACHING_DISABLED);
+    }
+    for (const route of ROUTES.filter((r) => r.path.includes('/admin/'))) {
+      expect(behaviorFor(config, concrete(route)).PathPattern, routeKey(route)).toBe(ADMIN_PATH);
+    }
+    // The public catalog reads are the ones cached.
+    for (const path of ['/v1/shops/s/products/p', '/v1/shops/s/categories/shoes', '/v1/shops/s/search', '/v1/shops/s/flash-sales/f']) {
+      expect(behaviorFor(config, path).CachePolicyId, path).toEqual(cachePolicyId(template));
+    }
+  });
+
+  it('gives token and non-GET routes that a cached pattern would catch an uncached behaviour before the cached ones', () => {
+    const config = configOf(sample);
+    const patterns = config.CacheBehaviors.map((b) => b.PathPattern!);
+    const firstCached = patterns.indexOf(CACHED_PATHS[0]!);
+    expect(patterns.slice(0, firstCached)).toEqual([
+      ADMIN_PATH,
+      '/v1/shops/*/flash-sales/*/tickets',
+      '/v1/shops/*/flash-sales/*/tickets/*',
+      '/v1/shops/*/products/*/reviews/mine',
+      '/v1/shops/*/search-feedback',
+    ]);
+    for (const route of SAMPLE_ROUTES) {
+      const behavior = behaviorFor(config, concrete(route));
+      if (route.auth !== 'public' || route.method !== 'GET') expect(behavior.CachePolicyId, routeKey(route)).toBe(CACHING_DISABLED);
+      if (route.auth === 'public' && route.method === 'GET' && CACHED_PATHS.some((p) => globMatches(p, concrete(route)))) {
+        expect(behavior.CachePolicyId, routeKey(route)).toEqual(cachePolicyId(sample));
+      }
+    }
+    // A route no cached pattern can catch needs no behaviour of its own.
+    expect(patterns).not.toContain('/v1/shops/*/cart');
+  });
+
+  it('refuses more behaviours than CloudFront allows', () => {
+    const many: Route[] = Array.from({ length: 21 }, (_, i) => ({
+      method: 'POST',
+      path: `/v1/shops/{shopId}/products/{productId}/action${i}`,
+      function: FUNCTIONS.shops,
+      auth: 'customer',
+      contract,
+    }));
+    expect(() => buildStacks({ stateless: { routes: [...ROUTES, ...many] } })).toThrow(/exceed CloudFront's default quota of 25/);
+  });
+});
+
+describe('CloudFront path patterns', () => {
+  it('lets * match any characters, / included, over the whole path', () => {
+    expect(globMatches('/v1/shops/*/products/*', '/v1/shops/a/products/b')).toBe(true);
+    expect(globMatches('/v1/shops/*/products/*', '/v1/shops/a/admin/products/b')).toBe(true);
+    expect(globMatches('/v1/shops/*/search*', '/v1/shops/a/search')).toBe(true);
+    expect(globMatches('/v1/shops/*/search*', '/v1/shops/a/searches/b')).toBe(true);
+    expect(globMatches('/v1/shops/*/products/*', '/v2/shops/a/products/b')).toBe(false);
+    expect(globMatches('/images/*', '/v1/images/x')).toBe(false);
+    expect(globMatches('/a?c', '/abc')).toBe(true);
+  });
+
+  it('tells whether two patterns can match one path (# is a route parameter: no /)', () => {
+    expect(globsIntersect('/v1/shops/*/products/*', '/v1/shops/#/cart/products/#')).toBe(true);
+    expect(globsIntersect('/v1/shops/*/products/*', '/v1/shops/#/products/#/reviews/mine')).toBe(true);
+    expect(globsIntersect('/v1/shops/*/search*', '/v1/shops/#/search-feedback')).toBe(true);
+    expect(globsIntersect('/v1/shops/*/products/*', '/v1/shops/#/cart')).toBe(false);
+    // With * on both sides a / can hide anywhere: /v1/shops/a/products/b/cart matches both.
+    expect(globsIntersect('/v1/shops/*/products/*', '/v1/shops/*/cart')).toBe(true);
+    expect(globsIntersect('/v1/shops/*/products/*', '/v1/shops/#/products')).toBe(false);
+    expect(globsIntersect('/v1/health', '/v1/shops/*')).toBe(false);
+    expect(globsIntersect('/a?c', '/a#')).toBe(true);
+    expect(globsIntersect('/a?', '/a')).toBe(false);
+  });
+
+  it('turns routes into patterns and skips those an earlier uncached pattern covers', () => {
+    expect(routePattern('/v1/shops/{shopId}/products/{productId}')).toBe('/v1/shops/*/products/*');
+    const adminRoute = ROUTES.find((r) => r.path.includes('/admin/products/'))!;
+    expect(uncachedPatterns([adminRoute], CACHED_PATHS)).toEqual([ADMIN_PATH]);
+  });
+});
+
+describe('product images', () => {
+  it('serves /images/* from the images bucket through origin access control, cached', () => {
+    const config = configOf(template);
+    const s3 = config.Origins.find((o) => o.S3OriginConfig)!;
+    expect(s3.DomainName).toEqual({ 'Fn::ImportValue': expect.stringContaining('MediaImages') });
+    expect(s3.S3OriginConfig).toEqual({ OriginAccessIdentity: '' });
+    expect(s3.OriginAccessControlId).toEqual({ 'Fn::GetAtt': [logicalIdOf(template, 'AWS::CloudFront::OriginAccessControl', '/Edge/'), 'Id'] });
+    template.hasResourceProperties('AWS::CloudFront::OriginAccessControl', {
+      OriginAccessControlConfig: Match.objectLike({ OriginAccessControlOriginType: 's3', SigningBehavior: 'always', SigningProtocol: 'sigv4' }),
+    });
+    expect(behaviorFor(config, '/images/p/1.jpg')).toMatchObject({ TargetOriginId: s3.Id, CachePolicyId: CACHING_OPTIMIZED, AllowedMethods: ['GET', 'HEAD'] });
+  });
+
+  it('keeps the bucket private, TLS only, versioned and access-logged, readable by CloudFront under images/ only', () => {
+    const bucket = logicalIdOf(stateful, 'AWS::S3::Bucket', '/Media/Images/');
+    const logs = logicalIdOf(stateful, 'AWS::S3::Bucket', '/Media/AccessLogs/');
+    expect(stateful.toJSON().Resources[bucket]).toMatchObject({
+      DeletionPolicy: 'Retain',
+      Properties: {
+        PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+        VersioningConfiguration: { Status: 'Enabled' },
+        LoggingConfiguration: { DestinationBucketName: { Ref: logs }, LogFilePrefix: 's3/images/' },
+        BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+      },
+    });
+    const policy = Object.values(stateful.findResources('AWS::S3::BucketPolicy')).find((p) => JSON.stringify(p.Properties.Bucket).includes(bucket))!;
+    const statements = policy.Properties.PolicyDocument.Statement as Array<Record<string, any>>;
+    expect(statements).toContainEqual(expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }));
+    const cloudfront = statements.find((s) => s.Sid === 'CloudFrontOriginAccessControl')!;
+    expect(cloudfront).toMatchObject({ Effect: 'Allow', Principal: { Service: 'cloudfront.amazonaws.com' }, Action: 's3:GetObject' });
+    expect(JSON.stringify(cloudfront.Resource)).toContain('/images/*');
+    expect(JSON.stringify(cloudfront.Condition.ArnLike['AWS:SourceArn'])).toContain(':distribution/*');
+    expect(cloudfront.Condition.StringEquals).toEqual({ 'AWS:SourceAccount': { Ref: 'AWS::AccountId' } });
+  });
+
+  it('writes CloudFront standard logs to the access-log bucket, which keeps ACLs for them and blocks public access', () => {
+    expect(configOf(template).Logging).toEqual({ Bucket: { 'Fn::ImportValue': expect.stringContaining('MediaAccessLogs') }, Prefix: 'cloudfront/' });
+    const logs = logicalIdOf(stateful, 'AWS::S3::Bucket', '/Media/AccessLogs/');
+    expect(stateful.toJSON().Resources[logs].Properties).toMatchObject({
+      OwnershipControls: { Rules: [{ ObjectOwnership: 'ObjectWriter' }] },
+      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+    });
+  });
+});
+
+describe('distribution settings', () => {
+  it('outputs the distribution domain', () => {
+    template.hasOutput('DistributionDomainName', {
+      Value: { 'Fn::GetAtt': [logicalIdOf(template, 'AWS::CloudFront::Distribution', '/Edge/Distribution/'), 'DomainName'] },
+    });
+  });
+
+  it('uses a custom domain with TLS 1.2 viewers and a WAF web ACL when given', () => {
+    const certificateArn = 'arn:aws:acm:us-east-1:123456789012:certificate/abc-123';
+    const webAclArn = 'arn:aws:wafv2:us-east-1:123456789012:global/webacl/commerce/0123';
+    const custom = buildStacks({ stateless: { edge: { domainNames: ['shop.example.com'], certificateArn, webAclArn } } });
+    const config = configOf(custom.statelessTemplate()) as Config & { Aliases: string[]; WebACLId: string };
+    expect(config.Aliases).toEqual(['shop.example.com']);
+    expect(config.ViewerCertificate).toMatchObject({ AcmCertificateArn: certificateArn, MinimumProtocolVersion: 'TLSv1.2_2021', SslSupportMethod: 'sni-only' });
+    expect(config.WebACLId).toBe(webAclArn);
+  });
+
+  it('refuses a certificate outside us-east-1, domain names without one, and a regional web ACL', () => {
+    const build = (edge: Record<string, unknown>) => () => buildStacks({ stateless: { edge } });
+    expect(build({ domainNames: ['shop.example.com'] })).toThrow(/need a certificateArn/);
+    expect(build({ certificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/abc' })).toThrow(/us-east-1/);
+    expect(build({ webAclArn: 'arn:aws:wafv2:eu-west-1:123456789012:regional/webacl/x/1' })).toThrow(/scope CLOUDFRONT/);
+  });
+});
