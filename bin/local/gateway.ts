@@ -249,7 +249,7 @@ function writeResult(res: ServerResponse, result: APIGatewayProxyResultV2): void
 function sendProblem(res: ServerResponse, status: number, code: string, detail: string): void {
   const titles: Record<number, string> = { 401: 'Unauthorized', 413: 'Content Too Large', 429: 'Too Many Requests', 500: 'Internal Server Error', 502: 'Bad Gateway', 504: 'Gateway Timeout' };
   res
-    .writeHead(status, { 'content-type': 'application/problem+json', ...CORS_HEADERS })
+    .writeHead(status, { 'content-type': 'application/problem+json', 'cache-control': 'no-store', ...CORS_HEADERS })
     .end(JSON.stringify({ type: `urn:commerce:problem:${code}`, title: titles[status] ?? 'Error', status, detail, code }));
 }
 

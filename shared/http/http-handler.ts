@@ -155,6 +155,8 @@ function errorResult(error: unknown, requestId: string): HttpResult {
 
 function toApiGatewayResult(result: HttpResult, correlationId: string): APIGatewayProxyResultV2 {
   const headers: Record<string, string> = { 'x-correlation-id': correlationId, ...result.headers };
+  // Errors must never be cached by CloudFront or browsers, even on public paths.
+  if (result.status >= 400 && !headers['cache-control']) headers['cache-control'] = 'no-store';
   if (result.body === undefined) return { statusCode: result.status, headers };
   if (!headers['content-type']) headers['content-type'] = 'application/json';
   const body = typeof result.body === 'string' ? result.body : JSON.stringify(result.body);

@@ -32,6 +32,9 @@ interface IndexedVariant {
   readonly variant: SearchVariant;
   readonly color: string | undefined;
   readonly size: string | undefined;
+  /** Position of the color and size in the shop's value dictionaries (-1: none): facets count in arrays. */
+  readonly colorId: number;
+  readonly sizeId: number;
   readonly price: number;
   readonly inStock: boolean;
   readonly priceRange: number;
@@ -47,6 +50,25 @@ interface ShopIndex {
    * change of searchable text drops it.
    */
   readonly textCache: Map<string, Map<string, number>>;
+  /** Distinct lower-case color and size values, in order of first appearance. */
+  readonly colors: ValueDictionary;
+  readonly sizes: ValueDictionary;
+}
+
+class ValueDictionary {
+  readonly values: string[] = [];
+  private readonly ids = new Map<string, number>();
+
+  id(value: string | undefined): number {
+    if (value === undefined) return -1;
+    let id = this.ids.get(value);
+    if (id === undefined) {
+      id = this.values.length;
+      this.values.push(value);
+      this.ids.set(value, id);
+    }
+    return id;
+  }
 }
 
 const TEXT_CACHE_SIZE = 1_000;
@@ -69,6 +91,8 @@ export function embeddedSearchIndex(): SearchIndex & { size(shopId: string): num
         }),
         entries: new Map(),
         textCache: new Map(),
+        colors: new ValueDictionary(),
+        sizes: new ValueDictionary(),
       };
       shops.set(shopId, index);
     }
@@ -90,12 +114,12 @@ export function embeddedSearchIndex(): SearchIndex & { size(shopId: string): num
         const previous = index.entries.get(doc.productId)?.doc;
         if (previous && sameText(previous, doc)) {
           // Only variants changed (availability, prices): the text index stays as it is.
-          index.entries.set(doc.productId, toEntry(doc));
+          index.entries.set(doc.productId, toEntry(doc, index));
           index.vocabulary = undefined;
           continue;
         }
         removeOne(index, doc.productId);
-        index.entries.set(doc.productId, toEntry(doc));
+        index.entries.set(doc.productId, toEntry(doc, index));
         index.textCache.clear();
         index.text.add({
           id: doc.productId,
@@ -133,7 +157,7 @@ export function embeddedSearchIndex(): SearchIndex & { size(shopId: string): num
   };
 }
 
-function toEntry(doc: SearchDocument): Entry {
+function toEntry(doc: SearchDocument, index: ShopIndex): Entry {
   return {
     doc,
     created: Date.parse(doc.createdAt),
@@ -143,6 +167,8 @@ function toEntry(doc: SearchDocument): Entry {
       variant,
       color: variant.options.color?.toLowerCase(),
       size: variant.options.size?.toLowerCase(),
+      colorId: index.colors.id(variant.options.color?.toLowerCase()),
+      sizeId: index.sizes.id(variant.options.size?.toLowerCase()),
       price: variant.price.amount,
       inStock: variant.availability !== 'out_of_stock',
       priceRange: PRICE_RANGES.findIndex((r) => variant.price.amount >= r.from && (r.to === undefined || variant.price.amount < r.to)),
@@ -236,8 +262,10 @@ function searchShop(index: ShopIndex, query: SearchQuery): SearchResults {
 
   const facetBrand = new FacetCounter();
   const facetCategory = new FacetCounter();
-  const facetColor = new FacetCounter();
-  const facetSize = new FacetCounter();
+  const colorCount = new Int32Array(index.colors.values.length);
+  const colorStamp = new Int32Array(index.colors.values.length);
+  const sizeCount = new Int32Array(index.sizes.values.length);
+  const sizeStamp = new Int32Array(index.sizes.values.length);
   const facetPrice = PRICE_RANGES.map(() => 0);
   const priceStamp = PRICE_RANGES.map(() => -1);
   const facetRating = RATING_BUCKETS.map(() => 0);
@@ -264,8 +292,14 @@ function searchShop(index: ShopIndex, query: SearchQuery): SearchResults {
       const p = v.price >= priceMin && v.price <= priceMax;
       const st = !inStockOnly || v.inStock;
       if (productLevel) {
-        if (s && p && st && v.color) facetColor.add(v.color, stamp);
-        if (c && p && st && v.size) facetSize.add(v.size, stamp);
+        if (s && p && st && v.colorId >= 0 && colorStamp[v.colorId] !== stamp) {
+          colorStamp[v.colorId] = stamp;
+          colorCount[v.colorId]! += 1;
+        }
+        if (c && p && st && v.sizeId >= 0 && sizeStamp[v.sizeId] !== stamp) {
+          sizeStamp[v.sizeId] = stamp;
+          sizeCount[v.sizeId]! += 1;
+        }
         if (c && s && st && v.priceRange >= 0 && priceStamp[v.priceRange] !== stamp) {
           priceStamp[v.priceRange] = stamp;
           facetPrice[v.priceRange]! += 1;
@@ -312,12 +346,20 @@ function searchShop(index: ShopIndex, query: SearchQuery): SearchResults {
     facets: {
       brand: facetBrand.list(),
       category: facetCategory.list(),
-      color: facetColor.list(),
-      size: facetSize.list(),
+      color: countedValues(index.colors.values, colorCount),
+      size: countedValues(index.sizes.values, sizeCount),
       price: PRICE_RANGES.map((range, i) => ({ ...range, count: facetPrice[i]! })),
       rating: RATING_BUCKETS.map((min, i) => ({ min, count: facetRating[i]! })),
     },
   };
+}
+
+function countedValues(values: readonly string[], counts: Int32Array): FacetValue[] {
+  const list: FacetValue[] = [];
+  counts.forEach((count, id) => {
+    if (count > 0) list.push({ value: values[id]!, count });
+  });
+  return list.sort((a, b) => b.count - a.count || (a.value < b.value ? -1 : a.value > b.value ? 1 : 0));
 }
 
 /** The first `k` in order: a full sort when that is cheap, else one pass keeping the best k. */
