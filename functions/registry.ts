@@ -154,6 +154,26 @@ export const FUNCTIONS = define({
     uses: { streams: ['inventory'], eventBus: true },
     timeoutSeconds: 60,
   },
+  getStock: {
+    id: 'GetStock',
+    entry: 'functions/inventory/get-stock.handler.ts',
+    description: 'Merchant: the stock counters of a SKU.',
+    uses: { tables: { inventory: 'read' } },
+    timeoutSeconds: 5,
+  },
+  adjustStock: {
+    id: 'AdjustStock',
+    entry: 'functions/inventory/adjust-stock.handler.ts',
+    description: 'Merchant: restock, shrinkage or count correction (Idempotency-Key).',
+    uses: { tables: { inventory: 'readWrite', idempotency: 'readWrite' } },
+  },
+  getStockLedger: {
+    id: 'GetStockLedger',
+    entry: 'functions/inventory/get-ledger.handler.ts',
+    description: 'Merchant: the movements of a SKU, newest first.',
+    uses: { tables: { inventory: 'read' } },
+    timeoutSeconds: 5,
+  },
 });
 
 export type FunctionKey = keyof typeof FUNCTIONS;

@@ -10,6 +10,7 @@ import {
   replaceProductContract,
   searchContract,
 } from '#shared/catalog/catalog.schema';
+import { adjustStockContract, getLedgerContract, getStockContract } from '#shared/inventory/inventory.schema';
 import { FUNCTIONS, type FunctionSpec } from './registry';
 
 /**
@@ -60,6 +61,11 @@ export const ROUTES: readonly Route[] = [
   route('PUT', '/v1/shops/{shopId}/admin/products/{productId}', FUNCTIONS.replaceProduct, replaceProductContract, { rateLimit: 200, burstLimit: 400 }),
   route('PATCH', '/v1/shops/{shopId}/admin/products/{productId}', FUNCTIONS.patchProduct, patchProductContract, { rateLimit: 200, burstLimit: 400 }),
   route('DELETE', '/v1/shops/{shopId}/admin/products/{productId}', FUNCTIONS.deleteProduct, deleteProductContract, { rateLimit: 100, burstLimit: 200 }),
+
+  // Inventory (merchant)
+  route('GET', '/v1/shops/{shopId}/admin/inventory/{sku}', FUNCTIONS.getStock, getStockContract),
+  route('POST', '/v1/shops/{shopId}/admin/inventory/{sku}/adjustments', FUNCTIONS.adjustStock, adjustStockContract, { rateLimit: 200, burstLimit: 400 }),
+  route('GET', '/v1/shops/{shopId}/admin/inventory/{sku}/ledger', FUNCTIONS.getStockLedger, getLedgerContract),
 ];
 
 /** Requests that match no route (API Gateway's `$default` route). */

@@ -15,6 +15,8 @@ const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   not_found: 404,
   method_not_allowed: 405,
   out_of_stock: 409,
+  insufficient_stock: 409,
+  invalid_movement: 409,
   idempotency_conflict: 409,
   request_in_progress: 409,
   invalid_transition: 409,
