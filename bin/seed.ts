@@ -1,6 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { useRunningPlatform } from './local/runtime-env';
 
 /**
  * `npm run seed -- --products 20000 [--shop demo]`: adds the deterministic demo catalog to
@@ -17,13 +16,7 @@ const { values } = parseArgs({
   },
 });
 
-const runtimeFile = resolve(values['data-dir'], 'runtime.json');
-if (!existsSync(runtimeFile)) {
-  console.error(`No running platform found (${runtimeFile} is missing). Start it first with \`npm start\`, then run this again.`);
-  process.exit(1);
-}
-const runtime = JSON.parse(readFileSync(runtimeFile, 'utf8')) as { env: Record<string, string>; url: string };
-Object.assign(process.env, runtime.env, { POWERTOOLS_LOG_LEVEL: 'ERROR' });
+const runtime = useRunningPlatform(values['data-dir']);
 
 const count = Number(values.products);
 if (!Number.isInteger(count) || count < 1) {

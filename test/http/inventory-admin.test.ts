@@ -115,3 +115,23 @@ describe('merchant inventory', () => {
     expect((await platform.request('GET', `/v1/shops/other/admin/inventory/INV-CAP-RED`, { token: other })).status).toBe(404);
   });
 });
+
+describe('inventory audit', () => {
+  it('finds nothing wrong after all of the above, and names a counter changed behind the ledger', async () => {
+    const [{ documents }, { dynamoStockRepository, dynamoInventoryScan }, { makeAuditInventory }, { UpdateCommand }] = await Promise.all([
+      import('#shared/adapters/dynamodb/client'),
+      import('#shared/adapters/dynamodb/stock-repository'),
+      import('#shared/inventory/audit-inventory'),
+      import('@aws-sdk/lib-dynamodb'),
+    ]);
+    const table = platform.tables.inventory;
+    const audit = makeAuditInventory({ stock: dynamoStockRepository(documents, table), scan: dynamoInventoryScan(documents, table) });
+    expect(await audit(shop)).toEqual({ checked: 2, findings: [] });
+    await documents.send(new UpdateCommand({ TableName: table, Key: { pk: `STOCK#${shop}#INV-CAP-RED`, sk: 'COUNTERS' }, UpdateExpression: 'ADD available :one', ExpressionAttributeValues: { ':one': 1 } }));
+    const result = await audit(shop);
+    expect(result.findings).toEqual([
+      { sku: 'INV-CAP-RED', problem: 'onHand 7 ≠ available + reserved + sold = 8' },
+      { sku: 'INV-CAP-RED', problem: 'the ledger sums available to 7, the counter says 8' },
+    ]);
+  });
+});

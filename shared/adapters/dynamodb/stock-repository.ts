@@ -1,7 +1,8 @@
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, ScanCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { NotFoundError } from '#shared/errors';
 import { newId } from '#shared/ids';
+import type { InventoryScan } from '#shared/inventory/audit-inventory';
 import type { Movement, NewStock, StockRepository } from '#shared/inventory/inventory-ports';
 import { fullDelta, InsufficientStockError, type LedgerEntry, type StockCounters } from '#shared/inventory/stock';
 import { batchGetAll } from './batch-get';
@@ -128,6 +129,28 @@ export function dynamoStockRepository(documents: DynamoDBDocumentClient, tableNa
         items: (Items ?? []).map(toLedgerEntry),
         ...(LastEvaluatedKey ? { nextCursor: encodeCursor(LastEvaluatedKey) } : {}),
       };
+    },
+  };
+}
+
+/** Every SKU's counters of a shop (a scan: for audits, not for request paths). */
+export function dynamoInventoryScan(documents: DynamoDBDocumentClient, tableName: string): InventoryScan {
+  return {
+    async *countersOf(shopId) {
+      let start: Record<string, unknown> | undefined;
+      do {
+        const page = await documents.send(
+          new ScanCommand({
+            TableName: tableName,
+            FilterExpression: 'begins_with(pk, :shop) AND sk = :counters',
+            ExpressionAttributeValues: { ':shop': `STOCK#${shopId}#`, ':counters': COUNTERS },
+            ConsistentRead: true,
+            ...(start ? { ExclusiveStartKey: start } : {}),
+          }),
+        );
+        if (page.Items?.length) yield page.Items.map(toCounters);
+        start = page.LastEvaluatedKey;
+      } while (start);
     },
   };
 }
