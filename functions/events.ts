@@ -76,7 +76,9 @@ export const EVENT_RULES: readonly EventRule[] = [
   },
 ];
 
-export const SCHEDULES: readonly Schedule[] = [];
+export const SCHEDULES: readonly Schedule[] = [
+  { id: 'SweepReservations', description: 'Release reservations past their expiry.', everyMinutes: 1, target: FUNCTIONS.sweepReservations },
+];
 
 export const EVENT_SOURCE_MAPPINGS: readonly EventSourceMapping[] = [
   // Two consumers of the catalog stream, so a slow search domain never delays cache invalidation.

@@ -174,6 +174,14 @@ export const FUNCTIONS = define({
     uses: { tables: { inventory: 'read' } },
     timeoutSeconds: 5,
   },
+  sweepReservations: {
+    id: 'SweepReservations',
+    entry: 'functions/inventory/sweep-reservations.handler.ts',
+    description: 'Every minute: releases active reservations past their expiry (each exactly once).',
+    uses: { tables: { inventory: 'readWrite' } },
+    timeoutSeconds: 55,
+    maxConcurrency: 2,
+  },
 });
 
 export type FunctionKey = keyof typeof FUNCTIONS;

@@ -31,6 +31,8 @@ const EnvSchema = z.object({
   /** Secrets Manager ARN of the Stripe keys (AWS); locally STRIPE_SECRET_KEY and a local server. */
   STRIPE_SECRET_ARN: z.string().optional(),
   SES_CONFIGURATION_SET: z.string().optional(),
+  /** How long a reservation holds stock unless a caller says otherwise (tests use seconds). */
+  RESERVATION_SECONDS: z.coerce.number().int().positive().default(900),
   /** Local runtime only: the HS256 secret of local tokens. AWS uses Cognito's JWT authorizer. */
   LOCAL_JWT_SECRET: z.string().default('local-dev-secret'),
 });

@@ -58,6 +58,8 @@ export interface Platform {
   readonly invoke: LocalInvoker;
   /** Resolves when the event bus and the pollers have nothing in flight (tests). */
   idle(): Promise<void>;
+  /** Runs a schedule's target now, as its timer would (tests, operators). */
+  runSchedule(id: string): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -180,6 +182,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       async idle() {
         await Promise.all([eventBus.idle(), sqsSources.idle(), streamSources.idle()]);
       },
+      runSchedule: (id) => schedules.runNow(id),
       stop: stopAll,
     };
   } catch (error) {

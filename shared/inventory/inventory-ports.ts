@@ -1,3 +1,4 @@
+import type { Reservation } from './reservations';
 import type { LedgerEntry, StockCounters, StockDelta } from './stock';
 
 /** Storage of counters and ledger. Every movement is one atomic, conditional write. */
@@ -32,4 +33,20 @@ export interface NewStock {
   readonly lowStockThreshold: number;
   /** Units counted at creation. @default 0 */
   readonly units?: number;
+}
+
+/** Reservations: each method is one DynamoDB transaction with the counters and the ledger. */
+export interface ReservationRepository {
+  /** Holds every line or nothing (OutOfStockError naming the short SKUs). Creating an existing id answers it unchanged. */
+  create(reservation: Reservation): Promise<Reservation>;
+  get(shopId: string, reservationId: string): Promise<Reservation | undefined>;
+  /**
+   * Moves an ACTIVE reservation to `to`: COMMITTED (reserved → sold) or RELEASED / EXPIRED
+   * (reserved → available). Returns the reservation after; a reservation already in `to`
+   * is answered as it is (a retry; `changed` false), one in another final state is
+   * ReservationNotActiveError.
+   */
+  finish(shopId: string, reservationId: string, to: 'COMMITTED' | 'RELEASED' | 'EXPIRED', context: { actor: string; at: string }): Promise<{ reservation: Reservation; changed: boolean }>;
+  /** Active reservations whose expiry is before `now`, oldest first. */
+  expired(now: string, limit: number): Promise<Array<{ shopId: string; reservationId: string }>>;
 }

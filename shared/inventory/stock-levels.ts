@@ -1,3 +1,4 @@
+import type { Reservation } from './reservations';
 import type { EventPublisherPort } from './inventory-events';
 import type { StockRepository } from './inventory-ports';
 import { availabilityOf, levelChangeEvent, type Availability, type StockCounters } from './stock';
@@ -21,5 +22,21 @@ export function makePublishStockEvents({ events }: { events: EventPublisherPort 
     if (!event) return;
     const { type, ...detail } = event;
     await events.publish([{ source: 'commerce.inventory', detailType: type, detail: { ...detail }, resources: [`sku:${event.shopId}:${event.sku}`] }]);
+  };
+}
+
+/** A reservation the sweeper expired becomes `ReservationExpired` (checkout cancels its payment). */
+export function makePublishReservationEvents({ events }: { events: EventPublisherPort }) {
+  return async function publishReservationEvents(change: { before?: { status: string }; after?: Reservation }): Promise<void> {
+    if (!change.after || change.before?.status !== 'ACTIVE' || change.after.status !== 'EXPIRED') return;
+    const { shopId, reservationId, lines, source, reference, expiresAt } = change.after;
+    await events.publish([
+      {
+        source: 'commerce.inventory',
+        detailType: 'ReservationExpired',
+        detail: { shopId, reservationId, lines, source, ...(reference ? { reference } : {}), expiresAt },
+        resources: [`reservation:${shopId}:${reservationId}`],
+      },
+    ]);
   };
 }

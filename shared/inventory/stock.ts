@@ -99,13 +99,16 @@ export interface StockLevelEvent {
   readonly version: number;
 }
 
+/**
+ * The event of a change of counters, if the availability level moved. Creating counters
+ * is not an event: the catalog reads the level of new SKUs when it creates the variant.
+ */
 export function levelChangeEvent(before: StockCounters | undefined, after: StockCounters): StockLevelEvent | undefined {
-  const previousLevel = before ? availabilityOf(before.available, before.lowStockThreshold) : undefined;
+  if (!before) return undefined;
+  const from = availabilityOf(before.available, before.lowStockThreshold);
   const level = availabilityOf(after.available, after.lowStockThreshold);
-  if (previousLevel === level) return undefined;
-  const from = previousLevel ?? 'out_of_stock';
+  if (from === level) return undefined;
   const type: StockLevelEventType =
     level === 'out_of_stock' ? 'OutOfStock' : from === 'out_of_stock' ? 'BackInStock' : level === 'low_stock' ? 'InventoryLow' : 'StockReplenished';
-  if (!before && level === 'out_of_stock') return undefined; // a new SKU at zero is not news
   return { type, shopId: after.shopId, sku: after.sku, available: after.available, level, previousLevel: from, version: after.version };
 }

@@ -135,3 +135,22 @@ describe('inventory audit', () => {
     ]);
   });
 });
+
+describe('reservation sweeper in the platform', () => {
+  it('releases an expired hold when its schedule runs', async () => {
+    const [{ documents }, { dynamoReservationRepository }, { makeReservations }] = await Promise.all([
+      import('#shared/adapters/dynamodb/client'),
+      import('#shared/adapters/dynamodb/reservation-repository'),
+      import('#shared/inventory/reserve-stock'),
+    ]);
+    const reservations = makeReservations({ reservations: dynamoReservationRepository(documents, platform.tables.inventory) });
+    const before = await stock('INV-CAP-NVY');
+    await reservations.reserve({ shopId: shop, lines: [{ sku: 'INV-CAP-NVY', quantity: 2 }], source: 'test', expiresInSeconds: 1 });
+    expect(await stock('INV-CAP-NVY')).toMatchObject({ available: before.available - 2, reserved: 2 });
+    await new Promise((r) => setTimeout(r, 1_100));
+    await platform.runSchedule('SweepReservations');
+    expect(await stock('INV-CAP-NVY')).toMatchObject({ available: before.available, reserved: 0, version: before.version + 2 });
+    const entries = await ledger('INV-CAP-NVY');
+    expect(entries.slice(0, 2).map((e) => e.reason)).toEqual(['expired', 'reserved']);
+  });
+});

@@ -1,0 +1,178 @@
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { GetCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { NotFoundError } from '#shared/errors';
+import type { ReservationRepository } from '#shared/inventory/inventory-ports';
+import { OutOfStockError, ReservationNotActiveError, type Reservation, type ReservationStatus } from '#shared/inventory/reservations';
+import { batchGetAll } from './batch-get';
+
+/**
+ * Reservations in the inventory table, beside the counters they move:
+ *   pk `RES#<shop>#<id>` sk `RESERVATION`: lines, status, expiresAt; while ACTIVE also
+ *   gsi1pk `ACTIVE#<0-7>` / gsi1sk `<expiresAt>#<shop>#<id>`, a sparse index of active
+ *   reservations by expiry (8 partitions, so creating many at once has no hot key), which
+ *   the sweeper queries; `ttl` lets DynamoDB delete old records a week after expiry.
+ * Every create and every transition is one transaction with the counters and the ledger.
+ */
+const SHARDS = 8;
+const reservationKey = (shopId: string, id: string) => ({ pk: `RES#${shopId}#${id}`, sk: 'RESERVATION' });
+const countersKey = (shopId: string, sku: string) => ({ pk: `STOCK#${shopId}#${sku}`, sk: 'COUNTERS' });
+
+function shardOf(id: string): number {
+  let hash = 0;
+  for (let i = 0; i < id.length; i++) hash = (hash * 31 + id.charCodeAt(i)) | 0;
+  return Math.abs(hash) % SHARDS;
+}
+
+function toReservation(item: Record<string, unknown>): Reservation {
+  return {
+    shopId: item.shopId as string,
+    reservationId: item.reservationId as string,
+    lines: item.lines as Reservation['lines'],
+    status: item.status as ReservationStatus,
+    expiresAt: item.expiresAt as string,
+    createdAt: item.createdAt as string,
+    source: item.source as string,
+    ...(item.reference ? { reference: item.reference as string } : {}),
+  };
+}
+
+const MOVES = {
+  reserve: { available: -1, reserved: 1, sold: 0, type: 'reservation', reason: 'reserved' },
+  COMMITTED: { available: 0, reserved: -1, sold: 1, type: 'commit', reason: 'committed' },
+  RELEASED: { available: 1, reserved: -1, sold: 0, type: 'release', reason: 'released' },
+  EXPIRED: { available: 1, reserved: -1, sold: 0, type: 'release', reason: 'expired' },
+} as const;
+
+export function dynamoReservationRepository(documents: DynamoDBDocumentClient, tableName: string): ReservationRepository {
+  /** The counters update and the ledger entry of one line of a movement. */
+  function lineWrites(r: Reservation, line: Reservation['lines'][number], move: (typeof MOVES)[keyof typeof MOVES], actor: string, at: string) {
+    const q = line.quantity;
+    const delta = { onHand: 0, available: move.available * q, reserved: move.reserved * q, sold: move.sold * q };
+    const shrinking = delta.available < 0 ? 'available' : 'reserved';
+    return [
+      {
+        Update: {
+          TableName: tableName,
+          Key: countersKey(r.shopId, line.sku),
+          UpdateExpression: 'ADD available :available, reserved :reserved, sold :sold, #version :one SET updatedAt = :at',
+          ConditionExpression: `attribute_exists(pk) AND ${shrinking} >= :need`,
+          ExpressionAttributeNames: { '#version': 'version' },
+          ExpressionAttributeValues: { ':available': delta.available, ':reserved': delta.reserved, ':sold': delta.sold, ':one': 1, ':at': at, ':need': q },
+        },
+      },
+      {
+        Put: {
+          TableName: tableName,
+          Item: {
+            pk: countersKey(r.shopId, line.sku).pk,
+            sk: `LEDGER#${at}#${r.reservationId}.${move.type}`,
+            movementId: `${r.reservationId}.${move.type}`,
+            shopId: r.shopId,
+            sku: line.sku,
+            type: move.type,
+            reason: move.reason,
+            delta,
+            reference: r.reservationId,
+            actor,
+            at,
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      },
+    ];
+  }
+
+  /** Runs a transaction, retrying when it collided with another one on the same items. */
+  async function transact(items: NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>): Promise<TransactionCanceledException | undefined> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await documents.send(new TransactWriteCommand({ TransactItems: items }));
+        return undefined;
+      } catch (error) {
+        if (!(error instanceof TransactionCanceledException)) throw error;
+        const conflict = error.CancellationReasons?.some((r) => r.Code === 'TransactionConflict');
+        if (!conflict || attempt >= 8) return error;
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * 2 ** attempt));
+      }
+    }
+  }
+
+  const repository: ReservationRepository = {
+    async get(shopId, reservationId) {
+      const { Item } = await documents.send(new GetCommand({ TableName: tableName, Key: reservationKey(shopId, reservationId), ConsistentRead: true }));
+      return Item ? toReservation(Item) : undefined;
+    },
+
+    async create(r) {
+      const item = {
+        ...reservationKey(r.shopId, r.reservationId),
+        ...r,
+        gsi1pk: `ACTIVE#${shardOf(r.reservationId)}`,
+        gsi1sk: `${r.expiresAt}#${r.shopId}#${r.reservationId}`,
+        ttl: Math.floor(Date.parse(r.expiresAt) / 1000) + 7 * 86_400,
+      };
+      const failed = await transact([
+        { Put: { TableName: tableName, Item: item, ConditionExpression: 'attribute_not_exists(pk)' } },
+        ...r.lines.flatMap((line) => lineWrites(r, line, MOVES.reserve, r.source, r.createdAt)),
+      ]);
+      if (!failed) return r;
+      if (failed.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed') {
+        const existing = await repository.get(r.shopId, r.reservationId);
+        if (existing) return existing; // the same request again
+      }
+      // Which lines are short? Read them: the cancellation reasons name only what failed first.
+      const counters = await batchGetAll(documents, tableName, r.lines.map((l) => countersKey(r.shopId, l.sku)));
+      const available = new Map(counters.map((c) => [c.sku as string, Number(c.available)]));
+      const short = r.lines.filter((l) => (available.get(l.sku) ?? 0) < l.quantity).map((l) => l.sku);
+      throw new OutOfStockError(short.length > 0 ? short : r.lines.map((l) => l.sku));
+    },
+
+    async finish(shopId, reservationId, to, { actor, at }) {
+      const current = await repository.get(shopId, reservationId);
+      if (!current) throw new NotFoundError(`Reservation ${reservationId} does not exist.`);
+      if (current.status === to) return { reservation: current, changed: false };
+      if (current.status !== 'ACTIVE') throw new ReservationNotActiveError(reservationId, current.status);
+      const failed = await transact([
+        {
+          Update: {
+            TableName: tableName,
+            Key: reservationKey(shopId, reservationId),
+            UpdateExpression: 'SET #status = :to, finishedAt = :at REMOVE gsi1pk, gsi1sk',
+            ConditionExpression: '#status = :active',
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: { ':to': to, ':at': at, ':active': 'ACTIVE' },
+          },
+        },
+        ...current.lines.flatMap((line) => lineWrites(current, line, MOVES[to], actor, at)),
+      ]);
+      if (!failed) return { reservation: { ...current, status: to }, changed: true };
+      // Someone else finished it meanwhile (another sweeper, a retry): answer what it is now.
+      const now = await repository.get(shopId, reservationId);
+      if (now?.status === to) return { reservation: now, changed: false };
+      if (now && now.status !== 'ACTIVE') throw new ReservationNotActiveError(reservationId, now.status);
+      throw failed;
+    },
+
+    async expired(now, limit) {
+      const pages = await Promise.all(
+        Array.from({ length: SHARDS }, (_, shard) =>
+          documents.send(
+            new QueryCommand({
+              TableName: tableName,
+              IndexName: 'gsi1',
+              KeyConditionExpression: 'gsi1pk = :pk AND gsi1sk < :now',
+              ExpressionAttributeValues: { ':pk': `ACTIVE#${shard}`, ':now': now },
+              Limit: limit,
+            }),
+          ),
+        ),
+      );
+      return pages
+        .flatMap((page) => page.Items ?? [])
+        .sort((a, b) => (String(a.gsi1sk) < String(b.gsi1sk) ? -1 : 1))
+        .slice(0, limit)
+        .map((item) => ({ shopId: item.shopId as string, reservationId: item.reservationId as string }));
+    },
+  };
+  return repository;
+}

@@ -1,0 +1,78 @@
+import { newId } from '#shared/ids';
+import type { ReservationRepository } from './inventory-ports';
+import { DEFAULT_RESERVATION_SECONDS, normalizeLines, ReservationNotActiveError, type Reservation, type ReservationLine } from './reservations';
+
+/**
+ * Reservation use cases: reserve (all lines or nothing, for a while), commit, release,
+ * and the sweeper that releases what expired. DynamoDB TTL only deletes old records
+ * later; it is never what returns stock.
+ */
+export interface ReserveInput {
+  readonly shopId: string;
+  readonly lines: readonly ReservationLine[];
+  readonly source: string;
+  readonly reference?: string;
+  /** @default RESERVATION_SECONDS of the deployment, else 15 minutes */
+  readonly expiresInSeconds?: number;
+  /** Give the id to make a retried request reserve once. */
+  readonly reservationId?: string;
+}
+
+export interface ReservationDeps {
+  readonly reservations: ReservationRepository;
+  readonly clock?: () => Date;
+  readonly defaultSeconds?: number;
+}
+
+export function makeReservations({ reservations, clock = () => new Date(), defaultSeconds = DEFAULT_RESERVATION_SECONDS }: ReservationDeps) {
+  return {
+    async reserve(input: ReserveInput): Promise<Reservation> {
+      const now = clock();
+      const seconds = input.expiresInSeconds ?? defaultSeconds;
+      return reservations.create({
+        shopId: input.shopId,
+        reservationId: input.reservationId ?? newId('res', now.getTime()),
+        lines: normalizeLines(input.lines),
+        status: 'ACTIVE',
+        createdAt: now.toISOString(),
+        expiresAt: new Date(now.getTime() + seconds * 1000).toISOString(),
+        source: input.source,
+        ...(input.reference ? { reference: input.reference } : {}),
+      });
+    },
+
+    async commit(shopId: string, reservationId: string, actor = 'checkout'): Promise<Reservation> {
+      return (await reservations.finish(shopId, reservationId, 'COMMITTED', { actor, at: clock().toISOString() })).reservation;
+    },
+
+    async release(shopId: string, reservationId: string, actor = 'checkout'): Promise<Reservation> {
+      return (await reservations.finish(shopId, reservationId, 'RELEASED', { actor, at: clock().toISOString() })).reservation;
+    },
+
+    /** Releases every active reservation past its expiry; safe to run twice at once. */
+    async sweepExpired(options: { batch?: number; maxBatches?: number } = {}): Promise<{ expired: number; alreadyFinished: number }> {
+      let expired = 0;
+      let alreadyFinished = 0;
+      for (let round = 0; round < (options.maxBatches ?? 20); round++) {
+        const now = clock().toISOString();
+        const due = await reservations.expired(now, options.batch ?? 100);
+        if (due.length === 0) break;
+        await Promise.all(
+          due.map(async ({ shopId, reservationId }) => {
+            try {
+              const { changed } = await reservations.finish(shopId, reservationId, 'EXPIRED', { actor: 'sweeper', at: now });
+              if (changed) expired += 1;
+              else alreadyFinished += 1;
+            } catch (error) {
+              if (!(error instanceof ReservationNotActiveError)) throw error;
+              alreadyFinished += 1; // committed or released between the query and now
+            }
+          }),
+        );
+      }
+      return { expired, alreadyFinished };
+    },
+  };
+}
+
+export type Reservations = ReturnType<typeof makeReservations>;
