@@ -182,6 +182,31 @@ export const FUNCTIONS = define({
     timeoutSeconds: 55,
     maxConcurrency: 2,
   },
+  getCart: {
+    id: 'GetCart',
+    entry: 'functions/cart/get-cart.handler.ts',
+    description: "Customer: the cart, priced from the catalog.",
+    uses: { tables: { carts: 'read', catalog: 'read', shops: 'read' } },
+    timeoutSeconds: 5,
+  },
+  setCartItem: {
+    id: 'SetCartItem',
+    entry: 'functions/cart/set-cart-item.handler.ts',
+    description: 'Customer: set a quantity (limited editions are held 15 minutes).',
+    uses: { tables: { carts: 'readWrite', catalog: 'read', inventory: 'readWrite', shops: 'read' } },
+  },
+  removeCartItem: {
+    id: 'RemoveCartItem',
+    entry: 'functions/cart/remove-cart-item.handler.ts',
+    description: 'Customer: remove a line (and release its hold).',
+    uses: { tables: { carts: 'readWrite', catalog: 'read', inventory: 'readWrite', shops: 'read' } },
+  },
+  mergeCart: {
+    id: 'MergeCart',
+    entry: 'functions/cart/merge-cart.handler.ts',
+    description: 'Customer: merge a logged-out cart at login.',
+    uses: { tables: { carts: 'readWrite', catalog: 'read', inventory: 'readWrite', shops: 'read' } },
+  },
 });
 
 export type FunctionKey = keyof typeof FUNCTIONS;

@@ -10,6 +10,7 @@ import {
   replaceProductContract,
   searchContract,
 } from '#shared/catalog/catalog.schema';
+import { getCartContract, mergeCartContract, removeCartItemContract, setCartItemContract } from '#shared/cart/cart.schema';
 import { adjustStockContract, getLedgerContract, getStockContract } from '#shared/inventory/inventory.schema';
 import { FUNCTIONS, type FunctionSpec } from './registry';
 
@@ -66,6 +67,12 @@ export const ROUTES: readonly Route[] = [
   route('GET', '/v1/shops/{shopId}/admin/inventory/{sku}', FUNCTIONS.getStock, getStockContract),
   route('POST', '/v1/shops/{shopId}/admin/inventory/{sku}/adjustments', FUNCTIONS.adjustStock, adjustStockContract, { rateLimit: 200, burstLimit: 400 }),
   route('GET', '/v1/shops/{shopId}/admin/inventory/{sku}/ledger', FUNCTIONS.getStockLedger, getLedgerContract),
+
+  // Cart (customer)
+  route('GET', '/v1/shops/{shopId}/cart', FUNCTIONS.getCart, getCartContract),
+  route('PUT', '/v1/shops/{shopId}/cart/items/{sku}', FUNCTIONS.setCartItem, setCartItemContract),
+  route('DELETE', '/v1/shops/{shopId}/cart/items/{sku}', FUNCTIONS.removeCartItem, removeCartItemContract),
+  route('POST', '/v1/shops/{shopId}/cart/merge', FUNCTIONS.mergeCart, mergeCartContract),
 ];
 
 /** Requests that match no route (API Gateway's `$default` route). */

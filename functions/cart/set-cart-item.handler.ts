@@ -1,0 +1,9 @@
+import { setCartItemContract } from '#shared/cart/cart.schema';
+import { httpHandler } from '#shared/http/http-handler';
+import { cart } from './cart-wiring';
+
+export const handler = httpHandler(setCartItemContract, async ({ params, body, identity }) => ({
+  status: 200,
+  headers: { 'cache-control': 'private, no-store' },
+  body: await cart().setQuantity(params.shopId, identity.sub, params.sku, body.quantity),
+}));

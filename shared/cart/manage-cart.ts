@@ -1,0 +1,152 @@
+import { ConflictError, NotFoundError, ValidationError } from '#shared/errors';
+import type { Money } from '#shared/catalog/product';
+import { emptyCart, isExpired, MAX_QUANTITY, mergedQuantity, touched, withQuantity, type Cart } from './cart';
+import type { CartHolds, CartRepository, LookupVariants } from './cart-ports';
+
+/**
+ * Cart use cases. Writes are optimistic (conditional on the cart's version, retried), so
+ * two tabs changing one cart never lose a line. Limited editions are held while in the
+ * cart: a new hold is taken before the cart is saved, and the replaced hold released
+ * after; a save that loses a race releases the hold it took.
+ */
+export interface CartDeps {
+  readonly carts: CartRepository;
+  readonly variants: LookupVariants;
+  readonly holds: CartHolds;
+  readonly shopCurrency: (shopId: string) => Promise<string>;
+  readonly clock?: () => Date;
+}
+
+export interface CartLineView {
+  readonly sku: string;
+  readonly quantity: number;
+  readonly title?: string;
+  readonly unitPrice?: Money;
+  readonly lineTotal?: Money;
+  /** False when the SKU is no longer sold: the line stays, priced at nothing. */
+  readonly available: boolean;
+  readonly held?: boolean;
+}
+
+export interface CartView {
+  readonly items: readonly CartLineView[];
+  readonly subtotal: Money;
+  /** When the cart disappears unless changed; null for a cart never saved. */
+  readonly expiresAt: string | null;
+}
+
+export interface Skipped {
+  readonly sku: string;
+  readonly reason: 'not_found' | 'out_of_stock';
+}
+
+const ATTEMPTS = 6;
+
+export function makeManageCart({ carts, variants, holds, shopCurrency, clock = () => new Date() }: CartDeps) {
+  async function load(shopId: string, customerId: string, now: Date): Promise<Cart> {
+    const stored = await carts.get(shopId, customerId);
+    if (!stored) return emptyCart(shopId, customerId, now);
+    // DynamoDB TTL deletes late (DynamoDB Local never): an expired cart reads as empty.
+    return isExpired(stored, now) ? { ...emptyCart(shopId, customerId, now), version: stored.version } : stored;
+  }
+
+  const releaseAll = (shopId: string, ids: readonly string[]) => Promise.all(ids.map((id) => holds.release(shopId, id)));
+
+  /** Applies `plan` to the current cart and saves it, retrying when another write got there first. */
+  async function change(shopId: string, customerId: string, plan: (cart: Cart, now: Date) => Promise<{ next: Cart; taken: string[]; replaced: string[] }>): Promise<Cart> {
+    for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+      const now = clock();
+      const cart = await load(shopId, customerId, now);
+      const { next, taken, replaced } = await plan(cart, now);
+      if (await carts.save(next, cart.version)) {
+        await releaseAll(shopId, replaced);
+        return { ...next, version: cart.version + 1 };
+      }
+      await releaseAll(shopId, taken);
+    }
+    throw new ConflictError('conflict', 'The cart is being changed by another request; retry.');
+  }
+
+  async function view(cart: Cart): Promise<CartView> {
+    const currency = await shopCurrency(cart.shopId);
+    const priced = await variants(cart.shopId, cart.lines.map((l) => l.sku));
+    let subtotal = 0;
+    const items = cart.lines.map((line): CartLineView => {
+      const variant = priced.get(line.sku);
+      if (!variant) return { sku: line.sku, quantity: line.quantity, available: false };
+      const lineTotal = variant.price.amount * line.quantity;
+      subtotal += lineTotal;
+      return {
+        sku: line.sku,
+        quantity: line.quantity,
+        title: variant.title,
+        unitPrice: variant.price,
+        lineTotal: { amount: lineTotal, currency: variant.price.currency },
+        available: true,
+        ...(line.reservationId ? { held: true } : {}),
+      };
+    });
+    return { items, subtotal: { amount: subtotal, currency }, expiresAt: cart.version > 0 && cart.lines.length > 0 ? cart.expiresAt : null };
+  }
+
+  return {
+    async getCart(shopId: string, customerId: string): Promise<CartView> {
+      return view(await load(shopId, customerId, clock()));
+    },
+
+    async setQuantity(shopId: string, customerId: string, sku: string, quantity: number): Promise<CartView> {
+      if (!Number.isInteger(quantity) || quantity < 0 || quantity > MAX_QUANTITY) {
+        throw new ValidationError('The quantity is invalid.', [{ path: 'body.quantity', message: `a whole number from 0 to ${MAX_QUANTITY}` }]);
+      }
+      const variant = quantity > 0 ? (await variants(shopId, [sku])).get(sku) : undefined;
+      if (quantity > 0 && !variant) throw new NotFoundError(`SKU ${sku} is not sold in shop ${shopId}.`);
+      const cart = await change(shopId, customerId, async (current, now) => {
+        const existing = current.lines.find((l) => l.sku === sku);
+        const replaced = existing?.reservationId ? [existing.reservationId] : [];
+        if (variant?.reserveOnAddToCart) {
+          const hold = await holds.hold(shopId, sku, quantity, customerId);
+          return { next: withQuantity(current, sku, quantity, now, hold), taken: [hold], replaced };
+        }
+        return { next: withQuantity(current, sku, quantity, now), taken: [], replaced };
+      });
+      return view(cart);
+    },
+
+    async merge(shopId: string, customerId: string, items: ReadonlyArray<{ sku: string; quantity: number }>): Promise<CartView & { skipped: Skipped[] }> {
+      const wanted = new Map<string, number>();
+      for (const item of items) wanted.set(item.sku, mergedQuantity(wanted.get(item.sku) ?? 0, item.quantity));
+      const known = await variants(shopId, [...wanted.keys()]);
+      let skipped: Skipped[] = [];
+      const cart = await change(shopId, customerId, async (current, now) => {
+        skipped = [...wanted.keys()].filter((sku) => !known.has(sku)).map((sku) => ({ sku, reason: 'not_found' as const }));
+        let next = touched(current, now);
+        const taken: string[] = [];
+        const replaced: string[] = [];
+        for (const [sku, added] of wanted) {
+          const variant = known.get(sku);
+          if (!variant) continue;
+          const existing = next.lines.find((l) => l.sku === sku);
+          const quantity = mergedQuantity(existing?.quantity ?? 0, added);
+          if (quantity === existing?.quantity) continue;
+          if (variant.reserveOnAddToCart) {
+            try {
+              const hold = await holds.hold(shopId, sku, quantity, customerId);
+              taken.push(hold);
+              if (existing?.reservationId) replaced.push(existing.reservationId);
+              next = withQuantity(next, sku, quantity, now, hold);
+            } catch (error) {
+              if ((error as { code?: string }).code !== 'out_of_stock') throw error;
+              skipped.push({ sku, reason: 'out_of_stock' });
+            }
+          } else {
+            next = withQuantity(next, sku, quantity, now, existing?.reservationId);
+          }
+        }
+        return { next, taken, replaced };
+      });
+      return { ...(await view(cart)), skipped };
+    },
+  };
+}
+
+export type ManageCart = ReturnType<typeof makeManageCart>;
