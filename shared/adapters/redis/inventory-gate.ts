@@ -1,0 +1,86 @@
+import type { GateResult, InventoryGate } from '#shared/inventory/gate';
+import { GateUnavailableError } from '#shared/inventory/gate';
+import type { RedisClient } from './client';
+
+/**
+ * The inventory gate in Redis. `take` is one Lua script: it reads every key, refuses if
+ * any has fewer units than asked (answering which), else decrements them all, so
+ * concurrent requests can never take a key below zero. Any Redis error becomes
+ * GateUnavailableError: the caller refuses the sale.
+ */
+const TAKE = `
+local short = {}
+for i, key in ipairs(KEYS) do
+  local have = tonumber(redis.call('GET', key) or '0')
+  if have < tonumber(ARGV[i]) then short[#short + 1] = i end
+end
+if #short > 0 then return short end
+for i, key in ipairs(KEYS) do redis.call('DECRBY', key, ARGV[i]) end
+return 0
+`;
+
+const GIVE = `
+for i, key in ipairs(KEYS) do redis.call('INCRBY', key, ARGV[i]) end
+return 0
+`;
+
+/** Adds ARGV[1] (may be negative), never going below zero; answers the units now there. */
+const ADJUST = `
+local have = tonumber(redis.call('GET', KEYS[1]) or '0')
+local want = have + tonumber(ARGV[1])
+if want < 0 then want = 0 end
+redis.call('SET', KEYS[1], want)
+return want
+`;
+
+type GateCommands = {
+  gateTake(...args: Array<string | number>): Promise<number | number[]>;
+  gateGive(...args: Array<string | number>): Promise<number>;
+  gateAdjust(key: string, delta: number): Promise<number>;
+};
+
+export const gateKey = (shopId: string, sku: string) => `inv:{${shopId}}:${sku}`;
+
+export function redisInventoryGate(redis: () => Promise<RedisClient>): InventoryGate {
+  let prepared: Promise<RedisClient & GateCommands> | undefined;
+  const client = () =>
+    (prepared ??= redis().then((r) => {
+      if (!('gateTake' in r)) {
+        r.defineCommand('gateTake', { lua: TAKE });
+        r.defineCommand('gateGive', { lua: GIVE });
+        r.defineCommand('gateAdjust', { numberOfKeys: 1, lua: ADJUST });
+      }
+      return r as RedisClient & GateCommands;
+    })).catch((error: unknown) => {
+      prepared = undefined;
+      throw error;
+    });
+
+  async function guarded<T>(run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (error) {
+      throw new GateUnavailableError(error);
+    }
+  }
+
+  return {
+    async take(shopId, lines): Promise<GateResult> {
+      const keys = lines.map((l) => gateKey(shopId, l.sku));
+      const answer = await guarded(async () => (await client()).gateTake(keys.length, ...keys, ...lines.map((l) => l.quantity)));
+      if (answer === 0) return { ok: true };
+      return { ok: false, short: (answer as number[]).map((i) => lines[i - 1]!.sku) };
+    },
+    async give(shopId, lines) {
+      const keys = lines.map((l) => gateKey(shopId, l.sku));
+      await guarded(async () => (await client()).gateGive(keys.length, ...keys, ...lines.map((l) => l.quantity)));
+    },
+    async adjust(shopId, sku, delta) {
+      return guarded(async () => Number(await (await client()).gateAdjust(gateKey(shopId, sku), delta)));
+    },
+    async remaining(shopId, skus) {
+      const values = await guarded(async () => (await client()).mget(...skus.map((sku) => gateKey(shopId, sku))));
+      return new Map(skus.map((sku, i) => [sku, Number(values[i] ?? 0)]));
+    },
+  };
+}
