@@ -43,14 +43,18 @@ export const gateKey = (shopId: string, sku: string) => `inv:{${shopId}}:${sku}`
 
 export function redisInventoryGate(redis: () => Promise<RedisClient>): InventoryGate {
   let prepared: Promise<RedisClient & GateCommands> | undefined;
-  const client = () =>
+  let ready: (RedisClient & GateCommands) | undefined;
+  // The hot path uses the connected client directly; only the first call waits for it.
+  const client = async () =>
+    ready ??
     (prepared ??= redis().then((r) => {
       if (!('gateTake' in r)) {
         r.defineCommand('gateTake', { lua: TAKE });
         r.defineCommand('gateGive', { lua: GIVE });
         r.defineCommand('gateAdjust', { numberOfKeys: 1, lua: ADJUST });
       }
-      return r as RedisClient & GateCommands;
+      ready = r as RedisClient & GateCommands;
+      return ready;
     })).catch((error: unknown) => {
       prepared = undefined;
       throw error;
@@ -66,8 +70,15 @@ export function redisInventoryGate(redis: () => Promise<RedisClient>): Inventory
 
   return {
     async take(shopId, lines): Promise<GateResult> {
-      const keys = lines.map((l) => gateKey(shopId, l.sku));
-      const answer = await guarded(async () => (await client()).gateTake(keys.length, ...keys, ...lines.map((l) => l.quantity)));
+      const args: Array<string | number> = [lines.length];
+      for (const line of lines) args.push(gateKey(shopId, line.sku));
+      for (const line of lines) args.push(line.quantity);
+      let answer: number | number[];
+      try {
+        answer = await (ready ?? (await client())).gateTake(...args);
+      } catch (error) {
+        throw new GateUnavailableError(error);
+      }
       if (answer === 0) return { ok: true };
       return { ok: false, short: (answer as number[]).map((i) => lines[i - 1]!.sku) };
     },
