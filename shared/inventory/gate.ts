@@ -17,6 +17,8 @@ export interface InventoryGate {
   give(shopId: string, lines: readonly ReservationLine[]): Promise<void>;
   /** Adds units to the gate (an allocation) or removes them (a return; never below zero). Returns the units now in the gate. */
   adjust(shopId: string, sku: string, delta: number): Promise<number>;
+  /** Takes up to `max` units back out of the gate at once; answers how many it took. */
+  withdraw(shopId: string, sku: string, max: number): Promise<number>;
   remaining(shopId: string, skus: readonly string[]): Promise<Map<string, number>>;
 }
 

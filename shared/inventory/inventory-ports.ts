@@ -17,6 +17,8 @@ export interface StockRepository {
    */
   move(movement: Movement): Promise<StockCounters>;
   ledger(shopId: string, sku: string, page: { limit: number; cursor?: string }): Promise<{ items: LedgerEntry[]; nextCursor?: string }>;
+  /** Units of the SKU allocated to the Redis gate (reserved in the counters), per DynamoDB. */
+  gateAllocation(shopId: string, sku: string): Promise<number>;
 }
 
 export interface Movement {
@@ -26,6 +28,8 @@ export interface Movement {
   readonly movementId: string;
   readonly delta: StockDelta;
   readonly entry: Omit<LedgerEntry, 'shopId' | 'sku' | 'version' | 'delta'>;
+  /** Change of the units allocated to the Redis gate, in the same transaction (never below zero). */
+  readonly gateAllocation?: number;
 }
 
 export interface NewStock {

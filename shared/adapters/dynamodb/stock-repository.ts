@@ -12,6 +12,7 @@ import { decodeCursor, encodeCursor } from './cursor';
  * Inventory table layout (one partition per SKU, so a hot SKU never slows another):
  *   pk `STOCK#<shop>#<sku>`  sk `COUNTERS`             the counters and a version
  *   pk `STOCK#<shop>#<sku>`  sk `LEDGER#<ISO time>#<movementId>`  one entry per movement, time-ordered
+ *   pk `STOCK#<shop>#<sku>`  sk `GATE`                 units allocated to the Redis gate (part of `reserved`)
  * A movement is one transaction: an ADD on the counters under conditions that keep every
  * counter non-negative, and a Put of the ledger entry that refuses a second write of the
  * same movement id.
@@ -97,6 +98,20 @@ export function dynamoStockRepository(documents: DynamoDBDocumentClient, tableNa
                   ConditionExpression: 'attribute_not_exists(pk)',
                 },
               },
+              ...(movement.gateAllocation
+                ? [
+                    {
+                      Update: {
+                        TableName: tableName,
+                        Key: { pk, sk: 'GATE' },
+                        UpdateExpression: 'ADD allocated :units SET updatedAt = :at',
+                        ...(movement.gateAllocation < 0
+                          ? { ConditionExpression: 'allocated >= :need', ExpressionAttributeValues: { ':units': movement.gateAllocation, ':at': movement.entry.at, ':need': -movement.gateAllocation } }
+                          : { ExpressionAttributeValues: { ':units': movement.gateAllocation, ':at': movement.entry.at } }),
+                      },
+                    },
+                  ]
+                : []),
             ],
           }),
         );
@@ -108,10 +123,18 @@ export function dynamoStockRepository(documents: DynamoDBDocumentClient, tableNa
         if (error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed') {
           throw new InsufficientStockError(movement.sku, current.available, -delta.available);
         }
+        if (error.CancellationReasons?.[2]?.Code === 'ConditionalCheckFailed') {
+          throw new InsufficientStockError(movement.sku, await this.gateAllocation(movement.shopId, movement.sku), -(movement.gateAllocation ?? 0));
+        }
         throw error;
       }
       const after = await this.get(movement.shopId, movement.sku);
       return after!;
+    },
+
+    async gateAllocation(shopId, sku) {
+      const { Item } = await documents.send(new GetCommand({ TableName: tableName, Key: { pk: stockKey(shopId, sku), sk: 'GATE' }, ConsistentRead: true }));
+      return Number(Item?.allocated ?? 0);
     },
 
     async ledger(shopId, sku, { limit, cursor }) {

@@ -33,7 +33,15 @@ redis.call('SET', KEYS[1], want)
 return want
 `;
 
+const WITHDRAW = `
+local have = tonumber(redis.call('GET', KEYS[1]) or '0')
+local n = math.min(have, tonumber(ARGV[1]))
+if n > 0 then redis.call('DECRBY', KEYS[1], n) end
+return n
+`;
+
 type GateCommands = {
+  gateWithdraw(key: string, max: number): Promise<number>;
   gateTake(...args: Array<string | number>): Promise<number | number[]>;
   gateGive(...args: Array<string | number>): Promise<number>;
   gateAdjust(key: string, delta: number): Promise<number>;
@@ -52,6 +60,7 @@ export function redisInventoryGate(redis: () => Promise<RedisClient>): Inventory
         r.defineCommand('gateTake', { lua: TAKE });
         r.defineCommand('gateGive', { lua: GIVE });
         r.defineCommand('gateAdjust', { numberOfKeys: 1, lua: ADJUST });
+        r.defineCommand('gateWithdraw', { numberOfKeys: 1, lua: WITHDRAW });
       }
       ready = r as RedisClient & GateCommands;
       return ready;
@@ -88,6 +97,9 @@ export function redisInventoryGate(redis: () => Promise<RedisClient>): Inventory
     },
     async adjust(shopId, sku, delta) {
       return guarded(async () => Number(await (await client()).gateAdjust(gateKey(shopId, sku), delta)));
+    },
+    async withdraw(shopId, sku, max) {
+      return guarded(async () => Number(await (await client()).gateWithdraw(gateKey(shopId, sku), max)));
     },
     async remaining(shopId, skus) {
       const values = await guarded(async () => (await client()).mget(...skus.map((sku) => gateKey(shopId, sku))));
