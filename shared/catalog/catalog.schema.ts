@@ -9,7 +9,7 @@ const Price = z
     amount: z.number().int().positive().max(100_000_000).meta({ description: 'Integer minor units' }),
     currency: z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as USD'),
   })
-  .meta({ id: 'Money' });
+  .meta({ id: 'Price' });
 
 const Availability = z.enum(['in_stock', 'low_stock', 'out_of_stock']);
 const Category = z.string().regex(CATEGORY_PATTERN, 'lowercase letters, digits and hyphens, e.g. running-shoes');

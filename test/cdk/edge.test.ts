@@ -23,7 +23,7 @@ const SAMPLE_ROUTES: readonly Route[] = [
   { method: 'GET', path: '/v1/shops/{shopId}/flash-sales/{saleId}/tickets/{ticket}', function: FUNCTIONS.shops, auth: 'customer', contract },
   { method: 'GET', path: '/v1/shops/{shopId}/products/{productId}/reviews/mine', function: FUNCTIONS.shops, auth: 'customer', contract },
   { method: 'POST', path: '/v1/shops/{shopId}/search-feedback', function: FUNCTIONS.shops, auth: 'public', contract },
-  { method: 'GET', path: '/v1/shops/{shopId}/cart', function: FUNCTIONS.shops, auth: 'customer', contract },
+  { method: 'GET', path: '/v1/shops/{shopId}/wishlist', function: FUNCTIONS.shops, auth: 'customer', contract },
 ];
 
 let template: Template;
@@ -48,9 +48,10 @@ function behaviorFor(config: Config, path: string): Behavior {
 const concrete = (route: Route): string => route.path.replace(/\{[^}]+\}/g, 'admin');
 
 describe('behaviours', () => {
-  it('puts the admin prefix first, then the cached public GETs, then the images', () => {
+  it('puts the admin prefix first, then uncached token routes a cached pattern could catch, then the cached public GETs, then the images', () => {
     const patterns = configOf(template).CacheBehaviors.map((b) => b.PathPattern);
-    expect(patterns).toEqual([ADMIN_PATH, ...CACHED_PATHS, IMAGES_PATH]);
+    // `*` spans `/` in CloudFront: a SKU could make a cart path look like /products/*.
+    expect(patterns).toEqual([ADMIN_PATH, '/v1/shops/*/cart/items/*', ...CACHED_PATHS, IMAGES_PATH]);
     expect(CACHED_PATHS).toEqual(['/v1/shops/*/products/*', '/v1/shops/*/categories/*', '/v1/shops/*/search*', '/v1/shops/*/flash-sales/*']);
   });
 
@@ -139,6 +140,7 @@ describe('behaviours', () => {
     const firstCached = patterns.indexOf(CACHED_PATHS[0]!);
     expect(patterns.slice(0, firstCached)).toEqual([
       ADMIN_PATH,
+      '/v1/shops/*/cart/items/*',
       '/v1/shops/*/flash-sales/*/tickets',
       '/v1/shops/*/flash-sales/*/tickets/*',
       '/v1/shops/*/products/*/reviews/mine',
@@ -152,7 +154,7 @@ describe('behaviours', () => {
       }
     }
     // A route no cached pattern can catch needs no behaviour of its own.
-    expect(patterns).not.toContain('/v1/shops/*/cart');
+    expect(patterns).not.toContain('/v1/shops/*/wishlist');
   });
 
   it('refuses more behaviours than CloudFront allows', () => {
