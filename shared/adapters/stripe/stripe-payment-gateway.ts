@@ -1,0 +1,139 @@
+import Stripe from 'stripe';
+import { IdempotencyConflictError } from '#shared/errors';
+import {
+  InvalidSignatureError,
+  PaymentStateError,
+  PaymentUnavailableError,
+  type PaymentGateway,
+  type PaymentStatus,
+  type PaymentSummary,
+} from '#shared/checkout/payment-gateway';
+
+/**
+ * PaymentGateway on the `stripe` SDK. Locally the SDK is pointed at the project's Stripe
+ * test server (host/port/protocol); in AWS at Stripe, with the key from Secrets Manager.
+ */
+export interface StripeSettings {
+  readonly secretKey: string;
+  readonly webhookSecret: string;
+  /** The local test server; absent for Stripe itself. */
+  readonly host?: string;
+  readonly port?: number;
+  readonly protocol?: 'http' | 'https';
+}
+
+export function stripePaymentGateway(settings: StripeSettings): PaymentGateway {
+  const stripe = new Stripe(settings.secretKey, {
+    maxNetworkRetries: 2,
+    timeout: 10_000,
+    ...(settings.host ? { host: settings.host } : {}),
+    ...(settings.port ? { port: settings.port } : {}),
+    ...(settings.protocol ? { protocol: settings.protocol } : {}),
+    appInfo: { name: 'serverless-commerce' },
+  });
+
+  const summary = (pi: Stripe.PaymentIntent): PaymentSummary => ({
+    paymentIntentId: pi.id,
+    status: pi.status as PaymentStatus,
+    amount: { amount: pi.amount, currency: pi.currency.toUpperCase() },
+    metadata: pi.metadata ?? {},
+    created: new Date(pi.created * 1000),
+  });
+
+  /** Maps the SDK's errors: unreachable → 503, another body for a key → 409, state → 409. */
+  async function call<T>(run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (error) {
+      if (error instanceof Stripe.errors.StripeConnectionError || error instanceof Stripe.errors.StripeAPIError || error instanceof Stripe.errors.StripeRateLimitError) {
+        throw new PaymentUnavailableError(error.message);
+      }
+      if (error instanceof Stripe.errors.StripeIdempotencyError) {
+        throw new IdempotencyConflictError('The payment provider saw this idempotency key with other parameters.');
+      }
+      if (error instanceof Stripe.errors.StripeInvalidRequestError && error.code === 'payment_intent_unexpected_state') {
+        throw new PaymentStateError(error.message);
+      }
+      throw error;
+    }
+  }
+
+  return {
+    async authorize(input) {
+      try {
+        const pi = await stripe.paymentIntents.create(
+          {
+            amount: input.amount.amount,
+            currency: input.amount.currency.toLowerCase(),
+            payment_method: input.paymentMethodId,
+            // Cards only, authenticated in the app (3-D Secure as next_action) rather than by redirect.
+            automatic_payment_methods: { enabled: true, allow_redirects: 'never' },
+            capture_method: 'manual',
+            confirm: true,
+            metadata: { ...input.metadata },
+            ...(input.description ? { description: input.description } : {}),
+            ...(input.receiptEmail ? { receipt_email: input.receiptEmail } : {}),
+          },
+          { idempotencyKey: `authorize:${input.idempotencyKey}` },
+        );
+        if (pi.status === 'requires_capture' || pi.status === 'succeeded') return { status: 'authorized', paymentIntentId: pi.id };
+        if (pi.status === 'requires_action') {
+          const url = pi.next_action?.redirect_to_url?.url ?? undefined;
+          return { status: 'requires_action', paymentIntentId: pi.id, nextAction: { type: pi.next_action?.type ?? 'use_stripe_sdk', ...(url ? { url } : {}) } };
+        }
+        return { status: 'declined', paymentIntentId: pi.id, declineCode: pi.last_payment_error?.decline_code ?? 'generic_decline', message: pi.last_payment_error?.message ?? 'The payment was not authorized.' };
+      } catch (error) {
+        if (error instanceof Stripe.errors.StripeCardError) {
+          return {
+            status: 'declined',
+            ...(error.payment_intent?.id ? { paymentIntentId: error.payment_intent.id } : {}),
+            declineCode: error.decline_code ?? error.code ?? 'card_declined',
+            message: error.message,
+          };
+        }
+        return call(() => Promise.reject(error));
+      }
+    },
+
+    async capture(paymentIntentId, { idempotencyKey, amount }) {
+      await call(() => stripe.paymentIntents.capture(paymentIntentId, amount ? { amount_to_capture: amount } : {}, { idempotencyKey: `capture:${idempotencyKey}` }));
+    },
+
+    async cancel(paymentIntentId, { idempotencyKey, reason = 'abandoned' }) {
+      try {
+        await call(() => stripe.paymentIntents.cancel(paymentIntentId, { cancellation_reason: reason }, { idempotencyKey: `cancel:${idempotencyKey}` }));
+      } catch (error) {
+        if (!(error instanceof PaymentStateError)) throw error;
+        const current = await this.get(paymentIntentId);
+        if (current.status !== 'canceled') throw error; // captured already: a refund is needed instead
+      }
+    },
+
+    async refund(paymentIntentId, { idempotencyKey, amount }) {
+      const refund = await call(() => stripe.refunds.create({ payment_intent: paymentIntentId, ...(amount ? { amount } : {}) }, { idempotencyKey: `refund:${idempotencyKey}` }));
+      return { refundId: refund.id };
+    },
+
+    async get(paymentIntentId) {
+      return summary(await call(() => stripe.paymentIntents.retrieve(paymentIntentId)));
+    },
+
+    async *authorizedBefore(before) {
+      for await (const pi of stripe.paymentIntents.list({ created: { lte: Math.floor(before.getTime() / 1000) }, limit: 100 })) {
+        if (pi.status === 'requires_capture') yield summary(pi);
+      }
+    },
+
+    parseWebhook(rawBody, signature) {
+      if (!signature) throw new InvalidSignatureError('The Stripe-Signature header is missing.');
+      let event: Stripe.Event;
+      try {
+        event = stripe.webhooks.constructEvent(rawBody, signature, settings.webhookSecret);
+      } catch {
+        throw new InvalidSignatureError();
+      }
+      const object = event.data.object as { object?: string };
+      return { id: event.id, type: event.type, ...(object.object === 'payment_intent' ? { payment: summary(object as Stripe.PaymentIntent) } : {}) };
+    },
+  };
+}
