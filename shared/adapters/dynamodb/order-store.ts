@@ -1,0 +1,130 @@
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ConcurrentAppendError, foldOrder, type OrderEvent } from '#shared/orders/order';
+import type { OrderStore, OrderSummary } from '#shared/orders/order-ports';
+import { decodeCursor, encodeCursor } from './cursor';
+
+/**
+ * Orders table (its stream is the outbox of order events):
+ *   pk `ORDER#<shop>#<orderId>` sk `EVENT#<seq, 6 digits>`  one item per event, written only
+ *      if that sequence number is free, so concurrent writers cannot both append it
+ *   pk `ORDER#<shop>#<orderId>` sk `SUMMARY`  status, total, lastSeq, and the projections:
+ *      gsi1 `CUSTOMER#<shop>#<customer>` / `<createdAt>#<orderId>` (a customer's orders),
+ *      gsi2 `STATUS#<shop>#<status>` / `<createdAt>#<orderId>` (a shop's orders by status)
+ */
+const pk = (shopId: string, orderId: string) => `ORDER#${shopId}#${orderId}`;
+const eventKey = (seq: number) => `EVENT#${String(seq).padStart(6, '0')}`;
+
+export function dynamoOrderStore(documents: DynamoDBDocumentClient, tableName: string): OrderStore {
+  function toSummary(item: Record<string, unknown>): OrderSummary {
+    return {
+      orderId: item.orderId as string,
+      customerId: item.customerId as string,
+      status: item.status as OrderSummary['status'],
+      total: item.total as OrderSummary['total'],
+      createdAt: item.createdAt as string,
+      updatedAt: item.updatedAt as string,
+    };
+  }
+
+  async function page(indexName: 'gsi1' | 'gsi2', partition: string, { limit, cursor }: { limit: number; cursor?: string }) {
+    const key = indexName === 'gsi1' ? 'gsi1pk' : 'gsi2pk';
+    const { Items, LastEvaluatedKey } = await documents.send(
+      new QueryCommand({
+        TableName: tableName,
+        IndexName: indexName,
+        KeyConditionExpression: `${key} = :p`,
+        ExpressionAttributeValues: { ':p': partition },
+        ScanIndexForward: false,
+        Limit: limit,
+        ...(cursor ? { ExclusiveStartKey: decodeCursor(cursor, { [key]: partition }) } : {}),
+      }),
+    );
+    return { items: (Items ?? []).map(toSummary), ...(LastEvaluatedKey ? { nextCursor: encodeCursor(LastEvaluatedKey) } : {}) };
+  }
+
+  return {
+    async append(order, expectedSeq, events) {
+      const last = events[events.length - 1];
+      if (!last) return;
+      const key = pk(order.shopId, order.orderId);
+      const summary = {
+        status: last.type,
+        updatedAt: last.at,
+        lastSeq: last.seq,
+        gsi2pk: `STATUS#${order.shopId}#${last.type}`,
+      };
+      try {
+        await documents.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              ...events.map((event: OrderEvent) => ({
+                Put: {
+                  TableName: tableName,
+                  Item: { pk: key, sk: eventKey(event.seq), entity: 'orderEvent', shopId: order.shopId, orderId: order.orderId, customerId: order.customerId, ...event },
+                  ConditionExpression: 'attribute_not_exists(pk)',
+                },
+              })),
+              expectedSeq === 0
+                ? {
+                    Put: {
+                      TableName: tableName,
+                      Item: {
+                        pk: key,
+                        sk: 'SUMMARY',
+                        entity: 'orderSummary',
+                        shopId: order.shopId,
+                        orderId: order.orderId,
+                        customerId: order.customerId,
+                        total: order.total,
+                        createdAt: order.createdAt,
+                        gsi1pk: `CUSTOMER#${order.shopId}#${order.customerId}`,
+                        gsi1sk: `${order.createdAt}#${order.orderId}`,
+                        gsi2sk: `${order.createdAt}#${order.orderId}`,
+                        ...summary,
+                      },
+                      ConditionExpression: 'attribute_not_exists(pk)',
+                    },
+                  }
+                : {
+                    Update: {
+                      TableName: tableName,
+                      Key: { pk: key, sk: 'SUMMARY' },
+                      UpdateExpression: 'SET #status = :status, updatedAt = :updatedAt, lastSeq = :lastSeq, gsi2pk = :gsi2pk',
+                      ConditionExpression: 'lastSeq = :expected',
+                      ExpressionAttributeNames: { '#status': 'status' },
+                      ExpressionAttributeValues: { ':status': summary.status, ':updatedAt': summary.updatedAt, ':lastSeq': summary.lastSeq, ':gsi2pk': summary.gsi2pk, ':expected': expectedSeq },
+                    },
+                  },
+            ],
+          }),
+        );
+      } catch (error) {
+        if (error instanceof TransactionCanceledException) throw new ConcurrentAppendError(order.orderId);
+        throw error;
+      }
+    },
+
+    async load(shopId, orderId) {
+      const events: OrderEvent[] = [];
+      let start: Record<string, unknown> | undefined;
+      do {
+        const result = await documents.send(
+          new QueryCommand({
+            TableName: tableName,
+            KeyConditionExpression: 'pk = :pk AND begins_with(sk, :events)',
+            ExpressionAttributeValues: { ':pk': pk(shopId, orderId), ':events': 'EVENT#' },
+            ConsistentRead: true,
+            ...(start ? { ExclusiveStartKey: start } : {}),
+          }),
+        );
+        for (const item of result.Items ?? []) events.push({ seq: Number(item.seq), type: item.type, at: item.at, data: item.data ?? {} } as OrderEvent);
+        start = result.LastEvaluatedKey;
+      } while (start);
+      return foldOrder(shopId, orderId, events);
+    },
+
+    listByCustomer: (shopId, customerId, request) => page('gsi1', `CUSTOMER#${shopId}#${customerId}`, request),
+    listByStatus: (shopId, status, request) => page('gsi2', `STATUS#${shopId}#${status}`, request),
+  };
+}

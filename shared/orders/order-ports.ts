@@ -1,0 +1,29 @@
+import type { Money } from '#shared/catalog/product';
+import type { Order, OrderEvent, OrderStatus } from './order';
+
+export interface OrderSummary {
+  readonly orderId: string;
+  readonly customerId: string;
+  readonly status: OrderStatus;
+  readonly total: Money;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+export interface OrderPage {
+  readonly items: readonly OrderSummary[];
+  readonly nextCursor?: string;
+}
+
+export interface OrderStore {
+  /**
+   * Appends `events` (numbered expectedSeq + 1, …) and updates the order's summary in one
+   * transaction; ConcurrentAppendError when another writer appended first.
+   */
+  append(order: { shopId: string; orderId: string; customerId: string; total: Money; createdAt: string }, expectedSeq: number, events: readonly OrderEvent[]): Promise<void>;
+  load(shopId: string, orderId: string): Promise<Order | undefined>;
+  /** A customer's orders, newest first. */
+  listByCustomer(shopId: string, customerId: string, page: { limit: number; cursor?: string }): Promise<OrderPage>;
+  /** A shop's orders in one status, newest first. */
+  listByStatus(shopId: string, status: OrderStatus, page: { limit: number; cursor?: string }): Promise<OrderPage>;
+}
