@@ -86,4 +86,6 @@ export const EVENT_SOURCE_MAPPINGS: readonly EventSourceMapping[] = [
   { id: 'CatalogProjections', kind: 'dynamodbStream', table: 'catalog', target: FUNCTIONS.projectCatalog, batchSize: 100, retryAttempts: 10 },
   // The inventory outbox: level changes become events.
   { id: 'InventoryOutbox', kind: 'dynamodbStream', table: 'inventory', target: FUNCTIONS.publishStockEvents, batchSize: 100, retryAttempts: 20 },
+  // The orders outbox: every appended order event goes on the bus.
+  { id: 'OrdersOutbox', kind: 'dynamodbStream', table: 'orders', target: FUNCTIONS.publishOrderEvents, batchSize: 100, retryAttempts: 20 },
 ];

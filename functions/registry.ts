@@ -207,6 +207,13 @@ export const FUNCTIONS = define({
     description: 'Customer: merge a logged-out cart at login.',
     uses: { tables: { carts: 'readWrite', catalog: 'read', inventory: 'readWrite', shops: 'read' } },
   },
+  publishOrderEvents: {
+    id: 'PublishOrderEvents',
+    entry: 'functions/orders/publish-order-events.handler.ts',
+    description: 'Orders stream (the outbox) to OrderStatusChanged and OrderPlaced on the bus.',
+    uses: { streams: ['orders'], eventBus: true },
+    timeoutSeconds: 60,
+  },
 });
 
 export type FunctionKey = keyof typeof FUNCTIONS;
