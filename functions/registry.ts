@@ -214,6 +214,27 @@ export const FUNCTIONS = define({
     uses: { streams: ['orders'], eventBus: true },
     timeoutSeconds: 60,
   },
+  listMyOrders: {
+    id: 'ListMyOrders',
+    entry: 'functions/orders/list-my-orders.handler.ts',
+    description: "Customer: the caller's orders, newest first.",
+    uses: { tables: { orders: 'read' } },
+    timeoutSeconds: 5,
+  },
+  getMyOrder: {
+    id: 'GetMyOrder',
+    entry: 'functions/orders/get-my-order.handler.ts',
+    description: 'Customer: one order with its event history.',
+    uses: { tables: { orders: 'read' } },
+    timeoutSeconds: 5,
+  },
+  listShopOrders: {
+    id: 'ListShopOrders',
+    entry: 'functions/orders/list-shop-orders.handler.ts',
+    description: 'Merchant: the orders of the shop in one status.',
+    uses: { tables: { orders: 'read' } },
+    timeoutSeconds: 5,
+  },
 });
 
 export type FunctionKey = keyof typeof FUNCTIONS;

@@ -12,6 +12,7 @@ import {
 } from '#shared/catalog/catalog.schema';
 import { getCartContract, mergeCartContract, removeCartItemContract, setCartItemContract } from '#shared/cart/cart.schema';
 import { adjustStockContract, getLedgerContract, getStockContract } from '#shared/inventory/inventory.schema';
+import { getMyOrderContract, listMyOrdersContract, listShopOrdersContract } from '#shared/orders/orders.schema';
 import { FUNCTIONS, type FunctionSpec } from './registry';
 
 /**
@@ -73,6 +74,11 @@ export const ROUTES: readonly Route[] = [
   route('PUT', '/v1/shops/{shopId}/cart/items/{sku}', FUNCTIONS.setCartItem, setCartItemContract),
   route('DELETE', '/v1/shops/{shopId}/cart/items/{sku}', FUNCTIONS.removeCartItem, removeCartItemContract),
   route('POST', '/v1/shops/{shopId}/cart/merge', FUNCTIONS.mergeCart, mergeCartContract),
+
+  // Orders (reading; checkout writes them)
+  route('GET', '/v1/shops/{shopId}/orders', FUNCTIONS.listMyOrders, listMyOrdersContract),
+  route('GET', '/v1/shops/{shopId}/orders/{orderId}', FUNCTIONS.getMyOrder, getMyOrderContract),
+  route('GET', '/v1/shops/{shopId}/admin/orders', FUNCTIONS.listShopOrders, listShopOrdersContract),
 ];
 
 /** Requests that match no route (API Gateway's `$default` route). */

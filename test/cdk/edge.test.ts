@@ -49,9 +49,16 @@ const concrete = (route: Route): string => route.path.replace(/\{[^}]+\}/g, 'adm
 
 describe('behaviours', () => {
   it('puts the admin prefix first, then uncached token routes a cached pattern could catch, then the cached public GETs, then the images', () => {
-    const patterns = configOf(template).CacheBehaviors.map((b) => b.PathPattern);
-    // `*` spans `/` in CloudFront: a SKU could make a cart path look like /products/*.
-    expect(patterns).toEqual([ADMIN_PATH, '/v1/shops/*/cart/items/*', ...CACHED_PATHS, IMAGES_PATH]);
+    const config = configOf(template);
+    const patterns = config.CacheBehaviors.map((b) => b.PathPattern);
+    const firstCached = patterns.indexOf(CACHED_PATHS[0]!);
+    expect(patterns[0]).toBe(ADMIN_PATH);
+    expect(patterns.slice(firstCached)).toEqual([...CACHED_PATHS, IMAGES_PATH]);
+    // Between them only uncached behaviours: `*` spans `/` in CloudFront, so a SKU or an
+    // order id could make a token route's path look like /products/*.
+    const between = config.CacheBehaviors.slice(1, firstCached);
+    expect(between.map((b) => b.PathPattern)).toEqual(['/v1/shops/*/cart/items/*', '/v1/shops/*/orders/*']);
+    for (const behavior of between) expect(behavior.CachePolicyId, behavior.PathPattern).toBe(CACHING_DISABLED);
     expect(CACHED_PATHS).toEqual(['/v1/shops/*/products/*', '/v1/shops/*/categories/*', '/v1/shops/*/search*', '/v1/shops/*/flash-sales/*']);
   });
 
@@ -141,6 +148,7 @@ describe('behaviours', () => {
     expect(patterns.slice(0, firstCached)).toEqual([
       ADMIN_PATH,
       '/v1/shops/*/cart/items/*',
+      '/v1/shops/*/orders/*',
       '/v1/shops/*/flash-sales/*/tickets',
       '/v1/shops/*/flash-sales/*/tickets/*',
       '/v1/shops/*/products/*/reviews/mine',
