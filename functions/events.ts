@@ -1,5 +1,6 @@
 import type { QueueKey } from '#shared/platform/queues';
 import type { TableKey } from '#shared/platform/tables';
+import { EVENT_SOURCES } from '#shared/platform/events';
 import { FUNCTIONS, type FunctionSpec } from './registry';
 
 /**
@@ -59,13 +60,7 @@ export type EventSourceMapping =
       readonly retryAttempts: number;
     };
 
-/** `source` of the events this platform puts on its bus. */
-export const EVENT_SOURCES = {
-  orders: 'commerce.orders',
-  inventory: 'commerce.inventory',
-  catalog: 'commerce.catalog',
-  flashSales: 'commerce.flash-sales',
-} as const;
+export { EVENT_SOURCES };
 
 export const EVENT_RULES: readonly EventRule[] = [
   {

@@ -11,7 +11,9 @@ export interface Money {
   readonly currency: string;
 }
 
-export type Availability = 'in_stock' | 'low_stock' | 'out_of_stock';
+/** The level inventory reports for a SKU (inventory owns the rule that computes it). */
+export type { Availability } from '#shared/inventory/stock';
+import type { Availability } from '#shared/inventory/stock';
 
 export interface ProductOption {
   readonly name: string;
@@ -151,11 +153,4 @@ export function buildProduct(
 export function toDraft(product: Product): ProductDraft {
   const { title, description, brand, category, images, rating, options, variants } = product;
   return { title, description, brand, category, images, rating, options, variants };
-}
-
-/** The availability level of a SKU from its available units and threshold. */
-export function availabilityOf(available: number, lowStockThreshold: number): Availability {
-  if (available <= 0) return 'out_of_stock';
-  if (available <= lowStockThreshold) return 'low_stock';
-  return 'in_stock';
 }

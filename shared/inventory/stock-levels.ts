@@ -1,5 +1,5 @@
 import type { Reservation } from './reservations';
-import type { EventPublisherPort } from './inventory-events';
+import { EVENT_SOURCES, type EventPublisherPort } from '#shared/platform/events';
 import type { StockRepository } from './inventory-ports';
 import { availabilityOf, levelChangeEvent, type Availability, type StockCounters } from './stock';
 
@@ -21,7 +21,7 @@ export function makePublishStockEvents({ events }: { events: EventPublisherPort 
     const event = levelChangeEvent(change.before, change.after);
     if (!event) return;
     const { type, ...detail } = event;
-    await events.publish([{ source: 'commerce.inventory', detailType: type, detail: { ...detail }, resources: [`sku:${event.shopId}:${event.sku}`] }]);
+    await events.publish([{ source: EVENT_SOURCES.inventory, detailType: type, detail: { ...detail }, resources: [`sku:${event.shopId}:${event.sku}`] }]);
   };
 }
 
@@ -32,7 +32,7 @@ export function makePublishReservationEvents({ events }: { events: EventPublishe
     const { shopId, reservationId, lines, source, reference, expiresAt } = change.after;
     await events.publish([
       {
-        source: 'commerce.inventory',
+        source: EVENT_SOURCES.inventory,
         detailType: 'ReservationExpired',
         detail: { shopId, reservationId, lines, source, ...(reference ? { reference } : {}), expiresAt },
         resources: [`reservation:${shopId}:${reservationId}`],

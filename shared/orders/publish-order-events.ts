@@ -1,4 +1,4 @@
-import type { EventPublisherPort } from '#shared/inventory/inventory-events';
+import { EVENT_SOURCES, type EventPublisherPort } from '#shared/platform/events';
 import type { OrderEvent } from './order';
 
 /**
@@ -13,8 +13,8 @@ export function makePublishOrderEvents({ events }: { events: EventPublisherPort 
     const detail = { shopId, orderId, customerId, seq: event.seq, status: event.type, at: event.at, data: event.data };
     const resources = [`order:${shopId}:${orderId}`];
     await events.publish([
-      { source: 'commerce.orders', detailType: 'OrderStatusChanged', detail, resources },
-      ...(event.type === 'CONFIRMED' ? [{ source: 'commerce.orders', detailType: 'OrderPlaced', detail, resources }] : []),
+      { source: EVENT_SOURCES.orders, detailType: 'OrderStatusChanged', detail, resources },
+      ...(event.type === 'CONFIRMED' ? [{ source: EVENT_SOURCES.orders, detailType: 'OrderPlaced', detail, resources }] : []),
     ]);
   };
 }
