@@ -69,10 +69,29 @@ export const EVENT_RULES: readonly EventRule[] = [
     pattern: { source: [EVENT_SOURCES.inventory], 'detail-type': ['OutOfStock', 'InventoryLow', 'BackInStock', 'StockReplenished'] },
     targets: [FUNCTIONS.recordAvailability],
   },
+  {
+    id: 'OrdersToWarehouse',
+    description: 'Confirmed orders are handed to the warehouse for picking.',
+    pattern: { source: [EVENT_SOURCES.orders], 'detail-type': ['OrderPlaced'] },
+    targets: [FUNCTIONS.handToWarehouse],
+  },
+  {
+    id: 'OrderStockMovements',
+    description: 'Shipped, returned and cancelled orders move their units (shipment, restock, release).',
+    pattern: { source: [EVENT_SOURCES.orders], 'detail-type': ['OrderStatusChanged'], detail: { status: ['SHIPPED', 'RETURNED', 'CANCELLED'] } },
+    targets: [FUNCTIONS.applyOrderStock],
+  },
+  {
+    id: 'ExpiredCheckouts',
+    description: 'A checkout reservation that expired cancels its PENDING order and voids the payment.',
+    pattern: { source: [EVENT_SOURCES.inventory], 'detail-type': ['ReservationExpired'], detail: { source: ['checkout'] } },
+    targets: [FUNCTIONS.expireCheckout],
+  },
 ];
 
 export const SCHEDULES: readonly Schedule[] = [
   { id: 'SweepReservations', description: 'Release reservations past their expiry.', everyMinutes: 1, target: FUNCTIONS.sweepReservations },
+  { id: 'ReconcilePayments', description: 'Settle authorizations left open by a crash or a lost webhook.', everyMinutes: 5, target: FUNCTIONS.reconcilePayments },
 ];
 
 export const EVENT_SOURCE_MAPPINGS: readonly EventSourceMapping[] = [

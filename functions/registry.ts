@@ -21,6 +21,10 @@ export interface ResourceUse {
   readonly email?: boolean;
   /** Reads the Stripe secret. */
   readonly payments?: boolean;
+  /** Reads the carriers' webhook secrets. */
+  readonly carrierWebhooks?: boolean;
+  /** Hands orders to the warehouse (its URL and signing secret). */
+  readonly warehouse?: boolean;
   /** Describes resources for health reporting (no data access). */
   readonly describeAll?: boolean;
   /** The catalog search domain (OpenSearch in AWS): query, or index documents. */
@@ -234,6 +238,71 @@ export const FUNCTIONS = define({
     description: 'Merchant: the orders of the shop in one status.',
     uses: { tables: { orders: 'read' } },
     timeoutSeconds: 5,
+  },
+  checkout: {
+    id: 'Checkout',
+    entry: 'functions/checkout/checkout.handler.ts',
+    description: 'Customer: the checkout saga (reserve, authorize, write the order and commit the stock, empty the cart).',
+    uses: { tables: { carts: 'readWrite', catalog: 'read', inventory: 'readWrite', orders: 'readWrite', shops: 'read', idempotency: 'readWrite' }, payments: true },
+    timeoutSeconds: 25,
+  },
+  cancelOrder: {
+    id: 'CancelOrder',
+    entry: 'functions/orders/cancel-order.handler.ts',
+    description: 'Customer: cancel an order before it ships (voids the authorization; the stock follows the event).',
+    uses: { tables: { orders: 'readWrite', idempotency: 'readWrite' }, payments: true },
+    timeoutSeconds: 15,
+  },
+  recordOrderEvent: {
+    id: 'RecordOrderEvent',
+    entry: 'functions/orders/record-order-event.handler.ts',
+    description: 'Merchant or warehouse: PICKED, SHIPPED (captures), DELIVERED, RETURNED (refunds).',
+    uses: { tables: { orders: 'readWrite', idempotency: 'readWrite' }, payments: true },
+    timeoutSeconds: 15,
+  },
+  stripeWebhook: {
+    id: 'StripeWebhook',
+    entry: 'functions/webhooks/stripe-webhook.handler.ts',
+    description: 'Stripe events (signature verified, each event once): settle PENDING orders.',
+    uses: { tables: { orders: 'readWrite', inventory: 'readWrite', idempotency: 'readWrite' }, payments: true },
+    timeoutSeconds: 15,
+  },
+  carrierWebhook: {
+    id: 'CarrierWebhook',
+    entry: 'functions/webhooks/carrier-webhook.handler.ts',
+    description: 'Carrier tracking updates (HMAC signature, each event id once): DELIVERED, RETURNED.',
+    uses: { tables: { orders: 'readWrite', idempotency: 'readWrite' }, payments: true, carrierWebhooks: true },
+    timeoutSeconds: 15,
+  },
+  reconcilePayments: {
+    id: 'ReconcilePayments',
+    entry: 'functions/checkout/reconcile-payments.handler.ts',
+    description: 'Schedule: void authorizations without an order, confirm PENDING orders whose payment settled.',
+    uses: { tables: { orders: 'readWrite', inventory: 'readWrite' }, payments: true },
+    timeoutSeconds: 120,
+    maxConcurrency: 1,
+  },
+  expireCheckout: {
+    id: 'ExpireCheckout',
+    entry: 'functions/checkout/expire-checkout.handler.ts',
+    description: 'ReservationExpired of a checkout: cancel the PENDING order and void its payment.',
+    uses: { tables: { orders: 'readWrite', inventory: 'readWrite' }, payments: true },
+    timeoutSeconds: 15,
+  },
+  applyOrderStock: {
+    id: 'ApplyOrderStock',
+    entry: 'functions/inventory/apply-order-stock.handler.ts',
+    description: 'Order events to stock: shipped units leave onHand, restocked returns and cancellations come back.',
+    uses: { tables: { inventory: 'readWrite' } },
+    timeoutSeconds: 30,
+  },
+  handToWarehouse: {
+    id: 'HandToWarehouse',
+    entry: 'functions/fulfillment/hand-to-warehouse.handler.ts',
+    description: 'OrderPlaced to the warehouse: a confirmed order is handed over for picking (signed, idempotent per order).',
+    uses: { tables: { orders: 'read' }, warehouse: true },
+    timeoutSeconds: 15,
+    maxConcurrency: 10,
   },
 });
 

@@ -12,7 +12,9 @@ import {
 } from '#shared/catalog/catalog.schema';
 import { getCartContract, mergeCartContract, removeCartItemContract, setCartItemContract } from '#shared/cart/cart.schema';
 import { adjustStockContract, getLedgerContract, getStockContract } from '#shared/inventory/inventory.schema';
-import { getMyOrderContract, listMyOrdersContract, listShopOrdersContract } from '#shared/orders/orders.schema';
+import { cancelOrderContract, getMyOrderContract, listMyOrdersContract, listShopOrdersContract, recordOrderEventContract } from '#shared/orders/orders.schema';
+import { checkoutContract } from '#shared/checkout/checkout.schema';
+import { carrierWebhookContract, stripeWebhookContract } from '#shared/webhooks/webhooks.schema';
 import { FUNCTIONS, type FunctionSpec } from './registry';
 
 /**
@@ -75,10 +77,17 @@ export const ROUTES: readonly Route[] = [
   route('DELETE', '/v1/shops/{shopId}/cart/items/{sku}', FUNCTIONS.removeCartItem, removeCartItemContract),
   route('POST', '/v1/shops/{shopId}/cart/merge', FUNCTIONS.mergeCart, mergeCartContract),
 
-  // Orders (reading; checkout writes them)
+  // Orders
   route('GET', '/v1/shops/{shopId}/orders', FUNCTIONS.listMyOrders, listMyOrdersContract),
   route('GET', '/v1/shops/{shopId}/orders/{orderId}', FUNCTIONS.getMyOrder, getMyOrderContract),
   route('GET', '/v1/shops/{shopId}/admin/orders', FUNCTIONS.listShopOrders, listShopOrdersContract),
+  route('POST', '/v1/shops/{shopId}/admin/orders/{orderId}/events', FUNCTIONS.recordOrderEvent, recordOrderEventContract),
+  // Checkout and cancellation move money: throttled so a storm of retries cannot exhaust Stripe's rate limits.
+  route('POST', '/v1/shops/{shopId}/checkout', FUNCTIONS.checkout, checkoutContract, { rateLimit: 500, burstLimit: 1000 }),
+  route('POST', '/v1/shops/{shopId}/orders/{orderId}/cancel', FUNCTIONS.cancelOrder, cancelOrderContract),
+  // Webhooks: no token; the handlers verify the signature of the raw body.
+  route('POST', '/v1/webhooks/stripe', FUNCTIONS.stripeWebhook, stripeWebhookContract),
+  route('POST', '/v1/webhooks/carriers/{carrier}', FUNCTIONS.carrierWebhook, carrierWebhookContract),
 ];
 
 /** Requests that match no route (API Gateway's `$default` route). */

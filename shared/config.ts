@@ -30,9 +30,20 @@ const EnvSchema = z.object({
   SES_FROM_ADDRESS: z.string().optional(),
   /** Secrets Manager ARN of the Stripe keys (AWS); locally STRIPE_SECRET_KEY and a local server. */
   STRIPE_SECRET_ARN: z.string().optional(),
+  /** Local runtime and tests: the key, the webhook secret and the URL of the local Stripe test server. */
+  STRIPE_SECRET_KEY: z.string().optional(),
+  STRIPE_WEBHOOK_SECRET: z.string().optional(),
+  STRIPE_API_URL: z.url().optional(),
+  /** Secrets Manager ARN of the carriers' webhook secrets, a JSON object by carrier (AWS). */
+  CARRIER_SECRETS_ARN: z.string().optional(),
+  /** Local runtime: the one secret every carrier signs with (api.md, Webhooks). */
+  LOCAL_CARRIER_SECRET: z.string().default('local-carrier-secret'),
   SES_CONFIGURATION_SET: z.string().optional(),
   /** How long a reservation holds stock unless a caller says otherwise (tests use seconds). */
   RESERVATION_SECONDS: z.coerce.number().int().positive().default(900),
+  /** Fulfilment: the warehouse (WMS) endpoint confirmed orders are POSTed to, and the HMAC secret signing them. */
+  WAREHOUSE_URL: z.url({ protocol: /^https?$/ }).optional(),
+  WAREHOUSE_SECRET: z.string().min(1).default('local-warehouse-secret'),
   /** Local runtime only: the HS256 secret of local tokens. AWS uses Cognito's JWT authorizer. */
   LOCAL_JWT_SECRET: z.string().default('local-dev-secret'),
 });
@@ -77,4 +88,10 @@ export function queueUrl(queue: QueueKey): string {
 
 export function eventBusName(): string {
   return config().EVENT_BUS_NAME ?? required('EVENT_BUS_NAME');
+}
+
+/** The From address of customer emails: SES_FROM_ADDRESS, or a local one on the local stage only. */
+export function sesFromAddress(): string {
+  const { SES_FROM_ADDRESS, STAGE } = config();
+  return SES_FROM_ADDRESS ?? (STAGE === 'local' ? 'orders@demo-shop.local' : required('SES_FROM_ADDRESS'));
 }

@@ -17,6 +17,10 @@ import { startSes, type LocalSes } from './ses';
 import { ensureQueues, queueEnv, startSqs, type LocalQueue, type LocalSqs } from './sqs';
 import { startSqsEventSources } from './sqs-event-source';
 import { startStreamEventSources } from './stream-event-source';
+import { signLocalToken } from './local-jwt';
+import { freePort } from './ports';
+import { startSimulatedWarehouse, type SimulatedWarehouse } from './simulated-warehouse';
+import { startStripeServer, type LocalStripe } from './stripe-server';
 
 /**
  * The whole platform on one machine: AWS's own DynamoDB engine, Redis, in-process SQS,
@@ -43,6 +47,10 @@ export interface PlatformOptions {
   readonly scheduleTimeScale?: number;
   /** Apply the route table's throttling in the gateway. @default true */
   readonly throttling?: boolean;
+  /** Added latency of the local Stripe test server, per request (benchmarks). @default 0 */
+  readonly stripeLatencyMs?: number;
+  /** How long the simulated warehouse takes to pick a confirmed order. @default 5000 */
+  readonly warehousePickDelayMs?: number;
   /** Progress and runtime messages for people. */
   readonly log?: (line: string) => void;
 }
@@ -56,6 +64,10 @@ export interface Platform {
   readonly env: Readonly<Record<string, string>>;
   readonly eventBus: LocalEventBus;
   readonly invoke: LocalInvoker;
+  /** The Stripe-compatible test server the `stripe` SDK talks to, with its signed webhooks. */
+  readonly stripe: LocalStripe;
+  /** The stand-in WMS that receives confirmed orders and reports them PICKED. */
+  readonly warehouse: SimulatedWarehouse;
   /** Resolves when the event bus and the pollers have nothing in flight (tests). */
   idle(): Promise<void>;
   /** Runs a schedule's target now, as its timer would (tests, operators). */
@@ -102,6 +114,25 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       step('DynamoDB tables', () => ensureTables(dynamodb, tables)),
     ]);
 
+    // The gateway's port is chosen first: the payment server and the warehouse call it back.
+    const gatewayPort = options.port === 0 ? await freePort() : (options.port ?? 3000);
+    const apiUrl = `http://127.0.0.1:${gatewayPort}`;
+    const jwtSecret = options.jwtSecret ?? process.env.LOCAL_JWT_SECRET ?? 'local-dev-secret';
+    const stripeWebhookSecret = 'whsec_local_commerce';
+    const [stripe, warehouse] = await Promise.all([
+      step('Stripe test server', () => startStripeServer({ latencyMs: options.stripeLatencyMs ?? 0, webhooks: [{ url: `${apiUrl}/v1/webhooks/stripe`, secret: stripeWebhookSecret }] })),
+      step('simulated warehouse', () =>
+        startSimulatedWarehouse({
+          apiUrl,
+          pickDelayMs: options.warehousePickDelayMs ?? 5_000,
+          secret: 'local-warehouse-secret',
+          adminToken: (shopId) => signLocalToken({ sub: 'warehouse', groups: ['admin'], shops: [shopId] }, jwtSecret, '1h'),
+          log: (entry) => log(`    warehouse: ${JSON.stringify(entry)}`),
+        }),
+      ),
+    ]);
+    stops.push(() => stripe.stop(), () => warehouse.stop());
+
     const busName = `${prefix}commerce-bus`;
     const invoke = createInvoker();
     const eventBus = await startEventBus({ busName, rules: EVENT_RULES, invoke, log: (entry) => log(`    bus: ${JSON.stringify(entry)}`) });
@@ -125,7 +156,12 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       SEARCH_ENGINE: 'embedded',
       EVENT_BUS_NAME: busName,
       SES_FROM_ADDRESS: 'orders@demo.shop.local',
-      LOCAL_JWT_SECRET: options.jwtSecret ?? process.env.LOCAL_JWT_SECRET ?? 'local-dev-secret',
+      LOCAL_JWT_SECRET: jwtSecret,
+      STRIPE_SECRET_KEY: 'sk_test_local',
+      STRIPE_WEBHOOK_SECRET: stripeWebhookSecret,
+      STRIPE_API_URL: stripe.url,
+      WAREHOUSE_URL: warehouse.url,
+      WAREHOUSE_SECRET: 'local-warehouse-secret',
       POWERTOOLS_SERVICE_NAME: 'commerce',
       POWERTOOLS_LOG_LEVEL: options.logLevel ?? process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
       POWERTOOLS_METRICS_DISABLED: 'true',
@@ -163,7 +199,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
         fallback: DEFAULT_ROUTE.function,
         invoke,
         jwtSecret: env.LOCAL_JWT_SECRET!,
-        port: options.port ?? 3000,
+        port: gatewayPort,
         throttling: options.throttling ?? true,
         log: (entry) => log(`    gateway: ${JSON.stringify(entry)}`),
       }),
@@ -179,8 +215,10 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       env,
       eventBus,
       invoke,
+      stripe,
+      warehouse,
       async idle() {
-        await Promise.all([eventBus.idle(), sqsSources.idle(), streamSources.idle()]);
+        await Promise.all([eventBus.idle(), sqsSources.idle(), streamSources.idle(), stripe.idle()]);
       },
       runSchedule: (id) => schedules.runNow(id),
       stop: stopAll,

@@ -1,8 +1,21 @@
 import { documents } from '#shared/adapters/dynamodb/client';
 import { dynamoOrderStore } from '#shared/adapters/dynamodb/order-store';
+import { paymentGateway } from '#shared/adapters/stripe/payment-gateway-from-config';
 import { tableName } from '#shared/config';
-import type { OrderStore } from '#shared/orders/order-ports';
+import { makeManageOrders } from '#shared/orders/manage-orders';
 
 /** The orders table, opened once per cold start when a handler asks for it. */
-let store: OrderStore | undefined;
-export const orderStore = (): OrderStore => (store ??= dynamoOrderStore(documents, tableName('orders')));
+let store: ReturnType<typeof dynamoOrderStore> | undefined;
+export const orderStore = () => (store ??= dynamoOrderStore(documents, tableName('orders')));
+
+/** Cancellation and fulfillment, which move money through the payment gateway. */
+let manage: Promise<ReturnType<typeof makeManageOrders>> | undefined;
+export function manageOrders() {
+  manage ??= paymentGateway()
+    .then((payments) => makeManageOrders({ orders: orderStore(), payments }))
+    .catch((error: unknown) => {
+      manage = undefined;
+      throw error;
+    });
+  return manage;
+}

@@ -42,6 +42,22 @@ export interface Skipped {
 
 const ATTEMPTS = 6;
 
+export interface CheckoutLine {
+  readonly sku: string;
+  readonly title: string;
+  readonly quantity: number;
+  readonly unitPrice: Money;
+  readonly lineTotal: Money;
+  /** The reservation holding a limited edition's units since it was added. */
+  readonly holdId?: string;
+}
+
+export interface CheckoutCart {
+  readonly lines: readonly CheckoutLine[];
+  readonly unavailable: readonly string[];
+  readonly currency: string;
+}
+
 export function makeManageCart({ carts, variants, holds, shopCurrency, clock = () => new Date() }: CartDeps) {
   async function load(shopId: string, customerId: string, now: Date): Promise<Cart> {
     const stored = await carts.get(shopId, customerId);
@@ -90,6 +106,46 @@ export function makeManageCart({ carts, variants, holds, shopCurrency, clock = (
   }
 
   return {
+    /**
+     * The cart as checkout takes it: priced lines (with the hold of a limited edition),
+     * and the SKUs no longer sold, which checkout refuses rather than drop silently.
+     */
+    async forCheckout(shopId: string, customerId: string): Promise<CheckoutCart> {
+      const cart = await load(shopId, customerId, clock());
+      const priced = await variants(shopId, cart.lines.map((l) => l.sku));
+      const lines: CheckoutLine[] = [];
+      const unavailable: string[] = [];
+      for (const line of cart.lines) {
+        const variant = priced.get(line.sku);
+        if (!variant) {
+          unavailable.push(line.sku);
+          continue;
+        }
+        lines.push({
+          sku: line.sku,
+          title: variant.title,
+          quantity: line.quantity,
+          unitPrice: variant.price,
+          lineTotal: { amount: variant.price.amount * line.quantity, currency: variant.price.currency },
+          ...(line.reservationId ? { holdId: line.reservationId } : {}),
+        });
+      }
+      return { lines, unavailable, currency: await shopCurrency(shopId) };
+    },
+
+    /** Removes what an order took (lines changed since keep their difference); holds were committed by the order. */
+    async removeCheckedOut(shopId: string, customerId: string, taken: ReadonlyArray<{ sku: string; quantity: number }>): Promise<void> {
+      await change(shopId, customerId, async (current, now) => {
+        let next = current;
+        for (const { sku, quantity } of taken) {
+          const line = next.lines.find((l) => l.sku === sku);
+          if (!line) continue;
+          next = line.quantity > quantity ? withQuantity(next, sku, line.quantity - quantity, now) : withQuantity(next, sku, 0, now);
+        }
+        return { next, taken: [], replaced: [] };
+      });
+    },
+
     async getCart(shopId: string, customerId: string): Promise<CartView> {
       return view(await load(shopId, customerId, clock()));
     },

@@ -29,6 +29,8 @@ export interface PaymentSummary {
   readonly amount: Money;
   readonly metadata: Readonly<Record<string, string>>;
   readonly created: Date;
+  /** What the customer must do (3-D Secure) while `requires_action`. */
+  readonly nextAction?: { readonly type: string; readonly url?: string };
 }
 
 export interface PaymentEvent {

@@ -27,6 +27,8 @@ export interface HttpRequest<C extends RouteContract> {
   readonly rawBody: string;
   readonly requestId: string;
   readonly correlationId: string;
+  /** The Lambda context (absent when a test calls the handler directly). */
+  readonly context: Context | undefined;
 }
 
 export interface HttpResult {
@@ -38,6 +40,8 @@ export interface HttpResult {
 export interface HttpHandlerOptions {
   /** Required when the contract declares `idempotency`. */
   readonly idempotency?: IdempotencyOptions;
+  /** Routes with auth `signed`: checks the signature of the raw body before the body is even parsed (401 first). */
+  readonly verify?: (request: { readonly headers: Readonly<Record<string, string | undefined>>; readonly rawBody: string; readonly params: Record<string, string | undefined> }) => Promise<void>;
 }
 
 interface JwtAuthorizerContext {
@@ -92,9 +96,10 @@ async function processRequest<C extends RouteContract>(
   const params = contract.params ? parseWith(contract.params, pathParameters, 'path') : undefined;
   const query = contract.query ? parseWith(contract.query, event.queryStringParameters ?? {}, 'query') : undefined;
   const rawBody = decodeBody(event);
+  if (options.verify) await options.verify({ headers: meta.headers, rawBody, params: pathParameters });
   const body = contract.body ? parseWith(contract.body, parseJsonBody(rawBody, meta.headers['content-type']), 'body') : undefined;
 
-  const request = { params, query, body, identity, headers: meta.headers, rawBody, requestId: meta.requestId, correlationId: meta.correlationId } as HttpRequest<C>;
+  const request = { params, query, body, identity, headers: meta.headers, rawBody, requestId: meta.requestId, correlationId: meta.correlationId, context } as HttpRequest<C>;
   if (!contract.idempotency || !options.idempotency) return handle(request);
   return runIdempotently(options.idempotency, {
     mode: contract.idempotency,

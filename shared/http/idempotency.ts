@@ -87,3 +87,23 @@ export async function runIdempotently(options: IdempotencyOptions, request: Idem
     }
   }
 }
+
+/**
+ * Runs `work` once per `id` (a webhook's event id, a message id): a repeat answers the
+ * first result without running again; a concurrent repeat waits for the first. The first
+ * run's failure keeps no record, so the sender's retry runs it again.
+ */
+export async function processOnce<T>(options: IdempotencyOptions, id: string, work: () => Promise<T>, context?: Context): Promise<T> {
+  const config = new IdempotencyConfig({ eventKeyJmesPath: 'id', expiresAfterSeconds: options.expiresAfterSeconds ?? 7 * 86_400, throwOnNoIdempotencyKey: true });
+  if (context) config.registerLambdaContext(context);
+  const run = makeIdempotent(async (_input: { id: string }) => ({ result: await work() }), { persistenceStore: options.persistenceStore, config, keyPrefix: 'once' });
+  const deadline = Date.now() + (options.waitForInProgressMs ?? 25_000);
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return ((await run({ id })) as { result: T }).result;
+    } catch (error) {
+      if (!(error instanceof IdempotencyAlreadyInProgressError) || Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(50 * 2 ** attempt, 500)));
+    }
+  }
+}

@@ -41,6 +41,8 @@ export function makeReservations({ reservations, clock = () => new Date(), defau
       });
     },
 
+    get: (shopId: string, reservationId: string): Promise<Reservation | undefined> => reservations.get(shopId, reservationId),
+
     async commit(shopId: string, reservationId: string, actor = 'checkout'): Promise<Reservation> {
       return (await reservations.finish(shopId, reservationId, 'COMMITTED', { actor, at: clock().toISOString() })).reservation;
     },

@@ -15,13 +15,24 @@ export interface OrderPage {
   readonly nextCursor?: string;
 }
 
+/** The header every append of an order carries (its summary projection). */
+export interface OrderHeader {
+  readonly shopId: string;
+  readonly orderId: string;
+  readonly customerId: string;
+  readonly total: Money;
+  readonly createdAt: string;
+}
+
 export interface OrderStore {
   /**
    * Appends `events` (numbered expectedSeq + 1, …) and updates the order's summary in one
    * transaction; ConcurrentAppendError when another writer appended first.
    */
-  append(order: { shopId: string; orderId: string; customerId: string; total: Money; createdAt: string }, expectedSeq: number, events: readonly OrderEvent[]): Promise<void>;
+  append(order: OrderHeader, expectedSeq: number, events: readonly OrderEvent[]): Promise<void>;
   load(shopId: string, orderId: string): Promise<Order | undefined>;
+  /** The order shipped under a carrier's tracking number (recorded with its SHIPPED event). */
+  findByTracking(carrier: string, trackingNumber: string): Promise<{ shopId: string; orderId: string } | undefined>;
   /** A customer's orders, newest first. */
   listByCustomer(shopId: string, customerId: string, page: { limit: number; cursor?: string }): Promise<OrderPage>;
   /** A shop's orders in one status, newest first. */

@@ -44,8 +44,13 @@ export interface OrderPlacement {
   readonly lines: readonly OrderLine[];
   readonly totals: { readonly subtotal: Money; readonly total: Money };
   readonly shippingAddress: ShippingAddress;
-  readonly reservationId: string;
-  readonly paymentIntentId?: string;
+  /** Where the units came from: the cart, or a flash-sale hold. */
+  readonly source: 'cart' | 'flash_sale_hold';
+  /** Every reservation the order commits when confirmed (the checkout's own and holds). */
+  readonly reservationIds: readonly string[];
+  /** The reservation this checkout made itself: released when the payment fails. */
+  readonly ownReservationId?: string;
+  readonly paymentIntentId: string;
 }
 
 export interface OrderEvent {

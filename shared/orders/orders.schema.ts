@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { defineContract } from '#shared/http/contract';
 import { IsoDateTime, Money, PageQuery, ShopId } from '#shared/http/schemas';
+import { FULFILLMENT_EVENTS, RETURN_REASONS, type ReturnReason } from './manage-orders';
 import { ORDER_STATUSES } from './order';
 
 const OrderId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'an order id');
@@ -54,4 +55,37 @@ export const listShopOrdersContract = defineContract({
   params: z.object({ shopId: ShopId }),
   query: PageQuery.extend({ status: Status.meta({ description: 'Required: the status to list' }) }),
   responses: { 200: { description: 'One page of orders', schema: OrderPageSchema } },
+});
+
+export const cancelOrderContract = defineContract({
+  operationId: 'cancelMyOrder',
+  auth: 'customer',
+  summary: 'Cancel one of the caller’s orders before it ships: the stock is released and the authorization voided',
+  tags: ['orders'],
+  params: z.object({ shopId: ShopId, orderId: OrderId }),
+  idempotency: 'optional',
+  responses: { 200: { description: 'The order, CANCELLED', schema: OrderSchema } },
+  errors: [404, 409],
+});
+
+export const OrderEventInput = z
+  .object({
+    type: z.enum(FULFILLMENT_EVENTS),
+    carrier: z.string().regex(/^[a-z0-9-]{1,40}$/i, 'a carrier name such as ups').optional(),
+    trackingNumber: z.string().regex(/^[A-Za-z0-9-]{4,64}$/, 'a tracking number').optional(),
+    reason: z.enum(Object.keys(RETURN_REASONS) as [ReturnReason, ...ReturnReason[]]).optional().meta({ description: 'RETURNED only: why; decides whether the units go back on sale' }),
+  })
+  .strict()
+  .meta({ id: 'OrderEventInput' });
+
+export const recordOrderEventContract = defineContract({
+  operationId: 'recordOrderEvent',
+  auth: 'admin',
+  summary: 'Record a warehouse transition: PICKED, SHIPPED (captures the payment), DELIVERED, RETURNED (refunds)',
+  tags: ['orders admin'],
+  params: z.object({ shopId: ShopId, orderId: OrderId }),
+  body: OrderEventInput,
+  idempotency: 'optional',
+  responses: { 200: { description: 'The order after the event', schema: OrderSchema } },
+  errors: [404, 409],
 });

@@ -20,7 +20,7 @@ beforeAll(async () => {
 const usd = (amount: number) => ({ amount, currency: 'USD' });
 
 async function place(shopId: string, orderId: string, customerId: string, createdAt: string) {
-  const placement = { customerId, email: `${customerId}@example.com`, lines: [], totals: { subtotal: usd(1_000), total: usd(1_000) }, shippingAddress: { name: 'A', line1: 'x', city: 'y', postalCode: '1', country: 'US' }, reservationId: 'res_1' };
+  const placement = { customerId, email: `${customerId}@example.com`, lines: [], totals: { subtotal: usd(1_000), total: usd(1_000) }, shippingAddress: { name: 'A', line1: 'x', city: 'y', postalCode: '1', country: 'US' }, source: 'cart' as const, reservationIds: ['res_1'], paymentIntentId: 'pi_1' };
   const events: OrderEvent[] = [
     { seq: 1, type: 'PENDING', at: createdAt, data: placement },
     { seq: 2, type: 'CONFIRMED', at: createdAt, data: { paymentIntentId: 'pi_1' } },

@@ -1,7 +1,7 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConcurrentAppendError, foldOrder, type OrderEvent } from '#shared/orders/order';
-import type { OrderStore, OrderSummary } from '#shared/orders/order-ports';
+import type { OrderHeader, OrderStore, OrderSummary } from '#shared/orders/order-ports';
 import { decodeCursor, encodeCursor } from './cursor';
 
 /**
@@ -11,11 +11,13 @@ import { decodeCursor, encodeCursor } from './cursor';
  *   pk `ORDER#<shop>#<orderId>` sk `SUMMARY`  status, total, lastSeq, and the projections:
  *      gsi1 `CUSTOMER#<shop>#<customer>` / `<createdAt>#<orderId>` (a customer's orders),
  *      gsi2 `STATUS#<shop>#<status>` / `<createdAt>#<orderId>` (a shop's orders by status)
+ *   pk `TRACKING#<carrier>#<tracking number>` sk `TRACKING`  the order a shipment belongs to
  */
 const pk = (shopId: string, orderId: string) => `ORDER#${shopId}#${orderId}`;
 const eventKey = (seq: number) => `EVENT#${String(seq).padStart(6, '0')}`;
+const trackingKey = (carrier: string, trackingNumber: string) => ({ pk: `TRACKING#${carrier.toLowerCase()}#${trackingNumber}`, sk: 'TRACKING' });
 
-export function dynamoOrderStore(documents: DynamoDBDocumentClient, tableName: string): OrderStore {
+export function dynamoOrderStore(documents: DynamoDBDocumentClient, tableName: string) {
   function toSummary(item: Record<string, unknown>): OrderSummary {
     return {
       orderId: item.orderId as string,
@@ -43,62 +45,66 @@ export function dynamoOrderStore(documents: DynamoDBDocumentClient, tableName: s
     return { items: (Items ?? []).map(toSummary), ...(LastEvaluatedKey ? { nextCursor: encodeCursor(LastEvaluatedKey) } : {}) };
   }
 
-  return {
+  /** The writes of appending `events` and updating the summary (also used inside an order's placement). */
+  function appendWrites(order: OrderHeader, expectedSeq: number, events: readonly OrderEvent[]) {
+    const last = events[events.length - 1];
+    if (!last) return [];
+    const key = pk(order.shopId, order.orderId);
+    const summary = { status: last.type, updatedAt: last.at, lastSeq: last.seq, gsi2pk: `STATUS#${order.shopId}#${last.type}` };
+    const shipped = events.filter((event) => event.type === 'SHIPPED' && typeof event.data.trackingNumber === 'string');
+    return [
+      // The carrier's webhooks know only the tracking number: a lookup item finds the order.
+      ...shipped.map((event) => ({
+        Put: { TableName: tableName, Item: { ...trackingKey(String(event.data.carrier), String(event.data.trackingNumber)), entity: 'tracking', shopId: order.shopId, orderId: order.orderId } },
+      })),
+      ...events.map((event: OrderEvent) => ({
+        Put: {
+          TableName: tableName,
+          Item: { pk: key, sk: eventKey(event.seq), entity: 'orderEvent', shopId: order.shopId, orderId: order.orderId, customerId: order.customerId, ...event },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      })),
+      expectedSeq === 0
+        ? {
+            Put: {
+              TableName: tableName,
+              Item: {
+                pk: key,
+                sk: 'SUMMARY',
+                entity: 'orderSummary',
+                shopId: order.shopId,
+                orderId: order.orderId,
+                customerId: order.customerId,
+                total: order.total,
+                createdAt: order.createdAt,
+                gsi1pk: `CUSTOMER#${order.shopId}#${order.customerId}`,
+                gsi1sk: `${order.createdAt}#${order.orderId}`,
+                gsi2sk: `${order.createdAt}#${order.orderId}`,
+                ...summary,
+              },
+              ConditionExpression: 'attribute_not_exists(pk)',
+            },
+          }
+        : {
+            Update: {
+              TableName: tableName,
+              Key: { pk: key, sk: 'SUMMARY' },
+              UpdateExpression: 'SET #status = :status, updatedAt = :updatedAt, lastSeq = :lastSeq, gsi2pk = :gsi2pk',
+              ConditionExpression: 'lastSeq = :expected',
+              ExpressionAttributeNames: { '#status': 'status' },
+              ExpressionAttributeValues: { ':status': summary.status, ':updatedAt': summary.updatedAt, ':lastSeq': summary.lastSeq, ':gsi2pk': summary.gsi2pk, ':expected': expectedSeq },
+            },
+          },
+    ];
+  }
+
+  const store: OrderStore & { appendWrites: typeof appendWrites } = {
+    appendWrites,
+
     async append(order, expectedSeq, events) {
-      const last = events[events.length - 1];
-      if (!last) return;
-      const key = pk(order.shopId, order.orderId);
-      const summary = {
-        status: last.type,
-        updatedAt: last.at,
-        lastSeq: last.seq,
-        gsi2pk: `STATUS#${order.shopId}#${last.type}`,
-      };
+      if (events.length === 0) return;
       try {
-        await documents.send(
-          new TransactWriteCommand({
-            TransactItems: [
-              ...events.map((event: OrderEvent) => ({
-                Put: {
-                  TableName: tableName,
-                  Item: { pk: key, sk: eventKey(event.seq), entity: 'orderEvent', shopId: order.shopId, orderId: order.orderId, customerId: order.customerId, ...event },
-                  ConditionExpression: 'attribute_not_exists(pk)',
-                },
-              })),
-              expectedSeq === 0
-                ? {
-                    Put: {
-                      TableName: tableName,
-                      Item: {
-                        pk: key,
-                        sk: 'SUMMARY',
-                        entity: 'orderSummary',
-                        shopId: order.shopId,
-                        orderId: order.orderId,
-                        customerId: order.customerId,
-                        total: order.total,
-                        createdAt: order.createdAt,
-                        gsi1pk: `CUSTOMER#${order.shopId}#${order.customerId}`,
-                        gsi1sk: `${order.createdAt}#${order.orderId}`,
-                        gsi2sk: `${order.createdAt}#${order.orderId}`,
-                        ...summary,
-                      },
-                      ConditionExpression: 'attribute_not_exists(pk)',
-                    },
-                  }
-                : {
-                    Update: {
-                      TableName: tableName,
-                      Key: { pk: key, sk: 'SUMMARY' },
-                      UpdateExpression: 'SET #status = :status, updatedAt = :updatedAt, lastSeq = :lastSeq, gsi2pk = :gsi2pk',
-                      ConditionExpression: 'lastSeq = :expected',
-                      ExpressionAttributeNames: { '#status': 'status' },
-                      ExpressionAttributeValues: { ':status': summary.status, ':updatedAt': summary.updatedAt, ':lastSeq': summary.lastSeq, ':gsi2pk': summary.gsi2pk, ':expected': expectedSeq },
-                    },
-                  },
-            ],
-          }),
-        );
+        await documents.send(new TransactWriteCommand({ TransactItems: appendWrites(order, expectedSeq, events) }));
       } catch (error) {
         if (error instanceof TransactionCanceledException) throw new ConcurrentAppendError(order.orderId);
         throw error;
@@ -124,7 +130,13 @@ export function dynamoOrderStore(documents: DynamoDBDocumentClient, tableName: s
       return foldOrder(shopId, orderId, events);
     },
 
+    async findByTracking(carrier, trackingNumber) {
+      const { Item } = await documents.send(new GetCommand({ TableName: tableName, Key: trackingKey(carrier, trackingNumber) }));
+      return Item ? { shopId: Item.shopId as string, orderId: Item.orderId as string } : undefined;
+    },
+
     listByCustomer: (shopId, customerId, request) => page('gsi1', `CUSTOMER#${shopId}#${customerId}`, request),
     listByStatus: (shopId, status, request) => page('gsi2', `STATUS#${shopId}#${status}`, request),
   };
+  return store;
 }

@@ -43,7 +43,7 @@ const MOVES = {
   EXPIRED: { available: 1, reserved: -1, sold: 0, type: 'release', reason: 'expired' },
 } as const;
 
-export function dynamoReservationRepository(documents: DynamoDBDocumentClient, tableName: string): ReservationRepository {
+export function dynamoReservationRepository(documents: DynamoDBDocumentClient, tableName: string) {
   /** The counters update and the ledger entry of one line of a movement. */
   function lineWrites(r: Reservation, line: Reservation['lines'][number], move: (typeof MOVES)[keyof typeof MOVES], actor: string, at: string) {
     const q = line.quantity;
@@ -97,7 +97,26 @@ export function dynamoReservationRepository(documents: DynamoDBDocumentClient, t
     }
   }
 
-  const repository: ReservationRepository = {
+  /** The writes of moving an ACTIVE reservation to `to` (also used inside an order's placement). */
+  function finishWrites(current: Reservation, to: 'COMMITTED' | 'RELEASED' | 'EXPIRED', actor: string, at: string) {
+    return [
+      {
+        Update: {
+          TableName: tableName,
+          Key: reservationKey(current.shopId, current.reservationId),
+          UpdateExpression: 'SET #status = :to, finishedAt = :at REMOVE gsi1pk, gsi1sk',
+          ConditionExpression: '#status = :active',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':to': to, ':at': at, ':active': 'ACTIVE' },
+        },
+      },
+      ...current.lines.flatMap((line) => lineWrites(current, line, MOVES[to], actor, at)),
+    ];
+  }
+
+  const repository: ReservationRepository & { finishWrites: typeof finishWrites } = {
+    finishWrites,
+
     async get(shopId, reservationId) {
       const { Item } = await documents.send(new GetCommand({ TableName: tableName, Key: reservationKey(shopId, reservationId), ConsistentRead: true }));
       return Item ? toReservation(Item) : undefined;
@@ -132,19 +151,7 @@ export function dynamoReservationRepository(documents: DynamoDBDocumentClient, t
       if (!current) throw new NotFoundError(`Reservation ${reservationId} does not exist.`);
       if (current.status === to) return { reservation: current, changed: false };
       if (current.status !== 'ACTIVE') throw new ReservationNotActiveError(reservationId, current.status);
-      const failed = await transact([
-        {
-          Update: {
-            TableName: tableName,
-            Key: reservationKey(shopId, reservationId),
-            UpdateExpression: 'SET #status = :to, finishedAt = :at REMOVE gsi1pk, gsi1sk',
-            ConditionExpression: '#status = :active',
-            ExpressionAttributeNames: { '#status': 'status' },
-            ExpressionAttributeValues: { ':to': to, ':at': at, ':active': 'ACTIVE' },
-          },
-        },
-        ...current.lines.flatMap((line) => lineWrites(current, line, MOVES[to], actor, at)),
-      ]);
+      const failed = await transact(finishWrites(current, to, actor, at));
       if (!failed) return { reservation: { ...current, status: to }, changed: true };
       // Someone else finished it meanwhile (another sweeper, a retry): answer what it is now.
       const now = await repository.get(shopId, reservationId);
@@ -176,3 +183,5 @@ export function dynamoReservationRepository(documents: DynamoDBDocumentClient, t
   };
   return repository;
 }
+
+export type DynamoReservationRepository = ReturnType<typeof dynamoReservationRepository>;

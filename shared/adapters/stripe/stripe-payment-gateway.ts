@@ -38,6 +38,7 @@ export function stripePaymentGateway(settings: StripeSettings): PaymentGateway {
     amount: { amount: pi.amount, currency: pi.currency.toUpperCase() },
     metadata: pi.metadata ?? {},
     created: new Date(pi.created * 1000),
+    ...(pi.next_action ? { nextAction: { type: pi.next_action.type, ...(pi.next_action.redirect_to_url?.url ? { url: pi.next_action.redirect_to_url.url } : {}) } } : {}),
   });
 
   /** Maps the SDK's errors: unreachable → 503, another body for a key → 409, state → 409. */

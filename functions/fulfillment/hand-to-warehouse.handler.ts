@@ -1,0 +1,35 @@
+import type { EventBridgeHandler } from 'aws-lambda';
+import { z } from 'zod';
+import { httpWarehouseFromConfig } from '#shared/adapters/warehouse/http-warehouse';
+import { makeHandToWarehouse } from '#shared/fulfillment/hand-to-warehouse';
+import { logger, metrics, MetricUnit } from '#shared/observability';
+import { orderStore } from '#functions/orders/orders-wiring';
+
+/**
+ * OrderPlaced (the orders outbox, at least once) → the order handed to the warehouse.
+ * A warehouse that is down throws, so Lambda retries and its failure queue keeps the event;
+ * the warehouse deduplicates repeated hand-overs of one order.
+ */
+const Detail = z.object({
+  shopId: z.string().min(1),
+  orderId: z.string().min(1),
+  seq: z.number().int().positive(),
+  status: z.literal('CONFIRMED'),
+});
+
+const handToWarehouse = makeHandToWarehouse({ orders: orderStore(), warehouse: httpWarehouseFromConfig() });
+
+export const handler: EventBridgeHandler<string, unknown, void> = async (event) => {
+  const detail = Detail.safeParse(event.detail);
+  if (!detail.success) {
+    // A malformed event will not get better with retries: log it and drop it.
+    logger.error('malformed OrderPlaced event', { id: event.id, issues: detail.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`) });
+    return;
+  }
+  const { shopId, orderId, seq } = detail.data;
+  logger.appendKeys({ shopId, orderId });
+  const outcome = await handToWarehouse({ shopId, orderId });
+  logger.info(outcome === 'handed-over' ? 'order handed to the warehouse' : 'order no longer confirmed: not handed over', { outcome, seq, eventId: event.id });
+  metrics.addMetric(outcome === 'handed-over' ? 'OrdersHandedToWarehouse' : 'OrdersNotHandedOver', MetricUnit.Count, 1);
+  metrics.publishStoredMetrics();
+};

@@ -1,0 +1,35 @@
+import type { EventBridgeHandler } from 'aws-lambda';
+import { z } from 'zod';
+import { documents } from '#shared/adapters/dynamodb/client';
+import { dynamoReservationRepository } from '#shared/adapters/dynamodb/reservation-repository';
+import { tableName } from '#shared/config';
+import { makeApplyOrderStock } from '#shared/inventory/order-stock';
+import { makeReservations } from '#shared/inventory/reserve-stock';
+import { logger } from '#shared/observability';
+import { stockRepository } from './inventory-wiring';
+
+/** OrderStatusChanged (SHIPPED, RETURNED, CANCELLED) → the stock movements they imply. */
+const Line = z.object({ sku: z.string(), quantity: z.number().int().positive() });
+const Detail = z.object({
+  shopId: z.string(),
+  orderId: z.string(),
+  status: z.string(),
+  at: z.string(),
+  data: z.object({ lines: z.array(Line).optional(), restock: z.boolean().optional(), reason: z.string().optional(), stockCommitted: z.boolean().optional(), reservationIds: z.array(z.string()).optional() }).loose(),
+});
+
+const applyOrderStock = makeApplyOrderStock({
+  stock: stockRepository(),
+  reservations: makeReservations({ reservations: dynamoReservationRepository(documents, tableName('inventory')) }),
+});
+
+export const handler: EventBridgeHandler<string, unknown, void> = async (event) => {
+  const detail = Detail.safeParse(event.detail);
+  if (!detail.success) {
+    logger.error('malformed order event', { id: event.id, issues: detail.error.issues.map((i) => i.message) });
+    return;
+  }
+  logger.appendKeys({ shopId: detail.data.shopId, orderId: detail.data.orderId });
+  const outcome = await applyOrderStock(detail.data);
+  logger.info('order stock applied', { status: detail.data.status, outcome });
+};

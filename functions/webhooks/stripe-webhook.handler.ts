@@ -1,0 +1,28 @@
+import { paymentGateway } from '#shared/adapters/stripe/payment-gateway-from-config';
+import { httpHandler } from '#shared/http/http-handler';
+import { processOnce } from '#shared/http/idempotency';
+import { logger, metrics } from '#shared/observability';
+import { stripeWebhookContract } from '#shared/webhooks/webhooks.schema';
+import { idempotency, settlement } from '../checkout/checkout-wiring';
+
+/** POST /v1/webhooks/stripe: verified with Stripe-Signature, each event id processed once, then settles the order it concerns. */
+const once = idempotency();
+
+export const handler = httpHandler(
+  stripeWebhookContract,
+  async ({ rawBody, headers, context }) => {
+    const payments = await paymentGateway();
+    const event = payments.parseWebhook(rawBody, headers['stripe-signature']);
+    logger.appendKeys({ stripeEventId: event.id, stripeEventType: event.type, orderId: event.payment?.metadata.orderId });
+    const settle = await settlement();
+    const outcome = await processOnce(once, `stripe:${event.id}`, () => settle.onPaymentEvent(event), context);
+    metrics.publishStoredMetrics();
+    return { status: 200, body: { received: true, outcome } };
+  },
+  {
+    // The signature is checked on the raw body before anything else reads it.
+    verify: async ({ rawBody, headers }) => {
+      (await paymentGateway()).parseWebhook(rawBody, headers['stripe-signature']);
+    },
+  },
+);

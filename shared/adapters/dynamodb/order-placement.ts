@@ -1,0 +1,53 @@
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { OrderPlacementStore } from '#shared/checkout/checkout-ports';
+import { NotFoundError } from '#shared/errors';
+import { ReservationNotActiveError } from '#shared/inventory/reservations';
+import { ConcurrentAppendError } from '#shared/orders/order';
+import type { dynamoOrderStore } from './order-store';
+import type { DynamoReservationRepository } from './reservation-repository';
+
+/**
+ * An order's events and the commit of its reservations as one DynamoDB transaction across
+ * the orders and inventory tables: each repository contributes its own writes (and keeps
+ * its key layout to itself); this adapter only puts them in one TransactWriteItems.
+ * 100 writes at most: 2 events + summary + per reservation 1 + 2 per line.
+ */
+export function dynamoOrderPlacement(
+  documents: DynamoDBDocumentClient,
+  orders: Pick<ReturnType<typeof dynamoOrderStore>, 'appendWrites'>,
+  reservations: Pick<DynamoReservationRepository, 'get' | 'finishWrites'>,
+): OrderPlacementStore {
+  return {
+    async place(order, expectedSeq, events, { reservationIds, actor }) {
+      const at = events[events.length - 1]?.at ?? new Date().toISOString();
+      const held = await Promise.all(reservationIds.map((id) => reservations.get(order.shopId, id)));
+      const commits = held.map((reservation, i) => {
+        if (!reservation) throw new NotFoundError(`Reservation ${reservationIds[i]} does not exist.`);
+        if (reservation.status !== 'ACTIVE') throw new ReservationNotActiveError(reservation.reservationId, reservation.status);
+        return reservation;
+      });
+      const appends = orders.appendWrites(order, expectedSeq, events);
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await documents.send(new TransactWriteCommand({ TransactItems: [...appends, ...commits.flatMap((r) => reservations.finishWrites(r, 'COMMITTED', actor, at))] }));
+          return;
+        } catch (error) {
+          if (!(error instanceof TransactionCanceledException)) throw error;
+          const reasons = error.CancellationReasons ?? [];
+          if (reasons.slice(0, appends.length).some((r) => r.Code === 'ConditionalCheckFailed')) throw new ConcurrentAppendError(order.orderId);
+          if (reasons.some((r) => r.Code === 'TransactionConflict') && attempt < 8) {
+            await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * 2 ** attempt));
+            continue;
+          }
+          // A reservation finished meanwhile (expired, released): say which.
+          for (const reservation of commits) {
+            const now = await reservations.get(order.shopId, reservation.reservationId);
+            if (now && now.status !== 'ACTIVE') throw new ReservationNotActiveError(now.reservationId, now.status);
+          }
+          throw error;
+        }
+      }
+    },
+  };
+}

@@ -1,0 +1,80 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { config, ConfigError } from '#shared/config';
+import { fulfilmentKey, WarehouseRejectedError, WarehouseUnavailableError, type Warehouse } from '#shared/fulfillment/warehouse';
+
+/**
+ * Warehouse over HTTP: each order is POSTed as JSON to the WMS, with
+ * `Idempotency-Key: fulfil:<shopId>:<orderId>` and `X-Signature: sha256=<hex HMAC-SHA256 of
+ * the raw body>`. 2xx, or 409 (the WMS has the order already), is success; 408, 429, 5xx,
+ * a timeout or a network error is WarehouseUnavailableError (the Lambda retries, then its
+ * failure queue keeps the event); any other 4xx is WarehouseRejectedError.
+ */
+export interface HttpWarehouseSettings {
+  /** The endpoint orders are POSTed to. */
+  readonly url: string;
+  /** The HMAC secret shared with the warehouse. */
+  readonly secret: string;
+  /** @default 5000 */
+  readonly timeoutMs?: number;
+}
+
+export const SIGNATURE_HEADER = 'x-signature';
+
+export function httpWarehouse(settings: HttpWarehouseSettings): Warehouse {
+  const timeoutMs = settings.timeoutMs ?? 5_000;
+  return {
+    async handOver(order) {
+      const body = JSON.stringify(order);
+      let response: Response;
+      try {
+        response = await fetch(settings.url, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            'idempotency-key': fulfilmentKey(order),
+            [SIGNATURE_HEADER]: signWarehouseBody(body, settings.secret),
+          },
+          body,
+          signal: AbortSignal.timeout(timeoutMs),
+        });
+      } catch (error) {
+        const detail = error instanceof Error && error.name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : `unreachable: ${describe(error)}`;
+        throw new WarehouseUnavailableError(order.orderId, detail, { cause: error });
+      }
+      const text = await response.text().catch(() => '');
+      if (response.ok || response.status === 409) return;
+      const detail = text.slice(0, 300);
+      if (response.status >= 500 || response.status === 408 || response.status === 429) {
+        throw new WarehouseUnavailableError(order.orderId, `HTTP ${response.status}${detail ? `: ${detail}` : ''}`);
+      }
+      throw new WarehouseRejectedError(order.orderId, response.status, detail);
+    },
+  };
+}
+
+/** The warehouse of this function, from WAREHOUSE_URL and WAREHOUSE_SECRET (read once, at cold start). */
+export function httpWarehouseFromConfig(): Warehouse {
+  const { WAREHOUSE_URL, WAREHOUSE_SECRET } = config();
+  if (!WAREHOUSE_URL) throw new ConfigError('Missing environment variable WAREHOUSE_URL: this function was not given the warehouse endpoint');
+  return httpWarehouse({ url: WAREHOUSE_URL, secret: WAREHOUSE_SECRET });
+}
+
+/** `sha256=<hex HMAC-SHA256 of body>`, the value of X-Signature. */
+export function signWarehouseBody(body: string | Buffer, secret: string): string {
+  return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
+}
+
+/** Whether `header` is the signature of `body` (constant-time comparison of the digests). */
+export function verifyWarehouseSignature(body: string | Buffer, header: string | undefined, secret: string): boolean {
+  const match = /^sha256=([0-9a-f]{64})$/i.exec(header?.trim() ?? '');
+  if (!match) return false;
+  const given = Buffer.from(match[1]!, 'hex');
+  const expected = createHmac('sha256', secret).update(body).digest();
+  return timingSafeEqual(given, expected);
+}
+
+function describe(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const cause = error.cause instanceof Error ? error.cause : undefined;
+  return cause ? `${error.message} (${(cause as NodeJS.ErrnoException).code ?? cause.message})` : error.message;
+}

@@ -1,0 +1,38 @@
+import type { CheckoutLine } from '#shared/cart/manage-cart';
+import type { OrderEvent } from '#shared/orders/order';
+import type { OrderHeader } from '#shared/orders/order-ports';
+
+export type { OrderHeader };
+
+
+/**
+ * Placing an order and taking its stock are one fact: the order's events are appended and
+ * its reservations committed (reserved → sold) in one transaction, or neither happens.
+ * So a crash can never leave a confirmed order without stock, or sold stock without an order.
+ */
+export interface OrderPlacementStore {
+  /**
+   * Appends `events` (numbered expectedSeq + 1, …) and commits every reservation of
+   * `reservationIds`. ReservationNotActiveError when one of them is no longer ACTIVE
+   * (expired or released meanwhile), ConcurrentAppendError when the order moved meanwhile.
+   */
+  place(order: OrderHeader, expectedSeq: number, events: readonly OrderEvent[], commit: { readonly reservationIds: readonly string[]; readonly actor: string }): Promise<void>;
+}
+
+/** Where the units of an order come from: the caller's cart, or a flash-sale hold (issue 6). */
+export interface StockSource {
+  readonly kind: 'cart' | 'flash_sale_hold';
+  readonly lines: readonly CheckoutLine[];
+  /** Units already held for this customer (a limited edition in the cart, a flash-sale hold). */
+  readonly heldReservationIds: readonly string[];
+  /** Lines that still need a reservation now. */
+  readonly toReserve: ReadonlyArray<{ readonly sku: string; readonly quantity: number }>;
+  /** What to do once the order exists (empty the cart); failures here never undo the order. */
+  readonly afterPlaced: () => Promise<void>;
+}
+
+/** Flash-sale holds as checkout sees them: a won hold, claimed by the customer who won it. */
+export interface FlashSaleHolds {
+  /** The held lines and the reservation holding them; NotFoundError for a hold unknown or not this customer's. */
+  claim(shopId: string, holdId: string, customerId: string): Promise<{ lines: readonly CheckoutLine[]; reservationId: string }>;
+}

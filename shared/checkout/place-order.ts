@@ -1,0 +1,186 @@
+import { createHash } from 'node:crypto';
+import type { ManageCart } from '#shared/cart/manage-cart';
+import { NotFoundError } from '#shared/errors';
+import { ReservationNotActiveError } from '#shared/inventory/reservations';
+import type { Reservations } from '#shared/inventory/reserve-stock';
+import { ConcurrentAppendError, type Order, type OrderEvent, type OrderPlacement, type ShippingAddress } from '#shared/orders/order';
+import type { OrderStore } from '#shared/orders/order-ports';
+import { CartEmptyError, CheckoutExpiredError, ItemsUnavailableError, PaymentDeclinedError } from './checkout-errors';
+import type { FlashSaleHolds, OrderHeader, OrderPlacementStore, StockSource } from './checkout-ports';
+import type { PaymentGateway } from './payment-gateway';
+
+/**
+ * The checkout saga (architecture.md, "Checkout saga"):
+ *   1. the Idempotency-Key is recorded at the HTTP edge (a replay answers the first response);
+ *   2. reserve every line, all or nothing (out of stock: 409, nothing held);
+ *   3. authorize the amount with a manual-capture PaymentIntent (declined: release, 402;
+ *      3-D Secure: a PENDING order, the stock held until the webhook or the expiry settles it);
+ *   4. append PENDING + CONFIRMED and commit the reservations in one transaction;
+ *   5. empty the cart.
+ * Every id is derived from (shop, customer, Idempotency-Key), so a retry after a crash at
+ * any step finds the same reservation, the same PaymentIntent and the same order instead
+ * of making new ones; what a crash leaves half-done the reconciler settles.
+ */
+export interface PlaceOrderInput {
+  readonly shopId: string;
+  readonly customerId: string;
+  readonly idempotencyKey: string;
+  readonly paymentMethodId: string;
+  readonly shippingAddress: ShippingAddress;
+  readonly email: string;
+  readonly flashSaleHoldId?: string;
+}
+
+export type PlaceOrderResult =
+  | { readonly outcome: 'placed'; readonly order: Order }
+  | { readonly outcome: 'requires_action'; readonly order: Order; readonly nextAction: { readonly type: string; readonly url?: string } };
+
+export interface PlaceOrderDeps {
+  readonly cart: Pick<ManageCart, 'forCheckout' | 'removeCheckedOut'>;
+  readonly reservations: Pick<Reservations, 'reserve' | 'release' | 'get'>;
+  readonly payments: PaymentGateway;
+  readonly orders: Pick<OrderStore, 'load' | 'append'>;
+  readonly placement: OrderPlacementStore;
+  readonly flashSaleHolds: FlashSaleHolds;
+  readonly clock?: () => Date;
+  readonly log?: (message: string, details: Record<string, unknown>) => void;
+}
+
+/** The ids of one checkout attempt: the same inputs always give the same ids. */
+export function checkoutIds(shopId: string, customerId: string, idempotencyKey: string) {
+  const ref = createHash('sha256').update(`${shopId}\n${customerId}\n${idempotencyKey}`).digest('base64url').slice(0, 22).replace(/[-_]/g, 'x');
+  return { orderId: `ord_${ref}`, reservationId: `res_chk_${ref}`, paymentKey: `checkout_${ref}` };
+}
+
+export function makePlaceOrder(deps: PlaceOrderDeps) {
+  const { cart, reservations, payments, orders, placement, flashSaleHolds, clock = () => new Date(), log = () => {} } = deps;
+
+  async function stockSource(input: PlaceOrderInput): Promise<StockSource> {
+    if (input.flashSaleHoldId) {
+      const hold = await flashSaleHolds.claim(input.shopId, input.flashSaleHoldId, input.customerId);
+      return { kind: 'flash_sale_hold', lines: hold.lines, heldReservationIds: [hold.reservationId], toReserve: [], afterPlaced: async () => {} };
+    }
+    const { lines, unavailable } = await cart.forCheckout(input.shopId, input.customerId);
+    if (unavailable.length > 0) throw new ItemsUnavailableError(unavailable);
+    if (lines.length === 0) throw new CartEmptyError();
+    // A limited edition's hold counts only while it still holds exactly the line's units.
+    const held = await Promise.all(
+      lines.map(async (line) => {
+        if (!line.holdId) return undefined;
+        const hold = await reservations.get(input.shopId, line.holdId);
+        const holds = hold?.status === 'ACTIVE' && hold.lines.length === 1 && hold.lines[0]!.sku === line.sku && hold.lines[0]!.quantity === line.quantity;
+        return holds ? line.holdId : undefined;
+      }),
+    );
+    return {
+      kind: 'cart',
+      lines,
+      heldReservationIds: held.filter((id): id is string => id !== undefined),
+      toReserve: lines.filter((_, i) => held[i] === undefined).map(({ sku, quantity }) => ({ sku, quantity })),
+      afterPlaced: () => cart.removeCheckedOut(input.shopId, input.customerId, lines),
+    };
+  }
+
+  /** Gives back the units this checkout reserved itself (a hold stays with its cart or sale). */
+  async function releaseOwn(shopId: string, reservationId: string | undefined): Promise<void> {
+    if (!reservationId) return;
+    await reservations.release(shopId, reservationId, 'checkout').catch((error: unknown) => {
+      if (!(error instanceof ReservationNotActiveError)) throw error;
+    });
+  }
+
+  return async function placeOrder(input: PlaceOrderInput): Promise<PlaceOrderResult> {
+    const { shopId, customerId } = input;
+    const ids = checkoutIds(shopId, customerId, input.idempotencyKey);
+
+    // A retry of a checkout that got as far as the order: answer the order.
+    const existing = await orders.load(shopId, ids.orderId);
+    if (existing) return resultOf(existing, payments);
+
+    const source = await stockSource(input);
+    let ownReservationId: string | undefined;
+    if (source.toReserve.length > 0) {
+      const reservation = await reservations.reserve({ shopId, lines: source.toReserve, source: 'checkout', reference: ids.orderId, reservationId: ids.reservationId });
+      // The same attempt again, long after: its stock went back meanwhile.
+      if (reservation.status !== 'ACTIVE') throw new CheckoutExpiredError();
+      ownReservationId = reservation.reservationId;
+    }
+    const reservationIds = [...source.heldReservationIds, ...(ownReservationId ? [ownReservationId] : [])];
+
+    const currency = source.lines[0]!.unitPrice.currency;
+    const subtotal = { amount: source.lines.reduce((sum, line) => sum + line.lineTotal.amount, 0), currency };
+    let authorization;
+    try {
+      authorization = await payments.authorize({
+        amount: subtotal,
+        paymentMethodId: input.paymentMethodId,
+        idempotencyKey: ids.paymentKey,
+        metadata: { shopId, orderId: ids.orderId, customerId, reservationIds: reservationIds.join(',') },
+        description: `Order ${ids.orderId}`,
+        receiptEmail: input.email,
+      });
+    } catch (error) {
+      // Unreachable or refused: nothing is owed. A PaymentIntent that was created anyway
+      // has no order and a released reservation, which is what the reconciler voids.
+      await releaseOwn(shopId, ownReservationId);
+      throw error;
+    }
+    if (authorization.status === 'declined') {
+      await releaseOwn(shopId, ownReservationId);
+      throw new PaymentDeclinedError(authorization.declineCode, authorization.message);
+    }
+
+    const now = clock().toISOString();
+    const order: OrderHeader = { shopId, orderId: ids.orderId, customerId, total: subtotal, createdAt: now };
+    const placementData: OrderPlacement = {
+      customerId,
+      email: input.email,
+      lines: source.lines.map(({ sku, title, quantity, unitPrice, lineTotal }) => ({ sku, title, quantity, unitPrice, lineTotal })),
+      totals: { subtotal, total: subtotal },
+      shippingAddress: input.shippingAddress,
+      source: source.kind,
+      reservationIds,
+      ...(ownReservationId ? { ownReservationId } : {}),
+      paymentIntentId: authorization.paymentIntentId,
+    };
+    const pending: OrderEvent = { seq: 1, type: 'PENDING', at: now, data: placementData as unknown as Record<string, unknown> };
+
+    try {
+      if (authorization.status === 'requires_action') {
+        // The customer must authenticate: the order waits, holding its stock until it expires.
+        await orders.append(order, 0, [pending]);
+        await source.afterPlaced().catch((error: unknown) => log('cart not emptied after checkout', { orderId: ids.orderId, error: String(error) }));
+        return { outcome: 'requires_action', order: (await orders.load(shopId, ids.orderId))!, nextAction: authorization.nextAction };
+      }
+      const confirmed: OrderEvent = { seq: 2, type: 'CONFIRMED', at: now, data: { paymentIntentId: authorization.paymentIntentId } };
+      await placement.place(order, 0, [pending, confirmed], { reservationIds, actor: 'checkout' });
+    } catch (error) {
+      if (error instanceof ConcurrentAppendError) {
+        // Another request with this key placed it first: answer that order.
+        const placed = await orders.load(shopId, ids.orderId);
+        if (placed) return resultOf(placed, payments);
+      }
+      if (error instanceof ReservationNotActiveError) {
+        // The stock was released while the payment was authorized: void it, keep nothing.
+        await payments.cancel(authorization.paymentIntentId, { idempotencyKey: `${ids.paymentKey}:expired`, reason: 'abandoned' });
+        await releaseOwn(shopId, ownReservationId);
+        log('checkout expired before the order was written', { orderId: ids.orderId });
+        throw new CheckoutExpiredError();
+      }
+      throw error;
+    }
+    await source.afterPlaced().catch((error: unknown) => log('cart not emptied after checkout', { orderId: ids.orderId, error: String(error) }));
+    const placed = await orders.load(shopId, ids.orderId);
+    if (!placed) throw new NotFoundError(`Order ${ids.orderId} was written but cannot be read back.`);
+    return { outcome: 'placed', order: placed };
+  };
+}
+
+/** The answer for an order that already exists (a retried checkout). */
+async function resultOf(order: Order, payments: PaymentGateway): Promise<PlaceOrderResult> {
+  if (order.status !== 'PENDING') return { outcome: 'placed', order };
+  const payment = await payments.get(order.placement.paymentIntentId);
+  return { outcome: 'requires_action', order, nextAction: payment.nextAction ?? { type: 'use_stripe_sdk' } };
+}
+
+export type PlaceOrder = ReturnType<typeof makePlaceOrder>;

@@ -1,0 +1,172 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { signWarehouseBody } from '#shared/adapters/warehouse/http-warehouse';
+import type { WarehouseOrder } from '#shared/fulfillment/warehouse';
+import { localTokenVerifier, signLocalToken } from '#bin/local/local-jwt';
+import { startSimulatedWarehouse, type SimulatedWarehouse } from '#bin/local/simulated-warehouse';
+import { eventually } from '#test/support/eventually';
+
+const SECRET = 'warehouse-test-secret';
+const JWT_SECRET = 'jwt-test-secret';
+
+const order = (orderId: string, shopId = 'demo'): WarehouseOrder => ({
+  shopId,
+  orderId,
+  lines: [{ sku: 'TEE-M', title: 'Tee, M', quantity: 2 }],
+  shippingAddress: { name: 'Alice', line1: '1 Main St', city: 'Lyon', postalCode: '69001', country: 'FR' },
+  placedAt: '2026-11-25T10:01:00.000Z',
+});
+
+interface Callback {
+  readonly path: string;
+  readonly body: unknown;
+  readonly claims: { sub?: string; groups?: unknown; shops?: unknown } | undefined;
+  readonly at: number;
+}
+
+/** A stand-in for the platform's admin API: records the calls, answers with `answer(n)` (n from 1). */
+async function startFakeApi(answer: (n: number) => number = () => 201) {
+  const verify = localTokenVerifier(JWT_SECRET);
+  const calls: Callback[] = [];
+  const server: Server = createServer(async (req, res) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
+    const claims = token ? await verify(token).catch(() => undefined) : undefined;
+    calls.push({ path: req.url ?? '', body: JSON.parse(Buffer.concat(chunks).toString('utf8') || 'null'), claims, at: Date.now() });
+    const status = answer(calls.length);
+    res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(status < 300 ? { status: 'PICKED' } : { code: 'x' }));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    calls,
+    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+const staffToken = (shopId: string) => signLocalToken({ sub: 'warehouse', groups: ['admin'], shops: [shopId] }, JWT_SECRET);
+
+/** POSTs an order as the platform's adapter does, or with the signature given. */
+function post(warehouse: SimulatedWarehouse, body: WarehouseOrder | string, headers: Record<string, string> = {}) {
+  const raw = typeof body === 'string' ? body : JSON.stringify(body);
+  const key = typeof body === 'string' ? 'fulfil:demo:x' : `fulfil:${body.shopId}:${body.orderId}`;
+  return fetch(warehouse.url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'idempotency-key': key, 'x-signature': signWarehouseBody(raw, SECRET), ...headers },
+    body: raw,
+  });
+}
+
+describe('simulated warehouse', () => {
+  const cleanups: Array<() => Promise<void>> = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  });
+
+  async function setUp(options: { pickDelayMs?: number; answer?: (n: number) => number; log?: (entry: Record<string, unknown>) => void } = {}) {
+    const api = await startFakeApi(options.answer);
+    cleanups.push(api.stop);
+    const warehouse = await startSimulatedWarehouse({
+      apiUrl: api.url,
+      pickDelayMs: options.pickDelayMs ?? 50,
+      secret: SECRET,
+      adminToken: staffToken,
+      retryBaseMs: 20,
+      ...(options.log ? { log: options.log } : {}),
+    });
+    cleanups.push(() => warehouse.stop());
+    return { api, warehouse };
+  }
+
+  it('takes a signed order (202) and reports it PICKED to the admin API with a staff token of the shop, after the delay', async () => {
+    const { api, warehouse } = await setUp({ pickDelayMs: 300 });
+    const sentAt = Date.now();
+    const res = await post(warehouse, order('ord_1'));
+    expect(res.status).toBe(202);
+    expect(await res.json()).toEqual({ status: 'accepted', orderId: 'ord_1' });
+    expect(warehouse.received()).toEqual([order('ord_1')]);
+    expect(api.calls).toEqual([]); // not picked yet
+
+    await eventually(async () => expect(api.calls).toHaveLength(1), { timeoutMs: 5_000, intervalMs: 20 });
+    const [call] = api.calls;
+    expect(call!.path).toBe('/v1/shops/demo/admin/orders/ord_1/events');
+    expect(call!.body).toEqual({ type: 'PICKED' });
+    expect(call!.claims).toMatchObject({ sub: 'warehouse', groups: ['admin'], shops: ['demo'] });
+    expect(call!.at - sentAt).toBeGreaterThanOrEqual(290); // never before the pick delay
+  });
+
+  it('refuses an order whose signature is missing, wrong, or made with another secret (401), and does nothing', async () => {
+    const { api, warehouse } = await setUp({ pickDelayMs: 10 });
+    const body = JSON.stringify(order('ord_2'));
+    const attempts = [
+      { 'x-signature': '' },
+      { 'x-signature': 'sha256=deadbeef' },
+      { 'x-signature': signWarehouseBody(body, 'another-secret') },
+      { 'x-signature': signWarehouseBody(body.replace('"quantity":2', '"quantity":20'), SECRET) },
+    ];
+    for (const headers of attempts) {
+      const res = await fetch(warehouse.url, { method: 'POST', headers: { 'content-type': 'application/json', 'idempotency-key': 'fulfil:demo:ord_2', ...headers }, body });
+      expect(res.status).toBe(401);
+      expect(await res.json()).toMatchObject({ error: 'invalid_signature' });
+    }
+    await warehouse.idle();
+    expect(warehouse.received()).toEqual([]);
+    expect(api.calls).toEqual([]);
+  });
+
+  it('answers 409 to an order it has already, and picks it only once', async () => {
+    const { api, warehouse } = await setUp({ pickDelayMs: 30 });
+    const answers = await Promise.all([post(warehouse, order('ord_3')), post(warehouse, order('ord_3'))]);
+    expect(answers.map((r) => r.status).sort()).toEqual([202, 409]);
+    await warehouse.idle();
+    expect((await post(warehouse, order('ord_3'))).status).toBe(409);
+    await warehouse.idle();
+    expect(warehouse.received()).toEqual([order('ord_3')]);
+    expect(api.calls.map((c) => c.path)).toEqual(['/v1/shops/demo/admin/orders/ord_3/events']);
+  });
+
+  it('refuses an invalid order or a wrong Idempotency-Key (400)', async () => {
+    const { warehouse } = await setUp();
+    expect((await post(warehouse, '{"shopId":"demo"}')).status).toBe(400);
+    expect((await post(warehouse, 'not json')).status).toBe(400);
+    expect((await post(warehouse, order('ord_4'), { 'idempotency-key': 'fulfil:demo:other' })).status).toBe(400);
+    expect(warehouse.received()).toEqual([]);
+  });
+
+  it('accepts a 409 from the API (the order was cancelled meanwhile) without retrying', async () => {
+    const log: Array<Record<string, unknown>> = [];
+    const { api, warehouse } = await setUp({ answer: () => 409, log: (entry) => log.push(entry) });
+    expect((await post(warehouse, order('ord_5'))).status).toBe(202);
+    await eventually(async () => expect(api.calls).toHaveLength(1), { timeoutMs: 5_000, intervalMs: 20 });
+    await warehouse.idle();
+    expect(api.calls).toHaveLength(1);
+    expect(log).toContainEqual(expect.objectContaining({ event: 'pick not recorded: the order moved meanwhile', orderId: 'ord_5' }));
+  });
+
+  it('retries a failed report with backoff until the API takes it', async () => {
+    const { api, warehouse } = await setUp({ answer: (n) => (n < 3 ? 503 : 201) });
+    expect((await post(warehouse, order('ord_6'))).status).toBe(202);
+    await eventually(async () => expect(api.calls).toHaveLength(3), { timeoutMs: 5_000, intervalMs: 20 });
+    await warehouse.idle();
+    expect(api.calls).toHaveLength(3);
+    expect(api.calls.every((c) => c.path === '/v1/shops/demo/admin/orders/ord_6/events')).toBe(true);
+  });
+
+  it('gives up after a few attempts', async () => {
+    const log: Array<Record<string, unknown>> = [];
+    const { api, warehouse } = await setUp({ answer: () => 500, log: (entry) => log.push(entry) });
+    expect((await post(warehouse, order('ord_7'))).status).toBe(202);
+    await eventually(async () => expect(log).toContainEqual(expect.objectContaining({ event: 'pick report given up', orderId: 'ord_7' })), { timeoutMs: 5_000, intervalMs: 20 });
+    expect(api.calls).toHaveLength(5);
+  });
+
+  it('cancels the pending picks when stopped', async () => {
+    const { api, warehouse } = await setUp({ pickDelayMs: 200 });
+    expect((await post(warehouse, order('ord_8'))).status).toBe(202);
+    await warehouse.stop();
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(api.calls).toEqual([]);
+  });
+});
