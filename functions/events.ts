@@ -76,6 +76,12 @@ export const EVENT_RULES: readonly EventRule[] = [
     targets: [FUNCTIONS.handToWarehouse],
   },
   {
+    id: 'OrderEmails',
+    description: 'Order events that concern the customer are emailed to them, once per event.',
+    pattern: { source: [EVENT_SOURCES.orders], 'detail-type': ['OrderStatusChanged'], detail: { status: ['CONFIRMED', 'SHIPPED', 'DELIVERED', 'CANCELLED', 'RETURNED'] } },
+    targets: [FUNCTIONS.sendOrderEmail],
+  },
+  {
     id: 'OrderStockMovements',
     description: 'Shipped, returned and cancelled orders move their units (shipment, restock, release).',
     pattern: { source: [EVENT_SOURCES.orders], 'detail-type': ['OrderStatusChanged'], detail: { status: ['SHIPPED', 'RETURNED', 'CANCELLED'] } },

@@ -304,6 +304,14 @@ export const FUNCTIONS = define({
     timeoutSeconds: 15,
     maxConcurrency: 10,
   },
+  sendOrderEmail: {
+    id: 'SendOrderEmail',
+    entry: 'functions/notifications/send-order-email.handler.ts',
+    description: 'OrderStatusChanged to the customer email of that event (confirmation, shipment, delivery, cancellation, refund), at most once per order event.',
+    uses: { tables: { orders: 'read', idempotency: 'readWrite' }, email: true },
+    timeoutSeconds: 15,
+    maxConcurrency: 10,
+  },
 });
 
 export type FunctionKey = keyof typeof FUNCTIONS;

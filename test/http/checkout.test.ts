@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_SHOP, seedDemoShop } from '../../bin/local/demo-shop';
 import { signCarrierBody } from '#shared/webhooks/carrier-signature';
+import { listSentEmails } from '../../bin/local/ses';
 import { eventually } from '../support/eventually';
 import { startTestPlatform, type TestPlatform } from '../support/platform';
 
@@ -65,7 +66,7 @@ describe('checkout', () => {
     expect((await addToCart(alice, 'CO-MUG-BLUE', 1)).status).toBe(200);
     const before = await stock('CO-MUG-RED');
 
-    const res = await checkout(alice, randomUUID());
+    const res = await checkout(alice, randomUUID(), { email: 'alice@example.com' });
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({
       status: 'CONFIRMED',
@@ -103,6 +104,18 @@ describe('checkout', () => {
     expect(delivered.body).toEqual({ received: true, outcome: 'moved' });
     const final = await orderOf(alice, orderId);
     expect(final.events.map((e: { type: string }) => e.type)).toEqual(['PENDING', 'CONFIRMED', 'PICKED', 'SHIPPED', 'DELIVERED']);
+
+    // One email per customer-facing event, readable in the local SES inbox.
+    const mails = await eventually(async () => {
+      const sent = (await listSentEmails(platform.endpoints.ses)).filter((m) => m.destination.to.includes('alice@example.com'));
+      expect(sent).toHaveLength(3);
+      return sent;
+    });
+    const [confirmation, shipment, delivery] = [...mails].sort((a, b) => a.at - b.at || a.subject.localeCompare(b.subject));
+    expect(confirmation!.subject).toContain(orderId);
+    expect(confirmation!.body.text).toContain('$37.00');
+    expect(mails.some((m) => m.body.text?.includes(`1Z${orderId.slice(-10)}`))).toBe(true);
+    expect([shipment, delivery].every(Boolean)).toBe(true);
   }, 60_000);
 
   it('needs an Idempotency-Key, answers a replay with the first response, and refuses the key with another body', async () => {

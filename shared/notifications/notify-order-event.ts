@@ -1,0 +1,100 @@
+import type { OrderStatus } from '#shared/orders/order';
+import type { OrderStore } from '#shared/orders/order-ports';
+import { MailNotSentError, type Mailer, type SentOnce } from './notification-ports';
+import { isEmailed, MalformedOrderEventError, renderOrderEmail } from './order-emails';
+
+/** What the orders outbox publishes as `OrderStatusChanged` (shared/orders/publish-order-events.ts). */
+export interface OrderStatusChanged {
+  readonly shopId: string;
+  readonly orderId: string;
+  readonly customerId?: string;
+  readonly seq: number;
+  readonly status: OrderStatus;
+  readonly at?: string;
+  readonly data: Readonly<Record<string, unknown>>;
+}
+
+export type NotifyOutcome = 'sent' | 'skipped' | 'duplicate';
+
+/** Structured logging as the use case needs it (the Powertools logger fits). */
+export interface NotificationLogger {
+  info(message: string, details: Record<string, unknown>): void;
+  warn(message: string, details: Record<string, unknown>): void;
+  error(message: string, details: Record<string, unknown>): void;
+}
+
+const silent: NotificationLogger = { info() {}, warn() {}, error() {} };
+
+export interface NotifyOrderEventDeps {
+  readonly orders: Pick<OrderStore, 'load'>;
+  readonly mailer: Mailer;
+  readonly sentOnce: SentOnce;
+  readonly fromAddress: string;
+  readonly logger?: NotificationLogger;
+}
+
+/** The dedupe key of one event's email: one (shop, order, seq) sends at most one email. */
+export const emailKey = ({ shopId, orderId, seq }: Pick<OrderStatusChanged, 'shopId' | 'orderId' | 'seq'>): string => `email:${shopId}:${orderId}:${seq}`;
+
+/**
+ * notifyOrderEvent: the customer's email for one order event, sent at most once however
+ * often (or concurrently) the event arrives. The email is rendered before anything is
+ * recorded, so an event that sends nothing (PENDING, PICKED, a missing order, malformed
+ * data) leaves no trace; a mail service refusal gives the claim back and throws, so the
+ * retry can send; an unknown outcome (timeout) keeps the claim and throws.
+ */
+export function makeNotifyOrderEvent({ orders, mailer, sentOnce, fromAddress, logger = silent }: NotifyOrderEventDeps) {
+  return async function notifyOrderEvent(event: OrderStatusChanged): Promise<NotifyOutcome> {
+    const { shopId, orderId, seq, status } = event;
+    const keys = { shopId, orderId, seq, status };
+    if (!isEmailed(status)) return 'skipped';
+
+    const order = await orders.load(shopId, orderId);
+    if (!order) {
+      logger.warn('order not found: no email sent', keys);
+      return 'skipped';
+    }
+    let email;
+    try {
+      email = renderOrderEmail(order, { type: status, data: event.data });
+    } catch (error) {
+      // Malformed data will not get better with retries: log it and drop it.
+      if (!(error instanceof MalformedOrderEventError)) throw error;
+      logger.error('malformed order event: no email sent', { ...keys, problems: error.extra.problems });
+      return 'skipped';
+    }
+    if (!email) return 'skipped';
+
+    const key = emailKey(event);
+    // Record, then send: a crash between the two loses this one email, where send-then-record could send it twice (at most one).
+    if (!(await sentOnce.claim(key))) {
+      logger.info('email already sent for this event', keys);
+      return 'duplicate';
+    }
+    let messageId: string;
+    try {
+      ({ messageId } = await mailer.send({
+        to: order.placement.email,
+        from: fromAddress,
+        ...email,
+        tags: { type: `order-${status.toLowerCase()}`, shopId, orderId },
+      }));
+    } catch (error) {
+      if (error instanceof MailNotSentError) {
+        await sentOnce.release(key);
+        logger.warn('mail service refused the email: claim released for a retry', { ...keys, error: error.message });
+      } else {
+        logger.error('email may or may not have gone out: kept as sent, not retried', { ...keys, key, error: (error as Error).message });
+      }
+      throw error;
+    }
+    try {
+      await sentOnce.markSent(key, messageId);
+    } catch (error) {
+      // The email went out and the claim still blocks a second one; only the audit note is missing.
+      logger.warn('email sent but not marked as sent', { ...keys, key, messageId, error: (error as Error).message });
+    }
+    logger.info('email sent', { ...keys, messageId });
+    return 'sent';
+  };
+}

@@ -1,0 +1,153 @@
+import { randomUUID } from 'node:crypto';
+import Stripe from 'stripe';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEMO_SHOP, seedDemoShop } from '../../bin/local/demo-shop';
+import { eventually } from '../support/eventually';
+import { startTestPlatform, type TestPlatform } from '../support/platform';
+
+/**
+ * What a crash, an expiry or a lost webhook leaves half-done, and how it is settled:
+ * reservations here live 4 seconds, so expiry is observable in a test.
+ */
+const HOLD_SECONDS = 4;
+let platform: TestPlatform;
+let admin: string;
+const shop = DEMO_SHOP.shopId;
+const address = { name: 'Grace Hopper', line1: '2 Compiler Rd', city: 'Arlington', postalCode: '22201', country: 'US' };
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+beforeAll(async () => {
+  process.env.RESERVATION_SECONDS = String(HOLD_SECONDS);
+  platform = await startTestPlatform({ warehousePickDelayMs: 60_000 });
+  await seedDemoShop({ log: () => undefined });
+  admin = await platform.token({ sub: 'staff', groups: ['admin'], shops: [shop] });
+  const created = await platform.request('POST', `/v1/shops/${shop}/admin/products`, {
+    token: admin,
+    body: { title: 'Recovery Lamp', brand: 'Basics', category: 'lamps', variants: [{ sku: 'RC-LAMP', price: { amount: 4_000, currency: 'USD' } }] },
+  });
+  expect(created.status).toBe(201);
+  const restock = await platform.request('POST', `/v1/shops/${shop}/admin/inventory/RC-LAMP/adjustments`, { token: admin, body: { delta: 20, reason: 'restock' }, headers: { 'idempotency-key': randomUUID() } });
+  expect(restock.status).toBe(201);
+}, 120_000);
+
+afterAll(async () => {
+  await platform?.stop();
+  delete process.env.RESERVATION_SECONDS;
+});
+
+const stock = async () => (await platform.request('GET', `/v1/shops/${shop}/admin/inventory/RC-LAMP`, { token: admin })).body;
+const inCart = async (sub: string) => {
+  const token = await platform.token({ sub });
+  expect((await platform.request('PUT', `/v1/shops/${shop}/cart/items/RC-LAMP`, { token, body: { quantity: 1 } })).status).toBe(200);
+  return token;
+};
+const checkout = (token: string, key: string, paymentMethodId = 'pm_card_visa') =>
+  platform.request('POST', `/v1/shops/${shop}/checkout`, { token, headers: { 'idempotency-key': key }, body: { paymentMethodId, shippingAddress: address, email: 'grace@example.com' } });
+const orderOf = async (token: string, orderId: string) => (await platform.request('GET', `/v1/shops/${shop}/orders/${orderId}`, { token })).body;
+const eventsOf = (orderId: string, type: string) => platform.stripe.events.filter((e) => e.type === type && (e.data.object.metadata as Record<string, string>).orderId === orderId);
+
+/** The saga with a process that dies right after the payment was authorized (before the order is written). */
+async function crashAfterAuthorization(customerId: string, key: string) {
+  const { makePlaceOrder } = await import('#shared/checkout/place-order');
+  const wiring = await import('#functions/checkout/checkout-wiring');
+  const { cart } = await import('#functions/cart/cart-wiring');
+  const { orderStore } = await import('#functions/orders/orders-wiring');
+  const { paymentGateway } = await import('#shared/adapters/stripe/payment-gateway-from-config');
+  const crashing = makePlaceOrder({
+    cart: cart(),
+    reservations: wiring.reservations(),
+    payments: await paymentGateway(),
+    orders: orderStore(),
+    placement: { place: () => Promise.reject(new Error('the process died')) },
+    flashSaleHolds: { claim: () => Promise.reject(new Error('unused')) },
+  });
+  await expect(crashing({ shopId: shop, customerId, idempotencyKey: key, paymentMethodId: 'pm_card_visa', shippingAddress: address, email: 'grace@example.com' })).rejects.toThrow('the process died');
+  const { checkoutIds } = await import('#shared/checkout/place-order');
+  return checkoutIds(shop, customerId, key);
+}
+
+const reconcile = async () => (await (await import('#functions/checkout/checkout-wiring')).settlement()).reconcile({ graceSeconds: -5 });
+
+describe('settling what checkout left open', () => {
+  it('a crash after authorization: the retry with the same key finishes the same order on the same PaymentIntent', async () => {
+    const token = await inCart('crash-retry');
+    const key = randomUUID();
+    const before = await stock();
+    const { orderId } = await crashAfterAuthorization('crash-retry', key);
+    expect(eventsOf(orderId, 'payment_intent.created')).toHaveLength(1);
+    // While the checkout's reservation lives, the reconciler leaves the authorization alone.
+    expect((await reconcile()).inFlight).toBeGreaterThanOrEqual(1);
+    expect(eventsOf(orderId, 'payment_intent.canceled')).toHaveLength(0);
+
+    const retried = await checkout(token, key);
+    expect(retried.status).toBe(201);
+    expect(retried.body.orderId).toBe(orderId);
+    expect(eventsOf(orderId, 'payment_intent.created')).toHaveLength(1);
+    expect(await stock()).toMatchObject({ available: before.available - 1, reserved: before.reserved, sold: before.sold + 1 });
+  });
+
+  it('a crash after authorization with no retry: the stock returns at expiry and the reconciler voids the payment', async () => {
+    await inCart('crash-dead');
+    const before = await stock();
+    const { orderId } = await crashAfterAuthorization('crash-dead', randomUUID());
+    expect(await stock()).toMatchObject({ available: before.available - 1, reserved: before.reserved + 1 });
+    await sleep(HOLD_SECONDS * 1000 + 500);
+    await platform.runSchedule('SweepReservations');
+    expect(await stock()).toMatchObject({ available: before.available, reserved: before.reserved, sold: before.sold });
+    const counts = await reconcile();
+    expect(counts.orphanVoided).toBeGreaterThanOrEqual(1);
+    expect(eventsOf(orderId, 'payment_intent.canceled')).toHaveLength(1);
+    // Running it again changes nothing more.
+    await reconcile();
+    expect(eventsOf(orderId, 'payment_intent.canceled')).toHaveLength(1);
+  }, 30_000);
+
+  it('3-D Secure never completed: the expiry cancels the PENDING order, voids the payment and returns the stock', async () => {
+    const token = await inCart('threeds-abandoned');
+    const before = await stock();
+    const res = await checkout(token, randomUUID(), 'pm_card_authenticationRequired');
+    expect(res.status).toBe(202);
+    await sleep(HOLD_SECONDS * 1000 + 500);
+    await platform.runSchedule('SweepReservations');
+    await eventually(async () => expect((await orderOf(token, res.body.orderId)).status).toBe('CANCELLED'));
+    const order = await orderOf(token, res.body.orderId);
+    expect(order.events.at(-1).data).toMatchObject({ reason: 'reservation_expired' });
+    expect(eventsOf(res.body.orderId, 'payment_intent.canceled')).toHaveLength(1);
+    expect(await stock()).toMatchObject({ available: before.available, reserved: before.reserved, sold: before.sold });
+  }, 30_000);
+
+  it('a lost webhook: the reconciler confirms the PENDING order whose payment was authorized', async () => {
+    const token = await inCart('threeds-lost-webhook');
+    const res = await checkout(token, randomUUID(), 'pm_card_authenticationRequired');
+    expect(res.status).toBe(202);
+    platform.stripe.dropWebhooks(true);
+    try {
+      expect((await fetch(res.body.nextAction.url, { method: 'POST' })).ok).toBe(true);
+      await sleep(300);
+      expect((await orderOf(token, res.body.orderId)).status).toBe('PENDING');
+      expect((await reconcile()).pendingConfirmed).toBe(1);
+    } finally {
+      platform.stripe.dropWebhooks(false);
+    }
+    expect((await orderOf(token, res.body.orderId)).status).toBe('CONFIRMED');
+  });
+
+  it('Stripe webhooks: a replayed event is processed once, and a late failure never undoes a confirmed order', async () => {
+    const token = await inCart('stripe-replay');
+    const placed = await checkout(token, randomUUID());
+    expect(placed.status).toBe(201);
+    const intent = eventsOf(placed.body.orderId, 'payment_intent.created')[0]!.data.object;
+    const event = { id: `evt_late_${randomUUID().slice(0, 8)}`, object: 'event', type: 'payment_intent.payment_failed', created: Math.floor(Date.now() / 1000), data: { object: { ...intent, status: 'requires_payment_method' } } };
+    const payload = JSON.stringify(event);
+    const signed = () => new Stripe('sk_test_local').webhooks.generateTestHeaderString({ payload, secret: platform.env.STRIPE_WEBHOOK_SECRET! });
+    const first = await platform.request('POST', '/v1/webhooks/stripe', { body: payload, headers: { 'stripe-signature': signed() } });
+    expect(first.status).toBe(200);
+    expect(first.body.outcome).toBe('unchanged');
+    const replay = await platform.request('POST', '/v1/webhooks/stripe', { body: payload, headers: { 'stripe-signature': signed() } });
+    expect(replay.body).toEqual(first.body);
+    expect((await orderOf(token, placed.body.orderId)).status).toBe('CONFIRMED');
+    // A signature over another body is refused.
+    const tampered = await platform.request('POST', '/v1/webhooks/stripe', { body: payload.replace('payment_failed', 'succeeded'), headers: { 'stripe-signature': signed() } });
+    expect(tampered.status).toBe(401);
+  });
+});
