@@ -43,6 +43,8 @@ const EnvSchema = z.object({
   RESERVATION_SECONDS: z.coerce.number().int().positive().default(900),
   /** Fulfilment: the warehouse (WMS) endpoint confirmed orders are POSTed to, and the HMAC secret signing them. */
   WAREHOUSE_URL: z.url({ protocol: /^https?$/ }).optional(),
+  /** Secrets Manager ARN of the warehouse signing secret (AWS; WAREHOUSE_SECRET locally). */
+  WAREHOUSE_SECRET_ARN: z.string().optional(),
   WAREHOUSE_SECRET: z.string().min(1).default('local-warehouse-secret'),
   /** Local runtime only: the HS256 secret of local tokens. AWS uses Cognito's JWT authorizer. */
   LOCAL_JWT_SECRET: z.string().default('local-dev-secret'),

@@ -1,3 +1,4 @@
+import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { config, ConfigError } from '#shared/config';
 import { fulfilmentKey, WarehouseRejectedError, WarehouseUnavailableError, type Warehouse } from '#shared/fulfillment/warehouse';
@@ -54,9 +55,17 @@ export function httpWarehouse(settings: HttpWarehouseSettings): Warehouse {
 
 /** The warehouse of this function, from WAREHOUSE_URL and WAREHOUSE_SECRET (read once, at cold start). */
 export function httpWarehouseFromConfig(): Warehouse {
-  const { WAREHOUSE_URL, WAREHOUSE_SECRET } = config();
-  if (!WAREHOUSE_URL) throw new ConfigError('Missing environment variable WAREHOUSE_URL: this function was not given the warehouse endpoint');
-  return httpWarehouse({ url: WAREHOUSE_URL, secret: WAREHOUSE_SECRET });
+  const { WAREHOUSE_URL, WAREHOUSE_SECRET, WAREHOUSE_SECRET_ARN } = config();
+  if (!WAREHOUSE_URL) throw new ConfigError('Missing environment variable WAREHOUSE_URL: set the CDK context value warehouseUrl to the WMS endpoint and deploy again');
+  if (!WAREHOUSE_SECRET_ARN) return httpWarehouse({ url: WAREHOUSE_URL, secret: WAREHOUSE_SECRET });
+  // In AWS the signing secret lives in Secrets Manager (cached five minutes, so a rotation needs no deploy).
+  return {
+    async handOver(order) {
+      const secret = await getSecret(WAREHOUSE_SECRET_ARN, { maxAge: 300 });
+      if (typeof secret !== 'string' || secret === '') throw new ConfigError(`The warehouse secret ${WAREHOUSE_SECRET_ARN} is empty.`);
+      return httpWarehouse({ url: WAREHOUSE_URL, secret }).handOver(order);
+    },
+  };
 }
 
 /** `sha256=<hex HMAC-SHA256 of body>`, the value of X-Signature. */
