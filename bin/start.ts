@@ -77,6 +77,8 @@ Ready in ${((performance.now() - started) / 1000).toFixed(1)} s. Health ${health
   OpenAPI        ${platform.url}/v1/openapi.json
   Health         ${platform.url}/v1/health
   Email inbox    ${platform.inboxUrl}
+  Stripe (test)  ${platform.stripe.url}  (pm_card_visa authorizes, pm_card_chargeDeclined declines, pm_card_authenticationRequired needs 3-D Secure)
+  Warehouse      ${platform.warehouse.url}  (simulated: confirmed orders are PICKED after 5 s)
   Data           ${dataDir}
 
   Admin token (shop ${DEMO_SHOP.shopId}):
@@ -85,6 +87,9 @@ Ready in ${((performance.now() - started) / 1000).toFixed(1)} s. Health ${health
     ${customerToken}
   More tokens: npm run token -- --sub bob [--admin ${DEMO_SHOP.shopId}]
   Try: curl '${platform.url}/v1/shops/${DEMO_SHOP.shopId}/search?q=blue+running+shoes+size+10&pageSize=3'
+  Buy: put a SKU in alice's cart (PUT ${platform.url}/v1/shops/${DEMO_SHOP.shopId}/cart/items/<sku> {"quantity":1}), then
+       POST ${platform.url}/v1/shops/${DEMO_SHOP.shopId}/checkout with an Idempotency-Key header and
+       {"paymentMethodId":"pm_card_visa","email":"alice@example.com","shippingAddress":{"name":"Alice","line1":"1 Main St","city":"Springfield","postalCode":"12345","country":"US"}}
 
 Press Ctrl-C to stop.`);
 
