@@ -10,8 +10,10 @@ import { makeSettlePayments } from '#shared/checkout/settle-payments';
 import { config, tableName } from '#shared/config';
 import { NotFoundError } from '#shared/errors';
 import { makeReservations } from '#shared/inventory/reserve-stock';
+import { makeFlashSaleHolds } from '#shared/flash-sales/flash-sale-holds';
 import { logger, metrics, MetricUnit } from '#shared/observability';
 import { cart } from '../cart/cart-wiring';
+import { products } from '../catalog/catalog-wiring';
 import { orderStore } from '../orders/orders-wiring';
 
 /** Checkout's use cases wired to DynamoDB, the cart, inventory's reservations and Stripe (made once per cold start). */
@@ -21,11 +23,22 @@ export const reservations = () => makeReservations({ reservations: reservationsT
 export const placement = () => dynamoOrderPlacement(documents, orderStore(), reservationsTable());
 export const idempotency = () => dynamoIdempotency();
 
-/** No flash sale issues holds yet (issue 6 wires the sale's holds in here). */
-const noFlashSaleHolds: FlashSaleHolds = {
-  async claim(_shopId, holdId) {
-    throw new NotFoundError(`Flash-sale hold ${holdId} does not exist or is not yours.`);
-  },
+/** Checkout's second reservation source: a won flash-sale hold, priced from the catalog. */
+const flashSaleHolds = (): FlashSaleHolds => {
+  const holds = makeFlashSaleHolds({ reservations: reservations() });
+  return {
+    async claim(shopId, holdId, customerId) {
+      const hold = await holds.claim(shopId, holdId, customerId);
+      const variants = await products().variants(shopId, hold.lines.map((l) => l.sku));
+      const lines = hold.lines.map((line) => {
+        const variant = variants.get(line.sku);
+        if (!variant) throw new NotFoundError(`SKU ${line.sku} of flash-sale hold ${holdId} is no longer sold.`);
+        return { sku: line.sku, title: variant.title, quantity: line.quantity, unitPrice: variant.price, lineTotal: { amount: variant.price.amount * line.quantity, currency: variant.price.currency } };
+      });
+      return { saleId: hold.saleId, reservationId: hold.reservationId, lines };
+    },
+    release: (shopId, holdId) => holds.release(shopId, holdId),
+  };
 };
 
 /** Every action of the webhook, expiry and reconciler paths is logged and counted. */
@@ -47,7 +60,7 @@ function once<T>(build: (payments: PaymentGateway) => T): () => Promise<T> {
 }
 
 export const checkout = once((payments) =>
-  makePlaceOrder({ cart: cart(), reservations: reservations(), payments, orders: orderStore(), placement: placement(), flashSaleHolds: noFlashSaleHolds, log: (message, details) => logger.warn(message, details) }),
+  makePlaceOrder({ cart: cart(), reservations: reservations(), payments, orders: orderStore(), placement: placement(), flashSaleHolds: flashSaleHolds(), log: (message, details) => logger.warn(message, details) }),
 );
 
 /** The webhook, expiry and reconciler paths: no cart, no catalog. */

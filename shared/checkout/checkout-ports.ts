@@ -29,10 +29,16 @@ export interface StockSource {
   readonly toReserve: ReadonlyArray<{ readonly sku: string; readonly quantity: number }>;
   /** What to do once the order exists (empty the cart); failures here never undo the order. */
   readonly afterPlaced: () => Promise<void>;
+  /** What to do when the payment is declined (a flash-sale hold goes back to the sale). */
+  readonly afterDeclined: () => Promise<void>;
+  /** The flash sale the units come from. */
+  readonly flashSaleId?: string;
 }
 
 /** Flash-sale holds as checkout sees them: a won hold, claimed by the customer who won it. */
 export interface FlashSaleHolds {
-  /** The held lines and the reservation holding them; NotFoundError for a hold unknown or not this customer's. */
-  claim(shopId: string, holdId: string, customerId: string): Promise<{ lines: readonly CheckoutLine[]; reservationId: string }>;
+  /** The held lines (priced) and the reservation holding them; NotFoundError for a hold unknown or not this customer's. */
+  claim(shopId: string, holdId: string, customerId: string): Promise<{ saleId: string; lines: readonly CheckoutLine[]; reservationId: string }>;
+  /** The payment was declined: the hold ends now and its units go back to the sale. */
+  release(shopId: string, holdId: string): Promise<void>;
 }

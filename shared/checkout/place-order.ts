@@ -57,8 +57,18 @@ export function makePlaceOrder(deps: PlaceOrderDeps) {
 
   async function stockSource(input: PlaceOrderInput): Promise<StockSource> {
     if (input.flashSaleHoldId) {
-      const hold = await flashSaleHolds.claim(input.shopId, input.flashSaleHoldId, input.customerId);
-      return { kind: 'flash_sale_hold', lines: hold.lines, heldReservationIds: [hold.reservationId], toReserve: [], afterPlaced: async () => {} };
+      const holdId = input.flashSaleHoldId;
+      const hold = await flashSaleHolds.claim(input.shopId, holdId, input.customerId);
+      // Exactly the held units; the cart is left as it is.
+      return {
+        kind: 'flash_sale_hold',
+        flashSaleId: hold.saleId,
+        lines: hold.lines,
+        heldReservationIds: [hold.reservationId],
+        toReserve: [],
+        afterPlaced: async () => {},
+        afterDeclined: () => flashSaleHolds.release(input.shopId, holdId),
+      };
     }
     const { lines, unavailable } = await cart.forCheckout(input.shopId, input.customerId);
     if (unavailable.length > 0) throw new ItemsUnavailableError(unavailable);
@@ -78,6 +88,7 @@ export function makePlaceOrder(deps: PlaceOrderDeps) {
       heldReservationIds: held.filter((id): id is string => id !== undefined),
       toReserve: lines.filter((_, i) => held[i] === undefined).map(({ sku, quantity }) => ({ sku, quantity })),
       afterPlaced: () => cart.removeCheckedOut(input.shopId, input.customerId, lines),
+      afterDeclined: async () => {}, // the cart's holds stay with the cart
     };
   }
 
@@ -127,6 +138,7 @@ export function makePlaceOrder(deps: PlaceOrderDeps) {
     }
     if (authorization.status === 'declined') {
       await releaseOwn(shopId, ownReservationId);
+      await source.afterDeclined();
       throw new PaymentDeclinedError(authorization.declineCode, authorization.message);
     }
 
@@ -141,6 +153,7 @@ export function makePlaceOrder(deps: PlaceOrderDeps) {
       source: source.kind,
       reservationIds,
       ...(ownReservationId ? { ownReservationId } : {}),
+      ...(source.flashSaleId ? { flashSaleId: source.flashSaleId } : {}),
       paymentIntentId: authorization.paymentIntentId,
     };
     const pending: OrderEvent = { seq: 1, type: 'PENDING', at: now, data: placementData as unknown as Record<string, unknown> };
@@ -152,7 +165,7 @@ export function makePlaceOrder(deps: PlaceOrderDeps) {
         await source.afterPlaced().catch((error: unknown) => log('cart not emptied after checkout', { orderId: ids.orderId, error: String(error) }));
         return { outcome: 'requires_action', order: (await orders.load(shopId, ids.orderId))!, nextAction: authorization.nextAction };
       }
-      const confirmed: OrderEvent = { seq: 2, type: 'CONFIRMED', at: now, data: { paymentIntentId: authorization.paymentIntentId } };
+      const confirmed: OrderEvent = { seq: 2, type: 'CONFIRMED', at: now, data: confirmationData(placementData) };
       await placement.place(order, 0, [pending, confirmed], { reservationIds, actor: 'checkout' });
     } catch (error) {
       if (error instanceof ConcurrentAppendError) {
@@ -161,6 +174,9 @@ export function makePlaceOrder(deps: PlaceOrderDeps) {
         if (placed) return resultOf(placed, payments);
       }
       if (error instanceof ReservationNotActiveError) {
+        // A twin request with this key may have placed the order with these very reservations.
+        const placed = await orders.load(shopId, ids.orderId);
+        if (placed) return resultOf(placed, payments);
         // The stock was released while the payment was authorized: void it, keep nothing.
         await payments.cancel(authorization.paymentIntentId, { idempotencyKey: `${ids.paymentKey}:expired`, reason: 'abandoned' });
         await releaseOwn(shopId, ownReservationId);
@@ -174,6 +190,11 @@ export function makePlaceOrder(deps: PlaceOrderDeps) {
     if (!placed) throw new NotFoundError(`Order ${ids.orderId} was written but cannot be read back.`);
     return { outcome: 'placed', order: placed };
   };
+}
+
+/** What the confirmation says for its consumers: the payment, where the units came from. */
+export function confirmationData(placement: OrderPlacement): Record<string, unknown> {
+  return { paymentIntentId: placement.paymentIntentId, source: placement.source, ...(placement.flashSaleId ? { flashSaleId: placement.flashSaleId } : {}) };
 }
 
 /** The answer for an order that already exists (a retried checkout). */

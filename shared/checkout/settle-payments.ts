@@ -4,6 +4,7 @@ import type { Reservations } from '#shared/inventory/reserve-stock';
 import { ConcurrentAppendError, nextEvent, type Order } from '#shared/orders/order';
 import type { OrderStore } from '#shared/orders/order-ports';
 import type { OrderPlacementStore } from './checkout-ports';
+import { confirmationData } from './place-order';
 import type { PaymentEvent, PaymentGateway, PaymentSummary } from './payment-gateway';
 
 /**
@@ -48,7 +49,7 @@ export function makeSettlePayments({ orders, placement, reservations, payments, 
     if (order.status !== 'PENDING') return 'unchanged';
     const at = clock().toISOString();
     try {
-      await placement.place(header(order), order.events.length, [nextEvent(order, 'CONFIRMED', at, { paymentIntentId })], { reservationIds: order.placement.reservationIds, actor: 'checkout' });
+      await placement.place(header(order), order.events.length, [nextEvent(order, 'CONFIRMED', at, { ...confirmationData(order.placement), paymentIntentId })], { reservationIds: order.placement.reservationIds, actor: 'checkout' });
       record('PendingOrderConfirmed', { shopId: order.shopId, orderId: order.orderId });
       return 'confirmed';
     } catch (error) {

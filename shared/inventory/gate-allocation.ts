@@ -68,3 +68,5 @@ export function makeGateAllocation({ stock, gate, clock = () => new Date() }: { 
     },
   };
 }
+
+export type GateAllocation = ReturnType<typeof makeGateAllocation>;

@@ -24,6 +24,8 @@ export interface Reservation {
   /** Who holds it: `checkout`, `cart`, `flash_sale`; and what for (an order or cart id). */
   readonly source: string;
   readonly reference?: string;
+  /** Held from the Redis gate's allocation (a flash-sale hold) rather than from `available`. */
+  readonly fromGate?: boolean;
 }
 
 export const DEFAULT_RESERVATION_SECONDS = 15 * 60;

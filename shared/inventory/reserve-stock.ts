@@ -16,6 +16,8 @@ export interface ReserveInput {
   readonly expiresInSeconds?: number;
   /** Give the id to make a retried request reserve once. */
   readonly reservationId?: string;
+  /** Hold units of the Redis gate's allocation (taken in Redis already) rather than available ones. */
+  readonly fromGate?: boolean;
 }
 
 export interface ReservationDeps {
@@ -38,6 +40,7 @@ export function makeReservations({ reservations, clock = () => new Date(), defau
         expiresAt: new Date(now.getTime() + seconds * 1000).toISOString(),
         source: input.source,
         ...(input.reference ? { reference: input.reference } : {}),
+        ...(input.fromGate ? { fromGate: true } : {}),
       });
     },
 

@@ -50,6 +50,8 @@ export interface OrderPlacement {
   readonly reservationIds: readonly string[];
   /** The reservation this checkout made itself: released when the payment fails. */
   readonly ownReservationId?: string;
+  /** The flash sale whose hold the units came from. */
+  readonly flashSaleId?: string;
   readonly paymentIntentId: string;
 }
 

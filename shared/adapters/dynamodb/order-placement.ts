@@ -15,13 +15,19 @@ import type { DynamoReservationRepository } from './reservation-repository';
  */
 export function dynamoOrderPlacement(
   documents: DynamoDBDocumentClient,
-  orders: Pick<ReturnType<typeof dynamoOrderStore>, 'appendWrites'>,
+  orders: Pick<ReturnType<typeof dynamoOrderStore>, 'appendWrites' | 'load'>,
   reservations: Pick<DynamoReservationRepository, 'get' | 'finishWrites'>,
 ): OrderPlacementStore {
   return {
     async place(order, expectedSeq, events, { reservationIds, actor }) {
       const at = events[events.length - 1]?.at ?? new Date().toISOString();
       const held = await Promise.all(reservationIds.map((id) => reservations.get(order.shopId, id)));
+      if (held.some((reservation) => reservation?.status !== 'ACTIVE')) {
+        // Another writer of this very order (a twin request) may have committed them: that is
+        // a lost race on the order, not a reservation gone.
+        const current = await orders.load(order.shopId, order.orderId);
+        if (current && current.events.length > expectedSeq) throw new ConcurrentAppendError(order.orderId);
+      }
       const commits = held.map((reservation, i) => {
         if (!reservation) throw new NotFoundError(`Reservation ${reservationIds[i]} does not exist.`);
         if (reservation.status !== 'ACTIVE') throw new ReservationNotActiveError(reservation.reservationId, reservation.status);
@@ -40,6 +46,8 @@ export function dynamoOrderPlacement(
             await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * 2 ** attempt));
             continue;
           }
+          const current = await orders.load(order.shopId, order.orderId);
+          if (current && current.events.length > expectedSeq) throw new ConcurrentAppendError(order.orderId);
           // A reservation finished meanwhile (expired, released): say which.
           for (const reservation of commits) {
             const now = await reservations.get(order.shopId, reservation.reservationId);

@@ -33,23 +33,53 @@ function toReservation(item: Record<string, unknown>): Reservation {
     createdAt: item.createdAt as string,
     source: item.source as string,
     ...(item.reference ? { reference: item.reference as string } : {}),
+    ...(item.fromGate ? { fromGate: true } : {}),
   };
 }
 
 const MOVES = {
-  reserve: { available: -1, reserved: 1, sold: 0, type: 'reservation', reason: 'reserved' },
-  COMMITTED: { available: 0, reserved: -1, sold: 1, type: 'commit', reason: 'committed' },
-  RELEASED: { available: 1, reserved: -1, sold: 0, type: 'release', reason: 'released' },
-  EXPIRED: { available: 1, reserved: -1, sold: 0, type: 'release', reason: 'expired' },
+  reserve: { available: -1, reserved: 1, sold: 0, gate: 0, type: 'reservation', reason: 'reserved' },
+  COMMITTED: { available: 0, reserved: -1, sold: 1, gate: 0, type: 'commit', reason: 'committed' },
+  RELEASED: { available: 1, reserved: -1, sold: 0, gate: 0, type: 'release', reason: 'released' },
+  EXPIRED: { available: 1, reserved: -1, sold: 0, gate: 0, type: 'release', reason: 'expired' },
 } as const;
+
+/**
+ * A hold taken through the Redis gate (a flash sale) holds units that are already
+ * `reserved` as the gate's allocation: creating it moves them from the allocation to the
+ * hold, and releasing or expiring it moves them back to the allocation (the flash-sale
+ * context then gives them back to the gate in Redis), so they never pass through
+ * `available`. Committing is as for any reservation: reserved → sold.
+ */
+const GATE_MOVES = {
+  reserve: { available: 0, reserved: 0, sold: 0, gate: -1, type: 'reservation', reason: 'held from the gate' },
+  COMMITTED: MOVES.COMMITTED,
+  RELEASED: { available: 0, reserved: 0, sold: 0, gate: 1, type: 'release', reason: 'released to the gate' },
+  EXPIRED: { available: 0, reserved: 0, sold: 0, gate: 1, type: 'release', reason: 'expired to the gate' },
+} as const;
+
+const movesOf = (r: Reservation) => (r.fromGate ? GATE_MOVES : MOVES);
 
 export function dynamoReservationRepository(documents: DynamoDBDocumentClient, tableName: string) {
   /** The counters update and the ledger entry of one line of a movement. */
-  function lineWrites(r: Reservation, line: Reservation['lines'][number], move: (typeof MOVES)[keyof typeof MOVES], actor: string, at: string) {
+  function lineWrites(r: Reservation, line: Reservation['lines'][number], move: (typeof MOVES)[keyof typeof MOVES] | (typeof GATE_MOVES)[keyof typeof GATE_MOVES], actor: string, at: string) {
     const q = line.quantity;
     const delta = { onHand: 0, available: move.available * q, reserved: move.reserved * q, sold: move.sold * q };
     const shrinking = delta.available < 0 ? 'available' : 'reserved';
+    const gate = move.gate * q;
     return [
+      ...(gate === 0
+        ? []
+        : [
+            {
+              Update: {
+                TableName: tableName,
+                Key: { pk: countersKey(r.shopId, line.sku).pk, sk: 'GATE' },
+                UpdateExpression: 'ADD allocated :units SET updatedAt = :at',
+                ...(gate < 0 ? { ConditionExpression: 'allocated >= :need', ExpressionAttributeValues: { ':units': gate, ':at': at, ':need': -gate } } : { ExpressionAttributeValues: { ':units': gate, ':at': at } }),
+              },
+            },
+          ]),
       {
         Update: {
           TableName: tableName,
@@ -110,7 +140,7 @@ export function dynamoReservationRepository(documents: DynamoDBDocumentClient, t
           ExpressionAttributeValues: { ':to': to, ':at': at, ':active': 'ACTIVE' },
         },
       },
-      ...current.lines.flatMap((line) => lineWrites(current, line, MOVES[to], actor, at)),
+      ...current.lines.flatMap((line) => lineWrites(current, line, movesOf(current)[to], actor, at)),
     ];
   }
 
@@ -132,7 +162,7 @@ export function dynamoReservationRepository(documents: DynamoDBDocumentClient, t
       };
       const failed = await transact([
         { Put: { TableName: tableName, Item: item, ConditionExpression: 'attribute_not_exists(pk)' } },
-        ...r.lines.flatMap((line) => lineWrites(r, line, MOVES.reserve, r.source, r.createdAt)),
+        ...r.lines.flatMap((line) => lineWrites(r, line, movesOf(r).reserve, r.source, r.createdAt)),
       ]);
       if (!failed) return r;
       if (failed.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed') {

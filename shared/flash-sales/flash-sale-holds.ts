@@ -1,0 +1,30 @@
+import { ConflictError, NotFoundError } from '#shared/errors';
+import { ReservationNotActiveError, type ReservationLine } from '#shared/inventory/reservations';
+import type { Reservations } from '#shared/inventory/reserve-stock';
+
+/**
+ * A won ticket's hold as checkout sees it: a reservation of the inventory (held from the
+ * gate's allocation), owned by the customer who won it. Checkout commits it like any
+ * reservation; an unused one ends (expiry, or released after a declined payment) and the
+ * sale gives its units back to the gate.
+ */
+export function makeFlashSaleHolds({ reservations }: { reservations: Pick<Reservations, 'get' | 'release'> }) {
+  return {
+    async claim(shopId: string, holdId: string, customerId: string): Promise<{ saleId: string; reservationId: string; lines: readonly ReservationLine[] }> {
+      const hold = await reservations.get(shopId, holdId);
+      const [saleId, owner] = (hold?.reference ?? '').split(':');
+      if (!hold || hold.source !== 'flash_sale' || owner !== customerId || !saleId) throw new NotFoundError(`Flash-sale hold ${holdId} does not exist or is not yours.`);
+      if (hold.status !== 'ACTIVE') throw new ConflictError('hold_expired', `Flash-sale hold ${holdId} is ${hold.status.toLowerCase()}; enter the sale again while it is live.`);
+      return { saleId, reservationId: hold.reservationId, lines: hold.lines };
+    },
+
+    /** Ends an unused hold now (its payment was declined): the units go back to the sale. */
+    async release(shopId: string, holdId: string): Promise<void> {
+      await reservations.release(shopId, holdId, 'checkout').catch((error: unknown) => {
+        if (!(error instanceof ReservationNotActiveError)) throw error;
+      });
+    },
+  };
+}
+
+export type FlashSaleHoldsUseCase = ReturnType<typeof makeFlashSaleHolds>;

@@ -1,0 +1,465 @@
+import { describe, expect, it, vi } from 'vitest';
+import type { CheckoutLine } from '#shared/cart/manage-cart';
+import type { OrderPlacementStore } from '#shared/checkout/checkout-ports';
+import { CartEmptyError, CheckoutExpiredError, ItemsUnavailableError, PaymentDeclinedError } from '#shared/checkout/checkout-errors';
+import { PaymentUnavailableError, type Authorization, type PaymentGateway } from '#shared/checkout/payment-gateway';
+import { checkoutIds, makePlaceOrder, type PlaceOrderInput } from '#shared/checkout/place-order';
+import { OutOfStockError, ReservationNotActiveError, type Reservation, type ReservationStatus } from '#shared/inventory/reservations';
+import type { ReserveInput } from '#shared/inventory/reserve-stock';
+import { ConcurrentAppendError, foldOrder, type OrderEvent, type OrderPlacement } from '#shared/orders/order';
+import type { OrderHeader } from '#shared/orders/order-ports';
+
+/**
+ * The checkout saga with in-memory fakes of its ports and a fixed clock: given a cart (or a
+ * flash-sale hold) and stock, when the customer checks out, then which reservations, which
+ * authorization, which order events, and what is given back when a step fails.
+ */
+const SHOP = 'shop-1';
+const CUSTOMER = 'alice';
+const KEY = 'idem-1';
+const NOW = new Date('2026-11-25T12:00:00.000Z');
+const ids = checkoutIds(SHOP, CUSTOMER, KEY);
+const usd = (amount: number) => ({ amount, currency: 'USD' });
+const address = { name: 'Ada Lovelace', line1: '1 Analytical St', city: 'London', postalCode: 'N1 1AA', country: 'GB' };
+const input: PlaceOrderInput = { shopId: SHOP, customerId: CUSTOMER, idempotencyKey: KEY, paymentMethodId: 'pm_card_visa', shippingAddress: address, email: 'ada@example.com' };
+
+const line = (sku: string, quantity: number, unit: number, holdId?: string): CheckoutLine => ({
+  sku,
+  title: `Title ${sku}`,
+  quantity,
+  unitPrice: usd(unit),
+  lineTotal: usd(unit * quantity),
+  ...(holdId ? { holdId } : {}),
+});
+
+const reservation = (reservationId: string, lines: Reservation['lines'], status: ReservationStatus = 'ACTIVE', source = 'cart'): Reservation => ({
+  shopId: SHOP,
+  reservationId,
+  lines,
+  status,
+  createdAt: '2026-11-25T11:50:00.000Z',
+  expiresAt: '2026-11-25T12:05:00.000Z',
+  source,
+});
+
+interface WorldOptions {
+  cart?: { lines: CheckoutLine[]; unavailable?: string[] };
+  /** Units available per SKU for fresh reservations; a SKU not listed has plenty. */
+  stock?: Record<string, number>;
+  /** Reservations that exist before the checkout (cart holds, flash-sale holds, an earlier attempt's). */
+  reservations?: Reservation[];
+  authorize?: (input: Parameters<PaymentGateway['authorize']>[0]) => Promise<Authorization>;
+  /** Runs before the fake placement does its work; throw to simulate a failure. */
+  beforePlace?: () => Promise<void> | void;
+  /** Orders stored before the checkout. */
+  orders?: Array<{ orderId: string; events: OrderEvent[] }>;
+  flashSaleHold?: { saleId?: string; lines: CheckoutLine[]; reservationId: string };
+  cartEmptying?: 'ok' | 'fails';
+}
+
+/** An in-memory world: reservations with counters, an append-only order store, a payment gateway. */
+function world(options: WorldOptions = {}) {
+  const calls: string[] = [];
+  const stock = new Map(Object.entries(options.stock ?? {}));
+  const reservations = new Map((options.reservations ?? []).map((r) => [r.reservationId, r]));
+  const streams = new Map<string, OrderEvent[]>((options.orders ?? []).map((o) => [o.orderId, o.events]));
+
+  const reservationPort = {
+    reserve: vi.fn(async (req: ReserveInput): Promise<Reservation> => {
+      calls.push(`reserve:${req.reservationId}`);
+      const known = req.reservationId ? reservations.get(req.reservationId) : undefined;
+      if (known) return known; // the same request again is answered unchanged
+      const short = req.lines.filter((l) => (stock.get(l.sku) ?? Infinity) < l.quantity).map((l) => l.sku);
+      if (short.length > 0) throw new OutOfStockError(short);
+      for (const l of req.lines) if (stock.has(l.sku)) stock.set(l.sku, stock.get(l.sku)! - l.quantity);
+      const created = { ...reservation(req.reservationId ?? 'res_generated', req.lines, 'ACTIVE', req.source), ...(req.reference ? { reference: req.reference } : {}) };
+      reservations.set(created.reservationId, created);
+      return created;
+    }),
+    release: vi.fn(async (shopId: string, reservationId: string): Promise<Reservation> => {
+      calls.push(`release:${reservationId}`);
+      const current = reservations.get(reservationId)!;
+      if (current.status !== 'ACTIVE') throw new ReservationNotActiveError(reservationId, current.status);
+      const released = { ...current, status: 'RELEASED' as const };
+      reservations.set(reservationId, released);
+      return released;
+    }),
+    get: vi.fn(async (_shopId: string, reservationId: string) => reservations.get(reservationId)),
+  };
+
+  const orders = {
+    load: vi.fn(async (shopId: string, orderId: string) => foldOrder(shopId, orderId, streams.get(orderId) ?? [])),
+    append: vi.fn(async (order: OrderHeader, expectedSeq: number, events: readonly OrderEvent[]) => {
+      calls.push(`append:${events.map((e) => e.type).join('+')}`);
+      const stream = streams.get(order.orderId) ?? [];
+      if (stream.length !== expectedSeq) throw new ConcurrentAppendError(order.orderId);
+      streams.set(order.orderId, [...stream, ...events]);
+    }),
+  };
+
+  const placement = {
+    place: vi.fn<OrderPlacementStore['place']>(async (order, expectedSeq, events, { reservationIds }) => {
+      calls.push(`place:${events.map((e) => e.type).join('+')}`);
+      await options.beforePlace?.();
+      for (const id of reservationIds) {
+        const current = reservations.get(id)!;
+        if (current.status !== 'ACTIVE') throw new ReservationNotActiveError(id, current.status);
+      }
+      const stream = streams.get(order.orderId) ?? [];
+      if (stream.length !== expectedSeq) throw new ConcurrentAppendError(order.orderId);
+      streams.set(order.orderId, [...stream, ...events]);
+      for (const id of reservationIds) reservations.set(id, { ...reservations.get(id)!, status: 'COMMITTED' });
+    }),
+  };
+
+  const payments = {
+    authorize: vi.fn(async (req: Parameters<PaymentGateway['authorize']>[0]): Promise<Authorization> => {
+      calls.push(`authorize:${req.idempotencyKey}`);
+      return options.authorize ? options.authorize(req) : { status: 'authorized', paymentIntentId: 'pi_1' };
+    }),
+    capture: vi.fn(async () => {}),
+    cancel: vi.fn(async (paymentIntentId: string) => {
+      calls.push(`cancel:${paymentIntentId}`);
+    }),
+    refund: vi.fn(async () => ({ refundId: 're_1' })),
+    get: vi.fn(async (paymentIntentId: string) => ({
+      paymentIntentId,
+      status: 'requires_action' as const,
+      amount: usd(0),
+      metadata: {},
+      created: NOW,
+      nextAction: { type: 'redirect_to_url', url: 'https://bank.example/3ds' },
+    })),
+    authorizedBefore: vi.fn(async function* () {}),
+    parseWebhook: vi.fn(),
+  } satisfies PaymentGateway;
+
+  const cart = {
+    forCheckout: vi.fn(async () => ({ lines: options.cart?.lines ?? [], unavailable: options.cart?.unavailable ?? [], currency: 'USD' })),
+    removeCheckedOut: vi.fn(async () => {
+      calls.push('cart:emptied');
+      if (options.cartEmptying === 'fails') throw new Error('cart table unavailable');
+    }),
+  };
+
+  const flashSaleHolds = {
+    claim: vi.fn(async () => {
+      if (!options.flashSaleHold) throw new Error('no hold');
+      return { saleId: 'sale_1', ...options.flashSaleHold };
+    }),
+    release: vi.fn(async () => {}),
+  };
+
+  const log = vi.fn();
+  const placeOrder = makePlaceOrder({ cart, reservations: reservationPort, payments, orders, placement, flashSaleHolds, clock: () => NOW, log });
+  return {
+    placeOrder,
+    calls,
+    log,
+    cart,
+    payments,
+    placement,
+    orders,
+    flashSaleHolds,
+    reservationPort,
+    reservation: (id: string) => reservations.get(id),
+    finish: (id: string, status: ReservationStatus) => void reservations.set(id, { ...reservations.get(id)!, status }),
+    events: (orderId = ids.orderId) => streams.get(orderId) ?? [],
+    available: (sku: string) => stock.get(sku),
+  };
+}
+
+const placedEvents = (reservationIds: string[], lines: CheckoutLine[], extra: Partial<OrderPlacement> = {}): OrderEvent[] => [
+  {
+    seq: 1,
+    type: 'PENDING',
+    at: NOW.toISOString(),
+    data: {
+      customerId: CUSTOMER,
+      email: 'ada@example.com',
+      lines: lines.map(({ holdId: _, ...l }) => l),
+      totals: { subtotal: usd(2_000), total: usd(2_000) },
+      shippingAddress: address,
+      source: 'cart',
+      reservationIds,
+      paymentIntentId: 'pi_old',
+      ...extra,
+    },
+  },
+];
+
+describe('checkout ids', () => {
+  it('derives the same ids from the same shop, customer and key, and different ones otherwise', () => {
+    expect(checkoutIds(SHOP, CUSTOMER, KEY)).toEqual(ids);
+    expect(ids.orderId).toMatch(/^ord_[A-Za-z0-9]{22}$/);
+    expect(ids.reservationId).toBe(`res_chk_${ids.orderId.slice(4)}`);
+    expect(ids.paymentKey).toBe(`checkout_${ids.orderId.slice(4)}`);
+    expect(checkoutIds(SHOP, CUSTOMER, 'idem-2').orderId).not.toBe(ids.orderId);
+    expect(checkoutIds(SHOP, 'bob', KEY).orderId).not.toBe(ids.orderId);
+    expect(checkoutIds('shop-2', CUSTOMER, KEY).orderId).not.toBe(ids.orderId);
+  });
+});
+
+describe('place order', () => {
+  it('given a cart with a plain line and an ACTIVE limited-edition hold, reserves the plain line, authorizes, places PENDING + CONFIRMED committing both, then empties the cart', async () => {
+    const lines = [line('TEE', 2, 1_500), line('LTD-1', 1, 5_000, 'hold-1')];
+    const w = world({ cart: { lines }, reservations: [reservation('hold-1', [{ sku: 'LTD-1', quantity: 1 }])] });
+
+    const result = await w.placeOrder(input);
+
+    expect(w.reservationPort.reserve).toHaveBeenCalledExactlyOnceWith({ shopId: SHOP, lines: [{ sku: 'TEE', quantity: 2 }], source: 'checkout', reference: ids.orderId, reservationId: ids.reservationId });
+    expect(w.payments.authorize).toHaveBeenCalledExactlyOnceWith({
+      amount: usd(8_000),
+      paymentMethodId: 'pm_card_visa',
+      idempotencyKey: ids.paymentKey,
+      metadata: { shopId: SHOP, orderId: ids.orderId, customerId: CUSTOMER, reservationIds: `hold-1,${ids.reservationId}` },
+      description: `Order ${ids.orderId}`,
+      receiptEmail: 'ada@example.com',
+    });
+    expect(w.placement.place).toHaveBeenCalledOnce();
+    const [header, expectedSeq, events, commit] = w.placement.place.mock.calls[0]!;
+    expect(header).toEqual({ shopId: SHOP, orderId: ids.orderId, customerId: CUSTOMER, total: usd(8_000), createdAt: NOW.toISOString() });
+    expect(expectedSeq).toBe(0);
+    expect(commit).toEqual({ reservationIds: ['hold-1', ids.reservationId], actor: 'checkout' });
+    expect(events).toEqual([
+      {
+        seq: 1,
+        type: 'PENDING',
+        at: NOW.toISOString(),
+        data: {
+          customerId: CUSTOMER,
+          email: 'ada@example.com',
+          lines: [
+            { sku: 'TEE', title: 'Title TEE', quantity: 2, unitPrice: usd(1_500), lineTotal: usd(3_000) },
+            { sku: 'LTD-1', title: 'Title LTD-1', quantity: 1, unitPrice: usd(5_000), lineTotal: usd(5_000) },
+          ],
+          totals: { subtotal: usd(8_000), total: usd(8_000) },
+          shippingAddress: address,
+          source: 'cart',
+          reservationIds: ['hold-1', ids.reservationId],
+          ownReservationId: ids.reservationId,
+          paymentIntentId: 'pi_1',
+        },
+      },
+      { seq: 2, type: 'CONFIRMED', at: NOW.toISOString(), data: { paymentIntentId: 'pi_1', source: 'cart' } },
+    ]);
+    expect(w.calls).toEqual([`reserve:${ids.reservationId}`, `authorize:${ids.paymentKey}`, 'place:PENDING+CONFIRMED', 'cart:emptied']);
+    expect(w.cart.removeCheckedOut).toHaveBeenCalledExactlyOnceWith(SHOP, CUSTOMER, lines);
+    expect(result).toMatchObject({ outcome: 'placed', order: { orderId: ids.orderId, status: 'CONFIRMED' } });
+    expect(w.reservation('hold-1')?.status).toBe('COMMITTED');
+    expect(w.reservation(ids.reservationId)?.status).toBe('COMMITTED');
+  });
+
+  it('reserves a line afresh when its cart hold expired (or no longer holds exactly its units)', async () => {
+    const lines = [line('LTD-1', 1, 5_000, 'hold-expired'), line('LTD-2', 3, 1_000, 'hold-short')];
+    const w = world({
+      cart: { lines },
+      reservations: [reservation('hold-expired', [{ sku: 'LTD-1', quantity: 1 }], 'EXPIRED'), reservation('hold-short', [{ sku: 'LTD-2', quantity: 2 }])],
+    });
+
+    await w.placeOrder(input);
+
+    expect(w.reservationPort.reserve).toHaveBeenCalledExactlyOnceWith(expect.objectContaining({ lines: [{ sku: 'LTD-1', quantity: 1 }, { sku: 'LTD-2', quantity: 3 }], reservationId: ids.reservationId }));
+    expect(w.placement.place.mock.calls[0]![3].reservationIds).toEqual([ids.reservationId]);
+    expect(w.reservation('hold-short')?.status).toBe('ACTIVE'); // not this order's: its cart keeps it
+  });
+
+  it('refuses a cart with items no longer sold, naming them, and reserves nothing', async () => {
+    const w = world({ cart: { lines: [line('TEE', 1, 1_500)], unavailable: ['GONE-1', 'GONE-2'] } });
+    const error = await w.placeOrder(input).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ItemsUnavailableError);
+    expect(error).toMatchObject({ code: 'items_unavailable', skus: ['GONE-1', 'GONE-2'] });
+    expect(w.reservationPort.reserve).not.toHaveBeenCalled();
+    expect(w.payments.authorize).not.toHaveBeenCalled();
+  });
+
+  it('refuses an empty cart', async () => {
+    const w = world({ cart: { lines: [] } });
+    await expect(w.placeOrder(input)).rejects.toSatisfy((e) => e instanceof CartEmptyError && e.code === 'cart_empty');
+    expect(w.reservationPort.reserve).not.toHaveBeenCalled();
+    expect(w.payments.authorize).not.toHaveBeenCalled();
+  });
+
+  it('authorizes nothing and writes no order when a line is out of stock', async () => {
+    const w = world({ cart: { lines: [line('TEE', 1, 1_500), line('MUG', 3, 1_000)] }, stock: { TEE: 5, MUG: 2 } });
+    await expect(w.placeOrder(input)).rejects.toMatchObject({ code: 'out_of_stock', skus: ['MUG'] });
+    expect(w.payments.authorize).not.toHaveBeenCalled();
+    expect(w.placement.place).not.toHaveBeenCalled();
+    expect(w.available('TEE')).toBe(5);
+    expect(w.events()).toEqual([]);
+  });
+
+  it('on a decline, releases its own reservation but not the cart hold, and says why', async () => {
+    const w = world({
+      cart: { lines: [line('TEE', 1, 1_500), line('LTD-1', 1, 5_000, 'hold-1')] },
+      reservations: [reservation('hold-1', [{ sku: 'LTD-1', quantity: 1 }])],
+      authorize: async () => ({ status: 'declined', paymentIntentId: 'pi_1', declineCode: 'insufficient_funds', message: 'Your card has insufficient funds.' }),
+    });
+
+    const error = await w.placeOrder(input).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(PaymentDeclinedError);
+    expect(error).toMatchObject({ code: 'payment_declined', extra: { declineCode: 'insufficient_funds' } });
+    expect(w.reservationPort.release).toHaveBeenCalledExactlyOnceWith(SHOP, ids.reservationId, 'checkout');
+    expect(w.reservation(ids.reservationId)?.status).toBe('RELEASED');
+    expect(w.reservation('hold-1')?.status).toBe('ACTIVE');
+    expect(w.placement.place).not.toHaveBeenCalled();
+    expect(w.cart.removeCheckedOut).not.toHaveBeenCalled();
+  });
+
+  it('when the gateway cannot be reached, releases its own reservation and rethrows the error', async () => {
+    const unreachable = new PaymentUnavailableError('connection reset');
+    const w = world({ cart: { lines: [line('TEE', 2, 1_500)] }, authorize: async () => Promise.reject(unreachable) });
+
+    await expect(w.placeOrder(input)).rejects.toBe(unreachable);
+
+    expect(w.calls).toEqual([`reserve:${ids.reservationId}`, `authorize:${ids.paymentKey}`, `release:${ids.reservationId}`]);
+    expect(w.reservation(ids.reservationId)?.status).toBe('RELEASED');
+    expect(w.events()).toEqual([]);
+  });
+
+  it('when the bank asks for 3-D Secure, appends PENDING alone, keeps the reservation and answers the next action', async () => {
+    const nextAction = { type: 'redirect_to_url', url: 'https://bank.example/3ds' };
+    const w = world({ cart: { lines: [line('TEE', 2, 1_500)] }, authorize: async () => ({ status: 'requires_action', paymentIntentId: 'pi_3ds', nextAction }) });
+
+    const result = await w.placeOrder(input);
+
+    expect(w.placement.place).not.toHaveBeenCalled();
+    expect(w.orders.append).toHaveBeenCalledOnce();
+    expect(w.orders.append.mock.calls[0]![1]).toBe(0);
+    expect(w.events().map((e) => [e.seq, e.type])).toEqual([[1, 'PENDING']]);
+    expect(w.events()[0]!.data).toMatchObject({ paymentIntentId: 'pi_3ds', reservationIds: [ids.reservationId], ownReservationId: ids.reservationId });
+    expect(w.reservation(ids.reservationId)?.status).toBe('ACTIVE');
+    expect(w.reservationPort.release).not.toHaveBeenCalled();
+    expect(result).toMatchObject({ outcome: 'requires_action', nextAction, order: { orderId: ids.orderId, status: 'PENDING' } });
+  });
+
+  it('when the stock was released while the payment was authorized, voids the payment and answers checkout_expired', async () => {
+    // The sweeper expires the reservation between the authorization and the placement.
+    const w = world({ cart: { lines: [line('TEE', 2, 1_500)] }, beforePlace: () => w.finish(ids.reservationId, 'EXPIRED') });
+
+    const error = await w.placeOrder(input).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(CheckoutExpiredError);
+    expect(error).toMatchObject({ code: 'checkout_expired' });
+    expect(w.payments.cancel).toHaveBeenCalledExactlyOnceWith('pi_1', { idempotencyKey: `${ids.paymentKey}:expired`, reason: 'abandoned' });
+    expect(w.events()).toEqual([]);
+    expect(w.cart.removeCheckedOut).not.toHaveBeenCalled();
+  });
+
+  it('when another request with the same key placed the order first, answers that order', async () => {
+    const w = world({ cart: { lines: [line('TEE', 2, 1_500)] } });
+    w.placement.place.mockImplementationOnce(async (order) => {
+      // The twin request won the race: its events are stored, ours are refused.
+      await w.orders.append(order, 0, [...placedEvents([ids.reservationId], [line('TEE', 2, 1_500)], { paymentIntentId: 'pi_1' }), { seq: 2, type: 'CONFIRMED', at: NOW.toISOString(), data: { paymentIntentId: 'pi_1' } }]);
+      throw new ConcurrentAppendError(order.orderId);
+    });
+
+    const result = await w.placeOrder(input);
+
+    expect(result).toMatchObject({ outcome: 'placed', order: { orderId: ids.orderId, status: 'CONFIRMED' } });
+    expect(w.payments.cancel).not.toHaveBeenCalled();
+    expect(w.events()).toHaveLength(2);
+  });
+
+  // Fails today: a twin request with the same key commits the shared reservation first, the placement
+  // (like the DynamoDB adapter does) reports ReservationNotActiveError(COMMITTED), and placeOrder voids
+  // the PaymentIntent that the twin's CONFIRMED order holds (same payment key, same PaymentIntent).
+  it('when a twin request with the same key committed the stock first, answers its order and voids nothing', async () => {
+    const w = world({ cart: { lines: [line('TEE', 2, 1_500)] } });
+    w.placement.place.mockImplementationOnce(async (order) => {
+      await w.orders.append(order, 0, [...placedEvents([ids.reservationId], [line('TEE', 2, 1_500)], { paymentIntentId: 'pi_1' }), { seq: 2, type: 'CONFIRMED', at: NOW.toISOString(), data: { paymentIntentId: 'pi_1' } }]);
+      w.finish(ids.reservationId, 'COMMITTED');
+      throw new ReservationNotActiveError(ids.reservationId, 'COMMITTED');
+    });
+
+    const result = await w.placeOrder(input).catch((e: unknown) => e);
+
+    expect(w.payments.cancel).not.toHaveBeenCalled();
+    expect(result).toMatchObject({ outcome: 'placed', order: { orderId: ids.orderId, status: 'CONFIRMED' } });
+  });
+
+  it('when the order of this key exists already, answers it without reserving or authorizing', async () => {
+    const confirmed = [...placedEvents([ids.reservationId], [line('TEE', 2, 1_000)]), { seq: 2, type: 'CONFIRMED' as const, at: NOW.toISOString(), data: { paymentIntentId: 'pi_old' } }];
+    const w = world({ cart: { lines: [line('TEE', 2, 1_000)] }, orders: [{ orderId: ids.orderId, events: confirmed }] });
+
+    const result = await w.placeOrder(input);
+
+    expect(result).toEqual({ outcome: 'placed', order: expect.objectContaining({ orderId: ids.orderId, status: 'CONFIRMED' }) });
+    expect(w.cart.forCheckout).not.toHaveBeenCalled();
+    expect(w.reservationPort.reserve).not.toHaveBeenCalled();
+    expect(w.payments.authorize).not.toHaveBeenCalled();
+    expect(w.placement.place).not.toHaveBeenCalled();
+  });
+
+  it('when the order of this key is still PENDING, answers its next action from the payment', async () => {
+    const w = world({ orders: [{ orderId: ids.orderId, events: placedEvents([ids.reservationId], [line('TEE', 2, 1_000)]) }] });
+
+    const result = await w.placeOrder(input);
+
+    expect(result).toMatchObject({ outcome: 'requires_action', order: { status: 'PENDING' }, nextAction: { type: 'redirect_to_url', url: 'https://bank.example/3ds' } });
+    expect(w.payments.get).toHaveBeenCalledExactlyOnceWith('pi_old');
+    expect(w.payments.authorize).not.toHaveBeenCalled();
+  });
+
+  it('a retry after a crash that finds its earlier reservation no longer ACTIVE answers checkout_expired and authorizes nothing', async () => {
+    const w = world({ cart: { lines: [line('TEE', 2, 1_500)] }, reservations: [reservation(ids.reservationId, [{ sku: 'TEE', quantity: 2 }], 'EXPIRED', 'checkout')] });
+
+    await expect(w.placeOrder(input)).rejects.toBeInstanceOf(CheckoutExpiredError);
+
+    expect(w.reservationPort.reserve).toHaveBeenCalledOnce();
+    expect(w.payments.authorize).not.toHaveBeenCalled();
+    expect(w.events()).toEqual([]);
+  });
+
+  it('a retry after a crash that finds its earlier reservation ACTIVE reuses it and the same payment key', async () => {
+    const w = world({ cart: { lines: [line('TEE', 2, 1_500)] }, reservations: [reservation(ids.reservationId, [{ sku: 'TEE', quantity: 2 }], 'ACTIVE', 'checkout')], stock: { TEE: 0 } });
+
+    const result = await w.placeOrder(input);
+
+    expect(result.outcome).toBe('placed');
+    expect(w.payments.authorize.mock.calls[0]![0].idempotencyKey).toBe(ids.paymentKey);
+    expect(w.reservation(ids.reservationId)?.status).toBe('COMMITTED');
+  });
+
+  it('places the order even when emptying the cart fails, and logs it', async () => {
+    const w = world({ cart: { lines: [line('TEE', 2, 1_500)] }, cartEmptying: 'fails' });
+
+    const result = await w.placeOrder(input);
+
+    expect(result).toMatchObject({ outcome: 'placed', order: { status: 'CONFIRMED' } });
+    expect(w.cart.removeCheckedOut).toHaveBeenCalledOnce();
+    expect(w.log).toHaveBeenCalledWith('cart not emptied after checkout', expect.objectContaining({ orderId: ids.orderId }));
+  });
+
+  it('given a won flash-sale hold, places the order on the hold without a fresh reservation and leaves the cart alone', async () => {
+    const held = [line('FLASH-1', 1, 9_900)];
+    const w = world({ flashSaleHold: { lines: held, reservationId: 'res_flash_1' }, reservations: [reservation('res_flash_1', [{ sku: 'FLASH-1', quantity: 1 }], 'ACTIVE', 'flash_sale')] });
+
+    const result = await w.placeOrder({ ...input, flashSaleHoldId: 'hold_fs_1' });
+
+    expect(w.flashSaleHolds.claim).toHaveBeenCalledExactlyOnceWith(SHOP, 'hold_fs_1', CUSTOMER);
+    expect(w.reservationPort.reserve).not.toHaveBeenCalled();
+    expect(w.cart.forCheckout).not.toHaveBeenCalled();
+    expect(w.cart.removeCheckedOut).not.toHaveBeenCalled();
+    expect(w.payments.authorize.mock.calls[0]![0]).toMatchObject({ amount: usd(9_900), metadata: { reservationIds: 'res_flash_1' } });
+    expect(w.placement.place.mock.calls[0]![3]).toEqual({ reservationIds: ['res_flash_1'], actor: 'checkout' });
+    expect(w.events()[0]!.data).toMatchObject({ source: 'flash_sale_hold', reservationIds: ['res_flash_1'] });
+    expect(w.events()[0]!.data).not.toHaveProperty('ownReservationId');
+    expect(w.reservation('res_flash_1')?.status).toBe('COMMITTED');
+    expect(result).toMatchObject({ outcome: 'placed', order: { status: 'CONFIRMED' } });
+  });
+
+  it('on a decline of a flash-sale checkout, releases nothing: the hold stays with the sale', async () => {
+    const w = world({
+      flashSaleHold: { lines: [line('FLASH-1', 1, 9_900)], reservationId: 'res_flash_1' },
+      reservations: [reservation('res_flash_1', [{ sku: 'FLASH-1', quantity: 1 }], 'ACTIVE', 'flash_sale')],
+      authorize: async () => ({ status: 'declined', declineCode: 'card_declined', message: 'declined' }),
+    });
+
+    await expect(w.placeOrder({ ...input, flashSaleHoldId: 'hold_fs_1' })).rejects.toBeInstanceOf(PaymentDeclinedError);
+
+    expect(w.reservationPort.release).not.toHaveBeenCalled();
+    expect(w.reservation('res_flash_1')?.status).toBe('ACTIVE');
+  });
+});
