@@ -20,10 +20,27 @@ export interface CommerceStacks {
 /**
  * The two stacks of one stage (context `stage`, default `dev`): `commerce-<stage>-stateful`
  * and `commerce-<stage>-stateless`. Environment-agnostic: account and region come from the
- * deploying credentials. Other context keys: `availabilityZones` (comma-separated),
- * `emailIdentity` and `emailFrom` (SES), `corsAllowOrigins` (comma-separated), and for the
- * distribution `edgeDomainName` (comma-separated), `edgeCertificateArn` (ACM, us-east-1) and
- * `edgeWebAclArn` (WAFv2, scope CLOUDFRONT).
+ * deploying credentials. Other context keys:
+ * - `availabilityZones` (comma-separated);
+ * - `emailIdentity`: a domain or address that the stateful stack creates and verifies in SES
+ *   (publish the DKIM records of its outputs); it must not exist in the account yet, unless
+ *   `emailIdentityExists=true` says it was verified by hand (then it is used, not created).
+ *   Without it, functions may send as any identity verified in the account and region;
+ * - `emailFrom`: the From address of customer emails (SES_FROM_ADDRESS), within the identity;
+ *   defaults to `emailIdentity` when that is an address. Without one, the functions that send
+ *   email fail with a ConfigError naming SES_FROM_ADDRESS;
+ * - `warehouseUrl`: the https endpoint of the warehouse (WMS) that confirmed orders are POSTed
+ *   to (WAREHOUSE_URL). Without it the stage deploys, but the hand-over function fails every
+ *   invocation with a ConfigError naming WAREHOUSE_URL; the orders wait in its failure queue
+ *   and can be redriven once the stage is redeployed with the URL. The signing secret is
+ *   generated in the stateful stack (output WarehouseSecretArn): give its value to the WMS;
+ * - `corsAllowOrigins` (comma-separated);
+ * - for the distribution, `edgeDomainName` (comma-separated), `edgeCertificateArn` (ACM,
+ *   us-east-1) and `edgeWebAclArn` (WAFv2, scope CLOUDFRONT).
+ *
+ * After the first deploy, an operator sets the Stripe keys (output StripeSecretArn, JSON
+ * `{"secretKey":"sk_...","webhookSecret":"whsec_..."}`) and the carriers' webhook secrets
+ * (output CarrierWebhookSecretsArn, JSON by carrier name).
  */
 export function defineCommerceApp(app: App, options: CommerceAppOptions = {}): CommerceStacks {
   const settings = stageSettings(String(app.node.tryGetContext('stage') ?? 'dev'));
@@ -33,8 +50,14 @@ export function defineCommerceApp(app: App, options: CommerceAppOptions = {}): C
     return (Array.isArray(value) ? value.map(String) : String(value).split(',')).map((s) => s.trim()).filter(Boolean);
   };
   const availabilityZones = list('availabilityZones');
-  const emailIdentity = app.node.tryGetContext('emailIdentity') as string | undefined;
-  const emailFrom = app.node.tryGetContext('emailFrom') as string | undefined;
+  const text = (key: string): string | undefined => {
+    const value: unknown = app.node.tryGetContext(key);
+    return value === undefined || value === '' ? undefined : String(value).trim();
+  };
+  const emailIdentity = text('emailIdentity');
+  const emailFrom = text('emailFrom') ?? (emailIdentity?.includes('@') ? emailIdentity : undefined);
+  const emailIdentityExists = text('emailIdentityExists') === 'true';
+  const warehouseUrl = text('warehouseUrl');
   const corsAllowOrigins = list('corsAllowOrigins');
   const edgeDomainNames = list('edgeDomainName');
   const edgeCertificateArn = app.node.tryGetContext('edgeCertificateArn') as string | undefined;
@@ -57,19 +80,19 @@ export function defineCommerceApp(app: App, options: CommerceAppOptions = {}): C
 
   const prefix = `commerce-${settings.stage}`;
   const stateful = new StatefulStack(app, `${prefix}-stateful`, {
-    description: `Commerce platform (${settings.stage}): network, tables, Redis, search, queues, event bus, user pool, buckets`,
+    description: `Commerce platform (${settings.stage}): network, tables, Redis, search, queues, event bus, user pool, buckets, secrets, email`,
     settings,
     ...(availabilityZones ? { availabilityZones } : {}),
     searchClients,
+    ...(emailIdentity ? { emailIdentity, emailIdentityExists } : {}),
     ...options.stateful,
   });
   const stateless = new StatelessStack(app, `${prefix}-stateless`, {
     description: `Commerce platform (${settings.stage}): functions, HTTP API, CloudFront, event rules and schedules`,
     settings,
     resources: stateful.resources,
-    ...(emailIdentity || emailFrom
-      ? { email: { ...(emailIdentity ? { identity: emailIdentity } : {}), ...(emailFrom ? { fromAddress: emailFrom } : {}) } }
-      : {}),
+    ...(emailFrom ? { email: { fromAddress: emailFrom } } : {}),
+    ...(warehouseUrl ? { warehouseUrl } : {}),
     ...(corsAllowOrigins ? { corsAllowOrigins } : {}),
     edge,
     ...options.stateless,

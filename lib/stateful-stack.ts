@@ -10,6 +10,7 @@ import type { QueueDefinition } from '#shared/platform/queues';
 import type { TableDefinition } from '#shared/platform/tables';
 import { Cache, type RedisEndpoint } from './cache';
 import { Data, type TableResource } from './data';
+import { Email, type EmailResource } from './email';
 import { Identity } from './identity';
 import { Media } from './media';
 import { Messaging, type QueueResource } from './messaging';
@@ -28,8 +29,14 @@ export interface PlatformResources {
   readonly redis: RedisEndpoint;
   readonly userPool: IUserPool;
   readonly userPoolClient: IUserPoolClient;
-  /** Stripe's secret API key (SecretString); its value is set by an operator after the first deploy. */
+  /** Stripe's keys, JSON `{"secretKey":"sk_...","webhookSecret":"whsec_..."}`, set by an operator after the first deploy. */
   readonly paymentsSecret: ISecret;
+  /** The carriers' webhook signing secrets, JSON by carrier name (`{"ups":"..."}`). */
+  readonly carrierWebhookSecrets: ISecret;
+  /** The HMAC secret signing the orders handed to the warehouse (shared with its WMS). */
+  readonly warehouseSecret: ISecret;
+  /** The SES configuration set of every email, and the sending identity when one is configured. */
+  readonly email: EmailResource;
   /** The catalog search domain and the roles it admits. */
   readonly search: SearchResource;
   /** Product images (keys under `images/`), served by the distribution. */
@@ -53,12 +60,21 @@ export interface StatefulStackProps extends StackProps {
   readonly searchClients?: readonly FunctionSpec[];
   /** Root of the handler entries of this stack's own functions. @default the repository root */
   readonly projectRoot?: string;
+  /**
+   * SES identity (domain or address) to create and verify in this stack (see Email).
+   * @default none: functions may send as any identity verified in the account and region
+   */
+  readonly emailIdentity?: string;
+  /** `emailIdentity` was verified outside this stack: use it without creating it. @default false */
+  readonly emailIdentityExists?: boolean;
 }
 
 /**
  * Everything that holds state or is expensive to replace: network, tables, Redis, the search
- * domain, queues, the bus, the user pool and the image and log buckets. It changes rarely; the stateless stack (functions, API, rules)
- * deploys on every change and can be destroyed and recreated without data loss.
+ * domain, queues, the bus, the user pool, the image and log buckets, the secrets of the
+ * payment provider, carriers and warehouse, and the SES configuration set and identity. It
+ * changes rarely; the stateless stack (functions, API, rules) deploys on every change and can
+ * be destroyed and recreated without data loss.
  */
 export class StatefulStack extends Stack {
   readonly resources: PlatformResources;
@@ -101,12 +117,62 @@ export class StatefulStack extends Stack {
     });
     const media = new Media(this, 'Media');
 
+    const email = new Email(this, 'Email', {
+      ...(props.emailIdentity !== undefined ? { identity: props.emailIdentity } : {}),
+      ...(props.emailIdentityExists ? { identityExists: true } : {}),
+    });
+
+    // Secrets set by an operator after the first deploy. Each generated value has the shape
+    // the functions expect, so a placeholder fails loudly (ConfigError, bad signature) instead
+    // of being taken for a real key.
     const paymentsSecret = new Secret(this, 'StripeSecretKey', {
-      description: 'Stripe secret API key (sk_...): replace the generated placeholder after the first deploy',
+      description:
+        'Stripe keys as JSON {"secretKey":"sk_...","webhookSecret":"whsec_..."}: after the first deploy, put the secret API key ' +
+        'and the signing secret of the webhook endpoint (POST /v1/webhooks/stripe) from the Stripe dashboard. The generated ' +
+        'value has an empty secretKey (checkout fails with a ConfigError until it is set) and a random webhookSecret that no ' +
+        'Stripe event is signed with.',
+      generateSecretString: {
+        secretStringTemplate: JSON.stringify({ secretKey: '' }),
+        generateStringKey: 'webhookSecret',
+        excludePunctuation: true,
+        passwordLength: 32,
+      },
     });
     Validations.of(paymentsSecret).acknowledge({
       id: 'AwsSolutions-SMG4',
       reason: 'Stripe API keys are rolled in the Stripe dashboard, which Secrets Manager rotation cannot do; the new key is then put here.',
+    });
+
+    const carrierWebhookSecrets = new Secret(this, 'CarrierWebhookSecrets', {
+      description:
+        'Webhook signing secret of each carrier as JSON by carrier name ({"ups":"...","dhl":"..."}), the {carrier} of ' +
+        'POST /v1/webhooks/carriers/{carrier}: give each carrier its value, or put the one it issues. A carrier without an ' +
+        'entry is refused.',
+      generateSecretString: {
+        secretStringTemplate: JSON.stringify({}),
+        generateStringKey: 'ups',
+        excludePunctuation: true,
+        passwordLength: 48,
+      },
+    });
+    Validations.of(carrierWebhookSecrets).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        "Each value is shared with a carrier and changed in that carrier's developer portal, which a rotation function cannot " +
+        'do; an operator updates both sides (the webhook function re-reads this secret within five minutes).',
+    });
+
+    const warehouseSecret = new Secret(this, 'WarehouseWebhookSecret', {
+      description:
+        'HMAC-SHA256 secret signing the orders POSTed to the warehouse (X-Signature: sha256=<hex>): configure the same ' +
+        'value in the WMS.',
+      generateSecretString: { excludePunctuation: true, passwordLength: 64 },
+    });
+    Validations.of(warehouseSecret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        "The secret is shared with the warehouse's WMS, which must verify with the new value from the moment it is used; a " +
+        'rotation function cannot reconfigure the WMS, so an operator changes both sides together.',
     });
 
     this.resources = {
@@ -120,6 +186,9 @@ export class StatefulStack extends Stack {
       userPool: identity.userPool,
       userPoolClient: identity.userPoolClient,
       paymentsSecret,
+      carrierWebhookSecrets,
+      warehouseSecret,
+      email: email.resource,
       search: search.resource,
       imagesBucket: media.imagesBucket,
       logsBucket: media.logsBucket,
@@ -130,6 +199,10 @@ export class StatefulStack extends Stack {
     new CfnOutput(this, 'EventBusName', { value: messaging.eventBus.eventBusName, description: 'Platform event bus' });
     new CfnOutput(this, 'RedisConfigurationEndpoint', { value: cache.endpoint.host, description: 'Redis cluster configuration endpoint' });
     new CfnOutput(this, 'SearchEndpoint', { value: search.resource.url, description: 'Catalog search domain (VPC only)' });
+    new CfnOutput(this, 'StripeSecretArn', { value: paymentsSecret.secretArn, description: 'Stripe keys: {"secretKey":"sk_...","webhookSecret":"whsec_..."}' });
+    new CfnOutput(this, 'CarrierWebhookSecretsArn', { value: carrierWebhookSecrets.secretArn, description: 'Carrier webhook secrets: {"<carrier>":"<secret>"}' });
+    new CfnOutput(this, 'WarehouseSecretArn', { value: warehouseSecret.secretArn, description: 'HMAC secret shared with the warehouse WMS' });
+    new CfnOutput(this, 'EmailConfigurationSetName', { value: email.configurationSet.configurationSetName, description: 'SES configuration set of every email' });
     new CfnOutput(this, 'ImagesBucketName', { value: media.imagesBucket.bucketName, description: 'Product images (keys under images/)' });
   }
 }

@@ -29,8 +29,17 @@ export interface StatelessStackProps extends StackProps {
   readonly schedules?: readonly Schedule[];
   /** @default EVENT_SOURCE_MAPPINGS */
   readonly eventSourceMappings?: readonly EventSourceMapping[];
-  /** Sending identity for functions that email. @default none (see EmailSettings) */
+  /**
+   * The From address of emails, and overrides of the stateful stack's identity and configuration set.
+   * @default the stateful stack's email resource, without a From address (see EmailSettings)
+   */
   readonly email?: EmailSettings;
+  /**
+   * The warehouse (WMS) endpoint that confirmed orders are POSTed to (WAREHOUSE_URL), https only.
+   * @default none: functions that use the warehouse get no WAREHOUSE_URL and fail each invocation
+   * with a ConfigError (kept in their failure queue, so the orders can be redriven once it is set)
+   */
+  readonly warehouseUrl?: string;
   /** @default ['*'] */
   readonly corsAllowOrigins?: readonly string[];
   /** Root of the handler entries. @default the repository root */
@@ -82,13 +91,16 @@ export class StatelessStack extends Stack {
     const schedules = props.schedules ?? SCHEDULES;
     const eventSourceMappings = props.eventSourceMappings ?? EVENT_SOURCE_MAPPINGS;
     const { resources, settings } = props;
+    const email: EmailSettings = { ...resources.email, ...props.email };
+    checkEmail(this.node.path, email);
+    if (props.warehouseUrl !== undefined) checkWarehouseUrl(this.node.path, props.warehouseUrl);
 
     // Every registered function, plus any spec the wiring names (deduplicated by id).
     const specs = deployedSpecs(props);
     this.functions = new Functions(this, 'Functions', {
       specs,
       stage: settings.stage,
-      resources: { ...resources, ...(props.email ? { email: props.email } : {}) },
+      resources: { ...resources, email, ...(props.warehouseUrl !== undefined ? { warehouseUrl: props.warehouseUrl } : {}) },
       logRetention: settings.logRetention,
       ...(props.projectRoot ? { projectRoot: props.projectRoot } : {}),
     });
@@ -132,5 +144,34 @@ export class StatelessStack extends Stack {
     });
     // User pool, client and bus ids are outputs of the stateful stack, which owns them
     // (re-exporting an imported value is flagged by cfn-lint W6001).
+  }
+}
+
+/** A From address that the identity cannot send as would only fail at the first email. */
+function checkEmail(where: string, email: EmailSettings): void {
+  const { fromAddress, identity } = email;
+  if (fromAddress === undefined) return;
+  const at = fromAddress.lastIndexOf('@');
+  if (at < 1 || /\s/.test(fromAddress) || !fromAddress.slice(at + 1).includes('.')) {
+    throw new Error(`${where}: the email From address "${fromAddress}" (context emailFrom) is not an email address`);
+  }
+  if (identity === undefined) return;
+  const domain = fromAddress.slice(at + 1).toLowerCase();
+  const id = identity.toLowerCase();
+  const allowed = id.includes('@') ? fromAddress.toLowerCase() === id : domain === id || domain.endsWith(`.${id}`);
+  if (!allowed) {
+    throw new Error(`${where}: the email From address "${fromAddress}" (context emailFrom) cannot be sent as the SES identity "${identity}" (context emailIdentity)`);
+  }
+}
+
+function checkWarehouseUrl(where: string, value: string): void {
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  if (!url || url.protocol !== 'https:' || url.username || url.password) {
+    throw new Error(`${where}: the warehouse URL "${value}" (context warehouseUrl) must be an absolute https:// URL without credentials`);
   }
 }

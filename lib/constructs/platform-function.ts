@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { isAbsolute, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ArnFormat, Duration, Stack, Validations } from 'aws-cdk-lib';
+import { Annotations, ArnFormat, Duration, Stack, Validations } from 'aws-cdk-lib';
 import type { ISecurityGroup, IVpc, SubnetSelection } from 'aws-cdk-lib/aws-ec2';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import { type IRole, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
@@ -9,6 +9,7 @@ import { Architecture, type IFunction, LoggingFormat, Runtime, Tracing } from 'a
 import { LogLevel, NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { IConfigurationSet } from 'aws-cdk-lib/aws-ses';
 import { Construct } from 'constructs';
 import type { FunctionSpec, TableAccess } from '#functions/registry';
 import type { RedisEndpoint } from '../cache';
@@ -72,6 +73,11 @@ export interface EmailSettings {
    * @default any identity of the account and region, narrowed by fromAddress when given
    */
   readonly identity?: string;
+  /**
+   * The configuration set of every email (SES_CONFIGURATION_SET); sending is allowed through it.
+   * @default none (the stateful stack always makes one, see Email)
+   */
+  readonly configurationSet?: IConfigurationSet;
 }
 
 /** What functions may be given; a spec that uses something missing here is refused. */
@@ -83,7 +89,18 @@ export interface FunctionResources {
   readonly vpc?: IVpc;
   readonly functionSubnets?: SubnetSelection;
   readonly functionSecurityGroup?: ISecurityGroup;
+  /** Stripe's keys (`uses.payments`): JSON `{secretKey, webhookSecret}`. */
   readonly paymentsSecret?: ISecret;
+  /** The carriers' webhook secrets (`uses.carrierWebhooks`): JSON by carrier name. */
+  readonly carrierWebhookSecrets?: ISecret;
+  /** The HMAC secret of the warehouse hand-over (`uses.warehouse`). */
+  readonly warehouseSecret?: ISecret;
+  /**
+   * The warehouse's endpoint (`uses.warehouse`, WAREHOUSE_URL).
+   * @default none: the function gets no WAREHOUSE_URL, so each invocation fails with a ConfigError
+   * (into its failure queue) until the stage is deployed with one (context `warehouseUrl`)
+   */
+  readonly warehouseUrl?: string;
   readonly email?: EmailSettings;
   /** The catalog search domain, with the roles it admits (see Search). */
   readonly search?: SearchResource;
@@ -219,17 +236,38 @@ export class PlatformFunction extends Construct {
 
     if (uses.email) {
       const email = resources.email ?? {};
-      if (email.fromAddress) environment.SES_FROM_ADDRESS = email.fromAddress;
-      const identityArn = Stack.of(this).formatArn({
+      if (email.fromAddress) {
+        environment.SES_FROM_ADDRESS = email.fromAddress;
+      } else {
+        Annotations.of(this).addInfo(
+          `${spec.id} sends email, but this stage has no From address: SES_FROM_ADDRESS is not set, so sending customer ` +
+            'email fails with a ConfigError until it is deployed with -c emailFrom=... (or an address as -c emailIdentity=...)',
+        );
+      }
+      if (email.configurationSet) environment.SES_CONFIGURATION_SET = email.configurationSet.configurationSetName;
+      const stack = Stack.of(this);
+      const identityArn = stack.formatArn({
         service: 'ses',
         resource: 'identity',
         resourceName: email.identity ?? '*',
         arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
       });
+      // SES authorizes a send against the identity and, when the email names one (or the
+      // identity has a default one), against the configuration set too.
+      const configurationSetArns = email.configurationSet
+        ? [
+            stack.formatArn({
+              service: 'ses',
+              resource: 'configuration-set',
+              resourceName: email.configurationSet.configurationSetName,
+              arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+            }),
+          ]
+        : [];
       role.addToPrincipalPolicy(
         new PolicyStatement({
           actions: ['ses:SendEmail', 'ses:SendRawEmail'],
-          resources: [identityArn],
+          resources: [identityArn, ...configurationSetArns],
           ...(email.fromAddress ? { conditions: { StringEquals: { 'ses:FromAddress': email.fromAddress } } } : {}),
         }),
       );
@@ -247,6 +285,26 @@ export class PlatformFunction extends Construct {
       const secret = required(this, resources.paymentsSecret, 'paymentsSecret');
       environment.STRIPE_SECRET_ARN = secret.secretArn;
       secret.grantRead(role);
+    }
+
+    if (uses.carrierWebhooks) {
+      const secret = required(this, resources.carrierWebhookSecrets, 'carrierWebhookSecrets');
+      environment.CARRIER_SECRETS_ARN = secret.secretArn;
+      secret.grantRead(role);
+    }
+
+    if (uses.warehouse) {
+      const secret = required(this, resources.warehouseSecret, 'warehouseSecret');
+      environment.WAREHOUSE_SECRET_ARN = secret.secretArn;
+      secret.grantRead(role);
+      if (resources.warehouseUrl) {
+        environment.WAREHOUSE_URL = resources.warehouseUrl;
+      } else {
+        Annotations.of(this).addInfo(
+          `${spec.id} hands orders to the warehouse, but this stage has no warehouse endpoint: every invocation fails with ` +
+            'a ConfigError into its failure queue until it is deployed with -c warehouseUrl=https://...',
+        );
+      }
     }
 
     if (uses.describeAll) this.grantDescribeAll(role, resources, environment);

@@ -5,6 +5,7 @@ import { FUNCTIONS, type FunctionSpec } from '#functions/registry';
 import { Cache } from '#lib/cache';
 import { PlatformFunction } from '#lib/constructs/platform-function';
 import { Data } from '#lib/data';
+import { Email } from '#lib/email';
 import { Functions } from '#lib/functions';
 import { Identity } from '#lib/identity';
 import { Messaging } from '#lib/messaging';
@@ -12,7 +13,7 @@ import { Network } from '#lib/network';
 import { stageSettings } from '#lib/stage';
 import { QUEUES, type QueueDefinition } from '#shared/platform/queues';
 import { TABLES, type TableDefinition } from '#shared/platform/tables';
-import { stubProjectRoot, testStack } from './support';
+import { buildStacks, stubProjectRoot, testStack } from './support';
 
 describe('stage', () => {
   it('accepts short lowercase stage names and refuses others', () => {
@@ -123,6 +124,29 @@ describe('PlatformFunction', () => {
     expect(make({ uses: { redis: true } })).toThrow(/needs "redis"/);
     expect(make({ uses: { eventBus: true } })).toThrow(/needs "eventBus"/);
     expect(make({ uses: { payments: true } })).toThrow(/needs "paymentsSecret"/);
+    expect(make({ uses: { carrierWebhooks: true } })).toThrow(/needs "carrierWebhookSecrets"/);
+    expect(make({ uses: { warehouse: true } })).toThrow(/needs "warehouseSecret"/);
+  });
+});
+
+describe('Email', () => {
+  it('refuses an identity that is neither a domain nor an address, and identityExists without one', () => {
+    for (const bad of ['', 'localhost', 'orders@', 'shop example.com', 'https://shop.example.com']) {
+      expect(() => new Email(testStack(), 'E', { identity: bad }), bad).toThrow(/must be a domain .* or an address/);
+    }
+    expect(() => new Email(testStack(), 'E', { identityExists: true })).toThrow(/identityExists needs an identity/);
+    expect(() => new Email(testStack(), 'E', { identity: 'orders@shop.example.com' })).not.toThrow();
+  });
+});
+
+describe('context of the app', () => {
+  it('refuses a warehouse URL that is not https, and a From address the identity cannot send as', () => {
+    for (const bad of ['wms.example.com', 'http://wms.example.com/orders', 'https://user:pw@wms.example.com']) {
+      expect(() => buildStacks({}, { warehouseUrl: bad }), bad).toThrow(/warehouse URL .* must be an absolute https:\/\/ URL/);
+    }
+    expect(() => buildStacks({}, { emailFrom: 'orders' })).toThrow(/"orders" \(context emailFrom\) is not an email address/);
+    expect(() => buildStacks({}, { emailIdentity: 'shop.example.com', emailFrom: 'orders@example.com' })).toThrow(/cannot be sent as the SES identity "shop.example.com"/);
+    expect(() => buildStacks({}, { emailIdentity: 'a@shop.example.com', emailFrom: 'b@shop.example.com' })).toThrow(/cannot be sent as/);
   });
 });
 

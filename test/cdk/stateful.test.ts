@@ -106,9 +106,8 @@ describe('Redis', () => {
       CacheSubnetGroupName: { Ref: Match.stringLikeRegexp('^CacheSubnetGroup') },
       ReplicationGroupId: Match.absent(),
     });
-    template.hasResourceProperties('AWS::SecretsManager::Secret', {
-      GenerateSecretString: Match.objectLike({ ExcludePunctuation: true, PasswordLength: 64 }),
-    });
+    const token = logicalIdOf(template, 'AWS::SecretsManager::Secret', '/Cache/AuthToken/');
+    expect(template.toJSON().Resources[token].Properties.GenerateSecretString).toMatchObject({ ExcludePunctuation: true, PasswordLength: 64 });
   });
 
   it('lives in the isolated subnets', () => {
