@@ -14,3 +14,8 @@ export const metrics = new Metrics({
 });
 
 export { MetricUnit };
+
+/** Publishes the metrics recorded so far, if any (an empty publish only logs a warning). */
+export function flushMetrics(): void {
+  if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
+}

@@ -1,6 +1,6 @@
 import type { EventBridgeHandler } from 'aws-lambda';
 import { z } from 'zod';
-import { logger, metrics } from '#shared/observability';
+import { flushMetrics, logger, metrics } from '#shared/observability';
 import { settlement } from './checkout-wiring';
 
 /** ReservationExpired of a checkout's reservation: a PENDING order (3-D Secure never finished) is cancelled and its payment voided. */
@@ -16,5 +16,5 @@ export const handler: EventBridgeHandler<string, unknown, void> = async (event) 
   const settle = await settlement();
   const outcome = await settle.onReservationExpired(detail.data.shopId, detail.data.reference);
   logger.info('expired checkout settled', { outcome });
-  metrics.publishStoredMetrics();
+  flushMetrics();
 };

@@ -1,5 +1,5 @@
 import type { ScheduledHandler } from 'aws-lambda';
-import { logger, metrics } from '#shared/observability';
+import { flushMetrics, logger, metrics } from '#shared/observability';
 import { settlement } from './checkout-wiring';
 
 /** The payment reconciler (every few minutes): settles authorizations that a crash or a lost webhook left open. */
@@ -7,5 +7,5 @@ export const handler: ScheduledHandler = async () => {
   const settle = await settlement();
   const counts = await settle.reconcile();
   logger.info('payments reconciled', counts);
-  metrics.publishStoredMetrics();
+  flushMetrics();
 };

@@ -2,7 +2,7 @@ import type { EventBridgeHandler } from 'aws-lambda';
 import { z } from 'zod';
 import { httpWarehouseFromConfig } from '#shared/adapters/warehouse/http-warehouse';
 import { makeHandToWarehouse } from '#shared/fulfillment/hand-to-warehouse';
-import { logger, metrics, MetricUnit } from '#shared/observability';
+import { flushMetrics, logger, metrics, MetricUnit } from '#shared/observability';
 import { orderStore } from '#functions/orders/orders-wiring';
 
 /**
@@ -31,5 +31,5 @@ export const handler: EventBridgeHandler<string, unknown, void> = async (event) 
   const outcome = await handToWarehouse({ shopId, orderId });
   logger.info(outcome === 'handed-over' ? 'order handed to the warehouse' : 'order no longer confirmed: not handed over', { outcome, seq, eventId: event.id });
   metrics.addMetric(outcome === 'handed-over' ? 'OrdersHandedToWarehouse' : 'OrdersNotHandedOver', MetricUnit.Count, 1);
-  metrics.publishStoredMetrics();
+  flushMetrics();
 };

@@ -3,7 +3,7 @@ import { documents } from '#shared/adapters/dynamodb/client';
 import { dynamoReservationRepository } from '#shared/adapters/dynamodb/reservation-repository';
 import { config, tableName } from '#shared/config';
 import { makeReservations } from '#shared/inventory/reserve-stock';
-import { logger, metrics, MetricUnit } from '#shared/observability';
+import { flushMetrics, logger, metrics, MetricUnit } from '#shared/observability';
 
 /** The reservation sweeper (every minute): releases what expired, each reservation once even with two sweepers at once. */
 const reservations = makeReservations({ reservations: dynamoReservationRepository(documents, tableName('inventory')), defaultSeconds: config().RESERVATION_SECONDS });
@@ -12,5 +12,5 @@ export const handler: ScheduledHandler = async () => {
   const { expired, alreadyFinished } = await reservations.sweepExpired();
   if (expired > 0 || alreadyFinished > 0) logger.info('reservations swept', { expired, alreadyFinished });
   metrics.addMetric('ReservationsExpired', MetricUnit.Count, expired);
-  metrics.publishStoredMetrics();
+  flushMetrics();
 };

@@ -5,7 +5,7 @@ import { dynamoSentOnce } from '#shared/adapters/dynamodb/sent-once-store';
 import { sesMailerFromConfig } from '#shared/adapters/ses/ses-mailer';
 import { sesFromAddress, tableName } from '#shared/config';
 import { makeNotifyOrderEvent } from '#shared/notifications/notify-order-event';
-import { logger, metrics, MetricUnit } from '#shared/observability';
+import { flushMetrics, logger, metrics, MetricUnit } from '#shared/observability';
 import { ORDER_STATUSES } from '#shared/orders/order';
 import { orderStore } from '#functions/orders/orders-wiring';
 
@@ -46,5 +46,5 @@ export const handler: EventBridgeHandler<string, unknown, void> = async (event, 
   logger.info('order event handled', { outcome, seq, status, eventId: event.id });
   metrics.addDimensions({ outcome });
   metrics.addMetric('OrderEmails', MetricUnit.Count, 1);
-  metrics.publishStoredMetrics();
+  flushMetrics();
 };

@@ -1,7 +1,8 @@
 import { paymentGateway } from '#shared/adapters/stripe/payment-gateway-from-config';
+import { SETTLING_EVENTS } from '#shared/checkout/settle-payments';
 import { httpHandler } from '#shared/http/http-handler';
 import { processOnce } from '#shared/http/idempotency';
-import { logger, metrics } from '#shared/observability';
+import { flushMetrics, logger, metrics } from '#shared/observability';
 import { stripeWebhookContract } from '#shared/webhooks/webhooks.schema';
 import { idempotency, settlement } from '../checkout/checkout-wiring';
 
@@ -14,9 +15,10 @@ export const handler = httpHandler(
     const payments = await paymentGateway();
     const event = payments.parseWebhook(rawBody, headers['stripe-signature']);
     logger.appendKeys({ stripeEventId: event.id, stripeEventType: event.type, orderId: event.payment?.metadata.orderId });
+    // Events that cannot change an order are acknowledged without recording them.
+    if (!SETTLING_EVENTS.has(event.type)) return { status: 200, body: { received: true, outcome: 'ignored' } };
     const settle = await settlement();
     const outcome = await processOnce(once, `stripe:${event.id}`, () => settle.onPaymentEvent(event), context);
-    metrics.publishStoredMetrics();
     return { status: 200, body: { received: true, outcome } };
   },
   {

@@ -1,9 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { ManageCart } from '#shared/cart/manage-cart';
-import { NotFoundError } from '#shared/errors';
 import { ReservationNotActiveError } from '#shared/inventory/reservations';
 import type { Reservations } from '#shared/inventory/reserve-stock';
-import { ConcurrentAppendError, type Order, type OrderEvent, type OrderPlacement, type ShippingAddress } from '#shared/orders/order';
+import { ConcurrentAppendError, foldOrder, type Order, type OrderEvent, type OrderPlacement, type ShippingAddress } from '#shared/orders/order';
 import type { OrderStore } from '#shared/orders/order-ports';
 import { CartEmptyError, CheckoutExpiredError, ItemsUnavailableError, PaymentDeclinedError } from './checkout-errors';
 import type { FlashSaleHolds, OrderHeader, OrderPlacementStore, StockSource } from './checkout-ports';
@@ -104,16 +103,16 @@ export function makePlaceOrder(deps: PlaceOrderDeps) {
     const { shopId, customerId } = input;
     const ids = checkoutIds(shopId, customerId, input.idempotencyKey);
 
-    // A retry of a checkout that got as far as the order: answer the order.
-    const existing = await orders.load(shopId, ids.orderId);
-    if (existing) return resultOf(existing, payments);
-
     const source = await stockSource(input);
     let ownReservationId: string | undefined;
     if (source.toReserve.length > 0) {
       const reservation = await reservations.reserve({ shopId, lines: source.toReserve, source: 'checkout', reference: ids.orderId, reservationId: ids.reservationId });
-      // The same attempt again, long after: its stock went back meanwhile.
-      if (reservation.status !== 'ACTIVE') throw new CheckoutExpiredError();
+      if (reservation.status !== 'ACTIVE') {
+        // This attempt ran before: it got as far as the order (answer it), or its stock went back meanwhile.
+        const existing = await orders.load(shopId, ids.orderId);
+        if (existing) return resultOf(existing, payments);
+        throw new CheckoutExpiredError();
+      }
       ownReservationId = reservation.reservationId;
     }
     const reservationIds = [...source.heldReservationIds, ...(ownReservationId ? [ownReservationId] : [])];
@@ -163,10 +162,9 @@ export function makePlaceOrder(deps: PlaceOrderDeps) {
         // The customer must authenticate: the order waits, holding its stock until it expires.
         await orders.append(order, 0, [pending]);
         await source.afterPlaced().catch((error: unknown) => log('cart not emptied after checkout', { orderId: ids.orderId, error: String(error) }));
-        return { outcome: 'requires_action', order: (await orders.load(shopId, ids.orderId))!, nextAction: authorization.nextAction };
+        return { outcome: 'requires_action', order: foldOrder(shopId, ids.orderId, [pending])!, nextAction: authorization.nextAction };
       }
-      const confirmed: OrderEvent = { seq: 2, type: 'CONFIRMED', at: now, data: confirmationData(placementData) };
-      await placement.place(order, 0, [pending, confirmed], { reservationIds, actor: 'checkout' });
+      await placement.place(order, 0, [pending, confirmedEvent(pending, placementData)], { reservationIds, actor: 'checkout' });
     } catch (error) {
       if (error instanceof ConcurrentAppendError) {
         // Another request with this key placed it first: answer that order.
@@ -186,11 +184,11 @@ export function makePlaceOrder(deps: PlaceOrderDeps) {
       throw error;
     }
     await source.afterPlaced().catch((error: unknown) => log('cart not emptied after checkout', { orderId: ids.orderId, error: String(error) }));
-    const placed = await orders.load(shopId, ids.orderId);
-    if (!placed) throw new NotFoundError(`Order ${ids.orderId} was written but cannot be read back.`);
-    return { outcome: 'placed', order: placed };
+    return { outcome: 'placed', order: foldOrder(shopId, ids.orderId, [pending, confirmedEvent(pending, placementData)])! };
   };
 }
+
+const confirmedEvent = (pending: OrderEvent, placement: OrderPlacement): OrderEvent => ({ seq: 2, type: 'CONFIRMED', at: pending.at, data: confirmationData(placement) });
 
 /** What the confirmation says for its consumers: the payment, where the units came from. */
 export function confirmationData(placement: OrderPlacement): Record<string, unknown> {

@@ -27,6 +27,8 @@ export interface SettleDeps {
 }
 
 const AUTHORIZED = new Set(['requires_capture', 'succeeded']);
+/** The Stripe events that can change an order; the others are acknowledged and ignored. */
+export const SETTLING_EVENTS: ReadonlySet<string> = new Set(['payment_intent.amount_capturable_updated', 'payment_intent.succeeded', 'payment_intent.payment_failed', 'payment_intent.canceled']);
 const header = (order: Order) => ({ shopId: order.shopId, orderId: order.orderId, customerId: order.placement.customerId, total: order.placement.totals.total, createdAt: order.createdAt });
 
 export function makeSettlePayments({ orders, placement, reservations, payments, clock = () => new Date(), record = () => {} }: SettleDeps) {

@@ -1,7 +1,7 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
 import type { z, ZodType } from 'zod';
 import { DomainError, ValidationError } from '#shared/errors';
-import { logger, metrics, MetricUnit } from '#shared/observability';
+import { flushMetrics, logger, metrics, MetricUnit } from '#shared/observability';
 import type { RouteContract } from './contract';
 import { authorize, identityFromClaims, type Identity } from './identity';
 import { runIdempotently, type IdempotencyOptions } from './idempotency';
@@ -73,7 +73,7 @@ export function httpHandler<const C extends RouteContract>(
     }
     metrics.addDimensions({ operation: contract.operationId });
     metrics.addMetric(result.status >= 500 ? 'ServerErrors' : result.status >= 400 ? 'ClientErrors' : 'Successes', MetricUnit.Count, 1);
-    metrics.publishStoredMetrics();
+    flushMetrics();
     return toApiGatewayResult(result, correlationId);
   };
 }

@@ -56,7 +56,7 @@ export function httpWarehouse(settings: HttpWarehouseSettings): Warehouse {
 /** The warehouse of this function, from WAREHOUSE_URL and WAREHOUSE_SECRET (read once, at cold start). */
 export function httpWarehouseFromConfig(): Warehouse {
   const { WAREHOUSE_URL, WAREHOUSE_SECRET, WAREHOUSE_SECRET_ARN } = config();
-  if (!WAREHOUSE_URL) throw new ConfigError('Missing environment variable WAREHOUSE_URL: set the CDK context value warehouseUrl to the WMS endpoint and deploy again');
+  if (!WAREHOUSE_URL) throw new ConfigError('Missing environment variable WAREHOUSE_URL: deploy with -c warehouseUrl=https://<your WMS endpoint>');
   if (!WAREHOUSE_SECRET_ARN) return httpWarehouse({ url: WAREHOUSE_URL, secret: WAREHOUSE_SECRET });
   // In AWS the signing secret lives in Secrets Manager (cached five minutes, so a rotation needs no deploy).
   return {
