@@ -93,10 +93,23 @@ export const EVENT_RULES: readonly EventRule[] = [
     pattern: { source: [EVENT_SOURCES.inventory], 'detail-type': ['ReservationExpired'], detail: { source: ['checkout'] } },
     targets: [FUNCTIONS.expireCheckout],
   },
+  {
+    id: 'FlashSaleHoldsEnded',
+    description: 'An unused flash-sale hold (expired or released) gives its units back to the sale.',
+    pattern: { source: [EVENT_SOURCES.inventory], 'detail-type': ['ReservationExpired', 'ReservationReleased'], detail: { source: ['flash_sale'] } },
+    targets: [FUNCTIONS.endFlashSaleHold],
+  },
+  {
+    id: 'FlashSaleOrders',
+    description: 'Orders placed on flash-sale holds are counted in the sale report.',
+    pattern: { source: [EVENT_SOURCES.orders], 'detail-type': ['OrderPlaced'], detail: { data: { source: ['flash_sale_hold'] } } },
+    targets: [FUNCTIONS.countFlashSaleOrder],
+  },
 ];
 
 export const SCHEDULES: readonly Schedule[] = [
   { id: 'SweepReservations', description: 'Release reservations past their expiry.', everyMinutes: 1, target: FUNCTIONS.sweepReservations },
+  { id: 'CloseFlashSales', description: 'Close flash sales past their end: return gate units, reconcile, report.', everyMinutes: 1, target: FUNCTIONS.closeFlashSales },
   { id: 'ReconcilePayments', description: 'Settle authorizations left open by a crash or a lost webhook.', everyMinutes: 5, target: FUNCTIONS.reconcilePayments },
 ];
 
@@ -106,6 +119,8 @@ export const EVENT_SOURCE_MAPPINGS: readonly EventSourceMapping[] = [
   { id: 'CatalogProjections', kind: 'dynamodbStream', table: 'catalog', target: FUNCTIONS.projectCatalog, batchSize: 100, retryAttempts: 10 },
   // The inventory outbox: level changes become events.
   { id: 'InventoryOutbox', kind: 'dynamodbStream', table: 'inventory', target: FUNCTIONS.publishStockEvents, batchSize: 100, retryAttempts: 20 },
+  // The flash-sale virtual queue: batches of 10 (the FIFO maximum), a bounded number of workers.
+  { id: 'FlashSaleTickets', kind: 'sqs', queue: 'flashSaleEntries', target: FUNCTIONS.decideFlashSaleTickets, batchSize: 10, maxConcurrency: 16 },
   // The orders outbox: every appended order event goes on the bus.
   { id: 'OrdersOutbox', kind: 'dynamodbStream', table: 'orders', target: FUNCTIONS.publishOrderEvents, batchSize: 100, retryAttempts: 20 },
 ];

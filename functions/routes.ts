@@ -14,6 +14,7 @@ import { getCartContract, mergeCartContract, removeCartItemContract, setCartItem
 import { adjustStockContract, getLedgerContract, getStockContract } from '#shared/inventory/inventory.schema';
 import { cancelOrderContract, getMyOrderContract, listMyOrdersContract, listShopOrdersContract, recordOrderEventContract } from '#shared/orders/orders.schema';
 import { checkoutContract } from '#shared/checkout/checkout.schema';
+import { createSaleContract, enterSaleContract, getSaleContract, getTicketContract, saleReportContract } from '#shared/flash-sales/flash-sales.schema';
 import { carrierWebhookContract, stripeWebhookContract } from '#shared/webhooks/webhooks.schema';
 import { FUNCTIONS, type FunctionSpec } from './registry';
 
@@ -85,6 +86,12 @@ export const ROUTES: readonly Route[] = [
   // Checkout and cancellation move money: throttled so a storm of retries cannot exhaust Stripe's rate limits.
   route('POST', '/v1/shops/{shopId}/checkout', FUNCTIONS.checkout, checkoutContract, { rateLimit: 500, burstLimit: 1000 }),
   route('POST', '/v1/shops/{shopId}/orders/{orderId}/cancel', FUNCTIONS.cancelOrder, cancelOrderContract),
+  // Flash sales: the entry route takes the spike (per-customer and per-sale token buckets in Redis behind this throttle).
+  route('POST', '/v1/shops/{shopId}/admin/flash-sales', FUNCTIONS.createFlashSale, createSaleContract),
+  route('GET', '/v1/shops/{shopId}/admin/flash-sales/{saleId}/report', FUNCTIONS.flashSaleReport, saleReportContract),
+  route('GET', '/v1/shops/{shopId}/flash-sales/{saleId}', FUNCTIONS.getFlashSale, getSaleContract, { rateLimit: 10000, burstLimit: 20000 }),
+  route('POST', '/v1/shops/{shopId}/flash-sales/{saleId}/entries', FUNCTIONS.enterFlashSale, enterSaleContract, { rateLimit: 10000, burstLimit: 20000 }),
+  route('GET', '/v1/shops/{shopId}/flash-sales/{saleId}/entries/{ticket}', FUNCTIONS.getFlashSaleTicket, getTicketContract, { rateLimit: 10000, burstLimit: 20000 }),
   // Webhooks: no token; the handlers verify the signature of the raw body.
   route('POST', '/v1/webhooks/stripe', FUNCTIONS.stripeWebhook, stripeWebhookContract),
   route('POST', '/v1/webhooks/carriers/{carrier}', FUNCTIONS.carrierWebhook, carrierWebhookContract),

@@ -39,6 +39,10 @@ const EnvSchema = z.object({
   /** Local runtime: the one secret every carrier signs with (api.md, Webhooks). */
   LOCAL_CARRIER_SECRET: z.string().default('local-carrier-secret'),
   SES_CONFIGURATION_SET: z.string().optional(),
+  /** Flash-sale entry rate limits (Redis token buckets): per customer (burst, refill per second) and per sale. */
+  FLASH_SALE_CUSTOMER_BURST: z.coerce.number().int().positive().default(5),
+  FLASH_SALE_CUSTOMER_PER_SECOND: z.coerce.number().positive().default(1),
+  FLASH_SALE_ENTRIES_PER_SECOND: z.coerce.number().int().positive().default(50_000),
   /** How long a reservation holds stock unless a caller says otherwise (tests use seconds). */
   RESERVATION_SECONDS: z.coerce.number().int().positive().default(900),
   /** Fulfilment: the warehouse (WMS) endpoint confirmed orders are POSTed to, and the HMAC secret signing them. */

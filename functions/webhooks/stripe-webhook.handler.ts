@@ -15,9 +15,9 @@ export const handler = httpHandler(
     const payments = await paymentGateway();
     const event = payments.parseWebhook(rawBody, headers['stripe-signature']);
     logger.appendKeys({ stripeEventId: event.id, stripeEventType: event.type, orderId: event.payment?.metadata.orderId });
-    // Events that cannot change an order are acknowledged without recording them.
-    if (!SETTLING_EVENTS.has(event.type)) return { status: 200, body: { received: true, outcome: 'ignored' } };
+    // Events that cannot change an order (most: checkout confirmed it already) are acknowledged without a record.
     const settle = await settlement();
+    if (!(await settle.canSettle(event))) return { status: 200, body: { received: true, outcome: SETTLING_EVENTS.has(event.type) ? 'unchanged' : 'ignored' } };
     const outcome = await processOnce(once, `stripe:${event.id}`, () => settle.onPaymentEvent(event), context);
     return { status: 200, body: { received: true, outcome } };
   },

@@ -1,4 +1,5 @@
 import type { CheckoutLine } from '#shared/cart/manage-cart';
+import type { Reservation } from '#shared/inventory/reservations';
 import type { OrderEvent } from '#shared/orders/order';
 import type { OrderHeader } from '#shared/orders/order-ports';
 
@@ -16,7 +17,12 @@ export interface OrderPlacementStore {
    * `reservationIds`. ReservationNotActiveError when one of them is no longer ACTIVE
    * (expired or released meanwhile), ConcurrentAppendError when the order moved meanwhile.
    */
-  place(order: OrderHeader, expectedSeq: number, events: readonly OrderEvent[], commit: { readonly reservationIds: readonly string[]; readonly actor: string }): Promise<void>;
+  place(
+    order: OrderHeader,
+    expectedSeq: number,
+    events: readonly OrderEvent[],
+    commit: { readonly reservationIds: readonly string[]; readonly actor: string; /** Reservations the caller just read or made (not read again; the transaction still checks they are ACTIVE). */ readonly known?: readonly Reservation[] },
+  ): Promise<void>;
 }
 
 /** Where the units of an order come from: the caller's cart, or a flash-sale hold (issue 6). */
@@ -25,6 +31,8 @@ export interface StockSource {
   readonly lines: readonly CheckoutLine[];
   /** Units already held for this customer (a limited edition in the cart, a flash-sale hold). */
   readonly heldReservationIds: readonly string[];
+  /** Those of them already read (ACTIVE when read). */
+  readonly heldReservations: readonly Reservation[];
   /** Lines that still need a reservation now. */
   readonly toReserve: ReadonlyArray<{ readonly sku: string; readonly quantity: number }>;
   /** What to do once the order exists (empty the cart); failures here never undo the order. */

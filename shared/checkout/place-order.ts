@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { ManageCart } from '#shared/cart/manage-cart';
-import { ReservationNotActiveError } from '#shared/inventory/reservations';
+import { ReservationNotActiveError, type Reservation } from '#shared/inventory/reservations';
 import type { Reservations } from '#shared/inventory/reserve-stock';
 import { ConcurrentAppendError, foldOrder, type Order, type OrderEvent, type OrderPlacement, type ShippingAddress } from '#shared/orders/order';
 import type { OrderStore } from '#shared/orders/order-ports';
@@ -63,6 +63,7 @@ export function makePlaceOrder(deps: PlaceOrderDeps) {
         kind: 'flash_sale_hold',
         flashSaleId: hold.saleId,
         lines: hold.lines,
+        heldReservations: [],
         heldReservationIds: [hold.reservationId],
         toReserve: [],
         afterPlaced: async () => {},
@@ -78,13 +79,15 @@ export function makePlaceOrder(deps: PlaceOrderDeps) {
         if (!line.holdId) return undefined;
         const hold = await reservations.get(input.shopId, line.holdId);
         const holds = hold?.status === 'ACTIVE' && hold.lines.length === 1 && hold.lines[0]!.sku === line.sku && hold.lines[0]!.quantity === line.quantity;
-        return holds ? line.holdId : undefined;
+        return holds ? hold : undefined;
       }),
     );
+    const heldReservations = held.filter((r): r is Reservation => r !== undefined);
     return {
       kind: 'cart',
       lines,
-      heldReservationIds: held.filter((id): id is string => id !== undefined),
+      heldReservations,
+      heldReservationIds: heldReservations.map((r) => r.reservationId),
       toReserve: lines.filter((_, i) => held[i] === undefined).map(({ sku, quantity }) => ({ sku, quantity })),
       afterPlaced: () => cart.removeCheckedOut(input.shopId, input.customerId, lines),
       afterDeclined: async () => {}, // the cart's holds stay with the cart
@@ -105,6 +108,7 @@ export function makePlaceOrder(deps: PlaceOrderDeps) {
 
     const source = await stockSource(input);
     let ownReservationId: string | undefined;
+    const known: Reservation[] = [...source.heldReservations];
     if (source.toReserve.length > 0) {
       const reservation = await reservations.reserve({ shopId, lines: source.toReserve, source: 'checkout', reference: ids.orderId, reservationId: ids.reservationId });
       if (reservation.status !== 'ACTIVE') {
@@ -114,6 +118,7 @@ export function makePlaceOrder(deps: PlaceOrderDeps) {
         throw new CheckoutExpiredError();
       }
       ownReservationId = reservation.reservationId;
+      known.push(reservation);
     }
     const reservationIds = [...source.heldReservationIds, ...(ownReservationId ? [ownReservationId] : [])];
 
@@ -164,7 +169,7 @@ export function makePlaceOrder(deps: PlaceOrderDeps) {
         await source.afterPlaced().catch((error: unknown) => log('cart not emptied after checkout', { orderId: ids.orderId, error: String(error) }));
         return { outcome: 'requires_action', order: foldOrder(shopId, ids.orderId, [pending])!, nextAction: authorization.nextAction };
       }
-      await placement.place(order, 0, [pending, confirmedEvent(pending, placementData)], { reservationIds, actor: 'checkout' });
+      await placement.place(order, 0, [pending, confirmedEvent(pending, placementData)], { reservationIds, actor: 'checkout', known });
     } catch (error) {
       if (error instanceof ConcurrentAppendError) {
         // Another request with this key placed it first: answer that order.
@@ -192,7 +197,8 @@ const confirmedEvent = (pending: OrderEvent, placement: OrderPlacement): OrderEv
 
 /** What the confirmation says for its consumers: the payment, where the units came from. */
 export function confirmationData(placement: OrderPlacement): Record<string, unknown> {
-  return { paymentIntentId: placement.paymentIntentId, source: placement.source, ...(placement.flashSaleId ? { flashSaleId: placement.flashSaleId } : {}) };
+  const units = placement.lines.reduce((sum, line) => sum + line.quantity, 0);
+  return { paymentIntentId: placement.paymentIntentId, source: placement.source, ...(placement.flashSaleId ? { flashSaleId: placement.flashSaleId, units } : {}) };
 }
 
 /** The answer for an order that already exists (a retried checkout). */

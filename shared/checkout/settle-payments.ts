@@ -67,6 +67,12 @@ export function makeSettlePayments({ orders, placement, reservations, payments, 
   }
 
   return {
+    /** Whether the event can still change an order: one that is PENDING (the common case, an order already confirmed by checkout, is not). */
+    async canSettle(event: PaymentEvent): Promise<boolean> {
+      if (!SETTLING_EVENTS.has(event.type) || !event.payment) return false;
+      return (await orderOf(event.payment))?.status === 'PENDING';
+    },
+
     /** A verified Stripe event (each event id is handled once by the caller's idempotency). */
     async onPaymentEvent(event: PaymentEvent): Promise<SettleOutcome> {
       if (!event.payment) return 'ignored';

@@ -12,7 +12,7 @@ export function makeFlashSaleHolds({ reservations }: { reservations: Pick<Reserv
   return {
     async claim(shopId: string, holdId: string, customerId: string): Promise<{ saleId: string; reservationId: string; lines: readonly ReservationLine[] }> {
       const hold = await reservations.get(shopId, holdId);
-      const [saleId, owner] = (hold?.reference ?? '').split(':');
+      const { saleId, customerId: owner } = parseHoldReference(hold?.reference);
       if (!hold || hold.source !== 'flash_sale' || owner !== customerId || !saleId) throw new NotFoundError(`Flash-sale hold ${holdId} does not exist or is not yours.`);
       if (hold.status !== 'ACTIVE') throw new ConflictError('hold_expired', `Flash-sale hold ${holdId} is ${hold.status.toLowerCase()}; enter the sale again while it is live.`);
       return { saleId, reservationId: hold.reservationId, lines: hold.lines };
@@ -28,3 +28,14 @@ export function makeFlashSaleHolds({ reservations }: { reservations: Pick<Reserv
 }
 
 export type FlashSaleHoldsUseCase = ReturnType<typeof makeFlashSaleHolds>;
+
+/** A hold's reference: `<saleId>:<customerId>:<ticket>` (the customer id may contain colons). */
+export function holdReference(saleId: string, customerId: string, ticket: number): string {
+  return `${saleId}:${customerId}:${ticket}`;
+}
+
+export function parseHoldReference(reference: string | undefined): { saleId?: string; customerId?: string; ticket?: number } {
+  const parts = (reference ?? '').split(':');
+  if (parts.length < 3) return {};
+  return { saleId: parts[0]!, customerId: parts.slice(1, -1).join(':'), ticket: Number(parts.at(-1)) };
+}

@@ -97,7 +97,9 @@ async function processRequest<C extends RouteContract>(
   const query = contract.query ? parseWith(contract.query, event.queryStringParameters ?? {}, 'query') : undefined;
   const rawBody = decodeBody(event);
   if (options.verify) await options.verify({ headers: meta.headers, rawBody, params: pathParameters });
-  const body = contract.body ? parseWith(contract.body, parseJsonBody(rawBody, meta.headers['content-type']), 'body') : undefined;
+  // A contract whose body schema accepts nothing (all optional) takes an empty request body.
+  const emptyAllowed = contract.body && rawBody.trim() === '' && contract.body.safeParse(undefined).success;
+  const body = contract.body && !emptyAllowed ? parseWith(contract.body, parseJsonBody(rawBody, meta.headers['content-type']), 'body') : contract.body?.parse(undefined);
 
   const request = { params, query, body, identity, headers: meta.headers, rawBody, requestId: meta.requestId, correlationId: meta.correlationId, context } as HttpRequest<C>;
   if (!contract.idempotency || !options.idempotency) return handle(request);

@@ -25,15 +25,18 @@ export function makePublishStockEvents({ events }: { events: EventPublisherPort 
   };
 }
 
-/** A reservation the sweeper expired becomes `ReservationExpired` (checkout cancels its payment). */
+/** A reservation the sweeper expired becomes `ReservationExpired` (checkout cancels its payment; a flash sale re-offers the units); a released flash-sale hold `ReservationReleased`. */
 export function makePublishReservationEvents({ events }: { events: EventPublisherPort }) {
   return async function publishReservationEvents(change: { before?: { status: string }; after?: Reservation }): Promise<void> {
-    if (!change.after || change.before?.status !== 'ACTIVE' || change.after.status !== 'EXPIRED') return;
-    const { shopId, reservationId, lines, source, reference, expiresAt } = change.after;
+    if (!change.after || change.before?.status !== 'ACTIVE') return;
+    const { shopId, reservationId, lines, source, reference, expiresAt, status } = change.after;
+    // Every expiry; a release only for flash-sale holds (the sale gives their units to the next ticket).
+    const detailType = status === 'EXPIRED' ? 'ReservationExpired' : status === 'RELEASED' && source === 'flash_sale' ? 'ReservationReleased' : undefined;
+    if (!detailType) return;
     await events.publish([
       {
         source: EVENT_SOURCES.inventory,
-        detailType: 'ReservationExpired',
+        detailType,
         detail: { shopId, reservationId, lines, source, ...(reference ? { reference } : {}), expiresAt },
         resources: [`reservation:${shopId}:${reservationId}`],
       },

@@ -19,9 +19,10 @@ export function dynamoOrderPlacement(
   reservations: Pick<DynamoReservationRepository, 'get' | 'finishWrites'>,
 ): OrderPlacementStore {
   return {
-    async place(order, expectedSeq, events, { reservationIds, actor }) {
+    async place(order, expectedSeq, events, { reservationIds, actor, known = [] }) {
       const at = events[events.length - 1]?.at ?? new Date().toISOString();
-      const held = await Promise.all(reservationIds.map((id) => reservations.get(order.shopId, id)));
+      const given = new Map(known.filter((r) => r.status === 'ACTIVE').map((r) => [r.reservationId, r]));
+      const held = await Promise.all(reservationIds.map((id) => given.get(id) ?? reservations.get(order.shopId, id)));
       if (held.some((reservation) => reservation?.status !== 'ACTIVE')) {
         // Another writer of this very order (a twin request) may have committed them: that is
         // a lost race on the order, not a reservation gone.

@@ -1,0 +1,11 @@
+import type { ScheduledHandler } from 'aws-lambda';
+import { flushMetrics, logger, metrics, MetricUnit } from '#shared/observability';
+import { sales } from './flash-sale-wiring';
+
+/** Every minute: sales past their end give the gate's units back to available, are reconciled and reported. */
+export const handler: ScheduledHandler = async () => {
+  const closed = await sales().closeEndedSales();
+  for (const { saleId, report } of closed) logger.info('flash sale closed', { saleId, ...report });
+  if (closed.length > 0) metrics.addMetric('FlashSalesClosed', MetricUnit.Count, closed.length);
+  flushMetrics();
+};

@@ -1,0 +1,16 @@
+import type { EventBridgeHandler } from 'aws-lambda';
+import { z } from 'zod';
+import { logger } from '#shared/observability';
+import { sales } from './flash-sale-wiring';
+
+/** OrderPlaced on a flash-sale hold: counted in the sale's report (once per order). */
+const Detail = z.object({ shopId: z.string(), orderId: z.string(), data: z.object({ flashSaleId: z.string(), units: z.number().int().positive() }).loose() });
+
+export const handler: EventBridgeHandler<string, unknown, void> = async (event) => {
+  const detail = Detail.safeParse(event.detail);
+  if (!detail.success) {
+    logger.error('malformed OrderPlaced event dropped', { id: event.id });
+    return;
+  }
+  await sales().orderPlaced(detail.data.shopId, detail.data.data.flashSaleId, detail.data.orderId, detail.data.data.units);
+};

@@ -1,0 +1,41 @@
+import { documents } from '#shared/adapters/dynamodb/client';
+import { dynamoSaleRepository } from '#shared/adapters/dynamodb/flash-sale-repository';
+import { dynamoReservationRepository } from '#shared/adapters/dynamodb/reservation-repository';
+import { redis } from '#shared/adapters/redis/client';
+import { redisSaleState } from '#shared/adapters/redis/flash-sale-state';
+import { redisInventoryGate } from '#shared/adapters/redis/inventory-gate';
+import { sqs } from '#shared/adapters/sqs/client';
+import { sqsTicketQueue } from '#shared/adapters/sqs/ticket-queue';
+import { config, queueUrl, tableName } from '#shared/config';
+import type { FlashSale, SaleStatus } from '#shared/flash-sales/flash-sale';
+import { makeRunSales } from '#shared/flash-sales/run-sales';
+import { makeGateAllocation } from '#shared/inventory/gate-allocation';
+import { makeReservations } from '#shared/inventory/reserve-stock';
+import { stockRepository } from '../inventory/inventory-wiring';
+
+/** The flash-sale use cases wired to DynamoDB, Redis (state and gate), SQS FIFO and inventory (made once per cold start). */
+let runSales: ReturnType<typeof makeRunSales> | undefined;
+
+export function sales() {
+  runSales ??= makeRunSales({
+    sales: dynamoSaleRepository(documents, tableName('flashSales')),
+    state: redisSaleState(redis, { customerBurst: config().FLASH_SALE_CUSTOMER_BURST, customerPerSecond: config().FLASH_SALE_CUSTOMER_PER_SECOND, salePerSecond: config().FLASH_SALE_ENTRIES_PER_SECOND }),
+    queue: sqsTicketQueue(sqs, () => queueUrl('flashSaleEntries')),
+    allocation: makeGateAllocation({ stock: stockRepository(), gate: redisInventoryGate(redis) }),
+    reservations: makeReservations({ reservations: dynamoReservationRepository(documents, tableName('inventory')) }),
+  });
+  return runSales;
+}
+
+/** The public view of a sale. */
+export function saleView(sale: FlashSale & { status: SaleStatus }) {
+  const { saleId, sku, status, units, startsAt, endsAt, perCustomerLimit, holdSeconds } = sale;
+  return { saleId, sku, status, units, startsAt, endsAt, perCustomerLimit, holdSeconds };
+}
+
+/** Sold out and ended are final: CloudFront may answer them without reaching the API. */
+export function saleCacheControl(status: SaleStatus): string {
+  if (status === 'sold_out') return 'public, max-age=30, s-maxage=60';
+  if (status === 'ended') return 'public, max-age=300';
+  return 'public, max-age=1';
+}

@@ -1,0 +1,112 @@
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { GetCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ConflictError } from '#shared/errors';
+import type { FlashSale } from '#shared/flash-sales/flash-sale';
+import type { SaleReport, SaleRepository } from '#shared/flash-sales/flash-sale-ports';
+
+/**
+ * Flash sales table:
+ *   pk `SALE#<shop>#<saleId>` sk `SALE`   the sale; `closedAt` and `report` once it ended
+ *   pk `OPEN`                 sk `<endsAt>#<shop>#<saleId>`  sales not closed yet, by end
+ *      (one small partition: sales are created a few times a day, read once a minute)
+ *   pk `SKU#<shop>#<sku>`     sk `OPEN_SALE`  the SKU's one open sale (the gate of a SKU serves one sale)
+ */
+const saleKey = (shopId: string, saleId: string) => ({ pk: `SALE#${shopId}#${saleId}`, sk: 'SALE' });
+const skuKey = (shopId: string, sku: string) => ({ pk: `SKU#${shopId}#${sku}`, sk: 'OPEN_SALE' });
+const openKey = (sale: { shopId: string; saleId: string; endsAt: string }) => ({ pk: 'OPEN', sk: `${sale.endsAt}#${sale.shopId}#${sale.saleId}` });
+
+function toSale(item: Record<string, unknown>): FlashSale {
+  const s = item as unknown as FlashSale;
+  return {
+    shopId: s.shopId,
+    saleId: s.saleId,
+    sku: s.sku,
+    units: Number(s.units),
+    startsAt: s.startsAt,
+    endsAt: s.endsAt,
+    perCustomerLimit: Number(s.perCustomerLimit),
+    holdSeconds: Number(s.holdSeconds),
+    createdAt: s.createdAt,
+    ...(s.closedAt ? { closedAt: s.closedAt } : {}),
+  };
+}
+
+export function dynamoSaleRepository(documents: DynamoDBDocumentClient, tableName: string): SaleRepository {
+  return {
+    async create(sale) {
+      try {
+        await documents.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              { Put: { TableName: tableName, Item: { ...saleKey(sale.shopId, sale.saleId), entity: 'flashSale', ...sale }, ConditionExpression: 'attribute_not_exists(pk)' } },
+              { Put: { TableName: tableName, Item: { ...openKey(sale), shopId: sale.shopId, saleId: sale.saleId } } },
+              { Put: { TableName: tableName, Item: { ...skuKey(sale.shopId, sale.sku), saleId: sale.saleId }, ConditionExpression: 'attribute_not_exists(pk)' } },
+            ],
+          }),
+        );
+      } catch (error) {
+        if (!(error instanceof TransactionCanceledException)) throw error;
+        if (error.CancellationReasons?.[2]?.Code === 'ConditionalCheckFailed') {
+          const { Item } = await documents.send(new GetCommand({ TableName: tableName, Key: skuKey(sale.shopId, sale.sku) }));
+          throw new ConflictError('sale_exists', `SKU ${sale.sku} is already in sale ${String(Item?.saleId)} until it ends: one open sale per SKU.`, { saleId: Item?.saleId });
+        }
+        throw new ConflictError('conflict', `Sale ${sale.saleId} exists already.`);
+      }
+    },
+
+    async discard(sale) {
+      await documents.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            { Delete: { TableName: tableName, Key: saleKey(sale.shopId, sale.saleId) } },
+            { Delete: { TableName: tableName, Key: openKey(sale) } },
+            { Delete: { TableName: tableName, Key: skuKey(sale.shopId, sale.sku), ConditionExpression: 'saleId = :sale', ExpressionAttributeValues: { ':sale': sale.saleId } } },
+          ],
+        }),
+      );
+    },
+
+    async get(shopId, saleId) {
+      const { Item } = await documents.send(new GetCommand({ TableName: tableName, Key: saleKey(shopId, saleId) }));
+      return Item ? toSale(Item) : undefined;
+    },
+
+    async endedOpen(now, limit) {
+      const { Items } = await documents.send(new QueryCommand({ TableName: tableName, KeyConditionExpression: 'pk = :open AND sk < :now', ExpressionAttributeValues: { ':open': 'OPEN', ':now': now }, Limit: limit }));
+      return (Items ?? []).map((item) => ({ shopId: item.shopId as string, saleId: item.saleId as string }));
+    },
+
+    async close(shopId, saleId, report, at) {
+      const sale = await this.get(shopId, saleId);
+      if (!sale || sale.closedAt) return false;
+      try {
+        await documents.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              {
+                Update: {
+                  TableName: tableName,
+                  Key: saleKey(shopId, saleId),
+                  UpdateExpression: 'SET closedAt = :at, report = :report',
+                  ConditionExpression: 'attribute_not_exists(closedAt)',
+                  ExpressionAttributeValues: { ':at': at, ':report': report },
+                },
+              },
+              { Delete: { TableName: tableName, Key: openKey(sale) } },
+              { Delete: { TableName: tableName, Key: skuKey(shopId, sale.sku) } },
+            ],
+          }),
+        );
+        return true;
+      } catch (error) {
+        if (error instanceof TransactionCanceledException) return false;
+        throw error;
+      }
+    },
+
+    async report(shopId, saleId) {
+      const { Item } = await documents.send(new GetCommand({ TableName: tableName, Key: saleKey(shopId, saleId), ConsistentRead: true }));
+      return Item?.report ? { ...(Item.report as SaleReport), closedAt: Item.closedAt as string } : undefined;
+    },
+  };
+}

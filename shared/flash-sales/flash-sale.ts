@@ -1,0 +1,88 @@
+import { DomainError, ValidationError } from '#shared/errors';
+
+/**
+ * A flash sale: `units` of one SKU sold from the Redis gate between `startsAt` and
+ * `endsAt`, at most `perCustomerLimit` per customer, each win held `holdSeconds` for
+ * checkout. Its status is derived, never stored: upcoming before the start, ended after
+ * the end (or once closed), sold_out when the gate is empty and no hold is open, else live.
+ */
+export type SaleStatus = 'upcoming' | 'live' | 'sold_out' | 'ended';
+
+export interface FlashSale {
+  readonly shopId: string;
+  readonly saleId: string;
+  readonly sku: string;
+  readonly units: number;
+  readonly startsAt: string;
+  readonly endsAt: string;
+  readonly perCustomerLimit: number;
+  readonly holdSeconds: number;
+  readonly createdAt: string;
+  /** Set when the end-of-sale job returned the gate's units and wrote the report. */
+  readonly closedAt?: string;
+}
+
+/** Live counts of a sale (Redis), the basis of its status and report. */
+export interface SaleCounts {
+  /** Units still in the gate. */
+  readonly inGate: number;
+  /** Units held by winners who have not checked out yet. */
+  readonly held: number;
+  readonly entries: number;
+  readonly tickets: number;
+  readonly won: number;
+  readonly lost: number;
+  readonly expired: number;
+  readonly orders: number;
+  readonly soldOutAnswers: number;
+  readonly waiting: number;
+}
+
+export const MAX_HOLD_SECONDS = 3600;
+/** Tickets admitted past the units: winners who never check out free units for these. */
+export const admissionBuffer = (units: number) => Math.max(10, Math.ceil(units * 0.1));
+
+export function saleStatus(sale: FlashSale, counts: Pick<SaleCounts, 'inGate' | 'held'> | undefined, now: Date): SaleStatus {
+  if (sale.closedAt || now.getTime() >= Date.parse(sale.endsAt)) return 'ended';
+  if (now.getTime() < Date.parse(sale.startsAt)) return 'upcoming';
+  if (counts && counts.inGate <= 0 && counts.held <= 0) return 'sold_out';
+  return 'live';
+}
+
+export function validateSale(input: { units: number; startsAt: string; endsAt: string; perCustomerLimit: number; holdSeconds: number }, now: Date): void {
+  const errors: Array<{ path: string; message: string }> = [];
+  if (Date.parse(input.endsAt) <= Date.parse(input.startsAt)) errors.push({ path: 'body.endsAt', message: 'after startsAt' });
+  if (Date.parse(input.endsAt) <= now.getTime()) errors.push({ path: 'body.endsAt', message: 'in the future' });
+  if (input.perCustomerLimit > input.units) errors.push({ path: 'body.perCustomerLimit', message: 'at most the units of the sale' });
+  if (input.holdSeconds > MAX_HOLD_SECONDS) errors.push({ path: 'body.holdSeconds', message: `at most ${MAX_HOLD_SECONDS}` });
+  if (errors.length > 0) throw new ValidationError('The flash sale is invalid.', errors);
+}
+
+export class SaleNotStartedError extends DomainError {
+  constructor(startsAt: string) {
+    super('not_started', `The sale starts at ${startsAt}; entries open then.`, { startsAt });
+  }
+}
+
+export class SaleEndedError extends DomainError {
+  constructor(endsAt: string) {
+    super('ended', `The sale ended at ${endsAt}.`, { endsAt });
+  }
+}
+
+/** What a customer's entry turned into. */
+export type TicketStatus = 'queued' | 'won' | 'lost' | 'expired';
+
+export interface Ticket {
+  readonly ticket: number;
+  readonly customerId: string;
+  readonly quantity: number;
+  readonly status: TicketStatus;
+  /** Approximate number of tickets ahead while queued. */
+  readonly position?: number;
+  readonly holdId?: string;
+  readonly holdExpiresAt?: string;
+}
+
+/** The hold of a winning ticket: a reservation of the inventory, id derived from the ticket. */
+export const holdIdOf = (saleId: string, ticket: number) => `hold_${saleId}_${ticket}`;

@@ -1,0 +1,195 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEMO_SHOP, seedDemoShop } from '../../bin/local/demo-shop';
+import { eventually } from '../support/eventually';
+import { startTestPlatform, type TestPlatform } from '../support/platform';
+
+/**
+ * Flash sales through the gateway against Redis, DynamoDB Local, the local SQS FIFO queue
+ * and its worker: tickets, the gate, holds turned into orders, expiry re-offering units,
+ * the cacheable sold-out answer, and a rush of entries on few units.
+ */
+let platform: TestPlatform;
+let admin: string;
+const shop = DEMO_SHOP.shopId;
+const address = { name: 'Flash Buyer', line1: '3 Rush Ave', city: 'Austin', postalCode: '73301', country: 'US' };
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+beforeAll(async () => {
+  // Generous entry limits: this file sends thousands of entries from one machine.
+  process.env.FLASH_SALE_ENTRIES_PER_SECOND = '1000000';
+  platform = await startTestPlatform({ warehousePickDelayMs: 60_000, throttling: false });
+  await seedDemoShop({ log: () => undefined });
+  admin = await platform.token({ sub: 'staff', groups: ['admin'], shops: [shop] });
+  const created = await platform.request('POST', `/v1/shops/${shop}/admin/products`, {
+    token: admin,
+    body: {
+      title: 'Drop Jacket',
+      brand: 'Rare',
+      category: 'jackets',
+      options: [{ name: 'edition', values: ['a', 'b', 'c', 'd', 'e'] }],
+      variants: ['a', 'b', 'c', 'd', 'e'].map((e) => ({ sku: `FS-JACKET-${e.toUpperCase()}`, options: { edition: e }, price: { amount: 20_000, currency: 'USD' } })),
+    },
+  });
+  expect(created.status).toBe(201);
+  for (const [sku, units] of [['FS-JACKET-A', 120], ['FS-JACKET-B', 20], ['FS-JACKET-C', 10], ['FS-JACKET-D', 10], ['FS-JACKET-E', 10]] as const) {
+    const res = await platform.request('POST', `/v1/shops/${shop}/admin/inventory/${sku}/adjustments`, { token: admin, body: { delta: units, reason: 'restock' }, headers: { 'idempotency-key': randomUUID() } });
+    expect(res.status).toBe(201);
+  }
+}, 120_000);
+
+afterAll(async () => {
+  await platform?.stop();
+  delete process.env.FLASH_SALE_ENTRIES_PER_SECOND;
+});
+
+const stock = async (sku: string) => (await platform.request('GET', `/v1/shops/${shop}/admin/inventory/${sku}`, { token: admin })).body;
+const createSale = (body: Record<string, unknown>) => platform.request('POST', `/v1/shops/${shop}/admin/flash-sales`, { token: admin, body });
+const live = (sku: string, units: number, extra: Record<string, unknown> = {}) =>
+  createSale({ sku, units, startsAt: new Date(Date.now() - 1_000).toISOString(), endsAt: new Date(Date.now() + 600_000).toISOString(), perCustomerLimit: 2, holdSeconds: 300, ...extra });
+const enter = (saleId: string, token: string, body?: unknown) => platform.request('POST', `/v1/shops/${shop}/flash-sales/${saleId}/entries`, { token, ...(body === undefined ? {} : { body }) });
+const ticketOf = (saleId: string, token: string, ticket: number) => platform.request('GET', `/v1/shops/${shop}/flash-sales/${saleId}/entries/${ticket}`, { token });
+const decided = (saleId: string, token: string, ticket: number) =>
+  eventually(async () => {
+    const res = await ticketOf(saleId, token, ticket);
+    expect(res.body.status).not.toBe('queued');
+    return res.body;
+  });
+
+describe('flash sales', () => {
+  it('creating a sale moves its units into the gate; bad input and missing stock change nothing', async () => {
+    const before = await stock('FS-JACKET-B');
+    const bad = await createSale({ sku: 'FS-JACKET-B', units: 0, startsAt: 'soon', endsAt: new Date().toISOString(), perCustomerLimit: 1, holdSeconds: 60 });
+    expect(bad.status).toBe(400);
+    expect(bad.body.errors.map((e: { path: string }) => e.path).sort()).toEqual(['body.startsAt', 'body.units']);
+    const tooMany = await live('FS-JACKET-B', 1_000);
+    expect(tooMany.status).toBe(409);
+    expect(await stock('FS-JACKET-B')).toEqual(before);
+
+    const upcoming = await createSale({ sku: 'FS-JACKET-B', units: 5, startsAt: new Date(Date.now() + 3_600_000).toISOString(), endsAt: new Date(Date.now() + 7_200_000).toISOString(), perCustomerLimit: 1, holdSeconds: 60 });
+    expect(upcoming.status).toBe(201);
+    expect(upcoming.body).toMatchObject({ status: 'upcoming', units: 5 });
+    expect(await stock('FS-JACKET-B')).toMatchObject({ onHand: before.onHand, available: before.available - 5, reserved: before.reserved + 5 });
+    const view = await platform.request('GET', `/v1/shops/${shop}/flash-sales/${upcoming.body.saleId}`);
+    expect(view.body.status).toBe('upcoming');
+    // One open sale per SKU: the gate of a SKU belongs to one sale at a time.
+    const second = await live('FS-JACKET-B', 1, { perCustomerLimit: 1 });
+    expect(second.status).toBe(409);
+    expect(second.body.code).toBe('sale_exists');
+    const early = await enter(upcoming.body.saleId, await platform.token({ sub: 'early-bird' }));
+    expect(early.status).toBe(409);
+    expect(early.body.code).toBe('not_started');
+  });
+
+  it('a winner holds the units and checks out with the hold; a second entry returns the first ticket; limits hold', async () => {
+    const sale = (await live('FS-JACKET-C', 3)).body;
+    const ann = await platform.token({ sub: 'ann-fs' });
+    expect((await enter(sale.saleId, ann, { quantity: 3 })).status).toBe(400); // perCustomerLimit 2
+    const entry = await enter(sale.saleId, ann, { quantity: 2 });
+    expect(entry.status).toBe(202);
+    expect(entry.body).toMatchObject({ status: 'queued', pollAfterMs: expect.any(Number) });
+    const again = await enter(sale.saleId, ann, { quantity: 1 });
+    expect(again.body.ticket).toBe(entry.body.ticket);
+    const ticket = await decided(sale.saleId, ann, entry.body.ticket);
+    expect(ticket).toMatchObject({ status: 'won', quantity: 2, holdId: expect.any(String), holdExpiresAt: expect.any(String) });
+    expect((await ticketOf(sale.saleId, await platform.token({ sub: 'someone-else' }), entry.body.ticket)).status).toBe(404);
+
+    // Someone else cannot use the hold; the winner turns it into an order of exactly the held units.
+    const thief = await platform.request('POST', `/v1/shops/${shop}/checkout`, { token: await platform.token({ sub: 'thief' }), headers: { 'idempotency-key': randomUUID() }, body: { paymentMethodId: 'pm_card_visa', shippingAddress: address, email: 't@example.com', flashSaleHoldId: ticket.holdId } });
+    expect(thief.status).toBe(404);
+    const order = await platform.request('POST', `/v1/shops/${shop}/checkout`, { token: ann, headers: { 'idempotency-key': randomUUID() }, body: { paymentMethodId: 'pm_card_visa', shippingAddress: address, email: 'ann@example.com', flashSaleHoldId: ticket.holdId } });
+    expect(order.status).toBe(201);
+    expect(order.body.items).toEqual([expect.objectContaining({ sku: 'FS-JACKET-C', quantity: 2, lineTotal: { amount: 40_000, currency: 'USD' } })]);
+    expect(await stock('FS-JACKET-C')).toMatchObject({ onHand: 10, available: 7, reserved: 1, sold: 2 });
+    await eventually(async () => expect((await platform.request('GET', `/v1/shops/${shop}/admin/flash-sales/${sale.saleId}/report`, { token: admin })).body).toMatchObject({ won: 1, orders: 1, inGate: 1 }));
+  });
+
+  it('2,000 concurrent entries for 100 units make exactly 100 winners, sold-out answers carry the cache header, and at most 100 orders', async () => {
+    const sale = (await live('FS-JACKET-A', 100, { perCustomerLimit: 1 })).body;
+    const tokens = await Promise.all(Array.from({ length: 2_000 }, (_, i) => platform.token({ sub: `rush-${i}` })));
+    const answers: Array<{ status: number; body: { status: string; ticket?: number }; headers: Headers }> = [];
+    for (let i = 0; i < tokens.length; i += 500) answers.push(...(await Promise.all(tokens.slice(i, i + 500).map((t) => enter(sale.saleId, t)))));
+    const queued = answers.filter((a) => a.status === 202);
+    const soldOut = answers.filter((a) => a.status === 200 && a.body.status === 'sold_out');
+    expect(queued.length + soldOut.length).toBe(2_000);
+    expect(queued.length).toBe(110); // 100 units plus a buffer of 10 tickets
+    expect(soldOut[0]!.headers.get('cache-control')).toMatch(/public, max-age=\d+/);
+
+    const report = await eventually(async () => {
+      const r = (await platform.request('GET', `/v1/shops/${shop}/admin/flash-sales/${sale.saleId}/report`, { token: admin })).body;
+      expect(r.won + r.lost + r.waiting).toBe(110);
+      return r;
+    });
+    expect(report).toMatchObject({ tickets: 110, won: 100, inGate: 0, held: 100 });
+    const status = await platform.request('GET', `/v1/shops/${shop}/flash-sales/${sale.saleId}`);
+    expect(status.body.status).toBe('live'); // holds are open: not sold out yet
+    expect(await stock('FS-JACKET-A')).toMatchObject({ onHand: 120, available: 20, reserved: 100, sold: 0 });
+
+    // Every ticket holder tries to check out with what its ticket says: exactly the 100 winners can.
+    const holders = answers.map((a, i) => ({ a, token: tokens[i]! })).filter(({ a }) => a.status === 202);
+    const tickets = await Promise.all(holders.map(({ a, token }) => ticketOf(sale.saleId, token, a.body.ticket!)));
+    const checkouts = [];
+    for (let i = 0; i < holders.length; i += 40) {
+      checkouts.push(
+        ...(await Promise.all(
+          holders.slice(i, i + 40).map(({ token }, j) =>
+            platform.request('POST', `/v1/shops/${shop}/checkout`, { token, headers: { 'idempotency-key': randomUUID() }, body: { paymentMethodId: 'pm_card_visa', shippingAddress: address, email: 'r@example.com', flashSaleHoldId: tickets[i + j]!.body.holdId ?? 'hold_none' } }),
+          ),
+        )),
+      );
+    }
+    expect(checkouts.filter((c) => c.status === 201)).toHaveLength(100);
+    expect(await stock('FS-JACKET-A')).toMatchObject({ onHand: 120, available: 20, reserved: 0, sold: 100 });
+  }, 180_000);
+
+  it('holds that expire give their units to the next waiting tickets, and the sale ends sold out with every unit sold', async () => {
+    const sale = (await live('FS-JACKET-D', 2, { perCustomerLimit: 1, holdSeconds: 5 })).body;
+    const tokens = await Promise.all(Array.from({ length: 6 }, (_, i) => platform.token({ sub: `wait-${i}-${randomUUID().slice(0, 4)}` })));
+    const entries: Array<{ token: string; ticket: number }> = [];
+    for (const token of tokens) entries.push({ token, ticket: (await enter(sale.saleId, token)).body.ticket });
+    const report = () => platform.request('GET', `/v1/shops/${shop}/admin/flash-sales/${sale.saleId}/report`, { token: admin });
+    await eventually(async () => expect((await report()).body).toMatchObject({ won: 2, waiting: 4 }));
+    const statuses = async () => (await Promise.all(entries.map((e) => ticketOf(sale.saleId, e.token, e.ticket)))).map((r) => r.body);
+    // Tickets are decided roughly in order (several FIFO groups advance together): any two win.
+    const first = (await statuses()).map((t) => t.status);
+    expect([...first].sort()).toEqual(['queued', 'queued', 'queued', 'queued', 'won', 'won']);
+    const firstWinners = entries.filter((_, i) => first[i] === 'won');
+    // Nobody checks out: the holds expire and the next waiting tickets win their units.
+    await sleep(5_500);
+    await platform.runSchedule('SweepReservations');
+    const now = await eventually(async () => {
+      const current = await statuses();
+      expect(current.filter((_, i) => first[i] === 'won').map((t) => t.status)).toEqual(['expired', 'expired']);
+      expect(current.filter((t) => t.status === 'won')).toHaveLength(2);
+      return current;
+    });
+    expect(firstWinners).toHaveLength(2);
+    const nextWinners = entries.map((e, i) => ({ ...e, holdId: now[i]!.holdId as string, status: now[i]!.status })).filter((e) => e.status === 'won');
+    for (const w of nextWinners) {
+      const order = await platform.request('POST', `/v1/shops/${shop}/checkout`, { token: w.token, headers: { 'idempotency-key': randomUUID() }, body: { paymentMethodId: 'pm_card_visa', shippingAddress: address, email: 'w@example.com', flashSaleHoldId: w.holdId } });
+      expect(order.status).toBe(201);
+    }
+    expect(await stock('FS-JACKET-D')).toMatchObject({ onHand: 10, available: 8, reserved: 0, sold: 2 });
+    const status = await eventually(async () => {
+      const res = await platform.request('GET', `/v1/shops/${shop}/flash-sales/${sale.saleId}`);
+      expect(res.body.status).toBe('sold_out');
+      return res;
+    });
+    expect(status.headers.get('cache-control')).toMatch(/^public, max-age=\d+/);
+    const entry = await enter(sale.saleId, await platform.token({ sub: 'too-late' }));
+    expect(entry.status).toBe(200);
+    expect(entry.body).toEqual({ status: 'sold_out' });
+  }, 60_000);
+
+  it('the same ticket message twice decides once', async () => {
+    const { sales } = await import('#functions/flash-sales/flash-sale-wiring');
+    const sale = (await live('FS-JACKET-E', 1, { perCustomerLimit: 1 })).body;
+    const bo = await platform.token({ sub: 'bo-dup' });
+    const entry = await enter(sale.saleId, bo);
+    const results = await Promise.all(Array.from({ length: 5 }, () => sales().decideTicket(shop, sale.saleId, entry.body.ticket)));
+    expect(new Set(results)).toEqual(new Set(['won']));
+    await platform.idle();
+    const report = (await platform.request('GET', `/v1/shops/${shop}/admin/flash-sales/${sale.saleId}/report`, { token: admin })).body;
+    expect(report).toMatchObject({ won: 1, inGate: 0, held: 1 });
+  });
+});
