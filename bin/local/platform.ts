@@ -179,6 +179,8 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
 
     const schedules = startSchedules(SCHEDULES, invoke, { timeScale: options.scheduleTimeScale ?? 1, log: (entry) => log(`    schedule: ${JSON.stringify(entry)}`) });
     stops.push(() => schedules.stop());
+    // Flash sales whose Redis state did not survive (a Redis started without its data) are rebuilt before traffic arrives.
+    await step('flash sales checked against Redis', () => schedules.runNow('CloseFlashSales'));
     const sqsSources = startSqsEventSources({ mappings: EVENT_SOURCE_MAPPINGS, queues, client: sqs, invoke, log: (entry) => log(`    sqs: ${JSON.stringify(entry)}`) });
     stops.push(() => sqsSources.stop());
     const streams = new DynamoDBStreamsClient({ endpoint: dynamo.endpoint, region: REGION, credentials: CREDENTIALS });

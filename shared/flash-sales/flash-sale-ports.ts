@@ -7,6 +7,8 @@ export interface SaleRepository {
   /** Removes a sale that could not get its units (creation undone). */
   discard(sale: FlashSale): Promise<void>;
   get(shopId: string, saleId: string): Promise<FlashSale | undefined>;
+  /** Sales not closed yet (live, upcoming, or ended awaiting the close job). */
+  openSales(limit: number): Promise<Array<{ shopId: string; saleId: string }>>;
   /** Sales whose end is before `now` and that are not closed yet. */
   endedOpen(now: string, limit: number): Promise<Array<{ shopId: string; saleId: string }>>;
   /** Marks the sale closed with its report (once; false if it already was). */
@@ -37,6 +39,8 @@ export type Decision =
 export interface SaleState {
   /** Prepares the sale's counters (its admission cap: units plus a buffer). */
   open(sale: FlashSale): Promise<void>;
+  /** Whether Redis still has the sale (false after Redis lost its data). */
+  isOpen(sale: FlashSale): Promise<boolean>;
   /** One entry per customer: a ticket number (INCR), the existing ticket, or sold out past the cap. */
   enter(sale: FlashSale, customerId: string, quantity: number, now: Date): Promise<EntryOutcome>;
   /**

@@ -152,6 +152,26 @@ export function makeRunSales({ sales, state, queue, allocation, reservations, cl
       await state.orderPlaced(await sale(shopId, saleId), orderId, units);
     },
 
+    /**
+     * After Redis lost its data (a restart without its append-only file, a replacement
+     * node): the open sales are opened again and each gate is rebuilt from DynamoDB's
+     * allocation, which already excludes the recorded holds. Tickets of the lost state are
+     * gone (their queued messages decide nothing); customers enter again. A sale whose state
+     * survived is left alone: its gate is only reconciled when the sale closes, as in-flight
+     * decisions would make a live comparison wrong.
+     */
+    async recoverSales(): Promise<Array<{ saleId: string; restored: number }>> {
+      const recovered: Array<{ saleId: string; restored: number }> = [];
+      for (const { shopId, saleId } of await sales.openSales(100)) {
+        const s = await sale(shopId, saleId);
+        if (await state.isOpen(s)) continue;
+        await state.open(s);
+        const { discrepancy } = await allocation.reconcile(shopId, s.sku, 0);
+        recovered.push({ saleId, restored: discrepancy });
+      }
+      return recovered;
+    },
+
     /** The end-of-sale job: closes every sale past its end, once. */
     async closeEndedSales(): Promise<Array<{ saleId: string; report: SaleReport }>> {
       const closed: Array<{ saleId: string; report: SaleReport }> = [];

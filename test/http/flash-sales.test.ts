@@ -27,12 +27,12 @@ beforeAll(async () => {
       title: 'Drop Jacket',
       brand: 'Rare',
       category: 'jackets',
-      options: [{ name: 'edition', values: ['a', 'b', 'c', 'd', 'e'] }],
-      variants: ['a', 'b', 'c', 'd', 'e'].map((e) => ({ sku: `FS-JACKET-${e.toUpperCase()}`, options: { edition: e }, price: { amount: 20_000, currency: 'USD' } })),
+      options: [{ name: 'edition', values: ['a', 'b', 'c', 'd', 'e', 'f'] }],
+      variants: ['a', 'b', 'c', 'd', 'e', 'f'].map((e) => ({ sku: `FS-JACKET-${e.toUpperCase()}`, options: { edition: e }, price: { amount: 20_000, currency: 'USD' } })),
     },
   });
   expect(created.status).toBe(201);
-  for (const [sku, units] of [['FS-JACKET-A', 120], ['FS-JACKET-B', 20], ['FS-JACKET-C', 10], ['FS-JACKET-D', 10], ['FS-JACKET-E', 10]] as const) {
+  for (const [sku, units] of [['FS-JACKET-A', 120], ['FS-JACKET-B', 20], ['FS-JACKET-C', 10], ['FS-JACKET-D', 10], ['FS-JACKET-E', 10], ['FS-JACKET-F', 10]] as const) {
     const res = await platform.request('POST', `/v1/shops/${shop}/admin/inventory/${sku}/adjustments`, { token: admin, body: { delta: units, reason: 'restock' }, headers: { 'idempotency-key': randomUUID() } });
     expect(res.status).toBe(201);
   }
@@ -192,4 +192,33 @@ describe('flash sales', () => {
     const report = (await platform.request('GET', `/v1/shops/${shop}/admin/flash-sales/${sale.saleId}/report`, { token: admin })).body;
     expect(report).toMatchObject({ won: 1, inGate: 0, held: 1 });
   });
+
+  it("at its end the gate's units go back to available, later unused holds too, and the report is final", async () => {
+    const endsAt = new Date(Date.now() + 3_000).toISOString();
+    const sale = (await live('FS-JACKET-F', 5, { perCustomerLimit: 1, holdSeconds: 5, endsAt })).body;
+    const [kim, lee] = await Promise.all([platform.token({ sub: 'kim-end' }), platform.token({ sub: 'lee-end' })]);
+    const tickets = await Promise.all([kim, lee].map(async (token) => ({ token, ticket: (await enter(sale.saleId, token)).body.ticket as number })));
+    const won = await Promise.all(tickets.map(({ token, ticket }) => decided(sale.saleId, token, ticket)));
+    expect(won.map((t) => t.status)).toEqual(['won', 'won']);
+    const order = await platform.request('POST', `/v1/shops/${shop}/checkout`, { token: kim, headers: { 'idempotency-key': randomUUID() }, body: { paymentMethodId: 'pm_card_visa', shippingAddress: address, email: 'kim@example.com', flashSaleHoldId: won[0]!.holdId } });
+    expect(order.status).toBe(201);
+
+    await sleep(Math.max(0, Date.parse(endsAt) - Date.now()) + 200);
+    expect((await enter(sale.saleId, await platform.token({ sub: 'late-end' }))).body.code).toBe('ended');
+    await platform.runSchedule('CloseFlashSales');
+    expect(await stock('FS-JACKET-F')).toMatchObject({ onHand: 10, available: 8, reserved: 1, sold: 1 });
+    const report = (await platform.request('GET', `/v1/shops/${shop}/admin/flash-sales/${sale.saleId}/report`, { token: admin })).body;
+    expect(report).toMatchObject({ closed: true, status: 'ended', tickets: 2, won: 2, unitsReturned: 3 });
+    const view = await platform.request('GET', `/v1/shops/${shop}/flash-sales/${sale.saleId}`);
+    expect(view.body.status).toBe('ended');
+    expect(view.headers.get('cache-control')).toMatch(/^public, max-age=\d+/);
+
+    // Lee never checks out: the hold expires after the sale and its unit goes straight back to available.
+    await sleep(5_000);
+    await platform.runSchedule('SweepReservations');
+    await eventually(async () => expect(await stock('FS-JACKET-F')).toMatchObject({ onHand: 10, available: 9, reserved: 0, sold: 1 }));
+    // Running the close job again changes nothing.
+    await platform.runSchedule('CloseFlashSales');
+    expect(await stock('FS-JACKET-F')).toMatchObject({ available: 9, reserved: 0, sold: 1 });
+  }, 60_000);
 });

@@ -71,6 +71,11 @@ export function dynamoSaleRepository(documents: DynamoDBDocumentClient, tableNam
       return Item ? toSale(Item) : undefined;
     },
 
+    async openSales(limit) {
+      const { Items } = await documents.send(new QueryCommand({ TableName: tableName, KeyConditionExpression: 'pk = :open', ExpressionAttributeValues: { ':open': 'OPEN' }, Limit: limit }));
+      return (Items ?? []).map((item) => ({ shopId: item.shopId as string, saleId: item.saleId as string }));
+    },
+
     async endedOpen(now, limit) {
       const { Items } = await documents.send(new QueryCommand({ TableName: tableName, KeyConditionExpression: 'pk = :open AND sk < :now', ExpressionAttributeValues: { ':open': 'OPEN', ':now': now }, Limit: limit }));
       return (Items ?? []).map((item) => ({ shopId: item.shopId as string, saleId: item.saleId as string }));

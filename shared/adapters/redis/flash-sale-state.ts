@@ -179,6 +179,8 @@ export function redisSaleState(redis: () => Promise<RedisClient>, limits: RateLi
       });
     },
 
+    isOpen: (sale) => guarded(async (r) => (await r.exists(k(sale, 'cap'))) === 1),
+
     async enter(sale, customerId, quantity, now): Promise<EntryOutcome> {
       return guarded(async (r) => {
         const answer = await r.saleEnter(k(sale, 'cap'), k(sale, 'seq'), k(sale, 'cust'), k(sale, 'stats'), k(sale, 't:'), gateKey(sale.shopId, sale.sku), k(sale, 'held'), customerId, quantity, now.toISOString());
