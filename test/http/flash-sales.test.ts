@@ -27,12 +27,12 @@ beforeAll(async () => {
       title: 'Drop Jacket',
       brand: 'Rare',
       category: 'jackets',
-      options: [{ name: 'edition', values: ['a', 'b', 'c', 'd', 'e', 'f'] }],
-      variants: ['a', 'b', 'c', 'd', 'e', 'f'].map((e) => ({ sku: `FS-JACKET-${e.toUpperCase()}`, options: { edition: e }, price: { amount: 20_000, currency: 'USD' } })),
+      options: [{ name: 'edition', values: ['a', 'b', 'c', 'd', 'e', 'f', 'g'] }],
+      variants: ['a', 'b', 'c', 'd', 'e', 'f', 'g'].map((e) => ({ sku: `FS-JACKET-${e.toUpperCase()}`, options: { edition: e }, price: { amount: 20_000, currency: 'USD' } })),
     },
   });
   expect(created.status).toBe(201);
-  for (const [sku, units] of [['FS-JACKET-A', 120], ['FS-JACKET-B', 20], ['FS-JACKET-C', 10], ['FS-JACKET-D', 10], ['FS-JACKET-E', 10], ['FS-JACKET-F', 10]] as const) {
+  for (const [sku, units] of [['FS-JACKET-A', 120], ['FS-JACKET-B', 20], ['FS-JACKET-C', 10], ['FS-JACKET-D', 10], ['FS-JACKET-E', 10], ['FS-JACKET-F', 10], ['FS-JACKET-G', 10]] as const) {
     const res = await platform.request('POST', `/v1/shops/${shop}/admin/inventory/${sku}/adjustments`, { token: admin, body: { delta: units, reason: 'restock' }, headers: { 'idempotency-key': randomUUID() } });
     expect(res.status).toBe(201);
   }
@@ -221,4 +221,23 @@ describe('flash sales', () => {
     await platform.runSchedule('CloseFlashSales');
     expect(await stock('FS-JACKET-F')).toMatchObject({ available: 9, reserved: 0, sold: 1 });
   }, 60_000);
+
+  it('a declined payment on a hold gives its unit to the next waiting ticket at once', async () => {
+    const sale = (await live('FS-JACKET-G', 1, { perCustomerLimit: 1 })).body;
+    const [max, ned] = await Promise.all([platform.token({ sub: 'max-declined' }), platform.token({ sub: 'ned-waiting' })]);
+    const first = (await enter(sale.saleId, max)).body.ticket as number;
+    const won = await decided(sale.saleId, max, first);
+    expect(won.status).toBe('won');
+    const second = (await enter(sale.saleId, ned)).body.ticket as number;
+    await eventually(async () => expect((await platform.request('GET', `/v1/shops/${shop}/admin/flash-sales/${sale.saleId}/report`, { token: admin })).body.waiting).toBe(1));
+
+    const declined = await platform.request('POST', `/v1/shops/${shop}/checkout`, { token: max, headers: { 'idempotency-key': randomUUID() }, body: { paymentMethodId: 'pm_card_chargeDeclined', shippingAddress: address, email: 'max@example.com', flashSaleHoldId: won.holdId } });
+    expect(declined.status).toBe(402);
+    const next = await decided(sale.saleId, ned, second);
+    expect(next.status).toBe('won');
+    expect((await ticketOf(sale.saleId, max, first)).body.status).toBe('expired');
+    const order = await platform.request('POST', `/v1/shops/${shop}/checkout`, { token: ned, headers: { 'idempotency-key': randomUUID() }, body: { paymentMethodId: 'pm_card_visa', shippingAddress: address, email: 'ned@example.com', flashSaleHoldId: next.holdId } });
+    expect(order.status).toBe(201);
+    expect(await stock('FS-JACKET-G')).toMatchObject({ onHand: 10, available: 9, reserved: 0, sold: 1 });
+  }, 30_000);
 });
