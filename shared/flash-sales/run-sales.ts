@@ -22,16 +22,7 @@ export interface RunSalesDeps {
   readonly clock?: () => Date;
 }
 
-export interface CreateSaleInput {
-  readonly shopId: string;
-  readonly sku: string;
-  readonly units: number;
-  readonly startsAt: string;
-  readonly endsAt: string;
-  readonly perCustomerLimit: number;
-  readonly holdSeconds: number;
-  readonly actor: string;
-}
+export type CreateSaleInput = Pick<FlashSale, 'shopId' | 'sku' | 'units' | 'startsAt' | 'endsAt' | 'perCustomerLimit' | 'holdSeconds'> & { readonly actor: string };
 
 export type EntryAnswer = { readonly status: 'queued'; readonly ticket: number; readonly pollAfterMs: number } | { readonly status: 'sold_out' } | { readonly status: 'decided'; readonly ticket: Ticket };
 
