@@ -10,7 +10,7 @@ import { sales } from './flash-sale-wiring';
  * FIFO processor stops at the first failure and reports it and every later record, so
  * a group's order is kept on retry.
  */
-const Message = z.object({ shopId: z.string(), saleId: z.string(), ticket: z.number().int().positive() });
+const Message = z.object({ shopId: z.string(), saleId: z.string(), ticket: z.number().int().positive(), generation: z.number().int().nonnegative().default(0) });
 const processor = new SqsFifoPartialProcessorAsync();
 
 async function decide(record: SQSRecord): Promise<void> {
@@ -19,8 +19,8 @@ async function decide(record: SQSRecord): Promise<void> {
     logger.error('malformed ticket message dropped', { messageId: record.messageId });
     return;
   }
-  const { shopId, saleId, ticket } = message.data;
-  const outcome = await sales().decideTicket(shopId, saleId, ticket);
+  const { shopId, saleId, ticket, generation } = message.data;
+  const outcome = await sales().decideTicket(shopId, saleId, ticket, generation);
   logger.debug('ticket decided', { shopId, saleId, ticket, outcome });
 }
 

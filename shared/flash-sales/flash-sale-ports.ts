@@ -11,6 +11,8 @@ export interface SaleRepository {
   openSales(limit: number): Promise<Array<{ shopId: string; saleId: string }>>;
   /** Sales whose end is before `now` and that are not closed yet. */
   endedOpen(now: string, limit: number): Promise<Array<{ shopId: string; saleId: string }>>;
+  /** Starts a new generation of the sale's Redis state (after Redis lost it); answers the sale with it. */
+  nextGeneration(shopId: string, saleId: string): Promise<FlashSale>;
   /** Marks the sale closed with its report (once; false if it already was). */
   close(shopId: string, saleId: string, report: SaleReport, at: string): Promise<boolean>;
   report(shopId: string, saleId: string): Promise<SaleReport | undefined>;
@@ -55,9 +57,14 @@ export interface SaleState {
    * answers the waiting tickets to decide next (none: the admission cap rises instead).
    */
   holdEnded(sale: FlashSale, ticket: number): Promise<{ returned: number; next: number[] }>;
-  /** An order was placed on a hold: counted once per order, its units no longer held. */
-  orderPlaced(sale: FlashSale, orderId: string, units: number): Promise<void>;
+  /**
+   * An order was placed on a hold: counted once per order, its units no longer held. When
+   * that was the last open hold of an empty gate, answers the waiting tickets (all lose now).
+   */
+  orderPlaced(sale: FlashSale, orderId: string, units: number): Promise<number[]>;
   counts(sale: FlashSale): Promise<SaleCounts>;
+  /** The tickets waiting in line, in order. */
+  waiting(sale: FlashSale): Promise<number[]>;
   /** Refuses when the customer or the whole sale is over its rate; answers the wait in ms. */
   admit(sale: FlashSale, customerId: string, now: Date): Promise<{ ok: true } | { ok: false; retryAfterMs: number }>;
 }

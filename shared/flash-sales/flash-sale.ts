@@ -20,6 +20,8 @@ export interface FlashSale {
   readonly createdAt: string;
   /** Set when the end-of-sale job returned the gate's units and wrote the report. */
   readonly closedAt?: string;
+  /** Bumped each time the sale's Redis state is rebuilt after a loss, so new tickets never reuse old ids. @default 0 */
+  readonly generation?: number;
 }
 
 /** Live counts of a sale (Redis), the basis of its status and report. */
@@ -84,5 +86,8 @@ export interface Ticket {
   readonly holdExpiresAt?: string;
 }
 
-/** The hold of a winning ticket: a reservation of the inventory, id derived from the ticket. */
-export const holdIdOf = (saleId: string, ticket: number) => `hold_${saleId}_${ticket}`;
+/** The hold of a winning ticket: a reservation of the inventory, id derived from the ticket (and the state's generation). */
+export const holdIdOf = (saleId: string, ticket: number, generation = 0) => (generation > 0 ? `hold_${saleId}_g${generation}_${ticket}` : `hold_${saleId}_${ticket}`);
+
+/** Whether tickets may still be decided: not after the sale's end (a late decision loses). */
+export const isOver = (sale: FlashSale, now: Date) => Boolean(sale.closedAt) || now.getTime() >= Date.parse(sale.endsAt);

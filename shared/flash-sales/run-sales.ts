@@ -3,7 +3,7 @@ import type { GateAllocation } from '#shared/inventory/gate-allocation';
 import type { Reservations } from '#shared/inventory/reserve-stock';
 import { newId } from '#shared/ids';
 import { holdReference } from './flash-sale-holds';
-import { SaleEndedError, SaleNotStartedError, saleStatus, validateSale, type FlashSale, type SaleStatus, type Ticket } from './flash-sale';
+import { isOver, SaleEndedError, SaleNotStartedError, saleStatus, validateSale, type FlashSale, type SaleStatus, type Ticket } from './flash-sale';
 import type { SaleReport, SaleRepository, SaleState, TicketQueue } from './flash-sale-ports';
 
 /**
@@ -118,9 +118,11 @@ export function makeRunSales({ sales, state, queue, allocation, reservations, cl
       return found;
     },
 
-    /** The worker: decides one queued ticket; safe to run twice for the same ticket. */
-    async decideTicket(shopId: string, saleId: string, ticket: number) {
-      return decide(await sale(shopId, saleId), ticket);
+    /** The worker: decides one queued ticket; safe to run twice for the same ticket. A ticket of a lost generation of the state decides nothing. */
+    async decideTicket(shopId: string, saleId: string, ticket: number, generation = 0) {
+      const s = await sale(shopId, saleId);
+      if ((s.generation ?? 0) !== generation) return 'lost' as const;
+      return decide(s, ticket);
     },
 
     /**
@@ -131,16 +133,20 @@ export function makeRunSales({ sales, state, queue, allocation, reservations, cl
     async holdEnded(shopId: string, saleId: string, ticket: number): Promise<{ returned: number; decided: number }> {
       const s = await sale(shopId, saleId);
       const { returned, next } = await state.holdEnded(s, ticket);
-      if (s.closedAt) {
-        if (returned > 0) await allocation.returnUnits(shopId, s.sku, { actor: 'flash-sale', reference: s.saleId }, returned);
-        return { returned, decided: 0 };
-      }
+      // Waiting tickets are decided in line order: the first win the returned units, the
+      // others keep waiting while holds are open (or lose, once the sale is over).
       for (const waiting of next) await decide(s, waiting);
+      if (isOver(s, clock()) && returned > 0) {
+        // After the end the units go back to available rather than to the gate.
+        await allocation.returnUnits(shopId, s.sku, { actor: 'flash-sale', reference: s.saleId }, returned);
+      }
       return { returned, decided: next.length };
     },
 
     async orderPlaced(shopId: string, saleId: string, orderId: string, units: number): Promise<void> {
-      await state.orderPlaced(await sale(shopId, saleId), orderId, units);
+      const s = await sale(shopId, saleId);
+      // The last hold became an order with the gate empty: whoever still waits has lost.
+      for (const waiting of await state.orderPlaced(s, orderId, units)) await decide(s, waiting);
     },
 
     /**
@@ -154,8 +160,9 @@ export function makeRunSales({ sales, state, queue, allocation, reservations, cl
     async recoverSales(): Promise<Array<{ saleId: string; restored: number }>> {
       const recovered: Array<{ saleId: string; restored: number }> = [];
       for (const { shopId, saleId } of await sales.openSales(100)) {
-        const s = await sale(shopId, saleId);
-        if (await state.isOpen(s)) continue;
+        if (await state.isOpen(await sale(shopId, saleId))) continue;
+        // A new generation: tickets restart at 1, so holds and queue messages must not reuse the lost ones' ids.
+        const s = await sales.nextGeneration(shopId, saleId);
         await state.open(s);
         const { discrepancy } = await allocation.reconcile(shopId, s.sku, 0);
         recovered.push({ saleId, restored: discrepancy });
@@ -169,6 +176,8 @@ export function makeRunSales({ sales, state, queue, allocation, reservations, cl
       const now = clock();
       for (const { shopId, saleId } of await sales.endedOpen(now.toISOString(), 25)) {
         const s = await sale(shopId, saleId);
+        // Tickets still waiting lose (the sale is over); then the gate's units go back.
+        for (const waiting of await state.waiting(s)) await decide(s, waiting);
         const unitsReturned = await allocation.returnUnits(shopId, s.sku, { actor: 'flash-sale', reference: s.saleId });
         const counts = await state.counts(s);
         // Redis against DynamoDB: what the gate should hold is the allocation minus open holds.

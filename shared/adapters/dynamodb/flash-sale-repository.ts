@@ -1,5 +1,5 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConflictError } from '#shared/errors';
 import type { FlashSale } from '#shared/flash-sales/flash-sale';
 import type { SaleReport, SaleRepository } from '#shared/flash-sales/flash-sale-ports';
@@ -28,6 +28,7 @@ function toSale(item: Record<string, unknown>): FlashSale {
     holdSeconds: Number(s.holdSeconds),
     createdAt: s.createdAt,
     ...(s.closedAt ? { closedAt: s.closedAt } : {}),
+    ...(s.generation ? { generation: Number(s.generation) } : {}),
   };
 }
 
@@ -69,6 +70,13 @@ export function dynamoSaleRepository(documents: DynamoDBDocumentClient, tableNam
     async get(shopId, saleId) {
       const { Item } = await documents.send(new GetCommand({ TableName: tableName, Key: saleKey(shopId, saleId) }));
       return Item ? toSale(Item) : undefined;
+    },
+
+    async nextGeneration(shopId, saleId) {
+      const { Attributes } = await documents.send(
+        new UpdateCommand({ TableName: tableName, Key: saleKey(shopId, saleId), UpdateExpression: 'ADD generation :one', ConditionExpression: 'attribute_exists(pk)', ExpressionAttributeValues: { ':one': 1 }, ReturnValues: 'ALL_NEW' }),
+      );
+      return toSale(Attributes!);
     },
 
     async openSales(limit) {

@@ -1,5 +1,5 @@
 import { UnavailableError } from '#shared/errors';
-import { admissionBuffer, holdIdOf, type FlashSale, type SaleCounts, type Ticket, type TicketStatus } from '#shared/flash-sales/flash-sale';
+import { admissionBuffer, holdIdOf, isOver, type FlashSale, type SaleCounts, type Ticket, type TicketStatus } from '#shared/flash-sales/flash-sale';
 import type { Decision, EntryOutcome, SaleState } from '#shared/flash-sales/flash-sale-ports';
 import type { RedisClient } from './client';
 import { gateKey } from './inventory-gate';
@@ -38,31 +38,38 @@ return {'queued', tostring(t)}
 `;
 
 const DECIDE = `
--- KEYS: ticket, gate, held, waiting, stats, decided ; ARGV: ticket, holdId, holdExpiresAt
+-- KEYS: ticket, gate, held, waiting, stats, decided ; ARGV: ticket, holdId, holdExpiresAt, over
 local status = redis.call('HGET', KEYS[1], 'status')
 if not status then return {'missing'} end
 if status ~= 'queued' and status ~= 'waiting' then return {status, 'old'} end
+local function lose()
+  redis.call('HSET', KEYS[1], 'status', 'lost')
+  redis.call('LREM', KEYS[4], 0, ARGV[1])
+  redis.call('HINCRBY', KEYS[5], 'lost', 1)
+  redis.call('INCR', KEYS[6])
+  return {'lost', 'new'}
+end
+if ARGV[4] == '1' then return lose() end
 local q = tonumber(redis.call('HGET', KEYS[1], 'quantity'))
 local have = tonumber(redis.call('GET', KEYS[2]) or '0')
 if have >= q then
   redis.call('DECRBY', KEYS[2], q)
   redis.call('INCRBY', KEYS[3], q)
   redis.call('HSET', KEYS[1], 'status', 'won', 'holdId', ARGV[2], 'holdExpiresAt', ARGV[3])
+  redis.call('LREM', KEYS[4], 0, ARGV[1])
   redis.call('HINCRBY', KEYS[5], 'won', 1)
   redis.call('INCR', KEYS[6])
   return {'won', 'new'}
 end
 if tonumber(redis.call('GET', KEYS[3]) or '0') > 0 then
+  -- An open hold may still return units: wait in line (once) rather than lose.
   if status == 'queued' then
     redis.call('HSET', KEYS[1], 'status', 'waiting')
     redis.call('RPUSH', KEYS[4], ARGV[1])
   end
   return {'waiting', 'new'}
 end
-redis.call('HSET', KEYS[1], 'status', 'lost')
-redis.call('HINCRBY', KEYS[5], 'lost', 1)
-redis.call('INCR', KEYS[6])
-return {'lost', 'new'}
+return lose()
 `;
 
 const HOLD_ENDED = `
@@ -73,36 +80,52 @@ redis.call('HSET', KEYS[1], 'status', 'expired')
 redis.call('DECRBY', KEYS[3], q)
 redis.call('INCRBY', KEYS[2], q)
 redis.call('HINCRBY', KEYS[5], 'expired', 1)
-local next = redis.call('LPOP', KEYS[4], tonumber(ARGV[1]))
-if not next then
+-- The front of the line is decided next; a ticket leaves the line only once decided.
+local next = redis.call('LRANGE', KEYS[4], 0, tonumber(ARGV[1]) - 1)
+if #next == 0 then
   -- Nobody waits: admit new tickets for the returned units instead.
   redis.call('INCRBY', KEYS[6], q)
-  return {q}
 end
 local out = {q}
 for _, t in ipairs(next) do out[#out + 1] = t end
 return out
 `;
 
-/** An order on a hold: counted once, and its units are no longer held (they are sold). */
+/** An order on a hold: counted once, its units no longer held; when that was the last hold of an empty gate, the waiting line is answered (to be told lost). */
 const ORDER = `
+-- KEYS: orders, held, gate, waiting ; ARGV: orderId, units
 if redis.call('SADD', KEYS[1], ARGV[1]) == 1 then redis.call('DECRBY', KEYS[2], tonumber(ARGV[2])) end
-return 0
+if tonumber(redis.call('GET', KEYS[2]) or '0') <= 0 and tonumber(redis.call('GET', KEYS[3]) or '0') <= 0 then
+  return redis.call('LRANGE', KEYS[4], 0, -1)
+end
+return {}
 `;
 
-/** Token bucket: capacity ARGV[1], ARGV[2] tokens per second; answers 0 or the ms to wait. */
-const BUCKET = `
-local capacity = tonumber(ARGV[1])
-local rate = tonumber(ARGV[2])
-local now = tonumber(ARGV[3])
-local state = redis.call('HMGET', KEYS[1], 'tokens', 'at')
-local tokens = tonumber(state[1] or capacity)
-local at = tonumber(state[2] or now)
-tokens = math.min(capacity, tokens + (now - at) * rate / 1000)
-local wait = 0
-if tokens >= 1 then tokens = tokens - 1 else wait = math.ceil((1 - tokens) * 1000 / rate) end
-redis.call('HSET', KEYS[1], 'tokens', tokens, 'at', now)
-redis.call('PEXPIRE', KEYS[1], math.ceil(capacity / rate * 1000) + 1000)
+/**
+ * Two token buckets at once (the customer's, then the sale's): a token is taken from both
+ * only when both have one, so a customer over its own rate does not spend the sale's.
+ * ARGV: capacity and rate per second of each, now in ms. Answers 0 or the ms to wait.
+ */
+const BUCKETS = `
+local now = tonumber(ARGV[5])
+local tokens, waits = {}, {}
+for i = 1, 2 do
+  local capacity, rate = tonumber(ARGV[i * 2 - 1]), tonumber(ARGV[i * 2])
+  local state = redis.call('HMGET', KEYS[i], 'tokens', 'at')
+  local t = tonumber(state[1] or capacity)
+  local at = tonumber(state[2] or now)
+  t = math.min(capacity, t + (now - at) * rate / 1000)
+  tokens[i] = t
+  waits[i] = t >= 1 and 0 or math.ceil((1 - t) * 1000 / rate)
+end
+local wait = math.max(waits[1], waits[2])
+for i = 1, 2 do
+  local capacity, rate = tonumber(ARGV[i * 2 - 1]), tonumber(ARGV[i * 2])
+  local t = tokens[i]
+  if wait == 0 then t = t - 1 end
+  redis.call('HSET', KEYS[i], 'tokens', t, 'at', now)
+  redis.call('PEXPIRE', KEYS[i], math.ceil(capacity / rate * 1000) + 1000)
+end
 return wait
 `;
 
@@ -110,8 +133,8 @@ type SaleCommands = {
   saleEnter(...args: Array<string | number>): Promise<string[]>;
   saleDecide(...args: Array<string | number>): Promise<string[]>;
   saleHoldEnded(...args: Array<string | number>): Promise<Array<number | string>>;
-  saleBucket(key: string, capacity: number, rate: number, now: number): Promise<number>;
-  saleOrder(orders: string, held: string, orderId: string, units: number): Promise<number>;
+  saleBuckets(own: string, all: string, ownCapacity: number, ownRate: number, allCapacity: number, allRate: number, now: number): Promise<number>;
+  saleOrder(orders: string, held: string, gate: string, waiting: string, orderId: string, units: number): Promise<string[]>;
 };
 
 export interface RateLimits {
@@ -132,8 +155,8 @@ export function redisSaleState(redis: () => Promise<RedisClient>, limits: RateLi
         r.defineCommand('saleEnter', { numberOfKeys: 7, lua: ENTER });
         r.defineCommand('saleDecide', { numberOfKeys: 6, lua: DECIDE });
         r.defineCommand('saleHoldEnded', { numberOfKeys: 6, lua: HOLD_ENDED });
-        r.defineCommand('saleBucket', { numberOfKeys: 1, lua: BUCKET });
-        r.defineCommand('saleOrder', { numberOfKeys: 2, lua: ORDER });
+        r.defineCommand('saleBuckets', { numberOfKeys: 2, lua: BUCKETS });
+        r.defineCommand('saleOrder', { numberOfKeys: 4, lua: ORDER });
       }
       ready = r as RedisClient & SaleCommands;
       return ready;
@@ -196,7 +219,8 @@ export function redisSaleState(redis: () => Promise<RedisClient>, limits: RateLi
     async decide(sale, ticket, now): Promise<Decision> {
       return guarded(async (r) => {
         const holdExpiresAt = new Date(now.getTime() + sale.holdSeconds * 1000).toISOString();
-        const [status, age] = await r.saleDecide(ticketKey(sale, ticket), gateKey(sale.shopId, sale.sku), k(sale, 'held'), k(sale, 'waiting'), k(sale, 'stats'), k(sale, 'decided'), ticket, holdIdOf(sale.saleId, ticket), holdExpiresAt);
+        const over = isOver(sale, now) ? '1' : '0';
+        const [status, age] = await r.saleDecide(ticketKey(sale, ticket), gateKey(sale.shopId, sale.sku), k(sale, 'held'), k(sale, 'waiting'), k(sale, 'stats'), k(sale, 'decided'), ticket, holdIdOf(sale.saleId, ticket, sale.generation), holdExpiresAt, over);
         if (status === 'won') {
           const decided = (await readTicket(r, sale, ticket))!;
           return { kind: 'won', ticket: decided as Ticket & { holdId: string; holdExpiresAt: string }, fresh: age === 'new' };
@@ -217,7 +241,7 @@ export function redisSaleState(redis: () => Promise<RedisClient>, limits: RateLi
     },
 
     async orderPlaced(sale, orderId, units) {
-      await guarded((r) => r.saleOrder(k(sale, 'orders'), k(sale, 'held'), orderId, units));
+      return guarded(async (r) => (await r.saleOrder(k(sale, 'orders'), k(sale, 'held'), gateKey(sale.shopId, sale.sku), k(sale, 'waiting'), orderId, units)).map(Number));
     },
 
     async counts(sale): Promise<SaleCounts> {
@@ -239,14 +263,12 @@ export function redisSaleState(redis: () => Promise<RedisClient>, limits: RateLi
       });
     },
 
+    waiting: (sale) => guarded(async (r) => (await r.lrange(k(sale, 'waiting'), 0, -1)).map(Number)),
+
     async admit(sale, customerId, now) {
       return guarded(async (r) => {
         const perSecond = limits.salePerSecond ?? 50_000;
-        const [own, all] = await Promise.all([
-          r.saleBucket(k(sale, `rl:${customerId}`), limits.customerBurst ?? 5, limits.customerPerSecond ?? 1, now.getTime()),
-          r.saleBucket(k(sale, 'rl:*'), perSecond, perSecond, now.getTime()),
-        ]);
-        const wait = Math.max(Number(own), Number(all));
+        const wait = Number(await r.saleBuckets(k(sale, `rl:${customerId}`), k(sale, 'rl:*'), limits.customerBurst ?? 5, limits.customerPerSecond ?? 1, perSecond, perSecond, now.getTime()));
         return wait > 0 ? { ok: false, retryAfterMs: wait } : { ok: true };
       });
     },

@@ -8,7 +8,8 @@ import type { TicketQueue } from '#shared/flash-sales/flash-sale-ports';
  * would be fastest but lose all order. Sixteen groups keep tickets roughly in arrival
  * order (each group is strictly ordered, the groups advance together) while up to sixteen
  * batches are decided at once. Correctness does not depend on it: the gate alone decides.
- * The ticket is the deduplication id, so a retried send never queues a ticket twice.
+ * The ticket (with the generation of the sale's Redis state) is the deduplication id, so a
+ * retried send never queues a ticket twice.
  */
 export const TICKET_GROUPS = 16;
 
@@ -18,9 +19,9 @@ export function sqsTicketQueue(client: SQSClient, queueUrl: () => string): Ticke
       await client.send(
         new SendMessageCommand({
           QueueUrl: queueUrl(),
-          MessageBody: JSON.stringify({ shopId: sale.shopId, saleId: sale.saleId, ticket }),
+          MessageBody: JSON.stringify({ shopId: sale.shopId, saleId: sale.saleId, ticket, generation: sale.generation ?? 0 }),
           MessageGroupId: `${sale.shopId}:${sale.saleId}:${ticket % TICKET_GROUPS}`,
-          MessageDeduplicationId: `${sale.saleId}:${ticket}`,
+          MessageDeduplicationId: `${sale.saleId}:${sale.generation ?? 0}:${ticket}`,
           MessageAttributes: { shopId: { DataType: 'String', StringValue: sale.shopId } },
         }),
       );

@@ -1,0 +1,684 @@
+import { describe, expect, it, vi } from 'vitest';
+import { ConflictError, NotFoundError, RateLimitedError, ValidationError } from '#shared/errors';
+import { SaleEndedError, SaleNotStartedError, admissionBuffer, holdIdOf, isOver, type FlashSale, type SaleCounts, type Ticket } from '#shared/flash-sales/flash-sale';
+import { parseHoldReference } from '#shared/flash-sales/flash-sale-holds';
+import type { Decision, EntryOutcome, SaleReport, SaleRepository, SaleState, TicketQueue } from '#shared/flash-sales/flash-sale-ports';
+import { POLL_AFTER_MS, makeRunSales, type CreateSaleInput } from '#shared/flash-sales/run-sales';
+import type { GateContext, GateReconciliation } from '#shared/inventory/gate-allocation';
+import { OutOfStockError, type Reservation } from '#shared/inventory/reservations';
+import type { ReserveInput } from '#shared/inventory/reserve-stock';
+
+/**
+ * The flash-sale use cases with in-memory fakes of their ports and a settable clock: the
+ * sale repository (one open sale per SKU), the sale state (tickets, the gate, holds, the
+ * waiting line, as the Redis scripts keep them), the ticket queue, the gate allocation
+ * (units between available and the gate) and the reservations that record holds.
+ */
+const SHOP = 'shop-1';
+const SKU = 'DROP-1';
+const START = new Date('2026-11-25T12:00:00.000Z');
+const at = (seconds: number) => new Date(START.getTime() + seconds * 1000);
+
+interface FakeTicket {
+  customerId: string;
+  quantity: number;
+  status: 'queued' | 'waiting' | 'won' | 'lost' | 'expired';
+  holdId?: string;
+  holdExpiresAt?: string;
+}
+
+interface WorldOptions {
+  /** Units available for allocation to the gate. @default 100 */
+  available?: number;
+  /** What admit answers; default every entry is admitted. */
+  admit?: (customerId: string) => { ok: true } | { ok: false; retryAfterMs: number };
+}
+
+function world(options: WorldOptions = {}) {
+  let now = at(-3600);
+  const clock = () => now;
+  const setNow = (d: Date) => {
+    now = d;
+  };
+
+  // The sale repository: the sale, one open sale per SKU, the report once closed.
+  const records = new Map<string, FlashSale>();
+  const openBySku = new Map<string, string>();
+  const reports = new Map<string, SaleReport>();
+  const key = (shopId: string, id: string) => `${shopId}#${id}`;
+  const sales = {
+    create: vi.fn<SaleRepository['create']>(async (sale) => {
+      const existing = openBySku.get(key(sale.shopId, sale.sku));
+      if (existing) throw new ConflictError('sale_exists', `SKU ${sale.sku} is in sale ${existing}.`, { saleId: existing });
+      openBySku.set(key(sale.shopId, sale.sku), sale.saleId);
+      records.set(key(sale.shopId, sale.saleId), sale);
+    }),
+    discard: vi.fn<SaleRepository['discard']>(async (sale) => {
+      records.delete(key(sale.shopId, sale.saleId));
+      if (openBySku.get(key(sale.shopId, sale.sku)) === sale.saleId) openBySku.delete(key(sale.shopId, sale.sku));
+    }),
+    get: vi.fn<SaleRepository['get']>(async (shopId, saleId) => records.get(key(shopId, saleId))),
+    nextGeneration: vi.fn<SaleRepository['nextGeneration']>(async (shopId, saleId) => {
+      const sale = records.get(key(shopId, saleId))!;
+      const next = { ...sale, generation: (sale.generation ?? 0) + 1 };
+      records.set(key(shopId, saleId), next);
+      return next;
+    }),
+    openSales: vi.fn<SaleRepository['openSales']>(async (limit) =>
+      [...records.values()]
+        .filter((s) => !s.closedAt)
+        .slice(0, limit)
+        .map(({ shopId, saleId }) => ({ shopId, saleId })),
+    ),
+    endedOpen: vi.fn<SaleRepository['endedOpen']>(async (nowIso, limit) =>
+      [...records.values()]
+        .filter((s) => !s.closedAt && s.endsAt < nowIso)
+        .slice(0, limit)
+        .map(({ shopId, saleId }) => ({ shopId, saleId })),
+    ),
+    close: vi.fn<SaleRepository['close']>(async (shopId, saleId, report, closedAt) => {
+      const sale = records.get(key(shopId, saleId));
+      if (!sale || sale.closedAt) return false;
+      records.set(key(shopId, saleId), { ...sale, closedAt });
+      reports.set(key(shopId, saleId), { ...report, closedAt });
+      openBySku.delete(key(shopId, sale.sku));
+      return true;
+    }),
+    report: vi.fn<SaleRepository['report']>(async (shopId, saleId) => reports.get(key(shopId, saleId))),
+  } satisfies SaleRepository;
+
+  // The gate (units per shop and SKU) shared by the state and the allocation, as in Redis.
+  const gate = new Map<string, number>();
+  const inGate = (sale: { shopId: string; sku: string }) => gate.get(key(sale.shopId, sale.sku)) ?? 0;
+  const setGate = (sale: { shopId: string; sku: string }, units: number) => gate.set(key(sale.shopId, sale.sku), units);
+
+  interface Live {
+    cap: number;
+    seq: number;
+    customers: Map<string, number>;
+    tickets: Map<number, FakeTicket>;
+    waiting: number[];
+    held: number;
+    orders: Set<string>;
+    stats: { entries: number; won: number; lost: number; expired: number; soldOut: number };
+  }
+  const lives = new Map<string, Live>();
+  const live = (sale: FlashSale): Live => {
+    const k = key(sale.shopId, sale.saleId);
+    let l = lives.get(k);
+    if (!l) {
+      l = { cap: 0, seq: 0, customers: new Map(), tickets: new Map(), waiting: [], held: 0, orders: new Set(), stats: { entries: 0, won: 0, lost: 0, expired: 0, soldOut: 0 } };
+      lives.set(k, l);
+    }
+    return l;
+  };
+  const view = (sale: FlashSale, n: number): Ticket | undefined => {
+    const t = live(sale).tickets.get(n);
+    if (!t) return undefined;
+    const status = t.status === 'waiting' ? 'queued' : t.status;
+    return { ticket: n, customerId: t.customerId, quantity: t.quantity, status, ...(t.holdId ? { holdId: t.holdId, holdExpiresAt: t.holdExpiresAt! } : {}) };
+  };
+
+  const state = {
+    open: vi.fn<SaleState['open']>(async (sale) => {
+      const l = live(sale);
+      if (l.cap === 0) l.cap = sale.units + admissionBuffer(sale.units);
+    }),
+    isOpen: vi.fn<SaleState['isOpen']>(async (sale) => (lives.get(key(sale.shopId, sale.saleId))?.cap ?? 0) > 0),
+    enter: vi.fn<SaleState['enter']>(async (sale, customerId, quantity): Promise<EntryOutcome> => {
+      const l = live(sale);
+      l.stats.entries += 1;
+      const existing = l.customers.get(customerId);
+      if (existing !== undefined) {
+        const t = view(sale, existing)!;
+        return t.status === 'queued' ? { kind: 'queued', ticket: existing, fresh: false } : { kind: 'decided', ticket: t };
+      }
+      if ((inGate(sale) <= 0 && l.held <= 0) || l.seq >= l.cap) {
+        l.stats.soldOut += 1;
+        return { kind: 'sold_out' };
+      }
+      const n = ++l.seq;
+      l.customers.set(customerId, n);
+      l.tickets.set(n, { customerId, quantity, status: 'queued' });
+      return { kind: 'queued', ticket: n, fresh: true };
+    }),
+    decide: vi.fn<SaleState['decide']>(async (sale, n, decidedAt): Promise<Decision> => {
+      const l = live(sale);
+      const t = l.tickets.get(n);
+      if (!t) return { kind: 'lost' };
+      if (t.status === 'won') return { kind: 'won', ticket: view(sale, n) as Ticket & { holdId: string; holdExpiresAt: string }, fresh: false };
+      if (t.status === 'lost' || t.status === 'expired') return { kind: t.status };
+      const leaveLine = () => (l.waiting = l.waiting.filter((w) => w !== n));
+      if (isOver(sale, decidedAt)) {
+        leaveLine();
+        t.status = 'lost';
+        l.stats.lost += 1;
+        return { kind: 'lost' };
+      }
+      if (inGate(sale) >= t.quantity) {
+        leaveLine();
+        setGate(sale, inGate(sale) - t.quantity);
+        l.held += t.quantity;
+        Object.assign(t, { status: 'won', holdId: holdIdOf(sale.saleId, n, sale.generation), holdExpiresAt: new Date(decidedAt.getTime() + sale.holdSeconds * 1000).toISOString() });
+        l.stats.won += 1;
+        return { kind: 'won', ticket: view(sale, n) as Ticket & { holdId: string; holdExpiresAt: string }, fresh: true };
+      }
+      if (l.held > 0) {
+        if (t.status === 'queued') {
+          t.status = 'waiting';
+          l.waiting.push(n);
+        }
+        return { kind: 'waiting' };
+      }
+      leaveLine();
+      t.status = 'lost';
+      l.stats.lost += 1;
+      return { kind: 'lost' };
+    }),
+    ticket: vi.fn<SaleState['ticket']>(async (sale, n) => view(sale, n)),
+    holdEnded: vi.fn<SaleState['holdEnded']>(async (sale, n) => {
+      const l = live(sale);
+      const t = l.tickets.get(n);
+      if (t?.status !== 'won') return { returned: 0, next: [] };
+      t.status = 'expired';
+      l.held -= t.quantity;
+      setGate(sale, inGate(sale) + t.quantity);
+      l.stats.expired += 1;
+      const next = l.waiting.slice(0, 50); // a ticket leaves the line only once decided
+      if (next.length === 0) l.cap += t.quantity;
+      return { returned: t.quantity, next };
+    }),
+    orderPlaced: vi.fn<SaleState['orderPlaced']>(async (sale, orderId, units) => {
+      const l = live(sale);
+      if (!l.orders.has(orderId)) {
+        l.orders.add(orderId);
+        l.held -= units;
+      }
+      return l.held <= 0 && inGate(sale) <= 0 ? [...l.waiting] : [];
+    }),
+    waiting: vi.fn<SaleState['waiting']>(async (sale) => [...live(sale).waiting]),
+    counts: vi.fn<SaleState['counts']>(async (sale): Promise<SaleCounts> => {
+      const l = live(sale);
+      return { inGate: inGate(sale), held: l.held, entries: l.stats.entries, tickets: l.seq, won: l.stats.won, lost: l.stats.lost, expired: l.stats.expired, orders: l.orders.size, soldOutAnswers: l.stats.soldOut, waiting: l.waiting.length };
+    }),
+    admit: vi.fn<SaleState['admit']>(async (_sale, customerId) => options.admit?.(customerId) ?? { ok: true }),
+  } satisfies SaleState;
+
+  const queue = { send: vi.fn<TicketQueue['send']>(async () => {}) } satisfies TicketQueue;
+
+  // The allocation: units from available into the gate and back. `allocated` is what
+  // DynamoDB says the gate should hold (holds recorded from the gate are taken out of it).
+  let available = options.available ?? 100;
+  const allocated = new Map<string, number>();
+  const addAllocated = (shopId: string, sku: string, delta: number) => allocated.set(key(shopId, sku), (allocated.get(key(shopId, sku)) ?? 0) + delta);
+  const allocation = {
+    allocate: vi.fn(async (shopId: string, sku: string, units: number, _context: GateContext): Promise<number> => {
+      if (available < units) throw new OutOfStockError([sku]);
+      available -= units;
+      addAllocated(shopId, sku, units);
+      setGate({ shopId, sku }, inGate({ shopId, sku }) + units);
+      return inGate({ shopId, sku });
+    }),
+    returnUnits: vi.fn(async (shopId: string, sku: string, _context: GateContext, max = Number.MAX_SAFE_INTEGER): Promise<number> => {
+      const n = Math.min(inGate({ shopId, sku }), max);
+      setGate({ shopId, sku }, inGate({ shopId, sku }) - n);
+      available += n;
+      addAllocated(shopId, sku, -n);
+      return n;
+    }),
+    reconcile: vi.fn(async (shopId: string, sku: string, outstanding = 0): Promise<GateReconciliation> => {
+      const should = allocated.get(key(shopId, sku)) ?? 0;
+      const has = inGate({ shopId, sku });
+      const discrepancy = should - outstanding - has;
+      setGate({ shopId, sku }, has + discrepancy);
+      return { sku, allocated: should, outstanding, inGate: has, discrepancy, action: discrepancy > 0 ? 'restored' : discrepancy < 0 ? 'withdrawn' : 'none' };
+    }),
+  };
+
+  // Reservations: the same id again is answered unchanged.
+  const holds = new Map<string, Reservation>();
+  const reservations = {
+    reserve: vi.fn(async (input: ReserveInput): Promise<Reservation> => {
+      const id = input.reservationId ?? 'res_generated';
+      const known = holds.get(id);
+      if (known) return known;
+      const created: Reservation = {
+        shopId: input.shopId,
+        reservationId: id,
+        lines: input.lines,
+        status: 'ACTIVE',
+        createdAt: now.toISOString(),
+        expiresAt: new Date(now.getTime() + (input.expiresInSeconds ?? 900) * 1000).toISOString(),
+        source: input.source,
+        ...(input.reference ? { reference: input.reference } : {}),
+        ...(input.fromGate ? { fromGate: true } : {}),
+      };
+      holds.set(id, created);
+      if (input.fromGate) for (const line of input.lines) addAllocated(input.shopId, line.sku, -line.quantity);
+      return created;
+    }),
+  };
+
+  /** Redis loses its data (a node replaced without its append-only file). */
+  const loseRedis = () => {
+    lives.clear();
+    gate.clear();
+  };
+
+  const run = makeRunSales({ sales, state, queue, allocation, reservations, clock });
+  return { run, sales, state, queue, allocation, reservations, holds, records, setNow, inGate, available: () => available, live, loseRedis };
+}
+
+const saleInput = (extra: Partial<CreateSaleInput> = {}): CreateSaleInput => ({
+  shopId: SHOP,
+  sku: SKU,
+  units: 3,
+  startsAt: START.toISOString(),
+  endsAt: at(3600).toISOString(),
+  perCustomerLimit: 2,
+  holdSeconds: 300,
+  actor: 'staff-1',
+  ...extra,
+});
+
+/** A world with a sale created an hour before its start, and the clock at `now` (default: just after the start). */
+async function withSale(extra: Partial<CreateSaleInput> = {}, options: WorldOptions & { now?: Date } = {}) {
+  const w = world(options);
+  const sale = await w.run.createSale(saleInput(extra));
+  w.setNow(options.now ?? at(1));
+  return { ...w, sale };
+}
+
+describe('createSale', () => {
+  it('records the sale, moves its units into the gate and opens its state', async () => {
+    const w = world();
+    const sale = await w.run.createSale(saleInput());
+    expect(sale).toMatchObject({ shopId: SHOP, sku: SKU, units: 3, perCustomerLimit: 2, holdSeconds: 300, createdAt: at(-3600).toISOString() });
+    expect(sale.saleId).toMatch(/^sale_/);
+    expect(sale).not.toHaveProperty('closedAt');
+    expect(w.sales.create).toHaveBeenCalledWith(sale);
+    expect(w.allocation.allocate).toHaveBeenCalledWith(SHOP, SKU, 3, { actor: 'staff-1', reference: sale.saleId });
+    expect(w.state.open).toHaveBeenCalledWith(sale);
+    expect(w.inGate(sale)).toBe(3);
+    expect(w.available()).toBe(97);
+    expect(await w.run.getSale(SHOP, sale.saleId)).toMatchObject({ saleId: sale.saleId, status: 'upcoming' });
+  });
+
+  it.each([
+    ['endsAt not after startsAt', { endsAt: START.toISOString() }, 'body.endsAt'],
+    ['endsAt before startsAt', { endsAt: at(-60).toISOString() }, 'body.endsAt'],
+    ['perCustomerLimit above the units', { perCustomerLimit: 4 }, 'body.perCustomerLimit'],
+  ])('refuses %s and changes nothing', async (_name, extra, path) => {
+    const w = world();
+    const error = await w.run.createSale(saleInput(extra)).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as ValidationError).errors.map((e) => e.path)).toContain(path);
+    expect(w.sales.create).not.toHaveBeenCalled();
+    expect(w.allocation.allocate).not.toHaveBeenCalled();
+    expect(w.state.open).not.toHaveBeenCalled();
+  });
+
+  it('accepts perCustomerLimit equal to the units', async () => {
+    const w = world();
+    await expect(w.run.createSale(saleInput({ perCustomerLimit: 3 }))).resolves.toMatchObject({ perCustomerLimit: 3 });
+  });
+
+  it('discards the sale when its units cannot be allocated, so the SKU is free again', async () => {
+    const w = world({ available: 2 });
+    const error = await w.run.createSale(saleInput({ units: 3 })).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OutOfStockError);
+    const attempted = w.sales.create.mock.calls[0]![0];
+    expect(w.sales.discard).toHaveBeenCalledWith(attempted);
+    expect(await w.sales.get(SHOP, attempted.saleId)).toBeUndefined();
+    expect(w.state.open).not.toHaveBeenCalled();
+    expect(w.inGate(attempted)).toBe(0);
+    expect(w.available()).toBe(2);
+    // The SKU can have a sale again.
+    await expect(w.run.createSale(saleInput({ units: 2, perCustomerLimit: 1 }))).resolves.toMatchObject({ units: 2 });
+  });
+
+  it('allocates nothing when the SKU already has an open sale', async () => {
+    const w = world();
+    await w.run.createSale(saleInput());
+    await expect(w.run.createSale(saleInput())).rejects.toMatchObject({ code: 'sale_exists' });
+    expect(w.allocation.allocate).toHaveBeenCalledTimes(1);
+    expect(w.sales.discard).not.toHaveBeenCalled();
+    expect(w.available()).toBe(97);
+  });
+});
+
+describe('enter', () => {
+  it('refuses before the start (not_started) and after the end or close (ended)', async () => {
+    const w = await withSale({}, { now: at(-1) });
+    const early = await w.run.enter(SHOP, w.sale.saleId, 'alice', 1).catch((e: unknown) => e);
+    expect(early).toBeInstanceOf(SaleNotStartedError);
+    expect(early).toMatchObject({ code: 'not_started' });
+
+    w.setNow(at(3600));
+    const late = await w.run.enter(SHOP, w.sale.saleId, 'alice', 1).catch((e: unknown) => e);
+    expect(late).toBeInstanceOf(SaleEndedError);
+    expect(late).toMatchObject({ code: 'ended' });
+
+    const closed = await withSale({ sku: 'OTHER' });
+    closed.records.set(`${SHOP}#${closed.sale.saleId}`, { ...closed.sale, closedAt: at(0).toISOString() });
+    await expect(closed.run.enter(SHOP, closed.sale.saleId, 'alice', 1)).rejects.toMatchObject({ code: 'ended' });
+
+    for (const x of [w, closed]) {
+      expect(x.state.admit).not.toHaveBeenCalled();
+      expect(x.state.enter).not.toHaveBeenCalled();
+    }
+  });
+
+  it('answers not_found for a sale that does not exist', async () => {
+    const w = await withSale();
+    await expect(w.run.enter(SHOP, 'sale_missing', 'alice', 1)).rejects.toBeInstanceOf(NotFoundError);
+    await expect(w.run.enter('shop-2', w.sale.saleId, 'alice', 1)).rejects.toMatchObject({ code: 'not_found' });
+  });
+
+  it.each([0, -1, 3, 1.5, Number.NaN])('refuses a quantity of %s (1 to perCustomerLimit 2)', async (quantity) => {
+    const w = await withSale();
+    const error = await w.run.enter(SHOP, w.sale.saleId, 'alice', quantity).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as ValidationError).errors).toEqual([expect.objectContaining({ path: 'body.quantity' })]);
+    expect(w.state.admit).not.toHaveBeenCalled();
+    expect(w.state.enter).not.toHaveBeenCalled();
+  });
+
+  it('answers 429 with retryAfterSeconds from the rate limiter, taking no ticket', async () => {
+    const w = await withSale({}, { admit: (c) => (c === 'bot' ? { ok: false, retryAfterMs: 1_500 } : { ok: true }) });
+    const error = await w.run.enter(SHOP, w.sale.saleId, 'bot', 1).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RateLimitedError);
+    expect(error).toMatchObject({ code: 'rate_limited', retryAfterSeconds: 2 });
+    expect(w.state.admit).toHaveBeenCalledWith(w.sale, 'bot', at(1));
+    expect(w.state.enter).not.toHaveBeenCalled();
+    expect(w.queue.send).not.toHaveBeenCalled();
+  });
+
+  it('queues a fresh ticket and sends it once', async () => {
+    const w = await withSale();
+    expect(await w.run.enter(SHOP, w.sale.saleId, 'alice', 2)).toEqual({ status: 'queued', ticket: 1, pollAfterMs: POLL_AFTER_MS });
+    expect(w.state.enter).toHaveBeenCalledWith(w.sale, 'alice', 2, at(1));
+    expect(w.queue.send).toHaveBeenCalledTimes(1);
+    expect(w.queue.send).toHaveBeenCalledWith(w.sale, 1);
+    expect(await w.run.enter(SHOP, w.sale.saleId, 'bob', 1)).toMatchObject({ status: 'queued', ticket: 2 });
+    expect(w.queue.send).toHaveBeenLastCalledWith(w.sale, 2);
+  });
+
+  it('sends a queued ticket again when the customer retries after a failed send', async () => {
+    const w = await withSale();
+    w.queue.send.mockRejectedValueOnce(new Error('SQS is down'));
+    await expect(w.run.enter(SHOP, w.sale.saleId, 'alice', 1)).rejects.toThrow('SQS is down');
+    // The ticket exists (taken in Redis) but never reached the queue: the retry sends it.
+    expect(await w.run.enter(SHOP, w.sale.saleId, 'alice', 1)).toEqual({ status: 'queued', ticket: 1, pollAfterMs: POLL_AFTER_MS });
+    expect(w.queue.send.mock.calls.map(([, t]) => t)).toEqual([1, 1]);
+    expect((await w.state.counts(w.sale)).tickets).toBe(1);
+  });
+
+  it('answers a decided ticket as it is, without sending it again', async () => {
+    const w = await withSale();
+    await w.run.enter(SHOP, w.sale.saleId, 'alice', 1);
+    expect(await w.run.decideTicket(SHOP, w.sale.saleId, 1)).toBe('won');
+    const answer = await w.run.enter(SHOP, w.sale.saleId, 'alice', 1);
+    expect(answer).toEqual({ status: 'decided', ticket: expect.objectContaining({ ticket: 1, status: 'won', holdId: holdIdOf(w.sale.saleId, 1) }) });
+    expect(w.queue.send).toHaveBeenCalledTimes(1);
+  });
+
+  it('answers sold out without queueing', async () => {
+    const w = await withSale({ units: 1, perCustomerLimit: 1 });
+    await w.run.enter(SHOP, w.sale.saleId, 'alice', 1);
+    await w.run.decideTicket(SHOP, w.sale.saleId, 1);
+    await w.run.orderPlaced(SHOP, w.sale.saleId, 'ord_1', 1);
+    expect(await w.run.enter(SHOP, w.sale.saleId, 'bob', 1)).toEqual({ status: 'sold_out' });
+    expect(w.queue.send).toHaveBeenCalledTimes(1);
+    expect(await w.run.getSale(SHOP, w.sale.saleId)).toMatchObject({ status: 'sold_out' });
+  });
+});
+
+describe('decideTicket', () => {
+  it('writes the hold of a winning ticket: id from the ticket, held from the gate, for holdSeconds', async () => {
+    const w = await withSale();
+    await w.run.enter(SHOP, w.sale.saleId, 'alice', 2);
+    expect(await w.run.decideTicket(SHOP, w.sale.saleId, 1)).toBe('won');
+    expect(w.reservations.reserve).toHaveBeenCalledTimes(1);
+    expect(w.reservations.reserve).toHaveBeenCalledWith({
+      shopId: SHOP,
+      lines: [{ sku: SKU, quantity: 2 }],
+      source: 'flash_sale',
+      reference: `${w.sale.saleId}:alice:1`,
+      reservationId: holdIdOf(w.sale.saleId, 1),
+      expiresInSeconds: 300,
+      fromGate: true,
+    });
+    expect(w.inGate(w.sale)).toBe(1);
+  });
+
+  it('keeps a customer id with colons recoverable from the reference', async () => {
+    const w = await withSale();
+    await w.run.enter(SHOP, w.sale.saleId, 'auth0|x:y', 1);
+    await w.run.decideTicket(SHOP, w.sale.saleId, 1);
+    const { reference } = w.reservations.reserve.mock.calls[0]![0];
+    expect(reference).toBe(`${w.sale.saleId}:auth0|x:y:1`);
+    expect(parseHoldReference(reference)).toEqual({ saleId: w.sale.saleId, customerId: 'auth0|x:y', ticket: 1 });
+  });
+
+  it('writes the hold again (idempotently) when the same ticket is delivered twice', async () => {
+    const w = await withSale();
+    await w.run.enter(SHOP, w.sale.saleId, 'alice', 1);
+    const [a, b] = await Promise.all([w.run.decideTicket(SHOP, w.sale.saleId, 1), w.run.decideTicket(SHOP, w.sale.saleId, 1)]);
+    expect([a, b]).toEqual(['won', 'won']);
+    expect(w.reservations.reserve.mock.calls.map(([r]) => r.reservationId)).toEqual([holdIdOf(w.sale.saleId, 1), holdIdOf(w.sale.saleId, 1)]);
+    expect(w.holds.size).toBe(1);
+    expect(w.inGate(w.sale)).toBe(2);
+  });
+
+  it('writes the hold when an earlier delivery decided the ticket and died before writing it', async () => {
+    const w = await withSale();
+    await w.run.enter(SHOP, w.sale.saleId, 'alice', 1);
+    // The earlier delivery: the decision is in Redis, then the worker crashed.
+    await w.state.decide(w.sale, 1, at(1));
+    expect(w.holds.size).toBe(0);
+    w.setNow(at(101));
+    expect(await w.run.decideTicket(SHOP, w.sale.saleId, 1)).toBe('won');
+    expect(w.reservations.reserve).toHaveBeenCalledWith(
+      expect.objectContaining({ reservationId: holdIdOf(w.sale.saleId, 1), fromGate: true, source: 'flash_sale', reference: `${w.sale.saleId}:alice:1`, expiresInSeconds: 200 }),
+    );
+    // The hold ends when the decision said, not holdSeconds after the retry.
+    expect(w.holds.get(holdIdOf(w.sale.saleId, 1))?.expiresAt).toBe(at(301).toISOString());
+    expect(w.inGate(w.sale)).toBe(2);
+  });
+
+  it('writes no hold for a waiting or lost ticket', async () => {
+    const w = await withSale({ units: 1, perCustomerLimit: 1 });
+    for (const c of ['alice', 'bob', 'carol']) await w.run.enter(SHOP, w.sale.saleId, c, 1);
+    expect(await w.run.decideTicket(SHOP, w.sale.saleId, 1)).toBe('won');
+    expect(await w.run.decideTicket(SHOP, w.sale.saleId, 2)).toBe('waiting');
+    await w.run.orderPlaced(SHOP, w.sale.saleId, 'ord_1', 1);
+    expect(await w.run.decideTicket(SHOP, w.sale.saleId, 3)).toBe('lost');
+    expect(w.reservations.reserve).toHaveBeenCalledTimes(1);
+  });
+
+  it('answers not_found for a sale that does not exist', async () => {
+    const w = await withSale();
+    await expect(w.run.decideTicket(SHOP, 'sale_missing', 1)).rejects.toMatchObject({ code: 'not_found' });
+  });
+});
+
+describe('ticket', () => {
+  it("shows a customer their ticket, and another customer's ticket as not found", async () => {
+    const w = await withSale();
+    await w.run.enter(SHOP, w.sale.saleId, 'alice', 1);
+    expect(await w.run.ticket(SHOP, w.sale.saleId, 1, 'alice')).toMatchObject({ ticket: 1, customerId: 'alice', status: 'queued' });
+    const error = await w.run.ticket(SHOP, w.sale.saleId, 1, 'mallory').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(NotFoundError);
+    expect(error).toMatchObject({ code: 'not_found' });
+    await expect(w.run.ticket(SHOP, w.sale.saleId, 2, 'alice')).rejects.toMatchObject({ code: 'not_found' });
+  });
+});
+
+describe('holdEnded', () => {
+  it('gives the units back to the gate and decides the next waiting tickets, writing their holds', async () => {
+    const w = await withSale({ units: 2, perCustomerLimit: 1 });
+    for (const c of ['alice', 'bob', 'carol']) await w.run.enter(SHOP, w.sale.saleId, c, 1);
+    for (const t of [1, 2, 3]) await w.run.decideTicket(SHOP, w.sale.saleId, t);
+    expect(w.reservations.reserve).toHaveBeenCalledTimes(2);
+    expect(await w.run.ticket(SHOP, w.sale.saleId, 3, 'carol')).toMatchObject({ status: 'queued' });
+
+    expect(await w.run.holdEnded(SHOP, w.sale.saleId, 1)).toEqual({ returned: 1, decided: 1 });
+    expect(await w.run.ticket(SHOP, w.sale.saleId, 3, 'carol')).toMatchObject({ status: 'won', holdId: holdIdOf(w.sale.saleId, 3) });
+    expect(w.reservations.reserve).toHaveBeenLastCalledWith(expect.objectContaining({ reservationId: holdIdOf(w.sale.saleId, 3), reference: `${w.sale.saleId}:carol:3`, fromGate: true }));
+    expect(w.inGate(w.sale)).toBe(0);
+    expect(w.allocation.returnUnits).not.toHaveBeenCalled();
+
+    // The same event again changes nothing.
+    expect(await w.run.holdEnded(SHOP, w.sale.saleId, 1)).toEqual({ returned: 0, decided: 0 });
+    expect(w.reservations.reserve).toHaveBeenCalledTimes(3);
+  });
+
+  it('after the sale closed, returns the units to available instead of re-offering them', async () => {
+    const w = await withSale({ units: 2, perCustomerLimit: 1 });
+    for (const c of ['alice', 'bob', 'carol']) await w.run.enter(SHOP, w.sale.saleId, c, 1);
+    for (const t of [1, 2, 3]) await w.run.decideTicket(SHOP, w.sale.saleId, t); // 1, 2 won; 3 waiting
+    w.setNow(at(3601));
+    expect(await w.run.closeEndedSales()).toHaveLength(1);
+    const availableAtClose = w.available();
+
+    expect(await w.run.holdEnded(SHOP, w.sale.saleId, 1)).toEqual({ returned: 1, decided: 0 });
+    expect(w.allocation.returnUnits).toHaveBeenLastCalledWith(SHOP, SKU, { actor: 'flash-sale', reference: w.sale.saleId }, 1);
+    expect(w.available()).toBe(availableAtClose + 1);
+    expect(w.inGate(w.sale)).toBe(0);
+    // A ticket still waiting when the sale closed has lost.
+    expect(await w.run.ticket(SHOP, w.sale.saleId, 3, 'carol')).toMatchObject({ status: 'lost' });
+    expect(w.reservations.reserve).toHaveBeenCalledTimes(2);
+
+    const returns = w.allocation.returnUnits.mock.calls.length;
+    expect(await w.run.holdEnded(SHOP, w.sale.saleId, 1)).toEqual({ returned: 0, decided: 0 });
+    expect(w.allocation.returnUnits).toHaveBeenCalledTimes(returns);
+  });
+});
+
+describe('orderPlaced', () => {
+  it('counts the order in the sale state', async () => {
+    const w = await withSale();
+    await w.run.enter(SHOP, w.sale.saleId, 'alice', 2);
+    await w.run.decideTicket(SHOP, w.sale.saleId, 1);
+    await w.run.orderPlaced(SHOP, w.sale.saleId, 'ord_1', 2);
+    await w.run.orderPlaced(SHOP, w.sale.saleId, 'ord_1', 2);
+    expect(w.state.orderPlaced).toHaveBeenCalledWith(w.sale, 'ord_1', 2);
+    expect(await w.state.counts(w.sale)).toMatchObject({ orders: 1, held: 0, inGate: 1 });
+    await expect(w.run.orderPlaced(SHOP, 'sale_missing', 'ord_2', 1)).rejects.toMatchObject({ code: 'not_found' });
+  });
+});
+
+describe('closeEndedSales', () => {
+  it('returns the gate’s units to available, reconciles, and closes each ended sale once with its report', async () => {
+    const w = await withSale({ units: 3 });
+    await w.run.enter(SHOP, w.sale.saleId, 'alice', 1);
+    await w.run.decideTicket(SHOP, w.sale.saleId, 1);
+    await w.run.orderPlaced(SHOP, w.sale.saleId, 'ord_1', 1);
+    await w.run.enter(SHOP, w.sale.saleId, 'bob', 1);
+    await w.run.decideTicket(SHOP, w.sale.saleId, 2); // an open hold at the end
+
+    // Not ended yet: nothing happens.
+    w.setNow(at(3599));
+    expect(await w.run.closeEndedSales()).toEqual([]);
+    expect(w.allocation.returnUnits).not.toHaveBeenCalled();
+
+    w.setNow(at(3601));
+    const availableBefore = w.available();
+    const closed = await w.run.closeEndedSales();
+    expect(closed).toEqual([{ saleId: w.sale.saleId, report: expect.objectContaining({ unitsReturned: 1, won: 2, orders: 1, held: 1, tickets: 2, inGate: 0 }) }]);
+    expect(w.allocation.returnUnits).toHaveBeenCalledWith(SHOP, SKU, { actor: 'flash-sale', reference: w.sale.saleId });
+    expect(w.allocation.reconcile).toHaveBeenCalledTimes(1);
+    expect(w.allocation.reconcile.mock.calls[0]!.slice(0, 2)).toEqual([SHOP, SKU]);
+    expect(w.available()).toBe(availableBefore + 1);
+    expect(w.sales.close).toHaveBeenCalledWith(SHOP, w.sale.saleId, closed[0]!.report, at(3601).toISOString());
+
+    // Closed once: a later run finds nothing to close.
+    expect(await w.run.closeEndedSales()).toEqual([]);
+    expect(w.allocation.returnUnits).toHaveBeenCalledTimes(1);
+    expect(await w.run.report(SHOP, w.sale.saleId)).toMatchObject({ closed: true, status: 'ended', unitsReturned: 1, closedAt: at(3601).toISOString() });
+    expect(await w.run.getSale(SHOP, w.sale.saleId)).toMatchObject({ status: 'ended', closedAt: at(3601).toISOString() });
+    // The SKU is free for the next sale.
+    await expect(w.run.createSale(saleInput({ startsAt: at(4000).toISOString(), endsAt: at(8000).toISOString(), units: 1, perCustomerLimit: 1 }))).resolves.toMatchObject({ units: 1 });
+  });
+
+  it('closes a sale once when two jobs run at once', async () => {
+    const w = await withSale();
+    w.setNow(at(3601));
+    const [first, second] = await Promise.all([w.run.closeEndedSales(), w.run.closeEndedSales()]);
+    expect([...first!, ...second!].map((c) => c.saleId)).toEqual([w.sale.saleId]);
+    expect(w.available()).toBe(100);
+    expect(w.inGate(w.sale)).toBe(0);
+  });
+});
+
+describe('getSale and report', () => {
+  it('derives the status: upcoming, live, sold out, ended', async () => {
+    const w = await withSale({ units: 1, perCustomerLimit: 1 }, { now: at(-10) });
+    expect((await w.run.getSale(SHOP, w.sale.saleId)).status).toBe('upcoming');
+    expect(w.state.counts).not.toHaveBeenCalled(); // no Redis read before the start
+    w.setNow(at(1));
+    expect((await w.run.getSale(SHOP, w.sale.saleId)).status).toBe('live');
+    await w.run.enter(SHOP, w.sale.saleId, 'alice', 1);
+    await w.run.decideTicket(SHOP, w.sale.saleId, 1);
+    expect((await w.run.getSale(SHOP, w.sale.saleId)).status).toBe('live'); // a hold is open
+    await w.run.orderPlaced(SHOP, w.sale.saleId, 'ord_1', 1);
+    expect((await w.run.getSale(SHOP, w.sale.saleId)).status).toBe('sold_out');
+    expect(await w.run.report(SHOP, w.sale.saleId)).toMatchObject({ status: 'sold_out', closed: false, orders: 1, unitsReturned: 0 });
+    w.setNow(at(3600));
+    expect((await w.run.getSale(SHOP, w.sale.saleId)).status).toBe('ended');
+    await expect(w.run.getSale(SHOP, 'sale_missing')).rejects.toMatchObject({ code: 'not_found' });
+  });
+});
+
+describe('recoverSales', () => {
+  it('leaves a sale whose state survived alone', async () => {
+    const w = await withSale();
+    await w.run.enter(SHOP, w.sale.saleId, 'alice', 1);
+    expect(await w.run.recoverSales()).toEqual([]);
+    expect(w.state.open).toHaveBeenCalledTimes(1);
+    expect(w.allocation.reconcile).not.toHaveBeenCalled();
+    expect(await w.run.ticket(SHOP, w.sale.saleId, 1, 'alice')).toMatchObject({ status: 'queued' });
+  });
+
+  it('reopens a sale whose Redis state was lost and rebuilds its gate from the allocation, holds excluded', async () => {
+    const w = await withSale({ units: 3, perCustomerLimit: 1 });
+    await w.run.enter(SHOP, w.sale.saleId, 'alice', 1);
+    expect(await w.run.decideTicket(SHOP, w.sale.saleId, 1)).toBe('won'); // a hold recorded in DynamoDB
+    w.loseRedis();
+    expect(await w.run.recoverSales()).toEqual([{ saleId: w.sale.saleId, restored: 2 }]);
+    expect(w.state.open).toHaveBeenLastCalledWith({ ...w.sale, generation: 1 });
+    expect(w.inGate(w.sale)).toBe(2);
+    // A second run finds the state there again.
+    expect(await w.run.recoverSales()).toEqual([]);
+    // Closed sales are not recovered.
+    w.setNow(at(3601));
+    await w.run.closeEndedSales();
+    w.loseRedis();
+    expect(await w.run.recoverSales()).toEqual([]);
+  });
+
+  it('gives a ticket won after the recovery a hold of its own, not the hold of a lost ticket with the same number', async () => {
+    const w = await withSale({ units: 3, perCustomerLimit: 1 });
+    await w.run.enter(SHOP, w.sale.saleId, 'alice', 1);
+    expect(await w.run.decideTicket(SHOP, w.sale.saleId, 1)).toBe('won');
+    const alicesHold = w.reservations.reserve.mock.calls[0]![0].reservationId!;
+    w.loseRedis();
+    await w.run.recoverSales();
+
+    // Customers enter again after the loss; bob wins one of the two units left.
+    const entry = await w.run.enter(SHOP, w.sale.saleId, 'bob', 1);
+    expect(entry.status).toBe('queued');
+    const bobsTicket = (entry as { ticket: number }).ticket;
+    // The queue message carries the new generation; a message of the lost one decides nothing.
+    expect(w.queue.send).toHaveBeenLastCalledWith(expect.objectContaining({ generation: 1 }), bobsTicket);
+    expect(await w.run.decideTicket(SHOP, w.sale.saleId, bobsTicket, 0)).toBe('lost');
+    expect(await w.run.decideTicket(SHOP, w.sale.saleId, bobsTicket, 1)).toBe('won');
+    const bobsView = await w.run.ticket(SHOP, w.sale.saleId, bobsTicket, 'bob');
+    expect(bobsView.holdId).not.toBe(alicesHold);
+    // Bob's win is recorded as a hold that is his (checkout claims it by its reference).
+    const bobsHold = w.holds.get(bobsView.holdId!);
+    expect(parseHoldReference(bobsHold?.reference)).toMatchObject({ saleId: w.sale.saleId, customerId: 'bob' });
+    expect(parseHoldReference(w.holds.get(alicesHold)?.reference)).toMatchObject({ customerId: 'alice' });
+  });
+});
