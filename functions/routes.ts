@@ -86,12 +86,14 @@ export const ROUTES: readonly Route[] = [
   // Checkout and cancellation move money: throttled so a storm of retries cannot exhaust Stripe's rate limits.
   route('POST', '/v1/shops/{shopId}/checkout', FUNCTIONS.checkout, checkoutContract, { rateLimit: 500, burstLimit: 1000 }),
   route('POST', '/v1/shops/{shopId}/orders/{orderId}/cancel', FUNCTIONS.cancelOrder, cancelOrderContract),
-  // Flash sales: the entry route takes the spike (per-customer and per-sale token buckets in Redis behind this throttle).
+  // Flash sales: the entry route takes the spike (per-customer and per-sale token buckets in Redis behind this
+  // throttle). The sale routes together stay well inside the account's default 10,000 requests/s, so a drop
+  // answers its own excess with 429 and never starves other shops' checkouts; CloudFront answers most sale GETs.
   route('POST', '/v1/shops/{shopId}/admin/flash-sales', FUNCTIONS.createFlashSale, createSaleContract),
   route('GET', '/v1/shops/{shopId}/admin/flash-sales/{saleId}/report', FUNCTIONS.flashSaleReport, saleReportContract),
-  route('GET', '/v1/shops/{shopId}/flash-sales/{saleId}', FUNCTIONS.getFlashSale, getSaleContract, { rateLimit: 10000, burstLimit: 20000 }),
-  route('POST', '/v1/shops/{shopId}/flash-sales/{saleId}/entries', FUNCTIONS.enterFlashSale, enterSaleContract, { rateLimit: 10000, burstLimit: 20000 }),
-  route('GET', '/v1/shops/{shopId}/flash-sales/{saleId}/entries/{ticket}', FUNCTIONS.getFlashSaleTicket, getTicketContract, { rateLimit: 10000, burstLimit: 20000 }),
+  route('GET', '/v1/shops/{shopId}/flash-sales/{saleId}', FUNCTIONS.getFlashSale, getSaleContract, { rateLimit: 1000, burstLimit: 2000 }),
+  route('POST', '/v1/shops/{shopId}/flash-sales/{saleId}/entries', FUNCTIONS.enterFlashSale, enterSaleContract, { rateLimit: 3000, burstLimit: 3000 }),
+  route('GET', '/v1/shops/{shopId}/flash-sales/{saleId}/entries/{ticket}', FUNCTIONS.getFlashSaleTicket, getTicketContract, { rateLimit: 2000, burstLimit: 2000 }),
   // Webhooks: no token; the handlers verify the signature of the raw body.
   route('POST', '/v1/webhooks/stripe', FUNCTIONS.stripeWebhook, stripeWebhookContract),
   route('POST', '/v1/webhooks/carriers/{carrier}', FUNCTIONS.carrierWebhook, carrierWebhookContract),

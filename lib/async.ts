@@ -13,6 +13,15 @@ import type { TableResource } from './data';
 import type { FunctionLookup } from './functions';
 import type { QueueResource } from './messaging';
 
+/** A dead-letter or on-failure queue of the wiring, and what it holds. */
+export interface DeadLetterQueue {
+  /** The construct id, e.g. `OrdersToWarehouseDlq`. */
+  readonly id: string;
+  readonly queue: IQueue;
+  /** What ends up there, for people reading an alarm. */
+  readonly holds: string;
+}
+
 /** Top-level fields of an EventBridge event, as patterns name them. */
 const ENVELOPE_FIELDS: readonly string[] = ['version', 'id', 'detail-type', 'source', 'account', 'time', 'region', 'resources', 'detail'];
 
@@ -45,6 +54,7 @@ export interface AsyncWiringProps {
  */
 export class AsyncWiring extends Construct {
   private readonly failureQueues = new Map<string, IQueue>();
+  private readonly deadLetters: DeadLetterQueue[] = [];
 
   constructor(scope: Construct, id: string, private readonly props: AsyncWiringProps) {
     super(scope, id);
@@ -106,6 +116,11 @@ export class AsyncWiring extends Construct {
     }
   }
 
+  /** Every dead-letter and on-failure queue made here (rules, schedules, async failures, streams). */
+  get deadLetterQueues(): readonly DeadLetterQueue[] {
+    return [...this.deadLetters];
+  }
+
   /**
    * A function invoked asynchronously (by a rule or schedule): its handler's failures go, after
    * Lambda's retries, to one on-failure queue per function (EventBridge's DLQ only catches
@@ -135,6 +150,7 @@ export class AsyncWiring extends Construct {
       id: 'AwsSolutions-SQS3',
       reason: `This queue is itself a dead-letter queue: it holds ${holds}.`,
     });
+    this.deadLetters.push({ id, queue, holds });
     return queue;
   }
 

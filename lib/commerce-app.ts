@@ -36,7 +36,13 @@ export interface CommerceStacks {
  *   generated in the stateful stack (output WarehouseSecretArn): give its value to the WMS;
  * - `corsAllowOrigins` (comma-separated);
  * - for the distribution, `edgeDomainName` (comma-separated), `edgeCertificateArn` (ACM,
- *   us-east-1) and `edgeWebAclArn` (WAFv2, scope CLOUDFRONT).
+ *   us-east-1) and `edgeWebAclArn` (WAFv2, scope CLOUDFRONT);
+ * - `alarmEmail`: an address subscribed by email to the stateless stack's Alarms topic (output
+ *   AlarmsTopicArn), which every alarm of the stage notifies: a message in any dead-letter
+ *   queue, errors of the flash-sale worker, 5xx answers of flash-sale entries (Redis gate
+ *   unreachable). The address must confirm the subscription from SNS's first email. Without
+ *   it, the alarms still change state, but nobody hears of them until someone subscribes to
+ *   the topic (email, chat or paging tool) by hand.
  *
  * After the first deploy, an operator sets the Stripe keys (output StripeSecretArn, JSON
  * `{"secretKey":"sk_...","webhookSecret":"whsec_..."}`) and the carriers' webhook secrets
@@ -59,6 +65,7 @@ export function defineCommerceApp(app: App, options: CommerceAppOptions = {}): C
   const emailIdentityExists = text('emailIdentityExists') === 'true';
   const warehouseUrl = text('warehouseUrl');
   const corsAllowOrigins = list('corsAllowOrigins');
+  const alarmEmail = text('alarmEmail');
   const edgeDomainNames = list('edgeDomainName');
   const edgeCertificateArn = app.node.tryGetContext('edgeCertificateArn') as string | undefined;
   const edgeWebAclArn = app.node.tryGetContext('edgeWebAclArn') as string | undefined;
@@ -88,12 +95,13 @@ export function defineCommerceApp(app: App, options: CommerceAppOptions = {}): C
     ...options.stateful,
   });
   const stateless = new StatelessStack(app, `${prefix}-stateless`, {
-    description: `Commerce platform (${settings.stage}): functions, HTTP API, CloudFront, event rules and schedules`,
+    description: `Commerce platform (${settings.stage}): functions, HTTP API, CloudFront, event rules, schedules and alarms`,
     settings,
     resources: stateful.resources,
     ...(emailFrom ? { email: { fromAddress: emailFrom } } : {}),
     ...(warehouseUrl ? { warehouseUrl } : {}),
     ...(corsAllowOrigins ? { corsAllowOrigins } : {}),
+    ...(alarmEmail ? { alarmEmail } : {}),
     edge,
     ...options.stateless,
   });

@@ -75,7 +75,9 @@ export interface EdgeProps {
  *
  * Behaviours, in the order CloudFront tries them (first match wins):
  * 1. `/v1/shops/*\/admin/*`, then one per route that must not be cached (not a public GET) but
- *    that a cached pattern would catch: no caching, every viewer header but Host forwarded;
+ *    that a cached pattern would catch (a collection and its items share one: the flash-sale
+ *    entries and tickets are `/v1/shops/*\/flash-sales/*\/entries*`): no caching, every viewer
+ *    header but Host forwarded, so Authorization reaches the JWT authorizer;
  * 2. the cached public GETs (CACHED_PATHS): the origin's Cache-Control decides (min and default
  *    TTL 0, so nothing without `public, max-age` is kept), all query strings and `Origin` (CORS)
  *    in the key, gzip and brotli. No Authorization in the key, which also means CloudFront never
@@ -238,15 +240,28 @@ export class Edge extends Construct {
  * The uncached behaviours that must precede the cached ones: the admin prefix, then every route
  * that is not a public GET and whose path a cached pattern could match, unless an earlier
  * uncached pattern already covers it. The behaviour's pattern is the route's path with each
- * parameter as `*`.
+ * parameter as `*`. A collection and its items (`.../entries` and `.../entries/*`) share one
+ * behaviour, `.../entries*`, unless that pattern would also catch a public GET that neither of
+ * the two catches (which would then lose its caching); behaviours are a scarce quota.
  */
 export function uncachedPatterns(routes: readonly Route[], cachedPaths: readonly string[]): string[] {
   const patterns = [ADMIN_PATH];
+  const publicGets = routes.filter((route) => route.auth === 'public' && route.method === 'GET').map((route) => routeGlob(route.path));
   for (const route of routes) {
     if (route.auth === 'public' && route.method === 'GET') continue;
     if (!cachedPaths.some((cachedPath) => globsIntersect(cachedPath, routeGlob(route.path)))) continue;
     const pattern = routePattern(route.path);
     if (patterns.some((earlier) => globMatches(earlier, pattern))) continue;
+    const sibling = patterns.findIndex((earlier) => earlier === `${pattern}/*` || `${earlier}/*` === pattern);
+    if (sibling > 0) {
+      const base = pattern.endsWith('/*') ? pattern.slice(0, -2) : pattern;
+      const merged = `${base}*`;
+      const uncachesMore = (glob: string) => globsIntersect(merged, glob) && !globsIntersect(base, glob) && !globsIntersect(`${base}/*`, glob);
+      if (!publicGets.some(uncachesMore)) {
+        patterns[sibling] = merged;
+        continue;
+      }
+    }
     patterns.push(pattern);
   }
   return patterns;

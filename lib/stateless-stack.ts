@@ -3,11 +3,13 @@ import type { Construct } from 'constructs';
 import { EVENT_RULES, EVENT_SOURCE_MAPPINGS, type EventRule, type EventSourceMapping, SCHEDULES, type Schedule } from '#functions/events';
 import { FUNCTIONS, type FunctionSpec } from '#functions/registry';
 import { DEFAULT_ROUTE, ROUTES, type Route, type Throttle } from '#functions/routes';
+import { enterSaleContract } from '#shared/flash-sales/flash-sales.schema';
 import { Api } from './api';
 import { AsyncWiring } from './async';
-import type { EmailSettings } from './constructs/platform-function';
+import { DEFAULT_SERVICE_NAME, type EmailSettings, metricsNamespace } from './constructs/platform-function';
 import { Edge } from './edge';
 import { Functions } from './functions';
+import { Monitoring, type WatchedFunction } from './monitoring';
 import type { StageSettings } from './stage';
 import type { PlatformResources } from './stateful-stack';
 
@@ -46,7 +48,25 @@ export interface StatelessStackProps extends StackProps {
   readonly projectRoot?: string;
   /** Custom domain, certificate and WAF of the distribution. @default none (see Edge) */
   readonly edge?: EdgeSettings;
+  /**
+   * Address subscribed by email to the Alarms topic (context `alarmEmail`); it must confirm the
+   * subscription from the first message.
+   * @default none: subscribe to the topic by hand (output AlarmsTopicArn)
+   */
+  readonly alarmEmail?: string;
+  /**
+   * HTTP operations (a route contract's `operationId`) alarmed on any 5xx answer (the handler's
+   * `ServerErrors` metric).
+   * @default those of DEFAULT_SERVER_ERROR_ALARMS that a route answers
+   */
+  readonly serverErrorAlarms?: readonly string[];
 }
+
+/**
+ * Operations whose 5xx answers page someone by default: the flash-sale entry, which answers 503
+ * when the Redis gate is unreachable (during a sale, every entry fails).
+ */
+export const DEFAULT_SERVER_ERROR_ALARMS: readonly string[] = [enterSaleContract.operationId];
 
 /** Optional parts of the distribution, from context (`edgeDomainName`, `edgeCertificateArn`, `edgeWebAclArn`). */
 export interface EdgeSettings {
@@ -74,14 +94,15 @@ export function deployedSpecs(props: Partial<Omit<StatelessStackProps, 'settings
 }
 
 /**
- * Functions, the HTTP API, the CloudFront distribution in front of it and the asynchronous
- * wiring, all generated from the definition files. Holds no state: it can be destroyed and
- * redeployed freely.
+ * Functions, the HTTP API, the CloudFront distribution in front of it, the asynchronous
+ * wiring and the alarms, all generated from the definition files. Holds no state: it can be
+ * destroyed and redeployed freely.
  */
 export class StatelessStack extends Stack {
   readonly functions: Functions;
   readonly api: Api;
   readonly edge: Edge;
+  readonly monitoring: Monitoring;
 
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
     super(scope, id, props);
@@ -116,7 +137,7 @@ export class StatelessStack extends Stack {
       accessLogRetention: settings.logRetention,
     });
 
-    new AsyncWiring(this, 'Async', {
+    const wiring = new AsyncWiring(this, 'Async', {
       eventBus: resources.eventBus,
       eventRules,
       schedules,
@@ -137,11 +158,44 @@ export class StatelessStack extends Stack {
       ...(props.edge?.webAclArn ? { webAclArn: props.edge.webAclArn } : {}),
     });
 
+    // Alarms: every dead-letter queue of both stacks, the errors of every queue worker (a thrown
+    // error fails its whole batch), and the 5xx answers of the operations named above.
+    const routed = (operation: string): boolean => routes.some((route) => route.contract.operationId === operation);
+    const serverErrorAlarms = props.serverErrorAlarms ?? DEFAULT_SERVER_ERROR_ALARMS.filter(routed);
+    for (const operation of serverErrorAlarms) {
+      if (!routed(operation)) throw new Error(`${this.node.path}: serverErrorAlarms names "${operation}", the operationId of no route`);
+    }
+    const workers = new Map<string, WatchedFunction>();
+    for (const mapping of eventSourceMappings) {
+      if (mapping.kind !== 'sqs' || workers.has(mapping.target.id)) continue;
+      workers.set(mapping.target.id, {
+        id: mapping.target.id,
+        function: this.functions.functionFor(mapping.target),
+        why: `it consumes the ${mapping.queue} queue, and a thrown error returns the whole batch to the queue (toward its dead-letter queue).`,
+      });
+    }
+    this.monitoring = new Monitoring(this, 'Monitoring', {
+      deadLetterQueues: [
+        ...Object.values(resources.queues).map(({ deadLetterQueue, definition }) => ({
+          id: `${definition.logicalName}Dlq`,
+          queue: deadLetterQueue,
+          holds: `messages of the ${definition.logicalName} queue received ${definition.maxReceiveCount} times without success`,
+        })),
+        ...wiring.deadLetterQueues,
+      ],
+      functionErrors: [...workers.values()],
+      serverErrorOperations: serverErrorAlarms,
+      metricsNamespace: metricsNamespace(settings.stage),
+      serviceName: DEFAULT_SERVICE_NAME,
+      ...(props.alarmEmail !== undefined ? { email: props.alarmEmail } : {}),
+    });
+
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the HTTP API' });
     new CfnOutput(this, 'DistributionDomainName', {
       value: this.edge.distribution.distributionDomainName,
       description: 'CloudFront domain of the API and images (https://<it>/v1/...)',
     });
+    new CfnOutput(this, 'AlarmsTopicArn', { value: this.monitoring.topic.topicArn, description: 'SNS topic of the stage alarms (subscribe on-call here)' });
     // User pool, client and bus ids are outputs of the stateful stack, which owns them
     // (re-exporting an imported value is flagged by cfn-lint W6001).
   }

@@ -25,6 +25,15 @@ export const ESM_REQUIRE_BANNER =
   "import { createRequire } from 'module'; const require = createRequire(import.meta.url);";
 
 export const DEFAULT_MEMORY_MB = 512;
+
+/** The Powertools service name of the functions: the `service` dimension of their metrics. */
+export const DEFAULT_SERVICE_NAME = 'commerce';
+
+/** The CloudWatch namespace of the functions' Powertools metrics (POWERTOOLS_METRICS_NAMESPACE) in a stage. */
+export function metricsNamespace(stage: string): string {
+  return `Commerce/${stage}`;
+}
+
 export const DEFAULT_TIMEOUT_SECONDS = 10;
 
 /** Read and write actions granted per table access level (no wildcards, named indexes only). */
@@ -110,7 +119,7 @@ export interface PlatformFunctionProps {
   readonly spec: FunctionSpec;
   readonly stage: string;
   readonly resources: FunctionResources;
-  /** @default 'commerce' */
+  /** @default DEFAULT_SERVICE_NAME */
   readonly serviceName?: string;
   /** Root that `spec.entry` and `package-lock.json` are relative to. @default the repository root */
   readonly projectRoot?: string;
@@ -144,7 +153,7 @@ export class PlatformFunction extends Construct {
     super(scope, id);
     const { spec, resources } = props;
     const projectRoot = props.projectRoot ?? PROJECT_ROOT;
-    const serviceName = props.serviceName ?? 'commerce';
+    const serviceName = props.serviceName ?? DEFAULT_SERVICE_NAME;
     this.spec = spec;
     const entry = this.validate(props, projectRoot);
     const uses = spec.uses;
@@ -165,7 +174,7 @@ export class PlatformFunction extends Construct {
       STAGE: props.stage,
       SERVICE_NAME: serviceName,
       POWERTOOLS_SERVICE_NAME: serviceName,
-      POWERTOOLS_METRICS_NAMESPACE: `Commerce/${props.stage}`,
+      POWERTOOLS_METRICS_NAMESPACE: metricsNamespace(props.stage),
       NODE_OPTIONS: '--enable-source-maps',
     };
 

@@ -20,7 +20,8 @@ export const QUEUES = {
     envVar: 'QUEUE_URL_FLASH_SALE_ENTRIES',
     fifo: true,
     highThroughput: true,
-    visibilityTimeoutSeconds: 30,
+    // 6 × the worker's timeout, as AWS advises for Lambda consumers (room for retries when throttled).
+    visibilityTimeoutSeconds: 180,
     maxReceiveCount: 5,
     retentionDays: 1,
     description: 'The flash-sale virtual queue: admitted tickets, deduplicated by ticket.',

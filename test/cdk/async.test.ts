@@ -207,7 +207,7 @@ describe('bad wiring', () => {
     expect(build({ eventSourceMappings: [{ ...sqs, maxBatchingWindowSeconds: 5 }] })).toThrow(/FIFO queues support no batching window/);
     expect(build({ eventSourceMappings: [{ ...sqs, batchSize: 11 }] })).toThrow(/batchSize must be 1-10/);
     expect(build({ eventSourceMappings: [{ ...sqs, maxConcurrency: 1 }] })).toThrow(/maxConcurrency must be 2-1000/);
-    const slow = { ...flashWorker, timeoutSeconds: 31 };
+    const slow = { ...flashWorker, timeoutSeconds: 181 };
     expect(build({ eventSourceMappings: [{ ...sqs, target: slow }] })).toThrow(/visibility timeout/);
     const undeclared = { ...flashWorker, uses: { redis: true } };
     expect(build({ eventSourceMappings: [{ ...sqs, target: undeclared }] })).toThrow(/must declare uses.queues.flashSaleEntries/);

@@ -15,16 +15,23 @@ type Behavior = { PathPattern?: string; CachePolicyId: unknown; OriginRequestPol
 type Config = { CacheBehaviors: Behavior[]; DefaultCacheBehavior: Behavior; Origins: Array<Record<string, any>>; Logging: Record<string, unknown>; ViewerCertificate?: Record<string, unknown> };
 
 const contract = healthContract;
-/** Routes that the cached patterns would catch: customer and merchant calls, a webhook, and public GETs. */
+/**
+ * Routes (beyond the real ones) that the cached patterns would catch: a collection and its items
+ * that cannot share one behaviour (`reviews*` would also catch the public `reviews-summary`), a
+ * public POST, and a customer route that no cached pattern catches.
+ */
 const SAMPLE_ROUTES: readonly Route[] = [
   ...ROUTES,
-  { method: 'GET', path: '/v1/shops/{shopId}/flash-sales/{saleId}', function: FUNCTIONS.shops, auth: 'public', contract },
-  { method: 'POST', path: '/v1/shops/{shopId}/flash-sales/{saleId}/tickets', function: FUNCTIONS.shops, auth: 'customer', contract },
-  { method: 'GET', path: '/v1/shops/{shopId}/flash-sales/{saleId}/tickets/{ticket}', function: FUNCTIONS.shops, auth: 'customer', contract },
-  { method: 'GET', path: '/v1/shops/{shopId}/products/{productId}/reviews/mine', function: FUNCTIONS.shops, auth: 'customer', contract },
+  { method: 'POST', path: '/v1/shops/{shopId}/products/{productId}/reviews', function: FUNCTIONS.shops, auth: 'customer', contract },
+  { method: 'GET', path: '/v1/shops/{shopId}/products/{productId}/reviews/{reviewId}', function: FUNCTIONS.shops, auth: 'customer', contract },
+  { method: 'GET', path: '/v1/shops/{shopId}/products/{productId}/reviews-summary', function: FUNCTIONS.shops, auth: 'public', contract },
   { method: 'POST', path: '/v1/shops/{shopId}/search-feedback', function: FUNCTIONS.shops, auth: 'public', contract },
   { method: 'GET', path: '/v1/shops/{shopId}/wishlist', function: FUNCTIONS.shops, auth: 'customer', contract },
 ];
+
+/** The flash-sale routes of ROUTES: the public sale (cached) and the customer's entries and tickets (never). */
+const FLASH_SALE_ENTRIES = '/v1/shops/*/flash-sales/*/entries*';
+const FLASH_SALE = '/v1/shops/*/flash-sales/*';
 
 let template: Template;
 let stateful: Template;
@@ -57,7 +64,7 @@ describe('behaviours', () => {
     // Between them only uncached behaviours: `*` spans `/` in CloudFront, so a SKU or an
     // order id could make a token route's path look like /products/*.
     const between = config.CacheBehaviors.slice(1, firstCached);
-    expect(between.map((b) => b.PathPattern)).toEqual(['/v1/shops/*/cart/items/*', '/v1/shops/*/orders/*']);
+    expect(between.map((b) => b.PathPattern)).toEqual(['/v1/shops/*/cart/items/*', '/v1/shops/*/orders/*', FLASH_SALE_ENTRIES]);
     for (const behavior of between) expect(behavior.CachePolicyId, behavior.PathPattern).toBe(CACHING_DISABLED);
     expect(CACHED_PATHS).toEqual(['/v1/shops/*/products/*', '/v1/shops/*/categories/*', '/v1/shops/*/search*', '/v1/shops/*/flash-sales/*']);
   });
@@ -149,20 +156,68 @@ describe('behaviours', () => {
       ADMIN_PATH,
       '/v1/shops/*/cart/items/*',
       '/v1/shops/*/orders/*',
-      '/v1/shops/*/flash-sales/*/tickets',
-      '/v1/shops/*/flash-sales/*/tickets/*',
-      '/v1/shops/*/products/*/reviews/mine',
+      FLASH_SALE_ENTRIES,
+      // Not merged into `reviews*`: that would take the public reviews-summary off the cache.
+      '/v1/shops/*/products/*/reviews',
+      '/v1/shops/*/products/*/reviews/*',
       '/v1/shops/*/search-feedback',
     ]);
     for (const route of SAMPLE_ROUTES) {
       const behavior = behaviorFor(config, concrete(route));
       if (route.auth !== 'public' || route.method !== 'GET') expect(behavior.CachePolicyId, routeKey(route)).toBe(CACHING_DISABLED);
-      if (route.auth === 'public' && route.method === 'GET' && CACHED_PATHS.some((p) => globMatches(p, concrete(route)))) {
-        expect(behavior.CachePolicyId, routeKey(route)).toEqual(cachePolicyId(sample));
+      // Public GETs are cached for ordinary parameter values (awkward ones such as "admin" may
+      // fall into an uncached behaviour, which is the safe side).
+      const plain = route.path.replace(/\{[^}]+\}/g, 'x');
+      if (route.auth === 'public' && route.method === 'GET' && CACHED_PATHS.some((p) => globMatches(p, plain))) {
+        expect(behaviorFor(config, plain).CachePolicyId, routeKey(route)).toEqual(cachePolicyId(sample));
       }
     }
     // A route no cached pattern can catch needs no behaviour of its own.
     expect(patterns).not.toContain('/v1/shops/*/wishlist');
+  });
+
+  it('caches the public flash sale by its Cache-Control, after an uncached, Authorization-forwarding behaviour for entries and tickets', () => {
+    const flash = ROUTES.filter((r) => r.path.startsWith('/v1/shops/{shopId}/flash-sales/'));
+    expect(flash.map(routeKey)).toEqual([
+      'GET /v1/shops/{shopId}/flash-sales/{saleId}',
+      'POST /v1/shops/{shopId}/flash-sales/{saleId}/entries',
+      'GET /v1/shops/{shopId}/flash-sales/{saleId}/entries/{ticket}',
+    ]);
+    expect(flash.map((r) => r.auth)).toEqual(['public', 'customer', 'customer']);
+
+    const config = configOf(template);
+    const patterns = config.CacheBehaviors.map((b) => b.PathPattern!);
+    // One behaviour for both entry routes, before the cached sale pattern that would catch them.
+    expect(patterns.filter((p) => p.includes('/flash-sales/'))).toEqual([FLASH_SALE_ENTRIES, FLASH_SALE]);
+    expect(patterns.indexOf(FLASH_SALE_ENTRIES)).toBeLessThan(patterns.indexOf(FLASH_SALE));
+
+    const entries = config.CacheBehaviors.find((b) => b.PathPattern === FLASH_SALE_ENTRIES)!;
+    expect(entries).toMatchObject({
+      CachePolicyId: CACHING_DISABLED,
+      OriginRequestPolicyId: ALL_VIEWER_EXCEPT_HOST_HEADER, // Authorization reaches the JWT authorizer
+      AllowedMethods: expect.arrayContaining(['GET', 'HEAD', 'OPTIONS', 'POST']),
+      TargetOriginId: config.DefaultCacheBehavior.TargetOriginId,
+    });
+    const sale = config.CacheBehaviors.find((b) => b.PathPattern === FLASH_SALE)!;
+    expect(sale).toMatchObject({ CachePolicyId: cachePolicyId(template), AllowedMethods: ['GET', 'HEAD', 'OPTIONS'], CachedMethods: ['GET', 'HEAD'] });
+
+    // CloudFront picks the first matching behaviour: the sale (sold out, ended) from the cache,
+    // entries and tickets always from the API with the caller's token. Parameter values that
+    // look like path words do not change that.
+    for (const [path, behavior] of [
+      ['/v1/shops/s/flash-sales/f', sale],
+      ['/v1/shops/entries/flash-sales/entries', sale],
+      ['/v1/shops/s/flash-sales/f/entries', entries],
+      ['/v1/shops/s/flash-sales/f/entries/42', entries],
+      ['/v1/shops/entries/flash-sales/entries/entries', entries],
+    ] as const) {
+      expect(behaviorFor(config, path), path).toBe(behavior);
+    }
+    // The sold-out answer (public, max-age=30, s-maxage=60) is kept for its s-maxage: no minimum
+    // or default TTL overrides the origin, and the maximum is above a minute.
+    const policy = Object.values(template.findResources('AWS::CloudFront::CachePolicy'))[0]!.Properties.CachePolicyConfig;
+    expect(policy).toMatchObject({ MinTTL: 0, DefaultTTL: 0 });
+    expect(policy.MaxTTL).toBeGreaterThanOrEqual(300);
   });
 
   it('refuses more behaviours than CloudFront allows', () => {
@@ -205,6 +260,20 @@ describe('CloudFront path patterns', () => {
     expect(routePattern('/v1/shops/{shopId}/products/{productId}')).toBe('/v1/shops/*/products/*');
     const adminRoute = ROUTES.find((r) => r.path.includes('/admin/products/'))!;
     expect(uncachedPatterns([adminRoute], CACHED_PATHS)).toEqual([ADMIN_PATH]);
+  });
+
+  it('gives a collection and its items one pattern, in either order, unless it would uncache a public GET', () => {
+    const at = (method: Route['method'], path: string, auth: Route['auth'] = 'customer'): Route => ({ method, path, function: FUNCTIONS.shops, auth, contract });
+    const items = at('GET', '/v1/shops/{shopId}/flash-sales/{saleId}/entries/{ticket}');
+    const collection = at('POST', '/v1/shops/{shopId}/flash-sales/{saleId}/entries');
+    expect(uncachedPatterns([collection, items], CACHED_PATHS)).toEqual([ADMIN_PATH, FLASH_SALE_ENTRIES]);
+    expect(uncachedPatterns([items, collection], CACHED_PATHS)).toEqual([ADMIN_PATH, FLASH_SALE_ENTRIES]);
+    const publicSibling = at('GET', '/v1/shops/{shopId}/flash-sales/{saleId}/entries-count', 'public');
+    expect(uncachedPatterns([collection, items, publicSibling], CACHED_PATHS)).toEqual([
+      ADMIN_PATH,
+      '/v1/shops/*/flash-sales/*/entries',
+      '/v1/shops/*/flash-sales/*/entries/*',
+    ]);
   });
 });
 
