@@ -24,7 +24,7 @@ export interface SaleReport extends SaleCounts {
 }
 
 export type EntryOutcome =
-  | { readonly kind: 'queued'; readonly ticket: number; readonly fresh: boolean }
+  | { readonly kind: 'queued'; readonly ticket: number; readonly fresh: boolean; /** The generation of the state that issued it (0 unless rebuilt). */ readonly generation?: number }
   | { readonly kind: 'decided'; readonly ticket: Ticket }
   | { readonly kind: 'sold_out' };
 

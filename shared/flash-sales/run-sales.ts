@@ -28,12 +28,32 @@ export type EntryAnswer = { readonly status: 'queued'; readonly ticket: number; 
 
 /** Clients poll this often while queued (a shorter wait would only add load). */
 export const POLL_AFTER_MS = 1_000;
+/** How long a process reuses a sale record it read (the hot paths only). */
+const SALE_CACHE_MS = 1_000;
 
 export function makeRunSales({ sales, state, queue, allocation, reservations, clock = () => new Date() }: RunSalesDeps) {
   async function sale(shopId: string, saleId: string): Promise<FlashSale> {
     const found = await sales.get(shopId, saleId);
     if (!found) throw new NotFoundError(`Flash sale ${saleId} does not exist.`);
     return found;
+  }
+
+  /**
+   * The hot read paths (every entry, every poll, every page view of a drop) read the sale
+   * record at most once a second per process: it is one DynamoDB item that every entry of
+   * the sale would otherwise read. What can change in it (closing, a state generation) is
+   * checked again where it matters: the close time by the clock, the generation by Redis.
+   */
+  const cached = new Map<string, { sale: FlashSale; until: number }>();
+  async function saleForReading(shopId: string, saleId: string): Promise<FlashSale> {
+    const key = `${shopId}#${saleId}`;
+    const now = clock().getTime();
+    const hit = cached.get(key);
+    if (hit && hit.until > now) return hit.sale;
+    const fresh = await sale(shopId, saleId);
+    if (cached.size > 1_000) cached.clear();
+    cached.set(key, { sale: fresh, until: now + SALE_CACHE_MS });
+    return fresh;
   }
 
   /** Records the hold of a winning ticket in DynamoDB (idempotent: the hold id comes from the ticket). */
@@ -86,14 +106,14 @@ export function makeRunSales({ sales, state, queue, allocation, reservations, cl
     },
 
     async getSale(shopId: string, saleId: string): Promise<FlashSale & { status: SaleStatus }> {
-      const s = await sale(shopId, saleId);
+      const s = await saleForReading(shopId, saleId);
       const now = clock();
       const counts = s.closedAt || now < new Date(s.startsAt) ? undefined : await state.counts(s);
       return { ...s, status: saleStatus(s, counts, now) };
     },
 
     async enter(shopId: string, saleId: string, customerId: string, quantity: number): Promise<EntryAnswer> {
-      const s = await sale(shopId, saleId);
+      const s = await saleForReading(shopId, saleId);
       const now = clock();
       if (now < new Date(s.startsAt)) throw new SaleNotStartedError(s.startsAt);
       if (s.closedAt || now >= new Date(s.endsAt)) throw new SaleEndedError(s.endsAt);
@@ -105,13 +125,15 @@ export function makeRunSales({ sales, state, queue, allocation, reservations, cl
       const outcome = await state.enter(s, customerId, quantity, now);
       if (outcome.kind === 'sold_out') return { status: 'sold_out' };
       if (outcome.kind === 'decided') return { status: 'decided', ticket: outcome.ticket };
-      // A new ticket, or one whose send may have failed before: (re)send, deduplicated by ticket.
-      await queue.send(s, outcome.ticket);
+      // A new ticket, or one whose send may have failed before: (re)send, deduplicated by ticket,
+      // under the generation of the Redis state that issued it.
+      const generation = outcome.generation ?? s.generation ?? 0;
+      await queue.send(generation === (s.generation ?? 0) ? s : { ...s, generation }, outcome.ticket);
       return { status: 'queued', ticket: outcome.ticket, pollAfterMs: POLL_AFTER_MS };
     },
 
     async ticket(shopId: string, saleId: string, ticket: number, customerId: string): Promise<Ticket> {
-      const s = await sale(shopId, saleId);
+      const s = await saleForReading(shopId, saleId);
       const found = await state.ticket(s, ticket);
       // Another customer's ticket does not exist as far as this caller can tell.
       if (!found || found.customerId !== customerId) throw new NotFoundError(`Ticket ${ticket} does not exist.`);
@@ -163,6 +185,7 @@ export function makeRunSales({ sales, state, queue, allocation, reservations, cl
         if (await state.isOpen(await sale(shopId, saleId))) continue;
         // A new generation: tickets restart at 1, so holds and queue messages must not reuse the lost ones' ids.
         const s = await sales.nextGeneration(shopId, saleId);
+        cached.delete(`${shopId}#${saleId}`);
         await state.open(s);
         const { discrepancy } = await allocation.reconcile(shopId, s.sku, 0);
         recovered.push({ saleId, restored: discrepancy });
@@ -184,6 +207,7 @@ export function makeRunSales({ sales, state, queue, allocation, reservations, cl
         await allocation.reconcile(shopId, s.sku, 0);
         const report: SaleReport = { ...counts, unitsReturned };
         if (await sales.close(shopId, saleId, report, now.toISOString())) closed.push({ saleId, report });
+        cached.delete(`${shopId}#${saleId}`);
       }
       return closed;
     },

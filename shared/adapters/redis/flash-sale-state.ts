@@ -20,10 +20,10 @@ import { gateKey } from './inventory-gate';
  * Any Redis error is UnavailableError: entries fail closed, nothing is sold blind.
  */
 const ENTER = `
--- KEYS: cap, seq, cust, stats, ticketPrefix, gate, held ; ARGV: customer, quantity, nowIso
+-- KEYS: cap, seq, cust, stats, ticketPrefix, gate, held, generation ; ARGV: customer, quantity, nowIso
 redis.call('HINCRBY', KEYS[4], 'entries', 1)
 local existing = redis.call('HGET', KEYS[3], ARGV[1])
-if existing then return {'existing', existing} end
+if existing then return {'existing', existing, redis.call('GET', KEYS[8]) or '0'} end
 local cap = tonumber(redis.call('GET', KEYS[1]) or '0')
 local soldOut = tonumber(redis.call('GET', KEYS[6]) or '0') <= 0 and tonumber(redis.call('GET', KEYS[7]) or '0') <= 0
 if soldOut or tonumber(redis.call('GET', KEYS[2]) or '0') >= cap then
@@ -34,7 +34,7 @@ local t = redis.call('INCR', KEYS[2])
 redis.call('HSET', KEYS[3], ARGV[1], t)
 redis.call('HSET', KEYS[5] .. t, 'customer', ARGV[1], 'quantity', ARGV[2], 'status', 'queued', 'at', ARGV[3])
 redis.call('HINCRBY', KEYS[4], 'tickets', 1)
-return {'queued', tostring(t)}
+return {'queued', tostring(t), redis.call('GET', KEYS[8]) or '0'}
 `;
 
 const DECIDE = `
@@ -152,7 +152,7 @@ export function redisSaleState(redis: () => Promise<RedisClient>, limits: RateLi
     ready ??
     (prepared ??= redis().then((r) => {
       if (!('saleEnter' in r)) {
-        r.defineCommand('saleEnter', { numberOfKeys: 7, lua: ENTER });
+        r.defineCommand('saleEnter', { numberOfKeys: 8, lua: ENTER });
         r.defineCommand('saleDecide', { numberOfKeys: 6, lua: DECIDE });
         r.defineCommand('saleHoldEnded', { numberOfKeys: 6, lua: HOLD_ENDED });
         r.defineCommand('saleBuckets', { numberOfKeys: 2, lua: BUCKETS });
@@ -197,7 +197,9 @@ export function redisSaleState(redis: () => Promise<RedisClient>, limits: RateLi
   return {
     async open(sale) {
       await guarded(async (r) => {
-        // SET NX: opening twice (a retried create) never resets a running sale.
+        // SET NX: opening twice (a retried create) never resets a running sale. The generation
+        // (of a state rebuilt after a loss) is what new tickets are queued under.
+        await r.set(k(sale, 'generation'), sale.generation ?? 0);
         await r.set(k(sale, 'cap'), sale.units + admissionBuffer(sale.units), 'NX');
       });
     },
@@ -206,12 +208,14 @@ export function redisSaleState(redis: () => Promise<RedisClient>, limits: RateLi
 
     async enter(sale, customerId, quantity, now): Promise<EntryOutcome> {
       return guarded(async (r) => {
-        const answer = await r.saleEnter(k(sale, 'cap'), k(sale, 'seq'), k(sale, 'cust'), k(sale, 'stats'), k(sale, 't:'), gateKey(sale.shopId, sale.sku), k(sale, 'held'), customerId, quantity, now.toISOString());
+        const answer = await r.saleEnter(k(sale, 'cap'), k(sale, 'seq'), k(sale, 'cust'), k(sale, 'stats'), k(sale, 't:'), gateKey(sale.shopId, sale.sku), k(sale, 'held'), k(sale, 'generation'), customerId, quantity, now.toISOString());
         if (answer[0] === 'sold_out') return { kind: 'sold_out' };
         const ticket = Number(answer[1]);
-        if (answer[0] === 'queued') return { kind: 'queued', ticket, fresh: true };
+        const generation = Number(answer[2] ?? 0);
+        const issued = generation > 0 ? { generation } : {};
+        if (answer[0] === 'queued') return { kind: 'queued', ticket, fresh: true, ...issued };
         const existing = await readTicket(r, sale, ticket);
-        if (!existing || existing.status === 'queued') return { kind: 'queued', ticket, fresh: false };
+        if (!existing || existing.status === 'queued') return { kind: 'queued', ticket, fresh: false, ...issued };
         return { kind: 'decided', ticket: existing };
       });
     },
