@@ -1,3 +1,4 @@
+import { createSecretKey } from 'node:crypto';
 import { jwtVerify, SignJWT, type JWTPayload } from 'jose';
 
 /**
@@ -29,7 +30,8 @@ export async function signLocalToken(claims: TokenClaims, secret: string, expire
 
 /** Verifies like API Gateway's JWT authorizer would: signature, issuer, audience, expiry. */
 export function localTokenVerifier(secret: string) {
-  const key = new TextEncoder().encode(secret);
+  // A key object made once: handing jose the raw bytes re-imports the key on every request.
+  const key = createSecretKey(Buffer.from(secret, 'utf8'));
   return async (token: string): Promise<JWTPayload> => {
     const { payload } = await jwtVerify(token, key, { algorithms: ['HS256'], issuer: LOCAL_ISSUER, audience: LOCAL_AUDIENCE });
     return payload;
