@@ -240,4 +240,18 @@ describe('flash sales', () => {
     expect(order.status).toBe(201);
     expect(await stock('FS-JACKET-G')).toMatchObject({ onHand: 10, available: 9, reserved: 0, sold: 1 });
   }, 30_000);
+
+  it('leaves the inventory audit clean after every sale above: counters, ledger and the invariant agree', async () => {
+    const [{ documents }, { dynamoStockRepository, dynamoInventoryScan }, { makeAuditInventory }] = await Promise.all([
+      import('#shared/adapters/dynamodb/client'),
+      import('#shared/adapters/dynamodb/stock-repository'),
+      import('#shared/inventory/audit-inventory'),
+    ]);
+    await platform.idle();
+    const table = platform.tables.inventory;
+    const audit = makeAuditInventory({ stock: dynamoStockRepository(documents, table), scan: dynamoInventoryScan(documents, table) });
+    const result = await audit(shop);
+    expect(result.findings).toEqual([]);
+    expect(result.checked).toBeGreaterThanOrEqual(7);
+  });
 });

@@ -67,8 +67,8 @@ export function dynamoReservationRepository(documents: DynamoDBDocumentClient, t
     const delta = { onHand: 0, available: move.available * q, reserved: move.reserved * q, sold: move.sold * q };
     const shrinking = delta.available < 0 ? 'available' : 'reserved';
     const gate = move.gate * q;
-    return [
-      ...(gate === 0
+    const gateWrites =
+      gate === 0
         ? []
         : [
             {
@@ -79,7 +79,13 @@ export function dynamoReservationRepository(documents: DynamoDBDocumentClient, t
                 ...(gate < 0 ? { ConditionExpression: 'allocated >= :need', ExpressionAttributeValues: { ':units': gate, ':at': at, ':need': -gate } } : { ExpressionAttributeValues: { ':units': gate, ':at': at } }),
               },
             },
-          ]),
+          ];
+    // A hold moving between the gate's allocation and a reservation changes no counter (the
+    // units stay reserved): only the GATE item is written, so the winners of a sale do not
+    // all queue on the SKU's counters item, and the ledger records counter movements only.
+    if (delta.available === 0 && delta.reserved === 0 && delta.sold === 0) return gateWrites;
+    return [
+      ...gateWrites,
       {
         Update: {
           TableName: tableName,
