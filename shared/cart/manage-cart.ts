@@ -40,7 +40,8 @@ export interface Skipped {
   readonly reason: 'not_found' | 'out_of_stock';
 }
 
-const ATTEMPTS = 6;
+/** Every concurrent writer of one cart gets through: one more attempt per writer that may beat it. */
+const ATTEMPTS = 12;
 
 export interface CheckoutLine {
   readonly sku: string;
@@ -79,6 +80,8 @@ export function makeManageCart({ carts, variants, holds, shopCurrency, clock = (
         return { ...next, version: cart.version + 1 };
       }
       await releaseAll(shopId, taken);
+      // Another write got there first: back off a little (with jitter) so a burst of writers spreads out.
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * 2 ** Math.min(attempt, 5)));
     }
     throw new ConflictError('conflict', 'The cart is being changed by another request; retry.');
   }
