@@ -3,6 +3,7 @@ import { dynamoOrderStore } from '#shared/adapters/dynamodb/order-store';
 import { paymentGateway } from '#shared/adapters/stripe/payment-gateway-from-config';
 import { tableName } from '#shared/config';
 import { makeManageOrders } from '#shared/orders/manage-orders';
+import { makeTrackShipments } from '#shared/orders/track-shipments';
 
 /** The orders table, opened once per cold start when a handler asks for it. */
 let store: ReturnType<typeof dynamoOrderStore> | undefined;
@@ -18,4 +19,16 @@ export function manageOrders() {
       throw error;
     });
   return manage;
+}
+
+/** Carrier tracking updates, on top of the fulfillment use case. */
+let track: Promise<ReturnType<typeof makeTrackShipments>> | undefined;
+export function trackShipments() {
+  track ??= manageOrders()
+    .then((manage) => makeTrackShipments({ orders: orderStore(), manage }))
+    .catch((error: unknown) => {
+      track = undefined;
+      throw error;
+    });
+  return track;
 }

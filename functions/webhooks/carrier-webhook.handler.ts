@@ -2,11 +2,10 @@ import { dynamoIdempotency } from '#shared/adapters/dynamodb/idempotency-store';
 import { httpHandler } from '#shared/http/http-handler';
 import { processOnce } from '#shared/http/idempotency';
 import { logger } from '#shared/observability';
-import { makeTrackShipments } from '#shared/orders/track-shipments';
 import { carrierSecret } from '#shared/webhooks/carrier-secrets';
 import { verifyCarrierSignature } from '#shared/webhooks/carrier-signature';
 import { carrierWebhookContract } from '#shared/webhooks/webhooks.schema';
-import { manageOrders, orderStore } from '../orders/orders-wiring';
+import { trackShipments } from '../orders/orders-wiring';
 
 /** POST /v1/webhooks/carriers/{carrier}: signed tracking updates; a repeated eventId changes nothing. */
 const once = dynamoIdempotency();
@@ -15,7 +14,7 @@ export const handler = httpHandler(
   carrierWebhookContract,
   async ({ params, body, context }) => {
     logger.appendKeys({ carrier: params.carrier, carrierEventId: body.eventId, trackingNumber: body.trackingNumber });
-    const track = makeTrackShipments({ orders: orderStore(), manage: await manageOrders() });
+    const track = await trackShipments();
     const outcome = await processOnce(once, `carrier:${params.carrier}:${body.eventId}`, () => track({ carrier: params.carrier, ...body }), context);
     logger.info('carrier update', { outcome });
     return { status: 200, body: { received: true, outcome } };

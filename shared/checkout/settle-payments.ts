@@ -1,7 +1,7 @@
 import { NotFoundError } from '#shared/errors';
 import { ReservationNotActiveError } from '#shared/inventory/reservations';
 import type { Reservations } from '#shared/inventory/reserve-stock';
-import { ConcurrentAppendError, nextEvent, type Order } from '#shared/orders/order';
+import { cancellation, ConcurrentAppendError, nextEvent, orderHeader, type Order } from '#shared/orders/order';
 import type { OrderStore } from '#shared/orders/order-ports';
 import type { OrderPlacementStore } from './checkout-ports';
 import { confirmationData } from './place-order';
@@ -29,14 +29,13 @@ export interface SettleDeps {
 const AUTHORIZED = new Set(['requires_capture', 'succeeded']);
 /** The Stripe events that can change an order; the others are acknowledged and ignored. */
 export const SETTLING_EVENTS: ReadonlySet<string> = new Set(['payment_intent.amount_capturable_updated', 'payment_intent.succeeded', 'payment_intent.payment_failed', 'payment_intent.canceled']);
-const header = (order: Order) => ({ shopId: order.shopId, orderId: order.orderId, customerId: order.placement.customerId, total: order.placement.totals.total, createdAt: order.createdAt });
 
 export function makeSettlePayments({ orders, placement, reservations, payments, clock = () => new Date(), record = () => {} }: SettleDeps) {
   /** Cancels a PENDING order: the event first (so a racing confirmation loses), then the void and the stock. */
   async function cancelPending(order: Order, reason: string): Promise<SettleOutcome> {
     const at = clock().toISOString();
     try {
-      await orders.append(header(order), order.events.length, [nextEvent(order, 'CANCELLED', at, { reason, stockCommitted: false, lines: order.placement.lines.map(({ sku, quantity }) => ({ sku, quantity })), reservationIds: order.placement.reservationIds })]);
+      await orders.append(orderHeader(order), order.events.length, [cancellation(order, at, reason)]);
     } catch (error) {
       if (error instanceof ConcurrentAppendError) return 'unchanged'; // confirmed or cancelled meanwhile
       throw error;
@@ -51,7 +50,7 @@ export function makeSettlePayments({ orders, placement, reservations, payments, 
     if (order.status !== 'PENDING') return 'unchanged';
     const at = clock().toISOString();
     try {
-      await placement.place(header(order), order.events.length, [nextEvent(order, 'CONFIRMED', at, { ...confirmationData(order.placement), paymentIntentId })], { reservationIds: order.placement.reservationIds, actor: 'checkout' });
+      await placement.place(orderHeader(order), order.events.length, [nextEvent(order, 'CONFIRMED', at, { ...confirmationData(order.placement), paymentIntentId })], { reservationIds: order.placement.reservationIds, actor: 'checkout' });
       record('PendingOrderConfirmed', { shopId: order.shopId, orderId: order.orderId });
       return 'confirmed';
     } catch (error) {

@@ -70,20 +70,29 @@ export async function runIdempotently(options: IdempotencyOptions, request: Idem
     { persistenceStore: options.persistenceStore, config, dataIndexArgument: 0, keyPrefix: 'http' },
   );
 
+  try {
+    const stored = (await waitWhileInProgress(options, () => run({ key: `${request.scope}|${key}`, payload: request.payload }, request.execute))) as StoredResponse;
+    return { status: stored.status, headers: stored.headers, body: stored.body === null ? undefined : stored.body };
+  } catch (error) {
+    if (error instanceof IdempotencyValidationError) {
+      throw new IdempotencyConflictError('This Idempotency-Key was already used with a different request body. Use a new key for a new request.');
+    }
+    if (error instanceof IdempotencyAlreadyInProgressError) {
+      throw new DomainError('request_in_progress', 'A request with this Idempotency-Key is still being processed. Retry with the same key shortly.', { retryAfterSeconds: 2 });
+    }
+    throw error;
+  }
+}
+
+/** Runs `attempt` again (with backoff) while a concurrent first run holds the record, up to the wait limit; then its error stands. */
+async function waitWhileInProgress<T>(options: IdempotencyOptions, attempt: () => Promise<T>): Promise<T> {
   const deadline = Date.now() + (options.waitForInProgressMs ?? 25_000);
-  for (let attempt = 0; ; attempt++) {
+  for (let tries = 0; ; tries++) {
     try {
-      const stored = (await run({ key: `${request.scope}|${key}`, payload: request.payload }, request.execute)) as StoredResponse;
-      return { status: stored.status, headers: stored.headers, body: stored.body === null ? undefined : stored.body };
+      return await attempt();
     } catch (error) {
-      if (error instanceof IdempotencyValidationError) {
-        throw new IdempotencyConflictError('This Idempotency-Key was already used with a different request body. Use a new key for a new request.');
-      }
-      if (!(error instanceof IdempotencyAlreadyInProgressError)) throw error;
-      if (Date.now() > deadline) {
-        throw new DomainError('request_in_progress', 'A request with this Idempotency-Key is still being processed. Retry with the same key shortly.', { retryAfterSeconds: 2 });
-      }
-      await new Promise((resolve) => setTimeout(resolve, Math.min(50 * 2 ** attempt, 500)));
+      if (!(error instanceof IdempotencyAlreadyInProgressError) || Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(50 * 2 ** tries, 500)));
     }
   }
 }
@@ -97,13 +106,5 @@ export async function processOnce<T>(options: IdempotencyOptions, id: string, wo
   const config = new IdempotencyConfig({ eventKeyJmesPath: 'id', expiresAfterSeconds: options.expiresAfterSeconds ?? 7 * 86_400, throwOnNoIdempotencyKey: true });
   if (context) config.registerLambdaContext(context);
   const run = makeIdempotent(async (_input: { id: string }) => ({ result: await work() }), { persistenceStore: options.persistenceStore, config, keyPrefix: 'once' });
-  const deadline = Date.now() + (options.waitForInProgressMs ?? 25_000);
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return ((await run({ id })) as { result: T }).result;
-    } catch (error) {
-      if (!(error instanceof IdempotencyAlreadyInProgressError) || Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, Math.min(50 * 2 ** attempt, 500)));
-    }
-  }
+  return ((await waitWhileInProgress(options, () => run({ id }))) as { result: T }).result;
 }

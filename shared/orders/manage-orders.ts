@@ -1,6 +1,6 @@
 import { NotFoundError, ValidationError } from '#shared/errors';
 import type { PaymentGateway } from '#shared/checkout/payment-gateway';
-import { ConcurrentAppendError, nextEvent, type Order, type OrderEvent, type OrderStatus } from './order';
+import { cancellation, ConcurrentAppendError, nextEvent, orderHeader, stockLines, type Order, type OrderEvent, type OrderStatus } from './order';
 import type { OrderStore } from './order-ports';
 
 /**
@@ -35,8 +35,6 @@ export interface ManageOrdersDeps {
 }
 
 const ATTEMPTS = 5;
-const header = (order: Order) => ({ shopId: order.shopId, orderId: order.orderId, customerId: order.placement.customerId, total: order.placement.totals.total, createdAt: order.createdAt });
-const stockLines = (order: Order) => order.placement.lines.map(({ sku, quantity }) => ({ sku, quantity }));
 
 export function makeManageOrders({ orders, payments, clock = () => new Date() }: ManageOrdersDeps) {
   /** Loads, decides and appends; reloads and decides again when another writer got there first. */
@@ -47,7 +45,7 @@ export function makeManageOrders({ orders, payments, clock = () => new Date() }:
       const event = await decide(order);
       if (event === 'unchanged') return order;
       try {
-        await orders.append(header(order), order.events.length, [event]);
+        await orders.append(orderHeader(order), order.events.length, [event]);
         return { ...order, status: event.type, events: [...order.events, event] };
       } catch (error) {
         if (!(error instanceof ConcurrentAppendError) || attempt >= ATTEMPTS) throw error;
@@ -64,8 +62,7 @@ export function makeManageOrders({ orders, payments, clock = () => new Date() }:
       const order = await transition(shopId, orderId, async (current) => {
         if (current.placement.customerId !== customerId) throw new NotFoundError(`Order ${orderId} does not exist.`);
         if (repeats(current, 'CANCELLED')) return 'unchanged';
-        const stockCommitted = current.status !== 'PENDING';
-        return nextEvent(current, 'CANCELLED', clock().toISOString(), { reason, stockCommitted, lines: stockLines(current), reservationIds: current.placement.reservationIds });
+        return cancellation(current, clock().toISOString(), reason);
       });
       await payments.cancel(order.placement.paymentIntentId, { idempotencyKey: `void:${orderId}`, reason: 'requested_by_customer' });
       return order;

@@ -102,6 +102,25 @@ export function nextEvent(order: Order, to: OrderStatus, at: string, data: Recor
   return { seq: order.events.length + 1, type: to, at, data };
 }
 
+/** The summary every append of an order carries (what the store projects for listings). */
+export function orderHeader(order: Order) {
+  return { shopId: order.shopId, orderId: order.orderId, customerId: order.placement.customerId, total: order.placement.totals.total, createdAt: order.createdAt };
+}
+
+/** The SKUs and quantities of an order, as the stock movements its events imply need them. */
+export function stockLines(order: Order): Array<{ sku: string; quantity: number }> {
+  return order.placement.lines.map(({ sku, quantity }) => ({ sku, quantity }));
+}
+
+/**
+ * The CANCELLED event of `order`, by whoever cancels it (the customer, a failed payment, an
+ * expired hold): it says whether its stock was already committed, so inventory knows to
+ * release the reservations or to return sold units.
+ */
+export function cancellation(order: Order, at: string, reason: string): OrderEvent {
+  return nextEvent(order, 'CANCELLED', at, { reason, stockCommitted: order.status !== 'PENDING', lines: stockLines(order), reservationIds: order.placement.reservationIds });
+}
+
 export class ConcurrentAppendError extends DomainError {
   constructor(orderId: string) {
     super('conflict', `Order ${orderId} was changed by another request meanwhile; read it again and retry.`);

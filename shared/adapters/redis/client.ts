@@ -70,3 +70,31 @@ export async function closeRedis(): Promise<void> {
   connection = undefined;
   if (current) await (await current).quit().catch(() => undefined);
 }
+
+/** A Lua script defined as a command on the client: `numberOfKeys` omitted means the caller passes it first. */
+export interface ScriptCommand {
+  readonly lua: string;
+  readonly numberOfKeys?: number;
+}
+
+/**
+ * The connection with `scripts` defined as commands (once per connection: ioredis then
+ * sends EVALSHA, falling back to EVAL after a script flush). After the first call the
+ * connected client is answered without awaiting anything, which keeps the hot path short.
+ */
+export function withScripts<C>(redis: () => Promise<RedisClient>, scripts: Readonly<Record<string, ScriptCommand>>): () => Promise<RedisClient & C> {
+  let prepared: Promise<RedisClient & C> | undefined;
+  let ready: (RedisClient & C) | undefined;
+  return async () =>
+    ready ??
+    (prepared ??= redis().then((r) => {
+      for (const [name, script] of Object.entries(scripts)) {
+        if (!(name in r)) r.defineCommand(name, script.numberOfKeys === undefined ? { lua: script.lua } : { numberOfKeys: script.numberOfKeys, lua: script.lua });
+      }
+      ready = r as RedisClient & C;
+      return ready;
+    })).catch((error: unknown) => {
+      prepared = undefined;
+      throw error;
+    });
+}

@@ -1,7 +1,7 @@
 import { UnavailableError } from '#shared/errors';
 import { admissionBuffer, holdIdOf, isOver, type FlashSale, type SaleCounts, type Ticket, type TicketStatus } from '#shared/flash-sales/flash-sale';
 import type { Decision, EntryOutcome, SaleState } from '#shared/flash-sales/flash-sale-ports';
-import type { RedisClient } from './client';
+import { withScripts, type RedisClient } from './client';
 import { gateKey } from './inventory-gate';
 
 /**
@@ -146,28 +146,17 @@ export interface RateLimits {
 }
 
 export function redisSaleState(redis: () => Promise<RedisClient>, limits: RateLimits = {}): SaleState {
-  let prepared: Promise<RedisClient & SaleCommands> | undefined;
-  let ready: (RedisClient & SaleCommands) | undefined;
-  const client = async () =>
-    ready ??
-    (prepared ??= redis().then((r) => {
-      if (!('saleEnter' in r)) {
-        r.defineCommand('saleEnter', { numberOfKeys: 8, lua: ENTER });
-        r.defineCommand('saleDecide', { numberOfKeys: 6, lua: DECIDE });
-        r.defineCommand('saleHoldEnded', { numberOfKeys: 6, lua: HOLD_ENDED });
-        r.defineCommand('saleBuckets', { numberOfKeys: 2, lua: BUCKETS });
-        r.defineCommand('saleOrder', { numberOfKeys: 4, lua: ORDER });
-      }
-      ready = r as RedisClient & SaleCommands;
-      return ready;
-    })).catch((error: unknown) => {
-      prepared = undefined;
-      throw error;
-    });
+  const client = withScripts<SaleCommands>(redis, {
+    saleEnter: { numberOfKeys: 8, lua: ENTER },
+    saleDecide: { numberOfKeys: 6, lua: DECIDE },
+    saleHoldEnded: { numberOfKeys: 6, lua: HOLD_ENDED },
+    saleBuckets: { numberOfKeys: 2, lua: BUCKETS },
+    saleOrder: { numberOfKeys: 4, lua: ORDER },
+  });
 
   async function guarded<T>(run: (r: RedisClient & SaleCommands) => Promise<T>): Promise<T> {
     try {
-      return await run(ready ?? (await client()));
+      return await run(await client());
     } catch (error) {
       throw new UnavailableError(`The flash-sale state cannot be reached (${error instanceof Error ? error.message : String(error)}); nothing was sold. Retry shortly.`, 2);
     }

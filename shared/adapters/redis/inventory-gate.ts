@@ -1,6 +1,6 @@
 import type { GateResult, InventoryGate } from '#shared/inventory/gate';
 import { GateUnavailableError } from '#shared/inventory/gate';
-import type { RedisClient } from './client';
+import { withScripts, type RedisClient } from './client';
 
 /**
  * The inventory gate in Redis. `take` is one Lua script: it reads every key, refuses if
@@ -50,24 +50,12 @@ type GateCommands = {
 export const gateKey = (shopId: string, sku: string) => `inv:{${shopId}}:${sku}`;
 
 export function redisInventoryGate(redis: () => Promise<RedisClient>): InventoryGate {
-  let prepared: Promise<RedisClient & GateCommands> | undefined;
-  let ready: (RedisClient & GateCommands) | undefined;
-  // The hot path uses the connected client directly; only the first call waits for it.
-  const client = async () =>
-    ready ??
-    (prepared ??= redis().then((r) => {
-      if (!('gateTake' in r)) {
-        r.defineCommand('gateTake', { lua: TAKE });
-        r.defineCommand('gateGive', { lua: GIVE });
-        r.defineCommand('gateAdjust', { numberOfKeys: 1, lua: ADJUST });
-        r.defineCommand('gateWithdraw', { numberOfKeys: 1, lua: WITHDRAW });
-      }
-      ready = r as RedisClient & GateCommands;
-      return ready;
-    })).catch((error: unknown) => {
-      prepared = undefined;
-      throw error;
-    });
+  const client = withScripts<GateCommands>(redis, {
+    gateTake: { lua: TAKE },
+    gateGive: { lua: GIVE },
+    gateAdjust: { numberOfKeys: 1, lua: ADJUST },
+    gateWithdraw: { numberOfKeys: 1, lua: WITHDRAW },
+  });
 
   async function guarded<T>(run: () => Promise<T>): Promise<T> {
     try {
@@ -84,7 +72,7 @@ export function redisInventoryGate(redis: () => Promise<RedisClient>): Inventory
       for (const line of lines) args.push(line.quantity);
       let answer: number | number[];
       try {
-        answer = await (ready ?? (await client())).gateTake(...args);
+        answer = await (await client()).gateTake(...args);
       } catch (error) {
         throw new GateUnavailableError(error);
       }
