@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { execSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';
 import Stripe from 'stripe';
 import { signLocalToken } from '../bin/local/local-jwt';
 import { machine, median, ms, percentile } from './support';
+import { pidOf, usageSince } from './process-usage';
 
 /**
  * `npm run bench:checkout`: the whole checkout (`PUT …/cart/items/{sku}` for 1-2 lines, then
@@ -59,36 +60,12 @@ const log = (line: string) => console.log(line);
 
 // CPU of the pieces, per run: the main thread's event loop (gateway, handlers, pollers,
 // Stripe server), the whole Node process (with the load worker), and DynamoDB Local (Java).
-const ticksPerSecond = (() => {
-  try {
-    return Number(execSync('getconf CLK_TCK', { encoding: 'utf8' }).trim()) || 100;
-  } catch {
-    return 100;
-  }
-})();
-function javaPid(port: string): number | undefined {
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const args = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
-      const i = args.indexOf('-port');
-      if (i >= 0 && args[i + 1] === port && args.some((a) => a.includes('DynamoDBLocal'))) return Number(entry);
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return undefined;
-}
-const cpuSeconds = (pid: number | undefined) => {
-  if (!pid) return Number.NaN;
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond;
-  } catch {
-    return Number.NaN;
-  }
-};
+/** DynamoDB Local's Java process, by the port it was started with. */
+const javaPid = (port: string) =>
+  pidOf((args) => {
+    const i = args.indexOf('-port');
+    return i >= 0 && args[i + 1] === port && args.some((a) => a.includes('DynamoDBLocal'));
+  });
 let dynamoPid: number | undefined;
 interface Resources {
   /** Share of the run the main thread's event loop was busy. */
@@ -99,18 +76,10 @@ interface Resources {
   readonly dynamoCores: number;
 }
 function usage(): () => Resources {
-  const elu = performance.eventLoopUtilization();
-  const cpu = process.cpuUsage();
-  const dynamo = cpuSeconds(dynamoPid);
-  const started = performance.now();
+  const since = usageSince({ dynamo: dynamoPid });
   return () => {
-    const seconds = (performance.now() - started) / 1000;
-    const used = process.cpuUsage(cpu);
-    return {
-      mainBusy: performance.eventLoopUtilization(elu).utilization,
-      nodeCores: (used.user + used.system) / 1e6 / seconds,
-      dynamoCores: (cpuSeconds(dynamoPid) - dynamo) / seconds,
-    };
+    const { mainBusy, nodeCores, cores } = since();
+    return { mainBusy, nodeCores, dynamoCores: cores.dynamo };
   };
 }
 const pct = (share: number) => (Number.isNaN(share) ? 'n/a' : `${(share * 100).toFixed(0)}%`);

@@ -1,11 +1,12 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { execSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';
 import { machine, measure, median, percentile, type LatencySummary } from './support';
+import { pidOf, usageSince } from './process-usage';
 
 /**
  * `npm run bench:flash-sale`: a flash sale against the local stack started in this process
@@ -100,34 +101,6 @@ process.env.FLASH_SALE_ENTRIES_PER_SECOND = '1000000000';
 // CPU of the pieces: the main thread's event loop (gateway, handlers, local SQS and its
 // poller, Stripe server, bare server), the Node process (with the load worker), DynamoDB
 // Local (Java) and redis-server.
-const ticksPerSecond = (() => {
-  try {
-    return Number(execSync('getconf CLK_TCK', { encoding: 'utf8' }).trim()) || 100;
-  } catch {
-    return 100;
-  }
-})();
-function pidOf(match: (args: string[]) => boolean): number | undefined {
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      if (match(readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0'))) return Number(entry);
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return undefined;
-}
-const cpuSeconds = (pid: number | undefined) => {
-  if (!pid) return Number.NaN;
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond;
-  } catch {
-    return Number.NaN;
-  }
-};
 let dynamoPid: number | undefined;
 let redisPid: number | undefined;
 interface Resources {
@@ -137,20 +110,10 @@ interface Resources {
   readonly redisCores: number;
 }
 function usage(): () => Resources {
-  const elu = performance.eventLoopUtilization();
-  const cpu = process.cpuUsage();
-  const dynamo = cpuSeconds(dynamoPid);
-  const redisCpu = cpuSeconds(redisPid);
-  const started = performance.now();
+  const since = usageSince({ dynamo: dynamoPid, redis: redisPid });
   return () => {
-    const seconds = (performance.now() - started) / 1000;
-    const used = process.cpuUsage(cpu);
-    return {
-      mainBusy: performance.eventLoopUtilization(elu).utilization,
-      nodeCores: (used.user + used.system) / 1e6 / seconds,
-      dynamoCores: (cpuSeconds(dynamoPid) - dynamo) / seconds,
-      redisCores: (cpuSeconds(redisPid) - redisCpu) / seconds,
-    };
+    const { mainBusy, nodeCores, cores } = since();
+    return { mainBusy, nodeCores, dynamoCores: cores.dynamo, redisCores: cores.redis };
   };
 }
 const pct = (share: number) => (Number.isNaN(share) ? 'n/a' : `${(share * 100).toFixed(0)}%`);
