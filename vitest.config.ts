@@ -2,11 +2,12 @@ import { defineConfig } from 'vitest/config';
 
 // Two projects: `cdk` (template assertions, no services) and `app` (everything that runs code,
 // with a global setup that starts DynamoDB Local and Redis on free ports).
-// Quiet, deterministic test output: Powertools logs and EMF metrics off, and the AWS
+// Quiet, deterministic test output: Powertools logs, EMF metrics and X-Ray tracing off, and the AWS
 // SDK's Node 22 notice (known, see README) silenced.
 const env = {
   POWERTOOLS_LOG_LEVEL: 'SILENT',
   POWERTOOLS_METRICS_DISABLED: 'true',
+  POWERTOOLS_TRACE_ENABLED: 'false',
   AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
 };
 

@@ -1,5 +1,6 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import { runWithInvocationBudget } from '#shared/platform/deadline';
 import { logger } from '#shared/observability';
 
 /**
@@ -17,6 +18,8 @@ export function streamBatchHandler(name: string, handleRecord: (record: DynamoDB
       throw error;
     }
   };
+  // Remote calls of the whole batch fit in the invocation's time, so a slow dependency fails
+  // the records (retried by the mapping) instead of timing the function out.
   return (event: DynamoDBStreamEvent, context: Context): Promise<DynamoDBBatchResponse> =>
-    processPartialResponse(event, logged, processor, { context });
+    runWithInvocationBudget(context, () => processPartialResponse(event, logged, processor, { context }));
 }

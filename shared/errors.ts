@@ -64,3 +64,22 @@ export class UnavailableError extends DomainError {
     super('service_unavailable', message, { retryAfterSeconds });
   }
 }
+
+/**
+ * A dependency did not answer within the request's time budget, refused the connection or
+ * throttled it past its retries. The dependency's own error is the `cause` (for the log);
+ * the message is fit for the caller.
+ */
+export class DependencyUnavailableError extends UnavailableError {
+  constructor(options: { cause: unknown; retryAfterSeconds?: number }) {
+    super('A service this request depends on did not answer in time. Retry after the delay in Retry-After, with the same Idempotency-Key if you sent one.', options.retryAfterSeconds ?? 2);
+    this.cause = options.cause;
+  }
+}
+
+/** A request with the same Idempotency-Key is still running; retry after a moment (409). */
+export class RequestInProgressError extends DomainError {
+  constructor(readonly retryAfterSeconds = 2) {
+    super('request_in_progress', 'A request with this Idempotency-Key is still being processed. Retry with the same key shortly.', { retryAfterSeconds });
+  }
+}

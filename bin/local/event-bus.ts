@@ -11,6 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { EventRule } from '#functions/events';
 import type { FunctionSpec } from '#functions/registry';
+import { backoffMs } from '#shared/platform/deadline';
 import { matchesPattern, validatePattern } from './event-pattern';
 import { LOCAL_ACCOUNT_ID, LOCAL_REGION, type LocalInvoker } from './lambda-context';
 
@@ -45,6 +46,28 @@ const JSON_CONTENT_TYPE = 'application/x-amz-json-1.1';
 
 const stderrLog: Log = (entry) => process.stderr.write(`${JSON.stringify(entry)}\n`);
 
+export interface DeliveryBackoff {
+  /** The ceiling of the first pause; each retry doubles it. @default 250 */
+  readonly baseMs?: number;
+  /** @default 10000 */
+  readonly maxMs?: number;
+  readonly random?: () => number;
+}
+
+/**
+ * The pause before retry number `retry` of a delivery, as EventBridge does (exponential,
+ * with jitter; locally in milliseconds rather than minutes): between half and all of
+ * base × 2^(retry-1), capped, and never shorter than the Retry-After the failed target
+ * asked for (an UnavailableError's `retryAfterSeconds`), so a struggling dependency is
+ * not called again before it said it could answer.
+ */
+export function deliveryRetryDelayMs(retry: number, lastError: unknown, backoff: DeliveryBackoff = {}): number {
+  const maxMs = backoff.maxMs ?? 10_000;
+  const pause = backoffMs(retry, backoff.baseMs ?? 250, maxMs, backoff.random);
+  const hint = (lastError as { retryAfterSeconds?: unknown } | undefined)?.retryAfterSeconds;
+  return typeof hint === 'number' && hint > 0 ? Math.max(pause, Math.min(maxMs, hint * 1000)) : pause;
+}
+
 class AwsError extends Error {
   constructor(
     readonly type: string,
@@ -66,18 +89,19 @@ function utf8Length(value: unknown): number {
   return typeof value === 'string' ? Buffer.byteLength(value, 'utf8') : 0;
 }
 
-/** HTTP server on 127.0.0.1 (free port unless given) speaking the EventBridge JSON 1.1 protocol well enough for @aws-sdk/client-eventbridge: PutEvents (validates entries like AWS: Source, DetailType, Detail JSON required, at most 10 entries, EventBusName must be the bus name or its ARN, answers FailedEntryCount and Entries with EventId or ErrorCode/ErrorMessage), DescribeEventBus (Name, Arn), and an error response in the AWS JSON shape for anything else. Each accepted event gets the EventBridge envelope { version: '0', id, 'detail-type', source, account: '000000000000', time, region, resources, detail } and is delivered asynchronously (after the PutEvents response) to every target of every rule whose pattern matches, like AWS: at-least-once, retried with backoff (opts.retryAttempts default 3, short delays locally), then recorded in `failed` and logged. */
+/** HTTP server on 127.0.0.1 (free port unless given) speaking the EventBridge JSON 1.1 protocol well enough for @aws-sdk/client-eventbridge: PutEvents (validates entries like AWS: Source, DetailType, Detail JSON required, at most 10 entries, EventBusName must be the bus name or its ARN, answers FailedEntryCount and Entries with EventId or ErrorCode/ErrorMessage), DescribeEventBus (Name, Arn), and an error response in the AWS JSON shape for anything else. Each accepted event gets the EventBridge envelope { version: '0', id, 'detail-type', source, account: '000000000000', time, region, resources, detail } and is delivered asynchronously (after the PutEvents response) to every target of every rule whose pattern matches, like AWS: at-least-once, retried with exponential backoff and jitter (opts.retryAttempts default 4, opts.retryBackoff: pauses of 250 ms doubling up to 10 s locally, never shorter than a failed target's retryAfterSeconds), then recorded in `failed` and logged. */
 export async function startEventBus(opts: {
   busName: string;
   rules: readonly EventRule[];
   invoke: LocalInvoker;
   port?: number;
   retryAttempts?: number;
+  retryBackoff?: DeliveryBackoff;
   log?: Log;
 }): Promise<LocalEventBus> {
   const { busName, rules, invoke } = opts;
   const log = opts.log ?? stderrLog;
-  const retryAttempts = Math.max(0, opts.retryAttempts ?? 3);
+  const retryAttempts = Math.max(0, opts.retryAttempts ?? 4);
   const busArn = `arn:aws:events:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:event-bus/${busName}`;
   const createdAt = Math.floor(Date.now() / 1000);
   for (const rule of rules) {
@@ -96,11 +120,11 @@ export async function startEventBus(opts: {
     void delivery.finally(() => inFlight.delete(delivery));
   };
 
-  /** One target of one rule: the first attempt plus `retryAttempts` retries with exponential backoff. */
+  /** One target of one rule: the first attempt plus `retryAttempts` retries with exponential backoff and jitter. */
   const deliver = async (rule: EventRule, target: FunctionSpec, event: EventBridgeEnvelope): Promise<void> => {
     let lastError: unknown;
     for (let attempt = 0; attempt <= retryAttempts; attempt++) {
-      if (attempt > 0) await sleep(Math.min(1000, 50 * 2 ** (attempt - 1)));
+      if (attempt > 0) await sleep(deliveryRetryDelayMs(attempt, lastError, opts.retryBackoff));
       try {
         await invoke(target, event);
         return;

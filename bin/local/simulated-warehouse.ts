@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
-import { SIGNATURE_HEADER, verifyWarehouseSignature } from '#shared/adapters/warehouse/http-warehouse';
+import { SIGNATURE_HEADER, verifyWarehouseSignature } from '#shared/adapters/warehouse/warehouse-signature';
 import { fulfilmentKey, type WarehouseOrder } from '#shared/fulfillment/warehouse';
 
 /**

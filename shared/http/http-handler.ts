@@ -1,11 +1,12 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
 import type { z, ZodType } from 'zod';
 import { DomainError, ValidationError } from '#shared/errors';
-import { flushMetrics, logger, metrics, MetricUnit } from '#shared/observability';
+import { flushMetrics, logger, metrics, MetricUnit, traced } from '#shared/observability';
+import { runWithInvocationBudget } from '#shared/platform/deadline';
 import type { RouteContract } from './contract';
 import { authorize, identityFromClaims, type Identity } from './identity';
 import { runIdempotently, type IdempotencyOptions } from './idempotency';
-import { internalProblem, problem, problemFromError } from './problem';
+import { internalProblem, problem, problemFromError, unavailableFrom } from './problem';
 import { parseWith } from './validation';
 
 /**
@@ -13,6 +14,12 @@ import { parseWith } from './validation';
  * zod validation of path, query and body, idempotency where the contract asks for it,
  * problem documents for every failure, correlation ids on every log line. A handler
  * module only supplies the use-case call.
+ *
+ * Every request runs within a time budget: what the Lambda context has left, minus a
+ * reserve to answer (shared/platform/deadline). A dependency that misses it is answered
+ * at once with `503 service_unavailable` and `Retry-After`, never left to hang until the
+ * function's timeout. Metrics per `operation`: Successes, ClientErrors, ServerErrors,
+ * ShedRequests (every 429 and 503) and DependencyTimeouts (503s caused by a dependency).
  */
 type Infer<T> = T extends ZodType ? z.output<T> : undefined;
 
@@ -66,13 +73,19 @@ export function httpHandler<const C extends RouteContract>(
     logger.appendKeys({ requestId, correlationId, route: event.routeKey, operation: contract.operationId });
     if (context) logger.addContext(context);
     let result: HttpResult;
+    let dependencyFailed = false;
     try {
-      result = await processRequest(contract, handle, options, event, context, { headers, requestId, correlationId });
+      result = await runWithInvocationBudget(context, () =>
+        traced(contract.operationId, { operation: contract.operationId }, () => processRequest(contract, handle, options, event, context, { headers, requestId, correlationId })),
+      );
     } catch (error) {
+      dependencyFailed = unavailableFrom(error) !== undefined;
       result = errorResult(error, requestId);
     }
     metrics.addDimensions({ operation: contract.operationId });
     metrics.addMetric(result.status >= 500 ? 'ServerErrors' : result.status >= 400 ? 'ClientErrors' : 'Successes', MetricUnit.Count, 1);
+    if (result.status === 429 || result.status === 503) metrics.addMetric('ShedRequests', MetricUnit.Count, 1);
+    if (dependencyFailed && result.status === 503) metrics.addMetric('DependencyTimeouts', MetricUnit.Count, 1);
     flushMetrics();
     return toApiGatewayResult(result, correlationId);
   };
@@ -95,11 +108,11 @@ async function processRequest<C extends RouteContract>(
 
   const params = contract.params ? parseWith(contract.params, pathParameters, 'path') : undefined;
   const query = contract.query ? parseWith(contract.query, event.queryStringParameters ?? {}, 'query') : undefined;
-  const rawBody = decodeBody(event);
+  const rawBody = decodeBody(event, contract.maxBodyBytes ?? MAX_BODY_BYTES);
   if (options.verify) await options.verify({ headers: meta.headers, rawBody, params: pathParameters });
   // A contract whose body schema accepts nothing (all optional) takes an empty request body.
   const emptyAllowed = contract.body && rawBody.trim() === '' && contract.body.safeParse(undefined).success;
-  const body = contract.body && !emptyAllowed ? parseWith(contract.body, parseJsonBody(rawBody, meta.headers['content-type']), 'body') : contract.body?.parse(undefined);
+  const body = contract.body && !emptyAllowed ? parseWith(contract.body, contract.bodyContentType ? textBody(rawBody, meta.headers['content-type'], contract.bodyContentType) : parseJsonBody(rawBody, meta.headers['content-type']), 'body') : contract.body?.parse(undefined);
 
   const request = { params, query, body, identity, headers: meta.headers, rawBody, requestId: meta.requestId, correlationId: meta.correlationId, context } as HttpRequest<C>;
   if (!contract.idempotency || !options.idempotency) return handle(request);
@@ -129,13 +142,20 @@ function lowerCaseHeaders(headers: APIGatewayProxyEventV2['headers'] | undefined
   return out;
 }
 
-function decodeBody(event: APIGatewayProxyEventV2): string {
+function decodeBody(event: APIGatewayProxyEventV2, maxBytes: number): string {
   if (!event.body) return '';
   const text = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
-  if (Buffer.byteLength(text) > MAX_BODY_BYTES) {
-    throw new DomainError('payload_too_large', `The request body exceeds ${MAX_BODY_BYTES} bytes.`);
+  if (Buffer.byteLength(text) > maxBytes) {
+    throw new DomainError('payload_too_large', `The request body exceeds ${maxBytes} bytes.`);
   }
   return text;
+}
+
+/** A body of the contract's own (non-JSON) content type, as text; no content type is taken as that type. */
+function textBody(rawBody: string, contentType: string | undefined, expected: string): string {
+  const given = contentType?.split(';')[0]?.trim().toLowerCase();
+  if (given && given !== expected) throw new DomainError('unsupported_media_type', `Send the body as ${expected}, not ${contentType}.`);
+  return rawBody;
 }
 
 function parseJsonBody(rawBody: string, contentType: string | undefined): unknown {
@@ -153,11 +173,17 @@ function parseJsonBody(rawBody: string, contentType: string | undefined): unknow
 function errorResult(error: unknown, requestId: string): HttpResult {
   const mapped = problemFromError(error);
   if (mapped) {
-    if (mapped.status >= 500) logger.warn('request refused by an unavailable dependency', { code: mapped.body.code });
+    // The dependency's own words go to the log (with the correlation id), never to the caller.
+    if (mapped.status >= 500) logger.warn('request refused by an unavailable dependency', { code: mapped.body.code, error: error as Error, cause: causeOf(error) });
     return mapped;
   }
   logger.error('unhandled error', error as Error);
   return internalProblem(requestId);
+}
+
+function causeOf(error: unknown): string | undefined {
+  const cause = error instanceof Error ? error.cause : undefined;
+  return cause instanceof Error ? `${cause.name}: ${cause.message}` : cause === undefined ? undefined : String(cause);
 }
 
 function toApiGatewayResult(result: HttpResult, correlationId: string): APIGatewayProxyResultV2 {

@@ -6,21 +6,25 @@ import {
 } from '@aws-lambda-powertools/idempotency';
 import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
 import type { Context } from 'aws-lambda';
-import { DomainError, IdempotencyConflictError, ValidationError } from '#shared/errors';
+import { DomainError, IdempotencyConflictError, RequestInProgressError, ValidationError } from '#shared/errors';
+import { backoffMs, MIN_ATTEMPT_MS, remainingBudgetMs, runWithBudget } from '#shared/platform/deadline';
 
 /**
  * `Idempotency-Key` handling with Powertools idempotency: the first request with a key
  * records an in-progress marker, runs, and stores its response; the same key with the
  * same body answers that response again; the same key with another body is
  * `409 idempotency_conflict`. A concurrent duplicate waits for the first to finish and
- * then answers its response, so twenty simultaneous retries still do the work once.
+ * then answers its response, so twenty simultaneous retries still do the work once, and
+ * waits no longer than its invocation's time budget allows: then it answers
+ * `409 request_in_progress` with `Retry-After`. The work itself runs in a slightly shorter
+ * budget, so that the record can still be completed or removed when the work runs out of time.
  * The key is scoped to shop, caller, route and path, so two customers cannot collide.
  */
 export interface IdempotencyOptions {
   readonly persistenceStore: BasePersistenceLayer;
   /** How long a key is remembered. @default 86400 (24 hours) */
   readonly expiresAfterSeconds?: number;
-  /** How long a duplicate waits for the first request to finish. @default 25000 */
+  /** How long a duplicate waits for the first request to finish, at most (the time budget may cut it shorter). @default 25000 */
   readonly waitForInProgressMs?: number;
 }
 
@@ -40,6 +44,8 @@ export interface IdempotentRequest {
 }
 
 const MAX_KEY_LENGTH = 255;
+/** Kept from the work's budget for the store's write of its outcome (or the record's removal). */
+const RECORD_RESERVE_MS = 200;
 
 export async function runIdempotently(options: IdempotencyOptions, request: IdempotentRequest): Promise<StoredResponse> {
   const key = request.key?.trim();
@@ -71,40 +77,51 @@ export async function runIdempotently(options: IdempotencyOptions, request: Idem
   );
 
   try {
-    const stored = (await waitWhileInProgress(options, () => run({ key: `${request.scope}|${key}`, payload: request.payload }, request.execute))) as StoredResponse;
+    const stored = (await waitWhileInProgress(options, () => run({ key: `${request.scope}|${key}`, payload: request.payload }, () => leavingRoomToRecord(request.execute)))) as StoredResponse;
     return { status: stored.status, headers: stored.headers, body: stored.body === null ? undefined : stored.body };
   } catch (error) {
     if (error instanceof IdempotencyValidationError) {
       throw new IdempotencyConflictError('This Idempotency-Key was already used with a different request body. Use a new key for a new request.');
     }
-    if (error instanceof IdempotencyAlreadyInProgressError) {
-      throw new DomainError('request_in_progress', 'A request with this Idempotency-Key is still being processed. Retry with the same key shortly.', { retryAfterSeconds: 2 });
-    }
     throw error;
   }
 }
 
-/** Runs `attempt` again (with backoff) while a concurrent first run holds the record, up to the wait limit; then its error stands. */
+/** Runs `work` in a budget shorter by what the store needs to record its outcome. */
+function leavingRoomToRecord<T>(work: () => Promise<T>): Promise<T> {
+  const remaining = remainingBudgetMs();
+  return remaining === undefined ? work() : runWithBudget(remaining - RECORD_RESERVE_MS, work);
+}
+
+/**
+ * Runs `attempt` again (with backoff and jitter) while a concurrent first run holds the
+ * record, up to the wait limit and while the time budget leaves room for one more
+ * attempt; then RequestInProgressError (409 with Retry-After).
+ */
 async function waitWhileInProgress<T>(options: IdempotencyOptions, attempt: () => Promise<T>): Promise<T> {
-  const deadline = Date.now() + (options.waitForInProgressMs ?? 25_000);
-  for (let tries = 0; ; tries++) {
+  const waitUntil = Date.now() + (options.waitForInProgressMs ?? 25_000);
+  for (let retry = 1; ; retry++) {
     try {
       return await attempt();
     } catch (error) {
-      if (!(error instanceof IdempotencyAlreadyInProgressError) || Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, Math.min(50 * 2 ** tries, 500)));
+      if (!(error instanceof IdempotencyAlreadyInProgressError)) throw error;
+      const pause = backoffMs(retry, 50, 500);
+      const budgetLeft = remainingBudgetMs() ?? Number.POSITIVE_INFINITY;
+      if (Date.now() + pause > waitUntil || budgetLeft - pause < MIN_ATTEMPT_MS) throw new RequestInProgressError();
+      await new Promise((resolve) => setTimeout(resolve, pause));
     }
   }
 }
 
 /**
  * Runs `work` once per `id` (a webhook's event id, a message id): a repeat answers the
- * first result without running again; a concurrent repeat waits for the first. The first
- * run's failure keeps no record, so the sender's retry runs it again.
+ * first result without running again; a concurrent repeat waits for the first (within the
+ * budget, else RequestInProgressError). The first run's failure keeps no record, so the
+ * sender's retry runs it again.
  */
 export async function processOnce<T>(options: IdempotencyOptions, id: string, work: () => Promise<T>, context?: Context): Promise<T> {
   const config = new IdempotencyConfig({ eventKeyJmesPath: 'id', expiresAfterSeconds: options.expiresAfterSeconds ?? 7 * 86_400, throwOnNoIdempotencyKey: true });
   if (context) config.registerLambdaContext(context);
-  const run = makeIdempotent(async (_input: { id: string }) => ({ result: await work() }), { persistenceStore: options.persistenceStore, config, keyPrefix: 'once' });
+  const run = makeIdempotent(async (_input: { id: string }) => ({ result: await leavingRoomToRecord(work) }), { persistenceStore: options.persistenceStore, config, keyPrefix: 'once' });
   return ((await waitWhileInProgress(options, () => run({ id }))) as { result: T }).result;
 }

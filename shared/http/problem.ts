@@ -1,4 +1,4 @@
-import { DomainError, RateLimitedError, UnavailableError } from '#shared/errors';
+import { DependencyUnavailableError, DomainError, RateLimitedError, UnavailableError } from '#shared/errors';
 
 /**
  * The one mapper from domain error codes to HTTP statuses and RFC 9457 problem documents.
@@ -99,14 +99,90 @@ export function problem(
   };
 }
 
-/** Maps anything thrown to a problem; `undefined` for errors that are not domain errors (500). */
+/**
+ * Maps anything thrown to a problem: a domain error by its code, a dependency that failed
+ * (see unavailableFrom) as `503 service_unavailable`; `undefined` for anything else (500).
+ */
 export function problemFromError(error: unknown, instance?: string): ProblemResponse | undefined {
-  if (!(error instanceof DomainError)) return undefined;
-  const extra: Record<string, unknown> = { ...error.extra };
-  if (error instanceof RateLimitedError || error instanceof UnavailableError) {
-    extra.retryAfterSeconds = error.retryAfterSeconds;
+  const domain = error instanceof DomainError ? error : unavailableFrom(error);
+  if (!domain) return undefined;
+  const extra: Record<string, unknown> = { ...domain.extra };
+  if (domain instanceof RateLimitedError || domain instanceof UnavailableError) {
+    extra.retryAfterSeconds = domain.retryAfterSeconds;
   }
-  return problem(error.code, error.message, extra, instance);
+  return problem(domain.code, domain.message, extra, instance);
+}
+
+/**
+ * The one place that recognizes a dependency's failure: an UnavailableError, thrown or in
+ * the cause chain (Powertools idempotency wraps its store's errors), or a raw error of an
+ * SDK or socket meaning the dependency is slow, down or overloaded. The latter becomes a
+ * DependencyUnavailableError whose message says nothing of the dependency's own words.
+ */
+export function unavailableFrom(error: unknown): UnavailableError | undefined {
+  let current: unknown = error;
+  for (let depth = 0; current instanceof Error && depth < 8; depth++, current = current.cause) {
+    if (current instanceof UnavailableError) return current;
+    if (current instanceof DomainError) return undefined;
+    if (isDependencyFailure(current)) return new DependencyUnavailableError({ cause: error });
+  }
+  return undefined;
+}
+
+const FAILURE_NAMES = new Set([
+  // timeouts and aborts: the AWS SDK, fetch (AbortSignal.timeout), OpenSearch, our budget
+  'TimeoutError',
+  'AbortError',
+  'DeadlineExceededError',
+  'RequestTimeout',
+  'RequestTimeoutException',
+  // AWS throttling and server faults, after the SDK's retries
+  'ThrottlingException',
+  'Throttling',
+  'ThrottledException',
+  'TooManyRequestsException',
+  'ProvisionedThroughputExceededException',
+  'RequestLimitExceeded',
+  'ServiceUnavailable',
+  'ServiceUnavailableException',
+  'InternalServerError',
+  'InternalFailure',
+  // ioredis and OpenSearch connections
+  'MaxRetriesPerRequestError',
+  'ClusterAllFailedError',
+  'ConnectionError',
+  'NoLivingConnectionsError',
+]);
+
+const FAILURE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+  'UND_ERR_SOCKET',
+]);
+
+// Node's and ioredis's own words for a connection that failed or a command that timed out,
+// and the Redis replies of a server that cannot serve now.
+const FAILURE_MESSAGES = /^(socket hang up|Command timed out|Connection is closed|Stream isn't writeable|(LOADING|BUSY|CLUSTERDOWN|TRYAGAIN|MASTERDOWN)\b)/;
+
+function isDependencyFailure(error: Error): boolean {
+  if (FAILURE_NAMES.has(error.name)) return true;
+  const { code, $metadata, $fault, statusCode } = error as Error & { code?: unknown; $metadata?: { httpStatusCode?: number }; $fault?: string; statusCode?: unknown };
+  if (typeof code === 'string' && FAILURE_CODES.has(code)) return true;
+  if (FAILURE_MESSAGES.test(error.message)) return true;
+  // An AWS service's 5xx or 429 that outlasted the SDK's retries.
+  if ($metadata && ($metadata.httpStatusCode === 429 || ($fault === 'server' && ($metadata.httpStatusCode ?? 0) >= 500))) return true;
+  // OpenSearch's ResponseError for an overloaded or unreachable domain.
+  return error.name === 'ResponseError' && (statusCode === 429 || statusCode === 502 || statusCode === 503 || statusCode === 504);
 }
 
 export function internalProblem(reference: string): ProblemResponse {

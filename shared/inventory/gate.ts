@@ -24,6 +24,8 @@ export interface InventoryGate {
 
 export class GateUnavailableError extends UnavailableError {
   constructor(cause: unknown) {
-    super(`The inventory gate cannot be reached (${cause instanceof Error ? cause.message : String(cause)}); nothing was sold. Retry shortly.`, 2);
+    // Redis's own message (hosts, ports) is for the log, not the public answer.
+    super('The inventory gate cannot be reached; nothing was sold. Retry shortly.', 2);
+    this.cause = cause;
   }
 }

@@ -1,4 +1,4 @@
-import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
+import { secrets as secretsManager } from '#shared/adapters/aws/secrets';
 import { config } from '#shared/config';
 
 /**
@@ -9,6 +9,6 @@ import { config } from '#shared/config';
 export async function carrierSecret(carrier: string): Promise<string | undefined> {
   const { CARRIER_SECRETS_ARN, LOCAL_CARRIER_SECRET } = config();
   if (!CARRIER_SECRETS_ARN) return LOCAL_CARRIER_SECRET;
-  const secrets = (await getSecret(CARRIER_SECRETS_ARN, { transform: 'json', maxAge: 300 })) as Record<string, string> | undefined;
+  const secrets = (await secretsManager().get(CARRIER_SECRETS_ARN, { transform: 'json', maxAge: 300 })) as Record<string, string> | undefined;
   return secrets?.[carrier];
 }

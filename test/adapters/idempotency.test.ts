@@ -32,8 +32,10 @@ beforeAll(async () => {
   idempotency = { persistenceStore: new DynamoDBPersistenceLayer({ tableName: tables.idempotency, awsSdkV3Client: client }), waitForInProgressMs: 20_000 };
 });
 
-function context(): Context {
-  return { functionName: 'test', awsRequestId: randomBytes(8).toString('hex'), getRemainingTimeInMillis: () => 10_000 } as Context;
+/** A Lambda context with `remainingMs` left, counting down. */
+function context(remainingMs = 10_000): Context {
+  const deadline = Date.now() + remainingMs;
+  return { functionName: 'test', awsRequestId: randomBytes(8).toString('hex'), getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()) } as Context;
 }
 
 function event(body: unknown, key: string | undefined, sub = 'alice'): APIGatewayProxyEventV2 {
@@ -64,9 +66,13 @@ function counter(behaviour: (n: number, amount: number) => Promise<unknown> | un
   );
   return {
     runs: () => runs,
-    call: async (e: APIGatewayProxyEventV2) => {
-      const result = (await handler(e, context())) as APIGatewayProxyStructuredResultV2;
+    call: async (e: APIGatewayProxyEventV2, remainingMs?: number) => {
+      const result = (await handler(e, context(remainingMs))) as APIGatewayProxyStructuredResultV2;
       return { status: result.statusCode, body: JSON.parse(result.body ?? 'null') };
+    },
+    headersOf: async (e: APIGatewayProxyEventV2, remainingMs?: number) => {
+      const result = (await handler(e, context(remainingMs))) as APIGatewayProxyStructuredResultV2;
+      return { status: result.statusCode, headers: result.headers ?? {}, body: JSON.parse(result.body ?? 'null') };
     },
   };
 }
@@ -100,6 +106,34 @@ describe('Idempotency-Key against DynamoDB Local', () => {
     const results = await Promise.all(Array.from({ length: 20 }, () => pay.call(event({ amount: 5 }, k))));
     expect(pay.runs()).toBe(1);
     expect(new Set(results.map((r) => JSON.stringify(r)))).toEqual(new Set([JSON.stringify({ status: 201, body: { paymentNumber: 1 } })]));
+  });
+
+  it('answers a duplicate 409 request_in_progress with Retry-After when its time runs out before the first finishes', async () => {
+    let finishFirst!: () => void;
+    const firstMayFinish = new Promise<void>((resolve) => (finishFirst = resolve));
+    let started!: () => void;
+    const firstStarted = new Promise<void>((resolve) => (started = resolve));
+    const pay = counter(async (n) => {
+      started();
+      await firstMayFinish;
+      return { paymentNumber: n };
+    });
+    const k = key();
+    const first = pay.call(event({ amount: 7 }, k));
+    await firstStarted;
+    // The first finishes 3 s on: a duplicate that waited for it (up to 20 s here) would get its 201.
+    const timer = setTimeout(finishFirst, 3_000);
+
+    const duplicate = await pay.headersOf(event({ amount: 7 }, k), 1_000);
+    expect([duplicate.status, duplicate.body.code]).toEqual([409, 'request_in_progress']);
+    expect(Number(duplicate.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    expect(pay.runs()).toBe(1);
+
+    clearTimeout(timer);
+    finishFirst();
+    expect(await first).toEqual({ status: 201, body: { paymentNumber: 1 } });
+    expect(await pay.call(event({ amount: 7 }, k))).toEqual({ status: 201, body: { paymentNumber: 1 } });
+    expect(pay.runs()).toBe(1);
   });
 
   it('scopes keys to the caller', async () => {

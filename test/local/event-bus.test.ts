@@ -8,7 +8,7 @@ import {
 } from '@aws-sdk/client-eventbridge';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventRule } from '#functions/events';
-import { startEventBus, type EventBridgeEnvelope, type LocalEventBus } from '#bin/local/event-bus';
+import { deliveryRetryDelayMs, startEventBus, type EventBridgeEnvelope, type LocalEventBus } from '#bin/local/event-bus';
 import { createInvoker, localLambdaContext, TimeoutError } from '#bin/local/lambda-context';
 import { collectingLog, FAKE_CREDENTIALS, PROJECT_ROOT, REGION, scriptedFunction, sleep } from './fixtures/scripted';
 
@@ -229,5 +229,29 @@ describe('local Lambda context', () => {
     const slow = scriptedFunction('InvokerSlow', () => sleep(1000), { timeoutSeconds: 0.05 });
     await expect(invoke(slow, {})).rejects.toBeInstanceOf(TimeoutError);
     await expect(invoke({ ...echo, entry: 'test/local/fixtures/does-not-exist.handler.ts' }, {})).rejects.toThrow();
+  });
+});
+
+describe('delivery retry pauses', () => {
+  const at = (random: number) => (retry: number, error?: unknown) => deliveryRetryDelayMs(retry, error, { baseMs: 100, maxMs: 5_000, random: () => random });
+  const shortest = at(0);
+  const longest = at(0.999_999);
+
+  it('grow exponentially: the shortest pause before a retry is the longest before the previous one', () => {
+    expect([1, 2, 3, 4, 5].map((retry) => shortest(retry))).toEqual([50, 100, 200, 400, 800]);
+    for (let retry = 1; retry < 6; retry++) expect(shortest(retry + 1)).toBeGreaterThanOrEqual(longest(retry));
+  });
+
+  it('are spread by jitter, and capped', () => {
+    expect(new Set([0, 0.25, 0.5, 0.75].map((random) => at(random)(3))).size).toBe(4);
+    expect(longest(20)).toBe(5_000);
+    expect(shortest(20)).toBe(2_500);
+  });
+
+  it("are never shorter than the Retry-After the failed target asked for", () => {
+    const unavailable = Object.assign(new Error('dependency down'), { retryAfterSeconds: 2 });
+    expect(shortest(1, unavailable)).toBe(2_000);
+    expect(shortest(1, Object.assign(new Error('x'), { retryAfterSeconds: 60 }))).toBe(5_000);
+    expect(shortest(1, new Error('no hint'))).toBe(50);
   });
 });

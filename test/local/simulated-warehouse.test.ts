@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { signWarehouseBody } from '#shared/adapters/warehouse/http-warehouse';
+import { signWarehouseBody } from '#shared/adapters/warehouse/warehouse-signature';
 import type { WarehouseOrder } from '#shared/fulfillment/warehouse';
 import { localTokenVerifier, signLocalToken } from '#bin/local/local-jwt';
 import { startSimulatedWarehouse, type SimulatedWarehouse } from '#bin/local/simulated-warehouse';

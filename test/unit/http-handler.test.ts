@@ -1,10 +1,11 @@
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { DomainError } from '#shared/errors';
 import { defineContract } from '#shared/http/contract';
 import { httpHandler } from '#shared/http/http-handler';
 import { ShopParams } from '#shared/http/schemas';
+import { ANSWER_RESERVE_MS, remainingBudgetMs } from '#shared/platform/deadline';
 
 const contract = defineContract({
   operationId: 'testWrite',
@@ -35,8 +36,8 @@ function event(overrides: Partial<APIGatewayProxyEventV2> & { claims?: Record<st
   };
 }
 
-async function call(handler: typeof echo, e: APIGatewayProxyEventV2) {
-  const result = (await handler(e)) as APIGatewayProxyStructuredResultV2;
+async function call(handler: typeof echo, e: APIGatewayProxyEventV2, context?: Context) {
+  const result = (await handler(e, context)) as APIGatewayProxyStructuredResultV2;
   return { status: result.statusCode, headers: result.headers ?? {}, body: JSON.parse(result.body ?? 'null') };
 }
 
@@ -95,5 +96,26 @@ describe('httpHandler', () => {
 
   it('refuses to build an idempotent route without a store', () => {
     expect(() => httpHandler({ ...contract, idempotency: 'required' }, async () => ({ status: 200 }))).toThrow(/idempotency store/);
+  });
+
+  it('runs the use case within the time the Lambda context has left, less the time to answer', async () => {
+    let seen: number | undefined;
+    const timed = httpHandler(contract, async () => {
+      seen = remainingBudgetMs();
+      return { status: 204 };
+    });
+    await call(timed, event(), { awsRequestId: 'aws-1', getRemainingTimeInMillis: () => 4_000 } as Context);
+    expect(seen).toBeLessThanOrEqual(4_000 - ANSWER_RESERVE_MS);
+    expect(seen).toBeGreaterThan(0);
+    expect(remainingBudgetMs()).toBeUndefined(); // the budget ends with the request
+  });
+
+  it('answers a dependency timeout with 503 and Retry-After, without its message', async () => {
+    const slow = httpHandler(contract, async () => {
+      throw Object.assign(new Error('@smithy/node-http-handler - [ERROR] a request has exceeded the configured 3000 ms requestTimeout.'), { name: 'TimeoutError' });
+    });
+    const res = await call(slow, event());
+    expect([res.status, res.body.code, res.headers['retry-after']]).toEqual([503, 'service_unavailable', '2']);
+    expect(JSON.stringify(res.body)).not.toMatch(/smithy|requestTimeout/);
   });
 });

@@ -1,31 +1,57 @@
-import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
-import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
+import { Cluster, Redis, type ClusterOptions, type Command, type RedisOptions } from 'ioredis';
 import { config, ConfigError } from '#shared/config';
+import { backoffMs, beforeDeadline, outsideBudget, remainingBudgetMs } from '#shared/platform/deadline';
+import { secrets } from '../aws/secrets';
 
 export type RedisClient = Redis | Cluster;
 
 /**
  * The Redis connection of a process. Locally a URL; in AWS the ElastiCache cluster's
  * configuration endpoint with TLS, cluster mode and the AUTH token from Secrets Manager.
- * Commands time out quickly and are not retried blindly, so a Redis outage makes callers
- * fail closed instead of hanging.
+ * Commands time out quickly (sooner when the invocation's budget has less left) and are
+ * not retried blindly, so a Redis outage makes callers fail closed instead of hanging;
+ * reconnection backs off exponentially with jitter.
  */
 let connection: Promise<RedisClient> | undefined;
+let connected: RedisClient | undefined;
 
 export function redis(): Promise<RedisClient> {
-  connection ??= connect().catch((error: unknown) => {
-    connection = undefined;
-    throw error;
-  });
-  return connection;
+  if (connected) return Promise.resolve(connected);
+  // The connection serves the whole process: it must not inherit this request's budget.
+  connection ??= outsideBudget(connect).then(
+    (client) => (connected = capCommandsToBudget(client)),
+    (error: unknown) => {
+      connection = undefined;
+      throw error;
+    },
+  );
+  // Another request may have started the connection: this one waits no longer than its budget.
+  return beforeDeadline('Redis connection', connection);
 }
+
+const COMMAND_TIMEOUT_MS = 1_500;
 
 const COMMON: RedisOptions = {
   connectTimeout: 2_000,
-  commandTimeout: 1_500,
+  commandTimeout: COMMAND_TIMEOUT_MS,
   maxRetriesPerRequest: 1,
   enableAutoPipelining: false,
+  retryStrategy: (times) => backoffMs(times, 50, 2_000),
 };
+
+/**
+ * Gives each command the timeout that is left in the calling invocation's budget when that
+ * is shorter than the client's own (ioredis keeps the first timeout a command is given).
+ */
+function capCommandsToBudget<C extends RedisClient>(client: C): C {
+  const send = client.sendCommand.bind(client) as (command: Command, ...rest: unknown[]) => unknown;
+  client.sendCommand = ((command: Command, ...rest: unknown[]) => {
+    const remaining = remainingBudgetMs();
+    if (remaining !== undefined && remaining < COMMAND_TIMEOUT_MS) command.setTimeout(Math.max(1, remaining));
+    return send(command, ...rest);
+  }) as C['sendCommand'];
+  return client;
+}
 
 async function connect(): Promise<RedisClient> {
   const cfg = config();
@@ -33,8 +59,7 @@ async function connect(): Promise<RedisClient> {
   if (cfg.REDIS_URL) {
     const client = new Redis(cfg.REDIS_URL, { ...COMMON, keyPrefix, lazyConnect: true });
     client.on('error', () => undefined); // surfaced through the failing command instead
-    await client.connect();
-    return client;
+    return started(client);
   }
   if (!cfg.REDIS_HOST) throw new ConfigError('Set REDIS_URL (local) or REDIS_HOST (AWS) to reach Redis');
   const password = cfg.REDIS_AUTH_SECRET_ARN ? await authToken(cfg.REDIS_AUTH_SECRET_ARN) : undefined;
@@ -47,19 +72,28 @@ async function connect(): Promise<RedisClient> {
       lazyConnect: true,
       slotsRefreshTimeout: 2_000,
     };
-    const cluster = new Cluster([{ host: cfg.REDIS_HOST, port: cfg.REDIS_PORT }], options);
+    const cluster = new Cluster([{ host: cfg.REDIS_HOST, port: cfg.REDIS_PORT }], { ...options, clusterRetryStrategy: (times) => backoffMs(times, 100, 2_000) });
     cluster.on('error', () => undefined);
-    await cluster.connect();
-    return cluster;
+    return started(cluster);
   }
   const client = new Redis({ ...COMMON, host: cfg.REDIS_HOST, port: cfg.REDIS_PORT, password, tls, keyPrefix, lazyConnect: true });
   client.on('error', () => undefined);
-  await client.connect();
-  return client;
+  return started(client);
+}
+
+/** Connects; a client that could not connect is closed, rather than left reconnecting in the background. */
+async function started<C extends RedisClient>(client: C): Promise<C> {
+  try {
+    await client.connect();
+    return client;
+  } catch (error) {
+    client.disconnect();
+    throw error;
+  }
 }
 
 async function authToken(secretArn: string): Promise<string> {
-  const secret = await getSecret(secretArn, { maxAge: 300 });
+  const secret = await secrets().get(secretArn, { maxAge: 300 });
   if (typeof secret !== 'string' || secret.length === 0) throw new ConfigError(`Secret ${secretArn} holds no Redis AUTH token`);
   return secret;
 }
@@ -68,6 +102,7 @@ async function authToken(secretArn: string): Promise<string> {
 export async function closeRedis(): Promise<void> {
   const current = connection;
   connection = undefined;
+  connected = undefined;
   if (current) await (await current).quit().catch(() => undefined);
 }
 

@@ -158,7 +158,8 @@ export function redisSaleState(redis: () => Promise<RedisClient>, limits: RateLi
     try {
       return await run(await client());
     } catch (error) {
-      throw new UnavailableError(`The flash-sale state cannot be reached (${error instanceof Error ? error.message : String(error)}); nothing was sold. Retry shortly.`, 2);
+      // Redis's own message (hosts, ports) is for the log, not the public answer.
+      throw Object.assign(new UnavailableError('The flash-sale state cannot be reached; nothing was sold. Retry shortly.', 2), { cause: error });
     }
   }
 

@@ -1,5 +1,6 @@
 import { SendEmailCommand, SESv2Client, SESv2ServiceException } from '@aws-sdk/client-sesv2';
 import { config } from '#shared/config';
+import { sesSender } from './client';
 import { MailNotSentError, type Mailer } from '#shared/notifications/notification-ports';
 
 export interface SesMailerOptions {
@@ -43,10 +44,9 @@ export function sesMailer(client: SESv2Client, options: SesMailerOptions = {}): 
 /** The process's mailer: the shared SES client and the configuration set of SES_CONFIGURATION_SET. */
 export function sesMailerFromConfig(): Mailer {
   const { SES_CONFIGURATION_SET } = config();
-  // One attempt per send: an SDK retry after a request that did reach SES would send the
-  // email twice; a refusal is retried by the use case, which releases its claim first.
-  const client = new SESv2Client({ maxAttempts: 1 });
-  return sesMailer(client, SES_CONFIGURATION_SET ? { configurationSet: SES_CONFIGURATION_SET } : {});
+  // One attempt per send (sesSender): an SDK retry after a request that did reach SES would send
+  // the email twice; a refusal is retried by the use case, which releases its claim first.
+  return sesMailer(sesSender, SES_CONFIGURATION_SET ? { configurationSet: SES_CONFIGURATION_SET } : {});
 }
 
 /** SES message tags take ASCII letters, digits, `_` and `-` only, up to 256 characters. */

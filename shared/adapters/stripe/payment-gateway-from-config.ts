@@ -1,6 +1,6 @@
-import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import type { PaymentGateway } from '#shared/checkout/payment-gateway';
 import { config, ConfigError } from '#shared/config';
+import { secrets } from '../aws/secrets';
 import { stripePaymentGateway } from './stripe-payment-gateway';
 
 /**
@@ -22,7 +22,7 @@ export function paymentGateway(): Promise<PaymentGateway> {
 async function load(): Promise<PaymentGateway> {
   const { STRIPE_SECRET_ARN, STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET, STRIPE_API_URL } = config();
   if (STRIPE_SECRET_ARN) {
-    const secret = (await getSecret(STRIPE_SECRET_ARN, { transform: 'json', maxAge: 300 })) as { secretKey?: string; webhookSecret?: string } | undefined;
+    const secret = (await secrets().get(STRIPE_SECRET_ARN, { transform: 'json', maxAge: 300 })) as { secretKey?: string; webhookSecret?: string } | undefined;
     if (!secret?.secretKey || !secret.webhookSecret) {
       throw new ConfigError(`The Stripe secret ${STRIPE_SECRET_ARN} must be JSON with "secretKey" (sk_...) and "webhookSecret" (whsec_...): set it after the first deploy.`);
     }

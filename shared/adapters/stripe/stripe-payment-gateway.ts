@@ -8,10 +8,13 @@ import {
   type PaymentStatus,
   type PaymentSummary,
 } from '#shared/checkout/payment-gateway';
+import { attemptTimeoutMs, DeadlineExceededError } from '#shared/platform/deadline';
 
 /**
  * PaymentGateway on the `stripe` SDK. Locally the SDK is pointed at the project's Stripe
  * test server (host/port/protocol); in AWS at Stripe, with the key from Secrets Manager.
+ * Each attempt has `timeoutMs`, less when the invocation's budget has less left, and the
+ * SDK's retries (idempotency keys make them safe) stop when no attempt fits any more.
  */
 export interface StripeSettings {
   readonly secretKey: string;
@@ -20,12 +23,17 @@ export interface StripeSettings {
   readonly host?: string;
   readonly port?: number;
   readonly protocol?: 'http' | 'https';
+  /** The longest one attempt may take. @default 8000 */
+  readonly timeoutMs?: number;
+  /** @default 2 */
+  readonly maxNetworkRetries?: number;
 }
 
 export function stripePaymentGateway(settings: StripeSettings): PaymentGateway {
   const stripe = new Stripe(settings.secretKey, {
-    maxNetworkRetries: 2,
-    timeout: 10_000,
+    maxNetworkRetries: settings.maxNetworkRetries ?? 2,
+    timeout: settings.timeoutMs ?? 8_000,
+    httpClient: budgetedHttpClient(Stripe.createNodeHttpClient()),
     ...(settings.host ? { host: settings.host } : {}),
     ...(settings.port ? { port: settings.port } : {}),
     ...(settings.protocol ? { protocol: settings.protocol } : {}),
@@ -41,13 +49,16 @@ export function stripePaymentGateway(settings: StripeSettings): PaymentGateway {
     ...(pi.next_action ? { nextAction: { type: pi.next_action.type, ...(pi.next_action.redirect_to_url?.url ? { url: pi.next_action.redirect_to_url.url } : {}) } } : {}),
   });
 
-  /** Maps the SDK's errors: unreachable → 503, another body for a key → 409, state → 409. */
+  /** Maps the SDK's errors: unreachable → 503 (Stripe's own words stay in `cause`, for the log), another body for a key → 409, state → 409. */
   async function call<T>(run: () => Promise<T>): Promise<T> {
     try {
       return await run();
     } catch (error) {
-      if (error instanceof Stripe.errors.StripeConnectionError || error instanceof Stripe.errors.StripeAPIError || error instanceof Stripe.errors.StripeRateLimitError) {
-        throw new PaymentUnavailableError(error.message);
+      const unavailable = unavailableDetail(error);
+      if (unavailable) {
+        const mapped = new PaymentUnavailableError(unavailable);
+        mapped.cause = error;
+        throw mapped;
       }
       if (error instanceof Stripe.errors.StripeIdempotencyError) {
         throw new IdempotencyConflictError('The payment provider saw this idempotency key with other parameters.');
@@ -137,4 +148,61 @@ export function stripePaymentGateway(settings: StripeSettings): PaymentGateway {
       return { id: event.id, type: event.type, ...(object.object === 'payment_intent' ? { payment: summary(object as Stripe.PaymentIntent) } : {}) };
     },
   };
+}
+
+/** Why Stripe could not serve a call, in words fit for the caller; undefined when it did answer. */
+function unavailableDetail(error: unknown): string | undefined {
+  if (error instanceof Stripe.errors.StripeAPIError && error.code === OUT_OF_TIME) return 'no time left to call it';
+  if (error instanceof Stripe.errors.StripeConnectionError) return /timeout/i.test(error.message) ? 'no answer in time' : 'connection failed';
+  if (error instanceof Stripe.errors.StripeRateLimitError) return 'too many requests';
+  if (error instanceof Stripe.errors.StripeAPIError) return 'it answered with an error';
+  return undefined;
+}
+
+const OUT_OF_TIME = 'out_of_time_budget';
+/** What a Stripe retry may pause before the next attempt (0.5 s per retry in SDK v23, with up to 2 retries). */
+const RETRY_PAUSE_MS = 1_000;
+
+/**
+ * The SDK's HTTP client with every attempt capped by the invocation's budget, keeping room
+ * for the pause before a retry. With no room left it answers, without calling Stripe, a
+ * 503 that Stripe's own header tells the SDK not to retry, so the call fails at once.
+ */
+function budgetedHttpClient(inner: Stripe.HttpClient): Stripe.HttpClient {
+  class BudgetedHttpClient extends Stripe.HttpClient {
+    override getClientName(): string {
+      return inner.getClientName();
+    }
+
+    override makeRequest(...args: Parameters<Stripe.HttpClient['makeRequest']>): ReturnType<Stripe.HttpClient['makeRequest']> {
+      const [host, port, path, method, headers, requestData, protocol, timeout] = args;
+      let capped: number;
+      try {
+        capped = attemptTimeoutMs('Stripe', timeout, RETRY_PAUSE_MS);
+      } catch (error) {
+        if (!(error instanceof DeadlineExceededError)) throw error;
+        return Promise.resolve(new OutOfTimeResponse(error.message));
+      }
+      return inner.makeRequest(host, port, path, method, headers, requestData, protocol, capped);
+    }
+  }
+  return new BudgetedHttpClient();
+}
+
+class OutOfTimeResponse extends Stripe.HttpClientResponse {
+  constructor(private readonly message: string) {
+    super(503, { 'stripe-should-retry': 'false' });
+  }
+
+  override getRawResponse(): unknown {
+    return {};
+  }
+
+  override toStream(): unknown {
+    throw new Error('OutOfTimeResponse has no stream');
+  }
+
+  override toJSON(): Promise<unknown> {
+    return Promise.resolve({ error: { type: 'api_error', code: OUT_OF_TIME, message: this.message } });
+  }
 }

@@ -1,14 +1,18 @@
-import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
-import { createHmac, timingSafeEqual } from 'node:crypto';
 import { config, ConfigError } from '#shared/config';
+import { attemptTimeoutMs, DeadlineExceededError } from '#shared/platform/deadline';
 import { fulfilmentKey, WarehouseRejectedError, WarehouseUnavailableError, type Warehouse } from '#shared/fulfillment/warehouse';
+import { secrets } from '../aws/secrets';
+import { SIGNATURE_HEADER, signWarehouseBody } from './warehouse-signature';
+
+export { SIGNATURE_HEADER, signWarehouseBody, verifyWarehouseSignature } from './warehouse-signature';
 
 /**
  * Warehouse over HTTP: each order is POSTed as JSON to the WMS, with
  * `Idempotency-Key: fulfil:<shopId>:<orderId>` and `X-Signature: sha256=<hex HMAC-SHA256 of
  * the raw body>`. 2xx, or 409 (the WMS has the order already), is success; 408, 429, 5xx,
  * a timeout or a network error is WarehouseUnavailableError (the Lambda retries, then its
- * failure queue keeps the event); any other 4xx is WarehouseRejectedError.
+ * failure queue keeps the event); any other 4xx is WarehouseRejectedError. The call's
+ * timeout is capped by the invocation's time budget (shared/platform/deadline).
  */
 export interface HttpWarehouseSettings {
   /** The endpoint orders are POSTed to. */
@@ -19,15 +23,17 @@ export interface HttpWarehouseSettings {
   readonly timeoutMs?: number;
 }
 
-export const SIGNATURE_HEADER = 'x-signature';
 
 export function httpWarehouse(settings: HttpWarehouseSettings): Warehouse {
-  const timeoutMs = settings.timeoutMs ?? 5_000;
+  const ownTimeoutMs = settings.timeoutMs ?? 5_000;
   return {
     async handOver(order) {
       const body = JSON.stringify(order);
       let response: Response;
+      let timeoutMs = ownTimeoutMs;
       try {
+        // The whole exchange (connecting included) within the attempt's time, capped by the invocation's budget.
+        timeoutMs = attemptTimeoutMs('warehouse', ownTimeoutMs);
         response = await fetch(settings.url, {
           method: 'POST',
           headers: {
@@ -39,7 +45,8 @@ export function httpWarehouse(settings: HttpWarehouseSettings): Warehouse {
           signal: AbortSignal.timeout(timeoutMs),
         });
       } catch (error) {
-        const detail = error instanceof Error && error.name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : `unreachable: ${describe(error)}`;
+        const detail =
+          error instanceof DeadlineExceededError ? 'no time left to call it' : error instanceof Error && error.name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : `unreachable: ${describe(error)}`;
         throw new WarehouseUnavailableError(order.orderId, detail, { cause: error });
       }
       const text = await response.text().catch(() => '');
@@ -61,25 +68,11 @@ export function httpWarehouseFromConfig(): Warehouse {
   // In AWS the signing secret lives in Secrets Manager (cached five minutes, so a rotation needs no deploy).
   return {
     async handOver(order) {
-      const secret = await getSecret(WAREHOUSE_SECRET_ARN, { maxAge: 300 });
+      const secret = await secrets().get(WAREHOUSE_SECRET_ARN, { maxAge: 300 });
       if (typeof secret !== 'string' || secret === '') throw new ConfigError(`The warehouse secret ${WAREHOUSE_SECRET_ARN} is empty.`);
       return httpWarehouse({ url: WAREHOUSE_URL, secret }).handOver(order);
     },
   };
-}
-
-/** `sha256=<hex HMAC-SHA256 of body>`, the value of X-Signature. */
-export function signWarehouseBody(body: string | Buffer, secret: string): string {
-  return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
-}
-
-/** Whether `header` is the signature of `body` (constant-time comparison of the digests). */
-export function verifyWarehouseSignature(body: string | Buffer, header: string | undefined, secret: string): boolean {
-  const match = /^sha256=([0-9a-f]{64})$/i.exec(header?.trim() ?? '');
-  if (!match) return false;
-  const given = Buffer.from(match[1]!, 'hex');
-  const expected = createHmac('sha256', secret).update(body).digest();
-  return timingSafeEqual(given, expected);
 }
 
 function describe(error: unknown): string {
