@@ -15,8 +15,8 @@ import { resolveRedis, type RedisHandle } from './redis-server';
 import { startSchedules } from './schedules';
 import { startSes, type LocalSes } from './ses';
 import { ensureQueues, queueEnv, startSqs, type LocalQueue, type LocalSqs } from './sqs';
-import { startSqsEventSources } from './sqs-event-source';
-import { startStreamEventSources } from './stream-event-source';
+import { startSqsEventSources, wakeOnSends } from './sqs-event-source';
+import { startStreamEventSources, wakeOnWrites } from './stream-event-source';
 import { signLocalToken } from './local-jwt';
 import { freePort } from './ports';
 import { startSimulatedWarehouse, type SimulatedWarehouse } from './simulated-warehouse';
@@ -165,6 +165,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       POWERTOOLS_SERVICE_NAME: 'commerce',
       POWERTOOLS_LOG_LEVEL: options.logLevel ?? process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
       POWERTOOLS_METRICS_DISABLED: 'true',
+      POWERTOOLS_TRACE_ENABLED: 'false',
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       AWS_LAMBDA_FUNCTION_NAME: 'local',
       ...tableEnv(tables),
@@ -183,6 +184,10 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     await step('flash sales checked against Redis', () => schedules.runNow('CloseFlashSales'));
     const sqsSources = startSqsEventSources({ mappings: EVENT_SOURCE_MAPPINGS, queues, client: sqs, invoke, log: (entry) => log(`    sqs: ${JSON.stringify(entry)}`) });
     stops.push(() => sqsSources.stop());
+    // The pollers back off while idle; what the handlers send or write wakes them at once.
+    const handlerClients = { sqs: (await import('#shared/adapters/sqs/client')).sqs, dynamodb: (await import('#shared/adapters/dynamodb/client')).dynamodb };
+    const unwakeQueues = wakeOnSends(handlerClients.sqs, (queueUrl) => sqsSources.notifySend(queueUrl));
+    stops.push(async () => unwakeQueues());
     const streams = new DynamoDBStreamsClient({ endpoint: dynamo.endpoint, region: REGION, credentials: CREDENTIALS });
     const streamSources = startStreamEventSources({
       mappings: EVENT_SOURCE_MAPPINGS,
@@ -194,6 +199,8 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       log: (entry) => log(`    stream: ${JSON.stringify(entry)}`),
     });
     stops.push(() => streamSources.stop());
+    const unwakeStreams = wakeOnWrites(handlerClients.dynamodb, (tableNames) => streamSources.notifyWrite(tableNames));
+    stops.push(async () => unwakeStreams());
 
     const gateway: LocalGateway = await step('HTTP gateway', () =>
       startGateway({

@@ -2,9 +2,10 @@
  * Lambda's DynamoDB Streams event source mapping, emulated with the real
  * `@aws-sdk/client-dynamodb-streams` against DynamoDB Local: one poller per shard, records
  * in order, batches, partial batch responses, retries then the on-failure destination, and
- * checkpoints that survive a restart of the local runtime.
+ * checkpoints that survive a restart of the local runtime. Quiet at rest: caught-up pollers back
+ * off and are woken by writes.
  */
-import { DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DeleteItemCommand, DescribeTableCommand, PutItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   DescribeStreamCommand,
   GetRecordsCommand,
@@ -14,12 +15,14 @@ import {
   type Shard,
   type ShardIteratorType,
 } from '@aws-sdk/client-dynamodb-streams';
+import type { InitializeMiddleware, MetadataBearer, MiddlewareStack } from '@smithy/types';
 import type { DynamoDBRecord, DynamoDBStreamEvent, StreamRecord as LambdaStreamRecord } from 'aws-lambda';
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { EventSourceMapping } from '#functions/events';
-import type { TableKey } from '#shared/platform/tables';
+import { TABLES, type TableDefinition, type TableKey } from '#shared/platform/tables';
+import { foreground as processForeground, type ForegroundTracker } from './foreground';
 import { parseBatchResponse, type LocalInvoker } from './lambda-context';
 
 type Log = (entry: Record<string, unknown>) => void;
@@ -29,11 +32,46 @@ export type StreamFailure = { mappingId: string; records: unknown[]; error: stri
 const stderrLog: Log = (entry) => process.stderr.write(`${JSON.stringify(entry)}\n`);
 
 const DEFAULT_POLL_INTERVAL_MS = 250;
-/** How often the table is checked for a new stream and the stream for new shards. */
-const DISCOVERY_INTERVAL_MS = 1000;
-const ERROR_PAUSE_MS = 1000;
+/**
+ * Longest wait between polls of a caught-up shard, where an empty GetRecords is cheap. Writes
+ * through the handlers' client wake the pollers at once, so this only bounds how late records
+ * written by other clients arrive.
+ */
+const IDLE_POLL_CAP_MS = 5_000;
+/**
+ * An empty GetRecords costs DynamoDB Local more the more records of other streams precede the
+ * shard's first one (measured after the 2,000-product demo: 4-6 ms on the catalog stream,
+ * 160-200 ms on an orders stream behind 56,000 records). A caught-up shard waits at least this
+ * many times its last empty poll's duration, so it keeps the engine busy at most 0.5 % of the time…
+ */
+const IDLE_COST_FACTOR = 200;
+/** …but never longer than this. */
+const IDLE_POLL_MAX_MS = 60_000;
+/**
+ * Earliest poll after a wake, from the previous poll: at least this, and at least twice what an
+ * empty poll of the shard costs, which bounds GetRecords during write bursts.
+ */
+const WAKE_MIN_GAP_MS = 100;
+/** How often a running mapping lists its stream's shards (and sooner when one closes). */
+const DISCOVERY_INTERVAL_MS = 60_000;
+/** First retry of a failed discovery; later ones back off with jitter up to the cap. */
+const DISCOVERY_RETRY_MIN_MS = 1_000;
+const DISCOVERY_RETRY_CAP_MS = 10_000;
+/** GetRecords / GetShardIterator failures: full-jitter exponential backoff. */
+const ERROR_BACKOFF_BASE_MS = 500;
+const ERROR_BACKOFF_CAP_MS = 5_000;
+/** A failed batch's retries: full-jitter exponential backoff. */
+const BATCH_RETRY_BASE_MS = 200;
+const BATCH_RETRY_CAP_MS = 5_000;
+/** Longest a batch waits for interactive requests in flight to finish. */
+const FOREGROUND_WAIT_MS = 200;
 /** Records per GetRecords call (the API maximum). */
 const GET_RECORDS_LIMIT = 1000;
+/** An empty GetRecords this slow means the shard's position lies far behind the log: move it (heartbeat()). */
+const HEARTBEAT_MIN_COST_MS = 40;
+const HEARTBEAT_INTERVAL_MS = 10_000;
+/** Key of the marker item the heartbeat writes and deletes; no consumer knows it. */
+export const STREAM_HEARTBEAT_KEY = '#stream-heartbeat';
 
 const errorName = (error: unknown) => (error as { name?: string } | null)?.name ?? '';
 
@@ -167,28 +205,52 @@ interface ShardState {
   /** Nothing buffered or being processed, and a GetRecords that started at this time found nothing. */
   caughtUpAt: number;
   busy: boolean;
+  /** The runner's poke counters when this shard's latest GetRecords started. */
+  seenPokes: number;
+  seenUrgentPokes: number;
 }
 
+/** What wakes a pause early (stopping always does). */
+type WakeChannel = 'poll' | 'discovery' | 'backoff';
+
+/** Full jitter: a random wait up to the capped exponential of the attempt (0 = first retry). */
+const backoff = (attempt: number, baseMs: number, capMs: number) => Math.random() * Math.min(capMs, baseMs * 2 ** attempt);
+
 class StreamMappingRunner {
+  private lastHeartbeat = 0;
   private streamArn: string | undefined;
   private readonly shards = new Map<string, ShardState>();
   private readonly workers = new Set<Promise<void>>();
   private discovered = false;
+  /** DescribeTable on the next discovery: at start, and when the stream may have been replaced. */
+  private describeTableNext = true;
+  /** Discoveries asked for (a shard closed or vanished), and how many of them a finished discovery covers. */
+  private discoveryRequests = 0;
+  private discoveryRequestsServed = 0;
   private stopping = false;
-  private readonly wakers = new Set<() => void>();
+  private readonly sleepers = new Map<WakeChannel, Set<() => void>>([
+    ['poll', new Set()],
+    ['discovery', new Set()],
+    ['backoff', new Set()],
+  ]);
+  private pokes = 0;
+  private urgentPokes = 0;
   private loop: Promise<void> | undefined;
   /** Bumped when the table's stream changes: workers of an older generation stop. */
   private generation = 0;
 
   constructor(
     private readonly mapping: StreamMapping,
-    private readonly tableName: string,
+    readonly tableName: string,
     private readonly opts: {
       dynamodb: DynamoDBClient;
       streams: DynamoDBStreamsClient;
       invoke: LocalInvoker;
       region: string;
       pollIntervalMs: number;
+      idlePollCapMs: number;
+      foreground: ForegroundTracker;
+      yieldMs: number;
       checkpoints: Checkpoints;
       failed: StreamFailure[];
       log: Log;
@@ -203,14 +265,24 @@ class StreamMappingRunner {
 
   async stop(): Promise<void> {
     this.stopping = true;
-    this.wake();
+    for (const channel of this.sleepers.keys()) this.wake(channel);
     await this.loop;
     while (this.workers.size > 0) await Promise.allSettled([...this.workers]);
   }
 
+  /**
+   * Something was written to the table: caught-up shards poll again now (no sooner than
+   * WAKE_MIN_GAP_MS after their previous poll; at once when `urgent`) instead of after their backoff.
+   */
+  poke(urgent = false): void {
+    this.pokes++;
+    if (urgent) this.urgentPokes++;
+    this.wake('poll');
+  }
+
   /** Every started shard has caught up since `since` (or is finished) and none is waiting to start. */
   idleSince(since: number): boolean {
-    if (!this.discovered) return false;
+    if (!this.discovered || this.discoveryRequests !== this.discoveryRequestsServed) return false;
     for (const state of this.shards.values()) {
       if (!state.started) {
         if (this.canStart(state)) return false;
@@ -222,55 +294,96 @@ class StreamMappingRunner {
     return true;
   }
 
-  private wake(): void {
-    for (const w of [...this.wakers]) w();
+  private wake(channel: WakeChannel): void {
+    for (const w of [...this.sleepers.get(channel)!]) w();
   }
 
-  private pause(ms: number): Promise<void> {
-    if (this.stopping) return Promise.resolve();
+  private pause(ms: number, channel: WakeChannel = 'backoff'): Promise<void> {
+    if (this.stopping || ms <= 0) return Promise.resolve();
+    const sleepers = this.sleepers.get(channel)!;
     return new Promise((resolve) => {
       const done = () => {
         clearTimeout(timer);
-        this.wakers.delete(done);
+        sleepers.delete(done);
         resolve();
       };
       const timer = setTimeout(done, ms);
-      this.wakers.add(done);
+      sleepers.add(done);
     });
   }
 
+  /** A shard closed or vanished: look for its children (or a new stream) now. */
+  private requestDiscovery(describeTable: boolean): void {
+    if (describeTable) this.describeTableNext = true;
+    this.discoveryRequests++;
+    this.wake('discovery');
+  }
+
+  /** Known shards exist, but none is open and being read (all read to their end): children are due. */
+  private awaitingShards(): boolean {
+    if (this.shards.size === 0) return true;
+    for (const state of this.shards.values()) if (!state.finished) return false;
+    return true;
+  }
+
   private async discoverLoop(): Promise<void> {
+    let failures = 0;
+    let followUps = 0;
     while (!this.stopping) {
+      const requests = this.discoveryRequests;
       try {
         await this.discover();
         this.discovered = true;
+        failures = 0;
       } catch (error) {
         this.opts.log({ level: 'warn', msg: 'stream discovery failed', mappingId: this.mapping.id, table: this.tableName, error: String(error) });
+        failures++;
       }
-      await this.pause(DISCOVERY_INTERVAL_MS);
+      this.discoveryRequestsServed = requests;
+      let wait = DISCOVERY_INTERVAL_MS;
+      if (failures > 0) wait = DISCOVERY_RETRY_MIN_MS + backoff(failures - 1, DISCOVERY_RETRY_MIN_MS, DISCOVERY_RETRY_CAP_MS);
+      else if (this.awaitingShards()) {
+        // Every shard read to its end and no child listed yet: look again soon, then less often;
+        // from the second look on, also ask the table (the stream may have been replaced).
+        if (followUps > 0) this.describeTableNext = true;
+        wait = Math.min(DISCOVERY_INTERVAL_MS, DISCOVERY_RETRY_MIN_MS * 2 ** followUps++);
+      } else followUps = 0;
+      // A request that came while discovering is served at once (its wake found no sleeper).
+      if (this.discoveryRequests === requests) await this.pause(wait, 'discovery');
     }
   }
 
   private async discover(): Promise<void> {
-    const { Table } = await this.opts.dynamodb.send(new DescribeTableCommand({ TableName: this.tableName }));
-    const streamArn = Table?.StreamSpecification?.StreamEnabled === false ? undefined : Table?.LatestStreamArn;
-    if (!streamArn) throw new Error(`table ${this.tableName} has no stream enabled`);
-    if (streamArn !== this.streamArn) {
-      if (this.streamArn) this.opts.log({ level: 'info', msg: 'table stream changed; following the new stream', mappingId: this.mapping.id, streamArn });
-      this.generation++;
-      this.streamArn = streamArn;
-      this.shards.clear();
-      this.opts.checkpoints.forStream(this.mapping.id, streamArn);
+    if (this.describeTableNext || !this.streamArn) {
+      const { Table } = await this.opts.dynamodb.send(new DescribeTableCommand({ TableName: this.tableName }));
+      const streamArn = Table?.StreamSpecification?.StreamEnabled === false ? undefined : Table?.LatestStreamArn;
+      if (!streamArn) throw new Error(`table ${this.tableName} has no stream enabled`);
+      this.describeTableNext = false;
+      if (streamArn !== this.streamArn) {
+        if (this.streamArn) this.opts.log({ level: 'info', msg: 'table stream changed; following the new stream', mappingId: this.mapping.id, streamArn });
+        this.generation++;
+        this.streamArn = streamArn;
+        this.shards.clear();
+        this.opts.checkpoints.forStream(this.mapping.id, streamArn);
+      }
     }
+    const streamArn = this.streamArn!;
     let exclusiveStartShardId: string | undefined;
     do {
-      const { StreamDescription } = await this.opts.streams.send(new DescribeStreamCommand({ StreamArn: streamArn, ExclusiveStartShardId: exclusiveStartShardId }));
-      for (const shard of StreamDescription?.Shards ?? []) {
+      let description;
+      try {
+        description = (await this.opts.streams.send(new DescribeStreamCommand({ StreamArn: streamArn, ExclusiveStartShardId: exclusiveStartShardId }))).StreamDescription;
+      } catch (error) {
+        if (errorName(error) === 'ResourceNotFoundException') this.describeTableNext = true;
+        throw error;
+      }
+      if (description?.StreamStatus === 'DISABLED' || description?.StreamStatus === 'DISABLING') this.describeTableNext = true;
+      for (const shard of description?.Shards ?? []) {
         if (shard.ShardId && !this.shards.has(shard.ShardId)) {
-          this.shards.set(shard.ShardId, { shard, started: false, finished: false, caughtUpAt: -Infinity, busy: false });
+          this.shards.set(shard.ShardId, { shard, started: false, finished: false, caughtUpAt: -Infinity, busy: false, seenPokes: 0, seenUrgentPokes: 0 });
         }
       }
-      exclusiveStartShardId = StreamDescription?.LastEvaluatedShardId;
+      exclusiveStartShardId = description?.LastEvaluatedShardId;
     } while (exclusiveStartShardId);
     this.startReadyShards();
   }
@@ -312,6 +425,51 @@ class StreamMappingRunner {
     return (await request('TRIM_HORIZON')).ShardIterator;
   }
 
+  /**
+   * The next wait of a caught-up shard: from pollIntervalMs, doubling per empty poll up to the
+   * cap; the cap grows with what an empty GetRecords costs here (`costMs`), so a caught-up
+   * poller keeps DynamoDB Local busy at most 1/IDLE_COST_FACTOR of the time.
+   */
+  private nextIdleDelay(previous: number, costMs: number): number {
+    const cap = Math.max(this.opts.pollIntervalMs, Math.min(IDLE_POLL_MAX_MS, Math.max(this.opts.idlePollCapMs, costMs * IDLE_COST_FACTOR)));
+    return Math.min(cap, previous === 0 ? this.opts.pollIntervalMs : previous * 2);
+  }
+
+  /** Waits out a caught-up shard's backoff after the poll that started at `polledAt`; a poke cuts it short. */
+  private async idleWait(state: ShardState, polledAt: number, delayMs: number, emptyPollMs: number, current: () => boolean): Promise<void> {
+    const until = polledAt + delayMs * (0.75 + Math.random() * 0.25);
+    const woken = polledAt + Math.max(WAKE_MIN_GAP_MS, 2 * emptyPollMs);
+    while (current()) {
+      let due = until;
+      if (this.urgentPokes !== state.seenUrgentPokes) due = polledAt;
+      else if (this.pokes !== state.seenPokes) due = Math.min(until, woken);
+      const wait = due - Date.now();
+      if (wait <= 0) return;
+      await this.pause(wait, 'poll');
+    }
+  }
+
+  /**
+   * DynamoDB Local reads a shard by scanning the stream records of EVERY table in sequence
+   * order from the shard's position, so a quiet stream (orders, after a catalog import of
+   * 50,000 records) costs it ~200 ms per empty GetRecords, with the engine blocked meanwhile.
+   * Writing and deleting a marker item in the quiet table moves its shard's position to the
+   * end of the log, and its polls are cheap again. Consumers ignore the marker (no product,
+   * counter, reservation or order event). AWS has no such cost: this exists only locally.
+   */
+  private heartbeat(): void {
+    const now = Date.now();
+    if (this.stopping || now - this.lastHeartbeat < HEARTBEAT_INTERVAL_MS) return;
+    this.lastHeartbeat = now;
+    const def: TableDefinition = TABLES[this.mapping.table];
+    const key: Record<string, AttributeValue> = { [def.partitionKey.name]: { S: STREAM_HEARTBEAT_KEY } };
+    if (def.sortKey) key[def.sortKey.name] = { S: STREAM_HEARTBEAT_KEY };
+    void (async () => {
+      await this.opts.dynamodb.send(new PutItemCommand({ TableName: this.tableName, Item: key }));
+      await this.opts.dynamodb.send(new DeleteItemCommand({ TableName: this.tableName, Key: key }));
+    })().catch((error: unknown) => this.opts.log({ level: 'warn', msg: 'stream heartbeat failed', mappingId: this.mapping.id, error: String(error) }));
+  }
+
   private async readShard(state: ShardState, streamArn: string, generation: number): Promise<void> {
     const shardId = state.shard.ShardId!;
     const { mapping, opts } = this;
@@ -319,6 +477,7 @@ class StreamMappingRunner {
     /** The last record handed to the buffer: where to resume reading if the iterator expires. */
     let lastRead = opts.checkpoints.get(mapping.id, shardId);
     let iterator: string | undefined;
+    let failures = 0;
     while (current()) {
       try {
         iterator = await this.iteratorFor(streamArn, shardId, lastRead);
@@ -326,23 +485,33 @@ class StreamMappingRunner {
       } catch (error) {
         if (errorName(error) === 'ResourceNotFoundException') {
           state.finished = true;
+          this.requestDiscovery(true);
           return;
         }
         opts.log({ level: 'warn', msg: 'GetShardIterator failed', mappingId: mapping.id, shardId, error: String(error) });
-        await this.pause(ERROR_PAUSE_MS);
+        await this.pause(backoff(failures++, ERROR_BACKOFF_BASE_MS, ERROR_BACKOFF_CAP_MS));
       }
     }
     const buffer: DynamoDBRecord[] = [];
     let bufferedSince = 0;
     let open = iterator !== undefined;
     const windowMs = (mapping.maxBatchingWindowSeconds ?? 0) * 1000;
+    /** Current wait between polls of this caught-up shard; 0 while records are coming. */
+    let idleDelay = 0;
+    /** Smoothed duration of an empty GetRecords here. */
+    let emptyPollMs = 0;
+    failures = 0;
 
     while (current()) {
       let readNothing = false;
+      let polledAt = 0;
       if (open && buffer.length < mapping.batchSize) {
-        const startedAt = Date.now();
+        polledAt = Date.now();
+        state.seenPokes = this.pokes;
+        state.seenUrgentPokes = this.urgentPokes;
         try {
           const out = await opts.streams.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: GET_RECORDS_LIMIT }));
+          failures = 0;
           const records = out.Records ?? [];
           if (records.length > 0 && buffer.length === 0) bufferedSince = Date.now();
           for (const record of records) buffer.push(toStreamRecord(record, streamArn, opts.region));
@@ -350,23 +519,30 @@ class StreamMappingRunner {
           iterator = out.NextShardIterator;
           open = iterator !== undefined;
           readNothing = records.length === 0;
-          if (readNothing && buffer.length === 0 && !state.busy) state.caughtUpAt = startedAt;
+          if (readNothing && buffer.length === 0 && !state.busy) {
+            state.caughtUpAt = polledAt;
+            const cost = Date.now() - polledAt;
+            emptyPollMs = emptyPollMs === 0 ? cost : 0.7 * emptyPollMs + 0.3 * cost;
+            idleDelay = this.nextIdleDelay(idleDelay, emptyPollMs);
+            if (cost >= HEARTBEAT_MIN_COST_MS) this.heartbeat();
+          } else if (records.length > 0) idleDelay = 0;
         } catch (error) {
           const name = errorName(error);
           if (name === 'ResourceNotFoundException') {
             opts.log({ level: 'warn', msg: 'shard or stream disappeared', mappingId: mapping.id, shardId, error: String(error) });
+            this.requestDiscovery(true);
             break;
           }
           if (name !== 'ExpiredIteratorException' && name !== 'TrimmedDataAccessException') {
             opts.log({ level: 'warn', msg: 'GetRecords failed', mappingId: mapping.id, shardId, error: String(error) });
-            await this.pause(ERROR_PAUSE_MS);
+            await this.pause(backoff(failures++, ERROR_BACKOFF_BASE_MS, ERROR_BACKOFF_CAP_MS));
           }
           try {
             iterator = await this.iteratorFor(streamArn, shardId, name === 'TrimmedDataAccessException' ? undefined : lastRead);
             open = iterator !== undefined;
           } catch (inner) {
             opts.log({ level: 'warn', msg: 'GetShardIterator failed', mappingId: mapping.id, shardId, error: String(inner) });
-            await this.pause(ERROR_PAUSE_MS);
+            await this.pause(backoff(failures++, ERROR_BACKOFF_BASE_MS, ERROR_BACKOFF_CAP_MS));
           }
           continue;
         }
@@ -385,9 +561,13 @@ class StreamMappingRunner {
         continue;
       }
       if (!open && buffer.length === 0) break; // closed shard read to its end
-      if (readNothing || buffer.length > 0) await this.pause(opts.pollIntervalMs);
+      if (buffer.length > 0) await this.pause(opts.pollIntervalMs); // filling a batch within its window
+      else if (readNothing) await this.idleWait(state, polledAt, idleDelay, emptyPollMs, current);
     }
-    if (!open && buffer.length === 0 && generation === this.generation) state.finished = true;
+    if (!open && buffer.length === 0 && generation === this.generation) {
+      state.finished = true;
+      this.requestDiscovery(false); // its children, if any, are listed by now
+    }
   }
 
   /**
@@ -400,6 +580,8 @@ class StreamMappingRunner {
     let attempts = 0;
     let head = buffer[0]?.dynamodb?.SequenceNumber;
     while (buffer.length > 0) {
+      // Interactive requests first: a backlog slows down under load, but never stops.
+      await opts.foreground.quiet(opts.yieldMs);
       const batch = buffer.slice(0, mapping.batchSize);
       const sequenceNumbers = batch.map((r) => r.dynamodb?.SequenceNumber ?? '');
       let firstFailed: number;
@@ -448,7 +630,7 @@ class StreamMappingRunner {
       }
       opts.log({ level: 'warn', msg: 'stream batch failed; retrying from the first failed record', mappingId: mapping.id, target: mapping.target.id, shardId, attempt: attempts, error });
       if (!current()) return; // stopping: the records stay unprocessed and are read again after a restart
-      await this.pause(Math.min(2000, 100 * 2 ** (attempts - 1)));
+      await this.pause(backoff(attempts - 1, BATCH_RETRY_BASE_MS, BATCH_RETRY_CAP_MS));
       if (!current()) return;
     }
   }
@@ -460,7 +642,61 @@ class StreamMappingRunner {
   }
 }
 
-/** Emulates Lambda's DynamoDB stream event source mapping for `kind: 'dynamodbStream'` mappings, using @aws-sdk/client-dynamodb-streams against DynamoDB Local: DescribeTable for LatestStreamArn, DescribeStream for shards (including new child shards), GetShardIterator, GetRecords in a loop (short sleeps when empty), builds DynamoDBStreamEvent records like Lambda's (eventID, eventName INSERT/MODIFY/REMOVE, eventVersion, eventSource 'aws:dynamodb', awsRegion, dynamodb: { Keys, NewImage, OldImage, SequenceNumber, SizeBytes, StreamViewType, ApproximateCreationDateTime }, eventSourceARN), batches up to batchSize, invokes the target; honours { batchItemFailures: [{ itemIdentifier: SequenceNumber }] } by retrying from the first failed record; a batch that keeps failing is retried up to retryAttempts, then skipped and recorded in `failed` (Lambda's on-failure destination) and logged. Checkpoints: with opts.checkpointFile given, the last processed sequence number per shard is saved there (atomically: write temp + rename) and on start each shard resumes AFTER_SEQUENCE_NUMBER from it, or TRIM_HORIZON for shards with no checkpoint, so a restart of the local runtime neither loses nor (beyond at-least-once) repeats events; without checkpointFile start at TRIM_HORIZON. Records within one shard are delivered in order. */
+/** DynamoDB commands that write, and the tables each writes (from its input). */
+export function writtenTables(commandName: string | undefined, input: unknown): string[] {
+  const i = (input ?? {}) as {
+    TableName?: string;
+    RequestItems?: Record<string, unknown>;
+    TransactItems?: Array<{ Put?: { TableName?: string }; Update?: { TableName?: string }; Delete?: { TableName?: string } }>;
+  };
+  switch (commandName) {
+    case 'PutItemCommand':
+    case 'UpdateItemCommand':
+    case 'DeleteItemCommand':
+      return i.TableName ? [i.TableName] : [];
+    case 'BatchWriteItemCommand':
+      return Object.keys(i.RequestItems ?? {});
+    case 'TransactWriteItemsCommand': {
+      const names = (i.TransactItems ?? []).map((t) => t.Put?.TableName ?? t.Update?.TableName ?? t.Delete?.TableName);
+      return [...new Set(names.filter((n): n is string => !!n))];
+    }
+    default:
+      return [];
+  }
+}
+
+let wakeMiddlewares = 0;
+
+/**
+ * Calls `onWrite` with the tables written after every successful write through `client` (and
+ * the DynamoDBDocumentClients built on it, which share its middleware stack), so the stream
+ * pollers of those tables read the new records at once instead of after their idle backoff.
+ * Returns the function that removes it.
+ */
+export function wakeOnWrites(client: Pick<DynamoDBClient, 'middlewareStack'>, onWrite: (tableNames: string[]) => void): () => void {
+  const name = `localStreamWakeOnWrite${++wakeMiddlewares}`;
+  const middleware: InitializeMiddleware<object, MetadataBearer> = (next, context) => async (args) => {
+    const result = await next(args);
+    try {
+      const tables = writtenTables(context.commandName, args.input);
+      if (tables.length > 0) onWrite(tables);
+    } catch {
+      // waking is an optimisation: the pollers' backoff still finds the records
+    }
+    return result;
+  };
+  (client.middlewareStack as unknown as MiddlewareStack<object, MetadataBearer>).add(middleware, { step: 'initialize', name });
+  return () => void client.middlewareStack.remove(name);
+}
+
+/** Emulates Lambda's DynamoDB stream event source mapping for `kind: 'dynamodbStream'` mappings, using @aws-sdk/client-dynamodb-streams against DynamoDB Local: DescribeTable for LatestStreamArn, DescribeStream for shards (including new child shards), GetShardIterator, GetRecords in a loop, builds DynamoDBStreamEvent records like Lambda's (eventID, eventName INSERT/MODIFY/REMOVE, eventVersion, eventSource 'aws:dynamodb', awsRegion, dynamodb: { Keys, NewImage, OldImage, SequenceNumber, SizeBytes, StreamViewType, ApproximateCreationDateTime }, eventSourceARN), batches up to batchSize, invokes the target; honours { batchItemFailures: [{ itemIdentifier: SequenceNumber }] } by retrying from the first failed record (after a jittered exponential backoff); a batch that keeps failing is retried up to retryAttempts, then skipped and recorded in `failed` (Lambda's on-failure destination) and logged. Checkpoints: with opts.checkpointFile given, the last processed sequence number per shard is saved there (atomically: write temp + rename) and on start each shard resumes AFTER_SEQUENCE_NUMBER from it, or TRIM_HORIZON for shards with no checkpoint, so a restart of the local runtime neither loses nor (beyond at-least-once) repeats events; without checkpointFile start at TRIM_HORIZON. Records within one shard are delivered in order.
+ *
+ * Quiet at rest: a caught-up shard polls less and less often (pollIntervalMs doubling, with
+ * jitter, up to idlePollCapMs, or longer where an empty GetRecords is expensive); `notifyWrite`
+ * (wired to the handlers' DynamoDB client by `wakeOnWrites`) makes it poll at once. Shards are
+ * listed at start, every DISCOVERY_INTERVAL_MS, and as soon as one is read to its end; the
+ * table is described only at start and when its stream may have been replaced. Before each
+ * batch the poller waits briefly while interactive requests are in flight (`foreground`). */
 export function startStreamEventSources(opts: {
   mappings: readonly EventSourceMapping[];
   tableNames: Record<TableKey, string>;
@@ -468,9 +704,23 @@ export function startStreamEventSources(opts: {
   streams: DynamoDBStreamsClient;
   invoke: LocalInvoker;
   checkpointFile?: string;
+  /** Wait between polls while records are coming, and the first wait of a caught-up shard. @default 250 */
   pollIntervalMs?: number;
+  /** Longest wait of a caught-up shard (unless an empty poll is expensive). @default 5000 */
+  idlePollCapMs?: number;
+  /** Requests in flight that batches yield to. @default the process's tracker */
+  foreground?: ForegroundTracker;
+  /** Longest a batch waits for requests in flight to finish. @default 200 */
+  yieldMs?: number;
   log?: (entry: Record<string, unknown>) => void;
-}): { stop(): Promise<void>; idle(): Promise<void>; readonly failed: ReadonlyArray<{ mappingId: string; records: unknown[]; error: string }> } {
+}): {
+  stop(): Promise<void>;
+  idle(): Promise<void>;
+  /** Tables were written: their pollers read now. */
+  notifyWrite(tableNames: Iterable<string>): void;
+  wake(tableName: string): void;
+  readonly failed: ReadonlyArray<{ mappingId: string; records: unknown[]; error: string }>;
+} {
   const log = opts.log ?? stderrLog;
   const failed: StreamFailure[] = [];
   const checkpoints = new Checkpoints(opts.checkpointFile, log);
@@ -490,6 +740,9 @@ export function startStreamEventSources(opts: {
         invoke: opts.invoke,
         region,
         pollIntervalMs: opts.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS,
+        idlePollCapMs: opts.idlePollCapMs ?? IDLE_POLL_CAP_MS,
+        foreground: opts.foreground ?? processForeground,
+        yieldMs: opts.yieldMs ?? FOREGROUND_WAIT_MS,
         checkpoints,
         failed,
         log,
@@ -499,9 +752,15 @@ export function startStreamEventSources(opts: {
     }
   })();
 
+  const notifyWrite = (tableNames: Iterable<string>) => {
+    const written = new Set(tableNames);
+    for (const runner of runners) if (written.has(runner.tableName)) runner.poke();
+  };
   let stopping: Promise<void> | undefined;
   return {
     failed,
+    notifyWrite,
+    wake: (tableName) => notifyWrite([tableName]),
     stop() {
       stopping ??= (async () => {
         await started;
@@ -514,6 +773,7 @@ export function startStreamEventSources(opts: {
     async idle() {
       const since = Date.now();
       await started;
+      for (const runner of runners) runner.poke(true);
       while (!runners.every((r) => r.idleSince(since))) {
         await new Promise((resolve) => setTimeout(resolve, 20));
       }

@@ -12,7 +12,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { EventSourceMapping } from '#functions/events';
 import type { FunctionSpec } from '#functions/registry';
 import { createInvoker } from '#bin/local/lambda-context';
-import { startSqsEventSources } from '#bin/local/sqs-event-source';
+import { createForegroundTracker } from '#bin/local/foreground';
+import { startSqsEventSources, wakeOnSends } from '#bin/local/sqs-event-source';
 import { collectingLog, FAKE_CREDENTIALS, PROJECT_ROOT, REGION, scriptedFunction, sleep, until } from './fixtures/scripted';
 import { startSqsServer } from './fixtures/services';
 
@@ -70,15 +71,45 @@ async function sendAll(url: string, entries: Array<Omit<SendMessageBatchRequestE
   }
 }
 
-function start(queue: { url: string; arn: string }, mapping: { target: FunctionSpec; batchSize: number; maxBatchingWindowSeconds?: number; maxConcurrency?: number }) {
+function start(
+  queue: { url: string; arn: string },
+  mapping: { target: FunctionSpec; batchSize: number; maxBatchingWindowSeconds?: number; maxConcurrency?: number },
+  tuning: Partial<Parameters<typeof startSqsEventSources>[0]> = {},
+) {
   const logs = collectingLog();
   const full: EventSourceMapping = { id: `Map${mapping.target.id}`, kind: 'sqs', queue: 'flashSaleEntries', ...mapping };
-  const source = startSqsEventSources({ mappings: [full], queues: { flashSaleEntries: queue }, client, invoke, log: logs.log });
+  const source = startSqsEventSources({
+    mappings: [full],
+    queues: { flashSaleEntries: queue } as Parameters<typeof startSqsEventSources>[0]['queues'],
+    client,
+    invoke,
+    log: logs.log,
+    ...tuning,
+  });
   sources.push(source);
   return { source, logs };
 }
 
 const md5 = (text: string) => createHash('md5').update(text).digest('hex');
+
+/** A client of its own that counts its ReceiveMessage calls and the messages they returned. */
+function countingClient(): { client: SQSClient; receives: () => number; received: () => number } {
+  const own = new SQSClient({ region: REGION, endpoint: server.endpoint, credentials: FAKE_CREDENTIALS, maxAttempts: 2 });
+  let receives = 0;
+  let received = 0;
+  (own.middlewareStack as any).add(
+    (next: any, context: any) => async (args: any) => {
+      const result = await next(args);
+      if (context.commandName === 'ReceiveMessageCommand') {
+        receives++;
+        received += result.output?.Messages?.length ?? 0;
+      }
+      return result;
+    },
+    { step: 'initialize', name: 'countReceives' },
+  );
+  return { client: own, receives: () => receives, received: () => received };
+}
 
 describe('SQS event source mapping (local)', () => {
   it('delivers batches of at most batchSize with Lambda’s SQS record shape, then deletes them', async () => {
@@ -246,5 +277,77 @@ describe('SQS event source mapping (local)', () => {
     expect(overlapInGroup).toBe(false);
     expect(maxConcurrentBatches).toBeGreaterThan(1);
     expect(await count(queue.dlqUrl)).toBe(0);
+  });
+
+  describe('at rest', () => {
+    it('an empty queue is polled less and less often', async () => {
+      const queue = await createQueue();
+      const counting = countingClient();
+      start(queue, { target: scriptedFunction('SqsAtRest', () => undefined), batchSize: 10 }, { client: counting.client });
+      await until(() => counting.receives() > 0, 'the first receive');
+      await sleep(1500);
+      const firstWindow = counting.receives();
+      await sleep(1500);
+      const secondWindow = counting.receives() - firstWindow;
+      // Every 50 ms, as before, would be some 30 receives a window.
+      expect(firstWindow).toBeLessThan(12);
+      expect(secondWindow).toBeLessThan(firstWindow);
+      counting.client.destroy();
+    });
+
+    it('a message sent through a client with wakeOnSends is received at once, however long the poller would still wait', async () => {
+      const queue = await createQueue();
+      const bodies: string[] = [];
+      const target = scriptedFunction('SqsWoken', (event) => {
+        bodies.push(...(event as SQSEvent).Records.map((r) => r.body));
+      });
+      const counting = countingClient();
+      // The first wait after an empty receive alone is 15-20 s here.
+      const { source } = start(queue, { target, batchSize: 10 }, { client: counting.client, emptyReceivePauseMs: 20_000, idleReceiveCapMs: 60_000 });
+      await until(() => counting.receives() > 0, 'the first receive');
+      const sender = new SQSClient({ region: REGION, endpoint: server.endpoint, credentials: FAKE_CREDENTIALS });
+      const unwake = wakeOnSends(sender, (url) => source.notifySend(url));
+      await sender.send(new SendMessageCommand({ QueueUrl: queue.url, MessageBody: 'woken' }));
+      await until(() => bodies.includes('woken'), 'the message', 5_000);
+      unwake();
+      sender.destroy();
+
+      // idle() receives now, too: a message sent without waking anyone.
+      await client.send(new SendMessageCommand({ QueueUrl: queue.url, MessageBody: 'unannounced' }));
+      const outcome = await Promise.race([source.idle().then(() => 'idle'), sleep(8_000).then(() => 'still waiting')]);
+      expect(outcome).toBe('idle');
+      expect(bodies).toEqual(['woken', 'unannounced']);
+      counting.client.destroy();
+    });
+
+    it('a batch waits while interactive requests are in flight, at most yieldMs', async () => {
+      const queue = await createQueue();
+      const bodies: string[] = [];
+      const target = scriptedFunction('SqsYields', (event) => {
+        bodies.push(...(event as SQSEvent).Records.map((r) => r.body));
+      });
+      const foreground = createForegroundTracker();
+      const leave = foreground.enter();
+      const counting = countingClient();
+      const { source } = start(queue, { target, batchSize: 10 }, { client: counting.client, foreground, yieldMs: 60_000 });
+      await client.send(new SendMessageCommand({ QueueUrl: queue.url, MessageBody: 'held' }));
+      source.notifySend(queue.url);
+      await until(() => counting.received() > 0, 'the message to be received');
+      await sleep(200);
+      expect(bodies).toEqual([]); // received, but held while the request is in flight
+      leave();
+      await until(() => bodies.includes('held'), 'the message once the request is answered', 5_000);
+      await source.idle();
+      await source.stop();
+      counting.client.destroy();
+
+      // Requests that never end only slow the batches down.
+      const busy = createForegroundTracker();
+      busy.enter();
+      const bounded = start(queue, { target, batchSize: 10 }, { foreground: busy, yieldMs: 100 });
+      await client.send(new SendMessageCommand({ QueueUrl: queue.url, MessageBody: 'despite the load' }));
+      await bounded.source.idle();
+      expect(bodies).toEqual(['held', 'despite the load']);
+    });
   });
 });

@@ -10,14 +10,16 @@ import {
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { EventSourceMapping } from '#functions/events';
 import type { FunctionSpec } from '#functions/registry';
 import { TABLE_KEYS, type TableKey } from '#shared/platform/tables';
 import { createInvoker } from '#bin/local/lambda-context';
-import { startStreamEventSources } from '#bin/local/stream-event-source';
-import { collectingLog, FAKE_CREDENTIALS, PROJECT_ROOT, REGION, scriptedFunction } from './fixtures/scripted';
+import { createForegroundTracker, type ForegroundTracker } from '#bin/local/foreground';
+import { startStreamEventSources, wakeOnWrites, writtenTables } from '#bin/local/stream-event-source';
+import { collectingLog, FAKE_CREDENTIALS, PROJECT_ROOT, REGION, scriptedFunction, sleep, until } from './fixtures/scripted';
 import { startDynamoDbLocal } from './fixtures/services';
 
 let ddbLocal: Awaited<ReturnType<typeof startDynamoDbLocal>>;
@@ -63,14 +65,46 @@ async function createTable(): Promise<{ name: string; streamArn: string }> {
 const put = (table: string, pk: string, extra: Record<string, unknown> = {}) =>
   dynamodb.send(new PutItemCommand({ TableName: table, Item: { pk: { S: pk }, ...(extra as object) } }));
 
-function start(table: string, mapping: { target: FunctionSpec; batchSize: number; retryAttempts?: number; maxBatchingWindowSeconds?: number }, checkpointFile?: string) {
+interface Tuning {
+  dynamodb?: DynamoDBClient;
+  streams?: DynamoDBStreamsClient;
+  pollIntervalMs?: number;
+  idlePollCapMs?: number;
+  foreground?: ForegroundTracker;
+  yieldMs?: number;
+}
+
+function start(
+  table: string,
+  mapping: { target: FunctionSpec; batchSize: number; retryAttempts?: number; maxBatchingWindowSeconds?: number },
+  checkpointFile?: string,
+  tuning: Tuning = {},
+) {
   const logs = collectingLog();
   const full: EventSourceMapping = { id: `Map${mapping.target.id}`, kind: 'dynamodbStream', table: 'catalog', retryAttempts: mapping.retryAttempts ?? 3, ...mapping };
   const tableNames = Object.fromEntries(TABLE_KEYS.map((k) => [k, table])) as Record<TableKey, string>;
-  const source = startStreamEventSources({ mappings: [full], tableNames, dynamodb, streams, invoke, checkpointFile, pollIntervalMs: 50, log: logs.log });
+  const source = startStreamEventSources({ mappings: [full], tableNames, dynamodb, streams, invoke, checkpointFile, pollIntervalMs: 50, log: logs.log, ...tuning });
   sources.push(source);
   return { source, logs };
 }
+
+/** Counts the calls (and the records GetRecords returned) of a client of its own. */
+function counted<C extends DynamoDBClient | DynamoDBStreamsClient>(client: C): { client: C; calls: Map<string, number>; recordsRead: () => number } {
+  const calls = new Map<string, number>();
+  let records = 0;
+  (client.middlewareStack as any).add(
+    (next: any, context: any) => async (args: any) => {
+      const result = await next(args);
+      calls.set(context.commandName, (calls.get(context.commandName) ?? 0) + 1);
+      records += result.output?.Records?.length ?? 0;
+      return result;
+    },
+    { step: 'initialize', name: 'countCalls' },
+  );
+  return { client, calls, recordsRead: () => records };
+}
+
+const config = () => ({ region: REGION, endpoint: ddbLocal.endpoint, credentials: FAKE_CREDENTIALS });
 
 const pkOf = (r: DynamoDBRecord) => r.dynamodb?.Keys?.pk?.S;
 
@@ -187,5 +221,152 @@ describe('DynamoDB stream event source mapping (local)', () => {
     const fresh = start(table.name, { target, batchSize: 10 });
     await fresh.source.idle();
     expect(seen).toEqual(['a', 'b', 'c', 'd', 'e']);
+  });
+
+  describe('at rest', () => {
+    it('a caught-up poller polls less and less often, and neither the table nor the stream is described again', async () => {
+      const table = await createTable();
+      const target = scriptedFunction('StreamAtRest', () => undefined);
+      const described = counted(new DynamoDBClient(config()));
+      const polled = counted(new DynamoDBStreamsClient(config()));
+      const { source } = start(table.name, { target, batchSize: 10 }, undefined, { dynamodb: described.client, streams: polled.client, pollIntervalMs: 50 });
+      const getRecords = () => polled.calls.get('GetRecordsCommand') ?? 0;
+      await until(() => getRecords() > 0, 'the first poll');
+      await sleep(1500);
+      const firstWindow = getRecords();
+      await sleep(1500);
+      const secondWindow = getRecords() - firstWindow;
+      // Every 50 ms, as before, would be some 30 polls a window.
+      expect(firstWindow).toBeLessThan(12);
+      expect(secondWindow).toBeLessThan(firstWindow);
+      expect(described.calls.get('DescribeTableCommand')).toBe(1);
+      expect(polled.calls.get('DescribeStreamCommand')).toBe(1);
+      await source.stop();
+      described.client.destroy();
+      polled.client.destroy();
+    });
+
+    it('a write through a client with wakeOnWrites is delivered at once, however long the poller would still wait', async () => {
+      const table = await createTable();
+      const seen: string[] = [];
+      const target = scriptedFunction('StreamWoken', (event) => {
+        seen.push(...(event as DynamoDBStreamEvent).Records.map((r) => pkOf(r)!));
+      });
+      const polled = counted(new DynamoDBStreamsClient(config()));
+      // The first wait of a caught-up shard alone is 15-20 s here.
+      const { source } = start(table.name, { target, batchSize: 10 }, undefined, { streams: polled.client, pollIntervalMs: 20_000, idlePollCapMs: 60_000 });
+      await until(() => (polled.calls.get('GetRecordsCommand') ?? 0) > 0, 'the first poll');
+
+      const writer = new DynamoDBClient(config());
+      const unwake = wakeOnWrites(writer, (tables) => source.notifyWrite(tables));
+      const documents = DynamoDBDocumentClient.from(writer);
+      await documents.send(new PutCommand({ TableName: table.name, Item: { pk: 'through-documents' } }));
+      await until(() => seen.includes('through-documents'), 'the record written through the document client', 5_000);
+      await writer.send(new UpdateItemCommand({ TableName: table.name, Key: { pk: { S: 'through-client' } }, UpdateExpression: 'SET n = :n', ExpressionAttributeValues: { ':n': { N: '1' } } }));
+      await until(() => seen.includes('through-client'), 'the record written through the client', 5_000);
+      unwake();
+      expect(seen).toEqual(['through-documents', 'through-client']);
+      await source.stop();
+      writer.destroy();
+      polled.client.destroy();
+    });
+
+    it('idle() makes backed-off pollers read now', async () => {
+      const table = await createTable();
+      const seen: string[] = [];
+      const target = scriptedFunction('StreamIdleWakes', (event) => {
+        seen.push(...(event as DynamoDBStreamEvent).Records.map((r) => pkOf(r)!));
+      });
+      const polled = counted(new DynamoDBStreamsClient(config()));
+      const { source } = start(table.name, { target, batchSize: 10 }, undefined, { streams: polled.client, pollIntervalMs: 20_000, idlePollCapMs: 60_000 });
+      await until(() => (polled.calls.get('GetRecordsCommand') ?? 0) > 0, 'the first poll');
+      await put(table.name, 'unannounced'); // no wake: only idle() makes it poll before 15 s
+      const outcome = await Promise.race([source.idle().then(() => 'idle'), sleep(8_000).then(() => 'still waiting')]);
+      expect(outcome).toBe('idle');
+      expect(seen).toEqual(['unannounced']);
+      await source.stop();
+      polled.client.destroy();
+    });
+
+    it('a batch waits while interactive requests are in flight, at most yieldMs', async () => {
+      const table = await createTable();
+      const seen: string[] = [];
+      const target = scriptedFunction('StreamYields', (event) => {
+        seen.push(...(event as DynamoDBStreamEvent).Records.map((r) => pkOf(r)!));
+      });
+      const foreground = createForegroundTracker();
+      const polled = counted(new DynamoDBStreamsClient(config()));
+      const { source } = start(table.name, { target, batchSize: 10 }, undefined, { streams: polled.client, foreground, yieldMs: 60_000 });
+      await until(() => (polled.calls.get('GetRecordsCommand') ?? 0) > 0, 'the first poll');
+      const leave = foreground.enter();
+      await put(table.name, 'held');
+      source.wake(table.name);
+      await until(() => polled.recordsRead() > 0, 'the record to be read');
+      await sleep(200);
+      expect(seen).toEqual([]); // read, but held while the request is in flight
+      leave();
+      await until(() => seen.includes('held'), 'the record once the request is answered', 5_000);
+      await source.stop();
+
+      // Requests that never end only slow the batches down.
+      const busy = createForegroundTracker();
+      busy.enter();
+      const again = start(table.name, { target: scriptedFunction('StreamYieldsBounded', (event) => {
+        seen.push(...(event as DynamoDBStreamEvent).Records.map((r) => `again:${pkOf(r)}`));
+      }), batchSize: 10 }, undefined, { foreground: busy, yieldMs: 100 });
+      await again.source.idle();
+      expect(seen).toContain('again:held');
+      polled.client.destroy(); // its source stopped above
+    });
+
+    it('lists the shards again as soon as one is read to its end, and reads its child after it', async () => {
+      // DynamoDB Local does not split shards on demand: a scripted stream stands in for one that rolls over.
+      let closed = false;
+      let describeStreams = 0;
+      const record = (pk: string, sequenceNumber: string) => ({ eventID: pk, eventName: 'INSERT', dynamodb: { Keys: { pk: { S: pk } }, SequenceNumber: sequenceNumber, StreamViewType: 'KEYS_ONLY' } });
+      const fakeDynamodb = {
+        config: { region: async () => REGION },
+        send: async () => ({ Table: { LatestStreamArn: 'arn:scripted-stream', StreamSpecification: { StreamEnabled: true } } }),
+      } as unknown as DynamoDBClient;
+      const fakeStreams = {
+        send: async (command: { constructor: { name: string }; input: Record<string, string> }) => {
+          switch (command.constructor.name) {
+            case 'DescribeStreamCommand':
+              describeStreams++;
+              return { StreamDescription: { StreamStatus: 'ENABLED', Shards: [{ ShardId: 'parent' }, ...(closed ? [{ ShardId: 'child', ParentShardId: 'parent' }] : [])] } };
+            case 'GetShardIteratorCommand':
+              return { ShardIterator: `${command.input.ShardId}:0` };
+            case 'GetRecordsCommand':
+              if (command.input.ShardIterator === 'parent:0') {
+                closed = true; // the child exists once the parent is closed
+                return { Records: [record('in-parent', '1')], NextShardIterator: undefined };
+              }
+              if (command.input.ShardIterator === 'child:0') return { Records: [record('in-child', '2')], NextShardIterator: 'child:1' };
+              return { Records: [], NextShardIterator: command.input.ShardIterator };
+            default:
+              throw new Error(`unexpected ${command.constructor.name}`);
+          }
+        },
+      } as unknown as DynamoDBStreamsClient;
+      const seen: string[] = [];
+      const target = scriptedFunction('StreamRollover', (event) => {
+        seen.push(...(event as DynamoDBStreamEvent).Records.map((r) => pkOf(r)!));
+      });
+      start('scripted', { target, batchSize: 10 }, undefined, { dynamodb: fakeDynamodb, streams: fakeStreams });
+      // The regular listing is a minute apart: only the closed parent makes it look again now.
+      await until(() => seen.includes('in-child'), 'the record of the child shard', 10_000);
+      expect(seen).toEqual(['in-parent', 'in-child']);
+      expect(describeStreams).toBe(2);
+    });
+
+    it('names the tables a write command writes', () => {
+      expect(writtenTables('PutItemCommand', { TableName: 'a' })).toEqual(['a']);
+      expect(writtenTables('UpdateItemCommand', { TableName: 'a' })).toEqual(['a']);
+      expect(writtenTables('DeleteItemCommand', { TableName: 'a' })).toEqual(['a']);
+      expect(writtenTables('BatchWriteItemCommand', { RequestItems: { a: [], b: [] } })).toEqual(['a', 'b']);
+      expect(writtenTables('TransactWriteItemsCommand', { TransactItems: [{ Put: { TableName: 'a' } }, { ConditionCheck: { TableName: 'c' } }, { Update: { TableName: 'b' } }, { Delete: { TableName: 'a' } }] })).toEqual(['a', 'b']);
+      expect(writtenTables('GetItemCommand', { TableName: 'a' })).toEqual([]);
+      expect(writtenTables('QueryCommand', { TableName: 'a' })).toEqual([]);
+    });
   });
 });
