@@ -20,6 +20,8 @@ import { PlatformFunction } from './constructs/platform-function';
 
 /** Name of the group whose members may call `admin` routes (for the shops in their `shops` claim). */
 export const ADMIN_GROUP = 'admin';
+/** Name of the group whose members may call `operator` routes (platform operations; no shop). */
+export const OPERATOR_GROUP = 'operator';
 /** Custom attribute listing the shops an admin manages (comma-separated shop ids). */
 export const SHOPS_ATTRIBUTE = 'shops';
 
@@ -38,8 +40,8 @@ export const PRE_TOKEN_GENERATION: FunctionSpec = {
 
 export interface IdentityProps {
   /**
-   * Whether shoppers can create their own accounts. Admins are never self-made: joining the
-   * `admin` group and the `shops` attribute are set by an operator.
+   * Whether shoppers can create their own accounts. Admins and operators are never self-made:
+   * the groups and the `shops` attribute are set through Cognito's admin API.
    * @default true
    */
   readonly selfSignUp?: boolean;
@@ -56,10 +58,11 @@ export interface IdentityProps {
 }
 
 /**
- * Customers and shop admins: one Cognito user pool (email sign-in, strong passwords, optional
- * TOTP MFA, Plus-tier threat protection enforced), an `admin` group, a custom attribute
- * `shops`, one public client for the apps (SRP, no secret, no OAuth hosted flows), and a V2
- * pre-token-generation trigger that puts the groups and shops into the access token.
+ * Customers, shop admins and platform operators: one Cognito user pool (email sign-in, strong
+ * passwords, optional TOTP MFA, Plus-tier threat protection enforced), `admin` and `operator`
+ * groups, a custom attribute `shops`, one public client for the apps (SRP, no secret, no OAuth
+ * hosted flows), and a V2 pre-token-generation trigger that puts the groups and shops into the
+ * access token.
  */
 export class Identity extends Construct {
   readonly userPool: IUserPool;
@@ -120,6 +123,12 @@ export class Identity extends Construct {
       groupName: ADMIN_GROUP,
       description: 'Shop administrators; the shops they manage are in the custom:shops attribute',
       precedence: 0,
+    });
+    new UserPoolGroup(this, 'OperatorGroup', {
+      userPool,
+      groupName: OPERATOR_GROUP,
+      description: 'Platform operators: may read the health of every dependency; not tied to a shop',
+      precedence: 1,
     });
 
     // Apps may read the shops attribute but never write it: that would let a user grant

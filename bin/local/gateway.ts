@@ -4,14 +4,24 @@ import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
 import type { FunctionSpec } from '#functions/registry';
 import { DEFAULT_THROTTLE, routeKey, type Route } from '#functions/routes';
+import { requiresToken } from '#shared/http/contract';
+import { foreground as processForeground, type ForegroundTracker } from './foreground';
 import type { LocalInvoker } from './lambda-context';
 import { claimsAsApiGateway, localTokenVerifier } from './local-jwt';
 
 /**
  * The local HTTP API: turns real HTTP requests into API Gateway v2 (payload 2.0) events
  * for the same handlers, routed by the same route table, with the JWT check and the
- * per-route throttling that API Gateway does in AWS. Where API Gateway answers by itself
- * (no token, throttled) this gateway answers with a problem document; see the README.
+ * per-route throttling that API Gateway does in AWS, and each function's reserved
+ * concurrency (`maxConcurrency`) that Lambda enforces. Where API Gateway answers by itself
+ * (no token, throttled, function at capacity or timed out) this gateway answers with a
+ * problem document; see the README.
+ *
+ * Overload is refused before any other work (no body read, no JWT check, no invocation), so a
+ * refusal costs microseconds: 429 `rate_limited` when a route's throttle is empty (the callers
+ * send too much), 503 `service_unavailable` when the function has every slot in use (the
+ * platform is at capacity), both with `Retry-After`. It never answers 504: a function that ran
+ * out its timeout is a 503 too, and logged as an error.
  */
 export interface GatewayOptions {
   readonly routes: readonly Route[];
@@ -26,6 +36,8 @@ export interface GatewayOptions {
   /** Apply the route table's throttling. @default true */
   readonly throttling?: boolean;
   readonly log?: (entry: Record<string, unknown>) => void;
+  /** Interactive requests in flight, which background work yields to. @default the process's tracker */
+  readonly foreground?: ForegroundTracker;
 }
 
 export interface LocalGateway {
@@ -43,6 +55,12 @@ interface CompiledRoute {
 }
 
 const MAX_BODY_BYTES = 10 * 1024 * 1024; // API Gateway's payload limit
+/** Seconds a caller refused for capacity waits: in-flight invocations finish within about that. */
+const RETRY_AFTER_BUSY_SECONDS = 1;
+/** Seconds after a timed-out invocation: its dependency was slow, so give it longer to recover. */
+const RETRY_AFTER_TIMEOUT_SECONDS = 5;
+/** Refusals for capacity are logged at most this often per function, with how many there were. */
+const SHED_LOG_INTERVAL_MS = 5_000;
 const TEXT_TYPES = /^(text\/|application\/([a-z.+-]*\+)?(json|xml|x-www-form-urlencoded)|application\/javascript)/i;
 const CORS_HEADERS = {
   'access-control-allow-origin': '*',
@@ -57,6 +75,23 @@ export async function startGateway(options: GatewayOptions): Promise<LocalGatewa
   const throttling = options.throttling ?? true;
   const host = options.host ?? '127.0.0.1';
   const log = options.log ?? (() => undefined);
+  const tracker = options.foreground ?? processForeground;
+  const shedding = new Map<string, { count: number; loggedAt: number }>();
+
+  /** 503 with Retry-After: the function's reserved concurrency is all in use. */
+  function shed(res: ServerResponse, fn: FunctionSpec): void {
+    const now = performance.now();
+    const state = shedding.get(fn.id) ?? { count: 0, loggedAt: -Infinity };
+    state.count++;
+    if (now - state.loggedAt >= SHED_LOG_INTERVAL_MS) {
+      log({ level: 'WARN', message: 'requests refused: function at its reserved concurrency', function: fn.id, maxConcurrency: fn.maxConcurrency, refused: state.count });
+      state.count = 0;
+      state.loggedAt = now;
+    }
+    shedding.set(fn.id, state);
+    res.setHeader('retry-after', String(RETRY_AFTER_BUSY_SECONDS));
+    sendProblem(res, 503, 'service_unavailable', `${fn.id} is at its capacity of ${fn.maxConcurrency} requests in flight; retry after ${RETRY_AFTER_BUSY_SECONDS} s.`);
+  }
 
   const server: Server = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
@@ -72,20 +107,26 @@ export async function startGateway(options: GatewayOptions): Promise<LocalGatewa
       res.writeHead(204, CORS_HEADERS).end();
       return;
     }
-    const body = await readBody(req);
-    if (body === undefined) {
-      sendProblem(res, 413, 'payload_too_large', `The request body exceeds ${MAX_BODY_BYTES} bytes.`);
-      return;
-    }
     const match = matchRoute(compiled, method, url.pathname);
+    const fn = match ? match.compiled.route.function : options.fallback;
+    // Refusals for overload come first: they cost no body read, no JWT check, no invocation.
     if (match && throttling && !match.compiled.bucket.take()) {
       res.setHeader('retry-after', '1');
       sendProblem(res, 429, 'rate_limited', 'This route is receiving more requests than it is allowed; retry shortly.');
       return;
     }
+    if (options.invoke.atCapacity?.(fn)) {
+      shed(res, fn);
+      return;
+    }
+    const body = await readBody(req);
+    if (body === undefined) {
+      sendProblem(res, 413, 'payload_too_large', `The request body exceeds ${MAX_BODY_BYTES} bytes.`);
+      return;
+    }
     let claims: Record<string, string> | undefined;
     const auth = match?.compiled.route.auth;
-    if (auth === 'customer' || auth === 'admin') {
+    if (auth !== undefined && requiresToken(auth)) {
       const token = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '')?.[1];
       if (!token) {
         sendProblem(res, 401, 'unauthorized', 'A bearer token is required: send `Authorization: Bearer <token>` (`npm run token` prints one).');
@@ -100,17 +141,33 @@ export async function startGateway(options: GatewayOptions): Promise<LocalGatewa
     }
     const key = match ? match.compiled.key : '$default';
     const event = toEvent(req, url, method, body, key, match?.pathParameters, claims);
-    const fn = match ? match.compiled.route.function : options.fallback;
-    let result: APIGatewayProxyResultV2;
-    try {
-      result = (await options.invoke(fn, event)) as APIGatewayProxyResultV2;
-    } catch (error) {
-      const timedOut = (error as Error).name === 'TimeoutError';
-      log({ level: 'ERROR', message: 'function failed', function: fn.id, error: String(error) });
-      sendProblem(res, timedOut ? 504 : 502, timedOut ? 'timeout' : 'bad_gateway', timedOut ? 'The function timed out.' : 'The function failed without an answer.');
+    // The slot is taken here, as Lambda counts an invocation; the check above may have raced others.
+    const running = options.invoke.tryInvoke ? options.invoke.tryInvoke(fn, event) : options.invoke(fn, event);
+    if (!running) {
+      shed(res, fn);
       return;
     }
-    writeResult(res, result);
+    const leave = tracker.enter();
+    try {
+      let result: APIGatewayProxyResultV2;
+      try {
+        result = (await running) as APIGatewayProxyResultV2;
+      } catch (error) {
+        if ((error as Error).name === 'TimeoutError') {
+          // A handler that ignored its time budget: a bug to fix, but the caller gets a retryable answer, not a 504.
+          log({ level: 'ERROR', message: 'FUNCTION TIMED OUT: it ran past its timeout instead of answering 503 within its budget', function: fn.id, route: key, error: String(error) });
+          res.setHeader('retry-after', String(RETRY_AFTER_TIMEOUT_SECONDS));
+          sendProblem(res, 503, 'service_unavailable', 'The service did not answer in time; retry later.');
+          return;
+        }
+        log({ level: 'ERROR', message: 'function failed', function: fn.id, error: String(error) });
+        sendProblem(res, 502, 'bad_gateway', 'The function failed without an answer.');
+        return;
+      }
+      writeResult(res, result);
+    } finally {
+      leave();
+    }
   }
 
   const port = await new Promise<number>((resolve, reject) => {
@@ -247,7 +304,7 @@ function writeResult(res: ServerResponse, result: APIGatewayProxyResultV2): void
 }
 
 function sendProblem(res: ServerResponse, status: number, code: string, detail: string): void {
-  const titles: Record<number, string> = { 401: 'Unauthorized', 413: 'Content Too Large', 429: 'Too Many Requests', 500: 'Internal Server Error', 502: 'Bad Gateway', 504: 'Gateway Timeout' };
+  const titles: Record<number, string> = { 401: 'Unauthorized', 413: 'Content Too Large', 429: 'Too Many Requests', 500: 'Internal Server Error', 502: 'Bad Gateway', 503: 'Service Unavailable' };
   res
     .writeHead(status, { 'content-type': 'application/problem+json', 'cache-control': 'no-store', ...CORS_HEADERS })
     .end(JSON.stringify({ type: `urn:commerce:problem:${code}`, title: titles[status] ?? 'Error', status, detail, code }));

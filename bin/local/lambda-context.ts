@@ -9,8 +9,25 @@ import { pathToFileURL } from 'node:url';
 import type { Context } from 'aws-lambda';
 import type { FunctionSpec } from '#functions/registry';
 
-/** What the local runtime uses to run a function: loads spec.entry (dynamic import, cached), calls its `handler(event, context)`. */
-export type LocalInvoker = (fn: FunctionSpec, event: unknown) => Promise<unknown>;
+/**
+ * What the local runtime uses to run a function: loads spec.entry (dynamic import, cached), calls
+ * its `handler(event, context)`. A function with `maxConcurrency` runs at most that many
+ * invocations at once, as Lambda's reserved concurrency does, counted across every caller.
+ */
+export interface LocalInvoker {
+  /**
+   * An asynchronous or poller invocation (bus targets, schedules, queue and stream mappings):
+   * waits for a free slot, as Lambda keeps a throttled event and tries it again later.
+   */
+  (fn: FunctionSpec, event: unknown): Promise<unknown>;
+  /**
+   * A synchronous invocation (API Gateway): runs at once, or answers `undefined` at once when
+   * the function already has `maxConcurrency` invocations in flight (Lambda's throttle).
+   */
+  readonly tryInvoke?: (fn: FunctionSpec, event: unknown) => Promise<unknown> | undefined;
+  /** Whether every slot of the function's reserved concurrency is in use now. */
+  readonly atCapacity?: (fn: FunctionSpec) => boolean;
+}
 
 export const LOCAL_ACCOUNT_ID = '000000000000';
 export const LOCAL_REGION = 'us-east-1';
@@ -58,9 +75,60 @@ export function localLambdaContext(fn: FunctionSpec): Context {
 
 type HandlerFn = (event: unknown, context: Context, callback?: (error?: unknown, result?: unknown) => void) => unknown;
 
-/** The default invoker: resolves spec.entry against a project root (default process.cwd()), imports it, calls handler with localLambdaContext. Applies the function's timeout (rejects with a TimeoutError after timeoutSeconds, as Lambda would). */
-export function createInvoker(opts: { root?: string } = {}): LocalInvoker {
+/**
+ * Reserved concurrency per function (by spec id): at most `maxConcurrency` slots in use; a
+ * function without it is limited only by the account, i.e. not at all locally.
+ */
+export class ConcurrencyLimits {
+  private readonly inUse = new Map<string, number>();
+  private readonly waiting = new Map<string, Array<(release: () => void) => void>>();
+
+  inFlight(fn: FunctionSpec): number {
+    return this.inUse.get(fn.id) ?? 0;
+  }
+
+  atCapacity(fn: FunctionSpec): boolean {
+    return fn.maxConcurrency !== undefined && this.inFlight(fn) >= fn.maxConcurrency;
+  }
+
+  /** A slot now, or undefined when all are in use. The returned function frees it (once). */
+  tryAcquire(fn: FunctionSpec): (() => void) | undefined {
+    if (this.atCapacity(fn)) return undefined;
+    this.inUse.set(fn.id, this.inFlight(fn) + 1);
+    return this.slot(fn);
+  }
+
+  /** A slot when one is free, first come first served. */
+  acquire(fn: FunctionSpec): Promise<() => void> {
+    const now = this.tryAcquire(fn);
+    if (now) return Promise.resolve(now);
+    return new Promise((resolve) => {
+      const queue = this.waiting.get(fn.id) ?? [];
+      queue.push(resolve);
+      this.waiting.set(fn.id, queue);
+    });
+  }
+
+  private slot(fn: FunctionSpec): () => void {
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const queue = this.waiting.get(fn.id);
+      const next = queue?.shift();
+      if (queue?.length === 0) this.waiting.delete(fn.id);
+      // A freed slot passes straight to the oldest waiter (the count stays), so while events
+      // wait the function stays at capacity and a synchronous caller cannot overtake them.
+      if (next) next(this.slot(fn));
+      else this.inUse.set(fn.id, this.inFlight(fn) - 1);
+    };
+  }
+}
+
+/** The default invoker: resolves spec.entry against a project root (default process.cwd()), imports it, calls handler with localLambdaContext. Applies the function's timeout (rejects with a TimeoutError after timeoutSeconds, as Lambda would) and its reserved concurrency (`limits`, one per invoker unless shared). */
+export function createInvoker(opts: { root?: string; limits?: ConcurrencyLimits } = {}): LocalInvoker {
   const root = opts.root ?? process.cwd();
+  const limits = opts.limits ?? new ConcurrencyLimits();
   const modules = new Map<string, Promise<HandlerFn>>();
 
   const load = (entry: string): Promise<HandlerFn> => {
@@ -79,36 +147,47 @@ export function createInvoker(opts: { root?: string } = {}): LocalInvoker {
     return loaded;
   };
 
-  return async (fn, event) => {
-    const handler = await load(fn.entry);
-    const timeoutSeconds = fn.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS;
-    const context = localLambdaContext(fn);
+  /** One invocation in a slot already taken; the slot is freed when it settles (a timeout too, as Lambda ends the sandbox's invocation). */
+  const run = async (fn: FunctionSpec, event: unknown, release: () => void): Promise<unknown> => {
     let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new TimeoutError(fn.id, timeoutSeconds)), timeoutSeconds * 1000);
-      timer.unref();
-    });
-    const run = new Promise<unknown>((resolvePromise, rejectPromise) => {
-      // Callback-style handlers (three parameters) settle through the callback, like the Node runtime did.
-      const usesCallback = handler.length >= 3;
-      const callback = (error?: unknown, result?: unknown) => (error ? rejectPromise(error) : resolvePromise(result));
-      try {
-        const returned = usesCallback ? handler(event, context, callback) : handler(event, context);
-        if (!usesCallback || (returned !== undefined && typeof (returned as Promise<unknown>)?.then === 'function')) {
-          Promise.resolve(returned).then(resolvePromise, rejectPromise);
-        }
-      } catch (error) {
-        rejectPromise(error);
-      }
-    });
     try {
+      const handler = await load(fn.entry);
+      const timeoutSeconds = fn.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS;
+      const context = localLambdaContext(fn);
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new TimeoutError(fn.id, timeoutSeconds)), timeoutSeconds * 1000);
+        timer.unref();
+      });
+      const result = new Promise<unknown>((resolvePromise, rejectPromise) => {
+        // Callback-style handlers (three parameters) settle through the callback, like the Node runtime did.
+        const usesCallback = handler.length >= 3;
+        const callback = (error?: unknown, value?: unknown) => (error ? rejectPromise(error) : resolvePromise(value));
+        try {
+          const returned = usesCallback ? handler(event, context, callback) : handler(event, context);
+          if (!usesCallback || (returned !== undefined && typeof (returned as Promise<unknown>)?.then === 'function')) {
+            Promise.resolve(returned).then(resolvePromise, rejectPromise);
+          }
+        } catch (error) {
+          rejectPromise(error);
+        }
+      });
       // The handler keeps running after a timeout (a process cannot be frozen like a sandbox),
       // but its result is ignored, as Lambda would.
-      return await Promise.race([run, timeout]);
+      return await Promise.race([result, timeout]);
     } finally {
       clearTimeout(timer);
+      release();
     }
   };
+
+  const invoke = async (fn: FunctionSpec, event: unknown): Promise<unknown> => run(fn, event, await limits.acquire(fn));
+  return Object.assign(invoke, {
+    tryInvoke(fn: FunctionSpec, event: unknown): Promise<unknown> | undefined {
+      const release = limits.tryAcquire(fn);
+      return release ? run(fn, event, release) : undefined;
+    },
+    atCapacity: (fn: FunctionSpec) => limits.atCapacity(fn),
+  });
 }
 
 /** How Lambda reads a function's answer to a batch (SQS, streams) with ReportBatchItemFailures. */

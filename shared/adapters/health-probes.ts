@@ -1,10 +1,10 @@
-import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { DescribeEventBusCommand } from '@aws-sdk/client-eventbridge';
 import { GetAccountCommand } from '@aws-sdk/client-sesv2';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
-import type { DependencyProbe } from '#shared/platform/check-health';
+import { HEALTH_PROBE_KEY, type DependencyProbe } from '#shared/platform/check-health';
 import { QUEUE_KEYS, QUEUES } from '#shared/platform/queues';
-import { TABLE_KEYS, TABLES } from '#shared/platform/tables';
+import { TABLE_KEYS, TABLES, type KeyDefinition, type TableDefinition } from '#shared/platform/tables';
 import { dynamodb } from './dynamodb/client';
 import { eventBridge } from './eventbridge/client';
 import { redis } from './redis/client';
@@ -14,21 +14,20 @@ import { sqs } from './sqs/client';
 /**
  * Probes for every dependency this function was configured with (tables and queues it
  * has environment variables for, Redis, the bus, SES), so the health route reports
- * exactly what the deployment wires.
+ * exactly what the deployment wires. Each is one cheap request: a table is probed with a
+ * GetItem of a key no item has (DescribeTable would make DynamoDB Local count the table).
  */
 export function dependencyProbes(env: NodeJS.ProcessEnv = process.env): DependencyProbe[] {
   const probes: DependencyProbe[] = [];
-  const tables = TABLE_KEYS.map((key) => env[TABLES[key].envVar]).filter((name): name is string => Boolean(name));
+  const tables = TABLE_KEYS.flatMap((key) => {
+    const TableName = env[TABLES[key].envVar];
+    return TableName ? [{ TableName, Key: probeKey(TABLES[key]) }] : [];
+  });
   if (tables.length > 0) {
     probes.push({
       name: 'dynamodb',
       async check() {
-        await Promise.all(
-          tables.map(async (TableName) => {
-            const { Table } = await dynamodb.send(new DescribeTableCommand({ TableName }));
-            if (Table?.TableStatus !== 'ACTIVE') throw new Error(`table ${TableName} is ${Table?.TableStatus ?? 'missing'}`);
-          }),
-        );
+        await Promise.all(tables.map((input) => dynamodb.send(new GetItemCommand(input))));
       },
     });
   }
@@ -58,4 +57,13 @@ export function dependencyProbes(env: NodeJS.ProcessEnv = process.env): Dependen
     probes.push({ name: 'ses', check: async () => void (await ses.send(new GetAccountCommand({}))) });
   }
   return probes;
+}
+
+/** The table's key with HEALTH_PROBE_KEY in each part. */
+function probeKey(table: TableDefinition): Record<string, AttributeValue> {
+  const value = (key: KeyDefinition): AttributeValue => (key.type === 'S' ? { S: HEALTH_PROBE_KEY } : { N: '0' });
+  return {
+    [table.partitionKey.name]: value(table.partitionKey),
+    ...(table.sortKey ? { [table.sortKey.name]: value(table.sortKey) } : {}),
+  };
 }

@@ -47,6 +47,12 @@ export function authorize(auth: RouteAuth, identity: Identity | undefined, shopI
   if (auth === 'public' || auth === 'signed') return;
   if (!identity) throw new UnauthorizedError('A valid bearer token is required: send `Authorization: Bearer <token>`.');
   if (auth === 'customer') return;
+  if (auth === 'operator') {
+    if (!identity.groups.includes('operator')) {
+      throw new ForbiddenError('This route is for platform operators: the token is not in group `operator`.');
+    }
+    return;
+  }
   if (!identity.groups.includes('admin')) {
     throw new ForbiddenError('This route is for shop staff: the token is not in group `admin`.');
   }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiPathsObject } from 'zod-openapi';
-import type { RouteContract } from './contract';
+import { requiresToken, type RouteContract } from './contract';
 import { Problem } from './schemas';
 
 /**
@@ -49,8 +49,8 @@ export function buildOpenApiDocument(routes: readonly DocumentedRoute[], info: {
         ...(header ? { header } : {}),
       };
     }
-    if (contract.body) operation.requestBody = { required: true, content: { 'application/json': { schema: contract.body } } };
-    if (contract.auth === 'customer' || contract.auth === 'admin') operation.security = [{ bearer: [] }];
+    if (contract.body) operation.requestBody = { required: true, content: { [contract.bodyContentType ?? 'application/json']: { schema: contract.body } } };
+    if (requiresToken(contract.auth)) operation.security = [{ bearer: [] }];
     for (const [status, response] of Object.entries(contract.responses)) {
       responses[status] = {
         description: response.description,
@@ -76,8 +76,8 @@ export function buildOpenApiDocument(routes: readonly DocumentedRoute[], info: {
 function errorStatuses(contract: RouteContract): string[] {
   const statuses = new Set<number>(contract.errors ?? []);
   if (contract.params || contract.query || contract.body || contract.idempotency) statuses.add(400);
-  if (contract.auth === 'customer' || contract.auth === 'admin') statuses.add(401);
-  if (contract.auth === 'admin') statuses.add(403);
+  if (requiresToken(contract.auth)) statuses.add(401);
+  if (contract.auth === 'admin' || contract.auth === 'operator') statuses.add(403);
   if (contract.auth === 'signed') statuses.add(401);
   if (contract.idempotency) statuses.add(409);
   statuses.add(500);

@@ -1,28 +1,47 @@
 import { z } from 'zod';
 import { defineContract } from '#shared/http/contract';
 
-export const DependencyHealth = z.object({
-  status: z.enum(['ok', 'error']),
-  latencyMs: z.number(),
-  detail: z.string().optional(),
-});
+export const Liveness = z
+  .object({
+    status: z.enum(['ok', 'degraded']).meta({ description: 'From a check of the dependencies at most a few seconds old' }),
+  })
+  .meta({ id: 'Liveness' });
 
-export const HealthResponse = z
+export const DependencyHealth = z
+  .object({
+    status: z.enum(['ok', 'error']),
+    latencyMs: z.number().meta({ description: 'How long the probe took (up to its deadline when it failed)' }),
+    error: z.string().optional().meta({ description: 'Why the dependency failed; only when status is error' }),
+  })
+  .meta({ id: 'DependencyHealth' });
+
+export const DependenciesHealth = z
   .object({
     status: z.enum(['ok', 'degraded']),
     stage: z.string(),
+    checkedAt: z.string().meta({ description: 'When the check started (ISO 8601)' }),
     dependencies: z.record(z.string(), DependencyHealth),
   })
-  .meta({ id: 'Health' });
+  .meta({ id: 'DependenciesHealth' });
 
 export const healthContract = defineContract({
   operationId: 'getHealth',
   auth: 'public',
-  summary: 'Health of the API and each dependency',
+  summary: 'Liveness for load balancers and uptime checks (cheap: a recent check, no detail)',
   tags: ['operations'],
   responses: {
-    200: { description: 'Every dependency answers', schema: HealthResponse },
-    503: { description: 'At least one dependency fails', schema: HealthResponse },
+    200: { description: 'Every dependency answered the last check', schema: Liveness },
+    503: { description: 'At least one dependency failed the last check', schema: Liveness },
+  },
+});
+
+export const healthDependenciesContract = defineContract({
+  operationId: 'getHealthDependencies',
+  auth: 'operator',
+  summary: 'Each dependency with its status, latency and error (platform operators)',
+  tags: ['operations'],
+  responses: {
+    200: { description: 'The report of a check made for this request', schema: DependenciesHealth },
   },
 });
 

@@ -3,7 +3,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { FUNCTIONS } from '#functions/registry';
 import { DEFAULT_THROTTLE, ROUTES, type Route, routeKey } from '#functions/routes';
 import { ACCESS_LOG_FIELDS } from '#lib/api';
-import { healthContract } from '#shared/platform/health.schema';
+import { OPERATOR_GROUP } from '#lib/identity';
+import { requiresToken } from '#shared/http/contract';
+import { healthContract, healthDependenciesContract } from '#shared/platform/health.schema';
 import { buildStacks, logicalIdOf } from './support';
 
 const contract = healthContract;
@@ -15,6 +17,7 @@ const SAMPLE_ROUTES: readonly Route[] = [
   { method: 'PATCH', path: '/v1/shops/{shopId}/admin/profile', function: FUNCTIONS.updateShop, auth: 'admin', contract,
     throttle: { rateLimit: 10, burstLimit: 20 } },
   { method: 'POST', path: '/v1/webhooks/stripe', function: FUNCTIONS.openApi, auth: 'signed', contract },
+  { method: 'GET', path: '/v1/health/dependencies', function: FUNCTIONS.healthDependencies, auth: 'operator', contract: healthDependenciesContract },
 ];
 
 let template: Template;
@@ -55,7 +58,7 @@ describe('routes from ROUTES', () => {
 });
 
 describe('authorization', () => {
-  it('puts the Cognito JWT authorizer on customer and admin routes only', () => {
+  it('puts the Cognito JWT authorizer on customer, admin and operator routes only', () => {
     const authorizer = logicalIdOf(sample, 'AWS::ApiGatewayV2::Authorizer', '/Api/HttpApi/CognitoJwt/');
     sample.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
       AuthorizerType: 'JWT',
@@ -67,13 +70,22 @@ describe('authorization', () => {
     });
     for (const route of SAMPLE_ROUTES) {
       const resource = routeResource(sample, routeKey(route));
-      if (route.auth === 'customer' || route.auth === 'admin') {
+      if (requiresToken(route.auth)) {
         expect(resource, routeKey(route)).toMatchObject({ AuthorizationType: 'JWT', AuthorizerId: { Ref: authorizer } });
       } else {
         expect(resource, routeKey(route)).toMatchObject({ AuthorizationType: 'NONE' });
         expect(resource.AuthorizerId).toBeUndefined();
       }
     }
+  });
+
+  it('guards the operators\' health report with the authorizer, and a Cognito group for them', () => {
+    const authorizer = logicalIdOf(template, 'AWS::ApiGatewayV2::Authorizer', '/Api/HttpApi/CognitoJwt/');
+    expect(ROUTES.find((r) => routeKey(r) === 'GET /v1/health/dependencies')?.auth).toBe('operator');
+    expect(routeResource(template, 'GET /v1/health/dependencies')).toMatchObject({ AuthorizationType: 'JWT', AuthorizerId: { Ref: authorizer } });
+    expect(routeResource(template, 'GET /v1/health')).toMatchObject({ AuthorizationType: 'NONE' });
+    const stateful = buildStacks().statefulTemplate();
+    stateful.hasResourceProperties('AWS::Cognito::UserPoolGroup', { GroupName: OPERATOR_GROUP, UserPoolId: Match.anyValue() });
   });
 
   it('makes one function for two routes on the same spec', () => {
@@ -134,6 +146,21 @@ describe('stage', () => {
     template.hasOutput('ApiUrl', {
       Value: { 'Fn::Join': ['', ['https://', { Ref: Match.anyValue() }, '.execute-api.', { Ref: 'AWS::Region' }, '.', { Ref: 'AWS::URLSuffix' }, '/']] },
     });
+  });
+});
+
+describe('reserved concurrency', () => {
+  it('caps the functions that take interactive writes, and leaves the account at least 100 unreserved of 1,000', () => {
+    const reserved = Object.values(template.findResources('AWS::Lambda::Function'))
+      .map((f) => f.Properties.ReservedConcurrentExecutions as number | undefined)
+      .filter((n): n is number => n !== undefined);
+    const sum = reserved.reduce((a, b) => a + b, 0);
+    expect(sum).toBeLessThanOrEqual(900);
+    for (const spec of [FUNCTIONS.checkout, FUNCTIONS.setCartItem, FUNCTIONS.createProduct, FUNCTIONS.adjustStock, FUNCTIONS.cancelOrder]) {
+      expect(spec.maxConcurrency, spec.id).toBeGreaterThan(0);
+      const fn = logicalIdOf(template, 'AWS::Lambda::Function', `/Functions/${spec.id}/`);
+      expect(template.toJSON().Resources[fn].Properties.ReservedConcurrentExecutions, spec.id).toBe(spec.maxConcurrency);
+    }
   });
 });
 

@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { HEALTH_PROBE_KEY } from '#shared/platform/check-health';
 import { App, Stack } from 'aws-cdk-lib';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -153,10 +154,14 @@ describe('VPC placement, Redis and search', () => {
 describe('least privilege', () => {
   it('gives the health function names and describe rights, never data access', () => {
     const actions = statementsOf(template, 'Health').flatMap(actionsOf);
-    for (const forbidden of [...WRITE_ACTIONS, 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Scan', 'sqs:SendMessage', 'sqs:ReceiveMessage']) {
+    for (const forbidden of [...WRITE_ACTIONS, 'dynamodb:Query', 'dynamodb:Scan', 'dynamodb:BatchGetItem', 'sqs:SendMessage', 'sqs:ReceiveMessage']) {
       expect(actions).not.toContain(forbidden);
     }
-    expect(actions).toEqual(expect.arrayContaining(['dynamodb:DescribeTable', 'sqs:GetQueueAttributes', 'events:DescribeEventBus', 'ses:GetAccount']));
+    expect(actions).toEqual(expect.arrayContaining(['dynamodb:GetItem', 'sqs:GetQueueAttributes', 'events:DescribeEventBus', 'ses:GetAccount']));
+    // GetItem of the probe's key only: no item of any shop is readable.
+    const getItem = statementsOf(template, 'Health').filter((s) => actionsOf(s).includes('dynamodb:GetItem'));
+    expect(getItem).toHaveLength(1);
+    expect(getItem[0]!.Condition).toEqual({ 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [HEALTH_PROBE_KEY] } });
     expect(actions).toContain('events:PutEvents'); // uses.eventBus
     for (const def of Object.values(TABLES)) expect(env(FUNCTIONS.health)).toHaveProperty(def.envVar);
   });

@@ -1,7 +1,8 @@
 import type { Context, PreTokenGenerationV2TriggerEvent } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { accessTokenClaims, handler } from '#functions/platform/pre-token-generation.handler';
-import { identityFromClaims } from '#shared/http/identity';
+import { ForbiddenError } from '#shared/errors';
+import { authorize, identityFromClaims } from '#shared/http/identity';
 
 /** A V2_0 event as Cognito sends it (claimsAndScopeOverrideDetails is null on the way in). */
 function event(attributes: Record<string, string>, groups: string[]): PreTokenGenerationV2TriggerEvent {
@@ -38,5 +39,13 @@ describe('pre-token generation (V2_0)', () => {
   it('produces claims that the HTTP layer reads as the admin of those shops', () => {
     const claims = accessTokenClaims(event({ 'custom:shops': 'shop-a,shop-b' }, ['admin']));
     expect(identityFromClaims({ sub: 'user-1', ...claims })).toEqual({ sub: 'user-1', groups: ['admin'], shops: ['shop-a', 'shop-b'] });
+  });
+
+  it('carries the operator group, which the HTTP layer accepts on operator routes', () => {
+    const claims = accessTokenClaims(event({}, ['operator']));
+    expect(claims).toEqual({ groups: 'operator' });
+    const identity = identityFromClaims({ sub: 'user-1', ...claims });
+    expect(() => authorize('operator', identity, undefined)).not.toThrow();
+    expect(() => authorize('operator', identityFromClaims({ sub: 'user-2', groups: 'admin' }), undefined)).toThrow(ForbiddenError);
   });
 });

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TABLE_KEYS } from '#shared/platform/tables';
 import { DEMO_SHOP, seedDemoShop } from '../../bin/local/demo-shop';
 import { startTestPlatform, type TestPlatform } from '../support/platform';
 
@@ -20,6 +21,17 @@ afterAll(async () => {
   await platform?.stop();
 });
 
+/** Counts GetItem calls sent through a client (the health probe's only DynamoDB call). */
+function countGetItems(client: { send: (...args: any[]) => Promise<unknown> }, GetItem: new (...args: any[]) => unknown) {
+  const original = client.send;
+  const sent = { count: 0, restore: () => void (client.send = original) };
+  client.send = function (this: unknown, command: unknown, ...rest: unknown[]) {
+    if (command instanceof GetItem) sent.count++;
+    return original.call(this, command, ...rest);
+  } as typeof client.send;
+  return sent;
+}
+
 function expectProblem(res: { status: number; headers: Headers; body: any }, status: number, code: string) {
   expect(res.status).toBe(status);
   expect(res.headers.get('content-type')).toBe('application/problem+json');
@@ -30,12 +42,42 @@ function expectProblem(res: { status: number; headers: Headers; body: any }, sta
 }
 
 describe('operations', () => {
-  it('reports every dependency healthy', async () => {
+  it('answers liveness with the status alone, from one recent check however many ask', async () => {
     const res = await platform.request('GET', '/v1/health');
     expect(res.status).toBe(200);
-    expect(res.body.status).toBe('ok');
+    expect(res.body).toEqual({ status: 'ok' });
+    expect(res.headers.get('cache-control')).toBe('no-store');
+    // The route's burst allows 100: far more requests than checks.
+    const { dynamodb, GetItemCommand } = { ...(await import('#shared/adapters/dynamodb/client')), ...(await import('@aws-sdk/client-dynamodb')) };
+    const sent = countGetItems(dynamodb, GetItemCommand);
+    try {
+      const many = await Promise.all(Array.from({ length: 40 }, () => platform.request('GET', '/v1/health')));
+      expect(many.every((r) => r.status === 200 && r.body.status === 'ok')).toBe(true);
+      const afterLiveness = sent.count;
+      expect(afterLiveness).toBeLessThanOrEqual(TABLE_KEYS.length); // at most one more check (one GetItem per table) if the last expired meanwhile
+      // The counter does see the probes: an operator's report is a check of its own.
+      const operator = await platform.token({ sub: 'ops-0', groups: ['operator'] });
+      expect((await platform.request('GET', '/v1/health/dependencies', { token: operator })).status).toBe(200);
+      expect(sent.count).toBe(afterLiveness + TABLE_KEYS.length);
+    } finally {
+      sent.restore();
+    }
+  });
+
+  it('gives operators each dependency with its status and latency, and no one else', async () => {
+    const path = '/v1/health/dependencies';
+    expectProblem(await platform.request('GET', path), 401, 'unauthorized');
+    expectProblem(await platform.request('GET', path, { token: customer }), 403, 'forbidden');
+    expectProblem(await platform.request('GET', path, { token: admin }), 403, 'forbidden');
+    const operator = await platform.token({ sub: 'ops-1', groups: ['operator'] });
+    const res = await platform.request('GET', path, { token: operator });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('cache-control')).toBe('no-store');
+    expect(res.body).toMatchObject({ status: 'ok', stage: 'local', checkedAt: expect.any(String) });
     expect(Object.keys(res.body.dependencies).sort()).toEqual(['dynamodb', 'eventbridge', 'redis', 'ses', 'sqs']);
-    for (const dependency of Object.values<any>(res.body.dependencies)) expect(dependency.status).toBe('ok');
+    for (const dependency of Object.values<any>(res.body.dependencies)) {
+      expect(dependency).toEqual({ status: 'ok', latencyMs: expect.any(Number) });
+    }
   });
 
   it('serves the OpenAPI 3.1 document of every route', async () => {
@@ -46,6 +88,10 @@ describe('operations', () => {
     const patch = res.body.paths['/v1/shops/{shopId}/admin/profile'].patch;
     expect(patch.security).toEqual([{ bearer: [] }]);
     expect(Object.keys(patch.responses)).toEqual(expect.arrayContaining(['200', '400', '401', '403', '404']));
+    const dependencies = res.body.paths['/v1/health/dependencies'].get;
+    expect(dependencies.security).toEqual([{ bearer: [] }]);
+    expect(Object.keys(dependencies.responses)).toEqual(expect.arrayContaining(['200', '401', '403']));
+    expect(res.body.paths['/v1/health'].get.security).toBeUndefined();
   });
 
   it('answers an unknown route with a problem document', async () => {

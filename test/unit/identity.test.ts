@@ -48,4 +48,14 @@ describe('authorize', () => {
     expect(() => authorize('admin', admin, 'other')).toThrow(ForbiddenError);
     expect(() => authorize('admin', admin, 'demo')).not.toThrow();
   });
+
+  it('requires the operator group, and no shop, for operator routes', () => {
+    const operator = { sub: 'ops-1', groups: ['operator'], shops: [] };
+    expect(() => authorize('operator', undefined, undefined)).toThrow(UnauthorizedError);
+    expect(() => authorize('operator', customer, undefined)).toThrow(ForbiddenError);
+    expect(() => authorize('operator', admin, undefined)).toThrow(ForbiddenError);
+    expect(() => authorize('operator', operator, undefined)).not.toThrow();
+    // An operator is not a shop's staff.
+    expect(() => authorize('admin', operator, 'demo')).toThrow(ForbiddenError);
+  });
 });
