@@ -18,6 +18,7 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { FunctionSpec } from '#functions/registry';
 import { DEFAULT_THROTTLE, type Route, type RouteAuth, type Throttle, routeKey } from '#functions/routes';
+import { requiresToken, type TokenAuth } from '#shared/http/contract';
 import { DEFAULT_TIMEOUT_SECONDS } from './constructs/platform-function';
 import type { FunctionLookup } from './functions';
 
@@ -47,7 +48,7 @@ export const ACCESS_LOG_FIELDS = {
   sub: '$context.authorizer.claims.sub',
 } as const;
 
-const PUBLIC_REASONS: Record<Exclude<RouteAuth, 'customer' | 'admin'>, string> = {
+const PUBLIC_REASONS: Record<Exclude<RouteAuth, TokenAuth>, string> = {
   public: 'Public by design (route auth "public" in functions/routes.ts): anonymous read-only endpoint, throttled per route.',
   signed: 'Webhook (route auth "signed"): the caller cannot hold a Cognito token; the handler verifies the request signature.',
 };
@@ -58,7 +59,7 @@ export interface ApiProps {
   /** The function answering requests that match no route (`$default`). @see DEFAULT_ROUTE */
   readonly defaultRoute: { readonly function: FunctionSpec };
   readonly functions: FunctionLookup;
-  /** Issuer of the JWTs that `customer` and `admin` routes require. */
+  /** Issuer of the JWTs that `customer`, `admin` and `operator` routes require. */
   readonly userPool: IUserPool;
   /** Audiences accepted by the JWT authorizer. */
   readonly userPoolClients: readonly IUserPoolClient[];
@@ -72,7 +73,7 @@ export interface ApiProps {
 
 /**
  * The public HTTP API, one route per ROUTES entry: Lambda proxy integrations (payload 2.0),
- * the Cognito JWT authorizer on `customer` and `admin` routes, per-route throttling through
+ * the Cognito JWT authorizer on `customer`, `admin` and `operator` routes, per-route throttling through
  * the stage's route settings, JSON access logs and CORS.
  */
 export class Api extends Construct {
@@ -117,7 +118,7 @@ export class Api extends Construct {
 
     const routes: HttpRoute[] = [];
     for (const route of props.routes) {
-      const needsToken = route.auth === 'customer' || route.auth === 'admin';
+      const needsToken = requiresToken(route.auth);
       const [httpRoute] = httpApi.addRoutes({
         path: route.path,
         methods: [HttpMethod[route.method]],
@@ -126,7 +127,7 @@ export class Api extends Construct {
       });
       if (!httpRoute) throw new Error(`${this.node.path}: no route was created for ${routeKey(route)}`);
       if (!needsToken) {
-        Validations.of(httpRoute).acknowledge({ id: 'AwsSolutions-APIG4', reason: PUBLIC_REASONS[route.auth as 'public' | 'signed'] });
+        Validations.of(httpRoute).acknowledge({ id: 'AwsSolutions-APIG4', reason: PUBLIC_REASONS[route.auth as Exclude<RouteAuth, TokenAuth>] });
       }
       routes.push(httpRoute);
     }
@@ -146,6 +147,8 @@ export class Api extends Construct {
       stageName: '$default',
       autoDeploy: true,
       throttle: { rateLimit: defaultThrottle.rateLimit, burstLimit: defaultThrottle.burstLimit },
+      // Per-route latency, 4xx and 5xx (the dashboard and route alarms of lib/monitoring.ts).
+      detailedMetricsEnabled: true,
       accessLogSettings: {
         destination: new LogGroupLogDestination(this.accessLogs),
         format: AccessLogFormat.custom(JSON.stringify(ACCESS_LOG_FIELDS)),
@@ -153,12 +156,13 @@ export class Api extends Construct {
     });
     // HttpStage has no per-route throttling; the L1 does. RouteSettings is a JSON map in
     // CloudFormation, so its keys are written as CloudFormation spells them (no casing conversion).
-    // Route keys must exist before the stage refers to them.
+    // Route keys must exist before the stage refers to them. A route's settings replace the
+    // defaults, so each route repeats DetailedMetricsEnabled.
     const cfnStage = stage.node.defaultChild as CfnStage;
     cfnStage.routeSettings = Object.fromEntries(
       props.routes.map((route) => {
         const throttle = route.throttle ?? defaultThrottle;
-        return [routeKey(route), { ThrottlingRateLimit: throttle.rateLimit, ThrottlingBurstLimit: throttle.burstLimit }];
+        return [routeKey(route), { ThrottlingRateLimit: throttle.rateLimit, ThrottlingBurstLimit: throttle.burstLimit, DetailedMetricsEnabled: true }];
       }),
     );
     for (const route of routes) stage.node.addDependency(route);

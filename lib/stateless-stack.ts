@@ -1,15 +1,18 @@
-import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { EVENT_RULES, EVENT_SOURCE_MAPPINGS, type EventRule, type EventSourceMapping, SCHEDULES, type Schedule } from '#functions/events';
 import { FUNCTIONS, type FunctionSpec } from '#functions/registry';
 import { DEFAULT_ROUTE, ROUTES, type Route, type Throttle } from '#functions/routes';
+import { checkoutContract } from '#shared/checkout/checkout.schema';
 import { enterSaleContract } from '#shared/flash-sales/flash-sales.schema';
+import type { QueueKey } from '#shared/platform/queues';
 import { Api } from './api';
 import { AsyncWiring } from './async';
 import { DEFAULT_SERVICE_NAME, type EmailSettings, metricsNamespace } from './constructs/platform-function';
 import { Edge } from './edge';
 import { Functions } from './functions';
-import { Monitoring, type WatchedFunction } from './monitoring';
+import { type ConcurrencyLimitedFunction, type CountGraph, Monitoring, type MonitoredRoute, operationMetric, type WatchedFunction } from './monitoring';
+import type { QueueResource } from './messaging';
 import type { StageSettings } from './stage';
 import type { PlatformResources } from './stateful-stack';
 
@@ -60,6 +63,12 @@ export interface StatelessStackProps extends StackProps {
    * @default those of DEFAULT_SERVER_ERROR_ALARMS that a route answers
    */
   readonly serverErrorAlarms?: readonly string[];
+  /**
+   * HTTP operations whose route is alarmed on its 5xx rate and p99 latency (API Gateway's
+   * per-route metrics).
+   * @default those of DEFAULT_ROUTE_ALARMS that a route answers
+   */
+  readonly routeAlarms?: readonly string[];
 }
 
 /**
@@ -67,6 +76,9 @@ export interface StatelessStackProps extends StackProps {
  * when the Redis gate is unreachable (during a sale, every entry fails).
  */
 export const DEFAULT_SERVER_ERROR_ALARMS: readonly string[] = [enterSaleContract.operationId];
+
+/** Routes whose 5xx rate and p99 latency page someone by default: checkout, where the money is. */
+export const DEFAULT_ROUTE_ALARMS: readonly string[] = [checkoutContract.operationId];
 
 /** Optional parts of the distribution, from context (`edgeDomainName`, `edgeCertificateArn`, `edgeWebAclArn`). */
 export interface EdgeSettings {
@@ -95,7 +107,7 @@ export function deployedSpecs(props: Partial<Omit<StatelessStackProps, 'settings
 
 /**
  * Functions, the HTTP API, the CloudFront distribution in front of it, the asynchronous
- * wiring and the alarms, all generated from the definition files. Holds no state: it can be
+ * wiring, the alarms and the dashboard, all generated from the definition files. Holds no state: it can be
  * destroyed and redeployed freely.
  */
 export class StatelessStack extends Stack {
@@ -159,12 +171,23 @@ export class StatelessStack extends Stack {
     });
 
     // Alarms: every dead-letter queue of both stacks, the errors of every queue worker (a thrown
-    // error fails its whole batch), and the 5xx answers of the operations named above.
+    // error fails its whole batch), the 5xx answers of the operations named above, and the 5xx
+    // rate and p99 of the alarmed routes. The dashboard is generated from the same lists.
     const routed = (operation: string): boolean => routes.some((route) => route.contract.operationId === operation);
     const serverErrorAlarms = props.serverErrorAlarms ?? DEFAULT_SERVER_ERROR_ALARMS.filter(routed);
     for (const operation of serverErrorAlarms) {
       if (!routed(operation)) throw new Error(`${this.node.path}: serverErrorAlarms names "${operation}", the operationId of no route`);
     }
+    const routeAlarms = props.routeAlarms ?? DEFAULT_ROUTE_ALARMS.filter(routed);
+    for (const operation of routeAlarms) {
+      if (!routed(operation)) throw new Error(`${this.node.path}: routeAlarms names "${operation}", the operationId of no route`);
+    }
+    const concurrencyLimited = new Map<string, ConcurrencyLimitedFunction>();
+    for (const spec of specs) {
+      if (spec.maxConcurrency === undefined || concurrencyLimited.has(spec.id)) continue;
+      concurrencyLimited.set(spec.id, { id: spec.id, function: this.functions.functionFor(spec), limit: spec.maxConcurrency });
+    }
+    const metricsSource = { metricsNamespace: metricsNamespace(settings.stage), serviceName: DEFAULT_SERVICE_NAME };
     const workers = new Map<string, WatchedFunction>();
     for (const mapping of eventSourceMappings) {
       if (mapping.kind !== 'sqs' || workers.has(mapping.target.id)) continue;
@@ -185,9 +208,17 @@ export class StatelessStack extends Stack {
       ],
       functionErrors: [...workers.values()],
       serverErrorOperations: serverErrorAlarms,
-      metricsNamespace: metricsNamespace(settings.stage),
-      serviceName: DEFAULT_SERVICE_NAME,
+      ...metricsSource,
       ...(props.alarmEmail !== undefined ? { email: props.alarmEmail } : {}),
+      api: {
+        apiId: this.api.httpApi.apiId,
+        stageName: this.api.stage.stageName,
+        routes: routes.map(monitoredRoute),
+        accessLogs: this.api.accessLogs,
+      },
+      routeAlarms,
+      concurrencyLimited: [...concurrencyLimited.values()],
+      counts: businessCounts(metricsSource, routed, resources.queues['flashSaleEntries' satisfies QueueKey]),
     });
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the HTTP API' });
@@ -196,9 +227,54 @@ export class StatelessStack extends Stack {
       description: 'CloudFront domain of the API and images (https://<it>/v1/...)',
     });
     new CfnOutput(this, 'AlarmsTopicArn', { value: this.monitoring.topic.topicArn, description: 'SNS topic of the stage alarms (subscribe on-call here)' });
+    new CfnOutput(this, 'DashboardUrl', {
+      value: `https://console.aws.amazon.com/cloudwatch/home?region=${this.region}#dashboards/dashboard/${this.monitoring.dashboard.dashboardName}`,
+      description: 'CloudWatch dashboard of the stage: routes, load shed, dead-letter queues, checkouts and flash sales',
+    });
     // User pool, client and bus ids are outputs of the stateful stack, which owns them
     // (re-exporting an imported value is flagged by cfn-lint W6001).
   }
+}
+
+/** A route as the monitoring sees it; grouped on the dashboard by its handler's directory (functions/<group>/). */
+function monitoredRoute(route: Route): MonitoredRoute {
+  const [, group] = route.function.entry.split('/');
+  return { method: route.method, path: route.path, operation: route.contract.operationId, group: group ?? 'other' };
+}
+
+/**
+ * The dashboard's business counts, each only when its route or queue is deployed: checkouts
+ * (the checkout handler's answers), flash-sale entries (the entry handler's answers) and
+ * decisions (tickets through the entry queue: the worker deletes a ticket once it is decided).
+ */
+function businessCounts(
+  source: { readonly metricsNamespace: string; readonly serviceName: string },
+  routed: (operation: string) => boolean,
+  entries: QueueResource | undefined,
+): CountGraph[] {
+  const answers = (operation: string, what: { ok: string; refused: string }) => [
+    operationMetric(source, operation, 'Successes', what.ok),
+    operationMetric(source, operation, 'ClientErrors', what.refused),
+    operationMetric(source, operation, 'ServerErrors', `${operation} 5xx`),
+    operationMetric(source, operation, 'ShedRequests', `${operation} shed (429/503)`),
+  ];
+  const counts: CountGraph[] = [];
+  const checkout = checkoutContract.operationId;
+  if (routed(checkout)) counts.push({ title: 'Checkouts per minute', left: answers(checkout, { ok: 'orders placed (2xx)', refused: 'refused (4xx: declined, out of stock...)' }) });
+  const enter = enterSaleContract.operationId;
+  if (routed(enter)) counts.push({ title: 'Flash-sale entries per minute', left: answers(enter, { ok: 'tickets or sold out (2xx)', refused: 'refused (4xx)' }) });
+  if (entries) {
+    const perMinute = { period: Duration.minutes(1), statistic: 'Sum' } as const;
+    counts.push({
+      title: 'Flash-sale decisions per minute (left), oldest undecided ticket (right, s)',
+      left: [
+        entries.queue.metricNumberOfMessagesSent({ ...perMinute, label: 'tickets queued' }),
+        entries.queue.metricNumberOfMessagesDeleted({ ...perMinute, label: 'tickets decided' }),
+      ],
+      right: [entries.queue.metricApproximateAgeOfOldestMessage({ period: Duration.minutes(1), statistic: 'Maximum', label: 'oldest ticket age' })],
+    });
+  }
+  return counts;
 }
 
 /** A From address that the identity cannot send as would only fail at the first email. */

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { isAbsolute, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { HEALTH_PROBE_KEY } from '#shared/platform/check-health';
 import { Annotations, ArnFormat, Duration, Stack, Validations } from 'aws-cdk-lib';
 import type { ISecurityGroup, IVpc, SubnetSelection } from 'aws-cdk-lib/aws-ec2';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
@@ -175,6 +176,9 @@ export class PlatformFunction extends Construct {
       SERVICE_NAME: serviceName,
       POWERTOOLS_SERVICE_NAME: serviceName,
       POWERTOOLS_METRICS_NAMESPACE: metricsNamespace(props.stage),
+      // Powertools Tracer (X-Ray active tracing below). Responses stay out of traces: they hold customer data.
+      POWERTOOLS_TRACE_ENABLED: 'true',
+      POWERTOOLS_TRACER_CAPTURE_RESPONSE: 'false',
       NODE_OPTIONS: '--enable-source-maps',
     };
 
@@ -380,7 +384,14 @@ export class PlatformFunction extends Construct {
     for (const { table, definition } of tables) environment[definition.envVar] = table.tableName;
     for (const { queue, definition } of queues) environment[definition.envVar] = queue.queueUrl;
     if (tables.length > 0) {
-      role.addToPrincipalPolicy(new PolicyStatement({ actions: ['dynamodb:DescribeTable'], resources: tables.map((t) => t.table.tableArn) }));
+      // The health probe reads one key that no item has; IAM allows that key and nothing else.
+      role.addToPrincipalPolicy(
+        new PolicyStatement({
+          actions: ['dynamodb:GetItem'],
+          resources: tables.map((t) => t.table.tableArn),
+          conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [HEALTH_PROBE_KEY] } },
+        }),
+      );
     }
     if (queues.length > 0) {
       role.addToPrincipalPolicy(

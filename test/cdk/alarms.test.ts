@@ -1,8 +1,9 @@
 import type { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { FUNCTIONS } from '#functions/registry';
-import { ROUTES } from '#functions/routes';
-import { DEFAULT_SERVER_ERROR_ALARMS } from '#lib/stateless-stack';
+import { ROUTES, routeKey } from '#functions/routes';
+import { DEFAULT_ROUTE_ALARMS, DEFAULT_SERVER_ERROR_ALARMS } from '#lib/stateless-stack';
+import { checkoutContract } from '#shared/checkout/checkout.schema';
 import { enterSaleContract } from '#shared/flash-sales/flash-sales.schema';
 import { QUEUES } from '#shared/platform/queues';
 import { buildStacks, logicalIdOf } from './support';
@@ -51,11 +52,14 @@ describe('Alarms topic', () => {
     const all = alarms(template);
     expect(all.length).toBeGreaterThan(0);
     for (const alarm of all) {
+      // One period each, except latency: 3 slow minutes of 5, since one slow minute is no outage.
+      const latency = alarm.Properties.MetricName === 'Latency';
       expect(alarm.Properties, alarm.Properties.AlarmDescription).toMatchObject({
         AlarmActions: [{ Ref: topicId(template) }],
         OKActions: [{ Ref: topicId(template) }],
         TreatMissingData: 'notBreaching',
-        EvaluationPeriods: 1,
+        EvaluationPeriods: latency ? 5 : 1,
+        DatapointsToAlarm: latency ? 3 : 1,
       });
       expect(alarm.Properties.AlarmName, 'no physical names: stages deploy side by side').toBeUndefined();
     }
@@ -102,7 +106,7 @@ describe('dead-letter queues', () => {
 
 describe('flash sale', () => {
   it('alarms on any error of the ticket worker (a thrown error fails its whole batch)', () => {
-    const worker = alarms(template).filter((a) => a.Properties.MetricName === 'Errors');
+    const worker = alarms(template).filter((a) => a.Properties.MetricName === 'Errors' && a.Properties.AlarmDescription.startsWith(`${FUNCTIONS.decideFlashSaleTickets.id} `));
     expect(worker).toHaveLength(1);
     expect(worker[0]!.Properties).toMatchObject({
       Namespace: 'AWS/Lambda',
@@ -138,5 +142,64 @@ describe('flash sale', () => {
     const routes = ROUTES.filter((r) => r.contract !== enterSaleContract);
     const without = buildStacks({ stateless: { routes } }).statelessTemplate();
     expect(alarms(without).filter((a) => a.Properties.MetricName === 'ServerErrors')).toEqual([]);
+  });
+});
+
+describe('checkout route', () => {
+  const checkout = ROUTES.find((r) => r.contract === checkoutContract)!;
+  const routeDimensions = (t: Template) => [
+    { Name: 'ApiId', Value: { Ref: logicalIdOf(t, 'AWS::ApiGatewayV2::Api', '/Api/HttpApi/') } },
+    { Name: 'Method', Value: 'POST' },
+    { Name: 'Resource', Value: checkout.path },
+    { Name: 'Stage', Value: '$default' },
+  ];
+  const routeAlarms = (t: Template) => alarms(t).filter((a) => String(a.Properties.AlarmDescription).startsWith(`${routeKey(checkout)}:`));
+
+  it('alarms when more than 2% of checkout answers in 5 minutes are 5xx, given at least 20 requests', () => {
+    expect(DEFAULT_ROUTE_ALARMS).toEqual([checkoutContract.operationId]);
+    const stat = (metricName: string) => ({
+      Metric: { Namespace: 'AWS/ApiGateway', MetricName: metricName, Dimensions: routeDimensions(template) },
+      Period: 300,
+      Stat: 'Sum',
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Metrics: [
+        { Id: 'expr_1', Expression: 'IF(requests >= 20, 100 * FILL(errors, 0) / requests, 0)', ReturnData: true, Label: 'checkout 5xx %' },
+        { Id: 'errors', MetricStat: stat('5xx'), ReturnData: false },
+        { Id: 'requests', MetricStat: stat('Count'), ReturnData: false },
+      ],
+      Threshold: 2,
+      ComparisonOperator: 'GreaterThanThreshold',
+      EvaluationPeriods: 1,
+      TreatMissingData: 'notBreaching',
+      AlarmActions: [{ Ref: topicId(template) }],
+      OKActions: [{ Ref: topicId(template) }],
+    });
+  });
+
+  it('alarms when the checkout p99 latency exceeds 1 s in 3 of 5 minutes', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/ApiGateway',
+      MetricName: 'Latency',
+      Dimensions: routeDimensions(template),
+      ExtendedStatistic: 'p99',
+      Period: 60,
+      Threshold: 1000,
+      ComparisonOperator: 'GreaterThanThreshold',
+      EvaluationPeriods: 5,
+      DatapointsToAlarm: 3,
+      TreatMissingData: 'notBreaching',
+      AlarmActions: [{ Ref: topicId(template) }],
+      OKActions: [{ Ref: topicId(template) }],
+    });
+    expect(routeAlarms(template)).toHaveLength(2);
+  });
+
+  it('alarms the routes asked for, refuses an operation no route has, and skips checkout when it is not deployed', () => {
+    expect(() => buildStacks({ stateless: { routeAlarms: ['checkouts'] } })).toThrow(/routeAlarms names "checkouts", the operationId of no route/);
+    const without = buildStacks({ stateless: { routes: ROUTES.filter((r) => r.contract !== checkoutContract) } }).statelessTemplate();
+    expect(routeAlarms(without)).toEqual([]);
+    const both = buildStacks({ stateless: { routeAlarms: [checkoutContract.operationId, enterSaleContract.operationId] } }).statelessTemplate();
+    expect(alarms(both).filter((a) => a.Properties.MetricName === 'Latency')).toHaveLength(2);
   });
 });

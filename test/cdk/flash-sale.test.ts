@@ -67,14 +67,14 @@ describe('worker', () => {
 });
 
 describe('routes', () => {
-  const stage = (): Record<string, { ThrottlingRateLimit: number; ThrottlingBurstLimit: number }> =>
+  const stage = (): Record<string, { ThrottlingRateLimit: number; ThrottlingBurstLimit: number; DetailedMetricsEnabled: boolean }> =>
     Object.values(template.findResources('AWS::ApiGatewayV2::Stage'))[0]!.Properties.RouteSettings;
 
   it('throttles the entry route by its own limits, in the stage route settings', () => {
     const entry = ROUTES.find((r) => routeKey(r) === ENTRY_ROUTE);
     expect(entry?.throttle).toBeDefined();
     expect(entry?.throttle).not.toEqual(DEFAULT_THROTTLE);
-    expect(stage()[ENTRY_ROUTE]).toEqual({ ThrottlingRateLimit: entry!.throttle!.rateLimit, ThrottlingBurstLimit: entry!.throttle!.burstLimit });
+    expect(stage()[ENTRY_ROUTE]).toEqual({ ThrottlingRateLimit: entry!.throttle!.rateLimit, ThrottlingBurstLimit: entry!.throttle!.burstLimit, DetailedMetricsEnabled: true });
   });
 
   it('gives every flash-sale route its route setting, and needs a token to enter or read a ticket', () => {
@@ -82,7 +82,7 @@ describe('routes', () => {
     expect(flash).toHaveLength(5);
     for (const route of flash) {
       const throttle = route.throttle ?? DEFAULT_THROTTLE;
-      expect(stage()[routeKey(route)], routeKey(route)).toEqual({ ThrottlingRateLimit: throttle.rateLimit, ThrottlingBurstLimit: throttle.burstLimit });
+      expect(stage()[routeKey(route)], routeKey(route)).toEqual({ ThrottlingRateLimit: throttle.rateLimit, ThrottlingBurstLimit: throttle.burstLimit, DetailedMetricsEnabled: true });
       const resource = Object.values(template.findResources('AWS::ApiGatewayV2::Route', { Properties: { RouteKey: routeKey(route) } }))[0]!;
       expect(resource.Properties.AuthorizationType, routeKey(route)).toBe(route.auth === 'public' ? 'NONE' : 'JWT');
     }
