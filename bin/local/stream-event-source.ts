@@ -21,7 +21,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { EventSourceMapping } from '#functions/events';
-import { TABLES, type TableDefinition, type TableKey } from '#shared/platform/tables';
+import type { TableKey } from '#shared/platform/tables';
 import { foreground as processForeground, type ForegroundTracker } from './foreground';
 import { parseBatchResponse, type LocalInvoker } from './lambda-context';
 
@@ -218,6 +218,8 @@ const backoff = (attempt: number, baseMs: number, capMs: number) => Math.random(
 
 class StreamMappingRunner {
   private lastHeartbeat = 0;
+  /** The table's key attributes (from DescribeTable), for the heartbeat's marker item. */
+  private keyAttributes: ReadonlyArray<{ name: string; type: string }> = [];
   private streamArn: string | undefined;
   private readonly shards = new Map<string, ShardState>();
   private readonly workers = new Set<Promise<void>>();
@@ -251,6 +253,7 @@ class StreamMappingRunner {
       idlePollCapMs: number;
       foreground: ForegroundTracker;
       yieldMs: number;
+      heartbeatMinCostMs: number;
       checkpoints: Checkpoints;
       failed: StreamFailure[];
       log: Log;
@@ -356,6 +359,10 @@ class StreamMappingRunner {
   private async discover(): Promise<void> {
     if (this.describeTableNext || !this.streamArn) {
       const { Table } = await this.opts.dynamodb.send(new DescribeTableCommand({ TableName: this.tableName }));
+      this.keyAttributes = (Table?.KeySchema ?? []).map((k) => ({
+        name: k.AttributeName!,
+        type: Table?.AttributeDefinitions?.find((d) => d.AttributeName === k.AttributeName)?.AttributeType ?? 'S',
+      }));
       const streamArn = Table?.StreamSpecification?.StreamEnabled === false ? undefined : Table?.LatestStreamArn;
       if (!streamArn) throw new Error(`table ${this.tableName} has no stream enabled`);
       this.describeTableNext = false;
@@ -461,9 +468,10 @@ class StreamMappingRunner {
     const now = Date.now();
     if (this.stopping || now - this.lastHeartbeat < HEARTBEAT_INTERVAL_MS) return;
     this.lastHeartbeat = now;
-    const def: TableDefinition = TABLES[this.mapping.table];
-    const key: Record<string, AttributeValue> = { [def.partitionKey.name]: { S: STREAM_HEARTBEAT_KEY } };
-    if (def.sortKey) key[def.sortKey.name] = { S: STREAM_HEARTBEAT_KEY };
+    if (this.keyAttributes.length === 0) return;
+    const key: Record<string, AttributeValue> = Object.fromEntries(
+      this.keyAttributes.map(({ name, type }) => [name, type === 'N' ? { N: '-1' } : type === 'B' ? { B: Buffer.from(STREAM_HEARTBEAT_KEY) } : { S: STREAM_HEARTBEAT_KEY }]),
+    );
     void (async () => {
       await this.opts.dynamodb.send(new PutItemCommand({ TableName: this.tableName, Item: key }));
       await this.opts.dynamodb.send(new DeleteItemCommand({ TableName: this.tableName, Key: key }));
@@ -524,7 +532,7 @@ class StreamMappingRunner {
             const cost = Date.now() - polledAt;
             emptyPollMs = emptyPollMs === 0 ? cost : 0.7 * emptyPollMs + 0.3 * cost;
             idleDelay = this.nextIdleDelay(idleDelay, emptyPollMs);
-            if (cost >= HEARTBEAT_MIN_COST_MS) this.heartbeat();
+            if (cost >= opts.heartbeatMinCostMs) this.heartbeat();
           } else if (records.length > 0) idleDelay = 0;
         } catch (error) {
           const name = errorName(error);
@@ -712,6 +720,8 @@ export function startStreamEventSources(opts: {
   foreground?: ForegroundTracker;
   /** Longest a batch waits for requests in flight to finish. @default 200 */
   yieldMs?: number;
+  /** An empty poll at least this slow moves the quiet shard to the end of the log (see heartbeat()). @default 40 */
+  heartbeatMinCostMs?: number;
   log?: (entry: Record<string, unknown>) => void;
 }): {
   stop(): Promise<void>;
@@ -743,6 +753,7 @@ export function startStreamEventSources(opts: {
         idlePollCapMs: opts.idlePollCapMs ?? IDLE_POLL_CAP_MS,
         foreground: opts.foreground ?? processForeground,
         yieldMs: opts.yieldMs ?? FOREGROUND_WAIT_MS,
+        heartbeatMinCostMs: opts.heartbeatMinCostMs ?? HEARTBEAT_MIN_COST_MS,
         checkpoints,
         failed,
         log,

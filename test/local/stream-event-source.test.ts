@@ -18,7 +18,7 @@ import type { FunctionSpec } from '#functions/registry';
 import { TABLE_KEYS, type TableKey } from '#shared/platform/tables';
 import { createInvoker } from '#bin/local/lambda-context';
 import { createForegroundTracker, type ForegroundTracker } from '#bin/local/foreground';
-import { startStreamEventSources, wakeOnWrites, writtenTables } from '#bin/local/stream-event-source';
+import { startStreamEventSources, STREAM_HEARTBEAT_KEY, wakeOnWrites, writtenTables } from '#bin/local/stream-event-source';
 import { collectingLog, FAKE_CREDENTIALS, PROJECT_ROOT, REGION, scriptedFunction, sleep, until } from './fixtures/scripted';
 import { startDynamoDbLocal } from './fixtures/services';
 
@@ -72,6 +72,7 @@ interface Tuning {
   idlePollCapMs?: number;
   foreground?: ForegroundTracker;
   yieldMs?: number;
+  heartbeatMinCostMs?: number;
 }
 
 function start(
@@ -244,6 +245,24 @@ describe('DynamoDB stream event source mapping (local)', () => {
       await source.stop();
       described.client.destroy();
       polled.client.destroy();
+    });
+
+    it('an expensive empty poll writes and deletes a marker item, at most once per interval, so the quiet shard moves to the end of the log', async () => {
+      const table = await createTable();
+      const delivered: string[] = [];
+      const target = scriptedFunction('StreamHeartbeat', (event) => {
+        for (const record of (event as DynamoDBStreamEvent).Records) delivered.push(`${record.eventName} ${pkOf(record)}`);
+      });
+      const writes = counted(new DynamoDBClient(config()));
+      // Every empty poll counts as expensive here; DynamoDB Local makes them so after a big import.
+      const { source } = start(table.name, { target, batchSize: 10 }, undefined, { dynamodb: writes.client, pollIntervalMs: 50, heartbeatMinCostMs: 0 });
+      await until(() => delivered.length >= 2, 'the marker records');
+      expect(delivered.slice(0, 2)).toEqual([`INSERT ${STREAM_HEARTBEAT_KEY}`, `REMOVE ${STREAM_HEARTBEAT_KEY}`]);
+      await sleep(1000);
+      expect(writes.calls.get('PutItemCommand')).toBe(1);
+      expect(writes.calls.get('DeleteItemCommand')).toBe(1);
+      await source.stop();
+      writes.client.destroy();
     });
 
     it('a write through a client with wakeOnWrites is delivered at once, however long the poller would still wait', async () => {
