@@ -37,7 +37,7 @@ log(`Starting the local stack in memory…`);
 const platform = await startPlatform({ port: 0, throttling: false, logLevel: 'ERROR', namePrefix: 'bench-', ...(process.env.REDIS_URL ? { redisUrl: process.env.REDIS_URL } : {}) });
 try {
   const { seedDemoShop } = await import('../bin/local/demo-shop');
-  await seedDemoShop({ products: inDb, log });
+  await seedDemoShop({ products: inDb, apiUrl: platform.url, log });
   const [{ embeddedIndex }, { generateDemoCatalog }, { buildProduct }, { searchDocument }, { availabilityOf, DEFAULT_LOW_STOCK_THRESHOLD }, { makeSearchCatalog }] = await Promise.all([
     import('#shared/adapters/search/search-index-factory'),
     import('#shared/catalog/demo-catalog'),

@@ -3,8 +3,9 @@ import { useRunningPlatform } from './local/runtime-env';
 
 /**
  * `npm run seed -- --products 20000 [--shop demo]`: adds the deterministic demo catalog to
- * the platform that `npm start` is running (it reads the engines' addresses from the data
- * folder), resuming where a previous run stopped.
+ * the platform that `npm start` is running (it reads its address from the data folder)
+ * through the bulk import API, as a merchant would. Run again after an interruption: the
+ * import updates what is already there and leaves unchanged products alone.
  */
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const { values } = parseArgs({
@@ -12,7 +13,6 @@ const { values } = parseArgs({
     products: { type: 'string', default: '2000' },
     shop: { type: 'string', default: 'demo' },
     'data-dir': { type: 'string', default: process.env.DATA_DIR ?? '.data' },
-    concurrency: { type: 'string', default: '8' },
   },
 });
 
@@ -24,8 +24,16 @@ if (!Number.isInteger(count) || count < 1) {
   process.exit(2);
 }
 const { seedCatalog } = await import('./local/catalog-seed');
-console.log(`Seeding ${count} products into shop \`${values.shop}\` of ${runtime.url}…`);
+console.log(`Importing ${count} demo products into shop \`${values.shop}\` of ${runtime.url}…`);
 const started = performance.now();
-const result = await seedCatalog({ shopId: values.shop, count, concurrency: Number(values.concurrency), log: (line) => console.log(line) });
-console.log(`Done in ${((performance.now() - started) / 1000).toFixed(1)} s: ${result.created} created, ${result.skipped} already there, ${result.skus} SKUs. The running platform indexes them from the catalog stream within seconds.`);
+try {
+  const result = await seedCatalog({ apiUrl: runtime.url, shopId: values.shop, count, log: (line) => console.log(line) });
+  console.log(
+    `Done in ${((performance.now() - started) / 1000).toFixed(1)} s: ${result.created} created, ${result.updated} already there, ${result.failed} lines refused, ${result.skus} SKUs. The running platform indexes them from the catalog stream within seconds.`,
+  );
+  for (const error of result.errors) console.log(`  line ${error.line}: ${error.code} ${error.message}`);
+} catch (error) {
+  console.error(`Seeding stopped: ${(error as Error).message}. Run the same command again to resume.`);
+  process.exit(1);
+}
 process.exit(0);

@@ -63,19 +63,26 @@ try {
   process.exit(1);
 }
 
-const health = await fetch(`${platform.url}/v1/health`).then(async (r) => ({ status: r.status, body: (await r.json()) as { dependencies: Record<string, { status: string }> } }));
 const secret = platform.env.LOCAL_JWT_SECRET!;
 const adminToken = await signLocalToken({ sub: 'demo-admin', groups: ['admin'], shops: [DEMO_SHOP.shopId] }, secret);
 const customerToken = await signLocalToken({ sub: 'alice', email: 'alice@example.com' }, secret);
-const deps = Object.entries(health.body.dependencies).map(([name, d]) => `${name} ${d.status}`).join(', ');
+const operatorToken = await signLocalToken({ sub: 'operator', groups: ['operator'] }, secret);
+// Each dependency as the operators' route reports it (the public /v1/health says only ok or degraded).
+const health = await fetch(`${platform.url}/v1/health/dependencies`, { headers: { authorization: `Bearer ${operatorToken}` } }).then(async (r) => ({
+  status: r.status,
+  body: (await r.json()) as { status?: string; detail?: string; dependencies?: Record<string, { status: string; latencyMs: number; error?: string }> },
+}));
+const deps = health.body.dependencies
+  ? Object.entries(health.body.dependencies).map(([name, d]) => `${name} ${d.status} ${d.latencyMs} ms${d.error ? ` (${d.error})` : ''}`).join(', ')
+  : `not reported (HTTP ${health.status}: ${health.body.detail ?? 'no detail'})`;
 
 console.log(`
-Ready in ${((performance.now() - started) / 1000).toFixed(1)} s. Health ${health.status}: ${deps}
+Ready in ${((performance.now() - started) / 1000).toFixed(1)} s. Health ${health.body.status ?? 'unknown'}: ${deps}
 
   API            ${platform.url}/v1
   Demo shop      ${platform.url}/v1/shops/${DEMO_SHOP.shopId}
   OpenAPI        ${platform.url}/v1/openapi.json
-  Health         ${platform.url}/v1/health
+  Health         ${platform.url}/v1/health  (each dependency: ${platform.url}/v1/health/dependencies with the operator token)
   Email inbox    ${platform.inboxUrl}
   Stripe (test)  ${platform.stripe.url}  (pm_card_visa authorizes, pm_card_chargeDeclined declines, pm_card_authenticationRequired needs 3-D Secure)
   Warehouse      ${platform.warehouse.url}  (simulated: confirmed orders are PICKED after 5 s)
@@ -85,7 +92,9 @@ Ready in ${((performance.now() - started) / 1000).toFixed(1)} s. Health ${health
     ${adminToken}
   Customer token (alice):
     ${customerToken}
-  More tokens: npm run token -- --sub bob [--admin ${DEMO_SHOP.shopId}]
+  Operator token (platform operations, e.g. /v1/health/dependencies):
+    ${operatorToken}
+  More tokens: npm run token -- --sub bob [--admin ${DEMO_SHOP.shopId}] [--operator]
   Try: curl '${platform.url}/v1/shops/${DEMO_SHOP.shopId}/search?q=blue+running+shoes+size+10&pageSize=3'
   Buy: put a SKU in alice's cart (PUT ${platform.url}/v1/shops/${DEMO_SHOP.shopId}/cart/items/<sku> {"quantity":1}), then
        POST ${platform.url}/v1/shops/${DEMO_SHOP.shopId}/checkout with an Idempotency-Key header and
@@ -95,7 +104,7 @@ Press Ctrl-C to stop.`);
 
 // The demo shop and, on first start, its catalog: seeded while the platform already answers,
 // with progress, and resumed on the next start if interrupted.
-seedDemoShop({ dataDir, products: Number(args.products), log: (line) => console.log(line) }).catch((error: unknown) => {
+seedDemoShop({ dataDir, products: Number(args.products), apiUrl: platform.url, log: (line) => console.log(line) }).catch((error: unknown) => {
   console.error(`Seeding the demo shop failed: ${(error as Error).message}. It resumes on the next start.`);
 });
 

@@ -121,6 +121,8 @@ export const EVENT_SOURCE_MAPPINGS: readonly EventSourceMapping[] = [
   { id: 'InventoryOutbox', kind: 'dynamodbStream', table: 'inventory', target: FUNCTIONS.publishStockEvents, batchSize: 100, retryAttempts: 20 },
   // The flash-sale virtual queue: batches of 10 (the FIFO maximum), a bounded number of workers.
   { id: 'FlashSaleTickets', kind: 'sqs', queue: 'flashSaleEntries', target: FUNCTIONS.decideFlashSaleTickets, batchSize: 10, maxConcurrency: 16 },
+  // Bulk imports: one chunk (up to 100 products) an invocation, two at a time, so an import runs at a bounded rate.
+  { id: 'ProductImports', kind: 'sqs', queue: 'productImports', target: FUNCTIONS.importProductChunks, batchSize: 1, maxConcurrency: 2 },
   // The orders outbox: every appended order event goes on the bus.
   { id: 'OrdersOutbox', kind: 'dynamodbStream', table: 'orders', target: FUNCTIONS.publishOrderEvents, batchSize: 100, retryAttempts: 20 },
 ];

@@ -42,7 +42,11 @@ export interface FunctionSpec {
   readonly memoryMb?: number;
   /** @default 10 */
   readonly timeoutSeconds?: number;
-  /** Cap on concurrent executions, to protect downstream systems. */
+  /**
+   * Cap on concurrent executions, to protect downstream systems and to refuse overload at once:
+   * Lambda's reserved concurrency in AWS (it also reserves that much of the account's 1,000,
+   * which must keep at least 100 unreserved), enforced the same way by the local runtime.
+   */
   readonly maxConcurrency?: number;
 }
 
@@ -52,7 +56,14 @@ export const FUNCTIONS = define({
   health: {
     id: 'Health',
     entry: 'functions/platform/health.handler.ts',
-    description: 'GET /v1/health: reports every dependency.',
+    description: 'GET /v1/health: liveness from a check of every dependency at most 5 s old.',
+    uses: { redis: true, eventBus: true, describeAll: true, email: true },
+    timeoutSeconds: 5,
+  },
+  healthDependencies: {
+    id: 'HealthDependencies',
+    entry: 'functions/platform/health-dependencies.handler.ts',
+    description: 'GET /v1/health/dependencies (operators): each dependency with its status, latency and error.',
     uses: { redis: true, eventBus: true, describeAll: true, email: true },
     timeoutSeconds: 5,
   },
@@ -112,24 +123,32 @@ export const FUNCTIONS = define({
     entry: 'functions/catalog/create-product.handler.ts',
     description: 'Merchant: create a product with variants and zero stock counters.',
     uses: { tables: { catalog: 'readWrite', inventory: 'readWrite', shops: 'read' }, redis: true },
+    // Merchant writes: the route's 200/s at ~50 ms a transaction is ~10 in flight; bulk loads use the import.
+    maxConcurrency: 20,
   },
   replaceProduct: {
     id: 'ReplaceProduct',
     entry: 'functions/catalog/replace-product.handler.ts',
     description: 'Merchant: replace a product.',
     uses: { tables: { catalog: 'readWrite', inventory: 'readWrite', shops: 'read' }, redis: true },
+    // As createProduct.
+    maxConcurrency: 20,
   },
   patchProduct: {
     id: 'PatchProduct',
     entry: 'functions/catalog/patch-product.handler.ts',
     description: 'Merchant: change some fields of a product.',
     uses: { tables: { catalog: 'readWrite', inventory: 'readWrite', shops: 'read' }, redis: true },
+    // As createProduct.
+    maxConcurrency: 20,
   },
   deleteProduct: {
     id: 'DeleteProduct',
     entry: 'functions/catalog/delete-product.handler.ts',
     description: 'Merchant: remove a product.',
     uses: { tables: { catalog: 'readWrite' }, redis: true },
+    // The route's 100/s at ~50 ms is ~5 in flight.
+    maxConcurrency: 10,
   },
   indexCatalog: {
     id: 'IndexCatalog',
@@ -151,6 +170,34 @@ export const FUNCTIONS = define({
     description: 'Inventory level events to availability shown by the catalog.',
     uses: { tables: { catalog: 'readWrite' } },
   },
+  startProductImport: {
+    id: 'StartProductImport',
+    entry: 'functions/catalog/start-import.handler.ts',
+    description: 'Merchant: bulk product import (NDJSON, Idempotency-Key): records the import and queues its lines in chunks.',
+    uses: { tables: { catalog: 'readWrite', shops: 'read', idempotency: 'readWrite' }, queues: { productImports: 'send' } },
+    memoryMb: 1024,
+    // API Gateway's HTTP integrations end at 29 s.
+    timeoutSeconds: 29,
+    // A merchant's upload now and then; each reads up to 4 MiB.
+    maxConcurrency: 5,
+  },
+  getProductImport: {
+    id: 'GetProductImport',
+    entry: 'functions/catalog/get-import.handler.ts',
+    description: 'Merchant: progress and refused lines of a bulk import.',
+    uses: { tables: { catalog: 'read' } },
+    timeoutSeconds: 5,
+    // Polled by the merchant's console or script, about once a second per import.
+    maxConcurrency: 10,
+  },
+  importProductChunks: {
+    id: 'ImportProductChunks',
+    entry: 'functions/catalog/import-chunk.handler.ts',
+    description: 'Import worker: writes one chunk of an import (products, SKU claims, initial counts with their ledger entries, availability) and counts it once.',
+    uses: { tables: { catalog: 'readWrite', inventory: 'readWrite' }, queues: { productImports: 'consume' } },
+    memoryMb: 1024,
+    timeoutSeconds: 60,
+  },
   publishStockEvents: {
     id: 'PublishStockEvents',
     entry: 'functions/inventory/publish-stock-events.handler.ts',
@@ -170,6 +217,8 @@ export const FUNCTIONS = define({
     entry: 'functions/inventory/adjust-stock.handler.ts',
     description: 'Merchant: restock, shrinkage or count correction (Idempotency-Key).',
     uses: { tables: { inventory: 'readWrite', idempotency: 'readWrite' } },
+    // The route's 200/s at ~50 ms is ~10 in flight; a stock count sends many at once.
+    maxConcurrency: 30,
   },
   getStockLedger: {
     id: 'GetStockLedger',
@@ -198,18 +247,24 @@ export const FUNCTIONS = define({
     entry: 'functions/cart/set-cart-item.handler.ts',
     description: 'Customer: set a quantity (limited editions are held 15 minutes).',
     uses: { tables: { carts: 'readWrite', catalog: 'read', inventory: 'readWrite', shops: 'read' } },
+    // Every purchase starts here: as many as checkout, so the cart never refuses a buyer checkout would admit.
+    maxConcurrency: 100,
   },
   removeCartItem: {
     id: 'RemoveCartItem',
     entry: 'functions/cart/remove-cart-item.handler.ts',
     description: 'Customer: remove a line (and release its hold).',
     uses: { tables: { carts: 'readWrite', catalog: 'read', inventory: 'readWrite', shops: 'read' } },
+    // One conditional write (~10 ms): 30 in flight is ~3,000 removals/s.
+    maxConcurrency: 30,
   },
   mergeCart: {
     id: 'MergeCart',
     entry: 'functions/cart/merge-cart.handler.ts',
     description: 'Customer: merge a logged-out cart at login.',
     uses: { tables: { carts: 'readWrite', catalog: 'read', inventory: 'readWrite', shops: 'read' } },
+    // Once per sign-in: one conditional write, holds only for limited editions.
+    maxConcurrency: 30,
   },
   publishOrderEvents: {
     id: 'PublishOrderEvents',
@@ -245,6 +300,9 @@ export const FUNCTIONS = define({
     description: 'Customer: the checkout saga (reserve, authorize, write the order and commit the stock, empty the cart).',
     uses: { tables: { carts: 'readWrite', catalog: 'read', inventory: 'readWrite', orders: 'readWrite', shops: 'read', idempotency: 'readWrite' }, payments: true },
     timeoutSeconds: 25,
+    // Stripe's default ~100 PaymentIntents/s x ~0.4 s a checkout in AWS is ~50 in flight, doubled for spikes;
+    // locally (~25/s) the last one admitted answers ~4 s later, far inside the 25 s timeout.
+    maxConcurrency: 100,
   },
   cancelOrder: {
     id: 'CancelOrder',
@@ -252,6 +310,8 @@ export const FUNCTIONS = define({
     description: 'Customer: cancel an order before it ships (voids the authorization; the stock follows the event).',
     uses: { tables: { orders: 'readWrite', idempotency: 'readWrite' }, payments: true },
     timeoutSeconds: 15,
+    // Customer-initiated and rare; each voids at Stripe (~0.3 s).
+    maxConcurrency: 20,
   },
   recordOrderEvent: {
     id: 'RecordOrderEvent',
@@ -259,6 +319,8 @@ export const FUNCTIONS = define({
     description: 'Merchant or warehouse: PICKED, SHIPPED (captures), DELIVERED, RETURNED (refunds).',
     uses: { tables: { orders: 'readWrite', idempotency: 'readWrite' }, payments: true },
     timeoutSeconds: 15,
+    // A warehouse reporting a drop's picks at once (it retries a 503); SHIPPED and RETURNED call Stripe.
+    maxConcurrency: 30,
   },
   stripeWebhook: {
     id: 'StripeWebhook',
@@ -317,6 +379,8 @@ export const FUNCTIONS = define({
     entry: 'functions/flash-sales/create-sale.handler.ts',
     description: 'Merchant: create a flash sale; its units move into the Redis gate.',
     uses: { tables: { flashSales: 'readWrite', inventory: 'readWrite', idempotency: 'readWrite' }, redis: true },
+    // A merchant's setup call, a few per sale.
+    maxConcurrency: 5,
   },
   getFlashSale: {
     id: 'GetFlashSale',
@@ -331,6 +395,8 @@ export const FUNCTIONS = define({
     description: 'Customer: enter a flash sale (rate limited; a ticket in the FIFO queue, or sold out at once).',
     uses: { tables: { flashSales: 'read', inventory: 'read' }, redis: true, queues: { flashSaleEntries: 'send' } },
     timeoutSeconds: 5,
+    // No maxConcurrency: the route throttle and the per-sale and per-customer Redis buckets shed a drop, and a
+    // reservation sized for its cold-start spike (docs/capacity.md) would take a third of the account all year.
   },
   getFlashSaleTicket: {
     id: 'GetFlashSaleTicket',

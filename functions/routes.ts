@@ -1,5 +1,5 @@
 import type { RouteAuth, RouteContract } from '#shared/http/contract';
-import { healthContract, notFoundContract, openApiContract } from '#shared/platform/health.schema';
+import { healthContract, healthDependenciesContract, notFoundContract, openApiContract } from '#shared/platform/health.schema';
 import { getShopContract, updateShopContract } from '#shared/platform/shop.schema';
 import {
   createProductContract,
@@ -10,6 +10,7 @@ import {
   replaceProductContract,
   searchContract,
 } from '#shared/catalog/catalog.schema';
+import { getImportContract, startImportContract } from '#shared/catalog/import.schema';
 import { getCartContract, mergeCartContract, removeCartItemContract, setCartItemContract } from '#shared/cart/cart.schema';
 import { adjustStockContract, getLedgerContract, getStockContract } from '#shared/inventory/inventory.schema';
 import { cancelOrderContract, getMyOrderContract, listMyOrdersContract, listShopOrdersContract, recordOrderEventContract } from '#shared/orders/orders.schema';
@@ -54,6 +55,8 @@ function route(method: HttpMethod, path: string, fn: FunctionSpec, contract: Rou
 
 export const ROUTES: readonly Route[] = [
   route('GET', '/v1/health', FUNCTIONS.health, healthContract, { rateLimit: 50, burstLimit: 100 }),
+  // Operators only, and each call probes every dependency: a few a second is plenty.
+  route('GET', '/v1/health/dependencies', FUNCTIONS.healthDependencies, healthDependenciesContract, { rateLimit: 5, burstLimit: 10 }),
   route('GET', '/v1/openapi.json', FUNCTIONS.openApi, openApiContract),
   route('GET', '/v1/shops/{shopId}', FUNCTIONS.shops, getShopContract),
   route('PATCH', '/v1/shops/{shopId}/admin/profile', FUNCTIONS.updateShop, updateShopContract),
@@ -66,6 +69,9 @@ export const ROUTES: readonly Route[] = [
   route('PUT', '/v1/shops/{shopId}/admin/products/{productId}', FUNCTIONS.replaceProduct, replaceProductContract, { rateLimit: 200, burstLimit: 400 }),
   route('PATCH', '/v1/shops/{shopId}/admin/products/{productId}', FUNCTIONS.patchProduct, patchProductContract, { rateLimit: 200, burstLimit: 400 }),
   route('DELETE', '/v1/shops/{shopId}/admin/products/{productId}', FUNCTIONS.deleteProduct, deleteProductContract, { rateLimit: 100, burstLimit: 200 }),
+  // Bulk import: a few uploads of up to 4 MiB, and their status polled about once a second.
+  route('POST', '/v1/shops/{shopId}/admin/products/imports', FUNCTIONS.startProductImport, startImportContract, { rateLimit: 10, burstLimit: 20 }),
+  route('GET', '/v1/shops/{shopId}/admin/products/imports/{importId}', FUNCTIONS.getProductImport, getImportContract, { rateLimit: 100, burstLimit: 200 }),
 
   // Inventory (merchant)
   route('GET', '/v1/shops/{shopId}/admin/inventory/{sku}', FUNCTIONS.getStock, getStockContract),

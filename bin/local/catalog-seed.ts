@@ -1,48 +1,129 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { generateDemoCatalog } from '#shared/catalog/demo-catalog';
+import type { ImportLineError } from '#shared/catalog/product-import';
+import { signLocalToken } from './local-jwt';
+
 /**
- * Seeds a shop's catalog with the deterministic demo catalog through the catalog's own use
- * case (counters and initial counts go through inventory's), resumably: products that
- * exist are skipped. Imported only after the environment points at the engines.
+ * Seeds a shop's catalog with the deterministic demo catalog through the bulk import API,
+ * as a merchant would: NDJSON lines with the demo's product ids, createdAt and initial
+ * stock, POSTed in parts under the body limit, then every import followed to its end with
+ * progress. Resumable: a product that exists is updated (left alone when unchanged), so a
+ * seed killed half-way is simply run again.
  */
 export interface SeedOptions {
+  /** The platform's base URL (the gateway). */
+  readonly apiUrl: string;
   readonly shopId: string;
   readonly count: number;
-  readonly concurrency?: number;
+  /** An admin token of the shop. @default one signed with LOCAL_JWT_SECRET */
+  readonly token?: string;
   readonly log?: (line: string) => void;
 }
 
-export async function seedCatalog({ shopId, count, concurrency = 8, log = () => undefined }: SeedOptions): Promise<{ created: number; skipped: number; skus: number }> {
-  const [{ generateDemoCatalog }, wiring] = await Promise.all([import('#shared/catalog/demo-catalog'), import('#functions/catalog/catalog-wiring')]);
-  const manage = wiring.manageProducts();
-  const products = wiring.products();
-  const catalog = generateDemoCatalog({ count });
+export interface SeedResult {
+  readonly total: number;
+  readonly created: number;
+  /** Lines whose product was already there (updated, or already in that state). */
+  readonly updated: number;
+  readonly failed: number;
+  readonly skus: number;
+  /** The first refused lines. */
+  readonly errors: readonly ImportLineError[];
+}
+
+/** Lines and bytes per request: well under the route's 4 MiB, so one upload never holds the gateway for long. */
+const PART_LINES = 1_000;
+const PART_BYTES = 2 * 1024 * 1024;
+const POLL_MS = 1_000;
+const REPORT_MS = 2_000;
+/** An import that moves no line for this long is taken as lost (locally, queued chunks do not survive a restart). */
+const STALL_MS = 120_000;
+
+interface ImportState {
+  readonly importId: string;
+  total: number;
+  created: number;
+  updated: number;
+  failed: number;
+  status: 'running' | 'done' | 'failed';
+  errors: ImportLineError[];
+}
+
+export async function seedCatalog({ apiUrl, shopId, count, token, log = () => undefined }: SeedOptions): Promise<SeedResult> {
+  const bearer = token ?? (await signLocalToken({ sub: 'catalog-seeder', groups: ['admin'], shops: [shopId] }, process.env.LOCAL_JWT_SECRET ?? 'local-dev-secret'));
+  const imports = `${apiUrl}/v1/shops/${shopId}/admin/products/imports`;
+  // One key per part and run: a retried POST of this run replays its answer; a new run starts new imports.
+  const run = randomUUID();
   const started = performance.now();
-  let created = 0;
-  let skipped = 0;
+  const states: ImportState[] = [];
   let skus = 0;
-  let lastReport = 0;
-  const report = (force = false) => {
-    const done = created + skipped;
-    if (!force && performance.now() - lastReport < 2_000) return;
-    lastReport = performance.now();
-    const seconds = (performance.now() - started) / 1000;
-    const rate = created / Math.max(seconds, 0.001);
-    const left = rate > 0 ? Math.round((count - done) / rate) : 0;
-    log(`    catalog ${done}/${count} products (${Math.round((done / count) * 100)}%), ${skus} SKUs, ${rate.toFixed(0)}/s${done < count ? `, ~${left} s left` : ''}`);
+
+  let part: string[] = [];
+  let bytes = 0;
+  const upload = async () => {
+    if (part.length === 0) return;
+    const answer = await call(imports, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/x-ndjson', 'idempotency-key': `seed-${run}-${states.length}` },
+      body: part.join('\n'),
+    });
+    const { importId } = answer as { importId: string };
+    states.push({ importId, total: part.length, created: 0, updated: 0, failed: 0, status: 'running', errors: [] });
+    part = [];
+    bytes = 0;
   };
-  async function worker(): Promise<void> {
-    for (let next = catalog.next(); !next.done; next = catalog.next()) {
-      const item = next.value;
-      if (await products.get(shopId, item.id)) {
-        skipped++;
-      } else {
-        await manage.createProduct(shopId, item.draft, { productId: item.id, createdAt: item.createdAt, initialStock: item.stock });
-        created++;
-        skus += item.draft.variants.length;
-      }
-      report();
-    }
+  for (const item of generateDemoCatalog({ count })) {
+    const line = JSON.stringify({ id: item.id, createdAt: item.createdAt, ...item.draft, initialStock: item.stock });
+    if (part.length === PART_LINES || bytes + line.length > PART_BYTES) await upload();
+    part.push(line);
+    bytes += line.length + 1;
+    skus += item.draft.variants.length;
   }
-  await Promise.all(Array.from({ length: concurrency }, worker));
-  report(true);
-  return { created, skipped, skus };
+  await upload();
+
+  let lastReport = 0;
+  let lastProgress = { processed: -1, at: performance.now() };
+  for (;;) {
+    for (const state of states.filter((s) => s.status === 'running')) {
+      Object.assign(state, await call(`${imports}/${state.importId}`, { headers: { authorization: `Bearer ${bearer}` } }));
+    }
+    const processed = states.reduce((n, s) => n + s.created + s.updated + s.failed, 0);
+    const finished = states.every((s) => s.status !== 'running');
+    if (finished || performance.now() - lastReport >= REPORT_MS) {
+      lastReport = performance.now();
+      const seconds = (performance.now() - started) / 1000;
+      const rate = processed / Math.max(seconds, 0.001);
+      const left = rate > 0 ? Math.ceil((count - processed) / rate) : undefined;
+      log(`    catalog ${processed}/${count} products, ${rate.toFixed(0)}/s${!finished && left !== undefined ? `, ~${left} s left` : ''}`);
+    }
+    if (finished) break;
+    if (processed !== lastProgress.processed) lastProgress = { processed, at: performance.now() };
+    else if (performance.now() - lastProgress.at > STALL_MS) throw new Error(`The imports made no progress for ${STALL_MS / 1000} s (${processed}/${count} lines done).`);
+    await sleep(POLL_MS);
+  }
+
+  const sum = (field: 'created' | 'updated' | 'failed') => states.reduce((n, s) => n + s[field], 0);
+  const failedImport = states.find((s) => s.status === 'failed');
+  if (failedImport) throw new Error(`Import ${failedImport.importId} failed: ${failedImport.errors[0]?.message ?? 'no detail'}`);
+  return { total: count, created: sum('created'), updated: sum('updated'), failed: sum('failed'), skus, errors: states.flatMap((s) => s.errors).slice(0, 5) };
+}
+
+/** A JSON request, retried while the platform says "not now" (429, 503, a concurrent duplicate) or cannot be reached. */
+async function call(url: string, init: RequestInit): Promise<unknown> {
+  for (let attempt = 1; ; attempt++) {
+    let retryAfterMs = Math.min(250 * 2 ** attempt, 5_000);
+    try {
+      const response = await fetch(url, init);
+      const body = (await response.json().catch(() => undefined)) as { code?: string; detail?: string } | undefined;
+      if (response.ok) return body;
+      const retriable = response.status === 429 || response.status === 503 || body?.code === 'request_in_progress';
+      if (!retriable || attempt >= 8) throw new Error(`${init.method ?? 'GET'} ${url}: HTTP ${response.status} ${body?.code ?? ''} ${body?.detail ?? ''}`.trim());
+      const header = Number(response.headers.get('retry-after'));
+      if (header > 0) retryAfterMs = header * 1000;
+    } catch (error) {
+      if (!(error instanceof TypeError) || attempt >= 8) throw error; // TypeError: fetch could not connect
+    }
+    await sleep(retryAfterMs);
+  }
 }

@@ -3,13 +3,13 @@ import { join } from 'node:path';
 
 /**
  * The demo tenant that `npm start` seeds on first start: the shop, then its demo catalog
- * with stock (resumable: a start killed mid-seed finishes it next time). Seeding goes
- * through the same use cases as the API. Imported only after the platform has set the
- * environment, because adapters create their clients at import.
+ * with stock through the bulk import API at `apiUrl` (resumable: a start killed mid-seed
+ * imports again next time, which updates what is there). Imported only after the platform
+ * has set the environment, because adapters create their clients at import.
  */
 export const DEMO_SHOP = { shopId: 'demo', name: 'Demo Outfitters', currency: 'USD' } as const;
 
-export async function seedDemoShop(options: { dataDir?: string; products?: number; log: (line: string) => void }): Promise<void> {
+export async function seedDemoShop(options: { dataDir?: string; products?: number; apiUrl?: string; log: (line: string) => void }): Promise<void> {
   const { log } = options;
   const [{ documents }, { dynamoShopRepository }, { tableName }, { makeCreateShop }] = await Promise.all([
     import('#shared/adapters/dynamodb/client'),
@@ -24,9 +24,14 @@ export async function seedDemoShop(options: { dataDir?: string; products?: numbe
   const count = options.products ?? 0;
   const marker = options.dataDir ? join(options.dataDir, `demo-catalog-${count}.done`) : undefined;
   if (count <= 0 || (marker && existsSync(marker))) return;
+  if (!options.apiUrl) throw new Error('Seeding a demo catalog needs the platform URL (apiUrl): it goes through the import API.');
   const { seedCatalog } = await import('./catalog-seed');
-  log(`  … seeding the demo catalog (${count} products, once)`);
-  const result = await seedCatalog({ shopId: shop.shopId, count, log });
-  log(`  ✓ demo catalog: ${result.created} products created, ${result.skipped} already there, ${result.skus} SKUs with stock`);
+  log(`  … seeding the demo catalog (${count} products, once) through the bulk import API`);
+  const started = performance.now();
+  const result = await seedCatalog({ apiUrl: options.apiUrl, shopId: shop.shopId, count, log });
+  log(
+    `  ✓ demo catalog in ${((performance.now() - started) / 1000).toFixed(1)} s: ${result.created} products created, ${result.updated} already there, ${result.failed} lines refused, ${result.skus} SKUs`,
+  );
+  for (const error of result.errors) log(`    line ${error.line}: ${error.code} ${error.message}`);
   if (marker) writeFileSync(marker, new Date().toISOString());
 }

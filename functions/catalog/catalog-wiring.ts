@@ -1,12 +1,16 @@
 import { documents } from '#shared/adapters/dynamodb/client';
+import { dynamoCatalogImportWriter } from '#shared/adapters/dynamodb/catalog-import-writer';
+import { dynamoProductImportStore } from '#shared/adapters/dynamodb/product-import-store';
 import { dynamoProductRepository } from '#shared/adapters/dynamodb/product-repository';
 import { dynamoShopRepository } from '#shared/adapters/dynamodb/shop-repository';
 import { dynamoStockRepository } from '#shared/adapters/dynamodb/stock-repository';
 import { redisCatalogCache } from '#shared/adapters/redis/catalog-cache';
 import { redis } from '#shared/adapters/redis/client';
-import type { CatalogCache, ProductRepository, ShopCurrency } from '#shared/catalog/catalog-ports';
+import { sqs } from '#shared/adapters/sqs/client';
+import { sqsImportQueue } from '#shared/adapters/sqs/import-queue';
+import type { CatalogCache, CatalogImportWriter, ImportQueue, ImportStore, ProductRepository, ShopCurrency } from '#shared/catalog/catalog-ports';
 import { makeManageProducts } from '#shared/catalog/manage-products';
-import { tableName } from '#shared/config';
+import { queueUrl, tableName } from '#shared/config';
 import { makeInitializeStock } from '#shared/inventory/adjust-stock';
 import { makeStockLevels } from '#shared/inventory/stock-levels';
 import { makeGetShop } from '#shared/platform/shops';
@@ -39,3 +43,8 @@ export const shopCurrency = once((): ShopCurrency => {
 export const manageProducts = once(() =>
   makeManageProducts({ products: products(), cache: catalogCache(), initializeStock: initializeStock(), shopCurrency: shopCurrency() }),
 );
+
+// The bulk import: its record and chunks, the queue of chunks, and the worker's writes.
+export const importStore = once((): ImportStore => dynamoProductImportStore(documents, tableName('catalog')));
+export const importQueue = once((): ImportQueue => sqsImportQueue(sqs, () => queueUrl('productImports')));
+export const importWriter = once((): CatalogImportWriter => dynamoCatalogImportWriter(documents, { catalog: tableName('catalog'), inventory: tableName('inventory') }));

@@ -1,4 +1,5 @@
 import type { Availability, Money, Product } from './product';
+import type { ChunkOutcome, ImportChunk, ImportLineError, ImportRecord } from './product-import';
 
 /** What the catalog keeps per product beside the product itself. */
 export interface StoredProduct {
@@ -60,3 +61,55 @@ export type InitializeStock = (shopId: string, items: ReadonlyArray<{ sku: strin
 
 /** The shop's currency, from the platform's shops (404 for an unknown shop). */
 export type ShopCurrency = (shopId: string) => Promise<string>;
+
+/** Bulk import: the import record and, once per chunk, its outcome. */
+export interface ImportStore {
+  /** Creates the record unless it exists (a retried request); answers the stored record either way. */
+  begin(record: Omit<ImportRecord, 'chunksDone' | 'chunksFailed' | 'created' | 'updated' | 'failed'>): Promise<ImportRecord>;
+  get(shopId: string, importId: string): Promise<{ record: ImportRecord; errors: ImportLineError[] } | undefined>;
+  isChunkRecorded(shopId: string, importId: string, chunk: number): Promise<boolean>;
+  /** Adds a chunk's counts and errors to its import, once: false when that chunk was recorded before. */
+  recordChunk(shopId: string, importId: string, outcome: ChunkOutcome): Promise<boolean>;
+}
+
+/** Where an import's chunks wait for the worker (SQS). */
+export interface ImportQueue {
+  send(chunks: readonly ImportChunk[]): Promise<void>;
+}
+
+export type StockLevel = { readonly level: Availability; readonly version: number };
+
+/** A product as an import finds it: with the levels it records and the import that created it. */
+export interface ImportedProduct {
+  readonly product: Product;
+  readonly levels: Readonly<Record<string, StockLevel>>;
+  readonly createdByImport?: string;
+}
+
+/** One product written by an import, with the counters of its SKUs that are new to inventory. */
+export interface ImportWrite {
+  /** The state it replaces (the write is conditional on its version); absent for a new product. */
+  readonly previous?: Product;
+  readonly product: Product;
+  /** Levels to record for SKUs the product has none for yet. */
+  readonly levels: Readonly<Record<string, StockLevel>>;
+  /** Counters to create, with their initial count (refused, as a conflict, where counters exist). */
+  readonly newStock: ReadonlyArray<{ readonly sku: string; readonly units: number; readonly lowStockThreshold: number }>;
+}
+
+/**
+ * The catalog and inventory writes of an import, in batches: each product with its SKU
+ * claims and new counters in one transaction, several products a transaction.
+ */
+export interface CatalogImportWriter {
+  /** The product owning each SKU that is claimed, by upper-case SKU. */
+  skuOwners(shopId: string, skus: readonly string[]): Promise<Map<string, string>>;
+  products(shopId: string, productIds: readonly string[]): Promise<Map<string, ImportedProduct>>;
+  /**
+   * Writes each product atomically with its claims and new counters (initial counts with
+   * their ledger entries, keyed by the import so a repeat writes nothing twice). `conflict`:
+   * a condition failed (a SKU claimed or counters created meanwhile, the product changed);
+   * nothing of that product was written.
+   */
+  write(shopId: string, writes: readonly ImportWrite[], context: { importId: string; actor: string; at: string }): Promise<Array<'written' | 'conflict'>>;
+}

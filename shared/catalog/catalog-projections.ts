@@ -7,7 +7,8 @@ import type { SearchIndex } from './search-index';
  * What follows a change of a product, driven by the catalog table's stream so that no
  * follow-up is lost if the request that changed it died: the search index, the page
  * cache and category listings, inventory counters for new SKUs, and availability for
- * SKUs the catalog has no level for yet (a SKU moved from another product).
+ * SKUs the catalog has no level for yet (a SKU moved from another product). A product
+ * written with every SKU's level (the import does) needs neither of the last two.
  */
 export interface ProductChange {
   readonly shopId: string;
@@ -38,9 +39,10 @@ export function makeProjectProductChange(deps: { products: ProductRepository; ca
     await deps.cache.invalidate(change.shopId, { productIds: [change.productId], categories });
     if (!change.after) return;
     const known = new Set(change.before?.skus ?? []);
-    const added = change.after.skus.filter((sku) => !known.has(sku));
-    if (added.length > 0) await deps.initializeStock(change.shopId, added.map((sku) => ({ sku })));
     const withLevel = new Set(change.after.skusWithLevel);
+    // A recorded level came from the SKU's counters (an import writes both), so only SKUs without one may lack counters.
+    const added = change.after.skus.filter((sku) => !known.has(sku) && !withLevel.has(sku));
+    if (added.length > 0) await deps.initializeStock(change.shopId, added.map((sku) => ({ sku })));
     const missing = change.after.skus.filter((sku) => !withLevel.has(sku));
     if (missing.length === 0) return;
     const levels = await deps.stockLevels(change.shopId, missing);

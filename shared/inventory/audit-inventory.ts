@@ -12,6 +12,8 @@ export interface AuditFinding {
 }
 
 const FIELDS = ['onHand', 'available', 'reserved', 'sold'] as const;
+/** SKUs audited at once. */
+const AUDIT_CONCURRENCY = 16;
 
 export function auditSku(counters: StockCounters, entries: readonly Pick<LedgerEntry, 'delta'>[]): string[] {
   const problems: string[] = [];
@@ -35,23 +37,27 @@ export function makeAuditInventory({ stock, scan }: { stock: StockRepository; sc
   return async function auditInventory(shopId: string, progress: (checked: number) => void = () => undefined): Promise<{ checked: number; findings: AuditFinding[] }> {
     const findings: AuditFinding[] = [];
     let checked = 0;
-    for await (const batch of scan.countersOf(shopId)) {
-      await Promise.all(
-        batch.map(async (counters) => {
-          const entries: LedgerEntry[] = [];
-          let cursor: string | undefined;
-          do {
-            const page = await stock.ledger(shopId, counters.sku, { limit: 100, ...(cursor ? { cursor } : {}) });
-            entries.push(...page.items);
-            cursor = page.nextCursor;
-          } while (cursor);
-          // Read the counters again after the ledger: a movement in between shows as a mismatch otherwise.
-          const now = (await stock.get(shopId, counters.sku)) ?? counters;
-          for (const problem of auditSku(now, entries)) findings.push({ sku: counters.sku, problem });
-        }),
-      );
-      checked += batch.length;
-      progress(checked);
+    for await (const page of scan.countersOf(shopId)) {
+      // A scan page holds thousands of SKUs: a few at a time, so the store is not flooded with ledger reads.
+      for (let start = 0; start < page.length; start += AUDIT_CONCURRENCY) {
+        const batch = page.slice(start, start + AUDIT_CONCURRENCY);
+        await Promise.all(
+          batch.map(async (counters) => {
+            const entries: LedgerEntry[] = [];
+            let cursor: string | undefined;
+            do {
+              const ledger = await stock.ledger(shopId, counters.sku, { limit: 100, ...(cursor ? { cursor } : {}) });
+              entries.push(...ledger.items);
+              cursor = ledger.nextCursor;
+            } while (cursor);
+            // Read the counters again after the ledger: a movement in between shows as a mismatch otherwise.
+            const now = (await stock.get(shopId, counters.sku)) ?? counters;
+            for (const problem of auditSku(now, entries)) findings.push({ sku: counters.sku, problem });
+          }),
+        );
+        checked += batch.length;
+        progress(checked);
+      }
     }
     return { checked, findings: findings.sort((a, b) => (a.sku < b.sku ? -1 : a.sku > b.sku ? 1 : 0)) };
   };

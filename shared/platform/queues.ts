@@ -26,6 +26,16 @@ export const QUEUES = {
     retentionDays: 1,
     description: 'The flash-sale virtual queue: admitted tickets, deduplicated by ticket.',
   },
+  productImports: {
+    logicalName: 'ProductImports',
+    envVar: 'QUEUE_URL_PRODUCT_IMPORTS',
+    fifo: false,
+    // 6 × the import worker's timeout, as for the flash-sale queue.
+    visibilityTimeoutSeconds: 360,
+    maxReceiveCount: 5,
+    retentionDays: 4,
+    description: 'Bulk product imports: one chunk of up to 100 lines a message, written once each by the import worker.',
+  },
 } as const satisfies Record<string, QueueDefinition>;
 
 export type QueueKey = keyof typeof QUEUES;

@@ -55,6 +55,8 @@ describe('merchant product management', () => {
   });
 
   it('serves the product page from the cache with ETag and Cache-Control', async () => {
+    // The catalog stream drops the page once after the product's creation: let it do so first.
+    await platform.idle();
     const first = await platform.request('GET', `/v1/shops/${shop}/products/${productId}`);
     expect(first.status).toBe(200);
     expect(first.headers.get('cache-control')).toContain('public');
@@ -168,7 +170,7 @@ describe('merchant product management', () => {
 
 describe('search over the demo catalog', () => {
   beforeAll(async () => {
-    await seedCatalog({ shopId: shop, count: 40 });
+    await seedCatalog({ apiUrl: platform.url, shopId: shop, count: 40 });
     await eventually(async () => expect((await search('pageSize=1')).body.total).toBe(40), { timeoutMs: 60_000 });
   });
 

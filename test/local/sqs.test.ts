@@ -33,7 +33,8 @@ describe('local SQS', () => {
 
   it('creates the FIFO queue and its FIFO dead-letter queue with the redrive policy', async () => {
     const def = QUEUES.flashSaleEntries;
-    const { flashSaleEntries: q } = await ensureQueues(client, 't1-');
+    const queues = await ensureQueues(client, 't1-');
+    const q = queues.flashSaleEntries;
     expect(q.name).toBe('t1-FlashSaleEntries.fifo');
     expect(q.url).toMatch(/\/t1-FlashSaleEntries\.fifo$/);
     expect(q.dlqUrl).toMatch(/\/t1-FlashSaleEntries-dlq\.fifo$/);
@@ -53,7 +54,17 @@ describe('local SQS', () => {
     const dlqAttrs = (await client.send(new GetQueueAttributesCommand({ QueueUrl: q.dlqUrl, AttributeNames: ['All'] }))).Attributes!;
     expect(dlqAttrs).toMatchObject({ FifoQueue: 'true', MessageRetentionPeriod: String(14 * 86_400) });
 
-    expect(queueEnv({ flashSaleEntries: q })).toEqual({ QUEUE_URL_FLASH_SALE_ENTRIES: q.url });
+    expect(queueEnv(queues)).toEqual({ QUEUE_URL_FLASH_SALE_ENTRIES: q.url, QUEUE_URL_PRODUCT_IMPORTS: queues.productImports.url });
+  });
+
+  it('creates a standard queue and its standard dead-letter queue with the redrive policy', async () => {
+    const def = QUEUES.productImports;
+    const { productImports: q } = await ensureQueues(client, 't4-');
+    expect([q.name, q.dlqUrl.endsWith('/t4-ProductImports-dlq')]).toEqual(['t4-ProductImports', true]);
+    const attrs = (await client.send(new GetQueueAttributesCommand({ QueueUrl: q.url, AttributeNames: ['All'] }))).Attributes!;
+    expect(attrs.FifoQueue).toBeUndefined();
+    expect(attrs.VisibilityTimeout).toBe(String(def.visibilityTimeoutSeconds));
+    expect(JSON.parse(attrs.RedrivePolicy!)).toEqual({ deadLetterTargetArn: q.dlqArn, maxReceiveCount: def.maxReceiveCount });
   });
 
   it('is idempotent and restores a changed attribute', async () => {
@@ -64,7 +75,7 @@ describe('local SQS', () => {
     const attrs = (await client.send(new GetQueueAttributesCommand({ QueueUrl: first.flashSaleEntries.url, AttributeNames: ['VisibilityTimeout'] }))).Attributes;
     expect(attrs?.VisibilityTimeout).toBe(String(QUEUES.flashSaleEntries.visibilityTimeoutSeconds));
     const listed = (await client.send(new ListQueuesCommand({ QueueNamePrefix: 't2-' }))).QueueUrls ?? [];
-    expect(listed).toHaveLength(2);
+    expect(listed).toHaveLength(4); // two queues, each with its dead-letter queue
   });
 
   it('moves a message received more than maxReceiveCount times to the dead-letter queue', async () => {

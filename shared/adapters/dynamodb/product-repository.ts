@@ -8,7 +8,7 @@ import {
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import { ProductChangedError, SkuTakenError } from '#shared/catalog/catalog-errors';
-import type { ProductRepository, StoredProduct, VariantSummary } from '#shared/catalog/catalog-ports';
+import type { ImportedProduct, ProductRepository, StockLevel, StoredProduct, VariantSummary } from '#shared/catalog/catalog-ports';
 import type { Availability, Product, Variant } from '#shared/catalog/product';
 import { batchGetAll } from './batch-get';
 import { decodeCursor, encodeCursor } from './cursor';
@@ -310,4 +310,83 @@ export function dynamoProductRepository(documents: DynamoDBDocumentClient, table
     },
   };
   return repository;
+}
+
+// Writes of whole products for transactions of several products (the bulk import), in the
+// layout above.
+
+type Levels = Readonly<Record<string, StockLevel>>;
+
+export const productItemKey = productKey;
+
+/** Creates a product with its SKU claims and the levels of its SKUs; a claim may already name this product. */
+export function productCreateWrites(tableName: string, product: Product, levels: Levels, createdByImport?: string) {
+  return [
+    {
+      Put: {
+        TableName: tableName,
+        Item: { ...productKey(product.shopId, product.id), ...productFields(product), availability: levels, ...(createdByImport ? { createdByImport } : {}) },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      },
+    },
+    ...product.variants.map((variant) => ({
+      Put: {
+        TableName: tableName,
+        Item: skuClaim(product, variant),
+        ConditionExpression: 'attribute_not_exists(pk) OR productId = :id',
+        ExpressionAttributeValues: { ':id': product.id },
+      },
+    })),
+  ];
+}
+
+/** Replaces `previous` with `next` (conditional on its version) and its claims, recording levels for SKUs that have none. */
+export function productReplaceWrites(tableName: string, previous: Product, next: Product, levels: Levels) {
+  const nextSkus = new Set(next.variants.map((v) => v.sku.toUpperCase()));
+  const previousSkus = new Set(previous.variants.map((v) => v.sku.toUpperCase()));
+  const fields = Object.entries(productFields(next)).filter(([name]) => name !== 'id' && name !== 'shopId');
+  const recorded = Object.entries(levels);
+  return [
+    {
+      Update: {
+        TableName: tableName,
+        Key: productKey(previous.shopId, previous.id),
+        UpdateExpression: `SET ${[
+          ...fields.map(([name]) => `#${name} = :${name}`),
+          // if_not_exists: a level recorded meanwhile by an inventory event is newer.
+          ...recorded.map((_, i) => `availability.#l${i} = if_not_exists(availability.#l${i}, :l${i})`),
+        ].join(', ')}`,
+        ConditionExpression: '#version = :expected',
+        ExpressionAttributeNames: { ...Object.fromEntries(fields.map(([name]) => [`#${name}`, name])), ...Object.fromEntries(recorded.map(([sku], i) => [`#l${i}`, sku])) },
+        ExpressionAttributeValues: {
+          ...Object.fromEntries(fields.map(([name, value]) => [`:${name}`, value])),
+          ...Object.fromEntries(recorded.map(([, level], i) => [`:l${i}`, level])),
+          ':expected': previous.version,
+        },
+      },
+    },
+    ...previous.variants
+      .filter((v) => !nextSkus.has(v.sku.toUpperCase()))
+      .map((v) => ({
+        Delete: { TableName: tableName, Key: skuKey(previous.shopId, v.sku), ConditionExpression: 'productId = :id', ExpressionAttributeValues: { ':id': previous.id } },
+      })),
+    ...next.variants.map((v) => ({
+      Put: {
+        TableName: tableName,
+        Item: skuClaim(next, v),
+        ConditionExpression: previousSkus.has(v.sku.toUpperCase()) ? 'productId = :id' : 'attribute_not_exists(pk) OR productId = :id',
+        ExpressionAttributeValues: { ':id': next.id },
+      },
+    })),
+  ];
+}
+
+/** A stored product as the import sees it: with the levels it records and the import that created it. */
+export function toImportedProduct(item: Record<string, unknown>): ImportedProduct {
+  const { product } = toStoredProduct(item);
+  return {
+    product,
+    levels: (item.availability ?? {}) as Levels,
+    ...(typeof item.createdByImport === 'string' ? { createdByImport: item.createdByImport } : {}),
+  };
 }

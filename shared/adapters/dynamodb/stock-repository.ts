@@ -224,3 +224,34 @@ function toLedgerEntry(item: Record<string, unknown>): LedgerEntry {
 }
 
 export { toCounters };
+
+/**
+ * The writes that create a SKU's counters with `units` on hand and, when there are any, the
+ * ledger entry of that initial count, for a caller's transaction (the bulk import). Refused
+ * when the counters exist, so existing stock is never overwritten; the entry's key comes
+ * from `movementId` and `at`, so the same writes repeated write nothing twice.
+ */
+export function initialStockWrites(tableName: string, shopId: string, item: NewStock, movement: { movementId: string; reference: string; actor: string; at: string }) {
+  const units = item.units ?? 0;
+  const pk = stockKey(shopId, item.sku);
+  const counters = {
+    Put: {
+      TableName: tableName,
+      Item: { pk, sk: COUNTERS, shopId, sku: item.sku, onHand: units, available: units, reserved: 0, sold: 0, lowStockThreshold: item.lowStockThreshold, version: units > 0 ? 1 : 0, createdAt: movement.at, updatedAt: movement.at },
+      ConditionExpression: 'attribute_not_exists(pk)',
+    },
+  };
+  if (units === 0) return [counters];
+  const entry: Omit<LedgerEntry, 'version'> & { movementId: string } = {
+    shopId,
+    sku: item.sku,
+    movementId: movement.movementId,
+    type: 'adjustment',
+    reason: 'initial_count',
+    delta: { onHand: units, available: units, reserved: 0, sold: 0 },
+    reference: movement.reference,
+    actor: movement.actor,
+    at: movement.at,
+  };
+  return [counters, { Put: { TableName: tableName, Item: { pk, sk: `LEDGER#${movement.at}#${movement.movementId}`, ...entry }, ConditionExpression: 'attribute_not_exists(pk)' } }];
+}
