@@ -56,8 +56,8 @@ export function makeAuditInventory({ stock, scan }: { stock: StockRepository; sc
           }),
         );
         checked += batch.length;
-        progress(checked);
       }
+      progress(checked);
     }
     return { checked, findings: findings.sort((a, b) => (a.sku < b.sku ? -1 : a.sku > b.sku ? 1 : 0)) };
   };

@@ -51,7 +51,7 @@ export function dynamoCatalogImportWriter(documents: DynamoDBDocumentClient, tab
       try {
         await documents.send(new TransactWriteCommand({ TransactItems: batch.flatMap((u) => u.items) }));
         queue = rest;
-        continue;
+        transientRetries = 0;
       } catch (error) {
         if (!(error instanceof TransactionCanceledException) || !error.CancellationReasons?.length) throw error;
         const reasons = error.CancellationReasons;
