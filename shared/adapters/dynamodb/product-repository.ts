@@ -138,44 +138,9 @@ export function dynamoProductRepository(documents: DynamoDBDocumentClient, table
     },
 
     async replace(previous, next) {
-      const nextSkus = new Set(next.variants.map((v) => v.sku.toUpperCase()));
-      const previousSkus = new Set(previous.variants.map((v) => v.sku.toUpperCase()));
-      const fields = Object.entries(productFields(next)).filter(([name]) => name !== 'id' && name !== 'shopId' && name !== 'createdAt');
       try {
-        await documents.send(
-          new TransactWriteCommand({
-            TransactItems: [
-              {
-                Update: {
-                  TableName: tableName,
-                  Key: productKey(previous.shopId, previous.id),
-                  UpdateExpression: `SET ${fields.map(([name]) => `#${name} = :${name}`).join(', ')}`,
-                  ConditionExpression: '#version = :expected',
-                  ExpressionAttributeNames: Object.fromEntries(fields.map(([name]) => [`#${name}`, name])),
-                  ExpressionAttributeValues: { ...Object.fromEntries(fields.map(([name, value]) => [`:${name}`, value])), ':expected': previous.version },
-                },
-              },
-              ...previous.variants
-                .filter((v) => !nextSkus.has(v.sku.toUpperCase()))
-                .map((v) => ({
-                  Delete: {
-                    TableName: tableName,
-                    Key: skuKey(previous.shopId, v.sku),
-                    ConditionExpression: 'productId = :id',
-                    ExpressionAttributeValues: { ':id': previous.id },
-                  },
-                })),
-              ...next.variants.map((v) => ({
-                Put: {
-                  TableName: tableName,
-                  Item: skuClaim(next, v),
-                  ConditionExpression: previousSkus.has(v.sku.toUpperCase()) ? 'productId = :id' : 'attribute_not_exists(pk) OR productId = :id',
-                  ExpressionAttributeValues: { ':id': next.id },
-                },
-              })),
-            ],
-          }),
-        );
+        // The same writes as an import's update, with no level to record (next keeps previous's createdAt).
+        await documents.send(new TransactWriteCommand({ TransactItems: productReplaceWrites(tableName, previous, next, {}) }));
       } catch (error) {
         if (!(error instanceof TransactionCanceledException)) throw error;
         if (error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed') throw new ProductChangedError(previous.id);

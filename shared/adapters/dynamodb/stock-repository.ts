@@ -178,30 +178,10 @@ export function dynamoInventoryScan(documents: DynamoDBDocumentClient, tableName
   };
 }
 
+/** New counters (and their initial-count entry) from the API: a fresh movement id, its own reference. */
 function newStockWrites(tableName: string, shopId: string, item: NewStock, context: { actor: string; at: string }) {
-  const units = item.units ?? 0;
-  const pk = stockKey(shopId, item.sku);
-  const counters = {
-    Put: {
-      TableName: tableName,
-      Item: { pk, sk: COUNTERS, shopId, sku: item.sku, onHand: units, available: units, reserved: 0, sold: 0, lowStockThreshold: item.lowStockThreshold, version: units > 0 ? 1 : 0, createdAt: context.at, updatedAt: context.at },
-      ConditionExpression: 'attribute_not_exists(pk)',
-    },
-  };
-  if (units === 0) return [counters];
   const movementId = newId('init', Date.parse(context.at));
-  const entry: Omit<LedgerEntry, 'version'> & { movementId: string } = {
-    shopId,
-    sku: item.sku,
-    movementId,
-    type: 'adjustment',
-    reason: 'initial_count',
-    delta: { onHand: units, available: units, reserved: 0, sold: 0 },
-    reference: movementId,
-    actor: context.actor,
-    at: context.at,
-  };
-  return [counters, { Put: { TableName: tableName, Item: { pk, sk: `LEDGER#${context.at}#${movementId}`, ...entry }, ConditionExpression: 'attribute_not_exists(pk)' } }];
+  return initialStockWrites(tableName, shopId, item, { movementId, reference: movementId, ...context });
 }
 
 function toCounters(item: Record<string, unknown>): StockCounters {
