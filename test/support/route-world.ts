@@ -32,6 +32,8 @@ export interface RouteWorld {
   readonly params: Readonly<Record<string, ParamFixture>>;
   /** Path parameter -> the customer owning the resource it names. */
   readonly owners: ReadonlyMap<string, string>;
+  /** Bodies the world was built with, by the operationId of their route: accepted requests to start a fuzz from. */
+  readonly examples: ReadonlyMap<string, readonly unknown[]>;
   /** The route's path with the world's values (or the given ones, already encoded) in place. */
   pathOf(route: Route, encoded?: Readonly<Record<string, string>>): string;
   headersOf(caller: Caller): Promise<Record<string, string>>;
@@ -63,6 +65,7 @@ export async function startRouteWorld(): Promise<RouteWorld> {
       shops,
       params: {},
       owners: new Map(),
+      examples: new Map(),
       pathOf(route, encoded = {}) {
         return route.path.replace(/\{([A-Za-z0-9_]+)\+?\}/g, (_, name: string) => {
           if (name in encoded) return encoded[name]!;
@@ -89,8 +92,9 @@ export async function startRouteWorld(): Promise<RouteWorld> {
         delete process.env.FLASH_SALE_ENTRIES_PER_SECOND;
       },
     };
-    const params = await createResources(platform, shops.own);
-    Object.assign(world, { params, owners: new Map(Object.entries(params).flatMap(([name, f]) => (f.owner ? [[name, f.owner] as const] : []))) });
+    const examples = new Map<string, unknown[]>();
+    const params = await createResources(platform, shops.own, (route, body) => examples.set(route.contract.operationId, [...(examples.get(route.contract.operationId) ?? []), body]));
+    Object.assign(world, { params, examples, owners: new Map(Object.entries(params).flatMap(([name, f]) => (f.owner ? [[name, f.owner] as const] : []))) });
     return world;
   } catch (error) {
     await platform.stop();
@@ -108,12 +112,14 @@ async function createShop(shop: { shopId: string; name: string; currency: string
   await makeCreateShop({ shops: dynamoShopRepository(documents, tableName('shops')) })(shop, { ifAbsent: true });
 }
 
-async function createResources(platform: TestPlatform, shopId: string): Promise<Record<string, ParamFixture>> {
+async function createResources(platform: TestPlatform, shopId: string, accepted: (route: Route, body: unknown) => void): Promise<Record<string, ParamFixture>> {
   const admin = await platform.token({ sub: 'world-builder', groups: ['admin'], shops: [shopId] });
   const owner = await platform.token({ sub: OWNER_SUB });
   const call = async (method: string, path: string, init: Parameters<TestPlatform['request']>[2], expected: number) => {
     const res = await platform.request(method, `/v1/shops/${shopId}${path}`, init);
     if (res.status !== expected) throw new Error(`route world: ${method} ${path} answered ${res.status}, not ${expected}: ${res.text.slice(0, 300)}`);
+    const route = routeOf(method, `/v1/shops/${shopId}${path}`);
+    if (route && init?.body !== undefined) accepted(route, init.body);
     return res.body;
   };
   const key = () => ({ 'idempotency-key': randomUUID() });
@@ -172,6 +178,11 @@ async function createResources(platform: TestPlatform, shopId: string): Promise<
     ticket: { value: String(entry.ticket), owner: OWNER_SUB },
     carrier: { value: 'ups' },
   };
+}
+
+/** The route of the table that a request goes to (as the gateway matches it). */
+function routeOf(method: string, path: string): Route | undefined {
+  return ROUTES.find((route) => route.method === method && new RegExp(`^${route.path.replace(/\{[A-Za-z0-9_]+\}/g, '[^/]+')}$`).test(path));
 }
 
 /**

@@ -222,3 +222,31 @@ function bound(s: JsonSchema, side: 'min' | 'max', ordinary: number, integer: bo
   const value = Math.min(...limits);
   return integer ? Math.floor(value) : value;
 }
+
+/**
+ * An accepted example with one thing changed: a member or element replaced by a hostile
+ * value, removed, or joined by a prototype-pollution key. Starting from a request the route
+ * accepted reaches the code behind validation, which values generated from the schema alone
+ * rarely do (cross-field rules, ids that exist).
+ */
+export function mutated(example: unknown): fc.Arbitrary<unknown> {
+  const paths = pathsOf(example);
+  return fc.tuple(fc.constantFrom(...paths), fc.constantFrom('replace', 'replace', 'remove', 'pollute'), hostileValue, fc.constantFrom(...PROTOTYPE_KEYS)).map(([path, how, value, key]) => {
+    const copy = structuredClone(example);
+    if (path.length === 0) return how === 'replace' ? value : copy;
+    const parent = path.slice(0, -1).reduce<any>((at, part) => at[part], copy);
+    const last = path[path.length - 1]!;
+    if (how === 'replace') parent[last] = value;
+    else if (how === 'remove') Array.isArray(parent) ? parent.splice(Number(last), 1) : delete parent[last];
+    else if (parent[last] && typeof parent[last] === 'object') Object.defineProperty(parent[last], key, { value: { polluted: true }, enumerable: true, configurable: true, writable: true });
+    else parent[last] = value;
+    return copy;
+  });
+}
+
+function pathsOf(value: unknown, path: Array<string | number> = []): Array<Array<string | number>> {
+  const own = [path];
+  if (Array.isArray(value)) return [...own, ...value.flatMap((item, i) => pathsOf(item, [...path, i]))];
+  if (value && typeof value === 'object') return [...own, ...Object.entries(value).flatMap(([key, item]) => pathsOf(item, [...path, key]))];
+  return own;
+}
