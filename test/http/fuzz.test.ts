@@ -19,7 +19,8 @@ import { describeDifferences, differences, scopeOf, stateReader, unexpectedAfter
  *   Idempotency-Key;
  * - nothing pollutes Object.prototype of the process the handlers run in.
  *
- * FUZZ_SEED replays a run (a failure prints it); FUZZ_RUNS sets the requests per route.
+ * FUZZ_SEED replays a run (a failure prints it); FUZZ_RUNS sets the requests per route;
+ * FUZZ_SHRINK=1 shrinks a failure; FUZZ_STATS=1 prints every answer's status.
  */
 const SEED = Number(process.env.FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 31));
 const RUNS = Number(process.env.FUZZ_RUNS ?? 8);
