@@ -81,6 +81,15 @@ describe('creating a shop', () => {
     expect((await getShop(shopId)).body).toEqual(first.body);
   });
 
+  it('of simultaneous creations of one shopId, exactly one wins; the others are shop_exists', async () => {
+    const shopId = freshId();
+    const answers = await Promise.all(['GBP', 'EUR', 'USD', 'CHF', 'SEK'].map((currency) => createShop({ shopId, name: `Race ${currency}`, currency })));
+    const winners = answers.filter((a) => a.status === 201);
+    expect(winners).toHaveLength(1);
+    for (const loser of answers.filter((a) => a.status !== 201)) expectProblem(loser, 409, 'shop_exists');
+    expect((await getShop(shopId)).body).toEqual(winners[0]!.body);
+  });
+
   it('with an Idempotency-Key, a retry answers the first 201 and another body with that key is idempotency_conflict', async () => {
     const shopId = freshId();
     const key = randomUUID();

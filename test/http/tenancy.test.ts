@@ -48,7 +48,7 @@ beforeAll(async () => {
   process.env.FLASH_SALE_ENTRIES_PER_SECOND = '1000000';
   platform = await startTestPlatform({ warehousePickDelayMs: 600_000 });
   const operator = await platform.token({ sub: 'ops-tenancy', groups: ['operator'] });
-  [alice, bob, carol] = await Promise.all(['alice', 'bob', 'carol'].map((sub) => platform.token({ sub })));
+  [alice, bob, carol] = await Promise.all([platform.token({ sub: 'alice' }), platform.token({ sub: 'bob' }), platform.token({ sub: 'carol' })]);
   for (const [shop, word, counts] of [[A, 'Aurora', [10, 10]], [B, 'Borealis', [20, 5]]] as const) {
     expect((await platform.request('POST', '/v1/shops', { token: operator, body: shop })).status).toBe(201);
     admins[shop.shopId] = await platform.token({ sub: `staff-${word}`, groups: ['admin'], shops: [shop.shopId] });
