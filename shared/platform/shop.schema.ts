@@ -53,7 +53,7 @@ export const createShopContract = defineContract({
 
 export const UpdateShopBody = z
   .strictObject({
-    name: z.string().trim().min(1).max(120).optional(),
+    name: z.string().trim().min(1).max(SHOP_NAME_MAX).optional(),
     supportEmail: z.email().max(254).optional(),
   })
   .refine((body) => Object.keys(body).length > 0, { message: 'change at least one of name, supportEmail' })
