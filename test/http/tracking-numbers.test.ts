@@ -20,13 +20,8 @@ const address = { name: 'Ada Lovelace', line1: '1 Analytical St', city: 'London'
 beforeAll(async () => {
   platform = await startTestPlatform({ warehousePickDelayMs: 200 });
   await seedDemoShop({ log: () => undefined });
-  const [{ documents }, { dynamoShopRepository }, { tableName }, { makeCreateShop }] = await Promise.all([
-    import('#shared/adapters/dynamodb/client'),
-    import('#shared/adapters/dynamodb/shop-repository'),
-    import('#shared/config'),
-    import('#shared/platform/shops'),
-  ]);
-  await makeCreateShop({ shops: dynamoShopRepository(documents, tableName('shops')) })({ shopId: shopB, name: 'Shop B', currency: 'USD' });
+  const operator = await platform.token({ sub: 'ops', groups: ['operator'] });
+  expect((await platform.request('POST', '/v1/shops', { token: operator, body: { shopId: shopB, name: 'Shop B', currency: 'USD' } })).status).toBe(201);
   for (const shop of [shopA, shopB]) {
     admins[shop] = await platform.token({ sub: `staff-${shop}`, groups: ['admin'], shops: [shop] });
     const created = await platform.request('POST', `/v1/shops/${shop}/admin/products`, {
