@@ -30,6 +30,7 @@ function setup(claimed: Record<string, string>) {
     cache: { invalidate: async () => undefined } as never,
     initializeStock: async (_shop, items) => counters.push(...items.map((i) => i.sku)),
     shopCurrency: async () => 'USD',
+    onCacheInvalidationFailure: () => undefined,
   });
   return { manage, counters, created };
 }
