@@ -13,6 +13,7 @@ export interface CartDeps {
   readonly carts: CartRepository;
   readonly variants: LookupVariants;
   readonly holds: CartHolds;
+  /** The shop's currency; throws NotFoundError for a shop that does not exist. */
   readonly shopCurrency: (shopId: string) => Promise<string>;
   readonly clock?: () => Date;
 }
@@ -157,6 +158,8 @@ export function makeManageCart({ carts, variants, holds, shopCurrency, clock = (
       if (!Number.isInteger(quantity) || quantity < 0 || quantity > MAX_QUANTITY) {
         throw new ValidationError('The quantity is invalid.', [{ path: 'body.quantity', message: `a whole number from 0 to ${MAX_QUANTITY}` }]);
       }
+      // An unknown shop is 404 before anything is written (a removal would otherwise save an empty cart there).
+      await shopCurrency(shopId);
       const variant = quantity > 0 ? (await variants(shopId, [sku])).get(sku) : undefined;
       if (quantity > 0 && !variant) throw new NotFoundError(`SKU ${sku} is not sold in shop ${shopId}.`);
       const cart = await change(shopId, customerId, async (current, now) => {
@@ -172,6 +175,7 @@ export function makeManageCart({ carts, variants, holds, shopCurrency, clock = (
     },
 
     async merge(shopId: string, customerId: string, items: ReadonlyArray<{ sku: string; quantity: number }>): Promise<CartView & { skipped: Skipped[] }> {
+      await shopCurrency(shopId);
       const wanted = new Map<string, number>();
       for (const item of items) wanted.set(item.sku, mergedQuantity(wanted.get(item.sku) ?? 0, item.quantity));
       const known = await variants(shopId, [...wanted.keys()]);

@@ -1,5 +1,6 @@
 import { NotFoundError, ValidationError } from '#shared/errors';
 import { newId } from '#shared/ids';
+import { SkuTakenError } from './catalog-errors';
 import type { CatalogCache, InitializeStock, ProductRepository, ShopCurrency, StoredProduct } from './catalog-ports';
 import { buildProduct, productProblems, toDraft, type Product, type ProductDraft } from './product';
 
@@ -42,6 +43,14 @@ export function makeManageProducts({ products, cache, initializeStock, shopCurre
   const invalidate = (shopId: string, change: Parameters<CatalogCache['invalidate']>[1]) =>
     cache.invalidate(shopId, change).catch((error: unknown) => onCacheInvalidationFailure({ shopId, productIds: change.productIds ?? [], categories: change.categories ?? [], error }));
 
+  async function refuseTakenSkus(product: Product): Promise<void> {
+    const owners = new Map([...(await products.variants(product.shopId, product.variants.map((v) => v.sku))).values()].map((v) => [v.sku.toUpperCase(), v.productId]));
+    const taken = product.variants
+      .map((v, index) => ({ sku: v.sku, index, productId: owners.get(v.sku.toUpperCase()) }))
+      .filter((t): t is { sku: string; index: number; productId: string } => t.productId !== undefined && t.productId !== product.id);
+    if (taken.length > 0) throw new SkuTakenError(taken);
+  }
+
   async function existing(shopId: string, productId: string): Promise<StoredProduct> {
     const stored = await products.get(shopId, productId);
     if (!stored) throw new NotFoundError(`Product ${productId} does not exist in shop ${shopId}.`);
@@ -68,6 +77,9 @@ export function makeManageProducts({ products, cache, initializeStock, shopCurre
       await validate(shopId, draft);
       const now = clock().toISOString();
       const product = buildProduct(draft, { id: options.productId ?? newId('prd'), shopId, createdAt: options.createdAt ?? now, updatedAt: now, version: 1 });
+      // A SKU of another product is refused before any counter is created, so the refusal leaves nothing behind
+      // (the create's transaction still refuses one claimed meanwhile).
+      await refuseTakenSkus(product);
       // Counters first: a product is never visible with SKUs that inventory does not know.
       await initializeStock(shopId, product.variants.map((v) => ({ sku: v.sku, units: options.initialStock?.[v.sku] ?? 0 })));
       await products.create(product);

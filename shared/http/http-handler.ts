@@ -47,7 +47,7 @@ export interface HttpResult {
 export interface HttpHandlerOptions {
   /** Required when the contract declares `idempotency`. */
   readonly idempotency?: IdempotencyOptions;
-  /** Routes with auth `signed`: checks the signature of the raw body before the body is even parsed (401 first). */
+  /** Routes with auth `signed`: checks the signature of the raw body before the path, query or body is validated (401 first). Path parameters are given unvalidated. */
   readonly verify?: (request: { readonly headers: Readonly<Record<string, string | undefined>>; readonly rawBody: string; readonly params: Record<string, string | undefined> }) => Promise<void>;
 }
 
@@ -106,10 +106,11 @@ async function processRequest<C extends RouteContract>(
   if (identity) logger.appendKeys({ sub: identity.sub });
   if (pathParameters.shopId) logger.appendKeys({ shopId: pathParameters.shopId });
 
+  const rawBody = decodeBody(event, contract.maxBodyBytes ?? MAX_BODY_BYTES);
+  // The signature comes before any validation: an unsigned request learns nothing from a 400.
+  if (options.verify) await options.verify({ headers: meta.headers, rawBody, params: pathParameters });
   const params = contract.params ? parseWith(contract.params, pathParameters, 'path') : undefined;
   const query = contract.query ? parseWith(contract.query, event.queryStringParameters ?? {}, 'query') : undefined;
-  const rawBody = decodeBody(event, contract.maxBodyBytes ?? MAX_BODY_BYTES);
-  if (options.verify) await options.verify({ headers: meta.headers, rawBody, params: pathParameters });
   // A contract whose body schema accepts nothing (all optional) takes an empty request body.
   const emptyAllowed = contract.body && rawBody.trim() === '' && contract.body.safeParse(undefined).success;
   const body = contract.body && !emptyAllowed ? parseWith(contract.body, contract.bodyContentType ? textBody(rawBody, meta.headers['content-type'], contract.bodyContentType) : parseJsonBody(rawBody, meta.headers['content-type']), 'body') : contract.body?.parse(undefined);

@@ -6,8 +6,9 @@ export function signCarrierBody(rawBody: string, secret: string): string {
   return `sha256=${createHmac('sha256', secret).update(rawBody, 'utf8').digest('hex')}`;
 }
 
-export function verifyCarrierSignature(rawBody: string, header: string | undefined, secret: string | undefined): void {
-  if (!secret) throw new InvalidSignatureError('This carrier is not configured to send webhooks.');
+export function verifyCarrierSignature(rawBody: string, header: string | undefined, secret: unknown): void {
+  // The secret is looked up by the unvalidated path's carrier: `constructor` must not find a function.
+  if (typeof secret !== 'string' || secret.length === 0) throw new InvalidSignatureError('This carrier is not configured to send webhooks.');
   const match = /^sha256=([0-9a-f]{64})$/i.exec(header?.trim() ?? '');
   if (!match) throw new InvalidSignatureError('The X-Signature header is missing or not of the form sha256=<hex>.');
   const expected = createHmac('sha256', secret).update(rawBody, 'utf8').digest();

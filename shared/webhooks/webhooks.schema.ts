@@ -31,7 +31,10 @@ export const stripeWebhookContract = defineContract({
   auth: 'signed',
   summary: 'Stripe events, verified with the Stripe-Signature header; each event id is processed once',
   tags: ['webhooks'],
-  body: z.object({ id: z.string(), type: z.string() }).loose().meta({ id: 'StripeEvent' }),
+  body: z
+    .object({ id: z.string(), type: z.string(), data: z.object({ object: z.object({}).loose() }).loose() })
+    .loose()
+    .meta({ id: 'StripeEvent' }),
   responses: { 200: { description: 'Received', schema: Received } },
   errors: [400],
 });

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Cart } from '#shared/cart/cart';
 import type { CartRepository } from '#shared/cart/cart-ports';
 import { makeManageCart } from '#shared/cart/manage-cart';
+import { NotFoundError } from '#shared/errors';
 
 /** The cart use case with fakes: races, holds and their compensation. */
 function setup(options: { loseFirstSaves?: number } = {}) {
@@ -71,5 +72,25 @@ describe('manage cart', () => {
     const { cart } = setup();
     const view = await cart.setQuantity('s', 'alice', 'TEE', 1);
     expect(view.expiresAt).toBe('2026-12-02T12:00:00.000Z');
+  });
+});
+
+describe('manage cart in a shop that does not exist', () => {
+  it('answers 404 before writing anything: setting, removing or merging', async () => {
+    const { cart, stored } = setup();
+    const nowhere = makeManageCart({
+      carts: { get: async () => undefined, save: async () => expect.unreachable('a cart was written in a shop that does not exist') },
+      variants: async () => new Map(),
+      holds: { hold: async () => expect.unreachable('a hold was taken'), release: async () => undefined },
+      shopCurrency: async (shopId) => {
+        throw new NotFoundError(`Shop \`${shopId}\` does not exist.`);
+      },
+    });
+    await expect(nowhere.setQuantity('nowhere', 'alice', 'TEE', 0)).rejects.toMatchObject({ code: 'not_found' });
+    await expect(nowhere.setQuantity('nowhere', 'alice', 'TEE', 2)).rejects.toMatchObject({ code: 'not_found' });
+    await expect(nowhere.merge('nowhere', 'alice', [{ sku: 'TEE', quantity: 1 }])).rejects.toMatchObject({ code: 'not_found' });
+    // The known shop is unaffected.
+    await cart.setQuantity('s', 'alice', 'TEE', 1);
+    expect(stored()?.lines).toHaveLength(1);
   });
 });

@@ -1,5 +1,6 @@
 import Stripe from 'stripe';
-import { IdempotencyConflictError } from '#shared/errors';
+import { z } from 'zod';
+import { IdempotencyConflictError, ValidationError, type FieldError } from '#shared/errors';
 import {
   InvalidSignatureError,
   PaymentStateError,
@@ -103,6 +104,10 @@ export function stripePaymentGateway(settings: StripeSettings): PaymentGateway {
             message: error.message,
           };
         }
+        if (error instanceof Stripe.errors.StripeInvalidRequestError && error.param === 'payment_method') {
+          // The customer's payment method id is unknown or unusable (`No such PaymentMethod`): refused like a declined card, never a 500.
+          return { status: 'declined', declineCode: error.code ?? 'invalid_payment_method', message: 'The payment method was not accepted; choose another.' };
+        }
         return call(() => Promise.reject(error));
       }
     },
@@ -144,10 +149,33 @@ export function stripePaymentGateway(settings: StripeSettings): PaymentGateway {
       } catch {
         throw new InvalidSignatureError();
       }
+      // Genuinely signed, but not necessarily well formed (a test event, another API version): refused, never a 500.
+      const problems = eventProblems(event);
+      if (problems.length > 0) throw new ValidationError('The event is not a Stripe event this API understands.', problems);
       const object = event.data.object as { object?: string };
       return { id: event.id, type: event.type, ...(object.object === 'payment_intent' ? { payment: summary(object as Stripe.PaymentIntent) } : {}) };
     },
   };
+}
+
+/** What parseWebhook reads of an event: its data.object, and of a PaymentIntent the fields of its summary. */
+const EventShape = z.looseObject({ id: z.string(), type: z.string(), data: z.looseObject({ object: z.looseObject({ object: z.string().optional() }) }) });
+const PaymentIntentShape = z.looseObject({
+  id: z.string(),
+  status: z.string(),
+  amount: z.number(),
+  currency: z.string(),
+  created: z.number(),
+  metadata: z.record(z.string(), z.string()).nullish(),
+  next_action: z.looseObject({ type: z.string(), redirect_to_url: z.looseObject({ url: z.string().nullish() }).nullish() }).nullish(),
+});
+
+function eventProblems(event: unknown): FieldError[] {
+  const envelope = EventShape.safeParse(event);
+  const checked = !envelope.success ? envelope : envelope.data.data.object.object === 'payment_intent' ? PaymentIntentShape.safeParse(envelope.data.data.object) : undefined;
+  if (!checked || checked.success) return [];
+  const prefix = envelope.success ? ['body', 'data', 'object'] : ['body'];
+  return checked.error.issues.map((issue) => ({ path: [...prefix, ...issue.path.map(String)].join('.'), message: issue.message }));
 }
 
 /** Why Stripe could not serve a call, in words fit for the caller; undefined when it did answer. */
