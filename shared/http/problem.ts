@@ -24,6 +24,7 @@ const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   checkout_expired: 409,
   hold_expired: 409,
   sale_exists: 409,
+  shop_exists: 409,
   items_unavailable: 409,
   payment_state: 409,
   reservation_not_active: 409,
