@@ -62,10 +62,11 @@ export class Journal<T> {
   static open<T>(file: string, options: JournalOptions = {}): OpenedJournal<T> {
     mkdirSync(dirname(file), { recursive: true });
     if (!existsSync(file)) writeAtomically(file, [JSON.stringify(HEADER)]);
-    const text = readFileSync(file, 'utf8');
-    const end = text.lastIndexOf('\n') + 1;
-    const droppedTailBytes = Buffer.byteLength(text.slice(end));
-    const lines = text.slice(0, end).split('\n');
+    // Bytes, not text: a tail cut inside a multi-byte character must be measured exactly.
+    const content = readFileSync(file);
+    const validBytes = content.lastIndexOf(0x0a) + 1;
+    const droppedTailBytes = content.length - validBytes;
+    const lines = content.subarray(0, validBytes).toString('utf8').split('\n');
     lines.pop(); // after the last newline
     const records: T[] = [];
     lines.forEach((line, index) => {
@@ -82,7 +83,6 @@ export class Journal<T> {
       }
       records.push(value as T);
     });
-    const validBytes = Buffer.byteLength(text) - droppedTailBytes;
     if (droppedTailBytes > 0) {
       // Appends must start on a line of their own.
       const fd = openSync(file, 'r+');

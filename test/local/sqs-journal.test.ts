@@ -46,6 +46,20 @@ describe('SQS journal', () => {
     expect(Journal.open<Rec>(file).records).toEqual([{ n: 1 }, { n: 3 }]);
   });
 
+  it('measures a tail cut inside a multi-byte character in bytes', () => {
+    const file = join(folder(), 'journal.ndjson');
+    const { journal } = Journal.open<Rec>(file);
+    journal.append({ n: 1, text: 'Café · 雪' });
+    journal.close();
+    const cut = Buffer.from('{"n":2,"text":"雪');
+    appendFileSync(file, cut.subarray(0, cut.length - 1)); // the last character loses its last byte
+    const opened = Journal.open<Rec>(file);
+    expect(opened.droppedTailBytes).toBe(cut.length - 1);
+    opened.journal.append({ n: 3, text: '雪' });
+    opened.journal.close();
+    expect(Journal.open<Rec>(file).records).toEqual([{ n: 1, text: 'Café · 雪' }, { n: 3, text: '雪' }]);
+  });
+
   it('refuses a journal damaged before its last line instead of skipping records', () => {
     const file = join(folder(), 'journal.ndjson');
     const { journal } = Journal.open<Rec>(file);
