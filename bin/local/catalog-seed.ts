@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { generateDemoCatalog } from '#shared/catalog/demo-catalog';
 import type { ImportLineError } from '#shared/catalog/product-import';
@@ -9,7 +11,10 @@ import { signLocalToken } from './local-jwt';
  * as a merchant would: NDJSON lines with the demo's product ids, createdAt and initial
  * stock, POSTed in parts under the body limit, then every import followed to its end with
  * progress. Resumable: a product that exists is updated (left alone when unchanged), so a
- * seed killed half-way is simply run again.
+ * seed killed half-way is simply run again. With a `runFile`, a run started again after a
+ * kill re-posts the same parts under the same Idempotency-Keys, so it finds the imports of the
+ * killed run (their queued chunks are durable) and follows them to their end: the demo import
+ * finishes exactly once.
  */
 export interface SeedOptions {
   /** The platform's base URL (the gateway). */
@@ -18,6 +23,8 @@ export interface SeedOptions {
   readonly count: number;
   /** An admin token of the shop. @default one signed with LOCAL_JWT_SECRET */
   readonly token?: string;
+  /** Keeps the run's id there, read back by the next run until the seed is done. @default a new run each call */
+  readonly runFile?: string;
   readonly log?: (line: string) => void;
 }
 
@@ -37,8 +44,10 @@ const PART_LINES = 1_000;
 const PART_BYTES = 2 * 1024 * 1024;
 const POLL_MS = 1_000;
 const REPORT_MS = 2_000;
-/** An import that moves no line for this long is taken as lost (locally, queued chunks do not survive a restart). */
+/** An import that moves no line for this long is taken as stuck (its queued chunks are durable, also across a restart). */
 const STALL_MS = 120_000;
+/** How long a part is retried while the platform says "not now" (a request of a killed run still marked in progress, overload). */
+const RETRY_BUDGET_MS = 120_000;
 
 interface ImportState {
   readonly importId: string;
@@ -50,11 +59,11 @@ interface ImportState {
   errors: ImportLineError[];
 }
 
-export async function seedCatalog({ apiUrl, shopId, count, token, log = () => undefined }: SeedOptions): Promise<SeedResult> {
+export async function seedCatalog({ apiUrl, shopId, count, token, runFile, log = () => undefined }: SeedOptions): Promise<SeedResult> {
   const bearer = token ?? (await signLocalToken({ sub: 'catalog-seeder', groups: ['admin'], shops: [shopId] }, process.env.LOCAL_JWT_SECRET ?? 'local-dev-secret'));
   const imports = `${apiUrl}/v1/shops/${shopId}/admin/products/imports`;
-  // One key per part and run: a retried POST of this run replays its answer; a new run starts new imports.
-  const run = randomUUID();
+  // One key per part and run: a retried POST of this run replays its answer (or resumes its import); a new run starts new imports.
+  const run = runFile ? resumedRun(runFile) : randomUUID();
   const started = performance.now();
   const states: ImportState[] = [];
   let skus = 0;
@@ -109,8 +118,29 @@ export async function seedCatalog({ apiUrl, shopId, count, token, log = () => un
   return { total: count, created: sum('created'), updated: sum('updated'), failed: sum('failed'), skus, errors: states.flatMap((s) => s.errors).slice(0, 5) };
 }
 
-/** A JSON request, retried while the platform says "not now" (429, 503, a concurrent duplicate) or cannot be reached. */
+/** The run id kept in `file`, or a new one written there (synced and renamed into place) before anything is posted. */
+function resumedRun(file: string): string {
+  if (existsSync(file)) {
+    const kept = readFileSync(file, 'utf8').trim();
+    if (/^[0-9a-f-]{36}$/.test(kept)) return kept;
+  }
+  const run = randomUUID();
+  mkdirSync(dirname(file), { recursive: true });
+  const temporary = `${file}.tmp`;
+  const fd = openSync(temporary, 'w');
+  try {
+    writeSync(fd, run);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(temporary, file);
+  return run;
+}
+
+/** A JSON request, retried while the platform says "not now" (429, 503, a duplicate still in progress) or cannot be reached. */
 async function call(url: string, init: RequestInit): Promise<unknown> {
+  const deadline = performance.now() + RETRY_BUDGET_MS;
   for (let attempt = 1; ; attempt++) {
     let retryAfterMs = Math.min(250 * 2 ** attempt, 5_000);
     try {
@@ -118,11 +148,11 @@ async function call(url: string, init: RequestInit): Promise<unknown> {
       const body = (await response.json().catch(() => undefined)) as { code?: string; detail?: string } | undefined;
       if (response.ok) return body;
       const retriable = response.status === 429 || response.status === 503 || body?.code === 'request_in_progress';
-      if (!retriable || attempt >= 8) throw new Error(`${init.method ?? 'GET'} ${url}: HTTP ${response.status} ${body?.code ?? ''} ${body?.detail ?? ''}`.trim());
+      if (!retriable || performance.now() >= deadline) throw new Error(`${init.method ?? 'GET'} ${url}: HTTP ${response.status} ${body?.code ?? ''} ${body?.detail ?? ''}`.trim());
       const header = Number(response.headers.get('retry-after'));
       if (header > 0) retryAfterMs = header * 1000;
     } catch (error) {
-      if (!(error instanceof TypeError) || attempt >= 8) throw error; // TypeError: fetch could not connect
+      if (!(error instanceof TypeError) || performance.now() >= deadline) throw error; // TypeError: fetch could not connect
     }
     await sleep(retryAfterMs);
   }

@@ -5,7 +5,7 @@ import { join } from 'node:path';
  * The demo tenant that `npm start` seeds on first start: the shop (through the same use case
  * as the operators' `POST /v1/shops`, taking the one already there), then its demo catalog
  * with stock through the bulk import API at `apiUrl` (resumable: a start killed mid-seed
- * imports again next time, which updates what is there). Imported only after the platform
+ * resumes the same imports next time, from the run id kept in `demo-catalog-<n>.run`). Imported only after the platform
  * has set the environment, because adapters create their clients at import.
  */
 export const DEMO_SHOP = { shopId: 'demo', name: 'Demo Outfitters', currency: 'USD' } as const;
@@ -29,7 +29,9 @@ export async function seedDemoShop(options: { dataDir?: string; products?: numbe
   const { seedCatalog } = await import('./catalog-seed');
   log(`  … seeding the demo catalog (${count} products, once) through the bulk import API`);
   const started = performance.now();
-  const result = await seedCatalog({ apiUrl: options.apiUrl, shopId: shop.shopId, count, log });
+  // The run id outlives a kill: the next start resumes this run's imports instead of importing again.
+  const runFile = options.dataDir ? join(options.dataDir, `demo-catalog-${count}.run`) : undefined;
+  const result = await seedCatalog({ apiUrl: options.apiUrl, shopId: shop.shopId, count, ...(runFile ? { runFile } : {}), log });
   log(
     `  ✓ demo catalog in ${((performance.now() - started) / 1000).toFixed(1)} s: ${result.created} products created, ${result.updated} already there, ${result.failed} lines refused, ${result.skus} SKUs`,
   );

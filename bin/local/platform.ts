@@ -29,7 +29,7 @@ import { startStripeServer, type LocalStripe } from './stripe-server';
  * and the HTTP tests both start it through here.
  */
 export interface PlatformOptions {
-  /** Keep data there (DynamoDB files, Redis AOF, stream checkpoints); in memory when absent. */
+  /** Keep data there (DynamoDB files, Redis AOF, the SQS journal, stream checkpoints); in memory when absent. */
   readonly dataDir?: string;
   /** Gateway port. @default 3000; 0 picks a free one */
   readonly port?: number;
@@ -101,7 +101,10 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
         ? Promise.resolve<DynamoDbLocal>({ endpoint: options.dynamodbEndpoint, port: Number(new URL(options.dynamodbEndpoint).port), stop: async () => undefined })
         : step('DynamoDB Local', () => startDynamoDbLocal({ ...(options.dataDir ? { dataDir: join(options.dataDir, 'dynamodb') } : {}) })),
       step('Redis', () => resolveRedis({ ...(options.redisUrl ? { url: options.redisUrl } : {}), ...(options.dataDir ? { dataDir: join(options.dataDir, 'redis') } : {}), log: (line) => log(`    ${line}`) })),
-      step('SQS (in process)', () => startSqs()),
+      // Durable with a data folder: queued messages and FIFO deduplication survive a kill -9; what was in flight in the dead process is redelivered at once.
+      step('SQS (in process)', () =>
+        startSqs({ ...(options.dataDir ? { dataDir: join(options.dataDir, 'sqs'), redeliverInFlightAtStart: true } : {}), log: (line) => log(`    ${line}`) }),
+      ),
       step('SES (in process)', () => startSes()),
     ]);
     stops.push(() => dynamo.stop(), () => redis.stop(), () => sqsServer.stop(), () => sesServer.stop());

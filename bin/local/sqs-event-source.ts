@@ -3,10 +3,11 @@
  * client: receive, batch, invoke, delete what succeeded. Failed messages are left to the
  * queue (visibility timeout, then redrive to the DLQ after maxReceiveCount), as in AWS.
  *
- * FIFO queues: SQS does not hand out a message of a group while another message of that group
- * is in flight; the local server does, so this poller does the blocking itself. Messages it
- * receives for a busy group are held (in arrival order) until the group is free; a group whose
- * messages failed stays blocked until they come back from the queue (or went to the DLQ).
+ * FIFO queues: SQS (and the local server, bin/local/sqs-engine.ts) does not hand out a message
+ * of a group while another message of that group is in flight. The poller keeps its own
+ * blocking as well: messages it receives for a busy group are held (in arrival order) until the
+ * group is free; a group whose messages failed stays blocked until they come back from the
+ * queue (or went to the DLQ).
  */
 import {
   DeleteMessageBatchCommand,
@@ -32,9 +33,8 @@ const stderrLog: Log = (entry) => process.stderr.write(`${JSON.stringify(entry)}
 /** Messages per ReceiveMessage call (the SQS maximum). */
 const RECEIVE_MAX = 10;
 /**
- * Seconds a receive waits for messages. Locally a short poll: the local server holds a long
- * poll for its full time unless MaxNumberOfMessages are ready, which would add that time to
- * every batch; with 0 it answers after about 40 ms.
+ * Seconds a receive waits for messages. Locally a short poll, woken by sends (`wakeOnSends`)
+ * and backing off while idle, so stopping never waits for a long poll to end.
  */
 const RECEIVE_WAIT_SECONDS = 0;
 const EMPTY_RECEIVE_PAUSE_MS = 50;
@@ -442,7 +442,7 @@ class QueuePoller {
   }
 }
 
-/** Emulates Lambda's SQS event source mapping for the `kind: 'sqs'` mappings: polls the queue (short receives locally, less and less often while it is empty; `notifySend`, wired to the handlers' client by `wakeOnSends`, makes it receive at once), builds an SQSEvent exactly like Lambda's (messageId, receiptHandle, body, attributes: ApproximateReceiveCount, SentTimestamp, SenderId, ApproximateFirstReceiveTimestamp, MessageGroupId, MessageDeduplicationId, SequenceNumber; messageAttributes in Lambda's shape (stringValue, dataType...), md5OfBody, eventSource 'aws:sqs', eventSourceARN, awsRegion), batches up to batchSize (waiting up to maxBatchingWindowSeconds), invokes the target, then deletes the messages that succeeded: all of them when the handler returns normally without batchItemFailures, all but the listed ones when it returns { batchItemFailures: [{ itemIdentifier }] }, none when it throws (they come back after the visibility timeout and reach the DLQ through the queue's redrive policy). Concurrency up to maxConcurrency (default 2) batches at a time; for FIFO queues never run two batches containing the same MessageGroupId at once, and keep per-group order (the local SQS server does not block a FIFO group while a message of it is in flight, so this emulator must). Before each batch it waits briefly while interactive requests are in flight (`foreground`). */
+/** Emulates Lambda's SQS event source mapping for the `kind: 'sqs'` mappings: polls the queue (short receives locally, less and less often while it is empty; `notifySend`, wired to the handlers' client by `wakeOnSends`, makes it receive at once), builds an SQSEvent exactly like Lambda's (messageId, receiptHandle, body, attributes: ApproximateReceiveCount, SentTimestamp, SenderId, ApproximateFirstReceiveTimestamp, MessageGroupId, MessageDeduplicationId, SequenceNumber; messageAttributes in Lambda's shape (stringValue, dataType...), md5OfBody, eventSource 'aws:sqs', eventSourceARN, awsRegion), batches up to batchSize (waiting up to maxBatchingWindowSeconds), invokes the target, then deletes the messages that succeeded: all of them when the handler returns normally without batchItemFailures, all but the listed ones when it returns { batchItemFailures: [{ itemIdentifier }] }, none when it throws (they come back after the visibility timeout and reach the DLQ through the queue's redrive policy). Concurrency up to maxConcurrency (default 2) batches at a time; for FIFO queues never run two batches containing the same MessageGroupId at once, and keep per-group order (the local SQS server blocks a FIFO group while a message of it is in flight, as SQS does; the poller does not rely on it). Before each batch it waits briefly while interactive requests are in flight (`foreground`). */
 export function startSqsEventSources(opts: {
   mappings: readonly EventSourceMapping[];
   queues: Record<QueueKey, { url: string; arn: string }>;
