@@ -23,6 +23,7 @@ export function sales() {
     queue: sqsTicketQueue(sqs, () => queueUrl('flashSaleEntries')),
     allocation: makeGateAllocation({ stock: stockRepository(), gate: redisInventoryGate(redis) }),
     reservations: makeReservations({ reservations: dynamoReservationRepository(documents, tableName('inventory')) }),
+    redriveAfterSeconds: config().FLASH_SALE_REDRIVE_AFTER_SECONDS,
   });
   return runSales;
 }
