@@ -16,6 +16,10 @@ export interface SaleRepository {
   /** Marks the sale closed with its report (once; false if it already was). */
   close(shopId: string, saleId: string, report: SaleReport, at: string): Promise<boolean>;
   report(shopId: string, saleId: string): Promise<SaleReport | undefined>;
+  /** Closed sales whose holds may still end or become orders (a close lists the sale here). */
+  settling(limit: number): Promise<Array<{ shopId: string; saleId: string }>>;
+  /** Every hold of a closed sale is settled: the report is final and the sale leaves the settling list. */
+  settled(shopId: string, saleId: string, report: SaleReport): Promise<void>;
 }
 
 export interface SaleReport extends SaleCounts {

@@ -238,6 +238,25 @@ export function makeRunSales({ sales, state, queue, allocation, reservations, cl
     return ended.returned > 0 ? 'ended' : 'open';
   }
 
+    /**
+   * A closed sale whose holds were open at its close: healed (holds settled from
+   * DynamoDB, their units back to available) until none is open; then its report is final.
+   */
+  async function healClosedSale(shopId: string, saleId: string): Promise<HealReport & { settled: boolean }> {
+    const s = await sale(shopId, saleId);
+    if (!(await state.isOpen(s))) {
+      // Redis lost the state after the close: the stored report is all there is.
+      const stored = await sales.report(shopId, saleId);
+      if (stored) await sales.settled(shopId, saleId, stored);
+      return { saleId, redriven: 0, repaired: 0, holdsRecorded: 0, holdsEnded: 0, holdsVoided: 0, ordersCounted: 0, heldRecounted: 0, gateRepaired: 0, settled: true };
+    }
+    const healed = await heal(s);
+    const counts = await state.counts(s);
+    const settled = counts.held <= 0 && counts.waiting === 0 && counts.inGate === 0 && (await state.unrecorded(s)).length === 0;
+    if (settled) await sales.settled(shopId, saleId, counts);
+    return { ...healed, settled };
+  }
+
   return {
     async createSale(input: CreateSaleInput): Promise<FlashSale> {
       const now = clock();
@@ -383,6 +402,15 @@ export function makeRunSales({ sales, state, queue, allocation, reservations, cl
         cached.delete(`${shopId}#${saleId}`);
       }
       return closed;
+    },
+
+    healClosedSale,
+
+    /** The minute job's healing of closed sales still settling (see `healClosedSale`). */
+    async healClosedSales(): Promise<Array<HealReport & { settled: boolean }>> {
+      const healed: Array<HealReport & { settled: boolean }> = [];
+      for (const { shopId, saleId } of await sales.settling(25)) healed.push(await healClosedSale(shopId, saleId));
+      return healed;
     },
 
     /** Live counts while Redis has the sale's state (holds may still end or become orders after the close), else the stored report. */

@@ -49,6 +49,7 @@ function world(options: WorldOptions = {}) {
   const records = new Map<string, FlashSale>();
   const openBySku = new Map<string, string>();
   const reports = new Map<string, SaleReport>();
+  const settled = new Set<string>();
   const key = (shopId: string, id: string) => `${shopId}#${id}`;
   const sales = {
     create: vi.fn<SaleRepository['create']>(async (sale) => {
@@ -89,6 +90,16 @@ function world(options: WorldOptions = {}) {
       return true;
     }),
     report: vi.fn<SaleRepository['report']>(async (shopId, saleId) => reports.get(key(shopId, saleId))),
+    settling: vi.fn<SaleRepository['settling']>(async (limit) =>
+      [...records.values()]
+        .filter((s) => s.closedAt && !settled.has(key(s.shopId, s.saleId)))
+        .slice(0, limit)
+        .map(({ shopId, saleId }) => ({ shopId, saleId })),
+    ),
+    settled: vi.fn<SaleRepository['settled']>(async (shopId, saleId, report) => {
+      settled.add(key(shopId, saleId));
+      reports.set(key(shopId, saleId), { ...report, closedAt: reports.get(key(shopId, saleId))?.closedAt });
+    }),
   } satisfies SaleRepository;
 
   // The gate (units per shop and SKU) shared by the state and the allocation, as in Redis.
