@@ -28,7 +28,10 @@ import { makeReservations } from '#shared/inventory/reserve-stock';
  */
 let documents: DynamoDBDocumentClient;
 let tables: ReturnType<typeof localTableNames>;
-const redis = new Redis(inject('redisUrl'));
+/** Keys carry a prefix, as on the platform (REDIS_KEY_PREFIX): a script must name every key it touches as a key. */
+const PREFIX = `heal${randomBytes(3).toString('hex')}:`;
+const redis = new Redis(inject('redisUrl'), { keyPrefix: PREFIX });
+const raw = new Redis(inject('redisUrl'));
 const REDRIVE_AFTER = 240;
 
 beforeAll(async () => {
@@ -38,7 +41,10 @@ beforeAll(async () => {
   await ensureTables(client, tables);
 });
 
-afterAll(() => redis.disconnect());
+afterAll(() => {
+  redis.disconnect();
+  raw.disconnect();
+});
 
 /** A shop with `stock` units of one SKU, the flash-sale use cases over the real adapters, and a clock the test moves. */
 async function world(stockUnits = 20) {
@@ -263,7 +269,7 @@ describe('flash-sale healing: generations', () => {
     const oldHold = holdIdOf(sale.saleId, a!);
 
     // Redis loses everything; the job rebuilds the sale as generation 1 (alice's hold stays out of the gate).
-    for (const key of await redis.keys(`fs:{${w.shopId}}:*`)) await redis.del(key);
+    for (const key of await raw.keys(`${PREFIX}fs:{${w.shopId}}:*`)) await raw.del(key);
     await redis.del(gateKey(w.shopId, w.sku));
     await w.minuteJob();
     const rebuilt = await w.current(sale);

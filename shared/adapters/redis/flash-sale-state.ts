@@ -165,10 +165,10 @@ return {}
 
 /** The units held, recounted from the open holds; answers {before, after}. */
 const RECOUNT_HELD = `
--- KEYS: held, open ; ARGV: ticket key prefix
+-- KEYS: held, open, ticket key prefix (a key, so the client's key prefix applies to it)
 local total = 0
 for _, t in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do
-  total = total + tonumber(redis.call('HGET', ARGV[1] .. t, 'quantity') or '0')
+  total = total + tonumber(redis.call('HGET', KEYS[3] .. t, 'quantity') or '0')
 end
 local before = tonumber(redis.call('GET', KEYS[1]) or '0')
 redis.call('SET', KEYS[1], total)
@@ -247,7 +247,7 @@ export function redisSaleState(redis: () => Promise<RedisClient>, limits: RateLi
     saleForeignHoldEnded: { numberOfKeys: 4, lua: FOREIGN_HOLD_ENDED },
     saleBuckets: { numberOfKeys: 2, lua: BUCKETS },
     saleOrder: { numberOfKeys: 9, lua: ORDER },
-    saleRecountHeld: { numberOfKeys: 2, lua: RECOUNT_HELD },
+    saleRecountHeld: { numberOfKeys: 3, lua: RECOUNT_HELD },
     saleAgree: { numberOfKeys: 1, lua: AGREE },
   });
 
