@@ -1,7 +1,7 @@
 import type { EventBridgeHandler } from 'aws-lambda';
 import { z } from 'zod';
 import { parseHoldReference } from '#shared/flash-sales/flash-sale-holds';
-import { logger } from '#shared/observability';
+import { logger, withInvocationLogging } from '#shared/observability';
 import { sales } from './flash-sale-wiring';
 
 /** A flash-sale hold expired or was released: its units go back to the gate and the next waiting tickets are decided. */
@@ -13,7 +13,7 @@ const Detail = z.object({
   lines: z.array(z.object({ sku: z.string(), quantity: z.number().int().positive() }).loose()).default([]),
 });
 
-export const handler: EventBridgeHandler<string, unknown, void> = async (event) => {
+const handle: EventBridgeHandler<string, unknown, void> = async (event) => {
   const detail = Detail.safeParse(event.detail);
   const hold = detail.success ? parseHoldReference(detail.data.reference) : {};
   if (!detail.success || !hold.saleId || !hold.ticket) {
@@ -25,3 +25,5 @@ export const handler: EventBridgeHandler<string, unknown, void> = async (event) 
   const outcome = await sales().holdEnded(detail.data.shopId, hold.saleId, { ticket: hold.ticket, holdId: detail.data.reservationId, generation: hold.generation ?? 0, units });
   logger.info('hold ended', outcome);
 };
+
+export const handler = withInvocationLogging(handle);
