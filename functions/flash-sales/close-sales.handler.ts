@@ -17,14 +17,17 @@ export const handler: ScheduledHandler = async () => {
   const settling = await sales().healClosedSales();
   let redriven = 0;
   let repaired = 0;
+  let failures = 0;
   for (const report of [...healed, ...closed.map((c) => c.healed), ...settling]) {
     redriven += report.redriven;
     repaired += report.repaired;
-    if (report.redriven > 0 || report.repaired > 0) logger.warn('flash sale healed', { ...report });
+    failures += report.failures;
+    if (report.redriven > 0 || report.repaired > 0 || report.failures > 0) logger.warn('flash sale healed', { ...report });
   }
   for (const { saleId, report } of closed) logger.info('flash sale closed', { saleId, ...report });
   if (closed.length > 0) metrics.addMetric('FlashSalesClosed', MetricUnit.Count, closed.length);
   if (redriven > 0) metrics.addMetric('FlashSaleTicketsRedriven', MetricUnit.Count, redriven);
   if (repaired > 0) metrics.addMetric('FlashSaleRepairs', MetricUnit.Count, repaired);
+  if (failures > 0) metrics.addMetric('FlashSaleHealingFailures', MetricUnit.Count, failures);
   flushMetrics();
 };

@@ -80,6 +80,8 @@ export interface SaleState {
   overdue(sale: FlashSale, bounds: { queuedBefore: Date; decidedBefore: Date; expiredBefore: Date }, limit: number): Promise<{ queued: number[]; unrecorded: number[]; expiredHolds: number[] }>;
   /** Won tickets whose hold is not known to be recorded, with their units. */
   unrecorded(sale: FlashSale): Promise<Array<{ ticket: number; holdId: string; quantity: number }>>;
+  /** The gate's units and the units of won tickets not known to be recorded, read together (one script). */
+  gateSnapshot(sale: FlashSale): Promise<{ inGate: number; outstanding: number }>;
   /** Recounts the units held from the open holds; answers the count before and after. */
   recountHeld(sale: FlashSale): Promise<{ before: number; after: number }>;
   /** True when the last run saw the same nonzero gate discrepancy (forgotten then, and when zero). */

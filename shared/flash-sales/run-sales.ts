@@ -24,6 +24,8 @@ export interface RunSalesDeps {
   readonly clock?: () => Date;
   /** A ticket still queued this long after its entry is decided by the minute job. @default 240 */
   readonly redriveAfterSeconds?: number;
+  /** Where the minute job reports a ticket or hold it could not heal this run (it tries again the next). */
+  readonly log?: (message: string, details: Record<string, unknown>) => void;
 }
 
 /** What the minute job did for one sale: tickets it decided, and each kind of state it repaired. */
@@ -37,6 +39,8 @@ export interface HealReport {
   readonly ordersCounted: number;
   readonly heldRecounted: number;
   readonly gateRepaired: number;
+  /** Tickets or holds whose healing failed this run (logged; tried again the next run). */
+  readonly failures: number;
 }
 
 export type CreateSaleInput = Pick<FlashSale, 'shopId' | 'sku' | 'units' | 'startsAt' | 'endsAt' | 'perCustomerLimit' | 'holdSeconds'> & { readonly actor: string };
@@ -53,7 +57,7 @@ export const HOLD_GRACE_SECONDS = 120;
 const HEAL_BATCH = 500;
 const DEFAULT_REDRIVE_AFTER_SECONDS = 240;
 
-export function makeRunSales({ sales, state, queue, allocation, reservations, clock = () => new Date(), redriveAfterSeconds = DEFAULT_REDRIVE_AFTER_SECONDS }: RunSalesDeps) {
+export function makeRunSales({ sales, state, queue, allocation, reservations, clock = () => new Date(), redriveAfterSeconds = DEFAULT_REDRIVE_AFTER_SECONDS, log = () => {} }: RunSalesDeps) {
   async function sale(shopId: string, saleId: string): Promise<FlashSale> {
     const found = await sales.get(shopId, saleId);
     if (!found) throw new NotFoundError(`Flash sale ${saleId} does not exist.`);
@@ -136,6 +140,16 @@ export function makeRunSales({ sales, state, queue, allocation, reservations, cl
     const over = isOver(s, now);
     const repairs = { holdsRecorded: 0, holdsEnded: 0, holdsVoided: 0, ordersCounted: 0, heldRecounted: 0, gateRepaired: 0 };
     let redriven = 0;
+    let failures = 0;
+    /** One ticket's healing: a failure (DynamoDB or Redis refusing for a moment) is logged and leaves the others to heal. */
+    const attempt = async (step: string, ticket: number, work: () => Promise<void>) => {
+      try {
+        await work();
+      } catch (error) {
+        failures += 1;
+        log('flash-sale healing step failed', { saleId: s.saleId, step, ticket, error: String(error) });
+      }
+    };
     const due = await state.overdue(
       s,
       {
@@ -147,50 +161,62 @@ export function makeRunSales({ sales, state, queue, allocation, reservations, cl
     );
 
     for (const ticket of due.queued) {
-      const outcome = await decide(s, ticket);
-      redriven += 1;
-      if (outcome === 'lost' && (await voidHold(s, ticket))) repairs.holdsVoided += 1;
+      await attempt('redrive', ticket, async () => {
+        const outcome = await decide(s, ticket);
+        redriven += 1;
+        if (outcome === 'lost' && (await voidHold(s, ticket))) repairs.holdsVoided += 1;
+      });
     }
     const counts = await state.counts(s);
     if (counts.waiting > 0 && (over || counts.inGate > 0 || counts.held <= 0)) {
-      for (const ticket of (await state.waiting(s)).slice(0, HEAL_BATCH)) if ((await decide(s, ticket)) !== 'waiting') redriven += 1;
+      for (const ticket of (await state.waiting(s)).slice(0, HEAL_BATCH)) {
+        await attempt('wake', ticket, async () => {
+          if ((await decide(s, ticket)) !== 'waiting') redriven += 1;
+        });
+      }
     }
 
     for (const number of due.unrecorded) {
-      const ticket = await state.ticket(s, number);
-      if (ticket?.status !== 'won' || !ticket.holdId || (await reservations.get(s.shopId, ticket.holdId))) {
-        await state.holdRecorded(s, number);
-        continue;
-      }
-      if (Date.parse(ticket.holdExpiresAt!) <= now.getTime()) {
-        // Its time is up: ended in Redis alone (DynamoDB never took its units from the allocation).
-        await afterHoldEnded(s, await state.holdEnded(s, number, ticket.holdId));
-        repairs.holdsEnded += 1;
-      } else {
-        await recordHold(s, ticket as Ticket & { holdId: string; holdExpiresAt: string });
-        await state.holdRecorded(s, number);
-        repairs.holdsRecorded += 1;
-      }
+      await attempt('record hold', number, async () => {
+        const ticket = await state.ticket(s, number);
+        if (ticket?.status !== 'won' || !ticket.holdId || (await reservations.get(s.shopId, ticket.holdId))) {
+          await state.holdRecorded(s, number);
+          return;
+        }
+        if (Date.parse(ticket.holdExpiresAt!) <= now.getTime()) {
+          // Its time is up: ended in Redis alone (DynamoDB never took its units from the allocation).
+          await afterHoldEnded(s, await state.holdEnded(s, number, ticket.holdId));
+          repairs.holdsEnded += 1;
+        } else {
+          await recordHold(s, ticket as Ticket & { holdId: string; holdExpiresAt: string });
+          await state.holdRecorded(s, number);
+          repairs.holdsRecorded += 1;
+        }
+      });
     }
 
     for (const number of due.expiredHolds) {
-      const settled = await settleHold(s, number);
-      if (settled === 'ordered') repairs.ordersCounted += 1;
-      if (settled === 'ended') repairs.holdsEnded += 1;
+      await attempt('settle hold', number, async () => {
+        const settled = await settleHold(s, number);
+        if (settled === 'ordered') repairs.ordersCounted += 1;
+        if (settled === 'ended') repairs.holdsEnded += 1;
+      });
     }
 
     const held = await state.recountHeld(s);
     if (held.before !== held.after) repairs.heldRecounted += 1;
 
-    // Units won but not in DynamoDB yet are out of the gate and still in the allocation.
-    let outstanding = 0;
-    for (const { ticket, holdId, quantity } of await state.unrecorded(s)) {
+    // Units won but not in DynamoDB yet are out of the gate and still in the allocation. Holds
+    // recorded by a worker that died before saying so are known now; then DynamoDB is read
+    // first and Redis's gate and unrecorded wins together, so a decision in between changes nothing.
+    for (const { ticket, holdId } of await state.unrecorded(s)) {
       if (await reservations.get(s.shopId, holdId)) await state.holdRecorded(s, ticket);
-      else outstanding += quantity;
     }
-    const gate = await allocation.compare(s.shopId, s.sku, outstanding);
-    if (await state.sameDriftAsLastRun(s, gate.discrepancy)) {
-      await allocation.repair(s.shopId, s.sku, gate.discrepancy);
+    const { allocated } = await allocation.compare(s.shopId, s.sku, 0);
+    const { inGate, outstanding } = await state.gateSnapshot(s);
+    const discrepancy = allocated - outstanding - inGate;
+    if (await state.sameDriftAsLastRun(s, discrepancy)) {
+      await allocation.repair(s.shopId, s.sku, discrepancy);
       repairs.gateRepaired += 1;
     }
     if (over) await state.count(s, 'unitsReturned', await allocation.returnUnits(s.shopId, s.sku, { actor: 'flash-sale', reference: s.saleId }));
@@ -198,7 +224,7 @@ export function makeRunSales({ sales, state, queue, allocation, reservations, cl
     const repaired = Object.values(repairs).reduce((a, b) => a + b, 0);
     await state.count(s, 'redriven', redriven);
     await state.count(s, 'repaired', repaired);
-    return { saleId: s.saleId, redriven, repaired, ...repairs };
+    return { saleId: s.saleId, redriven, repaired, ...repairs, failures };
   }
 
   /** A ticket that lost may still have a hold in DynamoDB (its win was in Redis's last unsaved second): the hold is voided. */
@@ -248,7 +274,7 @@ export function makeRunSales({ sales, state, queue, allocation, reservations, cl
       // Redis lost the state after the close: the stored report is all there is.
       const stored = await sales.report(shopId, saleId);
       if (stored) await sales.settled(shopId, saleId, stored);
-      return { saleId, redriven: 0, repaired: 0, holdsRecorded: 0, holdsEnded: 0, holdsVoided: 0, ordersCounted: 0, heldRecounted: 0, gateRepaired: 0, settled: true };
+      return { saleId, redriven: 0, repaired: 0, holdsRecorded: 0, holdsEnded: 0, holdsVoided: 0, ordersCounted: 0, heldRecounted: 0, gateRepaired: 0, failures: 0, settled: true };
     }
     const healed = await heal(s);
     const counts = await state.counts(s);

@@ -247,6 +247,10 @@ function world(options: WorldOptions = {}) {
     unrecorded: vi.fn<SaleState['unrecorded']>(async (sale) =>
       [...live(sale).tickets.entries()].filter(([, t]) => t.status === 'won' && t.recorded === false).map(([ticket, t]) => ({ ticket, holdId: t.holdId!, quantity: t.quantity })),
     ),
+    gateSnapshot: vi.fn<SaleState['gateSnapshot']>(async (sale) => ({
+      inGate: inGate(sale),
+      outstanding: [...live(sale).tickets.values()].filter((t) => t.status === 'won' && t.recorded === false).reduce((sum, t) => sum + t.quantity, 0),
+    })),
     recountHeld: vi.fn<SaleState['recountHeld']>(async (sale) => {
       const l = live(sale);
       const before = l.held;
@@ -350,11 +354,12 @@ function world(options: WorldOptions = {}) {
     gate.clear();
   };
 
-  const run = makeRunSales({ sales, state, queue, allocation, reservations, clock });
+  const log = vi.fn<(message: string, details: Record<string, unknown>) => void>();
+  const run = makeRunSales({ sales, state, queue, allocation, reservations, clock, log });
   /** Checkout placed an order on the hold: it is committed in DynamoDB, then OrderPlaced arrives. */
   const commitHold = (id: string) => holds.set(id, { ...holds.get(id)!, status: 'COMMITTED' });
 
-  return { run, sales, state, queue, allocation, reservations, holds, records, setNow, inGate, available: () => available, live, loseRedis, commitHold };
+  return { run, sales, state, queue, allocation, reservations, holds, records, setNow, inGate, available: () => available, live, loseRedis, commitHold, log };
 }
 
 const saleInput = (extra: Partial<CreateSaleInput> = {}): CreateSaleInput => ({
@@ -722,6 +727,25 @@ describe('getSale and report', () => {
     w.setNow(at(3600));
     expect((await w.run.getSale(SHOP, w.sale.saleId)).status).toBe('ended');
     await expect(w.run.getSale(SHOP, 'sale_missing')).rejects.toMatchObject({ code: 'not_found' });
+  });
+});
+
+describe('healSales', () => {
+  it('logs a ticket it cannot heal and heals the others, trying it again the next run', async () => {
+    const w = await withSale({ units: 3, perCustomerLimit: 1 });
+    for (const c of ['alice', 'bob', 'carol']) await w.run.enter(SHOP, w.sale.saleId, c, 1);
+    // Nobody's message reaches a worker; DynamoDB refuses bob's hold once.
+    w.reservations.reserve.mockRejectedValueOnce(new Error('throttled'));
+    w.setNow(at(1 + 241));
+    const [first] = await w.run.healSales();
+    expect(first).toMatchObject({ redriven: 2, failures: 1 });
+    expect(w.log).toHaveBeenCalledWith('flash-sale healing step failed', expect.objectContaining({ saleId: w.sale.saleId, step: 'redrive', ticket: 1 }));
+    expect((await w.run.ticket(SHOP, w.sale.saleId, 3, 'carol')).status).toBe('won');
+    // Alice's ticket won in Redis; its hold is written once the bound has passed since that decision.
+    expect(w.holds.has(holdIdOf(w.sale.saleId, 1))).toBe(false);
+    w.setNow(at(1 + 241 + 241));
+    expect((await w.run.healSales())[0]).toMatchObject({ holdsRecorded: 1, failures: 0 });
+    expect(w.holds.get(holdIdOf(w.sale.saleId, 1))).toMatchObject({ status: 'ACTIVE' });
   });
 });
 

@@ -175,6 +175,16 @@ redis.call('SET', KEYS[1], total)
 return {before, total}
 `;
 
+/** The gate and the units of unrecorded wins at one instant. */
+const GATE_SNAPSHOT = `
+-- KEYS: gate, unrecorded, ticket key prefix
+local outstanding = 0
+for _, t in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do
+  outstanding = outstanding + tonumber(redis.call('HGET', KEYS[3] .. t, 'quantity') or '0')
+end
+return {tonumber(redis.call('GET', KEYS[1]) or '0'), outstanding}
+`;
+
 /** Whether this run's gate discrepancy is the one the last run saw (then it is no in-flight step). */
 const AGREE = `
 -- KEYS: drift ; ARGV: discrepancy
@@ -229,6 +239,7 @@ type SaleCommands = {
   saleOrder: Script;
   saleRecountHeld(held: string, open: string, ticketPrefix: string): Promise<number[]>;
   saleAgree(drift: string, discrepancy: number): Promise<number>;
+  saleGateSnapshot(gate: string, unrecorded: string, ticketPrefix: string): Promise<number[]>;
 };
 
 export interface RateLimits {
@@ -249,6 +260,7 @@ export function redisSaleState(redis: () => Promise<RedisClient>, limits: RateLi
     saleOrder: { numberOfKeys: 9, lua: ORDER },
     saleRecountHeld: { numberOfKeys: 3, lua: RECOUNT_HELD },
     saleAgree: { numberOfKeys: 1, lua: AGREE },
+    saleGateSnapshot: { numberOfKeys: 3, lua: GATE_SNAPSHOT },
   });
 
   async function guarded<T>(run: (r: RedisClient & SaleCommands) => Promise<T>): Promise<T> {
@@ -416,6 +428,12 @@ export function redisSaleState(redis: () => Promise<RedisClient>, limits: RateLi
         const tickets = (await r.zrange(k(sale, 'unrecorded'), 0, -1)).map(Number);
         const found = await Promise.all(tickets.map(async (ticket) => ({ ticket, fields: await r.hmget(ticketKey(sale, ticket), 'holdId', 'quantity') })));
         return found.filter(({ fields }) => fields[0]).map(({ ticket, fields }) => ({ ticket, holdId: fields[0]!, quantity: Number(fields[1]) }));
+      }),
+
+    gateSnapshot: (sale) =>
+      guarded(async (r) => {
+        const [inGate, outstanding] = await r.saleGateSnapshot(gateKey(sale.shopId, sale.sku), k(sale, 'unrecorded'), k(sale, 't:'));
+        return { inGate: Number(inGate), outstanding: Number(outstanding) };
       }),
 
     recountHeld: (sale) =>
