@@ -79,15 +79,16 @@ describe('flash-sale healing', () => {
     // ... and the queue is purged while four more entries arrive (SQS allows one purge a minute; any the worker took first are decided as usual).
     await Promise.all([...buyers.slice(8, 12).map(entryOf), sqs.send(new PurgeQueueCommand({ QueueUrl: queues.url }))]);
     await platform.idle();
+    // (The platform's own minute timer may run the job too: whatever it re-drove counts as re-driven already.)
     const before = await report(sale.saleId);
     const stranded = 12 - before.won - before.lost - before.waiting;
-    expect(stranded).toBeGreaterThanOrEqual(4);
+    expect(before.redriven + stranded).toBeGreaterThanOrEqual(4);
 
     // Past the bound the minute job decides them from the state in Redis.
     await sleep(1_100);
     await platform.runSchedule('CloseFlashSales');
     const healed = await report(sale.saleId);
-    expect(healed).toMatchObject({ tickets: 12, won: 8, inGate: 0, held: 8, redriven: stranded });
+    expect(healed).toMatchObject({ tickets: 12, won: 8, inGate: 0, held: 8, redriven: before.redriven + stranded });
     expect(healed.won + healed.lost + healed.waiting).toBe(12);
     expect(await stock('HEAL-A')).toMatchObject({ onHand: 20, available: 12, reserved: 8, sold: 0 });
 
@@ -111,7 +112,7 @@ describe('flash-sale healing', () => {
 
     // Another run finds nothing left to heal.
     await platform.runSchedule('CloseFlashSales');
-    expect(await report(sale.saleId)).toMatchObject({ redriven: stranded, repaired: final.repaired, orders: 8 });
+    expect(await report(sale.saleId)).toMatchObject({ redriven: healed.redriven, repaired: final.repaired, orders: 8 });
   }, 120_000);
 
   it('a message that is not JSON is dropped; the ticket behind it in the same FIFO group is decided at once', async () => {
