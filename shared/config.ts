@@ -43,6 +43,8 @@ const EnvSchema = z.object({
   FLASH_SALE_CUSTOMER_BURST: z.coerce.number().int().positive().default(5),
   FLASH_SALE_CUSTOMER_PER_SECOND: z.coerce.number().positive().default(1),
   FLASH_SALE_ENTRIES_PER_SECOND: z.coerce.number().int().positive().default(50_000),
+  /** A flash-sale ticket still queued this long after its entry (its message lost to a DLQ, a purge, a crash) is decided by the minute job. */
+  FLASH_SALE_REDRIVE_AFTER_SECONDS: z.coerce.number().int().positive().default(240),
   /** How long a reservation holds stock unless a caller says otherwise (tests use seconds). */
   RESERVATION_SECONDS: z.coerce.number().int().positive().default(900),
   /** Fulfilment: the warehouse (WMS) endpoint confirmed orders are POSTed to, and the HMAC secret signing them. */

@@ -3,8 +3,8 @@ import { z } from 'zod';
 import { logger } from '#shared/observability';
 import { sales } from './flash-sale-wiring';
 
-/** OrderPlaced on a flash-sale hold: counted in the sale's report (once per order). */
-const Detail = z.object({ shopId: z.string(), orderId: z.string(), data: z.object({ flashSaleId: z.string(), units: z.number().int().positive() }).loose() });
+/** OrderPlaced on a flash-sale hold: counted in the sale's report (once per order), the winner's units no longer held. */
+const Detail = z.object({ shopId: z.string(), orderId: z.string(), customerId: z.string().optional(), data: z.object({ flashSaleId: z.string(), units: z.number().int().positive() }).loose() });
 
 export const handler: EventBridgeHandler<string, unknown, void> = async (event) => {
   const detail = Detail.safeParse(event.detail);
@@ -12,5 +12,6 @@ export const handler: EventBridgeHandler<string, unknown, void> = async (event) 
     logger.error('malformed OrderPlaced event dropped', { id: event.id });
     return;
   }
-  await sales().orderPlaced(detail.data.shopId, detail.data.data.flashSaleId, detail.data.orderId, detail.data.data.units);
+  const { shopId, orderId, customerId, data } = detail.data;
+  await sales().orderPlaced(shopId, data.flashSaleId, { orderId, units: data.units, ...(customerId ? { customerId } : {}) });
 };

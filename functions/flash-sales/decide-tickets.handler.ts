@@ -1,27 +1,48 @@
 import { processPartialResponse, SqsFifoPartialProcessorAsync } from '@aws-lambda-powertools/batch';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { z } from 'zod';
-import { logger } from '#shared/observability';
+import { flushMetrics, logger, metrics, MetricUnit } from '#shared/observability';
 import { sales } from './flash-sale-wiring';
 
 /**
  * The flash-sale worker (SQS FIFO, batches of 10): decides each ticket through the gate.
  * Deciding is idempotent per ticket, so a redelivered message decides nothing new. The
  * FIFO processor stops at the first failure and reports it and every later record, so
- * a group's order is kept on retry.
+ * a group's order is kept on retry. A malformed message will never parse, so it is
+ * dropped (logged and counted) rather than failed: a failure would hold its whole FIFO
+ * group until the message reached the DLQ. A ticket whose message is lost is still
+ * decided by the minute job's re-drive.
  */
 const Message = z.object({ shopId: z.string(), saleId: z.string(), ticket: z.number().int().positive(), generation: z.number().int().nonnegative().default(0) });
 const processor = new SqsFifoPartialProcessorAsync();
 
+export function parseTicketMessage(body: string): z.infer<typeof Message> | undefined {
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch {
+    return undefined;
+  }
+  const message = Message.safeParse(json);
+  return message.success ? message.data : undefined;
+}
+
 async function decide(record: SQSRecord): Promise<void> {
-  const message = Message.safeParse(JSON.parse(record.body));
-  if (!message.success) {
-    logger.error('malformed ticket message dropped', { messageId: record.messageId });
+  const message = parseTicketMessage(record.body);
+  if (!message) {
+    logger.error('malformed ticket message dropped', { messageId: record.messageId, bodyBytes: record.body.length });
+    metrics.addMetric('MalformedTicketMessages', MetricUnit.Count, 1);
     return;
   }
-  const { shopId, saleId, ticket, generation } = message.data;
+  const { shopId, saleId, ticket, generation } = message;
   const outcome = await sales().decideTicket(shopId, saleId, ticket, generation);
   logger.debug('ticket decided', { shopId, saleId, ticket, outcome });
 }
 
-export const handler = (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => processPartialResponse(event, decide, processor, { context });
+export const handler = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
+  try {
+    return await processPartialResponse(event, decide, processor, { context });
+  } finally {
+    flushMetrics();
+  }
+};

@@ -5,7 +5,13 @@ import { logger, withInvocationLogging } from '#shared/observability';
 import { sales } from './flash-sale-wiring';
 
 /** A flash-sale hold expired or was released: its units go back to the gate and the next waiting tickets are decided. */
-const Detail = z.object({ shopId: z.string(), reservationId: z.string(), source: z.literal('flash_sale'), reference: z.string() });
+const Detail = z.object({
+  shopId: z.string(),
+  reservationId: z.string(),
+  source: z.literal('flash_sale'),
+  reference: z.string(),
+  lines: z.array(z.object({ sku: z.string(), quantity: z.number().int().positive() }).loose()).default([]),
+});
 
 const handle: EventBridgeHandler<string, unknown, void> = async (event) => {
   const detail = Detail.safeParse(event.detail);
@@ -15,7 +21,8 @@ const handle: EventBridgeHandler<string, unknown, void> = async (event) => {
     return;
   }
   logger.appendKeys({ shopId: detail.data.shopId, saleId: hold.saleId, ticket: hold.ticket });
-  const outcome = await sales().holdEnded(detail.data.shopId, hold.saleId, hold.ticket);
+  const units = detail.data.lines.reduce((sum, line) => sum + line.quantity, 0);
+  const outcome = await sales().holdEnded(detail.data.shopId, hold.saleId, { ticket: hold.ticket, holdId: detail.data.reservationId, generation: hold.generation ?? 0, units });
   logger.info('hold ended', outcome);
 };
 

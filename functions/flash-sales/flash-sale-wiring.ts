@@ -7,6 +7,7 @@ import { redisInventoryGate } from '#shared/adapters/redis/inventory-gate';
 import { sqs } from '#shared/adapters/sqs/client';
 import { sqsTicketQueue } from '#shared/adapters/sqs/ticket-queue';
 import { config, queueUrl, tableName } from '#shared/config';
+import { logger } from '#shared/observability';
 import type { FlashSale, SaleStatus } from '#shared/flash-sales/flash-sale';
 import { makeRunSales } from '#shared/flash-sales/run-sales';
 import { makeGateAllocation } from '#shared/inventory/gate-allocation';
@@ -23,6 +24,8 @@ export function sales() {
     queue: sqsTicketQueue(sqs, () => queueUrl('flashSaleEntries')),
     allocation: makeGateAllocation({ stock: stockRepository(), gate: redisInventoryGate(redis) }),
     reservations: makeReservations({ reservations: dynamoReservationRepository(documents, tableName('inventory')) }),
+    redriveAfterSeconds: config().FLASH_SALE_REDRIVE_AFTER_SECONDS,
+    log: (message, details) => logger.error(message, details),
   });
   return runSales;
 }

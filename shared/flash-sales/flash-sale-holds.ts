@@ -29,13 +29,18 @@ export function makeFlashSaleHolds({ reservations }: { reservations: Pick<Reserv
 
 export type FlashSaleHoldsUseCase = ReturnType<typeof makeFlashSaleHolds>;
 
-/** A hold's reference: `<saleId>:<customerId>:<ticket>` (the customer id may contain colons). */
-export function holdReference(saleId: string, customerId: string, ticket: number): string {
-  return `${saleId}:${customerId}:${ticket}`;
+/**
+ * A hold's reference: `<saleId>:<customerId>:<ticket>`, and `:g<generation>` after it when
+ * the sale's Redis state was rebuilt (the customer id may contain colons). The generation
+ * tells a hold from before a rebuild from the new ticket with the same number.
+ */
+export function holdReference(saleId: string, customerId: string, ticket: number, generation = 0): string {
+  return `${saleId}:${customerId}:${ticket}${generation > 0 ? `:g${generation}` : ''}`;
 }
 
-export function parseHoldReference(reference: string | undefined): { saleId?: string; customerId?: string; ticket?: number } {
+export function parseHoldReference(reference: string | undefined): { saleId?: string; customerId?: string; ticket?: number; generation?: number } {
   const parts = (reference ?? '').split(':');
+  const generation = parts.length >= 4 && /^g\d+$/.test(parts.at(-1)!) ? Number(parts.pop()!.slice(1)) : 0;
   if (parts.length < 3) return {};
-  return { saleId: parts[0]!, customerId: parts.slice(1, -1).join(':'), ticket: Number(parts.at(-1)) };
+  return { saleId: parts[0]!, customerId: parts.slice(1, -1).join(':'), ticket: Number(parts.at(-1)), generation };
 }

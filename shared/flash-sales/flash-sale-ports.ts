@@ -16,10 +16,13 @@ export interface SaleRepository {
   /** Marks the sale closed with its report (once; false if it already was). */
   close(shopId: string, saleId: string, report: SaleReport, at: string): Promise<boolean>;
   report(shopId: string, saleId: string): Promise<SaleReport | undefined>;
+  /** Closed sales whose holds may still end or become orders (a close lists the sale here). */
+  settling(limit: number): Promise<Array<{ shopId: string; saleId: string }>>;
+  /** Every hold of a closed sale is settled: the report is final and the sale leaves the settling list. */
+  settled(shopId: string, saleId: string, report: SaleReport): Promise<void>;
 }
 
 export interface SaleReport extends SaleCounts {
-  readonly unitsReturned: number;
   readonly closedAt?: string;
 }
 
@@ -32,7 +35,9 @@ export type Decision =
   | { readonly kind: 'won'; readonly ticket: Ticket & { holdId: string; holdExpiresAt: string }; readonly fresh: boolean }
   | { readonly kind: 'waiting' }
   | { readonly kind: 'lost' }
-  | { readonly kind: 'expired' };
+  | { readonly kind: 'expired' }
+  /** The ticket was issued by another generation of the sale's state: nothing decided. */
+  | { readonly kind: 'stale' };
 
 /**
  * The live state of sales in Redis, every step one atomic script on the shop's slot
@@ -53,15 +58,36 @@ export interface SaleState {
   decide(sale: FlashSale, ticket: number, now: Date): Promise<Decision>;
   ticket(sale: FlashSale, ticket: number): Promise<Ticket | undefined>;
   /**
-   * A hold ended unused (expired, payment declined): its units go back to the gate once;
-   * answers the waiting tickets to decide next (none: the admission cap rises instead).
+   * A hold ended unused (expired, payment declined): its units go back to the gate once,
+   * only if the ticket holds exactly that hold in this generation (a hold from before a
+   * rebuild never ends the new ticket with its number); answers the waiting tickets to
+   * decide next (none: the admission cap rises instead).
    */
-  holdEnded(sale: FlashSale, ticket: number): Promise<{ returned: number; next: number[] }>;
+  holdEnded(sale: FlashSale, ticket: number, holdId: string): Promise<{ returned: number; next: number[] }>;
+  /** A hold of an earlier generation ended: its units (kept out of the rebuilt gate) go back to the gate, once per hold. */
+  foreignHoldEnded(sale: FlashSale, holdId: string, units: number): Promise<{ returned: number; next: number[] }>;
+  /** The winner's hold is recorded in DynamoDB: the job need not check it any more. */
+  holdRecorded(sale: FlashSale, ticket: number): Promise<void>;
   /**
-   * An order was placed on a hold: counted once per order, its units no longer held. When
-   * that was the last open hold of an empty gate, answers the waiting tickets (all lose now).
+   * An order was placed on a hold: counted once per order; when it is the ticket's own hold
+   * of this generation, its units are no longer held (once per ticket). When that was the
+   * last open hold of an empty gate, answers the waiting tickets (all lose now).
    */
-  orderPlaced(sale: FlashSale, orderId: string, units: number): Promise<number[]>;
+  orderPlaced(sale: FlashSale, order: { orderId: string; units: number; ticket?: number; holdId?: string }): Promise<number[]>;
+  /** The customer's ticket in this generation, if any. */
+  customerTicket(sale: FlashSale, customerId: string): Promise<number | undefined>;
+  /** What the minute job heals: queued tickets entered before `queuedBefore`, won tickets decided before `decidedBefore` without a recorded hold, open holds expired before `expiredBefore`. */
+  overdue(sale: FlashSale, bounds: { queuedBefore: Date; decidedBefore: Date; expiredBefore: Date }, limit: number): Promise<{ queued: number[]; unrecorded: number[]; expiredHolds: number[] }>;
+  /** Won tickets whose hold is not known to be recorded, with their units. */
+  unrecorded(sale: FlashSale): Promise<Array<{ ticket: number; holdId: string; quantity: number }>>;
+  /** The gate's units and the units of won tickets not known to be recorded, read together (one script). */
+  gateSnapshot(sale: FlashSale): Promise<{ inGate: number; outstanding: number }>;
+  /** Recounts the units held from the open holds; answers the count before and after. */
+  recountHeld(sale: FlashSale): Promise<{ before: number; after: number }>;
+  /** True when the last run saw the same nonzero gate discrepancy (forgotten then, and when zero). */
+  sameDriftAsLastRun(sale: FlashSale, discrepancy: number): Promise<boolean>;
+  /** Adds to the report's counters kept by the job: redriven, repaired, unitsReturned. */
+  count(sale: FlashSale, field: 'redriven' | 'repaired' | 'unitsReturned', n: number): Promise<void>;
   counts(sale: FlashSale): Promise<SaleCounts>;
   /** The tickets waiting in line, in order. */
   waiting(sale: FlashSale): Promise<number[]>;

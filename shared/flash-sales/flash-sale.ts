@@ -38,6 +38,12 @@ export interface SaleCounts {
   readonly orders: number;
   readonly soldOutAnswers: number;
   readonly waiting: number;
+  /** Units of orders placed on holds, and units the sale gave back to available. */
+  readonly unitsSold: number;
+  readonly unitsReturned: number;
+  /** Tickets the minute job decided because no worker had, and states it repaired (holds, counts, the gate). */
+  readonly redriven: number;
+  readonly repaired: number;
 }
 
 export const MAX_HOLD_SECONDS = 3600;

@@ -51,7 +51,10 @@ export const ReportSchema = z
     waiting: z.number().int(),
     inGate: z.number().int(),
     held: z.number().int(),
-    unitsReturned: z.number().int(),
+    unitsSold: z.number().int().meta({ description: 'Units of orders placed on holds' }),
+    unitsReturned: z.number().int().meta({ description: 'Units the sale gave back to available (at and after its end)' }),
+    redriven: z.number().int().meta({ description: 'Tickets the minute job decided because no worker had within the bound' }),
+    repaired: z.number().int().meta({ description: 'States the minute job repaired: holds written, ended or voided, orders counted, held recounted, the gate' }),
   })
   .meta({ id: 'FlashSaleReport' });
 

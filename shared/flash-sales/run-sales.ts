@@ -1,25 +1,46 @@
 import { NotFoundError, RateLimitedError, ValidationError } from '#shared/errors';
 import type { GateAllocation } from '#shared/inventory/gate-allocation';
+import { ReservationNotActiveError } from '#shared/inventory/reservations';
 import type { Reservations } from '#shared/inventory/reserve-stock';
 import { newId } from '#shared/ids';
 import { holdReference } from './flash-sale-holds';
-import { isOver, SaleEndedError, SaleNotStartedError, saleStatus, validateSale, type FlashSale, type SaleStatus, type Ticket } from './flash-sale';
+import { holdIdOf, isOver, SaleEndedError, SaleNotStartedError, saleStatus, validateSale, type FlashSale, type SaleStatus, type Ticket } from './flash-sale';
 import type { SaleReport, SaleRepository, SaleState, TicketQueue } from './flash-sale-ports';
 
 /**
  * The flash-sale use cases: create a sale (its units move into the gate), show it, take
  * entries (rate limited, one ticket per customer, sold out past the cap without queueing),
  * decide queued tickets (the worker), end unused holds (their units back to the gate and
- * the next waiting tickets decided), and close ended sales (the gate's units back to
+ * the next waiting tickets decided), heal what a lost message, a lost event or a crash
+ * left undone (the minute job), and close ended sales (the gate's units back to
  * available, reconciled, reported).
  */
 export interface RunSalesDeps {
   readonly sales: SaleRepository;
   readonly state: SaleState;
   readonly queue: TicketQueue;
-  readonly allocation: Pick<GateAllocation, 'allocate' | 'returnUnits' | 'reconcile'>;
-  readonly reservations: Pick<Reservations, 'reserve'>;
+  readonly allocation: Pick<GateAllocation, 'allocate' | 'returnUnits' | 'reconcile' | 'compare' | 'repair'>;
+  readonly reservations: Pick<Reservations, 'reserve' | 'get' | 'release'>;
   readonly clock?: () => Date;
+  /** A ticket still queued this long after its entry is decided by the minute job. @default 240 */
+  readonly redriveAfterSeconds?: number;
+  /** Where the minute job reports a ticket or hold it could not heal this run (it tries again the next). */
+  readonly log?: (message: string, details: Record<string, unknown>) => void;
+}
+
+/** What the minute job did for one sale: tickets it decided, and each kind of state it repaired. */
+export interface HealReport {
+  readonly saleId: string;
+  readonly redriven: number;
+  readonly repaired: number;
+  readonly holdsRecorded: number;
+  readonly holdsEnded: number;
+  readonly holdsVoided: number;
+  readonly ordersCounted: number;
+  readonly heldRecounted: number;
+  readonly gateRepaired: number;
+  /** Tickets or holds whose healing failed this run (logged; tried again the next run). */
+  readonly failures: number;
 }
 
 export type CreateSaleInput = Pick<FlashSale, 'shopId' | 'sku' | 'units' | 'startsAt' | 'endsAt' | 'perCustomerLimit' | 'holdSeconds'> & { readonly actor: string };
@@ -30,8 +51,13 @@ export type EntryAnswer = { readonly status: 'queued'; readonly ticket: number; 
 export const POLL_AFTER_MS = 1_000;
 /** How long a process reuses a sale record it read (the hot paths only). */
 const SALE_CACHE_MS = 1_000;
+/** A hold still open this long past its expiry was missed by the sweeper or its event was lost: the job settles it. */
+export const HOLD_GRACE_SECONDS = 120;
+/** Most tickets and holds the job heals per sale and run (the rest the next minute). */
+const HEAL_BATCH = 500;
+const DEFAULT_REDRIVE_AFTER_SECONDS = 240;
 
-export function makeRunSales({ sales, state, queue, allocation, reservations, clock = () => new Date() }: RunSalesDeps) {
+export function makeRunSales({ sales, state, queue, allocation, reservations, clock = () => new Date(), redriveAfterSeconds = DEFAULT_REDRIVE_AFTER_SECONDS, log = () => {} }: RunSalesDeps) {
   async function sale(shopId: string, saleId: string): Promise<FlashSale> {
     const found = await sales.get(shopId, saleId);
     if (!found) throw new NotFoundError(`Flash sale ${saleId} does not exist.`);
@@ -63,18 +89,198 @@ export function makeRunSales({ sales, state, queue, allocation, reservations, cl
       shopId: s.shopId,
       lines: [{ sku: s.sku, quantity: ticket.quantity }],
       source: 'flash_sale',
-      reference: holdReference(s.saleId, ticket.customerId, ticket.ticket),
+      reference: holdReference(s.saleId, ticket.customerId, ticket.ticket, s.generation ?? 0),
       reservationId: ticket.holdId,
       expiresInSeconds: seconds,
       fromGate: true,
     });
   }
 
+  /** Decides a ticket from the state in Redis (the worker, a woken waiting ticket, the job's re-drive): idempotent per ticket. */
   async function decide(s: FlashSale, ticket: number): Promise<'won' | 'waiting' | 'lost' | 'expired'> {
     const decision = await state.decide(s, ticket, clock());
-    // Won, now or by an earlier delivery that died before writing the hold: write it (once).
-    if (decision.kind === 'won') await recordHold(s, decision.ticket);
-    return decision.kind;
+    if (decision.kind === 'won') {
+      // Won, now or by an earlier delivery that died before writing the hold: write it (once).
+      await recordHold(s, decision.ticket);
+      await state.holdRecorded(s, ticket);
+    }
+    // A ticket of another generation of the state decides nothing: as far as it can tell, it lost.
+    return decision.kind === 'stale' ? 'lost' : decision.kind;
+  }
+
+  /** The units of an ended hold back to the gate (the next waiting tickets decided), or to available once the sale is over. */
+  async function afterHoldEnded(s: FlashSale, { returned, next }: { returned: number; next: number[] }): Promise<{ returned: number; decided: number }> {
+    // Waiting tickets are decided in line order: the first win the returned units, the
+    // others keep waiting while holds are open (or lose, once the sale is over).
+    for (const waiting of next) await decide(s, waiting);
+    if (isOver(s, clock()) && returned > 0) {
+      // After the end the units go back to available rather than to the gate.
+      await state.count(s, 'unitsReturned', await allocation.returnUnits(s.shopId, s.sku, { actor: 'flash-sale', reference: s.saleId }, returned));
+    }
+    return { returned, decided: next.length };
+  }
+
+  /**
+   * Heals one sale from the state in Redis and the holds in DynamoDB, so that no lost
+   * message, lost event or crash strands a customer or a unit:
+   * 1. tickets queued past the bound (or all of them once the sale is over) are decided, and
+   *    waiting tickets whose wake-up was lost (units in the gate, or no hold left to wait for);
+   * 2. a won ticket whose hold is not in DynamoDB past the bound gets it written (or, past its
+   *    expiry, ended); a re-driven ticket that lost but has a hold (Redis lost its last
+   *    second) has the hold voided;
+   * 3. holds still open past their expiry and a grace are settled from DynamoDB: an order
+   *    is counted, an ended hold gives its units back;
+   * 4. the units held are recounted from the open holds;
+   * 5. the gate is compared with DynamoDB's allocation and repaired only when two runs agree,
+   *    as a decision or a hold end in flight makes one comparison differ for a moment;
+   * 6. once the sale is over, the gate's units go back to available.
+   */
+  async function heal(s: FlashSale): Promise<HealReport> {
+    const now = clock();
+    const over = isOver(s, now);
+    const repairs = { holdsRecorded: 0, holdsEnded: 0, holdsVoided: 0, ordersCounted: 0, heldRecounted: 0, gateRepaired: 0 };
+    let redriven = 0;
+    let failures = 0;
+    /** One ticket's healing: a failure (DynamoDB or Redis refusing for a moment) is logged and leaves the others to heal. */
+    const attempt = async (step: string, ticket: number, work: () => Promise<void>) => {
+      try {
+        await work();
+      } catch (error) {
+        failures += 1;
+        log('flash-sale healing step failed', { saleId: s.saleId, step, ticket, error: String(error) });
+      }
+    };
+    const due = await state.overdue(
+      s,
+      {
+        queuedBefore: over ? now : new Date(now.getTime() - redriveAfterSeconds * 1000),
+        decidedBefore: new Date(now.getTime() - redriveAfterSeconds * 1000),
+        expiredBefore: new Date(now.getTime() - HOLD_GRACE_SECONDS * 1000),
+      },
+      HEAL_BATCH,
+    );
+
+    for (const ticket of due.queued) {
+      await attempt('redrive', ticket, async () => {
+        const outcome = await decide(s, ticket);
+        redriven += 1;
+        if (outcome === 'lost' && (await voidHold(s, ticket))) repairs.holdsVoided += 1;
+      });
+    }
+    const counts = await state.counts(s);
+    if (counts.waiting > 0 && (over || counts.inGate > 0 || counts.held <= 0)) {
+      for (const ticket of (await state.waiting(s)).slice(0, HEAL_BATCH)) {
+        await attempt('wake', ticket, async () => {
+          if ((await decide(s, ticket)) !== 'waiting') redriven += 1;
+        });
+      }
+    }
+
+    for (const number of due.unrecorded) {
+      await attempt('record hold', number, async () => {
+        const ticket = await state.ticket(s, number);
+        if (ticket?.status !== 'won' || !ticket.holdId || (await reservations.get(s.shopId, ticket.holdId))) {
+          await state.holdRecorded(s, number);
+          return;
+        }
+        if (Date.parse(ticket.holdExpiresAt!) <= now.getTime()) {
+          // Its time is up: ended in Redis alone (DynamoDB never took its units from the allocation).
+          await afterHoldEnded(s, await state.holdEnded(s, number, ticket.holdId));
+          repairs.holdsEnded += 1;
+        } else {
+          await recordHold(s, ticket as Ticket & { holdId: string; holdExpiresAt: string });
+          await state.holdRecorded(s, number);
+          repairs.holdsRecorded += 1;
+        }
+      });
+    }
+
+    for (const number of due.expiredHolds) {
+      await attempt('settle hold', number, async () => {
+        const settled = await settleHold(s, number);
+        if (settled === 'ordered') repairs.ordersCounted += 1;
+        if (settled === 'ended') repairs.holdsEnded += 1;
+      });
+    }
+
+    const held = await state.recountHeld(s);
+    if (held.before !== held.after) repairs.heldRecounted += 1;
+
+    // Units won but not in DynamoDB yet are out of the gate and still in the allocation. Holds
+    // recorded by a worker that died before saying so are known now; then DynamoDB is read
+    // first and Redis's gate and unrecorded wins together, so a decision in between changes nothing.
+    for (const { ticket, holdId } of await state.unrecorded(s)) {
+      if (await reservations.get(s.shopId, holdId)) await state.holdRecorded(s, ticket);
+    }
+    const { allocated } = await allocation.compare(s.shopId, s.sku, 0);
+    const { inGate, outstanding } = await state.gateSnapshot(s);
+    const discrepancy = allocated - outstanding - inGate;
+    if (await state.sameDriftAsLastRun(s, discrepancy)) {
+      await allocation.repair(s.shopId, s.sku, discrepancy);
+      repairs.gateRepaired += 1;
+    }
+    if (over) await state.count(s, 'unitsReturned', await allocation.returnUnits(s.shopId, s.sku, { actor: 'flash-sale', reference: s.saleId }));
+
+    const repaired = Object.values(repairs).reduce((a, b) => a + b, 0);
+    await state.count(s, 'redriven', redriven);
+    await state.count(s, 'repaired', repaired);
+    return { saleId: s.saleId, redriven, repaired, ...repairs, failures };
+  }
+
+  /** A ticket that lost may still have a hold in DynamoDB (its win was in Redis's last unsaved second): the hold is voided. */
+  async function voidHold(s: FlashSale, ticket: number): Promise<boolean> {
+    const hold = await reservations.get(s.shopId, holdIdOf(s.saleId, ticket, s.generation));
+    if (hold?.status !== 'ACTIVE') return false;
+    return reservations.release(s.shopId, hold.reservationId, 'flash-sale').then(
+      () => true,
+      (error: unknown) => {
+        if (error instanceof ReservationNotActiveError) return false;
+        throw error;
+      },
+    );
+  }
+
+  /** A hold open in Redis past its expiry and the grace: what DynamoDB says happened to it is applied. */
+  async function settleHold(s: FlashSale, number: number): Promise<'ordered' | 'ended' | 'open'> {
+    const ticket = await state.ticket(s, number);
+    if (ticket?.status !== 'won' || !ticket.holdId) return 'open';
+    let hold = await reservations.get(s.shopId, ticket.holdId);
+    if (hold?.status === 'ACTIVE') {
+      // The sweeper has not ended it: end it now (unless checkout commits it first).
+      await reservations.release(s.shopId, hold.reservationId, 'flash-sale').catch((error: unknown) => {
+        if (!(error instanceof ReservationNotActiveError)) throw error;
+      });
+      hold = await reservations.get(s.shopId, ticket.holdId);
+    }
+    if (hold?.status === 'COMMITTED') {
+      // Its OrderPlaced event was lost: counted under the hold's id (the ticket is counted once however it arrives).
+      for (const waiting of await state.orderPlaced(s, { orderId: `hold:${ticket.holdId}`, units: ticket.quantity, ticket: number, holdId: ticket.holdId })) await decide(s, waiting);
+      return 'ordered';
+    }
+    if (hold?.status === 'ACTIVE') return 'open';
+    // Ended in DynamoDB (its event lost) or never written: its units go back.
+    const ended = await state.holdEnded(s, number, ticket.holdId);
+    await afterHoldEnded(s, ended);
+    return ended.returned > 0 ? 'ended' : 'open';
+  }
+
+    /**
+   * A closed sale whose holds were open at its close: healed (holds settled from
+   * DynamoDB, their units back to available) until none is open; then its report is final.
+   */
+  async function healClosedSale(shopId: string, saleId: string): Promise<HealReport & { settled: boolean }> {
+    const s = await sale(shopId, saleId);
+    if (!(await state.isOpen(s))) {
+      // Redis lost the state after the close: the stored report is all there is.
+      const stored = await sales.report(shopId, saleId);
+      if (stored) await sales.settled(shopId, saleId, stored);
+      return { saleId, redriven: 0, repaired: 0, holdsRecorded: 0, holdsEnded: 0, holdsVoided: 0, ordersCounted: 0, heldRecounted: 0, gateRepaired: 0, failures: 0, settled: true };
+    }
+    const healed = await heal(s);
+    const counts = await state.counts(s);
+    const settled = counts.held <= 0 && counts.waiting === 0 && counts.inGate === 0 && (await state.unrecorded(s)).length === 0;
+    if (settled) await sales.settled(shopId, saleId, counts);
+    return { ...healed, settled };
   }
 
   return {
@@ -150,25 +356,39 @@ export function makeRunSales({ sales, state, queue, allocation, reservations, cl
     /**
      * A hold ended unused (expired, released after a declined payment): the units go back
      * to the gate once, the next waiting tickets are decided; after the sale's end the
-     * units go straight back to available instead.
+     * units go straight back to available instead. Only the hold the ticket holds in this
+     * generation ends it; a hold of an earlier generation gives its units back, once.
      */
-    async holdEnded(shopId: string, saleId: string, ticket: number): Promise<{ returned: number; decided: number }> {
+    async holdEnded(shopId: string, saleId: string, hold: { ticket: number; holdId: string; generation?: number; units?: number }): Promise<{ returned: number; decided: number }> {
       const s = await sale(shopId, saleId);
-      const { returned, next } = await state.holdEnded(s, ticket);
-      // Waiting tickets are decided in line order: the first win the returned units, the
-      // others keep waiting while holds are open (or lose, once the sale is over).
-      for (const waiting of next) await decide(s, waiting);
-      if (isOver(s, clock()) && returned > 0) {
-        // After the end the units go back to available rather than to the gate.
-        await allocation.returnUnits(shopId, s.sku, { actor: 'flash-sale', reference: s.saleId }, returned);
-      }
-      return { returned, decided: next.length };
+      const ended = (hold.generation ?? 0) === (s.generation ?? 0) ? await state.holdEnded(s, hold.ticket, hold.holdId) : await state.foreignHoldEnded(s, hold.holdId, hold.units ?? 0);
+      return afterHoldEnded(s, ended);
     },
 
-    async orderPlaced(shopId: string, saleId: string, orderId: string, units: number): Promise<void> {
+    /**
+     * An order was placed on a hold (OrderPlaced): counted once. It releases the units held
+     * by the customer's ticket only when that ticket's hold is the one committed, so an
+     * order on a hold of an earlier generation never takes a new winner's units.
+     */
+    async orderPlaced(shopId: string, saleId: string, order: { orderId: string; customerId?: string; units: number }): Promise<void> {
       const s = await sale(shopId, saleId);
+      const ticket = order.customerId === undefined ? undefined : await state.customerTicket(s, order.customerId);
+      const holdId = ticket === undefined ? undefined : holdIdOf(s.saleId, ticket, s.generation);
+      const ours = holdId !== undefined && (await reservations.get(shopId, holdId))?.status === 'COMMITTED';
       // The last hold became an order with the gate empty: whoever still waits has lost.
-      for (const waiting of await state.orderPlaced(s, orderId, units)) await decide(s, waiting);
+      for (const waiting of await state.orderPlaced(s, { orderId: order.orderId, units: order.units, ...(ours ? { ticket, holdId } : {}) })) await decide(s, waiting);
+    },
+
+    /** The minute job's healing of every sale not closed yet (see `heal`); ended sales are healed as they close. */
+    async healSales(): Promise<HealReport[]> {
+      const reports: HealReport[] = [];
+      const now = clock();
+      for (const { shopId, saleId } of await sales.openSales(100)) {
+        const s = await sale(shopId, saleId);
+        if (now < new Date(s.startsAt) || isOver(s, now) || !(await state.isOpen(s))) continue;
+        reports.push(await heal(s));
+      }
+      return reports;
     },
 
     /**
@@ -193,29 +413,37 @@ export function makeRunSales({ sales, state, queue, allocation, reservations, cl
       return recovered;
     },
 
-    /** The end-of-sale job: closes every sale past its end, once. */
-    async closeEndedSales(): Promise<Array<{ saleId: string; report: SaleReport }>> {
-      const closed: Array<{ saleId: string; report: SaleReport }> = [];
+    /**
+     * The end-of-sale job: heals every sale past its end (every ticket still queued or
+     * waiting loses, the gate's units go back to available) and closes it, once, with its report.
+     */
+    async closeEndedSales(): Promise<Array<{ saleId: string; report: SaleReport; healed: HealReport }>> {
+      const closed: Array<{ saleId: string; report: SaleReport; healed: HealReport }> = [];
       const now = clock();
       for (const { shopId, saleId } of await sales.endedOpen(now.toISOString(), 25)) {
         const s = await sale(shopId, saleId);
-        // Tickets still waiting lose (the sale is over); then the gate's units go back.
-        for (const waiting of await state.waiting(s)) await decide(s, waiting);
-        const unitsReturned = await allocation.returnUnits(shopId, s.sku, { actor: 'flash-sale', reference: s.saleId });
-        const counts = await state.counts(s);
-        // Redis against DynamoDB: what the gate should hold is the allocation minus open holds.
-        await allocation.reconcile(shopId, s.sku, 0);
-        const report: SaleReport = { ...counts, unitsReturned };
-        if (await sales.close(shopId, saleId, report, now.toISOString())) closed.push({ saleId, report });
+        const healed = await heal(s);
+        const report: SaleReport = await state.counts(s);
+        if (await sales.close(shopId, saleId, report, now.toISOString())) closed.push({ saleId, report, healed });
         cached.delete(`${shopId}#${saleId}`);
       }
       return closed;
     },
 
+    healClosedSale,
+
+    /** The minute job's healing of closed sales still settling (see `healClosedSale`). */
+    async healClosedSales(): Promise<Array<HealReport & { settled: boolean }>> {
+      const healed: Array<HealReport & { settled: boolean }> = [];
+      for (const { shopId, saleId } of await sales.settling(25)) healed.push(await healClosedSale(shopId, saleId));
+      return healed;
+    },
+
+    /** Live counts while Redis has the sale's state (holds may still end or become orders after the close), else the stored report. */
     async report(shopId: string, saleId: string): Promise<SaleReport & { status: SaleStatus; closed: boolean }> {
       const s = await sale(shopId, saleId);
       const stored = await sales.report(shopId, saleId);
-      const counts = stored ?? { ...(await state.counts(s)), unitsReturned: 0 };
+      const counts = stored && !(await state.isOpen(s)) ? stored : { ...(await state.counts(s)), ...(stored?.closedAt ? { closedAt: stored.closedAt } : {}) };
       return { ...counts, status: saleStatus(s, counts, clock()), closed: Boolean(stored) };
     },
   };

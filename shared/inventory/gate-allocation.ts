@@ -30,6 +30,17 @@ export interface GateReconciliation {
 }
 
 export function makeGateAllocation({ stock, gate, clock = () => new Date() }: { stock: StockRepository; gate: InventoryGate; clock?: () => Date }) {
+  async function compare(shopId: string, sku: string, outstanding = 0): Promise<GateReconciliation> {
+    const allocated = await stock.gateAllocation(shopId, sku);
+    const inGate = (await gate.remaining(shopId, [sku])).get(sku) ?? 0;
+    return { sku, allocated, outstanding, inGate, discrepancy: allocated - outstanding - inGate, action: 'none' };
+  }
+
+  async function repair(shopId: string, sku: string, discrepancy: number): Promise<void> {
+    if (discrepancy > 0) await gate.adjust(shopId, sku, discrepancy);
+    if (discrepancy < 0) await gate.withdraw(shopId, sku, -discrepancy);
+  }
+
   const entry = (type: 'gate_allocation' | 'gate_return' | 'commit', reason: string, context: GateContext, at: string) => ({ type, reason, reference: context.reference, actor: context.actor, at });
 
   return {
@@ -54,17 +65,20 @@ export function makeGateAllocation({ stock, gate, clock = () => new Date() }: { 
       return withdrawn;
     },
 
+    /** Compares the gate with what DynamoDB says it should hold, changing nothing (action `none`). */
+    compare,
+
+    /** Applies a discrepancy found by `compare`: units missing from the gate are put back, units it should not have withdrawn. */
+    repair,
+
     /**
      * Makes the gate hold what DynamoDB says: units missing from it (a Redis restart, a
      * crash mid-return) are put back; units it should not have are withdrawn at once.
      */
     async reconcile(shopId: string, sku: string, outstanding = 0): Promise<GateReconciliation> {
-      const allocated = await stock.gateAllocation(shopId, sku);
-      const inGate = (await gate.remaining(shopId, [sku])).get(sku) ?? 0;
-      const discrepancy = allocated - outstanding - inGate;
-      if (discrepancy > 0) await gate.adjust(shopId, sku, discrepancy);
-      if (discrepancy < 0) await gate.withdraw(shopId, sku, -discrepancy);
-      return { sku, allocated, outstanding, inGate, discrepancy, action: discrepancy > 0 ? 'restored' : discrepancy < 0 ? 'withdrawn' : 'none' };
+      const found = await compare(shopId, sku, outstanding);
+      await repair(shopId, sku, found.discrepancy);
+      return { ...found, action: found.discrepancy > 0 ? 'restored' : found.discrepancy < 0 ? 'withdrawn' : 'none' };
     },
   };
 }

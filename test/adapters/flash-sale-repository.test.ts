@@ -49,7 +49,10 @@ const report = (extra: Partial<SaleReport> = {}): SaleReport => ({
   orders: 98,
   soldOutAnswers: 390,
   waiting: 0,
+  unitsSold: 98,
   unitsReturned: 3,
+  redriven: 0,
+  repaired: 0,
   ...extra,
 });
 

@@ -65,6 +65,10 @@ async function enterAll(sale: FlashSale, customers: string[], quantity = 1): Pro
   return tickets;
 }
 
+/** The end of a ticket's own hold (of generation 0), and an order placed on it. */
+const endHold = (sale: FlashSale, ticket: number) => state.holdEnded(sale, ticket, holdIdOf(sale.saleId, ticket, sale.generation));
+const orderOn = (sale: FlashSale, ticket: number, orderId: string) => state.orderPlaced(sale, { orderId, units: 1, ticket, holdId: holdIdOf(sale.saleId, ticket, sale.generation) });
+
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
 describe('flash-sale state: entries', () => {
@@ -120,7 +124,7 @@ describe('flash-sale state: entries', () => {
     expect((await state.decide(sale, a!, NOW)).kind).toBe('won'); // gate 0, held 1
     // A hold is open: its unit may come back, so entries still queue.
     expect(ticketOf(await state.enter(sale, 'b', 1, NOW))).toBe(2);
-    await state.orderPlaced(sale, 'ord-a', 1); // gate 0, held 0
+    await orderOn(sale, a!, 'ord-a'); // gate 0, held 0
     expect(await state.enter(sale, 'c', 1, NOW)).toEqual({ kind: 'sold_out' });
     // Customers who entered before keep their answers.
     expect(await state.enter(sale, 'a', 1, NOW)).toMatchObject({ kind: 'decided', ticket: { ticket: 1, status: 'won', holdId: holdIdOf(sale.saleId, 1) } });
@@ -178,7 +182,7 @@ describe('flash-sale state: decisions', () => {
     const sale = await openSale(1);
     const [a, b] = await enterAll(sale, ['a', 'b']);
     expect((await state.decide(sale, a!, NOW)).kind).toBe('won');
-    await state.orderPlaced(sale, 'ord-a', 1);
+    await orderOn(sale, a!, 'ord-a');
     expect(await state.decide(sale, b!, NOW)).toEqual({ kind: 'lost' });
     expect(await state.decide(sale, b!, NOW)).toEqual({ kind: 'lost' });
     expect(await state.ticket(sale, b!)).toMatchObject({ status: 'lost', customerId: 'b' });
@@ -207,11 +211,11 @@ describe('flash-sale state: holds that end unused', () => {
     expect(await state.ticket(sale, c!)).toMatchObject({ status: 'queued' });
     expect(await state.counts(sale)).toMatchObject({ inGate: 0, held: 2, waiting: 2 });
 
-    const [first, second] = await Promise.all([state.holdEnded(sale, a!), state.holdEnded(sale, a!)]);
+    const [first, second] = await Promise.all([endHold(sale, a!), endHold(sale, a!)]);
     const answers = [first!, second!].sort((x, y) => y.returned - x.returned);
     expect(answers[0]).toEqual({ returned: 1, next: [c, d] });
     expect(answers[1]).toEqual({ returned: 0, next: [] });
-    expect(await state.holdEnded(sale, a!)).toEqual({ returned: 0, next: [] });
+    expect(await endHold(sale, a!)).toEqual({ returned: 0, next: [] });
     expect(await state.ticket(sale, a!)).toMatchObject({ status: 'expired', holdId: holdIdOf(sale.saleId, a!) });
     expect(await state.counts(sale)).toMatchObject({ inGate: 1, held: 1, expired: 1 });
 
@@ -220,7 +224,7 @@ describe('flash-sale state: holds that end unused', () => {
     expect(await state.counts(sale)).toMatchObject({ inGate: 0, held: 2, won: 3, expired: 1 });
     // An expired hold answers expired; a hold never won ends nothing.
     expect(await state.decide(sale, a!, NOW)).toEqual({ kind: 'expired' });
-    expect(await state.holdEnded(sale, d!)).toEqual({ returned: 0, next: [] });
+    expect(await endHold(sale, d!)).toEqual({ returned: 0, next: [] });
     expect(await state.counts(sale)).toMatchObject({ inGate: 0, held: 2 });
   });
 
@@ -233,7 +237,7 @@ describe('flash-sale state: holds that end unused', () => {
     await state.decide(sale, d!, NOW); // waiting
 
     // a's unit comes back: c and d are woken, c wins it, d must wait for the next unit.
-    const woken = await state.holdEnded(sale, a!);
+    const woken = await endHold(sale, a!);
     expect(woken).toEqual({ returned: 1, next: [c, d] });
     for (const t of woken.next) await state.decide(sale, t, NOW);
     expect(await state.ticket(sale, c!)).toMatchObject({ status: 'won' });
@@ -241,7 +245,7 @@ describe('flash-sale state: holds that end unused', () => {
     expect((await state.counts(sale)).waiting).toBe(1); // d is still waiting
 
     // b's unit comes back: d, the ticket still waiting, is next (not a new entrant).
-    expect(await state.holdEnded(sale, b!)).toEqual({ returned: 1, next: [d] });
+    expect(await endHold(sale, b!)).toEqual({ returned: 1, next: [d] });
     expect((await state.decide(sale, d!, NOW)).kind).toBe('won');
   });
 
@@ -252,7 +256,7 @@ describe('flash-sale state: holds that end unused', () => {
     expect(await state.enter(sale, 'c12', 1, NOW)).toEqual({ kind: 'sold_out' });
     expect((await state.decide(sale, 1, NOW)).kind).toBe('won');
 
-    expect(await state.holdEnded(sale, 1)).toEqual({ returned: 1, next: [] });
+    expect(await endHold(sale, 1)).toEqual({ returned: 1, next: [] });
     expect(await state.counts(sale)).toMatchObject({ inGate: 1, held: 0, waiting: 0 });
     // One more ticket for the one unit returned, then sold out at the new cap.
     expect(await state.enter(sale, 'c13', 1, NOW)).toEqual({ kind: 'queued', ticket: 12, fresh: true });
@@ -268,11 +272,11 @@ describe('flash-sale state: orders', () => {
     await state.decide(sale, b!, NOW);
     expect(await state.counts(sale)).toMatchObject({ inGate: 0, held: 3 });
 
-    await Promise.all([state.orderPlaced(sale, 'ord-a', 2), state.orderPlaced(sale, 'ord-a', 2), state.orderPlaced(sale, 'ord-a', 2)]);
-    await state.orderPlaced(sale, 'ord-a', 2);
+    await Promise.all([orderOn(sale, a!, 'ord-a'), orderOn(sale, a!, 'ord-a'), orderOn(sale, a!, 'ord-a')]);
+    await orderOn(sale, a!, 'ord-a');
     expect(await state.counts(sale)).toMatchObject({ orders: 1, held: 1, inGate: 0 });
-    await state.orderPlaced(sale, 'ord-b', 1);
-    await state.orderPlaced(sale, 'ord-b', 1);
+    await orderOn(sale, b!, 'ord-b');
+    await orderOn(sale, b!, 'ord-b');
     expect(await state.counts(sale)).toMatchObject({ orders: 2, held: 0, inGate: 0, won: 2 });
   });
 });
@@ -332,8 +336,8 @@ describe('flash-sale state: Redis unreachable', () => {
       ['enter', () => unreachable.enter(sale, 'a', 1, NOW)],
       ['decide', () => unreachable.decide(sale, 1, NOW)],
       ['ticket', () => unreachable.ticket(sale, 1)],
-      ['holdEnded', () => unreachable.holdEnded(sale, 1)],
-      ['orderPlaced', () => unreachable.orderPlaced(sale, 'ord', 1)],
+      ['holdEnded', () => unreachable.holdEnded(sale, 1, 'hold_x_1')],
+      ['orderPlaced', () => unreachable.orderPlaced(sale, { orderId: 'ord', units: 1 })],
       ['counts', () => unreachable.counts(sale)],
       ['admit', () => unreachable.admit(sale, 'a', NOW)],
     ];
@@ -416,14 +420,14 @@ describe('flash-sale state: accounting', () => {
                 const t = candidates[o.pick % Math.max(candidates.length, 1)];
                 if (t === undefined || ordered.has(t)) return;
                 ended.add(t);
-                const answers = await Promise.all(range(1, o.times).map(() => state.holdEnded(sale, t)));
+                const answers = await Promise.all(range(1, o.times).map(() => endHold(sale, t)));
                 for (const { next } of answers) for (const waiting of next) await state.decide(sale, waiting, NOW);
               } else if (o.kind === 'order') {
                 const candidates = won.filter((t) => !ended.has(t.ticket));
                 const t = candidates[o.pick % Math.max(candidates.length, 1)];
                 if (!t || ended.has(t.ticket)) return;
                 ordered.set(t.ticket, t.quantity);
-                await Promise.all(range(1, o.times).map(() => state.orderPlaced(sale, `ord-${t.ticket}`, t.quantity)));
+                await Promise.all(range(1, o.times).map(() => orderOn(sale, t.ticket, `ord-${t.ticket}`)));
               } else {
                 const withdrawn = await gate.withdraw(sale.shopId, sale.sku, o.max); // units given back to available
                 returned += withdrawn;

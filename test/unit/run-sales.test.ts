@@ -5,7 +5,7 @@ import { parseHoldReference } from '#shared/flash-sales/flash-sale-holds';
 import type { Decision, EntryOutcome, SaleReport, SaleRepository, SaleState, TicketQueue } from '#shared/flash-sales/flash-sale-ports';
 import { POLL_AFTER_MS, makeRunSales, type CreateSaleInput } from '#shared/flash-sales/run-sales';
 import type { GateContext, GateReconciliation } from '#shared/inventory/gate-allocation';
-import { OutOfStockError, type Reservation } from '#shared/inventory/reservations';
+import { OutOfStockError, ReservationNotActiveError, type Reservation } from '#shared/inventory/reservations';
 import type { ReserveInput } from '#shared/inventory/reserve-stock';
 
 /**
@@ -25,6 +25,10 @@ interface FakeTicket {
   status: 'queued' | 'waiting' | 'won' | 'lost' | 'expired';
   holdId?: string;
   holdExpiresAt?: string;
+  ordered?: string;
+  enteredAt: number;
+  decidedAt?: number;
+  recorded?: boolean;
 }
 
 interface WorldOptions {
@@ -45,6 +49,7 @@ function world(options: WorldOptions = {}) {
   const records = new Map<string, FlashSale>();
   const openBySku = new Map<string, string>();
   const reports = new Map<string, SaleReport>();
+  const settled = new Set<string>();
   const key = (shopId: string, id: string) => `${shopId}#${id}`;
   const sales = {
     create: vi.fn<SaleRepository['create']>(async (sale) => {
@@ -85,6 +90,16 @@ function world(options: WorldOptions = {}) {
       return true;
     }),
     report: vi.fn<SaleRepository['report']>(async (shopId, saleId) => reports.get(key(shopId, saleId))),
+    settling: vi.fn<SaleRepository['settling']>(async (limit) =>
+      [...records.values()]
+        .filter((s) => s.closedAt && !settled.has(key(s.shopId, s.saleId)))
+        .slice(0, limit)
+        .map(({ shopId, saleId }) => ({ shopId, saleId })),
+    ),
+    settled: vi.fn<SaleRepository['settled']>(async (shopId, saleId, report) => {
+      settled.add(key(shopId, saleId));
+      reports.set(key(shopId, saleId), { ...report, closedAt: reports.get(key(shopId, saleId))?.closedAt });
+    }),
   } satisfies SaleRepository;
 
   // The gate (units per shop and SKU) shared by the state and the allocation, as in Redis.
@@ -100,14 +115,16 @@ function world(options: WorldOptions = {}) {
     waiting: number[];
     held: number;
     orders: Set<string>;
-    stats: { entries: number; won: number; lost: number; expired: number; soldOut: number };
+    foreign: Set<string>;
+    drift?: number;
+    stats: { entries: number; won: number; lost: number; expired: number; soldOut: number; unitsSold: number; unitsReturned: number; redriven: number; repaired: number };
   }
   const lives = new Map<string, Live>();
   const live = (sale: FlashSale): Live => {
     const k = key(sale.shopId, sale.saleId);
     let l = lives.get(k);
     if (!l) {
-      l = { cap: 0, seq: 0, customers: new Map(), tickets: new Map(), waiting: [], held: 0, orders: new Set(), stats: { entries: 0, won: 0, lost: 0, expired: 0, soldOut: 0 } };
+      l = { cap: 0, seq: 0, customers: new Map(), tickets: new Map(), waiting: [], held: 0, orders: new Set(), foreign: new Set(), stats: { entries: 0, won: 0, lost: 0, expired: 0, soldOut: 0, unitsSold: 0, unitsReturned: 0, redriven: 0, repaired: 0 } };
       lives.set(k, l);
     }
     return l;
@@ -125,7 +142,7 @@ function world(options: WorldOptions = {}) {
       if (l.cap === 0) l.cap = sale.units + admissionBuffer(sale.units);
     }),
     isOpen: vi.fn<SaleState['isOpen']>(async (sale) => (lives.get(key(sale.shopId, sale.saleId))?.cap ?? 0) > 0),
-    enter: vi.fn<SaleState['enter']>(async (sale, customerId, quantity): Promise<EntryOutcome> => {
+    enter: vi.fn<SaleState['enter']>(async (sale, customerId, quantity, enteredAt): Promise<EntryOutcome> => {
       const l = live(sale);
       l.stats.entries += 1;
       const existing = l.customers.get(customerId);
@@ -139,7 +156,7 @@ function world(options: WorldOptions = {}) {
       }
       const n = ++l.seq;
       l.customers.set(customerId, n);
-      l.tickets.set(n, { customerId, quantity, status: 'queued' });
+      l.tickets.set(n, { customerId, quantity, status: 'queued', enteredAt: enteredAt.getTime() });
       return { kind: 'queued', ticket: n, fresh: true };
     }),
     decide: vi.fn<SaleState['decide']>(async (sale, n, decidedAt): Promise<Decision> => {
@@ -159,7 +176,7 @@ function world(options: WorldOptions = {}) {
         leaveLine();
         setGate(sale, inGate(sale) - t.quantity);
         l.held += t.quantity;
-        Object.assign(t, { status: 'won', holdId: holdIdOf(sale.saleId, n, sale.generation), holdExpiresAt: new Date(decidedAt.getTime() + sale.holdSeconds * 1000).toISOString() });
+        Object.assign(t, { status: 'won', holdId: holdIdOf(sale.saleId, n, sale.generation), holdExpiresAt: new Date(decidedAt.getTime() + sale.holdSeconds * 1000).toISOString(), decidedAt: decidedAt.getTime(), recorded: false });
         l.stats.won += 1;
         return { kind: 'won', ticket: view(sale, n) as Ticket & { holdId: string; holdExpiresAt: string }, fresh: true };
       }
@@ -176,30 +193,84 @@ function world(options: WorldOptions = {}) {
       return { kind: 'lost' };
     }),
     ticket: vi.fn<SaleState['ticket']>(async (sale, n) => view(sale, n)),
-    holdEnded: vi.fn<SaleState['holdEnded']>(async (sale, n) => {
+    holdEnded: vi.fn<SaleState['holdEnded']>(async (sale, n, holdId) => {
       const l = live(sale);
       const t = l.tickets.get(n);
-      if (t?.status !== 'won') return { returned: 0, next: [] };
+      if (t?.status !== 'won' || t.holdId !== holdId || t.ordered) return { returned: 0, next: [] };
       t.status = 'expired';
-      l.held -= t.quantity;
+      l.held = Math.max(0, l.held - t.quantity);
       setGate(sale, inGate(sale) + t.quantity);
       l.stats.expired += 1;
       const next = l.waiting.slice(0, 50); // a ticket leaves the line only once decided
       if (next.length === 0) l.cap += t.quantity;
       return { returned: t.quantity, next };
     }),
-    orderPlaced: vi.fn<SaleState['orderPlaced']>(async (sale, orderId, units) => {
+    foreignHoldEnded: vi.fn<SaleState['foreignHoldEnded']>(async (sale, holdId, units) => {
       const l = live(sale);
-      if (!l.orders.has(orderId)) {
+      if (l.foreign.has(holdId)) return { returned: 0, next: [] };
+      l.foreign.add(holdId);
+      setGate(sale, inGate(sale) + units);
+      const next = l.waiting.slice(0, 50);
+      if (next.length === 0) l.cap += units;
+      return { returned: units, next };
+    }),
+    holdRecorded: vi.fn<SaleState['holdRecorded']>(async (sale, n) => {
+      const t = live(sale).tickets.get(n);
+      if (t) t.recorded = true;
+    }),
+    orderPlaced: vi.fn<SaleState['orderPlaced']>(async (sale, { orderId, units, ticket, holdId }) => {
+      const l = live(sale);
+      const t = ticket === undefined ? undefined : l.tickets.get(ticket);
+      if (t) {
+        if (t.status === 'won' && t.holdId === holdId && !t.ordered) {
+          t.ordered = orderId;
+          l.held = Math.max(0, l.held - t.quantity);
+          if (!l.orders.has(orderId)) l.stats.unitsSold += t.quantity;
+          l.orders.add(orderId);
+        }
+      } else if (!l.orders.has(orderId)) {
         l.orders.add(orderId);
-        l.held -= units;
+        l.stats.unitsSold += units;
       }
       return l.held <= 0 && inGate(sale) <= 0 ? [...l.waiting] : [];
+    }),
+    customerTicket: vi.fn<SaleState['customerTicket']>(async (sale, customerId) => live(sale).customers.get(customerId)),
+    overdue: vi.fn<SaleState['overdue']>(async (sale, { queuedBefore, decidedBefore, expiredBefore }, limit) => {
+      const all = [...live(sale).tickets.entries()];
+      const pick = (keep: (t: FakeTicket) => boolean) => all.filter(([, t]) => keep(t)).map(([n]) => n).slice(0, limit);
+      return {
+        queued: pick((t) => t.status === 'queued' && t.enteredAt <= queuedBefore.getTime()),
+        unrecorded: pick((t) => t.status === 'won' && t.recorded === false && t.decidedAt! <= decidedBefore.getTime()),
+        expiredHolds: pick((t) => t.status === 'won' && !t.ordered && Date.parse(t.holdExpiresAt!) <= expiredBefore.getTime()),
+      };
+    }),
+    unrecorded: vi.fn<SaleState['unrecorded']>(async (sale) =>
+      [...live(sale).tickets.entries()].filter(([, t]) => t.status === 'won' && t.recorded === false).map(([ticket, t]) => ({ ticket, holdId: t.holdId!, quantity: t.quantity })),
+    ),
+    gateSnapshot: vi.fn<SaleState['gateSnapshot']>(async (sale) => ({
+      inGate: inGate(sale),
+      outstanding: [...live(sale).tickets.values()].filter((t) => t.status === 'won' && t.recorded === false).reduce((sum, t) => sum + t.quantity, 0),
+    })),
+    recountHeld: vi.fn<SaleState['recountHeld']>(async (sale) => {
+      const l = live(sale);
+      const before = l.held;
+      l.held = [...l.tickets.values()].filter((t) => t.status === 'won' && !t.ordered).reduce((sum, t) => sum + t.quantity, 0);
+      return { before, after: l.held };
+    }),
+    sameDriftAsLastRun: vi.fn<SaleState['sameDriftAsLastRun']>(async (sale, discrepancy) => {
+      const l = live(sale);
+      const same = discrepancy !== 0 && l.drift === discrepancy;
+      l.drift = discrepancy === 0 || same ? undefined : discrepancy;
+      return same;
+    }),
+    count: vi.fn<SaleState['count']>(async (sale, field, n) => {
+      live(sale).stats[field] += n;
     }),
     waiting: vi.fn<SaleState['waiting']>(async (sale) => [...live(sale).waiting]),
     counts: vi.fn<SaleState['counts']>(async (sale): Promise<SaleCounts> => {
       const l = live(sale);
-      return { inGate: inGate(sale), held: l.held, entries: l.stats.entries, tickets: l.seq, won: l.stats.won, lost: l.stats.lost, expired: l.stats.expired, orders: l.orders.size, soldOutAnswers: l.stats.soldOut, waiting: l.waiting.length };
+      const { entries, won, lost, expired, soldOut, unitsSold, unitsReturned, redriven, repaired } = l.stats;
+      return { inGate: inGate(sale), held: l.held, entries, tickets: l.seq, won, lost, expired, orders: l.orders.size, soldOutAnswers: soldOut, waiting: l.waiting.length, unitsSold, unitsReturned, redriven, repaired };
     }),
     admit: vi.fn<SaleState['admit']>(async (_sale, customerId) => options.admit?.(customerId) ?? { ok: true }),
   } satisfies SaleState;
@@ -233,6 +304,14 @@ function world(options: WorldOptions = {}) {
       setGate({ shopId, sku }, has + discrepancy);
       return { sku, allocated: should, outstanding, inGate: has, discrepancy, action: discrepancy > 0 ? 'restored' : discrepancy < 0 ? 'withdrawn' : 'none' };
     }),
+    compare: vi.fn(async (shopId: string, sku: string, outstanding = 0): Promise<GateReconciliation> => {
+      const should = allocated.get(key(shopId, sku)) ?? 0;
+      const has = inGate({ shopId, sku });
+      return { sku, allocated: should, outstanding, inGate: has, discrepancy: should - outstanding - has, action: 'none' };
+    }),
+    repair: vi.fn(async (shopId: string, sku: string, discrepancy: number): Promise<void> => {
+      setGate({ shopId, sku }, Math.max(0, inGate({ shopId, sku }) + discrepancy));
+    }),
   };
 
   // Reservations: the same id again is answered unchanged.
@@ -257,6 +336,16 @@ function world(options: WorldOptions = {}) {
       if (input.fromGate) for (const line of input.lines) addAllocated(input.shopId, line.sku, -line.quantity);
       return created;
     }),
+    get: vi.fn(async (_shopId: string, id: string): Promise<Reservation | undefined> => holds.get(id)),
+    /** Ends a hold as the repository does (units back to the gate's allocation); the event is the test's to deliver. */
+    release: vi.fn(async (_shopId: string, id: string): Promise<Reservation> => {
+      const hold = holds.get(id)!;
+      if (hold.status !== 'ACTIVE') throw new ReservationNotActiveError(id, hold.status);
+      const released: Reservation = { ...hold, status: 'RELEASED' };
+      holds.set(id, released);
+      if (hold.fromGate) for (const line of hold.lines) addAllocated(hold.shopId, line.sku, line.quantity);
+      return released;
+    }),
   };
 
   /** Redis loses its data (a node replaced without its append-only file). */
@@ -265,8 +354,12 @@ function world(options: WorldOptions = {}) {
     gate.clear();
   };
 
-  const run = makeRunSales({ sales, state, queue, allocation, reservations, clock });
-  return { run, sales, state, queue, allocation, reservations, holds, records, setNow, inGate, available: () => available, live, loseRedis };
+  const log = vi.fn<(message: string, details: Record<string, unknown>) => void>();
+  const run = makeRunSales({ sales, state, queue, allocation, reservations, clock, log });
+  /** Checkout placed an order on the hold: it is committed in DynamoDB, then OrderPlaced arrives. */
+  const commitHold = (id: string) => holds.set(id, { ...holds.get(id)!, status: 'COMMITTED' });
+
+  return { run, sales, state, queue, allocation, reservations, holds, records, setNow, inGate, available: () => available, live, loseRedis, commitHold, log };
 }
 
 const saleInput = (extra: Partial<CreateSaleInput> = {}): CreateSaleInput => ({
@@ -427,7 +520,8 @@ describe('enter', () => {
     const w = await withSale({ units: 1, perCustomerLimit: 1 });
     await w.run.enter(SHOP, w.sale.saleId, 'alice', 1);
     await w.run.decideTicket(SHOP, w.sale.saleId, 1);
-    await w.run.orderPlaced(SHOP, w.sale.saleId, 'ord_1', 1);
+    w.commitHold(holdIdOf(w.sale.saleId, 1));
+    await w.run.orderPlaced(SHOP, w.sale.saleId, { orderId: 'ord_1', customerId: 'alice', units: 1 });
     expect(await w.run.enter(SHOP, w.sale.saleId, 'bob', 1)).toEqual({ status: 'sold_out' });
     expect(w.queue.send).toHaveBeenCalledTimes(1);
     expect(await w.run.getSale(SHOP, w.sale.saleId)).toMatchObject({ status: 'sold_out' });
@@ -458,7 +552,7 @@ describe('decideTicket', () => {
     await w.run.decideTicket(SHOP, w.sale.saleId, 1);
     const { reference } = w.reservations.reserve.mock.calls[0]![0];
     expect(reference).toBe(`${w.sale.saleId}:auth0|x:y:1`);
-    expect(parseHoldReference(reference)).toEqual({ saleId: w.sale.saleId, customerId: 'auth0|x:y', ticket: 1 });
+    expect(parseHoldReference(reference)).toEqual({ saleId: w.sale.saleId, customerId: 'auth0|x:y', ticket: 1, generation: 0 });
   });
 
   it('writes the hold again (idempotently) when the same ticket is delivered twice', async () => {
@@ -492,7 +586,8 @@ describe('decideTicket', () => {
     for (const c of ['alice', 'bob', 'carol']) await w.run.enter(SHOP, w.sale.saleId, c, 1);
     expect(await w.run.decideTicket(SHOP, w.sale.saleId, 1)).toBe('won');
     expect(await w.run.decideTicket(SHOP, w.sale.saleId, 2)).toBe('waiting');
-    await w.run.orderPlaced(SHOP, w.sale.saleId, 'ord_1', 1);
+    w.commitHold(holdIdOf(w.sale.saleId, 1));
+    await w.run.orderPlaced(SHOP, w.sale.saleId, { orderId: 'ord_1', customerId: 'alice', units: 1 });
     expect(await w.run.decideTicket(SHOP, w.sale.saleId, 3)).toBe('lost');
     expect(w.reservations.reserve).toHaveBeenCalledTimes(1);
   });
@@ -523,26 +618,26 @@ describe('holdEnded', () => {
     expect(w.reservations.reserve).toHaveBeenCalledTimes(2);
     expect(await w.run.ticket(SHOP, w.sale.saleId, 3, 'carol')).toMatchObject({ status: 'queued' });
 
-    expect(await w.run.holdEnded(SHOP, w.sale.saleId, 1)).toEqual({ returned: 1, decided: 1 });
+    expect(await w.run.holdEnded(SHOP, w.sale.saleId, { ticket: 1, holdId: holdIdOf(w.sale.saleId, 1) })).toEqual({ returned: 1, decided: 1 });
     expect(await w.run.ticket(SHOP, w.sale.saleId, 3, 'carol')).toMatchObject({ status: 'won', holdId: holdIdOf(w.sale.saleId, 3) });
     expect(w.reservations.reserve).toHaveBeenLastCalledWith(expect.objectContaining({ reservationId: holdIdOf(w.sale.saleId, 3), reference: `${w.sale.saleId}:carol:3`, fromGate: true }));
     expect(w.inGate(w.sale)).toBe(0);
     expect(w.allocation.returnUnits).not.toHaveBeenCalled();
 
     // The same event again changes nothing.
-    expect(await w.run.holdEnded(SHOP, w.sale.saleId, 1)).toEqual({ returned: 0, decided: 0 });
+    expect(await w.run.holdEnded(SHOP, w.sale.saleId, { ticket: 1, holdId: holdIdOf(w.sale.saleId, 1) })).toEqual({ returned: 0, decided: 0 });
     expect(w.reservations.reserve).toHaveBeenCalledTimes(3);
   });
 
   it('after the sale closed, returns the units to available instead of re-offering them', async () => {
-    const w = await withSale({ units: 2, perCustomerLimit: 1 });
+    const w = await withSale({ units: 2, perCustomerLimit: 1, holdSeconds: 3600 });
     for (const c of ['alice', 'bob', 'carol']) await w.run.enter(SHOP, w.sale.saleId, c, 1);
     for (const t of [1, 2, 3]) await w.run.decideTicket(SHOP, w.sale.saleId, t); // 1, 2 won; 3 waiting
     w.setNow(at(3601));
     expect(await w.run.closeEndedSales()).toHaveLength(1);
     const availableAtClose = w.available();
 
-    expect(await w.run.holdEnded(SHOP, w.sale.saleId, 1)).toEqual({ returned: 1, decided: 0 });
+    expect(await w.run.holdEnded(SHOP, w.sale.saleId, { ticket: 1, holdId: holdIdOf(w.sale.saleId, 1) })).toEqual({ returned: 1, decided: 0 });
     expect(w.allocation.returnUnits).toHaveBeenLastCalledWith(SHOP, SKU, { actor: 'flash-sale', reference: w.sale.saleId }, 1);
     expect(w.available()).toBe(availableAtClose + 1);
     expect(w.inGate(w.sale)).toBe(0);
@@ -551,7 +646,7 @@ describe('holdEnded', () => {
     expect(w.reservations.reserve).toHaveBeenCalledTimes(2);
 
     const returns = w.allocation.returnUnits.mock.calls.length;
-    expect(await w.run.holdEnded(SHOP, w.sale.saleId, 1)).toEqual({ returned: 0, decided: 0 });
+    expect(await w.run.holdEnded(SHOP, w.sale.saleId, { ticket: 1, holdId: holdIdOf(w.sale.saleId, 1) })).toEqual({ returned: 0, decided: 0 });
     expect(w.allocation.returnUnits).toHaveBeenCalledTimes(returns);
   });
 });
@@ -561,20 +656,22 @@ describe('orderPlaced', () => {
     const w = await withSale();
     await w.run.enter(SHOP, w.sale.saleId, 'alice', 2);
     await w.run.decideTicket(SHOP, w.sale.saleId, 1);
-    await w.run.orderPlaced(SHOP, w.sale.saleId, 'ord_1', 2);
-    await w.run.orderPlaced(SHOP, w.sale.saleId, 'ord_1', 2);
-    expect(w.state.orderPlaced).toHaveBeenCalledWith(w.sale, 'ord_1', 2);
+    w.commitHold(holdIdOf(w.sale.saleId, 1));
+    await w.run.orderPlaced(SHOP, w.sale.saleId, { orderId: 'ord_1', customerId: 'alice', units: 2 });
+    await w.run.orderPlaced(SHOP, w.sale.saleId, { orderId: 'ord_1', customerId: 'alice', units: 2 });
+    expect(w.state.orderPlaced).toHaveBeenCalledWith(w.sale, { orderId: 'ord_1', units: 2, ticket: 1, holdId: holdIdOf(w.sale.saleId, 1) });
     expect(await w.state.counts(w.sale)).toMatchObject({ orders: 1, held: 0, inGate: 1 });
-    await expect(w.run.orderPlaced(SHOP, 'sale_missing', 'ord_2', 1)).rejects.toMatchObject({ code: 'not_found' });
+    await expect(w.run.orderPlaced(SHOP, 'sale_missing', { orderId: 'ord_2', customerId: 'alice', units: 1 })).rejects.toMatchObject({ code: 'not_found' });
   });
 });
 
 describe('closeEndedSales', () => {
   it('returns the gate’s units to available, reconciles, and closes each ended sale once with its report', async () => {
-    const w = await withSale({ units: 3 });
+    const w = await withSale({ units: 3, holdSeconds: 3600 });
     await w.run.enter(SHOP, w.sale.saleId, 'alice', 1);
     await w.run.decideTicket(SHOP, w.sale.saleId, 1);
-    await w.run.orderPlaced(SHOP, w.sale.saleId, 'ord_1', 1);
+    w.commitHold(holdIdOf(w.sale.saleId, 1));
+    await w.run.orderPlaced(SHOP, w.sale.saleId, { orderId: 'ord_1', customerId: 'alice', units: 1 });
     await w.run.enter(SHOP, w.sale.saleId, 'bob', 1);
     await w.run.decideTicket(SHOP, w.sale.saleId, 2); // an open hold at the end
 
@@ -586,10 +683,11 @@ describe('closeEndedSales', () => {
     w.setNow(at(3601));
     const availableBefore = w.available();
     const closed = await w.run.closeEndedSales();
-    expect(closed).toEqual([{ saleId: w.sale.saleId, report: expect.objectContaining({ unitsReturned: 1, won: 2, orders: 1, held: 1, tickets: 2, inGate: 0 }) }]);
+    expect(closed).toEqual([{ saleId: w.sale.saleId, report: expect.objectContaining({ unitsReturned: 1, unitsSold: 1, won: 2, orders: 1, held: 1, tickets: 2, inGate: 0 }), healed: expect.objectContaining({ redriven: 0, repaired: 0 }) }]);
     expect(w.allocation.returnUnits).toHaveBeenCalledWith(SHOP, SKU, { actor: 'flash-sale', reference: w.sale.saleId });
-    expect(w.allocation.reconcile).toHaveBeenCalledTimes(1);
-    expect(w.allocation.reconcile.mock.calls[0]!.slice(0, 2)).toEqual([SHOP, SKU]);
+    // The gate agrees with the allocation (bob's open hold is recorded): nothing to repair.
+    expect(w.allocation.compare).toHaveBeenCalledTimes(1);
+    expect(w.allocation.repair).not.toHaveBeenCalled();
     expect(w.available()).toBe(availableBefore + 1);
     expect(w.sales.close).toHaveBeenCalledWith(SHOP, w.sale.saleId, closed[0]!.report, at(3601).toISOString());
 
@@ -622,12 +720,32 @@ describe('getSale and report', () => {
     await w.run.enter(SHOP, w.sale.saleId, 'alice', 1);
     await w.run.decideTicket(SHOP, w.sale.saleId, 1);
     expect((await w.run.getSale(SHOP, w.sale.saleId)).status).toBe('live'); // a hold is open
-    await w.run.orderPlaced(SHOP, w.sale.saleId, 'ord_1', 1);
+    w.commitHold(holdIdOf(w.sale.saleId, 1));
+    await w.run.orderPlaced(SHOP, w.sale.saleId, { orderId: 'ord_1', customerId: 'alice', units: 1 });
     expect((await w.run.getSale(SHOP, w.sale.saleId)).status).toBe('sold_out');
     expect(await w.run.report(SHOP, w.sale.saleId)).toMatchObject({ status: 'sold_out', closed: false, orders: 1, unitsReturned: 0 });
     w.setNow(at(3600));
     expect((await w.run.getSale(SHOP, w.sale.saleId)).status).toBe('ended');
     await expect(w.run.getSale(SHOP, 'sale_missing')).rejects.toMatchObject({ code: 'not_found' });
+  });
+});
+
+describe('healSales', () => {
+  it('logs a ticket it cannot heal and heals the others, trying it again the next run', async () => {
+    const w = await withSale({ units: 3, perCustomerLimit: 1 });
+    for (const c of ['alice', 'bob', 'carol']) await w.run.enter(SHOP, w.sale.saleId, c, 1);
+    // Nobody's message reaches a worker; DynamoDB refuses bob's hold once.
+    w.reservations.reserve.mockRejectedValueOnce(new Error('throttled'));
+    w.setNow(at(1 + 241));
+    const [first] = await w.run.healSales();
+    expect(first).toMatchObject({ redriven: 2, failures: 1 });
+    expect(w.log).toHaveBeenCalledWith('flash-sale healing step failed', expect.objectContaining({ saleId: w.sale.saleId, step: 'redrive', ticket: 1 }));
+    expect((await w.run.ticket(SHOP, w.sale.saleId, 3, 'carol')).status).toBe('won');
+    // Alice's ticket won in Redis; its hold is written once the bound has passed since that decision.
+    expect(w.holds.has(holdIdOf(w.sale.saleId, 1))).toBe(false);
+    w.setNow(at(1 + 241 + 241));
+    expect((await w.run.healSales())[0]).toMatchObject({ holdsRecorded: 1, failures: 0 });
+    expect(w.holds.get(holdIdOf(w.sale.saleId, 1))).toMatchObject({ status: 'ACTIVE' });
   });
 });
 

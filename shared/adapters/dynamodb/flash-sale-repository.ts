@@ -10,9 +10,11 @@ import type { SaleReport, SaleRepository } from '#shared/flash-sales/flash-sale-
  *   pk `OPEN`                 sk `<endsAt>#<shop>#<saleId>`  sales not closed yet, by end
  *      (one small partition: sales are created a few times a day, read once a minute)
  *   pk `SKU#<shop>#<sku>`     sk `OPEN_SALE`  the SKU's one open sale (the gate of a SKU serves one sale)
+ *   pk `SETTLING`             sk `<shop>#<saleId>`  closed sales whose holds may still end or become orders
  */
 const saleKey = (shopId: string, saleId: string) => ({ pk: `SALE#${shopId}#${saleId}`, sk: 'SALE' });
 const skuKey = (shopId: string, sku: string) => ({ pk: `SKU#${shopId}#${sku}`, sk: 'OPEN_SALE' });
+const settlingKey = (shopId: string, saleId: string) => ({ pk: 'SETTLING', sk: `${shopId}#${saleId}` });
 const openKey = (sale: { shopId: string; saleId: string; endsAt: string }) => ({ pk: 'OPEN', sk: `${sale.endsAt}#${sale.shopId}#${sale.saleId}` });
 
 function toSale(item: Record<string, unknown>): FlashSale {
@@ -107,6 +109,7 @@ export function dynamoSaleRepository(documents: DynamoDBDocumentClient, tableNam
               },
               { Delete: { TableName: tableName, Key: openKey(sale) } },
               { Delete: { TableName: tableName, Key: skuKey(shopId, sale.sku) } },
+              { Put: { TableName: tableName, Item: { ...settlingKey(shopId, saleId), shopId, saleId } } },
             ],
           }),
         );
@@ -115,6 +118,23 @@ export function dynamoSaleRepository(documents: DynamoDBDocumentClient, tableNam
         if (error instanceof TransactionCanceledException) return false;
         throw error;
       }
+    },
+
+    async settling(limit) {
+      const { Items } = await documents.send(new QueryCommand({ TableName: tableName, KeyConditionExpression: 'pk = :settling', ExpressionAttributeValues: { ':settling': 'SETTLING' }, Limit: limit }));
+      return (Items ?? []).map((item) => ({ shopId: item.shopId as string, saleId: item.saleId as string }));
+    },
+
+    async settled(shopId, saleId, report) {
+      const { closedAt: _closedAt, ...final } = report;
+      await documents.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            { Update: { TableName: tableName, Key: saleKey(shopId, saleId), UpdateExpression: 'SET report = :report', ConditionExpression: 'attribute_exists(closedAt)', ExpressionAttributeValues: { ':report': final } } },
+            { Delete: { TableName: tableName, Key: settlingKey(shopId, saleId) } },
+          ],
+        }),
+      );
     },
 
     async report(shopId, saleId) {

@@ -7,20 +7,30 @@ import { gateKey } from './inventory-gate';
 /**
  * Flash-sale state in Redis. Every key carries the shop as hash tag, like the inventory
  * gate's, so a script that decides a ticket and takes its units runs on one slot:
- *   fs:{shop}:<sale>:cap      tickets admitted (units + buffer, raised by unused holds)
- *   fs:{shop}:<sale>:seq      the ticket counter (INCR)
- *   fs:{shop}:<sale>:cust     customer → ticket (one entry per customer)
- *   fs:{shop}:<sale>:t:<n>    a ticket: customer, quantity, status, hold
- *   fs:{shop}:<sale>:waiting  tickets waiting for a unit an open hold may return
- *   fs:{shop}:<sale>:held     units held by winners not checked out yet
- *   fs:{shop}:<sale>:decided  tickets decided (for the approximate queue position)
- *   fs:{shop}:<sale>:stats    entries, tickets, won, lost, expired, soldOut
- *   fs:{shop}:<sale>:orders   order ids placed on holds (a set: each counted once)
- *   fs:{shop}:<sale>:rl:<who> token buckets (per customer, and `*` for the whole sale)
+ *   fs:{shop}:<sale>:cap         tickets admitted (units + buffer, raised by unused holds)
+ *   fs:{shop}:<sale>:seq         the ticket counter (INCR)
+ *   fs:{shop}:<sale>:generation  the generation of this state (bumped when rebuilt after a loss)
+ *   fs:{shop}:<sale>:cust        customer → ticket (one entry per customer)
+ *   fs:{shop}:<sale>:t:<n>       a ticket: customer, quantity, status, hold, `ordered`
+ *   fs:{shop}:<sale>:waiting     tickets waiting for a unit an open hold may return
+ *   fs:{shop}:<sale>:held        units held by winners not checked out yet
+ *   fs:{shop}:<sale>:decided     tickets decided (for the approximate queue position)
+ *   fs:{shop}:<sale>:stats       entries, tickets, won, lost, expired, soldOut, unitsSold,
+ *                                unitsReturned, redriven, repaired
+ *   fs:{shop}:<sale>:orders      order ids placed on holds (a set: each counted once)
+ *   fs:{shop}:<sale>:rl:<who>    token buckets (per customer, and `*` for the whole sale)
+ * and what the minute job heals from (sorted sets, so it reads only what is overdue):
+ *   fs:{shop}:<sale>:queued      queued tickets by entry time (ms)
+ *   fs:{shop}:<sale>:unrecorded  won tickets whose hold is not known to be in DynamoDB, by decision time
+ *   fs:{shop}:<sale>:open        won tickets whose hold is open (not ordered, not ended), by hold expiry
+ *   fs:{shop}:<sale>:foreign     holds of earlier generations whose units came back (each once)
+ *   fs:{shop}:<sale>:drift       the gate discrepancy the last run saw (repaired when the next agrees)
+ * Every transition checks the state's generation and, for a hold, that the ticket holds
+ * exactly that hold; no count goes below zero.
  * Any Redis error is UnavailableError: entries fail closed, nothing is sold blind.
  */
 const ENTER = `
--- KEYS: cap, seq, cust, stats, ticketPrefix, gate, held, generation ; ARGV: customer, quantity, nowIso
+-- KEYS: cap, seq, cust, stats, ticketPrefix, gate, held, generation, queued ; ARGV: customer, quantity, nowIso, nowMs
 redis.call('HINCRBY', KEYS[4], 'entries', 1)
 local existing = redis.call('HGET', KEYS[3], ARGV[1])
 if existing then return {'existing', existing, redis.call('GET', KEYS[8]) or '0'} end
@@ -33,18 +43,30 @@ end
 local t = redis.call('INCR', KEYS[2])
 redis.call('HSET', KEYS[3], ARGV[1], t)
 redis.call('HSET', KEYS[5] .. t, 'customer', ARGV[1], 'quantity', ARGV[2], 'status', 'queued', 'at', ARGV[3])
+redis.call('ZADD', KEYS[9], ARGV[4], t)
 redis.call('HINCRBY', KEYS[4], 'tickets', 1)
 return {'queued', tostring(t), redis.call('GET', KEYS[8]) or '0'}
 `;
 
+/** Units held never go below zero: a repair recounts them from the open holds. */
+const RELEASE_HELD = `
+local function releaseHeld(key, q)
+  local held = tonumber(redis.call('GET', key) or '0')
+  redis.call('SET', key, math.max(0, held - q))
+end
+`;
+
 const DECIDE = `
--- KEYS: ticket, gate, held, waiting, stats, decided ; ARGV: ticket, holdId, holdExpiresAt, over
+-- KEYS: ticket, gate, held, waiting, stats, decided, queued, unrecorded, open, generation
+-- ARGV: ticket, holdId, holdExpiresAt, over, generation, nowMs, holdExpiresMs
+if (redis.call('GET', KEYS[10]) or '0') ~= ARGV[5] then return {'stale'} end
 local status = redis.call('HGET', KEYS[1], 'status')
 if not status then return {'missing'} end
 if status ~= 'queued' and status ~= 'waiting' then return {status, 'old'} end
 local function lose()
   redis.call('HSET', KEYS[1], 'status', 'lost')
   redis.call('LREM', KEYS[4], 0, ARGV[1])
+  redis.call('ZREM', KEYS[7], ARGV[1])
   redis.call('HINCRBY', KEYS[5], 'lost', 1)
   redis.call('INCR', KEYS[6])
   return {'lost', 'new'}
@@ -57,6 +79,9 @@ if have >= q then
   redis.call('INCRBY', KEYS[3], q)
   redis.call('HSET', KEYS[1], 'status', 'won', 'holdId', ARGV[2], 'holdExpiresAt', ARGV[3])
   redis.call('LREM', KEYS[4], 0, ARGV[1])
+  redis.call('ZREM', KEYS[7], ARGV[1])
+  redis.call('ZADD', KEYS[8], ARGV[6], ARGV[1])
+  redis.call('ZADD', KEYS[9], ARGV[7], ARGV[1])
   redis.call('HINCRBY', KEYS[5], 'won', 1)
   redis.call('INCR', KEYS[6])
   return {'won', 'new'}
@@ -66,18 +91,24 @@ if tonumber(redis.call('GET', KEYS[3]) or '0') > 0 then
   if status == 'queued' then
     redis.call('HSET', KEYS[1], 'status', 'waiting')
     redis.call('RPUSH', KEYS[4], ARGV[1])
+    redis.call('ZREM', KEYS[7], ARGV[1])
   end
   return {'waiting', 'new'}
 end
 return lose()
 `;
 
-const HOLD_ENDED = `
--- KEYS: ticket, gate, held, waiting, stats, cap ; ARGV: max tickets to wake
-if redis.call('HGET', KEYS[1], 'status') ~= 'won' then return {0} end
-local q = tonumber(redis.call('HGET', KEYS[1], 'quantity'))
+const HOLD_ENDED = `${RELEASE_HELD}
+-- KEYS: ticket, gate, held, waiting, stats, cap, open, unrecorded, generation ; ARGV: max tickets to wake, ticket, holdId, generation
+-- Only the hold the ticket holds, of this generation, not turned into an order, ends, and once.
+if (redis.call('GET', KEYS[9]) or '0') ~= ARGV[4] then return {0} end
+local fields = redis.call('HMGET', KEYS[1], 'status', 'holdId', 'ordered', 'quantity')
+if fields[1] ~= 'won' or fields[2] ~= ARGV[3] or fields[3] then return {0} end
+local q = tonumber(fields[4])
 redis.call('HSET', KEYS[1], 'status', 'expired')
-redis.call('DECRBY', KEYS[3], q)
+releaseHeld(KEYS[3], q)
+redis.call('ZREM', KEYS[7], ARGV[2])
+redis.call('ZREM', KEYS[8], ARGV[2])
 redis.call('INCRBY', KEYS[2], q)
 redis.call('HINCRBY', KEYS[5], 'expired', 1)
 -- The front of the line is decided next; a ticket leaves the line only once decided.
@@ -91,14 +122,83 @@ for _, t in ipairs(next) do out[#out + 1] = t end
 return out
 `;
 
-/** An order on a hold: counted once, its units no longer held; when that was the last hold of an empty gate, the waiting line is answered (to be told lost). */
-const ORDER = `
--- KEYS: orders, held, gate, waiting ; ARGV: orderId, units
-if redis.call('SADD', KEYS[1], ARGV[1]) == 1 then redis.call('DECRBY', KEYS[2], tonumber(ARGV[2])) end
+/** A hold of an earlier generation ended: its units (kept out of the rebuilt gate) come back, once per hold. */
+const FOREIGN_HOLD_ENDED = `
+-- KEYS: foreign, gate, waiting, cap ; ARGV: holdId, units, max tickets to wake
+if redis.call('SADD', KEYS[1], ARGV[1]) == 0 then return {0} end
+local q = tonumber(ARGV[2])
+redis.call('INCRBY', KEYS[2], q)
+local next = redis.call('LRANGE', KEYS[3], 0, tonumber(ARGV[3]) - 1)
+if #next == 0 then redis.call('INCRBY', KEYS[4], q) end
+local out = {q}
+for _, t in ipairs(next) do out[#out + 1] = t end
+return out
+`;
+
+/**
+ * An order on a hold: counted once, its units no longer held, once per ticket (and only
+ * for the ticket's own hold of this generation); an order on a hold of an earlier
+ * generation is only counted. When that was the last hold of an empty gate, the waiting
+ * line is answered (to be told lost).
+ */
+const ORDER = `${RELEASE_HELD}
+-- KEYS: orders, held, gate, waiting, stats, ticket, open, unrecorded, generation ; ARGV: orderId, units, ticket ('' if none), holdId, generation
+local ours = ARGV[3] ~= '' and (redis.call('GET', KEYS[9]) or '0') == ARGV[5]
+if ours then
+  local fields = redis.call('HMGET', KEYS[6], 'status', 'holdId', 'ordered', 'quantity')
+  if fields[1] == 'won' and fields[2] == ARGV[4] and not fields[3] then
+    local q = tonumber(fields[4])
+    redis.call('HSET', KEYS[6], 'ordered', ARGV[1])
+    releaseHeld(KEYS[2], q)
+    redis.call('ZREM', KEYS[7], ARGV[3])
+    redis.call('ZREM', KEYS[8], ARGV[3])
+    if redis.call('SADD', KEYS[1], ARGV[1]) == 1 then redis.call('HINCRBY', KEYS[5], 'unitsSold', q) end
+  end
+elseif redis.call('SADD', KEYS[1], ARGV[1]) == 1 then
+  redis.call('HINCRBY', KEYS[5], 'unitsSold', tonumber(ARGV[2]))
+end
 if tonumber(redis.call('GET', KEYS[2]) or '0') <= 0 and tonumber(redis.call('GET', KEYS[3]) or '0') <= 0 then
   return redis.call('LRANGE', KEYS[4], 0, -1)
 end
 return {}
+`;
+
+/** The units held, recounted from the open holds; answers {before, after}. */
+const RECOUNT_HELD = `
+-- KEYS: held, open, ticket key prefix (a key, so the client's key prefix applies to it)
+local total = 0
+for _, t in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do
+  total = total + tonumber(redis.call('HGET', KEYS[3] .. t, 'quantity') or '0')
+end
+local before = tonumber(redis.call('GET', KEYS[1]) or '0')
+redis.call('SET', KEYS[1], total)
+return {before, total}
+`;
+
+/** The gate and the units of unrecorded wins at one instant. */
+const GATE_SNAPSHOT = `
+-- KEYS: gate, unrecorded, ticket key prefix
+local outstanding = 0
+for _, t in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do
+  outstanding = outstanding + tonumber(redis.call('HGET', KEYS[3] .. t, 'quantity') or '0')
+end
+return {tonumber(redis.call('GET', KEYS[1]) or '0'), outstanding}
+`;
+
+/** Whether this run's gate discrepancy is the one the last run saw (then it is no in-flight step). */
+const AGREE = `
+-- KEYS: drift ; ARGV: discrepancy
+local previous = redis.call('GET', KEYS[1])
+if ARGV[1] == '0' then
+  redis.call('DEL', KEYS[1])
+  return 0
+end
+if previous == ARGV[1] then
+  redis.call('DEL', KEYS[1])
+  return 1
+end
+redis.call('SET', KEYS[1], ARGV[1])
+return 0
 `;
 
 /**
@@ -129,12 +229,17 @@ end
 return wait
 `;
 
+type Script = (...args: Array<string | number>) => Promise<Array<number | string>>;
 type SaleCommands = {
   saleEnter(...args: Array<string | number>): Promise<string[]>;
   saleDecide(...args: Array<string | number>): Promise<string[]>;
-  saleHoldEnded(...args: Array<string | number>): Promise<Array<number | string>>;
+  saleHoldEnded: Script;
+  saleForeignHoldEnded: Script;
   saleBuckets(own: string, all: string, ownCapacity: number, ownRate: number, allCapacity: number, allRate: number, now: number): Promise<number>;
-  saleOrder(orders: string, held: string, gate: string, waiting: string, orderId: string, units: number): Promise<string[]>;
+  saleOrder: Script;
+  saleRecountHeld(held: string, open: string, ticketPrefix: string): Promise<number[]>;
+  saleAgree(drift: string, discrepancy: number): Promise<number>;
+  saleGateSnapshot(gate: string, unrecorded: string, ticketPrefix: string): Promise<number[]>;
 };
 
 export interface RateLimits {
@@ -147,11 +252,15 @@ export interface RateLimits {
 
 export function redisSaleState(redis: () => Promise<RedisClient>, limits: RateLimits = {}): SaleState {
   const client = withScripts<SaleCommands>(redis, {
-    saleEnter: { numberOfKeys: 8, lua: ENTER },
-    saleDecide: { numberOfKeys: 6, lua: DECIDE },
-    saleHoldEnded: { numberOfKeys: 6, lua: HOLD_ENDED },
+    saleEnter: { numberOfKeys: 9, lua: ENTER },
+    saleDecide: { numberOfKeys: 10, lua: DECIDE },
+    saleHoldEnded: { numberOfKeys: 9, lua: HOLD_ENDED },
+    saleForeignHoldEnded: { numberOfKeys: 4, lua: FOREIGN_HOLD_ENDED },
     saleBuckets: { numberOfKeys: 2, lua: BUCKETS },
-    saleOrder: { numberOfKeys: 4, lua: ORDER },
+    saleOrder: { numberOfKeys: 9, lua: ORDER },
+    saleRecountHeld: { numberOfKeys: 3, lua: RECOUNT_HELD },
+    saleAgree: { numberOfKeys: 1, lua: AGREE },
+    saleGateSnapshot: { numberOfKeys: 3, lua: GATE_SNAPSHOT },
   });
 
   async function guarded<T>(run: (r: RedisClient & SaleCommands) => Promise<T>): Promise<T> {
@@ -165,6 +274,9 @@ export function redisSaleState(redis: () => Promise<RedisClient>, limits: RateLi
 
   const k = (sale: FlashSale, name: string) => `fs:{${sale.shopId}}:${sale.saleId}:${name}`;
   const ticketKey = (sale: FlashSale, ticket: number | string) => `${k(sale, 't:')}${ticket}`;
+  const generationOf = (sale: FlashSale) => String(sale.generation ?? 0);
+  /** Tickets of a sorted set scored at most `before`, oldest first. */
+  const dueIn = async (r: RedisClient, key: string, before: Date, limit: number) => (await r.zrangebyscore(key, '-inf', before.getTime(), 'LIMIT', 0, limit)).map(Number);
 
   function toTicket(ticket: number, fields: Record<string, string>, decided: number): Ticket | undefined {
     if (!fields.status) return undefined;
@@ -198,7 +310,7 @@ export function redisSaleState(redis: () => Promise<RedisClient>, limits: RateLi
 
     async enter(sale, customerId, quantity, now): Promise<EntryOutcome> {
       return guarded(async (r) => {
-        const answer = await r.saleEnter(k(sale, 'cap'), k(sale, 'seq'), k(sale, 'cust'), k(sale, 'stats'), k(sale, 't:'), gateKey(sale.shopId, sale.sku), k(sale, 'held'), k(sale, 'generation'), customerId, quantity, now.toISOString());
+        const answer = await r.saleEnter(k(sale, 'cap'), k(sale, 'seq'), k(sale, 'cust'), k(sale, 'stats'), k(sale, 't:'), gateKey(sale.shopId, sale.sku), k(sale, 'held'), k(sale, 'generation'), k(sale, 'queued'), customerId, quantity, now.toISOString(), now.getTime());
         if (answer[0] === 'sold_out') return { kind: 'sold_out' };
         const ticket = Number(answer[1]);
         const generation = Number(answer[2] ?? 0);
@@ -214,29 +326,125 @@ export function redisSaleState(redis: () => Promise<RedisClient>, limits: RateLi
       return guarded(async (r) => {
         const holdExpiresAt = new Date(now.getTime() + sale.holdSeconds * 1000).toISOString();
         const over = isOver(sale, now) ? '1' : '0';
-        const [status, age] = await r.saleDecide(ticketKey(sale, ticket), gateKey(sale.shopId, sale.sku), k(sale, 'held'), k(sale, 'waiting'), k(sale, 'stats'), k(sale, 'decided'), ticket, holdIdOf(sale.saleId, ticket, sale.generation), holdExpiresAt, over);
+        const [status, age] = await r.saleDecide(
+          ticketKey(sale, ticket),
+          gateKey(sale.shopId, sale.sku),
+          k(sale, 'held'),
+          k(sale, 'waiting'),
+          k(sale, 'stats'),
+          k(sale, 'decided'),
+          k(sale, 'queued'),
+          k(sale, 'unrecorded'),
+          k(sale, 'open'),
+          k(sale, 'generation'),
+          ticket,
+          holdIdOf(sale.saleId, ticket, sale.generation),
+          holdExpiresAt,
+          over,
+          generationOf(sale),
+          now.getTime(),
+          Date.parse(holdExpiresAt),
+        );
         if (status === 'won') {
           const decided = (await readTicket(r, sale, ticket))!;
           return { kind: 'won', ticket: decided as Ticket & { holdId: string; holdExpiresAt: string }, fresh: age === 'new' };
         }
         if (status === 'waiting') return { kind: 'waiting' };
         if (status === 'expired') return { kind: 'expired' };
+        if (status === 'stale') return { kind: 'stale' };
         return { kind: 'lost' }; // lost, or a ticket that does not exist
       });
     },
 
     ticket: (sale, ticket) => guarded((r) => readTicket(r, sale, ticket)),
 
-    async holdEnded(sale, ticket) {
+    async holdEnded(sale, ticket, holdId) {
       return guarded(async (r) => {
-        const [returned, ...next] = await r.saleHoldEnded(ticketKey(sale, ticket), gateKey(sale.shopId, sale.sku), k(sale, 'held'), k(sale, 'waiting'), k(sale, 'stats'), k(sale, 'cap'), 50);
+        const [returned, ...next] = await r.saleHoldEnded(
+          ticketKey(sale, ticket),
+          gateKey(sale.shopId, sale.sku),
+          k(sale, 'held'),
+          k(sale, 'waiting'),
+          k(sale, 'stats'),
+          k(sale, 'cap'),
+          k(sale, 'open'),
+          k(sale, 'unrecorded'),
+          k(sale, 'generation'),
+          50,
+          ticket,
+          holdId,
+          generationOf(sale),
+        );
         return { returned: Number(returned), next: next.map(Number) };
       });
     },
 
-    async orderPlaced(sale, orderId, units) {
-      return guarded(async (r) => (await r.saleOrder(k(sale, 'orders'), k(sale, 'held'), gateKey(sale.shopId, sale.sku), k(sale, 'waiting'), orderId, units)).map(Number));
+    async foreignHoldEnded(sale, holdId, units) {
+      return guarded(async (r) => {
+        const [returned, ...next] = await r.saleForeignHoldEnded(k(sale, 'foreign'), gateKey(sale.shopId, sale.sku), k(sale, 'waiting'), k(sale, 'cap'), holdId, units, 50);
+        return { returned: Number(returned), next: next.map(Number) };
+      });
     },
+
+    holdRecorded: (sale, ticket) => guarded(async (r) => void (await r.zrem(k(sale, 'unrecorded'), ticket))),
+
+    async orderPlaced(sale, { orderId, units, ticket, holdId }) {
+      return guarded(async (r) =>
+        (
+          await r.saleOrder(
+            k(sale, 'orders'),
+            k(sale, 'held'),
+            gateKey(sale.shopId, sale.sku),
+            k(sale, 'waiting'),
+            k(sale, 'stats'),
+            ticketKey(sale, ticket ?? 0),
+            k(sale, 'open'),
+            k(sale, 'unrecorded'),
+            k(sale, 'generation'),
+            orderId,
+            units,
+            ticket ?? '',
+            holdId ?? '',
+            generationOf(sale),
+          )
+        ).map(Number),
+      );
+    },
+
+    customerTicket: (sale, customerId) =>
+      guarded(async (r) => {
+        const ticket = await r.hget(k(sale, 'cust'), customerId);
+        return ticket === null ? undefined : Number(ticket);
+      }),
+
+    overdue: (sale, { queuedBefore, decidedBefore, expiredBefore }, limit) =>
+      guarded(async (r) => {
+        const [queued, unrecorded, expiredHolds] = await Promise.all([dueIn(r, k(sale, 'queued'), queuedBefore, limit), dueIn(r, k(sale, 'unrecorded'), decidedBefore, limit), dueIn(r, k(sale, 'open'), expiredBefore, limit)]);
+        return { queued: queued.sort((a, b) => a - b), unrecorded, expiredHolds };
+      }),
+
+    unrecorded: (sale) =>
+      guarded(async (r) => {
+        const tickets = (await r.zrange(k(sale, 'unrecorded'), 0, -1)).map(Number);
+        const found = await Promise.all(tickets.map(async (ticket) => ({ ticket, fields: await r.hmget(ticketKey(sale, ticket), 'holdId', 'quantity') })));
+        return found.filter(({ fields }) => fields[0]).map(({ ticket, fields }) => ({ ticket, holdId: fields[0]!, quantity: Number(fields[1]) }));
+      }),
+
+    gateSnapshot: (sale) =>
+      guarded(async (r) => {
+        const [inGate, outstanding] = await r.saleGateSnapshot(gateKey(sale.shopId, sale.sku), k(sale, 'unrecorded'), k(sale, 't:'));
+        return { inGate: Number(inGate), outstanding: Number(outstanding) };
+      }),
+
+    recountHeld: (sale) =>
+      guarded(async (r) => {
+        const [before, after] = await r.saleRecountHeld(k(sale, 'held'), k(sale, 'open'), k(sale, 't:'));
+        return { before: Number(before), after: Number(after) };
+      }),
+
+    sameDriftAsLastRun: (sale, discrepancy) => guarded(async (r) => Number(await r.saleAgree(k(sale, 'drift'), discrepancy)) === 1),
+
+    count: (sale, field, n) => guarded(async (r) => void (n !== 0 && (await r.hincrby(k(sale, 'stats'), field, n)))),
 
     async counts(sale): Promise<SaleCounts> {
       return guarded(async (r) => {
@@ -253,6 +461,10 @@ export function redisSaleState(redis: () => Promise<RedisClient>, limits: RateLi
           orders,
           soldOutAnswers: n(stats.soldOut),
           waiting,
+          unitsSold: n(stats.unitsSold),
+          unitsReturned: n(stats.unitsReturned),
+          redriven: n(stats.redriven),
+          repaired: n(stats.repaired),
         };
       });
     },

@@ -4,18 +4,28 @@ import { withScripts, type RedisClient } from './client';
 
 /**
  * The inventory gate in Redis. `take` is one Lua script: it reads every key, refuses if
- * any has fewer units than asked (answering which), else decrements them all, so
+ * any has fewer units than asked (answering which; a SKU's lines summed), else decrements them all, so
  * concurrent requests can never take a key below zero. Any Redis error becomes
  * GateUnavailableError: the caller refuses the sale.
  */
 const TAKE = `
+-- A SKU may appear on several lines: its lines are summed before the check, so one call
+-- can never take a key below zero by asking for it twice.
+local need, keys = {}, {}
+for i, key in ipairs(KEYS) do
+  if need[key] == nil then
+    need[key] = 0
+    keys[#keys + 1] = key
+  end
+  need[key] = need[key] + tonumber(ARGV[i])
+end
 local short = {}
 for i, key in ipairs(KEYS) do
   local have = tonumber(redis.call('GET', key) or '0')
-  if have < tonumber(ARGV[i]) then short[#short + 1] = i end
+  if have < need[key] then short[#short + 1] = i end
 end
 if #short > 0 then return short end
-for i, key in ipairs(KEYS) do redis.call('DECRBY', key, ARGV[i]) end
+for _, key in ipairs(keys) do redis.call('DECRBY', key, need[key]) end
 return 0
 `;
 
@@ -77,7 +87,7 @@ export function redisInventoryGate(redis: () => Promise<RedisClient>): Inventory
         throw new GateUnavailableError(error);
       }
       if (answer === 0) return { ok: true };
-      return { ok: false, short: (answer as number[]).map((i) => lines[i - 1]!.sku) };
+      return { ok: false, short: [...new Set((answer as number[]).map((i) => lines[i - 1]!.sku))] };
     },
     async give(shopId, lines) {
       const keys = lines.map((l) => gateKey(shopId, l.sku));
