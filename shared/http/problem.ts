@@ -33,6 +33,7 @@ const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   unsupported_media_type: 415,
   unprocessable: 422,
   cart_empty: 422,
+  cart_too_large: 422,
   rate_limited: 429,
   internal_error: 500,
   service_unavailable: 503,
