@@ -58,7 +58,7 @@ async function crashAfterAuthorization(customerId: string, key: string) {
     reservations: wiring.reservations(),
     payments: await paymentGateway(),
     orders: orderStore(),
-    placement: { place: () => Promise.reject(new Error('the process died')) },
+    placement: { fits: () => true, place: () => Promise.reject(new Error('the process died')) },
     flashSaleHolds: { claim: () => Promise.reject(new Error('unused')), release: () => Promise.reject(new Error('unused')) },
   });
   await expect(crashing({ shopId: shop, customerId, idempotencyKey: key, paymentMethodId: 'pm_card_visa', shippingAddress: address, email: 'grace@example.com' })).rejects.toThrow('the process died');
