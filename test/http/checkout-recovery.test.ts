@@ -66,6 +66,29 @@ async function crashAfterAuthorization(customerId: string, key: string) {
   return checkoutIds(shop, customerId, key);
 }
 
+/** The saga run as a process that died right after it placed the order (its answer, and its idempotency record, lost). */
+async function crashAfterPlacement(customerId: string, key: string, options: { cartEmptied: boolean }) {
+  const { makePlaceOrder } = await import('#shared/checkout/place-order');
+  const wiring = await import('#functions/checkout/checkout-wiring');
+  const { cart } = await import('#functions/cart/cart-wiring');
+  const { orderStore } = await import('#functions/orders/orders-wiring');
+  const { paymentGateway } = await import('#shared/adapters/stripe/payment-gateway-from-config');
+  const realCart = cart();
+  const placeOrder = makePlaceOrder({
+    cart: { forCheckout: (...args) => realCart.forCheckout(...args), removeCheckedOut: options.cartEmptied ? (...args) => realCart.removeCheckedOut(...args) : () => Promise.reject(new Error('the process died')) },
+    reservations: wiring.reservations(),
+    payments: await paymentGateway(),
+    orders: orderStore(),
+    placement: wiring.placement(),
+    flashSaleHolds: { claim: () => Promise.reject(new Error('unused')), release: () => Promise.reject(new Error('unused')) },
+  });
+  const result = await placeOrder({ shopId: shop, customerId, idempotencyKey: key, paymentMethodId: 'pm_card_visa', shippingAddress: address, email: 'grace@example.com' });
+  expect(result.order.status).toBe('CONFIRMED');
+  return result.order.orderId;
+}
+
+const cartOf = async (token: string) => (await platform.request('GET', `/v1/shops/${shop}/cart`, { token })).body;
+
 const reconcile = async () => (await (await import('#functions/checkout/checkout-wiring')).settlement()).reconcile({ graceSeconds: -5 });
 
 describe('settling what checkout left open', () => {
@@ -84,6 +107,37 @@ describe('settling what checkout left open', () => {
     expect(retried.body.orderId).toBe(orderId);
     expect(eventsOf(orderId, 'payment_intent.created')).toHaveLength(1);
     expect(await stock()).toMatchObject({ available: before.available - 1, reserved: before.reserved, sold: before.sold + 1 });
+  });
+
+  it('a crash after the order was placed and the cart emptied: the retry answers the order (not cart_empty), charging and taking nothing more', async () => {
+    const token = await inCart('crash-placed');
+    const key = randomUUID();
+    const orderId = await crashAfterPlacement('crash-placed', key, { cartEmptied: true });
+    const before = await stock();
+    expect((await cartOf(token)).items).toEqual([]);
+
+    const retried = await checkout(token, key);
+
+    expect(retried.status).toBe(201);
+    expect(retried.body).toMatchObject({ orderId, status: 'CONFIRMED', items: [{ sku: 'RC-LAMP', quantity: 1 }] });
+    expect(retried.headers.get('location')).toBe(`/v1/shops/${shop}/orders/${orderId}`);
+    expect(eventsOf(orderId, 'payment_intent.created')).toHaveLength(1);
+    expect(await stock()).toEqual(before);
+    // Its answer is now recorded: the next retry replays it.
+    expect((await checkout(token, key)).body).toEqual(retried.body);
+  });
+
+  it('a crash between placing the order and emptying the cart: the retry answers the order and empties the cart', async () => {
+    const token = await inCart('crash-before-cart');
+    const key = randomUUID();
+    const orderId = await crashAfterPlacement('crash-before-cart', key, { cartEmptied: false });
+    expect((await cartOf(token)).items).toMatchObject([{ sku: 'RC-LAMP', quantity: 1 }]);
+
+    const retried = await checkout(token, key);
+
+    expect([retried.status, retried.body.orderId]).toEqual([201, orderId]);
+    expect((await cartOf(token)).items).toEqual([]);
+    expect(eventsOf(orderId, 'payment_intent.created')).toHaveLength(1);
   });
 
   it('a crash after authorization with no retry: the stock returns at expiry and the reconciler voids the payment', async () => {
