@@ -156,6 +156,26 @@ describe('settling what checkout left open', () => {
     expect(eventsOf(orderId, 'payment_intent.canceled')).toHaveLength(1);
   }, 30_000);
 
+  it('the scheduled reconciler lists only a bounded window of PaymentIntents: an old orphan outside it is left to the expiry of Stripe itself', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const ancient = platform.stripe.seedPaymentIntent({ created: now - 400 * 86_400, metadata: { shopId: shop, orderId: 'ord_ancient', customerId: 'x' } });
+    const orphan = platform.stripe.seedPaymentIntent({ created: now - 600, metadata: { shopId: shop, orderId: 'ord_orphan_seeded', customerId: 'x', reservationIds: 'res_never_written' } });
+    const calls = platform.stripe.listCalls.length;
+
+    await platform.runSchedule('ReconcilePayments');
+
+    const sent = platform.stripe.listCalls.slice(calls);
+    expect(sent.length).toBeGreaterThanOrEqual(1);
+    for (const query of sent) {
+      expect(Number(query['created[gte]'])).toBeGreaterThan(now - 86_400);
+      expect(Number(query['created[lte]'])).toBeLessThanOrEqual(now - 100);
+    }
+    expect(platform.stripe.events.filter((e) => e.type === 'payment_intent.canceled').map((e) => e.data.object.id)).not.toContain(ancient);
+    const status = async (id: string) => ((await (await fetch(`${platform.stripe.url}/v1/payment_intents/${id}`, { headers: { authorization: 'Bearer sk_test_local' } })).json()) as { status: string }).status;
+    expect(await status(orphan)).toBe('canceled');
+    expect(await status(ancient)).toBe('requires_capture');
+  });
+
   it('3-D Secure never completed: the expiry cancels the PENDING order, voids the payment and returns the stock', async () => {
     const token = await inCart('threeds-abandoned');
     const before = await stock();
