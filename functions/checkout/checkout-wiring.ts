@@ -29,9 +29,13 @@ const IN_PROGRESS_MARGIN_MS = 5_000;
 /**
  * Checkout's Idempotency-Key records: one left in progress by a process that died (a crash,
  * a timeout) lets the client's retry run once the function's timeout and a margin are past,
- * and the retry then finishes the checkout or answers the order placed.
+ * and the retry then finishes the checkout or answers the order placed. A duplicate of a
+ * live checkout waits for it as long as its own invocation has time left.
  */
-export const checkoutIdempotency = () => dynamoIdempotency({ inProgressExpiresAfterMs: FUNCTIONS.checkout.timeoutSeconds * 1000 + IN_PROGRESS_MARGIN_MS });
+export const checkoutIdempotency = () => {
+  const timeoutMs = FUNCTIONS.checkout.timeoutSeconds * 1000;
+  return dynamoIdempotency({ inProgressExpiresAfterMs: timeoutMs + IN_PROGRESS_MARGIN_MS, waitForInProgressMs: timeoutMs });
+};
 
 /** The longest any hold checkout commits can live: a checkout's or cart's reservation, or a flash-sale hold. */
 export const longestHoldSeconds = () => Math.max(config().RESERVATION_SECONDS, MAX_HOLD_SECONDS);
