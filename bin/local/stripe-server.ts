@@ -10,7 +10,9 @@ import Stripe from 'stripe';
  * capture, confirm, capture, cancel, retrieve, list), refunds, idempotency keys (replay,
  * and `idempotency_error` for other parameters), the test payment methods
  * (`pm_card_visa` authorizes, `pm_card_chargeDeclined` is declined,
- * `pm_card_authenticationRequired` needs 3-D Secure), and signed webhooks.
+ * `pm_card_authenticationRequired` needs 3-D Secure), signed webhooks, Stripe's metadata
+ * limits (50 keys, 40-character keys, 500-character values), `created[gte|gt|lte|lt]` and
+ * `starting_after` on lists, and a rolled (revoked) secret key answered with 401.
  * Test controls live under /test/: completing 3-D Secure, listing sent events.
  */
 export interface LocalStripe {
@@ -21,6 +23,12 @@ export interface LocalStripe {
   /** Stop (or resume) sending webhooks, as when they are lost on the way (tests of the reconciler). */
   dropWebhooks(drop: boolean): void;
   readonly events: ReadonlyArray<StripeEvent>;
+  /** Refuse a secret key from now on (401), as Stripe does with a rolled key. */
+  revokeApiKey(key: string): void;
+  /** The query of every PaymentIntents list call, in order (tests of the reconciler's bounds and paging). */
+  readonly listCalls: ReadonlyArray<Readonly<Record<string, string>>>;
+  /** Puts a PaymentIntent in place as it would be after a checkout (authorized, created when `created` says): tests of an account's history. */
+  seedPaymentIntent(fields: { readonly created: number; readonly metadata?: Record<string, string>; readonly status?: string }): string;
   /** Resolves when every webhook delivery started so far has finished. */
   idle(): Promise<void>;
   stop(): Promise<void>;
@@ -53,6 +61,8 @@ export async function startStripeServer(options: { port?: number; latencyMs?: nu
   const id = (prefix: string) => `${prefix}_${randomBytes(12).toString('base64url').replace(/[-_]/g, 'x')}`;
   const now = () => Math.floor(Date.now() / 1000);
   let dropping = false;
+  const revokedKeys = new Set<string>();
+  const listCalls: Array<Record<string, string>> = [];
 
   function emit(type: string, object: Record<string, unknown>): void {
     const event: StripeEvent = { id: id('evt'), object: 'event', type, created: now(), api_version: Stripe.API_VERSION, livemode: false, data: { object: structuredClone(object) } };
@@ -79,6 +89,19 @@ export async function startStripeServer(options: { port?: number; latencyMs?: nu
   }
 
   const error = (status: number, type: string, message: string, extra: Record<string, unknown> = {}) => ({ status, body: { error: { type, message, ...extra } } });
+
+  /** Stripe's metadata limits: 50 keys, keys of at most 40 characters, values of at most 500. */
+  function metadataProblem(metadata: unknown): { status: number; body: unknown } | undefined {
+    if (metadata === undefined || metadata === '') return undefined;
+    if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata)) return error(400, 'invalid_request_error', 'Invalid metadata: must be a hash.', { param: 'metadata' });
+    const entries = Object.entries(metadata as Record<string, unknown>);
+    if (entries.length > 50) return error(400, 'invalid_request_error', 'Invalid metadata: can have at most 50 keys.', { param: 'metadata' });
+    for (const [key, value] of entries) {
+      if (key.length > 40) return error(400, 'invalid_request_error', `Invalid metadata: keys can be at most 40 characters (${key}).`, { param: `metadata[${key}]` });
+      if (typeof value !== 'string' || value.length > 500) return error(400, 'invalid_request_error', `Invalid value (too long): metadata values can be at most 500 characters (${key}).`, { param: `metadata[${key}]` });
+    }
+    return undefined;
+  }
 
   function confirm(intent: Intent, paymentMethod: string | undefined): { status: number; body: unknown } {
     const method = paymentMethod ?? (intent.payment_method as string | undefined);
@@ -121,6 +144,8 @@ export async function startStripeServer(options: { port?: number; latencyMs?: nu
       const amount = Number(params.amount);
       if (!Number.isInteger(amount) || amount < 1) return error(400, 'invalid_request_error', 'Missing required param: amount.', { param: 'amount' });
       if (typeof params.currency !== 'string') return error(400, 'invalid_request_error', 'Missing required param: currency.', { param: 'currency' });
+      const invalidMetadata = metadataProblem(params.metadata);
+      if (invalidMetadata) return invalidMetadata;
       const intent: Intent = {
         id: id('pi'),
         object: 'payment_intent',
@@ -150,11 +175,19 @@ export async function startStripeServer(options: { port?: number; latencyMs?: nu
     }
     if (method === 'GET' && path === '/v1/payment_intents') {
       const limit = Math.min(100, Number(query.get('limit') ?? 10));
-      const lte = query.get('created[lte]');
       const after = query.get('starting_after');
+      // Newest first (Stripe's order); `starting_after` continues after that object in this order.
       let list = [...intents.values()].sort((a, b) => b.created - a.created || (a.id < b.id ? 1 : -1));
-      if (lte) list = list.filter((i) => i.created <= Number(lte));
-      if (after) list = list.slice(list.findIndex((i) => i.id === after) + 1);
+      if (after) {
+        const at = list.findIndex((i) => i.id === after);
+        if (at < 0) return error(400, 'invalid_request_error', `No such payment_intent: '${after}'`, { code: 'resource_missing', param: 'starting_after' });
+        list = list.slice(at + 1);
+      }
+      for (const [bound, keep] of [['gte', (c: number, v: number) => c >= v], ['gt', (c: number, v: number) => c > v], ['lte', (c: number, v: number) => c <= v], ['lt', (c: number, v: number) => c < v]] as const) {
+        const value = query.get(`created[${bound}]`);
+        if (value !== null) list = list.filter((i) => keep(i.created, Number(value)));
+      }
+      listCalls.push(Object.fromEntries(query));
       return { status: 200, body: { object: 'list', url: '/v1/payment_intents', data: list.slice(0, limit), has_more: list.length > limit } };
     }
     if ((match = /^\/v1\/payment_intents\/([^/]+)(?:\/(confirm|capture|cancel))?$/.exec(path))) {
@@ -218,7 +251,8 @@ export async function startStripeServer(options: { port?: number; latencyMs?: nu
       res.writeHead(status, { 'content-type': 'application/json', 'request-id': id('req'), ...headers }).end(JSON.stringify(body));
     };
     if (options.latencyMs) await new Promise((r) => setTimeout(r, options.latencyMs));
-    if (url.pathname.startsWith('/v1/') && !/^Bearer sk_test_\w+/.test(req.headers.authorization ?? '')) {
+    const apiKey = /^Bearer (sk_test_\w+)$/.exec(req.headers.authorization ?? '')?.[1];
+    if (url.pathname.startsWith('/v1/') && (!apiKey || revokedKeys.has(apiKey))) {
       send(401, { error: { type: 'invalid_request_error', message: 'Invalid API Key provided.' } });
       return;
     }
@@ -256,6 +290,13 @@ export async function startStripeServer(options: { port?: number; latencyMs?: nu
     },
     url: base,
     port,
+    revokeApiKey: (key) => void revokedKeys.add(key),
+    listCalls,
+    seedPaymentIntent(fields) {
+      const intent: Intent = { id: id('pi'), object: 'payment_intent', amount: 1_000, amount_capturable: 1_000, amount_received: 0, currency: 'usd', capture_method: 'manual', status: 'requires_capture', metadata: {}, livemode: false, ...fields };
+      intents.set(intent.id, intent);
+      return intent.id;
+    },
     addWebhookEndpoint: (url, secret) => void endpoints.push({ url, secret }),
     events,
     idle: async () => {

@@ -11,6 +11,8 @@ import { config, tableName } from '#shared/config';
 import { NotFoundError } from '#shared/errors';
 import { makeReservations } from '#shared/inventory/reserve-stock';
 import { makeFlashSaleHolds } from '#shared/flash-sales/flash-sale-holds';
+import { MAX_HOLD_SECONDS } from '#shared/flash-sales/flash-sale';
+import { FUNCTIONS } from '#functions/registry';
 import { logger, metrics, MetricUnit } from '#shared/observability';
 import { cart } from '../cart/cart-wiring';
 import { products } from '../catalog/catalog-wiring';
@@ -22,6 +24,21 @@ const reservationsTable = () => (reservationRepository ??= dynamoReservationRepo
 export const reservations = () => makeReservations({ reservations: reservationsTable(), defaultSeconds: config().RESERVATION_SECONDS });
 export const placement = () => dynamoOrderPlacement(documents, orderStore(), reservationsTable());
 export const idempotency = () => dynamoIdempotency();
+/** Kept beyond checkout's timeout before a record left in progress by a dead process lets the retry run (clocks of two processes). */
+const IN_PROGRESS_MARGIN_MS = 5_000;
+/**
+ * Checkout's Idempotency-Key records: one left in progress by a process that died (a crash,
+ * a timeout) lets the client's retry run once the function's timeout and a margin are past,
+ * and the retry then finishes the checkout or answers the order placed. A duplicate of a
+ * live checkout waits for it as long as its own invocation has time left.
+ */
+export const checkoutIdempotency = () => {
+  const timeoutMs = FUNCTIONS.checkout.timeoutSeconds * 1000;
+  return dynamoIdempotency({ inProgressExpiresAfterMs: timeoutMs + IN_PROGRESS_MARGIN_MS, waitForInProgressMs: timeoutMs });
+};
+
+/** The longest any hold checkout commits can live: a checkout's or cart's reservation, or a flash-sale hold. */
+export const longestHoldSeconds = () => Math.max(config().RESERVATION_SECONDS, MAX_HOLD_SECONDS);
 
 /** Checkout's second reservation source: a won flash-sale hold, priced from the catalog. */
 const flashSaleHolds = (): FlashSaleHolds => {

@@ -1,7 +1,7 @@
 import { checkoutContract } from '#shared/checkout/checkout.schema';
 import { httpHandler } from '#shared/http/http-handler';
 import { orderView } from '#shared/orders/order-views';
-import { checkout, idempotency } from './checkout-wiring';
+import { checkout, checkoutIdempotency } from './checkout-wiring';
 
 /** POST /checkout: the saga; 201 CONFIRMED, or 202 PENDING with the 3-D Secure step to do. */
 export const handler = httpHandler(
@@ -14,5 +14,5 @@ export const handler = httpHandler(
     if (result.outcome === 'requires_action') return { status: 202, headers: noStore, body: { ...view, nextAction: result.nextAction } };
     return { status: 201, headers: { ...noStore, location: `/v1/shops/${params.shopId}/orders/${view.orderId}` }, body: view };
   },
-  { idempotency: idempotency() },
+  { idempotency: checkoutIdempotency() },
 );

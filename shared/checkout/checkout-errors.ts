@@ -23,3 +23,9 @@ export class CheckoutExpiredError extends DomainError {
     super('checkout_expired', 'This checkout took longer than its stock could be held, so the stock was released and nothing was charged. Check out again with a new Idempotency-Key.');
   }
 }
+
+export class CartTooLargeError extends DomainError {
+  constructor(lines: number, maxLines: number) {
+    super('cart_too_large', `This cart has ${lines} lines; one order can take at most ${maxLines}. Nothing was held or charged: check out part of the cart, then the rest.`, { lines, maxLines });
+  }
+}

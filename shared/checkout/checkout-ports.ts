@@ -23,6 +23,19 @@ export interface OrderPlacementStore {
     events: readonly OrderEvent[],
     commit: { readonly reservationIds: readonly string[]; readonly actor: string; /** Reservations the caller just read or made (not read again; the transaction still checks they are ACTIVE). */ readonly known?: readonly Reservation[] },
   ): Promise<void>;
+
+  /**
+   * Whether one placement of `events` committing reservations of these lines fits in one
+   * transaction (asked before anything is reserved or charged: a placement that cannot be
+   * written must not get as far as the payment).
+   */
+  fits(plan: PlacementPlan): boolean;
+}
+
+/** The shape of a placement: how many events it appends, and the lines of each reservation it commits. */
+export interface PlacementPlan {
+  readonly events: number;
+  readonly reservations: ReadonlyArray<{ readonly lines: ReadonlyArray<{ readonly sku: string; readonly quantity: number }>; readonly fromGate?: boolean }>;
 }
 
 /** Where the units of an order come from: the caller's cart, or a flash-sale hold (issue 6). */

@@ -33,6 +33,11 @@ export interface PaymentSummary {
   readonly nextAction?: { readonly type: string; readonly url?: string };
 }
 
+export interface CreatedWindow {
+  readonly createdFrom: Date;
+  readonly createdTo: Date;
+}
+
 export interface PaymentEvent {
   readonly id: string;
   readonly type: string;
@@ -46,8 +51,12 @@ export interface PaymentGateway {
   cancel(paymentIntentId: string, options: { idempotencyKey: string; reason?: 'abandoned' | 'requested_by_customer' | 'duplicate' }): Promise<void>;
   refund(paymentIntentId: string, options: { idempotencyKey: string; amount?: number }): Promise<{ refundId: string }>;
   get(paymentIntentId: string): Promise<PaymentSummary>;
-  /** Authorizations still awaiting capture that were created before `before` (the reconciler). */
-  authorizedBefore(before: Date): AsyncIterable<PaymentSummary>;
+  /**
+   * One page of the authorizations still awaiting capture created within `window` (bounds
+   * included), newest first, continuing after `after` (a page's `next`, or the id of any
+   * payment of the window); `next` is absent on the last page (the reconciler).
+   */
+  authorizationsPage(window: CreatedWindow, after?: string): Promise<{ readonly payments: readonly PaymentSummary[]; readonly next?: string }>;
   /** Verifies the signature of a webhook and reads it; InvalidSignatureError otherwise. */
   parseWebhook(rawBody: string, signature: string | undefined): PaymentEvent;
 }
@@ -61,6 +70,13 @@ export class InvalidSignatureError extends DomainError {
 export class PaymentUnavailableError extends UnavailableError {
   constructor(detail: string) {
     super(`The payment provider cannot be reached (${detail}); nothing was charged. Retry shortly.`, 2);
+  }
+}
+
+/** The provider refused our API key (revoked or rotated): the key is read again before giving up. */
+export class PaymentKeyRejectedError extends PaymentUnavailableError {
+  constructor() {
+    super('it refused our API key');
   }
 }
 

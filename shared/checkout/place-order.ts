@@ -4,18 +4,23 @@ import { ReservationNotActiveError, type Reservation } from '#shared/inventory/r
 import type { Reservations } from '#shared/inventory/reserve-stock';
 import { ConcurrentAppendError, foldOrder, type Order, type OrderEvent, type OrderPlacement, type ShippingAddress } from '#shared/orders/order';
 import type { OrderStore } from '#shared/orders/order-ports';
-import { CartEmptyError, CheckoutExpiredError, ItemsUnavailableError, PaymentDeclinedError } from './checkout-errors';
+import { CartEmptyError, CartTooLargeError, CheckoutExpiredError, ItemsUnavailableError, PaymentDeclinedError } from './checkout-errors';
 import type { FlashSaleHolds, OrderHeader, OrderPlacementStore, StockSource } from './checkout-ports';
 import type { PaymentGateway } from './payment-gateway';
+import { reservationIdsMetadata } from './payment-metadata';
 
 /**
- * The checkout saga (architecture.md, "Checkout saga"):
- *   1. the Idempotency-Key is recorded at the HTTP edge (a replay answers the first response);
- *   2. reserve every line, all or nothing (out of stock: 409, nothing held);
- *   3. authorize the amount with a manual-capture PaymentIntent (declined: release, 402;
+ * The checkout saga (architecture.md, "Checkout saga"). The Idempotency-Key is recorded at
+ * the HTTP edge (a replay answers the first response; a record left in progress by a dead
+ * process expires after the function's timeout), then, marked `Step n` below:
+ *   1. the order of this key, if an earlier attempt placed it, is the answer;
+ *   2. the stock source (cart or flash-sale hold); a cart too large for one placement
+ *      transaction is refused (422) before anything is held or charged;
+ *   3. reserve every line, all or nothing (out of stock: 409, nothing held);
+ *   4. authorize the amount with a manual-capture PaymentIntent (declined: release, 402;
  *      3-D Secure: a PENDING order, the stock held until the webhook or the expiry settles it);
- *   4. append PENDING + CONFIRMED and commit the reservations in one transaction;
- *   5. empty the cart.
+ *   5. append PENDING + CONFIRMED and commit the reservations in one transaction;
+ *   6. empty the cart.
  * Every id is derived from (shop, customer, Idempotency-Key), so a retry after a crash at
  * any step finds the same reservation, the same PaymentIntent and the same order instead
  * of making new ones; what a crash leaves half-done the reconciler settles.
@@ -50,6 +55,9 @@ export function checkoutIds(shopId: string, customerId: string, idempotencyKey: 
   const ref = createHash('sha256').update(`${shopId}\n${customerId}\n${idempotencyKey}`).digest('base64url').slice(0, 22).replace(/[-_]/g, 'x');
   return { orderId: `ord_${ref}`, reservationId: `res_chk_${ref}`, paymentKey: `checkout_${ref}` };
 }
+
+/** A placement appends PENDING and CONFIRMED. */
+const PLACEMENT_EVENTS = 2;
 
 export function makePlaceOrder(deps: PlaceOrderDeps) {
   const { cart, reservations, payments, orders, placement, flashSaleHolds, clock = () => new Date(), log = () => {} } = deps;
@@ -102,11 +110,48 @@ export function makePlaceOrder(deps: PlaceOrderDeps) {
     });
   }
 
+  /** The most lines one order can place (its own reservation holding them all), for the refusal's message. */
+  function maxLines(): number {
+    let lines = 0;
+    const plan = (n: number) => ({ events: PLACEMENT_EVENTS, reservations: [{ lines: Array.from({ length: n }, (_, i) => ({ sku: `sku${i}`, quantity: 1 })) }] });
+    while (lines < 1_000 && placement.fits(plan(lines + 1))) lines += 1;
+    return lines;
+  }
+
+  /** Refuses, before anything is held or charged, a cart whose order could not be written in one transaction. */
+  function assertPlaceable(source: StockSource): void {
+    const reservationsToCommit =
+      source.kind === 'flash_sale_hold'
+        ? [{ lines: source.lines, fromGate: true }]
+        : [...source.heldReservations.map((r) => ({ lines: r.lines })), ...(source.toReserve.length > 0 ? [{ lines: source.toReserve }] : [])];
+    if (!placement.fits({ events: PLACEMENT_EVENTS, reservations: reservationsToCommit })) throw new CartTooLargeError(source.lines.length, maxLines());
+  }
+
+  /**
+   * The answer for an order an earlier attempt with this key placed, whose own answer was
+   * lost (its process died): the order, and the cart emptied if that attempt died first.
+   */
+  async function answerPlacedEarlier(order: Order): Promise<PlaceOrderResult> {
+    if (order.placement.source === 'cart') {
+      await cart.removeCheckedOut(order.shopId, order.placement.customerId, order.placement.lines).catch((error: unknown) => log('cart not emptied after a retried checkout', { orderId: order.orderId, error: String(error) }));
+    }
+    return resultOf(order, payments);
+  }
+
   return async function placeOrder(input: PlaceOrderInput): Promise<PlaceOrderResult> {
     const { shopId, customerId } = input;
     const ids = checkoutIds(shopId, customerId, input.idempotencyKey);
 
+    // Step 1: a retry whose first attempt got as far as the order answers that order (the
+    // cart is empty by now, or the hold committed, so nothing else could answer it).
+    const placedEarlier = await orders.load(shopId, ids.orderId);
+    if (placedEarlier) return answerPlacedEarlier(placedEarlier);
+
+    // Step 2: where the units come from, and whether one transaction can place them.
     const source = await stockSource(input);
+    assertPlaceable(source);
+
+    // Step 3: reserve every line that is not held yet, all or nothing.
     let ownReservationId: string | undefined;
     const known: Reservation[] = [...source.heldReservations];
     if (source.toReserve.length > 0) {
@@ -122,6 +167,7 @@ export function makePlaceOrder(deps: PlaceOrderDeps) {
     }
     const reservationIds = [...source.heldReservationIds, ...(ownReservationId ? [ownReservationId] : [])];
 
+    // Step 4: authorize the amount (the same PaymentIntent for every attempt with this key).
     const currency = source.lines[0]!.unitPrice.currency;
     const subtotal = { amount: source.lines.reduce((sum, line) => sum + line.lineTotal.amount, 0), currency };
     let authorization;
@@ -130,7 +176,7 @@ export function makePlaceOrder(deps: PlaceOrderDeps) {
         amount: subtotal,
         paymentMethodId: input.paymentMethodId,
         idempotencyKey: ids.paymentKey,
-        metadata: { shopId, orderId: ids.orderId, customerId, reservationIds: reservationIds.join(',') },
+        metadata: { shopId, orderId: ids.orderId, customerId, ...reservationIdsMetadata(reservationIds) },
         description: `Order ${ids.orderId}`,
         receiptEmail: input.email,
       });
@@ -162,6 +208,7 @@ export function makePlaceOrder(deps: PlaceOrderDeps) {
     };
     const pending: OrderEvent = { seq: 1, type: 'PENDING', at: now, data: placementData as unknown as Record<string, unknown> };
 
+    // Step 5: the order's events and the commit of its reservations, in one transaction.
     try {
       if (authorization.status === 'requires_action') {
         // The customer must authenticate: the order waits, holding its stock until it expires.
@@ -188,6 +235,7 @@ export function makePlaceOrder(deps: PlaceOrderDeps) {
       }
       throw error;
     }
+    // Step 6: empty the cart (a failure here never undoes the order; a retry empties it).
     await source.afterPlaced().catch((error: unknown) => log('cart not emptied after checkout', { orderId: ids.orderId, error: String(error) }));
     return { outcome: 'placed', order: foldOrder(shopId, ids.orderId, [pending, confirmedEvent(pending, placementData)])! };
   };

@@ -5,7 +5,8 @@ import { cancellation, ConcurrentAppendError, nextEvent, orderHeader, type Order
 import type { OrderStore } from '#shared/orders/order-ports';
 import type { OrderPlacementStore } from './checkout-ports';
 import { confirmationData } from './place-order';
-import type { PaymentEvent, PaymentGateway, PaymentSummary } from './payment-gateway';
+import type { CreatedWindow, PaymentEvent, PaymentGateway, PaymentSummary } from './payment-gateway';
+import { reservationIdsFromMetadata } from './payment-metadata';
 
 /**
  * Settling what checkout left open: a PENDING order (3-D Secure) becomes CONFIRMED when its
@@ -25,6 +26,43 @@ export interface SettleDeps {
   /** Every action the reconciler or a webhook takes, for logs and metrics. */
   readonly record?: (action: string, details: Record<string, unknown>) => void;
 }
+
+export interface ReconcileCounts {
+  readonly checked: number;
+  readonly orphanVoided: number;
+  readonly pendingConfirmed: number;
+  readonly pendingCancelled: number;
+  readonly cancelledVoided: number;
+  readonly inFlight: number;
+}
+type ReconcileOutcome = Exclude<keyof ReconcileCounts, 'checked'>;
+
+/** Where an unfinished sweep goes on: its window, after this payment. */
+export interface ReconcileCursor {
+  readonly window: CreatedWindow;
+  readonly after?: string;
+}
+
+/** The counts of a run; `resumeFrom` when it stopped for lack of time before the end of its window. */
+export type ReconcileReport = ReconcileCounts & { readonly resumeFrom?: ReconcileCursor };
+
+export interface ReconcileOptions {
+  /** Authorizations younger than this are left to their checkout. @default 120 */
+  readonly graceSeconds?: number;
+  /** How far back authorizations are looked at: the longest a hold lives, and a margin. @default 2 hours */
+  readonly lookbackSeconds?: number;
+  /** The unfinished sweep of an earlier run. */
+  readonly resumeFrom?: ReconcileCursor;
+  /** The run's time left; it stops (with `resumeFrom`) when less than `reserveMs` is. */
+  readonly timeLeftMs?: () => number;
+  /** @default 10000 */
+  readonly reserveMs?: number;
+}
+
+const DEFAULT_GRACE_SECONDS = 120;
+const DEFAULT_LOOKBACK_SECONDS = 2 * 3600;
+/** Time kept to settle one more authorization (a few reads and a void) and to log. */
+const DEFAULT_RESERVE_MS = 10_000;
 
 const AUTHORIZED = new Set(['requires_capture', 'succeeded']);
 /** The Stripe events that can change an order; the others are acknowledged and ignored. */
@@ -97,43 +135,76 @@ export function makeSettlePayments({ orders, placement, reservations, payments, 
     },
 
     /**
-     * The reconciler: every authorization older than `graceSeconds` awaiting capture is
-     * matched with its order. No order and no live reservation: voided (a checkout died
-     * after authorizing). A PENDING order: confirmed (a webhook was lost). A CANCELLED
-     * order: voided (a void failed after the cancellation).
+     * The reconciler: every authorization awaiting capture created in its window (from
+     * `lookbackSeconds` ago, the longest a hold lives and a margin, to `graceSeconds` ago) is
+     * matched with its order, a page of Stripe's list at a time. No order and no live
+     * reservation: voided (a checkout died after authorizing). A PENDING order: confirmed (a
+     * webhook was lost). A CANCELLED order: voided (a void failed after the cancellation).
+     * When `timeLeftMs` falls under `reserveMs` it stops, and `resumeFrom` says where the
+     * next run goes on (the same window, after the last payment settled).
      */
-    async reconcile(options: { graceSeconds?: number } = {}): Promise<Record<string, number>> {
-      const counts: Record<string, number> = { checked: 0, orphanVoided: 0, pendingConfirmed: 0, pendingCancelled: 0, cancelledVoided: 0, inFlight: 0 };
-      const before = new Date(clock().getTime() - (options.graceSeconds ?? 120) * 1000);
-      for await (const payment of payments.authorizedBefore(before)) {
-        counts.checked! += 1;
-        const { shopId, orderId, customerId } = payment.metadata;
-        if (!shopId || !orderId) continue; // not one of ours
-        const order = await orders.load(shopId, orderId);
-        if (!order) {
-          // While its reservations are live the checkout may still write the order; once they
-          // are not, it never will (placing the order commits them, conditionally).
-          const held = await Promise.all((payment.metadata.reservationIds ?? '').split(',').filter(Boolean).map((id) => reservations.get(shopId, id)));
-          if (held.some((reservation) => reservation?.status === 'ACTIVE')) {
-            counts.inFlight! += 1;
-            continue;
-          }
-          await payments.cancel(payment.paymentIntentId, { idempotencyKey: `void:${orderId}`, reason: 'abandoned' });
-          record('OrphanAuthorizationVoided', { shopId, orderId, customerId, paymentIntentId: payment.paymentIntentId });
-          counts.orphanVoided! += 1;
-        } else if (order.status === 'PENDING') {
-          const outcome = await confirmPending(order, payment.paymentIntentId);
-          if (outcome === 'confirmed') counts.pendingConfirmed! += 1;
-          if (outcome === 'cancelled') counts.pendingCancelled! += 1;
-        } else if (order.status === 'CANCELLED') {
-          await payments.cancel(payment.paymentIntentId, { idempotencyKey: `void:${orderId}`, reason: 'abandoned' });
-          record('CancelledOrderVoided', { shopId, orderId, paymentIntentId: payment.paymentIntentId });
-          counts.cancelledVoided! += 1;
+    async reconcile(options: ReconcileOptions = {}): Promise<ReconcileReport> {
+      const counts: Record<keyof ReconcileCounts, number> = { checked: 0, orphanVoided: 0, pendingConfirmed: 0, pendingCancelled: 0, cancelledVoided: 0, inFlight: 0 };
+      const now = clock().getTime();
+      const window = options.resumeFrom?.window ?? {
+        createdFrom: new Date(now - (options.lookbackSeconds ?? DEFAULT_LOOKBACK_SECONDS) * 1000),
+        createdTo: new Date(now - (options.graceSeconds ?? DEFAULT_GRACE_SECONDS) * 1000),
+      };
+      const timeLeftMs = options.timeLeftMs ?? (() => Number.POSITIVE_INFINITY);
+      const reserveMs = options.reserveMs ?? DEFAULT_RESERVE_MS;
+      let after = options.resumeFrom?.after;
+      do {
+        if (timeLeftMs() < reserveMs) return { ...counts, resumeFrom: { window, ...(after ? { after } : {}) } };
+        const page = await payments.authorizationsPage(window, after);
+        for (const payment of page.payments) {
+          if (timeLeftMs() < reserveMs) return { ...counts, resumeFrom: { window, ...(after ? { after } : {}) } };
+          const outcome = await settleAuthorization(payment);
+          if (outcome) counts[outcome] += 1;
+          counts.checked += 1;
+          after = payment.paymentIntentId;
         }
-      }
+        after = page.next;
+      } while (after);
       return counts;
     },
   };
+
+  /** One authorization of the reconciler's sweep, and what it did with it. */
+  async function settleAuthorization(payment: PaymentSummary): Promise<ReconcileOutcome | undefined> {
+    const { shopId, orderId, customerId } = payment.metadata;
+    if (!shopId || !orderId) return undefined; // not one of ours
+    const order = await orders.load(shopId, orderId);
+    if (!order) {
+      // While its reservations are live the checkout may still write the order; once they
+      // are not, it never will (placing the order commits them, conditionally).
+      const held = await Promise.all(reservationIdsFromMetadata(payment.metadata).map((id) => reservations.get(shopId, id)));
+      if (held.some((reservation) => reservation?.status === 'ACTIVE')) return 'inFlight';
+      // They may be gone because a retry placed the order (and committed them) since the
+      // first read: the order and the commit are one transaction, so reading the order again
+      // after the reservations sees it.
+      const placedMeanwhile = await orders.load(shopId, orderId);
+      if (placedMeanwhile) return settleWithOrder(placedMeanwhile, payment);
+      await payments.cancel(payment.paymentIntentId, { idempotencyKey: `void:${orderId}`, reason: 'abandoned' });
+      record('OrphanAuthorizationVoided', { shopId, orderId, customerId, paymentIntentId: payment.paymentIntentId });
+      return 'orphanVoided';
+    }
+    return settleWithOrder(order, payment);
+  }
+
+  async function settleWithOrder(order: Order, payment: PaymentSummary): Promise<ReconcileOutcome | undefined> {
+    if (order.status === 'PENDING') {
+      const outcome = await confirmPending(order, payment.paymentIntentId);
+      if (outcome === 'confirmed') return 'pendingConfirmed';
+      if (outcome === 'cancelled') return 'pendingCancelled';
+      return undefined;
+    }
+    if (order.status === 'CANCELLED') {
+      await payments.cancel(payment.paymentIntentId, { idempotencyKey: `void:${order.orderId}`, reason: 'abandoned' });
+      record('CancelledOrderVoided', { shopId: order.shopId, orderId: order.orderId, paymentIntentId: payment.paymentIntentId });
+      return 'cancelledVoided';
+    }
+    return undefined;
+  }
 }
 
 export type SettlePayments = ReturnType<typeof makeSettlePayments>;

@@ -7,7 +7,7 @@ import {
 import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
 import type { Context } from 'aws-lambda';
 import { DomainError, IdempotencyConflictError, RequestInProgressError, ValidationError } from '#shared/errors';
-import { backoffMs, MIN_ATTEMPT_MS, remainingBudgetMs, runWithBudget } from '#shared/platform/deadline';
+import { ANSWER_RESERVE_MS, backoffMs, MIN_ATTEMPT_MS, remainingBudgetMs, runWithBudget } from '#shared/platform/deadline';
 
 /**
  * `Idempotency-Key` handling with Powertools idempotency: the first request with a key
@@ -15,17 +15,28 @@ import { backoffMs, MIN_ATTEMPT_MS, remainingBudgetMs, runWithBudget } from '#sh
  * same body answers that response again; the same key with another body is
  * `409 idempotency_conflict`. A concurrent duplicate waits for the first to finish and
  * then answers its response, so twenty simultaneous retries still do the work once, and
- * waits no longer than its invocation's time budget allows: then it answers
- * `409 request_in_progress` with `Retry-After`. The work itself runs in a slightly shorter
- * budget, so that the record can still be completed or removed when the work runs out of time.
+ * waits no longer than its invocation has left (its time budget, its Lambda context): then
+ * it answers `409 request_in_progress` with `Retry-After`. The work itself runs in a slightly
+ * shorter budget, so that the record can still be completed or removed when the work runs
+ * out of time. A record left in progress by a process that died (neither completed nor
+ * removed) stops blocking its key after `inProgressExpiresAfterMs`, and the retry runs.
  * The key is scoped to shop, caller, route and path, so two customers cannot collide.
  */
 export interface IdempotencyOptions {
   readonly persistenceStore: BasePersistenceLayer;
   /** How long a key is remembered. @default 86400 (24 hours) */
   readonly expiresAfterSeconds?: number;
-  /** How long a duplicate waits for the first request to finish, at most (the time budget may cut it shorter). @default 25000 */
+  /**
+   * How long a duplicate waits for the first request to finish, at most; the invocation's
+   * remaining time cuts it shorter. @default 10000 (the platform's default function timeout)
+   */
   readonly waitForInProgressMs?: number;
+  /**
+   * How long a record stays in progress when its process dies before completing or removing
+   * it: the function's timeout and a margin (a live invocation never outlasts its timeout).
+   * @default the invocation's remaining time when the Lambda context is known, else until the key expires
+   */
+  readonly inProgressExpiresAfterMs?: number;
 }
 
 export interface StoredResponse {
@@ -65,9 +76,7 @@ export async function runIdempotently(options: IdempotencyOptions, request: Idem
     expiresAfterSeconds: options.expiresAfterSeconds ?? 86_400,
     throwOnNoIdempotencyKey: true,
   });
-  // With the Lambda context, a request that died mid-way leaves a marker that expires with
-  // the invocation's timeout, so the client's retry can run instead of waiting a day.
-  if (request.context) config.registerLambdaContext(request.context);
+  registerInProgressExpiry(config, options, request.context);
   const run = makeIdempotent(
     async (_input: { key: string; payload: unknown }, execute: () => Promise<StoredResponse>) => {
       const response = await execute();
@@ -77,7 +86,7 @@ export async function runIdempotently(options: IdempotencyOptions, request: Idem
   );
 
   try {
-    const stored = (await waitWhileInProgress(options, () => run({ key: `${request.scope}|${key}`, payload: request.payload }, () => leavingRoomToRecord(request.execute)))) as StoredResponse;
+    const stored = (await waitWhileInProgress(options, request.context, () => run({ key: `${request.scope}|${key}`, payload: request.payload }, () => leavingRoomToRecord(request.execute)))) as StoredResponse;
     return { status: stored.status, headers: stored.headers, body: stored.body === null ? undefined : stored.body };
   } catch (error) {
     if (error instanceof IdempotencyValidationError) {
@@ -94,20 +103,48 @@ function leavingRoomToRecord<T>(work: () => Promise<T>): Promise<T> {
 }
 
 /**
- * Runs `attempt` again (with backoff and jitter) while a concurrent first run holds the
- * record, up to the wait limit and while the time budget leaves room for one more
- * attempt; then RequestInProgressError (409 with Retry-After).
+ * When a record left in progress stops blocking its key: Powertools takes it from the
+ * registered Lambda context's remaining time, so the context registered is one that
+ * answers `inProgressExpiresAfterMs` when set (the invocation's own remaining time is
+ * shorter than the function's timeout, and a margin covers the clocks of two processes).
  */
-async function waitWhileInProgress<T>(options: IdempotencyOptions, attempt: () => Promise<T>): Promise<T> {
-  const waitUntil = Date.now() + (options.waitForInProgressMs ?? 25_000);
+function registerInProgressExpiry(config: IdempotencyConfig, options: IdempotencyOptions, context: Context | undefined): void {
+  const bound = options.inProgressExpiresAfterMs;
+  if (bound !== undefined) config.registerLambdaContext({ ...(context ?? {}), getRemainingTimeInMillis: () => bound } as Context);
+  else if (context) config.registerLambdaContext(context);
+}
+
+/** How long a duplicate may wait when nothing else bounds it: the platform's default function timeout. */
+const DEFAULT_WAIT_MS = 10_000;
+
+/**
+ * When a duplicate stops waiting: the wait limit, the time budget and the Lambda
+ * context's remaining time (less the time to answer), whichever comes first.
+ */
+function waitDeadline(options: IdempotencyOptions, context: Context | undefined): number {
+  const now = Date.now();
+  const budget = remainingBudgetMs();
+  return Math.min(
+    now + (options.waitForInProgressMs ?? DEFAULT_WAIT_MS),
+    budget === undefined ? Number.POSITIVE_INFINITY : now + budget,
+    context ? now + context.getRemainingTimeInMillis() - ANSWER_RESERVE_MS : Number.POSITIVE_INFINITY,
+  );
+}
+
+/**
+ * Runs `attempt` again (with backoff and jitter) while a concurrent first run holds the
+ * record, as long as the wait's deadline leaves room for one more attempt; then
+ * RequestInProgressError (409 with Retry-After).
+ */
+async function waitWhileInProgress<T>(options: IdempotencyOptions, context: Context | undefined, attempt: () => Promise<T>): Promise<T> {
+  const deadline = waitDeadline(options, context);
   for (let retry = 1; ; retry++) {
     try {
       return await attempt();
     } catch (error) {
       if (!(error instanceof IdempotencyAlreadyInProgressError)) throw error;
       const pause = backoffMs(retry, 50, 500);
-      const budgetLeft = remainingBudgetMs() ?? Number.POSITIVE_INFINITY;
-      if (Date.now() + pause > waitUntil || budgetLeft - pause < MIN_ATTEMPT_MS) throw new RequestInProgressError();
+      if (deadline - (Date.now() + pause) < MIN_ATTEMPT_MS) throw new RequestInProgressError();
       await new Promise((resolve) => setTimeout(resolve, pause));
     }
   }
@@ -121,7 +158,7 @@ async function waitWhileInProgress<T>(options: IdempotencyOptions, attempt: () =
  */
 export async function processOnce<T>(options: IdempotencyOptions, id: string, work: () => Promise<T>, context?: Context): Promise<T> {
   const config = new IdempotencyConfig({ eventKeyJmesPath: 'id', expiresAfterSeconds: options.expiresAfterSeconds ?? 7 * 86_400, throwOnNoIdempotencyKey: true });
-  if (context) config.registerLambdaContext(context);
+  registerInProgressExpiry(config, options, context);
   const run = makeIdempotent(async (_input: { id: string }) => ({ result: await leavingRoomToRecord(work) }), { persistenceStore: options.persistenceStore, config, keyPrefix: 'once' });
-  return ((await waitWhileInProgress(options, () => run({ id }))) as { result: T }).result;
+  return ((await waitWhileInProgress(options, context, () => run({ id }))) as { result: T }).result;
 }

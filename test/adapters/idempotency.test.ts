@@ -6,10 +6,11 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { z } from 'zod';
 import { ensureTables, localTableNames } from '../../bin/local/dynamodb-local';
-import { DomainError } from '#shared/errors';
 import { defineContract } from '#shared/http/contract';
 import { httpHandler } from '#shared/http/http-handler';
-import type { IdempotencyOptions } from '#shared/http/idempotency';
+import { processOnce, type IdempotencyOptions } from '#shared/http/idempotency';
+import { DomainError, RequestInProgressError } from '#shared/errors';
+import { eventually } from '../support/eventually';
 import { ShopParams } from '#shared/http/schemas';
 
 const contract = defineContract({
@@ -24,12 +25,15 @@ const contract = defineContract({
 });
 
 let idempotency: IdempotencyOptions;
+/** processOnce's own store (a Powertools persistence layer keeps the key path of its first user). */
+let once: IdempotencyOptions;
 
 beforeAll(async () => {
   const client = new DynamoDBClient({ endpoint: inject('dynamodbEndpoint'), region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
   const tables = localTableNames(`t${randomBytes(4).toString('hex')}-`);
   await ensureTables(client, tables);
   idempotency = { persistenceStore: new DynamoDBPersistenceLayer({ tableName: tables.idempotency, awsSdkV3Client: client }), waitForInProgressMs: 20_000 };
+  once = { persistenceStore: new DynamoDBPersistenceLayer({ tableName: tables.idempotency, awsSdkV3Client: client }), waitForInProgressMs: 20_000 };
 });
 
 /** A Lambda context with `remainingMs` left, counting down. */
@@ -52,7 +56,7 @@ function event(body: unknown, key: string | undefined, sub = 'alice'): APIGatewa
   };
 }
 
-function counter(behaviour: (n: number, amount: number) => Promise<unknown> | unknown = (n) => ({ paymentNumber: n })) {
+function counter(behaviour: (n: number, amount: number) => Promise<unknown> | unknown = (n) => ({ paymentNumber: n }), options: Partial<IdempotencyOptions> = {}) {
   let runs = 0;
   const handler = httpHandler(
     contract,
@@ -62,7 +66,7 @@ function counter(behaviour: (n: number, amount: number) => Promise<unknown> | un
       await new Promise((r) => setTimeout(r, 30));
       return { status: 201, body: await behaviour(n, body.amount) };
     },
-    { idempotency },
+    { idempotency: { ...idempotency, ...options } },
   );
   return {
     runs: () => runs,
@@ -169,5 +173,39 @@ describe('Idempotency-Key against DynamoDB Local', () => {
     expect(await flaky.call(event({ amount: 5 }, k2))).toEqual({ status: 201, body: { ok: 2 } });
     expect(await flaky.call(event({ amount: 5 }, k2))).toEqual({ status: 201, body: { ok: 2 } });
     expect(flaky.runs()).toBe(2);
+  });
+
+  it('lets the retry run once a record left in progress by a process that died is older than inProgressExpiresAfterMs', async () => {
+    // The first run never ends and never removes its record, as when its process is killed.
+    const pay = counter((n) => (n === 1 ? new Promise(() => {}) : { paymentNumber: n }), { inProgressExpiresAfterMs: 1_000 });
+    const k = key();
+    void pay.call(event({ amount: 3 }, k), 25_000);
+    await eventually(async () => expect(pay.runs()).toBe(1));
+
+    // The retry (with the function's whole timeout ahead of it) waits out the dead record, then runs.
+    const retried = await pay.call(event({ amount: 3 }, k), 25_000);
+
+    expect(retried).toEqual({ status: 201, body: { paymentNumber: 2 } });
+    expect(await pay.call(event({ amount: 3 }, k))).toEqual(retried);
+    expect(pay.runs()).toBe(2);
+  });
+
+  it('a duplicate outside any time budget still waits no longer than its Lambda context has left', async () => {
+    let finishFirst!: () => void;
+    const firstMayFinish = new Promise<void>((resolve) => (finishFirst = resolve));
+    const id = key();
+    const first = processOnce(once, id, async () => {
+      await firstMayFinish;
+      return 'first';
+    });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    // The first finishes 3 s on; the duplicate's function has 1 s left (the wait limit alone, 20 s, would outlive it).
+    const timer = setTimeout(finishFirst, 3_000);
+
+    await expect(processOnce(once, id, async () => 'second', context(1_000))).rejects.toBeInstanceOf(RequestInProgressError);
+
+    clearTimeout(timer);
+    finishFirst();
+    expect(await first).toBe('first');
   });
 });

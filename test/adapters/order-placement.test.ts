@@ -190,4 +190,24 @@ describe('order placement', () => {
 
     expect(await orders.findByTracking('fedex', 'FX-1')).toEqual({ shopId, orderId: 'ord_direct' });
   });
+
+  it('says a placement fits exactly when DynamoDB takes its transaction: 48 lines do, 49 lines are refused by DynamoDB itself', async () => {
+    const shopId = shop();
+    const skus = (n: number) => Array.from({ length: n }, (_, i) => ({ sku: `SKU-${String(i).padStart(2, '0')}`, quantity: 1 }));
+    await stock.initialize(shopId, skus(49).map(({ sku }) => ({ sku, units: 5, lowStockThreshold: 1 })), { actor: 'test', at: AT });
+    await reservations.reserve({ shopId, lines: skus(48), source: 'checkout', reservationId: 'res_48' });
+    await reservations.reserve({ shopId, lines: skus(49), source: 'checkout', reservationId: 'res_49' });
+
+    expect(placement.fits({ events: 2, reservations: [{ lines: skus(48) }] })).toBe(true);
+    expect(placement.fits({ events: 2, reservations: [{ lines: skus(49) }] })).toBe(false);
+    // A hold of its own costs one more write, with its lines: 3 + 46 x 2 + 1 + 1 x 2 = 98; + one more hold = 101.
+    expect(placement.fits({ events: 2, reservations: [{ lines: skus(46) }, { lines: skus(1) }] })).toBe(true);
+    expect(placement.fits({ events: 2, reservations: [{ lines: skus(46) }, { lines: skus(1) }, { lines: skus(1) }] })).toBe(false);
+
+    await placing(shopId, 'ord_48', ['res_48']).place();
+    expect(await orders.load(shopId, 'ord_48')).toMatchObject({ status: 'CONFIRMED' });
+    // What `fits` refuses is what DynamoDB refuses: the 49-line placement fails as a whole.
+    await expect(placing(shopId, 'ord_49', ['res_49']).place()).rejects.toThrow(/100|Member must have length less than or equal to/);
+    expect(await orders.load(shopId, 'ord_49')).toBeUndefined();
+  });
 });

@@ -5,7 +5,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStripeServer, type LocalStripe } from '../../bin/local/stripe-server';
 import { stripePaymentGateway } from '#shared/adapters/stripe/stripe-payment-gateway';
 import { IdempotencyConflictError } from '#shared/errors';
-import { InvalidSignatureError, PaymentStateError, type PaymentGateway } from '#shared/checkout/payment-gateway';
+import Stripe from 'stripe';
+import { KEYS_TTL_MS, rotatingPaymentGateway, type StripeKeys } from '#shared/adapters/stripe/payment-gateway-from-config';
+import { InvalidSignatureError, PaymentKeyRejectedError, PaymentStateError, type PaymentGateway } from '#shared/checkout/payment-gateway';
+import { reservationIdsFromMetadata, reservationIdsMetadata } from '#shared/checkout/payment-metadata';
+import { eventually } from '../support/eventually';
 
 /** The Stripe adapter, through the real `stripe` SDK, against the project's Stripe test server. */
 const WEBHOOK_SECRET = 'whsec_test_local';
@@ -93,11 +97,93 @@ describe('Stripe payment gateway', () => {
     await expect(gateway.cancel(captured.paymentIntentId, { idempotencyKey: randomUUID() })).rejects.toBeInstanceOf(PaymentStateError);
   });
 
-  it('lists authorizations left awaiting capture, for the reconciler', async () => {
-    const auth = (await authorize('pm_card_visa')) as { paymentIntentId: string };
+  it('lists the authorizations awaiting capture of a bounded window, page by page, never the whole history', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const window = { createdFrom: new Date((now - 7_200) * 1000), createdTo: new Date((now - 120) * 1000) };
+    const lastYear = server.seedPaymentIntent({ created: now - 365 * 86_400, metadata: { orderId: 'ord_old' } });
+    const tooYoung = server.seedPaymentIntent({ created: now - 10, metadata: { orderId: 'ord_young' } });
+    const captured = server.seedPaymentIntent({ created: now - 3_000, status: 'succeeded' });
+    const inWindow = Array.from({ length: 150 }, (_, i) => server.seedPaymentIntent({ created: now - 200 - i, metadata: { orderId: `ord_${i}` } }));
+    const calls = server.listCalls.length;
+
     const found: string[] = [];
-    for await (const payment of gateway.authorizedBefore(new Date(Date.now() + 1_000))) found.push(payment.paymentIntentId);
-    expect(found).toContain(auth.paymentIntentId);
-    for await (const payment of gateway.authorizedBefore(new Date(Date.now() + 1_000))) expect(payment.status).toBe('requires_capture');
+    let after: string | undefined;
+    do {
+      const page = await gateway.authorizationsPage(window, after);
+      found.push(...page.payments.map((p) => p.paymentIntentId));
+      for (const payment of page.payments) expect(payment.status).toBe('requires_capture');
+      after = page.next;
+    } while (after);
+
+    expect(found.filter((id) => inWindow.includes(id))).toEqual(inWindow);
+    expect(found).not.toContain(lastYear);
+    expect(found).not.toContain(tooYoung);
+    expect(found).not.toContain(captured);
+    const sent = server.listCalls.slice(calls);
+    expect(sent.length).toBeGreaterThanOrEqual(2);
+    for (const query of sent) expect(query).toMatchObject({ 'created[gte]': String(now - 7_200), 'created[lte]': String(now - 120), limit: '100' });
+    expect(sent[1]).toHaveProperty('starting_after');
+  });
+
+  it('sends reservation ids split across metadata values Stripe accepts, where one value over 500 characters is refused', async () => {
+    const ids = Array.from({ length: 40 }, (_, i) => `res_cart_${String(i).padStart(22, '0')}`);
+    const tooLong = gateway.authorize({ amount: usd(100), paymentMethodId: 'pm_card_visa', idempotencyKey: randomUUID(), metadata: { shopId: 'demo', reservationIds: ids.join(',') } });
+    await expect(tooLong).rejects.toMatchObject({ type: 'StripeInvalidRequestError' });
+
+    const split = reservationIdsMetadata(ids);
+    const auth = (await gateway.authorize({ amount: usd(100), paymentMethodId: 'pm_card_visa', idempotencyKey: randomUUID(), metadata: { shopId: 'demo', ...split } })) as { paymentIntentId: string };
+    expect(reservationIdsFromMetadata((await gateway.get(auth.paymentIntentId)).metadata)).toEqual(ids);
+  });
+});
+
+describe('Stripe keys, rotated without a deploy', () => {
+  const local = { host: '127.0.0.1', port: 0, protocol: 'http' as const };
+  const make = (keys: StripeKeys) => stripePaymentGateway({ ...keys, ...local, port: server.port, maxNetworkRetries: 0 });
+
+  it('reads the keys again at once when Stripe refuses the key, and the call goes through with the new one', async () => {
+    const oldKey = `sk_test_old${randomUUID().slice(0, 8)}`;
+    let stored = { secretKey: oldKey, webhookSecret: WEBHOOK_SECRET };
+    const reads: boolean[] = [];
+    const rotating = rotatingPaymentGateway(async (force) => (reads.push(force), stored), make);
+    await rotating.fresh();
+    const first = await rotating.gateway.authorize({ amount: usd(100), paymentMethodId: 'pm_card_visa', idempotencyKey: randomUUID(), metadata: {} });
+    expect(first.status).toBe('authorized');
+
+    // The key is rolled: Stripe refuses the old one; the secret holds the new one.
+    stored = { secretKey: `sk_test_new${randomUUID().slice(0, 8)}`, webhookSecret: WEBHOOK_SECRET };
+    server.revokeApiKey(oldKey);
+    const second = await rotating.gateway.authorize({ amount: usd(100), paymentMethodId: 'pm_card_visa', idempotencyKey: randomUUID(), metadata: {} });
+
+    expect(second.status).toBe('authorized');
+    expect(reads).toEqual([false, true]);
+  });
+
+  it('reads the keys again once they are five minutes old, and keeps failing when the new key is refused too', async () => {
+    let now = 0;
+    const revoked = `sk_test_gone${randomUUID().slice(0, 8)}`;
+    server.revokeApiKey(revoked);
+    let stored = { secretKey: 'sk_test_local', webhookSecret: WEBHOOK_SECRET };
+    const reads: boolean[] = [];
+    const rotating = rotatingPaymentGateway(async (force) => (reads.push(force), stored), make, { clock: () => now });
+    await rotating.fresh();
+    await rotating.fresh();
+    expect(reads).toEqual([false]);
+
+    now += KEYS_TTL_MS;
+    stored = { secretKey: revoked, webhookSecret: WEBHOOK_SECRET };
+    await expect(rotating.gateway.get('pi_any')).rejects.toBeInstanceOf(PaymentKeyRejectedError);
+    expect(reads).toEqual([false, false, true]);
+  });
+
+  it('a webhook signed with a rotated secret fails once, and the secret is read again for the next delivery', async () => {
+    let stored = { secretKey: 'sk_test_local', webhookSecret: 'whsec_before' };
+    const rotating = rotatingPaymentGateway(async () => stored, make);
+    await rotating.fresh();
+    const payload = JSON.stringify({ id: 'evt_rotated', object: 'event', type: 'payment_intent.created', data: { object: { id: 'pi_x', object: 'charge' } } });
+    const signature = new Stripe('sk_test_local').webhooks.generateTestHeaderString({ payload, secret: 'whsec_after' });
+    stored = { secretKey: 'sk_test_local', webhookSecret: 'whsec_after' };
+
+    expect(() => rotating.gateway.parseWebhook(payload, signature)).toThrow(InvalidSignatureError);
+    await eventually(async () => expect(rotating.gateway.parseWebhook(payload, signature).id).toBe('evt_rotated'));
   });
 });

@@ -58,13 +58,36 @@ async function crashAfterAuthorization(customerId: string, key: string) {
     reservations: wiring.reservations(),
     payments: await paymentGateway(),
     orders: orderStore(),
-    placement: { place: () => Promise.reject(new Error('the process died')) },
+    placement: { fits: () => true, place: () => Promise.reject(new Error('the process died')) },
     flashSaleHolds: { claim: () => Promise.reject(new Error('unused')), release: () => Promise.reject(new Error('unused')) },
   });
   await expect(crashing({ shopId: shop, customerId, idempotencyKey: key, paymentMethodId: 'pm_card_visa', shippingAddress: address, email: 'grace@example.com' })).rejects.toThrow('the process died');
   const { checkoutIds } = await import('#shared/checkout/place-order');
   return checkoutIds(shop, customerId, key);
 }
+
+/** The saga run as a process that died right after it placed the order (its answer, and its idempotency record, lost). */
+async function crashAfterPlacement(customerId: string, key: string, options: { cartEmptied: boolean }) {
+  const { makePlaceOrder } = await import('#shared/checkout/place-order');
+  const wiring = await import('#functions/checkout/checkout-wiring');
+  const { cart } = await import('#functions/cart/cart-wiring');
+  const { orderStore } = await import('#functions/orders/orders-wiring');
+  const { paymentGateway } = await import('#shared/adapters/stripe/payment-gateway-from-config');
+  const realCart = cart();
+  const placeOrder = makePlaceOrder({
+    cart: { forCheckout: (...args) => realCart.forCheckout(...args), removeCheckedOut: options.cartEmptied ? (...args) => realCart.removeCheckedOut(...args) : () => Promise.reject(new Error('the process died')) },
+    reservations: wiring.reservations(),
+    payments: await paymentGateway(),
+    orders: orderStore(),
+    placement: wiring.placement(),
+    flashSaleHolds: { claim: () => Promise.reject(new Error('unused')), release: () => Promise.reject(new Error('unused')) },
+  });
+  const result = await placeOrder({ shopId: shop, customerId, idempotencyKey: key, paymentMethodId: 'pm_card_visa', shippingAddress: address, email: 'grace@example.com' });
+  expect(result.order.status).toBe('CONFIRMED');
+  return result.order.orderId;
+}
+
+const cartOf = async (token: string) => (await platform.request('GET', `/v1/shops/${shop}/cart`, { token })).body;
 
 const reconcile = async () => (await (await import('#functions/checkout/checkout-wiring')).settlement()).reconcile({ graceSeconds: -5 });
 
@@ -86,6 +109,37 @@ describe('settling what checkout left open', () => {
     expect(await stock()).toMatchObject({ available: before.available - 1, reserved: before.reserved, sold: before.sold + 1 });
   });
 
+  it('a crash after the order was placed and the cart emptied: the retry answers the order (not cart_empty), charging and taking nothing more', async () => {
+    const token = await inCart('crash-placed');
+    const key = randomUUID();
+    const orderId = await crashAfterPlacement('crash-placed', key, { cartEmptied: true });
+    const before = await stock();
+    expect((await cartOf(token)).items).toEqual([]);
+
+    const retried = await checkout(token, key);
+
+    expect(retried.status).toBe(201);
+    expect(retried.body).toMatchObject({ orderId, status: 'CONFIRMED', items: [{ sku: 'RC-LAMP', quantity: 1 }] });
+    expect(retried.headers.get('location')).toBe(`/v1/shops/${shop}/orders/${orderId}`);
+    expect(eventsOf(orderId, 'payment_intent.created')).toHaveLength(1);
+    expect(await stock()).toEqual(before);
+    // Its answer is now recorded: the next retry replays it.
+    expect((await checkout(token, key)).body).toEqual(retried.body);
+  });
+
+  it('a crash between placing the order and emptying the cart: the retry answers the order and empties the cart', async () => {
+    const token = await inCart('crash-before-cart');
+    const key = randomUUID();
+    const orderId = await crashAfterPlacement('crash-before-cart', key, { cartEmptied: false });
+    expect((await cartOf(token)).items).toMatchObject([{ sku: 'RC-LAMP', quantity: 1 }]);
+
+    const retried = await checkout(token, key);
+
+    expect([retried.status, retried.body.orderId]).toEqual([201, orderId]);
+    expect((await cartOf(token)).items).toEqual([]);
+    expect(eventsOf(orderId, 'payment_intent.created')).toHaveLength(1);
+  });
+
   it('a crash after authorization with no retry: the stock returns at expiry and the reconciler voids the payment', async () => {
     await inCart('crash-dead');
     const before = await stock();
@@ -101,6 +155,26 @@ describe('settling what checkout left open', () => {
     await reconcile();
     expect(eventsOf(orderId, 'payment_intent.canceled')).toHaveLength(1);
   }, 30_000);
+
+  it('the scheduled reconciler lists only a bounded window of PaymentIntents: an old orphan outside it is left to the expiry of Stripe itself', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const ancient = platform.stripe.seedPaymentIntent({ created: now - 400 * 86_400, metadata: { shopId: shop, orderId: 'ord_ancient', customerId: 'x' } });
+    const orphan = platform.stripe.seedPaymentIntent({ created: now - 600, metadata: { shopId: shop, orderId: 'ord_orphan_seeded', customerId: 'x', reservationIds: 'res_never_written' } });
+    const calls = platform.stripe.listCalls.length;
+
+    await platform.runSchedule('ReconcilePayments');
+
+    const sent = platform.stripe.listCalls.slice(calls);
+    expect(sent.length).toBeGreaterThanOrEqual(1);
+    for (const query of sent) {
+      expect(Number(query['created[gte]'])).toBeGreaterThan(now - 86_400);
+      expect(Number(query['created[lte]'])).toBeLessThanOrEqual(now - 100);
+    }
+    expect(platform.stripe.events.filter((e) => e.type === 'payment_intent.canceled').map((e) => e.data.object.id)).not.toContain(ancient);
+    const status = async (id: string) => ((await (await fetch(`${platform.stripe.url}/v1/payment_intents/${id}`, { headers: { authorization: 'Bearer sk_test_local' } })).json()) as { status: string }).status;
+    expect(await status(orphan)).toBe('canceled');
+    expect(await status(ancient)).toBe('requires_capture');
+  });
 
   it('3-D Secure never completed: the expiry cancels the PENDING order, voids the payment and returns the stock', async () => {
     const token = await inCart('threeds-abandoned');

@@ -308,3 +308,35 @@ describe('webhooks', () => {
     expect((await platform.request('POST', '/v1/webhooks/stripe', { body: '{}' })).status).toBe(401);
   });
 });
+
+describe('checkout of a large cart', () => {
+  it('a cart too large for one order: 422 cart_too_large before anything is held or charged; one line fewer is placed', async () => {
+    const skus = Array.from({ length: 49 }, (_, i) => `CO-BIG-${String(i).padStart(2, '0')}`);
+    const product = await platform.request('POST', `/v1/shops/${shop}/admin/products`, {
+      token: admin,
+      body: { title: 'Big Basket', brand: 'Basics', category: 'baskets', options: [{ name: 'n', values: skus }], variants: skus.map((sku) => ({ sku, options: { n: sku }, price: { amount: 100, currency: 'USD' } })) },
+    });
+    expect(product.status).toBe(201);
+    for (let i = 0; i < skus.length; i += 10) {
+      const batch = skus.slice(i, i + 10).map((sku) => platform.request('POST', `/v1/shops/${shop}/admin/inventory/${sku}/adjustments`, { token: admin, body: { delta: 5, reason: 'restock' }, headers: { 'idempotency-key': randomUUID() } }));
+      for (const res of await Promise.all(batch)) expect(res.status).toBe(201);
+    }
+    const big = await customer();
+    const merged = await platform.request('POST', `/v1/shops/${shop}/cart/merge`, { token: big, body: { items: skus.map((sku) => ({ sku, quantity: 1 })) } });
+    expect([merged.status, merged.body.items.length]).toEqual([200, 49]);
+    const before = await Promise.all(skus.map(stock));
+    const created = platform.stripe.events.length;
+
+    const res = await checkout(big, randomUUID());
+
+    expect(res.status).toBe(422);
+    expect(res.body).toMatchObject({ code: 'cart_too_large', lines: 49, maxLines: 48 });
+    expect(await Promise.all(skus.map(stock))).toEqual(before);
+    expect(platform.stripe.events.slice(created).filter((e) => e.type === 'payment_intent.created')).toEqual([]);
+    expect((await platform.request('GET', `/v1/shops/${shop}/cart`, { token: big })).body.items).toHaveLength(49);
+
+    expect((await platform.request('DELETE', `/v1/shops/${shop}/cart/items/${skus[48]}`, { token: big })).status).toBeLessThan(300);
+    const placed = await checkout(big, randomUUID());
+    expect([placed.status, placed.body.items.length]).toEqual([201, 48]);
+  }, 60_000);
+});

@@ -1,9 +1,10 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { CheckoutLine } from '#shared/cart/manage-cart';
-import type { OrderPlacementStore } from '#shared/checkout/checkout-ports';
-import { CartEmptyError, CheckoutExpiredError, ItemsUnavailableError, PaymentDeclinedError } from '#shared/checkout/checkout-errors';
+import type { OrderPlacementStore, PlacementPlan } from '#shared/checkout/checkout-ports';
+import { CartEmptyError, CartTooLargeError, CheckoutExpiredError, ItemsUnavailableError, PaymentDeclinedError } from '#shared/checkout/checkout-errors';
 import { PaymentUnavailableError, type Authorization, type PaymentGateway } from '#shared/checkout/payment-gateway';
 import { checkoutIds, makePlaceOrder, type PlaceOrderInput } from '#shared/checkout/place-order';
+import { reservationIdsFromMetadata } from '#shared/checkout/payment-metadata';
 import { OutOfStockError, ReservationNotActiveError, type Reservation, type ReservationStatus } from '#shared/inventory/reservations';
 import type { ReserveInput } from '#shared/inventory/reserve-stock';
 import { ConcurrentAppendError, foldOrder, type OrderEvent, type OrderPlacement } from '#shared/orders/order';
@@ -98,6 +99,8 @@ function world(options: WorldOptions = {}) {
   };
 
   const placement = {
+    // DynamoDB's count: 2 events + summary, and per reservation 1 + 2 per line, at most 100.
+    fits: vi.fn((plan: PlacementPlan) => plan.events + 1 + plan.reservations.reduce((sum, r) => sum + 1 + 2 * r.lines.length, 0) <= 100),
     place: vi.fn<OrderPlacementStore['place']>(async (order, expectedSeq, events, { reservationIds }) => {
       calls.push(`place:${events.map((e) => e.type).join('+')}`);
       await options.beforePlace?.();
@@ -130,7 +133,7 @@ function world(options: WorldOptions = {}) {
       created: NOW,
       nextAction: { type: 'redirect_to_url', url: 'https://bank.example/3ds' },
     })),
-    authorizedBefore: vi.fn(async function* () {}),
+    authorizationsPage: vi.fn(async () => ({ payments: [] })),
     parseWebhook: vi.fn(),
   } satisfies PaymentGateway;
 
@@ -398,8 +401,69 @@ describe('place order', () => {
 
     expect(result).toMatchObject({ outcome: 'requires_action', order: { status: 'PENDING' }, nextAction: { type: 'redirect_to_url', url: 'https://bank.example/3ds' } });
     expect(w.payments.get).toHaveBeenCalledExactlyOnceWith('pi_old');
-    // Authorizing again with the same key is Stripe's idempotent replay of the same PaymentIntent.
-    expect(w.payments.authorize).toHaveBeenCalledWith(expect.objectContaining({ idempotencyKey: ids.paymentKey }));
+    expect(w.payments.authorize).not.toHaveBeenCalled();
+  });
+
+  it('a retry after a crash that lost the answer of a placed order answers that order, though the cart is empty by now, and touches no stock or payment', async () => {
+    const confirmed = [...placedEvents([ids.reservationId], [line('TEE', 2, 1_000)]), { seq: 2, type: 'CONFIRMED' as const, at: NOW.toISOString(), data: { paymentIntentId: 'pi_old' } }];
+    const w = world({ cart: { lines: [] }, orders: [{ orderId: ids.orderId, events: confirmed }], reservations: [reservation(ids.reservationId, [{ sku: 'TEE', quantity: 2 }], 'COMMITTED')] });
+
+    const result = await w.placeOrder(input);
+
+    expect(result).toEqual({ outcome: 'placed', order: expect.objectContaining({ orderId: ids.orderId, status: 'CONFIRMED' }) });
+    expect(w.reservationPort.reserve).not.toHaveBeenCalled();
+    expect(w.payments.authorize).not.toHaveBeenCalled();
+    expect(w.placement.place).not.toHaveBeenCalled();
+  });
+
+  it('a retry after a crash between the order and the emptying of the cart answers the order and empties the cart', async () => {
+    const lines = [line('TEE', 2, 1_000)];
+    const confirmed = [...placedEvents([ids.reservationId], lines), { seq: 2, type: 'CONFIRMED' as const, at: NOW.toISOString(), data: { paymentIntentId: 'pi_old' } }];
+    const w = world({ cart: { lines }, orders: [{ orderId: ids.orderId, events: confirmed }] });
+
+    expect(await w.placeOrder(input)).toMatchObject({ outcome: 'placed', order: { orderId: ids.orderId } });
+
+    expect(w.cart.removeCheckedOut).toHaveBeenCalledExactlyOnceWith(SHOP, CUSTOMER, [{ sku: 'TEE', title: 'Title TEE', quantity: 2, unitPrice: usd(1_000), lineTotal: usd(2_000) }]);
+    expect(w.calls).toEqual(['cart:emptied']);
+  });
+
+  it('refuses a cart too large for one placement transaction before holding or charging anything', async () => {
+    const many = (n: number) => Array.from({ length: n }, (_, i) => line(`SKU-${i}`, 1, 100));
+    const w = world({ cart: { lines: many(49) } });
+
+    const refused = await w.placeOrder(input).catch((e: unknown) => e);
+
+    expect(refused).toBeInstanceOf(CartTooLargeError);
+    expect(refused).toMatchObject({ code: 'cart_too_large', extra: { lines: 49, maxLines: 48 } });
+    expect(w.reservationPort.reserve).not.toHaveBeenCalled();
+    expect(w.payments.authorize).not.toHaveBeenCalled();
+    expect(w.cart.removeCheckedOut).not.toHaveBeenCalled();
+
+    // One line fewer fits: the order is placed.
+    const fits = world({ cart: { lines: many(48) } });
+    expect(await fits.placeOrder(input)).toMatchObject({ outcome: 'placed' });
+  });
+
+  it('counts each limited-edition hold as a reservation of its own in the placement', async () => {
+    const lines = Array.from({ length: 33 }, (_, i) => line(`LTD-${i}`, 1, 100, `hold-${i}`));
+    const w = world({ cart: { lines }, reservations: lines.map((l) => reservation(l.holdId!, [{ sku: l.sku, quantity: 1 }])) });
+
+    // 3 + 33 x (1 + 2) = 102 writes.
+    await expect(w.placeOrder(input)).rejects.toBeInstanceOf(CartTooLargeError);
+    expect(w.payments.authorize).not.toHaveBeenCalled();
+  });
+
+  it('splits the reservation ids of many holds across Stripe metadata values of at most 500 characters', async () => {
+    const holdId = (i: number) => `res_cart_${String(i).padStart(22, 'x')}`;
+    const lines = Array.from({ length: 25 }, (_, i) => line(`LTD-${i}`, 1, 100, holdId(i)));
+    const w = world({ cart: { lines }, reservations: lines.map((l) => reservation(l.holdId!, [{ sku: l.sku, quantity: 1 }])) });
+
+    await w.placeOrder(input);
+
+    const metadata = w.payments.authorize.mock.calls[0]![0].metadata;
+    expect(Object.keys(metadata)).toEqual(['shopId', 'orderId', 'customerId', 'reservationIds', 'reservationIds2']);
+    for (const value of Object.values(metadata)) expect(value.length).toBeLessThanOrEqual(500);
+    expect(reservationIdsFromMetadata(metadata)).toEqual(lines.map((l) => l.holdId));
   });
 
   it('a retry after a crash that finds its earlier reservation no longer ACTIVE answers checkout_expired and authorizes nothing', async () => {

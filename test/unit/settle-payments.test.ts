@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { OrderPlacementStore } from '#shared/checkout/checkout-ports';
-import type { PaymentEvent, PaymentGateway, PaymentStatus, PaymentSummary } from '#shared/checkout/payment-gateway';
+import type { CreatedWindow, PaymentEvent, PaymentGateway, PaymentStatus, PaymentSummary } from '#shared/checkout/payment-gateway';
 import { makeSettlePayments } from '#shared/checkout/settle-payments';
 import { ReservationNotActiveError, type Reservation, type ReservationStatus } from '#shared/inventory/reservations';
 import { ConcurrentAppendError, foldOrder, type OrderEvent, type OrderStatus } from '#shared/orders/order';
@@ -56,7 +56,7 @@ const payment = (paymentIntentId: string, metadata: Record<string, string>, opti
   created: new Date(options.created ?? '2026-11-25T11:40:00.000Z'),
 });
 
-function world(given: { orders?: Record<string, OrderEvent[]>; reservations?: Reservation[]; authorizations?: PaymentSummary[] } = {}) {
+function world(given: { orders?: Record<string, OrderEvent[]>; reservations?: Reservation[]; authorizations?: PaymentSummary[]; pageSize?: number } = {}) {
   const calls: string[] = [];
   const streams = new Map(Object.entries(given.orders ?? {}));
   const reservations = new Map((given.reservations ?? []).map((r) => [r.reservationId, r]));
@@ -71,6 +71,7 @@ function world(given: { orders?: Record<string, OrderEvent[]>; reservations?: Re
     }),
   };
   const placement = {
+    fits: () => true,
     place: vi.fn<OrderPlacementStore['place']>(async (order, expectedSeq, events, { reservationIds }) => {
       calls.push(`place:${order.orderId}:${events.map((e) => e.type).join('+')}`);
       for (const id of reservationIds) {
@@ -99,8 +100,12 @@ function world(given: { orders?: Record<string, OrderEvent[]>; reservations?: Re
     }),
     refund: vi.fn(async () => ({ refundId: 're_1' })),
     get: vi.fn(),
-    authorizedBefore: vi.fn(async function* (before: Date) {
-      for (const p of given.authorizations ?? []) if (p.created < before) yield p;
+    // Stripe's list: newest first, pages of `pageSize`, `after` the last id of the page before.
+    authorizationsPage: vi.fn(async ({ createdFrom, createdTo }: CreatedWindow, after?: string) => {
+      const all = [...(given.authorizations ?? [])].filter((p) => p.created >= createdFrom && p.created <= createdTo).sort((a, b) => b.created.getTime() - a.created.getTime());
+      const rest = after ? all.slice(all.findIndex((p) => p.paymentIntentId === after) + 1) : all;
+      const page = rest.slice(0, given.pageSize ?? 100);
+      return { payments: page, ...(rest.length > page.length ? { next: page.at(-1)!.paymentIntentId } : {}) };
     }),
     parseWebhook: vi.fn(),
   } satisfies PaymentGateway;
@@ -280,7 +285,7 @@ describe('settle payments: reconcile', () => {
 
     const counts = await w.settle.reconcile({ graceSeconds: 300 });
 
-    expect(w.payments.authorizedBefore).toHaveBeenCalledExactlyOnceWith(new Date('2026-11-25T11:55:00.000Z'));
+    expect(w.payments.authorizationsPage).toHaveBeenCalledExactlyOnceWith({ createdFrom: new Date('2026-11-25T10:00:00.000Z'), createdTo: new Date('2026-11-25T11:55:00.000Z') }, undefined);
     expect(counts).toEqual({ checked: 8, orphanVoided: 1, pendingConfirmed: 1, pendingCancelled: 1, cancelledVoided: 1, inFlight: 1 });
     // In flight: a reservation is still live, so checkout may still write the order.
     expect(w.payments.cancel.mock.calls.map(([pi]) => pi).sort()).toEqual(['pi_ord_cancelled', 'pi_ord_pending_expired', 'pi_orphan']);
@@ -309,10 +314,72 @@ describe('settle payments: reconcile', () => {
     ]);
   });
 
-  it('waits 120 seconds by default before touching an authorization', async () => {
+  it('waits 120 seconds by default before touching an authorization, and looks two hours back', async () => {
     const w = world();
     expect(await w.settle.reconcile()).toEqual({ checked: 0, orphanVoided: 0, pendingConfirmed: 0, pendingCancelled: 0, cancelledVoided: 0, inFlight: 0 });
-    expect(w.payments.authorizedBefore).toHaveBeenCalledExactlyOnceWith(new Date('2026-11-25T11:58:00.000Z'));
+    expect(w.payments.authorizationsPage).toHaveBeenCalledExactlyOnceWith({ createdFrom: new Date('2026-11-25T10:00:00.000Z'), createdTo: new Date('2026-11-25T11:58:00.000Z') }, undefined);
+  });
+
+  it('lists only the window from the longest hold (and a margin) ago to the grace, never the whole history', async () => {
+    const w = world({
+      authorizations: [
+        payment('pi_last_year', meta('ord_last_year', 'res_gone'), { created: '2025-11-25T12:00:00.000Z' }),
+        payment('pi_recent', meta('ord_recent', 'res_gone'), { created: '2026-11-25T11:30:00.000Z' }),
+      ],
+      reservations: [reservation('res_gone', 'EXPIRED')],
+    });
+
+    const counts = await w.settle.reconcile({ lookbackSeconds: 3 * 3600 });
+
+    expect(w.payments.authorizationsPage).toHaveBeenCalledExactlyOnceWith({ createdFrom: new Date('2026-11-25T09:00:00.000Z'), createdTo: new Date('2026-11-25T11:58:00.000Z') }, undefined);
+    expect(counts).toMatchObject({ checked: 1, orphanVoided: 1 });
+    expect(w.payments.cancel.mock.calls.map(([pi]) => pi)).toEqual(['pi_recent']);
+  });
+
+  it('goes through every page of the list', async () => {
+    const authorizations = Array.from({ length: 7 }, (_, i) => payment(`pi_${i}`, meta(`ord_${i}`, 'res_gone'), { created: `2026-11-25T11:${String(10 + i)}:00.000Z` }));
+    const w = world({ authorizations, reservations: [reservation('res_gone', 'EXPIRED')], pageSize: 3 });
+
+    const counts = await w.settle.reconcile();
+
+    expect(counts).toEqual({ checked: 7, orphanVoided: 7, pendingConfirmed: 0, pendingCancelled: 0, cancelledVoided: 0, inFlight: 0 });
+    expect(w.payments.authorizationsPage.mock.calls.map(([, after]) => after)).toEqual([undefined, 'pi_4', 'pi_1']);
+  });
+
+  it('stops when its time runs short and the next run resumes where it stopped, in the same window', async () => {
+    const authorizations = Array.from({ length: 7 }, (_, i) => payment(`pi_${i}`, meta(`ord_${i}`, 'res_gone'), { created: `2026-11-25T11:${String(10 + i)}:00.000Z` }));
+    const w = world({ authorizations, reservations: [reservation('res_gone', 'EXPIRED')], pageSize: 3 });
+    let settled = 0;
+    w.payments.cancel.mockImplementation(async () => void (settled += 1));
+
+    // Time for four authorizations: the reserve is 10 s, and each one "takes" 20 s.
+    const first = await w.settle.reconcile({ timeLeftMs: () => 85_000 - settled * 20_000 });
+
+    expect(first).toMatchObject({ checked: 4, orphanVoided: 4 });
+    expect(first.resumeFrom).toEqual({ window: { createdFrom: new Date('2026-11-25T10:00:00.000Z'), createdTo: new Date('2026-11-25T11:58:00.000Z') }, after: 'pi_3' });
+
+    const second = await w.settle.reconcile({ resumeFrom: first.resumeFrom!, timeLeftMs: () => 120_000 });
+
+    expect(second).toEqual({ checked: 3, orphanVoided: 3, pendingConfirmed: 0, pendingCancelled: 0, cancelledVoided: 0, inFlight: 0 });
+    expect(w.payments.cancel.mock.calls.map(([pi]) => pi)).toEqual(['pi_6', 'pi_5', 'pi_4', 'pi_3', 'pi_2', 'pi_1', 'pi_0']);
+  });
+
+  it('does not void the payment of an order a retry placed after the first read found none', async () => {
+    const w = world({ orders: { ord_1: orderEvents('ord_1', ['CONFIRMED']) }, reservations: [reservation('res_ord_1', 'COMMITTED')], authorizations: [payment('pi_ord_1', meta('ord_1', 'res_ord_1'))] });
+    // The reconciler reads no order; the retry then places it (committing the reservation) before the reservations are read.
+    w.orders.load.mockResolvedValueOnce(undefined);
+
+    const counts = await w.settle.reconcile();
+
+    expect(w.payments.cancel).not.toHaveBeenCalled();
+    expect(counts).toMatchObject({ checked: 1, orphanVoided: 0 });
+  });
+
+  it('reads the reservation ids from every metadata value they were split across', async () => {
+    const w = world({ reservations: [reservation('res_a', 'EXPIRED'), reservation('res_b')], authorizations: [payment('pi_split', { ...meta('ord_split', 'res_a'), reservationIds2: 'res_b' })] });
+
+    expect(await w.settle.reconcile()).toMatchObject({ inFlight: 1, orphanVoided: 0 });
+    expect(w.payments.cancel).not.toHaveBeenCalled();
   });
 
   it('a second sweep changes no order and voids only with the same keys again', async () => {

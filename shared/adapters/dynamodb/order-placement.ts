@@ -1,9 +1,9 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { OrderPlacementStore } from '#shared/checkout/checkout-ports';
+import type { OrderPlacementStore, PlacementPlan } from '#shared/checkout/checkout-ports';
 import { NotFoundError } from '#shared/errors';
 import { ReservationNotActiveError } from '#shared/inventory/reservations';
-import { ConcurrentAppendError } from '#shared/orders/order';
+import { ConcurrentAppendError, type OrderEvent } from '#shared/orders/order';
 import type { dynamoOrderStore } from './order-store';
 import type { DynamoReservationRepository } from './reservation-repository';
 
@@ -11,14 +11,31 @@ import type { DynamoReservationRepository } from './reservation-repository';
  * An order's events and the commit of its reservations as one DynamoDB transaction across
  * the orders and inventory tables: each repository contributes its own writes (and keeps
  * its key layout to itself); this adapter only puts them in one TransactWriteItems.
- * 100 writes at most: 2 events + summary + per reservation 1 + 2 per line.
+ * DynamoDB takes at most 100 writes in one transaction: 2 events + summary + per reservation
+ * 1 + 2 per line (3 with a flash sale's gate), so `fits` counts them, from the repositories'
+ * own writes, before checkout reserves or charges anything.
  */
+export const MAX_TRANSACTION_ITEMS = 100;
+
 export function dynamoOrderPlacement(
   documents: DynamoDBDocumentClient,
   orders: Pick<ReturnType<typeof dynamoOrderStore>, 'appendWrites' | 'load'>,
   reservations: Pick<DynamoReservationRepository, 'get' | 'finishWrites'>,
 ): OrderPlacementStore {
+  /** The writes of a placement of this shape, counted with the repositories' own builders. */
+  function writesOf(plan: PlacementPlan): number {
+    const at = new Date(0).toISOString();
+    const header = { shopId: 'count', orderId: 'count', customerId: 'count', total: { amount: 0, currency: 'USD' }, createdAt: at };
+    const events = Array.from({ length: plan.events }, (_, i): OrderEvent => ({ seq: i + 1, type: i === 0 ? 'PENDING' : 'CONFIRMED', at, data: {} }));
+    const commits = plan.reservations.map((r, i) =>
+      reservations.finishWrites({ shopId: 'count', reservationId: `count${i}`, lines: r.lines, status: 'ACTIVE', expiresAt: at, createdAt: at, source: 'checkout', ...(r.fromGate ? { fromGate: true } : {}) }, 'COMMITTED', 'checkout', at).length,
+    );
+    return orders.appendWrites(header, 0, events).length + commits.reduce((sum, n) => sum + n, 0);
+  }
+
   return {
+    fits: (plan) => writesOf(plan) <= MAX_TRANSACTION_ITEMS,
+
     async place(order, expectedSeq, events, { reservationIds, actor, known = [] }) {
       const at = events[events.length - 1]?.at ?? new Date().toISOString();
       const given = new Map(known.filter((r) => r.status === 'ACTIVE').map((r) => [r.reservationId, r]));

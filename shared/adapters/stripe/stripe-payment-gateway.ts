@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { IdempotencyConflictError, ValidationError, type FieldError } from '#shared/errors';
 import {
   InvalidSignatureError,
+  PaymentKeyRejectedError,
   PaymentStateError,
   PaymentUnavailableError,
   type PaymentGateway,
@@ -55,6 +56,11 @@ export function stripePaymentGateway(settings: StripeSettings): PaymentGateway {
     try {
       return await run();
     } catch (error) {
+      if (error instanceof Stripe.errors.StripeAuthenticationError) {
+        const mapped = new PaymentKeyRejectedError();
+        mapped.cause = error;
+        throw mapped;
+      }
       const unavailable = unavailableDetail(error);
       if (unavailable) {
         const mapped = new PaymentUnavailableError(unavailable);
@@ -135,10 +141,12 @@ export function stripePaymentGateway(settings: StripeSettings): PaymentGateway {
       return summary(await call(() => stripe.paymentIntents.retrieve(paymentIntentId)));
     },
 
-    async *authorizedBefore(before) {
-      for await (const pi of stripe.paymentIntents.list({ created: { lte: Math.floor(before.getTime() / 1000) }, limit: 100 })) {
-        if (pi.status === 'requires_capture') yield summary(pi);
-      }
+    async authorizationsPage({ createdFrom, createdTo }, after) {
+      const page = await call(() =>
+        stripe.paymentIntents.list({ created: { gte: Math.floor(createdFrom.getTime() / 1000), lte: Math.floor(createdTo.getTime() / 1000) }, limit: 100, ...(after ? { starting_after: after } : {}) }),
+      );
+      const last = page.data.at(-1);
+      return { payments: page.data.filter((pi) => pi.status === 'requires_capture').map(summary), ...(page.has_more && last ? { next: last.id } : {}) };
     },
 
     parseWebhook(rawBody, signature) {
