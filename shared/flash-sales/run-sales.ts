@@ -2,6 +2,7 @@ import { NotFoundError, RateLimitedError, ValidationError } from '#shared/errors
 import type { GateAllocation } from '#shared/inventory/gate-allocation';
 import type { Reservations } from '#shared/inventory/reserve-stock';
 import { newId } from '#shared/ids';
+import { crashPoint } from '#shared/platform/crash-points';
 import { holdReference } from './flash-sale-holds';
 import { isOver, SaleEndedError, SaleNotStartedError, saleStatus, validateSale, type FlashSale, type SaleStatus, type Ticket } from './flash-sale';
 import type { SaleReport, SaleRepository, SaleState, TicketQueue } from './flash-sale-ports';
@@ -73,6 +74,7 @@ export function makeRunSales({ sales, state, queue, allocation, reservations, cl
   async function decide(s: FlashSale, ticket: number): Promise<'won' | 'waiting' | 'lost' | 'expired'> {
     const decision = await state.decide(s, ticket, clock());
     // Won, now or by an earlier delivery that died before writing the hold: write it (once).
+    if (decision.kind === 'won') crashPoint('flash-sale.ticket-won');
     if (decision.kind === 'won') await recordHold(s, decision.ticket);
     return decision.kind;
   }
