@@ -14,9 +14,9 @@ import { ADDRESS, adminToken, mustRetry, productWithStock, SHOP, stockOf, unsett
  */
 const UNITS = 30;
 const BUYERS = 60;
-const RESERVATION_SECONDS = 40;
+const RESERVATION_SECONDS = 30;
 const ENV = {
-  // Checkout's reservations live 40 s, so what walked-away buyers hold expires within the test.
+  // Checkout's reservations live 30 s, so what walked-away buyers hold expires within the test.
   RESERVATION_SECONDS: String(RESERVATION_SECONDS),
   // The one-minute jobs every second, the five-minute reconciler every 5 s, with a 1 s grace.
   LOCAL_SCHEDULE_TIME_SCALE: String(1 / 60),
@@ -42,12 +42,16 @@ afterAll(async () => {
 });
 
 async function storm(name: string, kill: { crashPoint: string } | { afterAnswers: number }) {
+  const began = Date.now();
+  const seconds: Record<string, number> = {};
+  const mark = (what: string) => (seconds[what] = Math.round((Date.now() - began) / 100) / 10);
   const platform = await crashPlatform({ name, env: ENV });
   platforms.push(platform);
   await platform.start('crashPoint' in kill ? { crashPoint: kill.crashPoint } : {});
   const admin = await adminToken(platform);
   const sku = `CRASH-${name.toUpperCase()}`;
   await productWithStock(platform, admin, sku, UNITS);
+  mark('ready');
 
   const buyers: Buyer[] = await Promise.all(
     Array.from({ length: BUYERS }, async (_, index) => {
@@ -81,9 +85,11 @@ async function storm(name: string, kill: { crashPoint: string } | { afterAnswers
   if ('crashPoint' in kill) await platform.crashed(30_000);
   else await killing;
   expect(platform.running).toBe(false);
+  mark('killed');
 
   await platform.start();
   const restartedAt = Date.now();
+  mark('restarted');
   // Every buyer comes back with the same key (those who walked away do not): until a definite answer.
   await Promise.all(
     buyers
@@ -93,6 +99,7 @@ async function storm(name: string, kill: { crashPoint: string } | { afterAnswers
       }),
   );
 
+  mark('retriesAnswered');
   // What the walked-away checkouts hold expires; their authorizations are then voided by the reconciler.
   const unsettled = await within(
     RESERVATION_SECONDS * 1000 + 45_000,
@@ -108,8 +115,10 @@ async function storm(name: string, kill: { crashPoint: string } | { afterAnswers
       return order.status === 200 ? (order.body as { orderId: string; status: string }) : undefined;
     }),
   );
+  mark('authorizationsSettled');
   const stock = await stockOf(platform, admin, sku);
   const audit = await platform.auditInventory(SHOP);
+  mark('audited');
 
   const firstDefinite = (b: Buyer) => b.before.find((a) => !mustRetry(a));
   const finalAnswer = (b: Buyer) => b.after.at(-1);
@@ -131,6 +140,7 @@ async function storm(name: string, kill: { crashPoint: string } | { afterAnswers
     stock,
     unsettledAuthorizations: unsettled,
     auditFindings: audit,
+    seconds,
   };
   console.log(`crash checkout ${JSON.stringify(summary, null, 1)}`);
   return summary;
