@@ -38,6 +38,9 @@ export default defineConfig({
         test: {
           name: 'crash',
           include: ['test/crash/**/*.test.ts'],
+          // After the other projects, with its files side by side: they mostly wait (restarts, expiries, schedules).
+          sequence: { groupOrder: 1 },
+          maxWorkers: 4,
           // Each scenario starts the platform at least twice and waits for what a crash left to be settled.
           testTimeout: 240_000,
           hookTimeout: 120_000,
