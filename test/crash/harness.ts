@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -61,7 +62,7 @@ const CRASH_LINE = /^CRASH-POINT (\S+)/m;
 
 export async function crashPlatform(options: CrashPlatformOptions): Promise<CrashPlatform> {
   const dataDir = mkdtempSync(join(tmpdir(), `commerce-crash-${options.name}-`));
-  const port = await freePort();
+  const port = await gatewayPort();
   const url = `http://127.0.0.1:${port}`;
   const lines: string[] = [];
   const redis = await startDurableRedis(join(dataDir, 'redis-outside'), (line) => lines.push(`redis: ${line}`));
@@ -169,6 +170,23 @@ export async function crashPlatform(options: CrashPlatformOptions): Promise<Cras
     },
   };
   return platform;
+}
+
+/**
+ * A free port below the kernel's ephemeral range (32768 and up), so that none of the services
+ * the platform starts on free ports (port 0) can take it between a kill and the restart.
+ */
+async function gatewayPort(): Promise<number> {
+  for (let attempt = 0; ; attempt++) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    const free = await new Promise<boolean>((resolve) => {
+      const server = createServer();
+      server.once('error', () => resolve(false));
+      server.listen({ port, host: '127.0.0.1', exclusive: true }, () => server.close(() => resolve(true)));
+    });
+    if (free) return port;
+    if (attempt > 50) throw new Error('No free port found for the gateway');
+  }
 }
 
 /** A Redis outside the platform's process group, with every write fsynced to its append-only file. */
