@@ -33,6 +33,8 @@ interface Buyer {
   entries: Answer[];
   ticket?: number;
   final?: { status: string; holdId?: string };
+  /** The last answer to a poll of its ticket (HTTP status and code), when it was not a 200. */
+  lastPollProblem?: string;
   decidedAt?: number;
   checkout?: Answer;
 }
@@ -157,7 +159,9 @@ async function sale(name: string, kill: { crashPoint: string } | { afterEntries:
     buyers: BUYERS,
     enteredBeforeKill,
     ticketHolders: holders.length,
-    ticketsStillQueuedAfterBound: holders.filter((b) => b.final?.status === 'queued' || !b.final).map((b) => `${b.customerId} #${b.ticket}`),
+    ticketsStillQueuedAfterBound: holders
+      .filter((b) => b.final?.status === 'queued' || !b.final)
+      .map((b) => `${b.customerId} #${b.ticket} ${b.final?.status ?? 'never answered'}${b.lastPollProblem ? ` (last poll ${b.lastPollProblem})` : ''}`),
     won: holders.filter((b) => b.final?.status === 'won').length,
     lost: holders.filter((b) => b.final?.status === 'lost').length,
     expired: holders.filter((b) => b.final?.status === 'expired').length,
@@ -177,6 +181,7 @@ async function sale(name: string, kill: { crashPoint: string } | { afterEntries:
 async function pollTicket(platform: CrashPlatform, saleId: string, buyer: Buyer, bound: number) {
   for (;;) {
     const answer = await platform.request('GET', `/v1/shops/${SHOP}/flash-sales/${saleId}/entries/${buyer.ticket}`, { token: buyer.token });
+    buyer.lastPollProblem = answer.status === 200 ? undefined : `${answer.status} ${answer.body?.code ?? ''}`.trim();
     if (answer.status === 200) {
       buyer.final = { status: answer.body.status as string, ...(answer.body.holdId ? { holdId: answer.body.holdId as string } : {}) };
       if (buyer.final.status !== 'queued') {

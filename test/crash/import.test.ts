@@ -11,7 +11,7 @@ import { SHOP } from './shop';
  * knows), then started again on the same data: the import must finish, exactly once (one
  * import, every line counted once, no import left running), and the inventory audit be clean.
  */
-const PRODUCTS = 200; // one import of two chunks of 100 lines
+const PRODUCTS = 120; // one import of two chunks (100 and 20 lines)
 
 let platform: CrashPlatform | undefined;
 afterAll(async () => {
