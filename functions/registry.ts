@@ -89,6 +89,15 @@ export const FUNCTIONS = define({
     uses: { tables: { shops: 'read' } },
     timeoutSeconds: 5,
   },
+  createShop: {
+    id: 'CreateShop',
+    entry: 'functions/platform/create-shop.handler.ts',
+    description: 'POST /v1/shops (operators): create a shop (tenant); an existing id is 409 shop_exists.',
+    uses: { tables: { shops: 'readWrite', idempotency: 'readWrite' } },
+    timeoutSeconds: 5,
+    // Operators create shops now and then; a handful in flight is plenty.
+    maxConcurrency: 5,
+  },
   updateShop: {
     id: 'UpdateShop',
     entry: 'functions/platform/update-shop.handler.ts',

@@ -1,6 +1,6 @@
 import type { RouteAuth, RouteContract } from '#shared/http/contract';
 import { healthContract, healthDependenciesContract, notFoundContract, openApiContract } from '#shared/platform/health.schema';
-import { getShopContract, updateShopContract } from '#shared/platform/shop.schema';
+import { createShopContract, getShopContract, updateShopContract } from '#shared/platform/shop.schema';
 import {
   createProductContract,
   deleteProductContract,
@@ -58,6 +58,8 @@ export const ROUTES: readonly Route[] = [
   // Operators only, and each call probes every dependency: a few a second is plenty.
   route('GET', '/v1/health/dependencies', FUNCTIONS.healthDependencies, healthDependenciesContract, { rateLimit: 5, burstLimit: 10 }),
   route('GET', '/v1/openapi.json', FUNCTIONS.openApi, openApiContract),
+  // Operators only, a few shops at a time; one conditional write each.
+  route('POST', '/v1/shops', FUNCTIONS.createShop, createShopContract, { rateLimit: 50, burstLimit: 100 }),
   route('GET', '/v1/shops/{shopId}', FUNCTIONS.shops, getShopContract),
   route('PATCH', '/v1/shops/{shopId}/admin/profile', FUNCTIONS.updateShop, updateShopContract),
 

@@ -1,7 +1,7 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { runWithInvocationBudget } from '#shared/platform/deadline';
-import { logger } from '#shared/observability';
+import { logger, withInvocationLogging } from '#shared/observability';
 
 /**
  * Runs a DynamoDB stream batch through Powertools' batch processor: records that fail
@@ -20,6 +20,7 @@ export function streamBatchHandler(name: string, handleRecord: (record: DynamoDB
   };
   // Remote calls of the whole batch fit in the invocation's time, so a slow dependency fails
   // the records (retried by the mapping) instead of timing the function out.
-  return (event: DynamoDBStreamEvent, context: Context): Promise<DynamoDBBatchResponse> =>
-    runWithInvocationBudget(context, () => processPartialResponse(event, logged, processor, { context }));
+  return withInvocationLogging((event: DynamoDBStreamEvent, context: Context): Promise<DynamoDBBatchResponse> =>
+    runWithInvocationBudget(context, () => processPartialResponse(event, logged, processor, { context })),
+  );
 }

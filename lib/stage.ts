@@ -44,6 +44,8 @@ export function stageSettings(stage: string): StageSettings {
       `Invalid stage "${stage}": use 1-20 lowercase letters, digits or dashes, starting with a letter (e.g. dev, prod, pr-42)`,
     );
   }
+  // Functions of the stage `local` sign and verify webhooks with the public local secrets (shared/config.ts, secretSource).
+  if (stage === 'local') throw new Error('Invalid stage "local": it is the local runtime\'s, whose secrets are public; deploy under another name (e.g. dev)');
   const production = stage === 'prod';
   return production
     ? {

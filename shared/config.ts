@@ -36,7 +36,7 @@ const EnvSchema = z.object({
   STRIPE_API_URL: z.url().optional(),
   /** Secrets Manager ARN of the carriers' webhook secrets, a JSON object by carrier (AWS). */
   CARRIER_SECRETS_ARN: z.string().optional(),
-  /** Local runtime: the one secret every carrier signs with (api.md, Webhooks). */
+  /** Local stage only: the one secret every carrier signs with (api.md, Webhooks). Ignored elsewhere. */
   LOCAL_CARRIER_SECRET: z.string().default('local-carrier-secret'),
   SES_CONFIGURATION_SET: z.string().optional(),
   /** Flash-sale entry rate limits (Redis token buckets): per customer (burst, refill per second) and per sale. */
@@ -47,7 +47,7 @@ const EnvSchema = z.object({
   RESERVATION_SECONDS: z.coerce.number().int().positive().default(900),
   /** Fulfilment: the warehouse (WMS) endpoint confirmed orders are POSTed to, and the HMAC secret signing them. */
   WAREHOUSE_URL: z.url({ protocol: /^https?$/ }).optional(),
-  /** Secrets Manager ARN of the warehouse signing secret (AWS; WAREHOUSE_SECRET locally). */
+  /** Secrets Manager ARN of the warehouse signing secret (AWS; WAREHOUSE_SECRET on the local stage only). */
   WAREHOUSE_SECRET_ARN: z.string().optional(),
   WAREHOUSE_SECRET: z.string().min(1).default('local-warehouse-secret'),
   /** Local runtime only: the HS256 secret of local tokens. AWS uses Cognito's JWT authorizer. */
@@ -100,4 +100,18 @@ export function eventBusName(): string {
 export function sesFromAddress(): string {
   const { SES_FROM_ADDRESS, STAGE } = config();
   return SES_FROM_ADDRESS ?? (STAGE === 'local' ? 'orders@demo-shop.local' : required('SES_FROM_ADDRESS'));
+}
+
+/**
+ * Where a secret comes from: its Secrets Manager ARN, or on the local stage only the local
+ * value (a public default, in the repository). Outside the local stage a missing ARN stops the
+ * function with a ConfigError (fail closed) instead of signing or verifying with a value anyone
+ * can read. Call it at cold start, so a misconfigured function fails before serving anything.
+ */
+export function secretSource(arnVariable: 'CARRIER_SECRETS_ARN' | 'WAREHOUSE_SECRET_ARN', localValue: (settings: Config) => string): { readonly arn: string } | { readonly value: string } {
+  const settings = config();
+  const arn = settings[arnVariable];
+  if (arn) return { arn };
+  if (settings.STAGE === 'local') return { value: localValue(settings) };
+  throw new ConfigError(`Missing environment variable ${arnVariable} on stage ${settings.STAGE}: this function needs the secret's Secrets Manager ARN (outside the local stage no local default is used).`);
 }

@@ -1,6 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Tracer } from '@aws-lambda-powertools/tracer';
+import type { Context } from 'aws-lambda';
 
 /**
  * The one logger, metrics and tracer instance of a function (Powertools). Structured JSON
@@ -18,6 +19,22 @@ export const metrics = new Metrics({
 });
 
 export { MetricUnit };
+
+/**
+ * Wraps a handler that is not an HTTP one (bus, schedule, queue, stream) so that every
+ * invocation logs with its own keys only. Powertools keeps the keys a handler appends for the
+ * logger's life, which is the warm container's: without a reset, the next invocation's lines
+ * would carry the previous order's or shop's ids. Also adds the Lambda context (request id,
+ * function, cold start) to every line. httpHandler does the same for the API's handlers.
+ */
+export function withInvocationLogging<H extends (event: never, context: Context, ...rest: never[]) => unknown>(handler: H): H {
+  const wrapped = (event: never, context: Context, ...rest: never[]) => {
+    logger.resetKeys();
+    if (context) logger.addContext(context);
+    return handler(event, context, ...rest);
+  };
+  return wrapped as H;
+}
 
 /** Publishes the metrics recorded so far, if any (an empty publish only logs a warning). */
 export function flushMetrics(): void {

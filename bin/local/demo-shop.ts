@@ -2,7 +2,8 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
- * The demo tenant that `npm start` seeds on first start: the shop, then its demo catalog
+ * The demo tenant that `npm start` seeds on first start: the shop (through the same use case
+ * as the operators' `POST /v1/shops`, taking the one already there), then its demo catalog
  * with stock through the bulk import API at `apiUrl` (resumable: a start killed mid-seed
  * imports again next time, which updates what is there). Imported only after the platform
  * has set the environment, because adapters create their clients at import.

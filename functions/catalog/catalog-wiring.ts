@@ -4,7 +4,7 @@ import { dynamoProductImportStore } from '#shared/adapters/dynamodb/product-impo
 import { dynamoProductRepository } from '#shared/adapters/dynamodb/product-repository';
 import { dynamoShopRepository } from '#shared/adapters/dynamodb/shop-repository';
 import { dynamoStockRepository } from '#shared/adapters/dynamodb/stock-repository';
-import { redisCatalogCache } from '#shared/adapters/redis/catalog-cache';
+import { redisCatalogCache, reportCacheInvalidationFailure } from '#shared/adapters/redis/catalog-cache';
 import { redis } from '#shared/adapters/redis/client';
 import { sqs } from '#shared/adapters/sqs/client';
 import { sqsImportQueue } from '#shared/adapters/sqs/import-queue';
@@ -41,7 +41,7 @@ export const shopCurrency = once((): ShopCurrency => {
 });
 
 export const manageProducts = once(() =>
-  makeManageProducts({ products: products(), cache: catalogCache(), initializeStock: initializeStock(), shopCurrency: shopCurrency() }),
+  makeManageProducts({ products: products(), cache: catalogCache(), initializeStock: initializeStock(), shopCurrency: shopCurrency(), onCacheInvalidationFailure: reportCacheInvalidationFailure }),
 );
 
 // The bulk import: its record and chunks, the queue of chunks, and the worker's writes.

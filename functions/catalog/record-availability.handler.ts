@@ -1,7 +1,7 @@
 import type { EventBridgeHandler } from 'aws-lambda';
 import { z } from 'zod';
 import { makeRecordAvailability } from '#shared/catalog/catalog-projections';
-import { logger } from '#shared/observability';
+import { logger, withInvocationLogging } from '#shared/observability';
 import { products } from './catalog-wiring';
 
 /** Inventory's level events (OutOfStock, InventoryLow, BackInStock, StockReplenished) → the catalog's availability. */
@@ -14,7 +14,7 @@ const Detail = z.object({
 
 const recordAvailability = makeRecordAvailability({ products: products() });
 
-export const handler: EventBridgeHandler<string, unknown, void> = async (event) => {
+const handle: EventBridgeHandler<string, unknown, void> = async (event) => {
   const detail = Detail.safeParse(event.detail);
   if (!detail.success) {
     // A malformed event will not get better with retries: log it and drop it.
@@ -24,3 +24,5 @@ export const handler: EventBridgeHandler<string, unknown, void> = async (event) 
   logger.appendKeys({ shopId: detail.data.shopId, sku: detail.data.sku });
   await recordAvailability(detail.data);
 };
+
+export const handler = withInvocationLogging(handle);

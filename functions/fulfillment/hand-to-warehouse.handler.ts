@@ -2,7 +2,7 @@ import type { EventBridgeHandler } from 'aws-lambda';
 import { z } from 'zod';
 import { httpWarehouseFromConfig } from '#shared/adapters/warehouse/http-warehouse';
 import { makeHandToWarehouse } from '#shared/fulfillment/hand-to-warehouse';
-import { flushMetrics, logger, metrics, MetricUnit } from '#shared/observability';
+import { flushMetrics, logger, metrics, MetricUnit, withInvocationLogging } from '#shared/observability';
 import { orderStore } from '#functions/orders/orders-wiring';
 
 /**
@@ -19,7 +19,7 @@ const Detail = z.object({
 
 const handToWarehouse = makeHandToWarehouse({ orders: orderStore(), warehouse: httpWarehouseFromConfig() });
 
-export const handler: EventBridgeHandler<string, unknown, void> = async (event) => {
+const handle: EventBridgeHandler<string, unknown, void> = async (event) => {
   const detail = Detail.safeParse(event.detail);
   if (!detail.success) {
     // A malformed event will not get better with retries: log it and drop it.
@@ -33,3 +33,5 @@ export const handler: EventBridgeHandler<string, unknown, void> = async (event) 
   metrics.addMetric(outcome === 'handed-over' ? 'OrdersHandedToWarehouse' : 'OrdersNotHandedOver', MetricUnit.Count, 1);
   flushMetrics();
 };
+
+export const handler = withInvocationLogging(handle);

@@ -5,7 +5,7 @@ import { dynamoReservationRepository } from '#shared/adapters/dynamodb/reservati
 import { tableName } from '#shared/config';
 import { makeApplyOrderStock } from '#shared/inventory/order-stock';
 import { makeReservations } from '#shared/inventory/reserve-stock';
-import { logger } from '#shared/observability';
+import { logger, withInvocationLogging } from '#shared/observability';
 import { stockRepository } from './inventory-wiring';
 
 /** OrderStatusChanged (SHIPPED, RETURNED, CANCELLED) → the stock movements they imply. */
@@ -23,7 +23,7 @@ const applyOrderStock = makeApplyOrderStock({
   reservations: makeReservations({ reservations: dynamoReservationRepository(documents, tableName('inventory')) }),
 });
 
-export const handler: EventBridgeHandler<string, unknown, void> = async (event) => {
+const handle: EventBridgeHandler<string, unknown, void> = async (event) => {
   const detail = Detail.safeParse(event.detail);
   if (!detail.success) {
     logger.error('malformed order event', { id: event.id, issues: detail.error.issues.map((i) => i.message) });
@@ -33,3 +33,5 @@ export const handler: EventBridgeHandler<string, unknown, void> = async (event) 
   const outcome = await applyOrderStock(detail.data);
   logger.info('order stock applied', { status: detail.data.status, outcome });
 };
+
+export const handler = withInvocationLogging(handle);

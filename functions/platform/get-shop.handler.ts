@@ -1,14 +1,15 @@
 import { documents } from '#shared/adapters/dynamodb/client';
 import { dynamoShopRepository } from '#shared/adapters/dynamodb/shop-repository';
 import { tableName } from '#shared/config';
+import { cacheableJson, etagOf } from '#shared/http/cacheable';
 import { httpHandler } from '#shared/http/http-handler';
 import { getShopContract } from '#shared/platform/shop.schema';
 import { makeGetShop } from '#shared/platform/shops';
 
 const getShop = makeGetShop({ shops: dynamoShopRepository(documents, tableName('shops')) });
 
-export const handler = httpHandler(getShopContract, async ({ params }) => ({
-  status: 200,
-  headers: { 'cache-control': 'public, max-age=60' },
-  body: await getShop(params.shopId),
-}));
+/** GET /v1/shops/{shopId}: public, so browsers and caches revalidate it with If-None-Match. */
+export const handler = httpHandler(getShopContract, async ({ params, headers }) => {
+  const body = JSON.stringify(await getShop(params.shopId));
+  return cacheableJson({ body, etag: etagOf(body) }, headers['if-none-match'], 'public, max-age=60');
+});

@@ -2,13 +2,14 @@ import { dynamoIdempotency } from '#shared/adapters/dynamodb/idempotency-store';
 import { httpHandler } from '#shared/http/http-handler';
 import { processOnce } from '#shared/http/idempotency';
 import { logger } from '#shared/observability';
-import { carrierSecret } from '#shared/webhooks/carrier-secrets';
+import { carrierSecrets } from '#shared/webhooks/carrier-secrets';
 import { verifyCarrierSignature } from '#shared/webhooks/carrier-signature';
 import { carrierWebhookContract } from '#shared/webhooks/webhooks.schema';
 import { trackShipments } from '../orders/orders-wiring';
 
 /** POST /v1/webhooks/carriers/{carrier}: signed tracking updates; a repeated eventId changes nothing. */
 const once = dynamoIdempotency();
+const carrierSecret = carrierSecrets();
 
 export const handler = httpHandler(
   carrierWebhookContract,

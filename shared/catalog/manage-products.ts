@@ -14,12 +14,21 @@ export interface ManageProductsDeps {
   readonly cache: CatalogCache;
   readonly initializeStock: InitializeStock;
   readonly shopCurrency: ShopCurrency;
+  /** Told of every invalidation that failed (the write still succeeds): the log and a metric. */
+  readonly onCacheInvalidationFailure: (failure: CacheInvalidationFailure) => void;
   readonly clock?: () => Date;
+}
+
+export interface CacheInvalidationFailure {
+  readonly shopId: string;
+  readonly productIds: readonly string[];
+  readonly categories: readonly string[];
+  readonly error: unknown;
 }
 
 export type ProductPatch = Partial<ProductDraft>;
 
-export function makeManageProducts({ products, cache, initializeStock, shopCurrency, clock = () => new Date() }: ManageProductsDeps) {
+export function makeManageProducts({ products, cache, initializeStock, shopCurrency, onCacheInvalidationFailure, clock = () => new Date() }: ManageProductsDeps) {
   async function validate(shopId: string, draft: ProductDraft): Promise<void> {
     const problems = productProblems(draft, await shopCurrency(shopId));
     if (problems.length > 0) {
@@ -29,7 +38,9 @@ export function makeManageProducts({ products, cache, initializeStock, shopCurre
 
   // Best effort: a cache that cannot be reached now is cleared by the catalog stream later,
   // and its entries expire within minutes anyway; the merchant's write must not fail for it.
-  const invalidate = (shopId: string, change: Parameters<CatalogCache['invalidate']>[1]) => cache.invalidate(shopId, change).catch(() => undefined);
+  // The failure is reported, though: a cache that keeps failing must show in logs and metrics.
+  const invalidate = (shopId: string, change: Parameters<CatalogCache['invalidate']>[1]) =>
+    cache.invalidate(shopId, change).catch((error: unknown) => onCacheInvalidationFailure({ shopId, productIds: change.productIds ?? [], categories: change.categories ?? [], error }));
 
   async function existing(shopId: string, productId: string): Promise<StoredProduct> {
     const stored = await products.get(shopId, productId);

@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import { NotFoundError } from '#shared/errors';
+import { etagOf } from '#shared/http/cacheable';
 import type { CachedPage, CatalogCache, ProductRepository } from './catalog-ports';
 import { listingItem, productView } from './catalog-views';
 
@@ -8,10 +8,6 @@ import { listingItem, productView } from './catalog-views';
  * 5 minutes, dropped on change) with a strong ETag, so a hit costs one cache read and
  * a revalidation with If-None-Match costs no body at all.
  */
-export function etagOf(body: string): string {
-  return `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
-}
-
 export function makeReadPages({ products, cache }: { products: ProductRepository; cache: CatalogCache }) {
   return {
     async productPage(shopId: string, productId: string): Promise<CachedPage & { cached: boolean }> {

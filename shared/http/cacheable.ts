@@ -1,4 +1,10 @@
+import { createHash } from 'node:crypto';
 import type { HttpResult } from './http-handler';
+
+/** A strong ETag of a serialized answer. */
+export function etagOf(body: string): string {
+  return `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
+}
 
 /**
  * A cacheable JSON answer: strong ETag, Cache-Control for CloudFront and browsers, and

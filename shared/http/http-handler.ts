@@ -80,7 +80,7 @@ export function httpHandler<const C extends RouteContract>(
       );
     } catch (error) {
       dependencyFailed = unavailableFrom(error) !== undefined;
-      result = errorResult(error, requestId);
+      result = errorResult(error, correlationId);
     }
     metrics.addDimensions({ operation: contract.operationId });
     metrics.addMetric(result.status >= 500 ? 'ServerErrors' : result.status >= 400 ? 'ClientErrors' : 'Successes', MetricUnit.Count, 1);
@@ -170,15 +170,20 @@ function parseJsonBody(rawBody: string, contentType: string | undefined): unknow
   }
 }
 
-function errorResult(error: unknown, requestId: string): HttpResult {
-  const mapped = problemFromError(error);
+/**
+ * A failure's answer. A 5xx carries its code and `reference` (the correlation id) only; what
+ * went wrong (the error, a dependency's own words) goes to the log under that reference.
+ */
+function errorResult(error: unknown, reference: string): HttpResult {
+  const mapped = problemFromError(error, reference);
   if (mapped) {
-    // The dependency's own words go to the log (with the correlation id), never to the caller.
-    if (mapped.status >= 500) logger.warn('request refused by an unavailable dependency', { code: mapped.body.code, error: error as Error, cause: causeOf(error) });
+    const details = { code: mapped.body.code, reference, error: error as Error, cause: causeOf(error) };
+    if (mapped.status === 503) logger.warn('request refused by an unavailable dependency', details);
+    else if (mapped.status >= 500) logger.error('request failed', details);
     return mapped;
   }
-  logger.error('unhandled error', error as Error);
-  return internalProblem(requestId);
+  logger.error('unhandled error', { reference, error: error as Error, cause: causeOf(error) });
+  return internalProblem(reference);
 }
 
 function causeOf(error: unknown): string | undefined {

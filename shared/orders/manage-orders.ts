@@ -1,6 +1,6 @@
 import { NotFoundError, ValidationError } from '#shared/errors';
 import type { PaymentGateway } from '#shared/checkout/payment-gateway';
-import { cancellation, ConcurrentAppendError, nextEvent, orderHeader, stockLines, type Order, type OrderEvent, type OrderStatus } from './order';
+import { cancellation, ConcurrentAppendError, nextEvent, orderHeader, stockLines, TrackingNumberTakenError, type Order, type OrderEvent, type OrderStatus } from './order';
 import type { OrderStore } from './order-ports';
 
 /**
@@ -29,7 +29,7 @@ export interface FulfillmentInput {
 }
 
 export interface ManageOrdersDeps {
-  readonly orders: Pick<OrderStore, 'load' | 'append'>;
+  readonly orders: Pick<OrderStore, 'load' | 'append' | 'findByTracking'>;
   readonly payments: Pick<PaymentGateway, 'cancel' | 'capture' | 'refund'>;
   readonly clock?: () => Date;
 }
@@ -86,6 +86,9 @@ export function makeManageOrders({ orders, payments, clock = () => new Date() }:
             return nextEvent(order, input.type, at, base);
           case 'SHIPPED': {
             nextEvent(order, 'SHIPPED', at); // refuse an illegal move before any money moves
+            // and a tracking number of another shipment (the append's claim is what decides a race).
+            const owner = await orders.findByTracking(input.carrier!, input.trackingNumber!);
+            if (owner && (owner.shopId !== shopId || owner.orderId !== orderId)) throw new TrackingNumberTakenError(input.carrier!.toLowerCase(), input.trackingNumber!);
             await payments.capture(order.placement.paymentIntentId, { idempotencyKey: `capture:${orderId}` });
             return nextEvent(order, 'SHIPPED', at, { ...base, carrier: input.carrier!.toLowerCase(), trackingNumber: input.trackingNumber!, lines: stockLines(order) });
           }

@@ -126,3 +126,13 @@ export class ConcurrentAppendError extends DomainError {
     super('conflict', `Order ${orderId} was changed by another request meanwhile; read it again and retry.`);
   }
 }
+
+/**
+ * A carrier's tracking number names one shipment: recorded for another order (of any shop,
+ * since carriers know no shop), it is refused rather than taken over. The owner is not named.
+ */
+export class TrackingNumberTakenError extends DomainError {
+  constructor(carrier: string, trackingNumber: string) {
+    super('tracking_number_taken', `Tracking number ${trackingNumber} of carrier ${carrier} is already recorded for another shipment; check the number.`, { carrier, trackingNumber });
+  }
+}

@@ -1,6 +1,7 @@
 /**
  * Health of the platform: every dependency is probed in parallel with a deadline, and the
- * report says which one fails and why, without leaking credentials or stack traces. Probes are
+ * report says which one fails and the kind of failure, with a reference; the dependency's own
+ * words (hosts, ports, account ids, messages) go only to the log under that reference. Probes are
  * cheap reads (a GetItem of an absent key, a PING), and a process checks at most once per
  * `maxAgeMs`, however many requests ask: liveness checks must never load what they watch.
  */
@@ -10,11 +11,26 @@ export interface DependencyProbe {
   check(): Promise<void>;
 }
 
+/** What kind of failure a probe met; the details are logged, never reported. */
+export const FAILURE_KINDS = ['timeout', 'unreachable', 'access_denied', 'failed'] as const;
+export type FailureKind = (typeof FAILURE_KINDS)[number];
+
 export interface DependencyReport {
   readonly status: 'ok' | 'error';
   readonly latencyMs: number;
-  /** Why the dependency failed (type and message, at most 200 characters). */
-  readonly error?: string;
+  /** The kind of failure; only when status is error. */
+  readonly error?: FailureKind;
+  /** Under which id the log has the failure's details; only when status is error. */
+  readonly reference?: string;
+}
+
+/** A probe's failure with its details, for the log. */
+export interface ProbeFailure {
+  readonly dependency: string;
+  readonly kind: FailureKind;
+  readonly reference: string;
+  readonly latencyMs: number;
+  readonly error: unknown;
 }
 
 export interface HealthReport {
@@ -37,13 +53,23 @@ export interface CheckHealthDeps {
   readonly timeoutMs?: number;
   readonly now?: () => number;
   readonly clock?: () => Date;
+  /** Where a failure's details go (the log), under the reference the report gives. */
+  readonly logFailure: (failure: ProbeFailure) => void;
 }
 
-/** One round of every probe. */
-export function makeCheckHealth({ probes, stage, timeoutMs = 2_000, now = () => performance.now(), clock = () => new Date() }: CheckHealthDeps) {
-  return async function checkHealth(): Promise<HealthReport> {
+/** One round of every probe; `reference` (the request's correlation id) names its failures in the log. */
+export function makeCheckHealth({ probes, stage, timeoutMs = 2_000, now = () => performance.now(), clock = () => new Date(), logFailure }: CheckHealthDeps) {
+  return async function checkHealth(reference: string = crypto.randomUUID()): Promise<HealthReport> {
     const checkedAt = clock().toISOString();
-    const reports = await Promise.all(probes.map((probe) => runProbe(probe, timeoutMs, now)));
+    const reports = await Promise.all(
+      probes.map(async (probe) => {
+        const outcome = await runProbe(probe, timeoutMs, now);
+        if (!outcome.failure) return outcome.report;
+        const kind = failureKind(outcome.failure);
+        logFailure({ dependency: probe.name, kind, reference, latencyMs: outcome.report.latencyMs, error: outcome.failure });
+        return { ...outcome.report, error: kind, reference };
+      }),
+    );
     const dependencies = Object.fromEntries(probes.map((probe, i) => [probe.name, reports[i]!]));
     const healthy = reports.every((report) => report.status === 'ok');
     return { status: healthy ? 'ok' : 'degraded', stage, checkedAt, dependencies };
@@ -51,27 +77,30 @@ export function makeCheckHealth({ probes, stage, timeoutMs = 2_000, now = () => 
 }
 
 export interface HealthMonitorDeps {
-  readonly check: () => Promise<HealthReport>;
+  readonly check: (reference?: string) => Promise<HealthReport>;
   /** How old a report may be and still answer. @default 5000 */
   readonly maxAgeMs?: number;
   readonly now?: () => number;
 }
 
 export interface HealthMonitor {
-  /** A report at most `maxAgeMs` old: the last one, else the check in progress, else a new check. */
-  recent(): Promise<HealthReport>;
+  /**
+   * A report at most `maxAgeMs` old: the last one, else the check in progress, else a new check.
+   * `reference` names the failures of a check this call starts (a shared check keeps its own).
+   */
+  recent(reference?: string): Promise<HealthReport>;
   /** A report from a check started now, or from the one already in progress. */
-  fresh(): Promise<HealthReport>;
+  fresh(reference?: string): Promise<HealthReport>;
 }
 
 /** One check at a time per process (callers in the meantime share it), and its result reused while recent. */
 export function makeHealthMonitor({ check, maxAgeMs = 5_000, now = () => performance.now() }: HealthMonitorDeps): HealthMonitor {
   let last: { readonly report: HealthReport; readonly startedAt: number } | undefined;
   let running: Promise<HealthReport> | undefined;
-  const refresh = (): Promise<HealthReport> => {
+  const refresh = (reference?: string): Promise<HealthReport> => {
     if (running) return running;
     const startedAt = now();
-    const current = check().then((report) => {
+    const current = check(reference).then((report) => {
       last = { report, startedAt };
       return report;
     });
@@ -83,30 +112,46 @@ export function makeHealthMonitor({ check, maxAgeMs = 5_000, now = () => perform
     return current;
   };
   return {
-    recent: () => (last && now() - last.startedAt <= maxAgeMs ? Promise.resolve(last.report) : refresh()),
+    recent: (reference) => (last && now() - last.startedAt <= maxAgeMs ? Promise.resolve(last.report) : refresh(reference)),
     fresh: refresh,
   };
 }
 
-async function runProbe(probe: DependencyProbe, timeoutMs: number, now: () => number): Promise<DependencyReport> {
+class ProbeTimeoutError extends Error {
+  override readonly name = 'TimeoutError';
+}
+
+async function runProbe(probe: DependencyProbe, timeoutMs: number, now: () => number): Promise<{ report: DependencyReport; failure?: unknown }> {
   const started = now();
   let timer: NodeJS.Timeout | undefined;
   try {
     await Promise.race([
       probe.check(),
       new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+        timer = setTimeout(() => reject(new ProbeTimeoutError(`no answer within ${timeoutMs} ms`)), timeoutMs);
       }),
     ]);
-    return { status: 'ok', latencyMs: Math.round(now() - started) };
+    return { report: { status: 'ok', latencyMs: Math.round(now() - started) } };
   } catch (error) {
-    return { status: 'error', latencyMs: Math.round(now() - started), error: reason(error) };
+    return { report: { status: 'error', latencyMs: Math.round(now() - started) }, failure: error ?? new Error('probe failed') };
   } finally {
     clearTimeout(timer);
   }
 }
 
-function reason(error: unknown): string {
-  const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-  return message.slice(0, 200);
+const TIMEOUT_NAMES = /^(TimeoutError|AbortError|RequestTimeout(Exception)?|DeadlineExceededError)$/;
+const UNREACHABLE_CODES = /^(ECONNREFUSED|ECONNRESET|ECONNABORTED|ETIMEDOUT|EPIPE|EHOSTUNREACH|ENETUNREACH|ENOTFOUND|EAI_AGAIN|UND_ERR_\w+)$/;
+const UNREACHABLE_NAMES = /^(ConnectionError|MaxRetriesPerRequestError|ClusterAllFailedError|NoLivingConnectionsError)$/;
+const UNREACHABLE_MESSAGES = /^(socket hang up|Connection is closed|Stream isn't writeable)/;
+const ACCESS_DENIED = /^(AccessDenied(Exception)?|UnrecognizedClientException|InvalidClientTokenId|ExpiredToken(Exception)?|NOAUTH|WRONGPASS)\b/;
+
+/** The kind of a probe's failure, from the error or its causes (an SDK error wraps a socket's). */
+function failureKind(error: unknown): FailureKind {
+  for (let current = error, depth = 0; current instanceof Error && depth < 5; current = current.cause, depth++) {
+    const code = (current as NodeJS.ErrnoException).code;
+    if (TIMEOUT_NAMES.test(current.name)) return 'timeout';
+    if (ACCESS_DENIED.test(current.name) || ACCESS_DENIED.test(current.message)) return 'access_denied';
+    if ((typeof code === 'string' && UNREACHABLE_CODES.test(code)) || UNREACHABLE_NAMES.test(current.name) || UNREACHABLE_MESSAGES.test(current.message)) return 'unreachable';
+  }
+  return 'failed';
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineContract } from '#shared/http/contract';
+import { FAILURE_KINDS } from './check-health';
 
 export const Liveness = z
   .object({
@@ -11,7 +12,8 @@ export const DependencyHealth = z
   .object({
     status: z.enum(['ok', 'error']),
     latencyMs: z.number().meta({ description: 'How long the probe took (up to its deadline when it failed)' }),
-    error: z.string().optional().meta({ description: 'Why the dependency failed; only when status is error' }),
+    error: z.enum(FAILURE_KINDS).optional().meta({ description: 'The kind of failure; only when status is error (the details are in the logs)' }),
+    reference: z.string().optional().meta({ description: 'The id under which the logs have the failure; only when status is error' }),
   })
   .meta({ id: 'DependencyHealth' });
 
@@ -38,7 +40,7 @@ export const healthContract = defineContract({
 export const healthDependenciesContract = defineContract({
   operationId: 'getHealthDependencies',
   auth: 'operator',
-  summary: 'Each dependency with its status, latency and error (platform operators)',
+  summary: 'Each dependency with its status, latency, and the kind of failure with a reference to the logs (platform operators)',
   tags: ['operations'],
   responses: {
     200: { description: 'The report of a check made for this request', schema: DependenciesHealth },

@@ -1,14 +1,17 @@
 import { secrets as secretsManager } from '#shared/adapters/aws/secrets';
-import { config } from '#shared/config';
+import { secretSource } from '#shared/config';
 
 /**
  * Each carrier's webhook secret: in AWS a Secrets Manager JSON object by carrier name
- * (cached five minutes, so a rotated secret is picked up without a deploy); locally one
- * secret for every carrier (LOCAL_CARRIER_SECRET).
+ * (cached five minutes, so a rotated secret is picked up without a deploy); on the local stage
+ * one secret for every carrier (LOCAL_CARRIER_SECRET). Made at cold start: outside the local
+ * stage, a function without the secret's ARN fails there with a ConfigError.
  */
-export async function carrierSecret(carrier: string): Promise<string | undefined> {
-  const { CARRIER_SECRETS_ARN, LOCAL_CARRIER_SECRET } = config();
-  if (!CARRIER_SECRETS_ARN) return LOCAL_CARRIER_SECRET;
-  const secrets = (await secretsManager().get(CARRIER_SECRETS_ARN, { transform: 'json', maxAge: 300 })) as Record<string, string> | undefined;
-  return secrets?.[carrier];
+export function carrierSecrets(): (carrier: string) => Promise<string | undefined> {
+  const source = secretSource('CARRIER_SECRETS_ARN', (settings) => settings.LOCAL_CARRIER_SECRET);
+  if ('value' in source) return async () => source.value;
+  return async (carrier) => {
+    const secrets = (await secretsManager().get(source.arn, { transform: 'json', maxAge: 300 })) as Record<string, string> | undefined;
+    return secrets?.[carrier];
+  };
 }

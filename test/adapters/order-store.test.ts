@@ -4,7 +4,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { ensureTables, localTableNames } from '../../bin/local/dynamodb-local';
 import { dynamoOrderStore } from '#shared/adapters/dynamodb/order-store';
-import { ConcurrentAppendError, nextEvent, type OrderEvent } from '#shared/orders/order';
+import { ConcurrentAppendError, nextEvent, TrackingNumberTakenError, type OrderEvent } from '#shared/orders/order';
 import type { OrderStore } from '#shared/orders/order-ports';
 
 /** The append-only order event store against DynamoDB Local. */
@@ -63,5 +63,35 @@ describe('order store', () => {
     await store.append({ shopId: 'shop-c', orderId: 'ord_c', customerId: 'carol', total: usd(1_000), createdAt: order.createdAt }, 2, [nextEvent(order, 'PICKED', '2026-11-22T01:00:00.000Z')]);
     expect((await store.listByStatus('shop-c', 'PICKED', { limit: 10 })).items).toMatchObject([{ orderId: 'ord_c', status: 'PICKED', total: usd(1_000) }]);
     expect((await store.listByStatus('shop-c', 'CONFIRMED', { limit: 10 })).items.map((o) => o.orderId)).toEqual(['ord_b', 'ord_a']);
+  });
+
+  it("claims a tracking number for one order: another shop's shipment with it is refused, its own again is fine", async () => {
+    const tracking = `1Z${randomBytes(5).toString('hex')}`;
+    const ship = async (shopId: string, orderId: string) => {
+      const order = (await store.load(shopId, orderId))!;
+      const header = { shopId, orderId, customerId: 'alice', total: usd(1_000), createdAt: order.createdAt };
+      const picked = order.status === 'PICKED' ? order : { ...order, status: 'PICKED' as const, events: [...order.events, nextEvent(order, 'PICKED', '2026-11-26T09:00:00.000Z')] };
+      if (picked !== order) await store.append(header, order.events.length, [picked.events.at(-1)!]);
+      const shipped = nextEvent(picked, 'SHIPPED', '2026-11-26T10:00:00.000Z', { carrier: 'ups', trackingNumber: tracking });
+      await store.append(header, picked.events.length, [shipped]);
+    };
+    await place('shop-t1', 'ord_a', 'alice', '2026-11-26T08:00:00.000Z');
+    await place('shop-t2', 'ord_b', 'alice', '2026-11-26T08:00:00.000Z');
+    await place('shop-t1', 'ord_c', 'alice', '2026-11-26T08:00:00.000Z');
+    await ship('shop-t1', 'ord_a');
+
+    await expect(ship('shop-t2', 'ord_b')).rejects.toBeInstanceOf(TrackingNumberTakenError);
+    await expect(ship('shop-t1', 'ord_c')).rejects.toMatchObject({ code: 'tracking_number_taken' });
+    expect(await store.findByTracking('UPS', tracking)).toEqual({ shopId: 'shop-t1', orderId: 'ord_a' });
+    // Nothing of the refused appends was written.
+    expect((await store.load('shop-t2', 'ord_b'))!.status).toBe('PICKED');
+    expect((await store.load('shop-t1', 'ord_c'))!.status).toBe('PICKED');
+
+    // The owner's own claim is written again without complaint (an append that repeats it).
+    const owner = (await store.load('shop-t1', 'ord_a'))!;
+    const header = { shopId: 'shop-t1', orderId: 'ord_a', customerId: 'alice', total: usd(1_000), createdAt: owner.createdAt };
+    const again: OrderEvent = { seq: owner.events.length + 1, type: 'SHIPPED', at: '2026-11-26T11:00:00.000Z', data: { carrier: 'ups', trackingNumber: tracking } };
+    await store.append(header, owner.events.length, [again]);
+    expect(await store.findByTracking('ups', tracking)).toEqual({ shopId: 'shop-t1', orderId: 'ord_a' });
   });
 });

@@ -1,28 +1,48 @@
 import { describe, expect, it } from 'vitest';
-import { makeCheckHealth, makeHealthMonitor, type DependencyProbe } from '#shared/platform/check-health';
+import { makeCheckHealth, makeHealthMonitor, type DependencyProbe, type ProbeFailure } from '#shared/platform/check-health';
+
+const logFailure = () => undefined;
 
 describe('checkHealth', () => {
   it('is ok when every probe answers', async () => {
-    const check = makeCheckHealth({ stage: 'test', probes: [{ name: 'a', check: async () => undefined }], clock: () => new Date('2030-01-01T00:00:00Z') });
+    const check = makeCheckHealth({ stage: 'test', probes: [{ name: 'a', check: async () => undefined }], clock: () => new Date('2030-01-01T00:00:00Z'), logFailure });
     expect(await check()).toMatchObject({ status: 'ok', stage: 'test', checkedAt: '2030-01-01T00:00:00.000Z', dependencies: { a: { status: 'ok' } } });
     expect((await check()).dependencies.a).not.toHaveProperty('error');
   });
 
-  it('names the failing dependency and a timed-out one', async () => {
+  it('names the failing dependency and its kind of failure with a reference; the details go to the log only', async () => {
+    const logged: ProbeFailure[] = [];
+    const refused = Object.assign(new Error('connect ECONNREFUSED 10.0.3.7:6379'), { code: 'ECONNREFUSED' });
+    const denied = Object.assign(new Error('User: arn:aws:sts::123456789012:assumed-role/commerce-prod is not authorized'), { name: 'AccessDeniedException' });
     const check = makeCheckHealth({
       stage: 'test',
       timeoutMs: 50,
+      logFailure: (failure) => logged.push(failure),
       probes: [
         { name: 'ok', check: async () => undefined },
-        { name: 'broken', check: async () => Promise.reject(new Error('connection refused')) },
+        { name: 'redis', check: async () => Promise.reject(refused) },
+        { name: 'ses', check: async () => Promise.reject(denied) },
+        { name: 'sqs', check: async () => Promise.reject(new Error('Queue arn:aws:sqs:us-east-1:123456789012:internal-q is odd')) },
         { name: 'slow', check: () => new Promise(() => undefined) },
       ],
     });
-    const report = await check();
+    const report = await check('corr-7');
     expect(report.status).toBe('degraded');
-    expect(report.dependencies.broken).toMatchObject({ status: 'error', error: 'Error: connection refused' });
-    expect(report.dependencies.slow).toMatchObject({ status: 'error', error: 'Error: no answer within 50 ms' });
-    expect(report.dependencies.ok?.status).toBe('ok');
+    expect(report.dependencies).toMatchObject({
+      ok: { status: 'ok' },
+      redis: { status: 'error', error: 'unreachable', reference: 'corr-7' },
+      ses: { status: 'error', error: 'access_denied', reference: 'corr-7' },
+      sqs: { status: 'error', error: 'failed', reference: 'corr-7' },
+      slow: { status: 'error', error: 'timeout', reference: 'corr-7' },
+    });
+    expect(JSON.stringify(report)).not.toMatch(/10\.0\.3\.7|123456789012|ECONNREFUSED|internal-q|not authorized/);
+    expect(logged.map((l) => [l.dependency, l.kind, l.reference])).toEqual([
+      ['redis', 'unreachable', 'corr-7'],
+      ['ses', 'access_denied', 'corr-7'],
+      ['sqs', 'failed', 'corr-7'],
+      ['slow', 'timeout', 'corr-7'],
+    ]);
+    expect(logged.find((l) => l.dependency === 'redis')?.error).toBe(refused);
   });
 });
 
@@ -44,7 +64,7 @@ describe('health monitor', () => {
   it('answers liveness from one check while it is recent, however many ask', async () => {
     const { state, probe } = counted();
     let now = 0;
-    const monitor = makeHealthMonitor({ check: makeCheckHealth({ stage: 't', probes: [probe] }), maxAgeMs: 5_000, now: () => now });
+    const monitor = makeHealthMonitor({ check: makeCheckHealth({ stage: 't', probes: [probe], logFailure }), maxAgeMs: 5_000, now: () => now });
     for (let i = 0; i < 50; i++) expect((await monitor.recent()).status).toBe('ok');
     expect(state.calls).toBe(1);
 
@@ -63,7 +83,7 @@ describe('health monitor', () => {
     const { state, probe } = counted();
     let release!: () => void;
     state.hold = new Promise<void>((resolve) => (release = resolve));
-    const monitor = makeHealthMonitor({ check: makeCheckHealth({ stage: 't', probes: [probe] }), now: () => 0 });
+    const monitor = makeHealthMonitor({ check: makeCheckHealth({ stage: 't', probes: [probe], logFailure }), now: () => 0 });
     const waiting = [monitor.recent(), monitor.fresh(), monitor.recent(), monitor.fresh()];
     release();
     const reports = await Promise.all(waiting);

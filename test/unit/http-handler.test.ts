@@ -1,7 +1,9 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { PaymentUnavailableError } from '#shared/checkout/payment-gateway';
 import { DomainError } from '#shared/errors';
+import { WarehouseRejectedError, WarehouseUnavailableError } from '#shared/fulfillment/warehouse';
 import { defineContract } from '#shared/http/contract';
 import { httpHandler } from '#shared/http/http-handler';
 import { ShopParams } from '#shared/http/schemas';
@@ -91,7 +93,31 @@ describe('httpHandler', () => {
     const res = await call(crashing, event());
     expect(res.status).toBe(500);
     expect(JSON.stringify(res.body)).not.toContain('secret');
-    expect(res.body.reference).toBe('req-1');
+    expect(res.body.reference).toBe('corr-1'); // the correlation id every log line of the request carries
+  });
+
+  it('answers a code without a status as 500 internal_error with a reference, not as the caller’s 400', async () => {
+    const unmapped = httpHandler(contract, async () => {
+      throw new DomainError('not_a_known_code', 'row 17 of table orders-prod is corrupt');
+    });
+    const res = await call(unmapped, event());
+    expect([res.status, res.body.code, res.body.reference]).toEqual([500, 'internal_error', 'corr-1']);
+    expect(JSON.stringify(res.body)).not.toMatch(/orders-prod|not_a_known_code/);
+  });
+
+  it('keeps what a dependency said out of every 5xx body: the code, a fixed sentence and the reference only', async () => {
+    const failures = [
+      new WarehouseUnavailableError('ord_1', 'HTTP 503: upstream wms-internal.corp:8443 overloaded'),
+      new PaymentUnavailableError('connect ECONNREFUSED 10.0.0.7:443'),
+      new WarehouseRejectedError('ord_1', 401, 'bad signature for key k-internal'),
+    ];
+    for (const failure of failures) {
+      const res = await call(httpHandler(contract, async () => Promise.reject(failure)), event());
+      expect(res.status).toBeGreaterThanOrEqual(500);
+      expect(res.body).toMatchObject({ code: failure.code, reference: 'corr-1' });
+      expect(JSON.stringify(res.body), failure.code).not.toMatch(/wms-internal|ECONNREFUSED|10\.0\.0\.7|k-internal|ord_1/);
+      expect(Object.keys(res.body).sort()).toEqual(['code', 'detail', 'reference', 'status', 'title', 'type']);
+    }
   });
 
   it('refuses to build an idempotent route without a store', () => {

@@ -39,7 +39,7 @@ function orderEvents(statuses: OrderStatus[]): OrderEvent[] {
 
 const LINES = [{ sku: 'TEE', quantity: 2 }, { sku: 'MUG', quantity: 1 }];
 
-function world(statuses: OrderStatus[], options: { conflicts?: number } = {}) {
+function world(statuses: OrderStatus[], options: { conflicts?: number; tracking?: Record<string, { shopId: string; orderId: string }> } = {}) {
   const calls: string[] = [];
   let stream = orderEvents(statuses);
   let conflicts = options.conflicts ?? 0;
@@ -54,6 +54,8 @@ function world(statuses: OrderStatus[], options: { conflicts?: number } = {}) {
       if (stream.length !== expectedSeq) throw new ConcurrentAppendError('ord_1');
       stream = [...stream, ...events];
     }),
+    /** Tracking numbers already recorded, by `<carrier>#<number>`. */
+    findByTracking: vi.fn(async (carrier: string, trackingNumber: string) => options.tracking?.[`${carrier.toLowerCase()}#${trackingNumber}`]),
   };
   const payments = {
     cancel: vi.fn(async (paymentIntentId: string, options: { idempotencyKey: string; reason?: string }) => {
@@ -186,6 +188,20 @@ describe('record fulfillment', () => {
 
     expect(w.payments.capture).not.toHaveBeenCalled();
     expect(w.orders.append).not.toHaveBeenCalled();
+  });
+
+  it("refuses a tracking number that another order has (this shop's or another's), before capturing anything", async () => {
+    for (const owner of [{ shopId: 'shop-2', orderId: 'ord_1' }, { shopId: SHOP, orderId: 'ord_9' }]) {
+      const w = world(['CONFIRMED', 'PICKED'], { tracking: { 'ups#1Z999': owner } });
+      await expect(w.manage.recordFulfillment(SHOP, 'ord_1', shipment)).rejects.toMatchObject({ code: 'tracking_number_taken' });
+      expect(w.payments.capture).not.toHaveBeenCalled();
+      expect(w.orders.append).not.toHaveBeenCalled();
+    }
+  });
+
+  it('ships with a tracking number this order already has', async () => {
+    const w = world(['CONFIRMED', 'PICKED'], { tracking: { 'ups#1Z999': { shopId: SHOP, orderId: 'ord_1' } } });
+    expect((await w.manage.recordFulfillment(SHOP, 'ord_1', shipment)).status).toBe('SHIPPED');
   });
 
   it.each([

@@ -1,6 +1,6 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { ConcurrentAppendError, foldOrder, type OrderEvent } from '#shared/orders/order';
+import { ConcurrentAppendError, foldOrder, TrackingNumberTakenError, type OrderEvent } from '#shared/orders/order';
 import type { OrderHeader, OrderStore, OrderSummary } from '#shared/orders/order-ports';
 import { decodeCursor, encodeCursor } from './cursor';
 
@@ -11,11 +11,16 @@ import { decodeCursor, encodeCursor } from './cursor';
  *   pk `ORDER#<shop>#<orderId>` sk `SUMMARY`  status, total, lastSeq, and the projections:
  *      gsi1 `CUSTOMER#<shop>#<customer>` / `<createdAt>#<orderId>` (a customer's orders),
  *      gsi2 `STATUS#<shop>#<status>` / `<createdAt>#<orderId>` (a shop's orders by status)
- *   pk `TRACKING#<carrier>#<tracking number>` sk `TRACKING`  the order a shipment belongs to
+ *   pk `TRACKING#<carrier>#<tracking number>` sk `TRACKING`  the order a shipment belongs to.
+ *      Global, not per shop: a carrier's webhook knows only its tracking number. So the claim
+ *      is conditional: written when the number is free or already this order's, never taken
+ *      from another order (TrackingNumberTakenError), whichever shop asks.
  */
 const pk = (shopId: string, orderId: string) => `ORDER#${shopId}#${orderId}`;
 const eventKey = (seq: number) => `EVENT#${String(seq).padStart(6, '0')}`;
 const trackingKey = (carrier: string, trackingNumber: string) => ({ pk: `TRACKING#${carrier.toLowerCase()}#${trackingNumber}`, sk: 'TRACKING' });
+/** The events whose tracking number an append claims, in the order of their writes. */
+const shipments = (events: readonly OrderEvent[]) => events.filter((event) => event.type === 'SHIPPED' && typeof event.data.trackingNumber === 'string');
 
 export function dynamoOrderStore(documents: DynamoDBDocumentClient, tableName: string) {
   function toSummary(item: Record<string, unknown>): OrderSummary {
@@ -51,11 +56,15 @@ export function dynamoOrderStore(documents: DynamoDBDocumentClient, tableName: s
     if (!last) return [];
     const key = pk(order.shopId, order.orderId);
     const summary = { status: last.type, updatedAt: last.at, lastSeq: last.seq, gsi2pk: `STATUS#${order.shopId}#${last.type}` };
-    const shipped = events.filter((event) => event.type === 'SHIPPED' && typeof event.data.trackingNumber === 'string');
     return [
       // The carrier's webhooks know only the tracking number: a lookup item finds the order.
-      ...shipped.map((event) => ({
-        Put: { TableName: tableName, Item: { ...trackingKey(String(event.data.carrier), String(event.data.trackingNumber)), entity: 'tracking', shopId: order.shopId, orderId: order.orderId } },
+      ...shipments(events).map((event) => ({
+        Put: {
+          TableName: tableName,
+          Item: { ...trackingKey(String(event.data.carrier), String(event.data.trackingNumber)), entity: 'tracking', shopId: order.shopId, orderId: order.orderId },
+          ConditionExpression: 'attribute_not_exists(pk) OR (shopId = :shop AND orderId = :order)',
+          ExpressionAttributeValues: { ':shop': order.shopId, ':order': order.orderId },
+        },
       })),
       ...events.map((event: OrderEvent) => ({
         Put: {
@@ -98,6 +107,12 @@ export function dynamoOrderStore(documents: DynamoDBDocumentClient, tableName: s
     ];
   }
 
+  /** The claim of appendWrites that failed its condition, if any (the claims come first in the transaction). */
+  function takenTracking(error: TransactionCanceledException, events: readonly OrderEvent[]): TrackingNumberTakenError | undefined {
+    const event = shipments(events).find((_, i) => error.CancellationReasons?.[i]?.Code === 'ConditionalCheckFailed');
+    return event ? new TrackingNumberTakenError(String(event.data.carrier), String(event.data.trackingNumber)) : undefined;
+  }
+
   const store: OrderStore & { appendWrites: typeof appendWrites } = {
     appendWrites,
 
@@ -106,7 +121,7 @@ export function dynamoOrderStore(documents: DynamoDBDocumentClient, tableName: s
       try {
         await documents.send(new TransactWriteCommand({ TransactItems: appendWrites(order, expectedSeq, events) }));
       } catch (error) {
-        if (error instanceof TransactionCanceledException) throw new ConcurrentAppendError(order.orderId);
+        if (error instanceof TransactionCanceledException) throw takenTracking(error, events) ?? new ConcurrentAppendError(order.orderId);
         throw error;
       }
     },

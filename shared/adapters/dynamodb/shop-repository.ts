@@ -1,6 +1,6 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { Shop, ShopRepository } from '#shared/platform/shops';
+import { DEFAULT_TIMEZONE, type Shop, type ShopRepository } from '#shared/platform/shops';
 
 /** Shops table: pk `SHOP#<shopId>`, sk `PROFILE`. */
 const key = (shopId: string) => ({ pk: `SHOP#${shopId}`, sk: 'PROFILE' });
@@ -51,6 +51,7 @@ export function dynamoShopRepository(documents: DynamoDBDocumentClient, tableNam
 }
 
 function toShop(item: Record<string, unknown>): Shop {
-  const { shopId, name, currency, supportEmail, createdAt, updatedAt } = item as unknown as Shop;
-  return { shopId, name, currency, createdAt, ...(supportEmail ? { supportEmail } : {}), ...(updatedAt ? { updatedAt } : {}) };
+  const { shopId, name, currency, timezone, supportEmail, createdAt, updatedAt } = item as unknown as Shop;
+  // Shops made before time zones were recorded are on UTC, the default of a new one.
+  return { shopId, name, currency, timezone: timezone ?? DEFAULT_TIMEZONE, createdAt, ...(supportEmail ? { supportEmail } : {}), ...(updatedAt ? { updatedAt } : {}) };
 }

@@ -1,4 +1,6 @@
 import type { CachedPage, CatalogCache } from '#shared/catalog/catalog-ports';
+import type { CacheInvalidationFailure } from '#shared/catalog/manage-products';
+import { logger, metrics, MetricUnit } from '#shared/observability';
 import type { RedisClient } from './client';
 
 /**
@@ -40,4 +42,15 @@ export function redisCatalogCache(redis: () => Promise<RedisClient>, ttlSeconds 
       await Promise.all(keys.map((key) => client.del(key)));
     },
   };
+}
+
+/**
+ * A page-cache invalidation that failed after a product write (which stands): logged with what
+ * it was for, and counted as `CacheInvalidationFailures`. The catalog stream drops the pages
+ * again and they expire within the TTL, so a failure costs staleness, not correctness; a
+ * count that keeps rising means Redis is failing the writers.
+ */
+export function reportCacheInvalidationFailure({ shopId, productIds, categories, error }: CacheInvalidationFailure): void {
+  logger.warn('page cache invalidation failed: pages may stay stale until the catalog stream or their TTL drops them', { shopId, productIds, categories, error: error as Error });
+  metrics.addMetric('CacheInvalidationFailures', MetricUnit.Count, 1);
 }

@@ -1,4 +1,4 @@
-import { config, ConfigError } from '#shared/config';
+import { config, ConfigError, secretSource } from '#shared/config';
 import { attemptTimeoutMs, DeadlineExceededError } from '#shared/platform/deadline';
 import { fulfilmentKey, WarehouseRejectedError, WarehouseUnavailableError, type Warehouse } from '#shared/fulfillment/warehouse';
 import { secrets } from '../aws/secrets';
@@ -60,16 +60,20 @@ export function httpWarehouse(settings: HttpWarehouseSettings): Warehouse {
   };
 }
 
-/** The warehouse of this function, from WAREHOUSE_URL and WAREHOUSE_SECRET (read once, at cold start). */
+/**
+ * The warehouse of this function, from WAREHOUSE_URL and the signing secret (read once, at cold
+ * start): WAREHOUSE_SECRET_ARN, or WAREHOUSE_SECRET on the local stage only (secretSource).
+ */
 export function httpWarehouseFromConfig(): Warehouse {
-  const { WAREHOUSE_URL, WAREHOUSE_SECRET, WAREHOUSE_SECRET_ARN } = config();
+  const { WAREHOUSE_URL } = config();
   if (!WAREHOUSE_URL) throw new ConfigError('Missing environment variable WAREHOUSE_URL: deploy with -c warehouseUrl=https://<your WMS endpoint>');
-  if (!WAREHOUSE_SECRET_ARN) return httpWarehouse({ url: WAREHOUSE_URL, secret: WAREHOUSE_SECRET });
+  const source = secretSource('WAREHOUSE_SECRET_ARN', (settings) => settings.WAREHOUSE_SECRET);
+  if ('value' in source) return httpWarehouse({ url: WAREHOUSE_URL, secret: source.value });
   // In AWS the signing secret lives in Secrets Manager (cached five minutes, so a rotation needs no deploy).
   return {
     async handOver(order) {
-      const secret = await secrets().get(WAREHOUSE_SECRET_ARN, { maxAge: 300 });
-      if (typeof secret !== 'string' || secret === '') throw new ConfigError(`The warehouse secret ${WAREHOUSE_SECRET_ARN} is empty.`);
+      const secret = await secrets().get(source.arn, { maxAge: 300 });
+      if (typeof secret !== 'string' || secret === '') throw new ConfigError(`The warehouse secret ${source.arn} is empty.`);
       return httpWarehouse({ url: WAREHOUSE_URL, secret }).handOver(order);
     },
   };
