@@ -27,6 +27,8 @@ export interface ResolveRedisOptions {
 }
 
 const PROBE_TIMEOUT_MS = 1_000;
+/** A given Redis that answers nothing (rather than refusing) is asked again this often: a loaded machine can be slow to answer. */
+const SLOW_PROBE_ATTEMPTS = 5;
 
 /** The URL with its password masked, for logs. */
 function redact(url: string): string {
@@ -81,12 +83,13 @@ export async function resolveRedis(opts: ResolveRedisOptions = {}): Promise<Redi
   const log = opts.log ?? (() => {});
   let why: string;
   if (opts.url) {
-    const problem = await probe(opts.url, PROBE_TIMEOUT_MS);
+    let problem = await probe(opts.url, PROBE_TIMEOUT_MS);
+    for (let attempt = 1; /no answer within|ETIMEDOUT/.test(problem ?? '') && attempt < SLOW_PROBE_ATTEMPTS; attempt++) problem = await probe(opts.url, PROBE_TIMEOUT_MS);
     if (problem === null) {
       log(`redis: using ${redact(opts.url)} (it answered PING)`);
       return { url: opts.url, startedHere: false, stop: async () => {} };
     }
-    why = `${redact(opts.url)} did not answer PING within ${PROBE_TIMEOUT_MS / 1000} s (${problem})`;
+    why = `${redact(opts.url)} did not answer PING (${problem})`;
   } else {
     why = 'no Redis URL was given';
   }

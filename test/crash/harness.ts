@@ -70,6 +70,37 @@ export async function crashPlatform(options: CrashPlatformOptions): Promise<Cras
   const secret = 'local-dev-secret';
   let proc: TiedProcess | undefined;
 
+  async function startOnce(run: { crashPoint?: string; env?: Record<string, string> }): Promise<void> {
+    await deadDynamoDbLocal(dataDir);
+    const from = lines.length;
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      POWERTOOLS_LOG_LEVEL: 'ERROR',
+      LOCAL_JWT_SECRET: secret,
+      REDIS_URL: redis.url,
+      LOCAL_STRIPE_URL: stripe.url,
+      ...options.env,
+      ...run.env,
+    };
+    delete env.LOCAL_CRASH_POINT;
+    if (run.crashPoint) env.LOCAL_CRASH_POINT = run.crashPoint;
+    lines.push(`--- start${run.crashPoint ? ` (crash point ${run.crashPoint})` : ''}`);
+    proc = await spawnTied(process.execPath, ['--import', 'tsx', 'bin/start.ts', '--data-dir', dataDir, '--port', String(port), '--products', String(options.products ?? 0)], {
+      cwd: ROOT,
+      env,
+      onLine: (line) => lines.push(line),
+    });
+    const started = proc;
+    await waitFor(
+      async () => {
+        if (lines.slice(from).includes(READY_LINE)) return true;
+        if (started.exited) throw new Error(`The platform exited before it was ready:\n${lines.slice(from).join('\n')}`);
+        return false;
+      },
+      { timeoutMs: 120_000, intervalMs: 100, what: `the platform on ${url} to be ready` },
+    );
+  }
+
   const platform: CrashPlatform = {
     url,
     dataDir,
@@ -78,35 +109,13 @@ export async function crashPlatform(options: CrashPlatformOptions): Promise<Cras
       return proc !== undefined && !proc.exited;
     },
     async start(run = {}) {
-      if (platform.running) throw new Error('The platform is already running');
-      await deadDynamoDbLocal(dataDir);
-      const from = lines.length;
-      const env: NodeJS.ProcessEnv = {
-        ...process.env,
-        POWERTOOLS_LOG_LEVEL: 'ERROR',
-        LOCAL_JWT_SECRET: secret,
-        REDIS_URL: redis.url,
-        LOCAL_STRIPE_URL: stripe.url,
-        ...options.env,
-        ...run.env,
-      };
-      delete env.LOCAL_CRASH_POINT;
-      if (run.crashPoint) env.LOCAL_CRASH_POINT = run.crashPoint;
-      lines.push(`--- start${run.crashPoint ? ` (crash point ${run.crashPoint})` : ''}`);
-      proc = await spawnTied(process.execPath, ['--import', 'tsx', 'bin/start.ts', '--data-dir', dataDir, '--port', String(port), '--products', String(options.products ?? 0)], {
-        cwd: ROOT,
-        env,
-        onLine: (line) => lines.push(line),
-      });
-      const started = proc;
-      await waitFor(
-        async () => {
-          if (lines.slice(from).includes(READY_LINE)) return true;
-          if (started.exited) throw new Error(`The platform exited before it was ready:\n${lines.slice(from).join('\n')}`);
-          return false;
-        },
-        { timeoutMs: 120_000, intervalMs: 100, what: `the platform on ${url} to be ready` },
-      );
+      await startOnce(run);
+      // A platform that got no PING answer from REDIS_URL starts a Redis of its own, which would
+      // die with it: the scenario would then test a Redis loss, not a crash. Say so plainly.
+      if (platform.runtimeEnv().REDIS_URL !== redis.url) {
+        await platform.kill();
+        throw new Error(`The platform did not use the Redis outside its group (${redis.url}):\n${lines.slice(-30).join('\n')}`);
+      }
     },
     async kill() {
       if (!proc || proc.exited) return;
