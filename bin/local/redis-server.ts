@@ -16,7 +16,7 @@ export interface RedisHandle {
 }
 
 export interface ResolveRedisOptions {
-  /** A Redis to reuse when it answers PING within ~1 s. */
+  /** A Redis to reuse when it answers PING (within ~1 s, asked again while it only times out). */
   url?: string;
   /** With a server started here: append-only persistence in this directory; absent: no persistence. */
   dataDir?: string;
@@ -74,7 +74,7 @@ async function probe(url: string, timeoutMs: number): Promise<string | null> {
 }
 
 /**
- * Reuses `opts.url` when it answers PING within ~1 s (startedHere false, stop() does nothing);
+ * Reuses `opts.url` when it answers PING within ~1 s, asked up to 5 times while it only times out (startedHere false, stop() does nothing);
  * otherwise spawns `redis-server` on 127.0.0.1 and a free port, tied to this process: with
  * `dataDir`, append-only persistence there (appendonly yes, appendfsync everysec, no RDB
  * snapshots); without, no persistence at all. Throws an install hint when redis-server is missing.
