@@ -42,7 +42,7 @@ export default defineConfig({
           sequence: { groupOrder: 1 },
           maxWorkers: 4,
           // Each scenario starts the platform at least twice and waits for what a crash left to be settled.
-          testTimeout: 240_000,
+          testTimeout: 360_000,
           hookTimeout: 120_000,
         },
       },
