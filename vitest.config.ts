@@ -1,7 +1,8 @@
 import { defineConfig } from 'vitest/config';
 
-// Two projects: `cdk` (template assertions, no services) and `app` (everything that runs code,
-// with a global setup that starts DynamoDB Local and Redis on free ports).
+// Three projects: `cdk` (template assertions, no services), `app` (everything that runs code,
+// with a global setup that starts DynamoDB Local and Redis on free ports) and `crash` (the real
+// `npm start` as a child process, killed with SIGKILL and started again: its own engines).
 // Quiet, deterministic test output: Powertools logs, EMF metrics and X-Ray tracing off, and the AWS
 // SDK's Node 22 notice (known, see README) silenced.
 const env = {
@@ -28,8 +29,20 @@ export default defineConfig({
           name: 'app',
           include: ['test/**/*.test.ts'],
           globalSetup: ['test/global-setup.ts'],
-          exclude: ['test/cdk/**'],
+          exclude: ['test/cdk/**', 'test/crash/**'],
           testTimeout: 60_000,
+          hookTimeout: 120_000,
+        },
+      },
+      {
+        test: {
+          name: 'crash',
+          include: ['test/crash/**/*.test.ts'],
+          // After the other projects, with its files side by side: they mostly wait (restarts, expiries, schedules).
+          sequence: { groupOrder: 1 },
+          maxWorkers: 4,
+          // Each scenario starts the platform at least twice and waits for what a crash left to be settled.
+          testTimeout: 360_000,
           hookTimeout: 120_000,
         },
       },

@@ -54,7 +54,15 @@ writeFileSync(pidFile, String(process.pid));
 console.log('Starting the commerce platform locally…');
 let platform: Awaited<ReturnType<typeof startPlatform>> | undefined;
 try {
-  platform = await startPlatform({ dataDir, port: Number(args.port), ...(process.env.REDIS_URL ? { redisUrl: process.env.REDIS_URL } : {}), log: (line) => console.log(line) });
+  platform = await startPlatform({
+    dataDir,
+    port: Number(args.port),
+    ...(process.env.REDIS_URL ? { redisUrl: process.env.REDIS_URL } : {}),
+    // Local knobs of the crash tests (test/crash): a Stripe test server that outlives this process, faster schedules.
+    ...(process.env.LOCAL_STRIPE_URL ? { stripeUrl: process.env.LOCAL_STRIPE_URL } : {}),
+    ...(process.env.LOCAL_SCHEDULE_TIME_SCALE ? { scheduleTimeScale: Number(process.env.LOCAL_SCHEDULE_TIME_SCALE) } : {}),
+    log: (line) => console.log(line),
+  });
   writeFileSync(resolve(dataDir, 'runtime.json'), JSON.stringify({ pid: process.pid, url: platform.url, env: platform.env }, null, 2));
 } catch (error) {
   console.error(`\nCould not start: ${(error as Error).message}`);

@@ -47,6 +47,8 @@ export interface PlatformOptions {
   readonly scheduleTimeScale?: number;
   /** Apply the route table's throttling in the gateway. @default true */
   readonly throttling?: boolean;
+  /** A Stripe test server started elsewhere, which outlives this platform as Stripe outlives a Lambda (crash tests); its webhooks must go to this gateway, signed with LOCAL_STRIPE_WEBHOOK_SECRET. @default one started here */
+  readonly stripeUrl?: string;
   /** Added latency of the local Stripe test server, per request (benchmarks). @default 0 */
   readonly stripeLatencyMs?: number;
   /** How long the simulated warehouse takes to pick a confirmed order. @default 5000 */
@@ -76,6 +78,8 @@ export interface Platform {
 }
 
 const CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
+/** The secret the local Stripe test server signs its webhooks with. */
+export const LOCAL_STRIPE_WEBHOOK_SECRET = 'whsec_local_commerce';
 const REGION = 'us-east-1';
 
 export async function startPlatform(options: PlatformOptions = {}): Promise<Platform> {
@@ -121,9 +125,11 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     const gatewayPort = options.port === 0 ? await freePort() : (options.port ?? 3000);
     const apiUrl = `http://127.0.0.1:${gatewayPort}`;
     const jwtSecret = options.jwtSecret ?? process.env.LOCAL_JWT_SECRET ?? 'local-dev-secret';
-    const stripeWebhookSecret = 'whsec_local_commerce';
+    const stripeWebhookSecret = LOCAL_STRIPE_WEBHOOK_SECRET;
     const [stripe, warehouse] = await Promise.all([
-      step('Stripe test server', () => startStripeServer({ latencyMs: options.stripeLatencyMs ?? 0, webhooks: [{ url: `${apiUrl}/v1/webhooks/stripe`, secret: stripeWebhookSecret }] })),
+      options.stripeUrl
+        ? Promise.resolve(stripeStartedElsewhere(options.stripeUrl))
+        : step('Stripe test server', () => startStripeServer({ latencyMs: options.stripeLatencyMs ?? 0, webhooks: [{ url: `${apiUrl}/v1/webhooks/stripe`, secret: stripeWebhookSecret }] })),
       step('simulated warehouse', () =>
         startSimulatedWarehouse({
           apiUrl,
@@ -239,4 +245,22 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     await stopAll();
     throw error;
   }
+}
+
+/** A Stripe test server that another process runs and controls: here only its URL is used. */
+function stripeStartedElsewhere(url: string): LocalStripe {
+  const elsewhere = (): never => {
+    throw new Error(`The Stripe test server at ${url} was started by another process: control it there.`);
+  };
+  return {
+    url,
+    port: Number(new URL(url).port),
+    addWebhookEndpoint: elsewhere,
+    dropWebhooks: elsewhere,
+    get events() {
+      return elsewhere();
+    },
+    idle: async () => undefined,
+    stop: async () => undefined,
+  };
 }

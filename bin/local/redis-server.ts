@@ -16,7 +16,7 @@ export interface RedisHandle {
 }
 
 export interface ResolveRedisOptions {
-  /** A Redis to reuse when it answers PING within ~1 s. */
+  /** A Redis to reuse when it answers PING (within ~1 s, asked again while it only times out). */
   url?: string;
   /** With a server started here: append-only persistence in this directory; absent: no persistence. */
   dataDir?: string;
@@ -27,6 +27,8 @@ export interface ResolveRedisOptions {
 }
 
 const PROBE_TIMEOUT_MS = 1_000;
+/** A given Redis that answers nothing (rather than refusing) is asked again this often: a loaded machine can be slow to answer. */
+const SLOW_PROBE_ATTEMPTS = 5;
 
 /** The URL with its password masked, for logs. */
 function redact(url: string): string {
@@ -72,7 +74,7 @@ async function probe(url: string, timeoutMs: number): Promise<string | null> {
 }
 
 /**
- * Reuses `opts.url` when it answers PING within ~1 s (startedHere false, stop() does nothing);
+ * Reuses `opts.url` when it answers PING within ~1 s, asked up to 5 times while it only times out (startedHere false, stop() does nothing);
  * otherwise spawns `redis-server` on 127.0.0.1 and a free port, tied to this process: with
  * `dataDir`, append-only persistence there (appendonly yes, appendfsync everysec, no RDB
  * snapshots); without, no persistence at all. Throws an install hint when redis-server is missing.
@@ -81,12 +83,13 @@ export async function resolveRedis(opts: ResolveRedisOptions = {}): Promise<Redi
   const log = opts.log ?? (() => {});
   let why: string;
   if (opts.url) {
-    const problem = await probe(opts.url, PROBE_TIMEOUT_MS);
+    let problem = await probe(opts.url, PROBE_TIMEOUT_MS);
+    for (let attempt = 1; /no answer within|ETIMEDOUT/.test(problem ?? '') && attempt < SLOW_PROBE_ATTEMPTS; attempt++) problem = await probe(opts.url, PROBE_TIMEOUT_MS);
     if (problem === null) {
       log(`redis: using ${redact(opts.url)} (it answered PING)`);
       return { url: opts.url, startedHere: false, stop: async () => {} };
     }
-    why = `${redact(opts.url)} did not answer PING within ${PROBE_TIMEOUT_MS / 1000} s (${problem})`;
+    why = `${redact(opts.url)} did not answer PING (${problem})`;
   } else {
     why = 'no Redis URL was given';
   }

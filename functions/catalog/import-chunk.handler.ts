@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { makeImportProductChunk } from '#shared/catalog/import-products';
 import { IMPORT_ERROR_CODES } from '#shared/catalog/product-import';
 import { logger } from '#shared/observability';
+import { crashPoint } from '#shared/platform/crash-points';
 import { QUEUES } from '#shared/platform/queues';
 import { importStore, importWriter, stockLevels } from './catalog-wiring';
 
@@ -36,6 +37,7 @@ async function processRecord(record: SQSRecord): Promise<void> {
   const lastAttempt = Number(record.attributes.ApproximateReceiveCount) >= QUEUES.productImports.maxReceiveCount;
   try {
     const outcome = await importChunk(chunk.data, { lastAttempt });
+    crashPoint('import.chunk-written');
     logger.info('import chunk', { shopId, importId, chunk: index, ...(outcome ? { created: outcome.created, updated: outcome.updated, failed: outcome.errors.length } : { alreadyRecorded: true }) });
   } catch (error) {
     logger.error('import chunk failed; the queue delivers it again', { shopId, importId, chunk: index, error: error as Error });

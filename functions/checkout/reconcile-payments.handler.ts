@@ -1,5 +1,6 @@
 import type { ScheduledHandler } from 'aws-lambda';
 import type { ReconcileCursor } from '#shared/checkout/settle-payments';
+import { config } from '#shared/config';
 import { flushMetrics, logger } from '#shared/observability';
 import { remainingBudgetMs, runWithInvocationBudget } from '#shared/platform/deadline';
 import { longestHoldSeconds, settlement } from './checkout-wiring';
@@ -18,10 +19,16 @@ let resumeFrom: ReconcileCursor | undefined;
 export const handler: ScheduledHandler = async (_event, context) => {
   const report = await runWithInvocationBudget(context, async () => {
     const settle = await settlement();
-    return settle.reconcile({ lookbackSeconds: longestHoldSeconds() + LOOKBACK_MARGIN_SECONDS, ...(resumeFrom ? { resumeFrom } : {}), timeLeftMs: () => remainingBudgetMs() ?? Number.POSITIVE_INFINITY });
+    return settle.reconcile({ lookbackSeconds: longestHoldSeconds() + LOOKBACK_MARGIN_SECONDS, ...(resumeFrom ? { resumeFrom } : {}), timeLeftMs: () => remainingBudgetMs() ?? Number.POSITIVE_INFINITY, ...localGrace() });
   });
   const { resumeFrom: next, ...counts } = report;
   resumeFrom = next;
   logger.info('payments reconciled', { ...counts, complete: !next, ...(next?.after ? { resumeAfter: next.after } : {}) });
   flushMetrics();
 };
+
+/** The crash tests shorten the grace on the local stage (LOCAL_RECONCILE_GRACE_SECONDS); every other stage waits the default. */
+function localGrace(): { graceSeconds?: number } {
+  const seconds = Number(process.env.LOCAL_RECONCILE_GRACE_SECONDS ?? Number.NaN);
+  return config().STAGE === 'local' && seconds >= 0 ? { graceSeconds: seconds } : {};
+}

@@ -4,6 +4,7 @@ import { ReservationNotActiveError, type Reservation } from '#shared/inventory/r
 import type { Reservations } from '#shared/inventory/reserve-stock';
 import { ConcurrentAppendError, foldOrder, type Order, type OrderEvent, type OrderPlacement, type ShippingAddress } from '#shared/orders/order';
 import type { OrderStore } from '#shared/orders/order-ports';
+import { crashPoint } from '#shared/platform/crash-points';
 import { CartEmptyError, CartTooLargeError, CheckoutExpiredError, ItemsUnavailableError, PaymentDeclinedError } from './checkout-errors';
 import type { FlashSaleHolds, OrderHeader, OrderPlacementStore, StockSource } from './checkout-ports';
 import type { PaymentGateway } from './payment-gateway';
@@ -192,6 +193,7 @@ export function makePlaceOrder(deps: PlaceOrderDeps) {
       throw new PaymentDeclinedError(authorization.declineCode, authorization.message);
     }
 
+    crashPoint('checkout.authorized');
     const now = clock().toISOString();
     const order: OrderHeader = { shopId, orderId: ids.orderId, customerId, total: subtotal, createdAt: now };
     const placementData: OrderPlacement = {
@@ -237,6 +239,7 @@ export function makePlaceOrder(deps: PlaceOrderDeps) {
     }
     // Step 6: empty the cart (a failure here never undoes the order; a retry empties it).
     await source.afterPlaced().catch((error: unknown) => log('cart not emptied after checkout', { orderId: ids.orderId, error: String(error) }));
+    crashPoint('checkout.placed');
     return { outcome: 'placed', order: foldOrder(shopId, ids.orderId, [pending, confirmedEvent(pending, placementData)])! };
   };
 }

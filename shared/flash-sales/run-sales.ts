@@ -3,6 +3,7 @@ import type { GateAllocation } from '#shared/inventory/gate-allocation';
 import { ReservationNotActiveError } from '#shared/inventory/reservations';
 import type { Reservations } from '#shared/inventory/reserve-stock';
 import { newId } from '#shared/ids';
+import { crashPoint } from '#shared/platform/crash-points';
 import { holdReference } from './flash-sale-holds';
 import { holdIdOf, isOver, SaleEndedError, SaleNotStartedError, saleStatus, validateSale, type FlashSale, type SaleStatus, type Ticket } from './flash-sale';
 import type { SaleReport, SaleRepository, SaleState, TicketQueue } from './flash-sale-ports';
@@ -100,6 +101,7 @@ export function makeRunSales({ sales, state, queue, allocation, reservations, cl
   async function decide(s: FlashSale, ticket: number): Promise<'won' | 'waiting' | 'lost' | 'expired'> {
     const decision = await state.decide(s, ticket, clock());
     if (decision.kind === 'won') {
+      crashPoint('flash-sale.ticket-won');
       // Won, now or by an earlier delivery that died before writing the hold: write it (once).
       await recordHold(s, decision.ticket);
       await state.holdRecorded(s, ticket);

@@ -1,0 +1,214 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { crashPlatform, sleep, within, type Answer, type CrashPlatform } from './harness';
+import { ADDRESS, adminToken, mustRetry, productWithStock, SHOP, stockOf, untilDefinite } from './shop';
+
+/**
+ * A flash sale with the real platform killed outright during the entries, or by a crash
+ * point while tickets are being decided (a win in Redis, its hold not yet in DynamoDB), then
+ * started again on the same data (Redis outlives the kill, as ElastiCache outlives a Lambda).
+ * The buyers whose entry died enter again, every ticket holder polls, winners check out with
+ * their hold (one in four of the first winners walks away: those holds expire and their units
+ * go to the tickets waiting in line, whose winners all check out).
+ * Then: every ticket is decided within its bound, every winner who checks out gets an order,
+ * units sold plus units returned at the close equal the sale's units, and the audit is clean.
+ */
+const UNITS = 20;
+const BUYERS = 80;
+/** Longer than a restart takes, so a winner decided before the kill can still check out after it. */
+const HOLD_SECONDS = 30;
+/** From the restart: a queued ticket is re-driven after 5 s; a waiting one is decided when a walked-away winner's hold ends. */
+const DECISION_BOUND_MS = 60_000;
+/** The sale ends this long after it is created (after the last hold), then the minute job (every second here) closes it. */
+const SALE_SECONDS = 75;
+const ENV = {
+  LOCAL_SCHEDULE_TIME_SCALE: String(1 / 60),
+  FLASH_SALE_REDRIVE_AFTER_SECONDS: '5',
+  FLASH_SALE_ENTRIES_PER_SECOND: '100000',
+};
+
+interface Buyer {
+  readonly index: number;
+  readonly customerId: string;
+  readonly token: string;
+  entries: Answer[];
+  ticket?: number;
+  final?: { status: string; holdId?: string };
+  /** The last answer to a poll of its ticket (HTTP status and code), when it was not a 200. */
+  lastPollProblem?: string;
+  decidedAt?: number;
+  checkout?: Answer;
+}
+
+const platforms: CrashPlatform[] = [];
+afterAll(async () => {
+  await Promise.all(platforms.map((p) => p.close()));
+});
+
+async function sale(name: string, kill: { crashPoint: string } | { afterEntries: number }) {
+  const began = Date.now();
+  const seconds: Record<string, number> = {};
+  const mark = (what: string) => (seconds[what] = Math.round((Date.now() - began) / 100) / 10);
+  const platform = await crashPlatform({ name: `flash-${name}`, env: ENV });
+  platforms.push(platform);
+  await platform.start('crashPoint' in kill ? { crashPoint: kill.crashPoint } : {});
+  const admin = await adminToken(platform);
+  const sku = `FLASH-${name.toUpperCase()}`;
+  await productWithStock(platform, admin, sku, UNITS);
+  const created = await platform.request('POST', `/v1/shops/${SHOP}/admin/flash-sales`, {
+    token: admin,
+    body: { sku, units: UNITS, startsAt: new Date(Date.now() - 1_000).toISOString(), endsAt: new Date(Date.now() + SALE_SECONDS * 1000).toISOString(), perCustomerLimit: 1, holdSeconds: HOLD_SECONDS },
+  });
+  expect(created.status, JSON.stringify(created.body)).toBe(201);
+  const saleId = created.body.saleId as string;
+  const endsAt = Date.parse(created.body.endsAt as string);
+  mark('saleCreated');
+
+  const buyers: Buyer[] = await Promise.all(
+    Array.from({ length: BUYERS }, async (_, index) => {
+      const customerId = `${name}-fan-${index}`;
+      return { index, customerId, token: await platform.token({ sub: customerId, email: `${customerId}@example.com` }), entries: [] };
+    }),
+  );
+  const enter = (buyer: Buyer) => platform.request('POST', `/v1/shops/${SHOP}/flash-sales/${saleId}/entries`, { token: buyer.token, body: { quantity: 1 } });
+  const entered = (buyer: Buyer) => {
+    const last = buyer.entries.at(-1);
+    if (last && (last.status === 202 || last.status === 200) && typeof last.body?.ticket === 'number') buyer.ticket = last.body.ticket;
+  };
+
+  // Entries, twenty at a time (faster than the worker decides), until the platform dies (killed after `afterEntries` answers, or by its crash point).
+  let answered = 0;
+  let killing: Promise<void> | undefined;
+  const dead = () => !platform.running || killing !== undefined;
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: 20 }, async () => {
+      for (let i = next++; i < BUYERS && !dead(); i = next++) {
+        const buyer = buyers[i]!;
+        buyer.entries.push(...(await untilDefinite(() => enter(buyer), Date.now() + 30_000, dead)));
+        entered(buyer);
+        if (!mustRetry(buyer.entries.at(-1)!)) answered += 1;
+        if ('afterEntries' in kill && answered >= kill.afterEntries) killing ??= platform.kill();
+      }
+    }),
+  );
+  if ('crashPoint' in kill) {
+    // Entries all answered before any decision crashed: the workers are still deciding; wait for the crash.
+    await platform.crashed(30_000);
+  } else {
+    await killing;
+  }
+  expect(platform.running).toBe(false);
+  mark('killed');
+  const enteredBeforeKill = buyers.filter((b) => b.entries.some((a) => !mustRetry(a))).length;
+
+  await platform.start();
+  const restartedAt = Date.now();
+  mark('restarted');
+  // Whoever got no answer enters again; whoever never got to enter enters now.
+  await Promise.all(
+    buyers
+      .filter((b) => b.entries.length === 0 || mustRetry(b.entries.at(-1)!))
+      .map(async (buyer) => {
+        buyer.entries.push(...(await untilDefinite(() => enter(buyer), restartedAt + 30_000)));
+        entered(buyer);
+      }),
+  );
+
+  // Every ticket holder polls until decided (within the bound); winners check out, except one in four of the first winners.
+  await Promise.all(
+    buyers
+      .filter((b) => b.ticket !== undefined)
+      .map(async (buyer) => {
+        const polled = await pollTicket(platform, saleId, buyer, restartedAt + DECISION_BOUND_MS);
+        const walksAway = buyer.ticket! <= UNITS && buyer.index % 4 === 3;
+        if (polled?.status === 'won' && !walksAway) {
+          const answers = await untilDefinite(
+            () =>
+              platform.request('POST', `/v1/shops/${SHOP}/checkout`, {
+                token: buyer.token,
+                headers: { 'idempotency-key': `${buyer.customerId}-hold` },
+                body: { paymentMethodId: 'pm_card_visa', email: `${buyer.customerId}@example.com`, shippingAddress: ADDRESS, flashSaleHoldId: polled.holdId },
+              }),
+            Date.now() + 60_000,
+          );
+          buyer.checkout = answers.at(-1);
+        }
+      }),
+  );
+
+  mark('ticketsDecidedAndCheckedOut');
+  // The sale ends; the minute job closes it and returns the gate's units.
+  const report = await within(
+    Math.max(0, endsAt - Date.now()) + 60_000,
+    async () => {
+      const r = await platform.request('GET', `/v1/shops/${SHOP}/admin/flash-sales/${saleId}/report`, { token: admin });
+      return r.status === 200 && r.body.closed ? (r.body as { unitsReturned: number; held: number; won: number; orders: number; tickets: number }) : undefined;
+    },
+    () => 'the sale was not closed',
+  ).catch((error: Error) => ({ error: error.message }));
+  await sleep(500);
+  const stock = await stockOf(platform, admin, sku);
+  mark('closed');
+  const audit = await platform.auditInventory(SHOP);
+  mark('audited');
+
+  const holders = buyers.filter((b) => b.ticket !== undefined);
+  const summary = {
+    scenario: name,
+    units: UNITS,
+    buyers: BUYERS,
+    enteredBeforeKill,
+    ticketHolders: holders.length,
+    ticketsStillQueuedAfterBound: holders
+      .filter((b) => b.final?.status === 'queued' || !b.final)
+      .map((b) => `${b.customerId} #${b.ticket} ${b.final?.status ?? 'never answered'}${b.lastPollProblem ? ` (last poll ${b.lastPollProblem})` : ''}`),
+    won: holders.filter((b) => b.final?.status === 'won').length,
+    lost: holders.filter((b) => b.final?.status === 'lost').length,
+    expired: holders.filter((b) => b.final?.status === 'expired').length,
+    orders: holders.filter((b) => b.checkout?.status === 201).length,
+    winnersRefusedAnOrder: holders.filter((b) => b.checkout && b.checkout.status !== 201).map((b) => `${b.customerId}: ${b.checkout!.status} ${b.checkout!.body?.code ?? ''}`),
+    report,
+    stock,
+    unitsSoldPlusReturned: 'unitsReturned' in report ? stock.sold + report.unitsReturned : undefined,
+    auditFindings: audit,
+    seconds,
+  };
+  console.log(`crash flash sale ${JSON.stringify(summary, null, 1)}`);
+  return summary;
+}
+
+/** Polls a ticket until it is decided (not queued) or the bound passes; records what it last said. */
+async function pollTicket(platform: CrashPlatform, saleId: string, buyer: Buyer, bound: number) {
+  for (;;) {
+    const answer = await platform.request('GET', `/v1/shops/${SHOP}/flash-sales/${saleId}/entries/${buyer.ticket}`, { token: buyer.token });
+    buyer.lastPollProblem = answer.status === 200 ? undefined : `${answer.status} ${answer.body?.code ?? ''}`.trim();
+    if (answer.status === 200) {
+      buyer.final = { status: answer.body.status as string, ...(answer.body.holdId ? { holdId: answer.body.holdId as string } : {}) };
+      if (buyer.final.status !== 'queued') {
+        buyer.decidedAt = Date.now();
+        return buyer.final;
+      }
+    }
+    if (Date.now() > bound) return undefined;
+    await sleep(1_000);
+  }
+}
+
+function expectSettled(summary: Awaited<ReturnType<typeof sale>>) {
+  expect(summary.ticketsStillQueuedAfterBound, `every ticket is decided within ${DECISION_BOUND_MS / 1000} s of the restart`).toEqual([]);
+  expect(summary.winnersRefusedAnOrder, 'every winner who checks out gets an order').toEqual([]);
+  expect(summary.report, 'the sale closes').toHaveProperty('unitsReturned');
+  expect(summary.unitsSoldPlusReturned, 'units sold + units returned = the sale units').toBe(UNITS);
+  expect(summary.stock).toMatchObject({ onHand: UNITS, reserved: 0, sold: summary.orders });
+  expect(summary.auditFindings, 'the inventory audit is clean').toEqual([]);
+}
+
+describe.concurrent('flash sale, the platform killed with SIGKILL and restarted', () => {
+  it('killed during the entries', async () => {
+    expectSettled(await sale('entries', { afterEntries: 20 }));
+  });
+
+  it('killed while tickets are decided (a win in Redis, its hold not yet recorded)', async () => {
+    expectSettled(await sale('decisions', { crashPoint: 'flash-sale.ticket-won@4' }));
+  });
+});
