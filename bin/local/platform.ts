@@ -257,6 +257,11 @@ function stripeStartedElsewhere(url: string): LocalStripe {
     port: Number(new URL(url).port),
     addWebhookEndpoint: elsewhere,
     dropWebhooks: elsewhere,
+    revokeApiKey: elsewhere,
+    seedPaymentIntent: elsewhere,
+    get listCalls() {
+      return elsewhere();
+    },
     get events() {
       return elsewhere();
     },
