@@ -32,6 +32,8 @@ function inMemoryProducts(): ProductRepository {
     create: async (product: Product) => void stored.set(`${product.shopId}/${product.id}`, { product, availability: {} }),
     replace: async (_previous, next) => void stored.set(`${next.shopId}/${next.id}`, { product: next, availability: {} }),
     delete: async (product) => void stored.delete(`${product.shopId}/${product.id}`),
+    // No SKU of another product here: creation checks ownership before it writes anything.
+    variants: async () => new Map(),
   } as ProductRepository;
 }
 
