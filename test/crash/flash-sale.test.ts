@@ -32,11 +32,13 @@ interface Buyer {
   readonly token: string;
   entries: Answer[];
   ticket?: number;
-  final?: { status: string; holdId?: string };
+  final?: { status: string; holdId?: string; holdExpiresAt?: string };
   /** The last answer to a poll of its ticket (HTTP status and code), when it was not a 200. */
   lastPollProblem?: string;
   decidedAt?: number;
   checkout?: Answer;
+  /** The hold had run out before the winner could first try to check out (it ran out while the platform was down). */
+  holdRanOutFirst?: boolean;
 }
 
 const platforms: CrashPlatform[] = [];
@@ -122,6 +124,8 @@ async function sale(name: string, kill: { crashPoint: string } | { afterEntries:
         const polled = await pollTicket(platform, saleId, buyer, restartedAt + DECISION_BOUND_MS);
         const walksAway = buyer.ticket! <= UNITS && buyer.index % 4 === 3;
         if (polled?.status === 'won' && !walksAway) {
+          const expiresAt = polled.holdExpiresAt;
+          buyer.holdRanOutFirst = expiresAt !== undefined && Date.parse(expiresAt) <= Date.now();
           const answers = await untilDefinite(
             () =>
               platform.request('POST', `/v1/shops/${SHOP}/checkout`, {
@@ -166,7 +170,9 @@ async function sale(name: string, kill: { crashPoint: string } | { afterEntries:
     lost: holders.filter((b) => b.final?.status === 'lost').length,
     expired: holders.filter((b) => b.final?.status === 'expired').length,
     orders: holders.filter((b) => b.checkout?.status === 201).length,
-    winnersRefusedAnOrder: holders.filter((b) => b.checkout && b.checkout.status !== 201).map((b) => `${b.customerId}: ${b.checkout!.status} ${b.checkout!.body?.code ?? ''}`),
+    // A hold that ran out while the platform was down is refused as expired, as it must be: its units go back (counted below).
+    holdsRanOutWhileDown: holders.filter((b) => b.holdRanOutFirst && b.checkout?.status === 409 && b.checkout.body?.code === 'hold_expired').length,
+    winnersRefusedAnOrder: holders.filter((b) => b.checkout && b.checkout.status !== 201 && !(b.holdRanOutFirst && b.checkout.status === 409 && b.checkout.body?.code === 'hold_expired')).map((b) => `${b.customerId}: ${b.checkout!.status} ${b.checkout!.body?.code ?? ''}`),
     report,
     stock,
     unitsSoldPlusReturned: 'unitsReturned' in report ? stock.sold + report.unitsReturned : undefined,
@@ -183,7 +189,7 @@ async function pollTicket(platform: CrashPlatform, saleId: string, buyer: Buyer,
     const answer = await platform.request('GET', `/v1/shops/${SHOP}/flash-sales/${saleId}/entries/${buyer.ticket}`, { token: buyer.token });
     buyer.lastPollProblem = answer.status === 200 ? undefined : `${answer.status} ${answer.body?.code ?? ''}`.trim();
     if (answer.status === 200) {
-      buyer.final = { status: answer.body.status as string, ...(answer.body.holdId ? { holdId: answer.body.holdId as string } : {}) };
+      buyer.final = { status: answer.body.status as string, ...(answer.body.holdId ? { holdId: answer.body.holdId as string } : {}), ...(answer.body.holdExpiresAt ? { holdExpiresAt: answer.body.holdExpiresAt as string } : {}) };
       if (buyer.final.status !== 'queued') {
         buyer.decidedAt = Date.now();
         return buyer.final;

@@ -57,11 +57,12 @@ describe('flash-sale healing', () => {
   it('decides every ticket whose message was lost mid-sale (to the DLQ, or purged), with exact counts', async () => {
     const sale = (await live('HEAL-A', 8)).body;
     const buyers = await Promise.all(Array.from({ length: 12 }, (_, i) => platform.token({ sub: `heal-${i}-${randomUUID().slice(0, 6)}` })));
+    // Each buyer's ticket at the buyer's index (concurrent entries answer in any order).
     const tickets: number[] = [];
     const entryOf = async (token: string) => {
       const res = await enter(sale.saleId, token);
       expect(res.status).toBe(202);
-      tickets.push(res.body.ticket);
+      tickets[buyers.indexOf(token)] = res.body.ticket;
     };
 
     // Four entries reach the worker.

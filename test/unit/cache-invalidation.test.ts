@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { redisCatalogCache, reportCacheInvalidationFailure } from '#shared/adapters/redis/catalog-cache';
-import type { ProductRepository, StoredProduct } from '#shared/catalog/catalog-ports';
+import type { ProductRepository, StoredProduct, VariantSummary } from '#shared/catalog/catalog-ports';
 import { makeManageProducts } from '#shared/catalog/manage-products';
 import type { Product, ProductDraft } from '#shared/catalog/product';
 import { logger, metrics } from '#shared/observability';
@@ -33,8 +33,8 @@ function inMemoryProducts(): ProductRepository {
     replace: async (_previous, next) => void stored.set(`${next.shopId}/${next.id}`, { product: next, availability: {} }),
     delete: async (product) => void stored.delete(`${product.shopId}/${product.id}`),
     // No SKU of another product here: creation checks ownership before it writes anything.
-    variants: async () => new Map(),
-  } as ProductRepository;
+    variants: async () => new Map<string, VariantSummary>(),
+  } as unknown as ProductRepository;
 }
 
 describe('cache invalidation after a product write', () => {
