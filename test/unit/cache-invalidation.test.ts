@@ -27,14 +27,15 @@ const draft: ProductDraft = {
 
 function inMemoryProducts(): ProductRepository {
   const stored = new Map<string, StoredProduct>();
-  return {
+  const repository: Pick<ProductRepository, 'get' | 'create' | 'replace' | 'delete' | 'variants'> = {
     get: async (shopId, productId) => stored.get(`${shopId}/${productId}`),
     create: async (product: Product) => void stored.set(`${product.shopId}/${product.id}`, { product, availability: {} }),
     replace: async (_previous, next) => void stored.set(`${next.shopId}/${next.id}`, { product: next, availability: {} }),
     delete: async (product) => void stored.delete(`${product.shopId}/${product.id}`),
     // No SKU of another product here: creation checks ownership before it writes anything.
     variants: async () => new Map<string, VariantSummary>(),
-  } as unknown as ProductRepository;
+  };
+  return repository as ProductRepository;
 }
 
 describe('cache invalidation after a product write', () => {
