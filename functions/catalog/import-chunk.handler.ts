@@ -6,6 +6,7 @@ import { IMPORT_ERROR_CODES } from '#shared/catalog/product-import';
 import { logger } from '#shared/observability';
 import { crashPoint } from '#shared/platform/crash-points';
 import { QUEUES } from '#shared/platform/queues';
+import { parseQueueMessage } from '../queue-message';
 import { importStore, importWriter, stockLevels } from './catalog-wiring';
 
 /**
@@ -28,15 +29,16 @@ const importChunk = makeImportProductChunk({ store: importStore(), writer: impor
 const processor = new BatchProcessor(EventType.SQS);
 
 async function processRecord(record: SQSRecord): Promise<void> {
-  const chunk = Chunk.safeParse(JSON.parse(record.body));
-  if (!chunk.success) {
-    logger.error('malformed import chunk dropped', { messageId: record.messageId, issues: chunk.error.issues.map((i) => i.message) });
+  const chunk = parseQueueMessage(Chunk, record.body);
+  if (!chunk) {
+    // Not JSON, or not a chunk: no delivery will ever parse it, so it is dropped rather than retried.
+    logger.error('malformed import chunk dropped', { messageId: record.messageId, bodyBytes: record.body.length });
     return;
   }
-  const { shopId, importId, chunk: index } = chunk.data;
+  const { shopId, importId, chunk: index } = chunk;
   const lastAttempt = Number(record.attributes.ApproximateReceiveCount) >= QUEUES.productImports.maxReceiveCount;
   try {
-    const outcome = await importChunk(chunk.data, { lastAttempt });
+    const outcome = await importChunk(chunk, { lastAttempt });
     crashPoint('import.chunk-written');
     logger.info('import chunk', { shopId, importId, chunk: index, ...(outcome ? { created: outcome.created, updated: outcome.updated, failed: outcome.errors.length } : { alreadyRecorded: true }) });
   } catch (error) {

@@ -2,6 +2,7 @@ import { processPartialResponse, SqsFifoPartialProcessorAsync } from '@aws-lambd
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { z } from 'zod';
 import { flushMetrics, logger, metrics, MetricUnit } from '#shared/observability';
+import { parseQueueMessage } from '../queue-message';
 import { sales } from './flash-sale-wiring';
 
 /**
@@ -17,14 +18,7 @@ const Message = z.object({ shopId: z.string(), saleId: z.string(), ticket: z.num
 const processor = new SqsFifoPartialProcessorAsync();
 
 export function parseTicketMessage(body: string): z.infer<typeof Message> | undefined {
-  let json: unknown;
-  try {
-    json = JSON.parse(body);
-  } catch {
-    return undefined;
-  }
-  const message = Message.safeParse(json);
-  return message.success ? message.data : undefined;
+  return parseQueueMessage(Message, body);
 }
 
 async function decide(record: SQSRecord): Promise<void> {
