@@ -20,6 +20,11 @@ export default defineConfig({
         test: {
           name: 'cdk',
           include: ['test/cdk/**/*.test.ts'],
+          // Beside the crash project, after the app's: synthesis is CPU on one worker while the
+          // crash scenarios mostly wait, and the app's load-sensitive tests run without it.
+          sequence: { groupOrder: 1 },
+          // A group shares one pool: the crash project's four files and one synthesis at a time.
+          maxWorkers: 5,
           testTimeout: 120_000,
           hookTimeout: 120_000,
         },
@@ -40,7 +45,7 @@ export default defineConfig({
           include: ['test/crash/**/*.test.ts'],
           // After the other projects, with its files side by side: they mostly wait (restarts, expiries, schedules).
           sequence: { groupOrder: 1 },
-          maxWorkers: 4,
+          maxWorkers: 5,
           // Each scenario starts the platform at least twice and waits for what a crash left to be settled.
           testTimeout: 360_000,
           hookTimeout: 120_000,
