@@ -38,6 +38,8 @@ export interface GatewayOptions {
   readonly log?: (entry: Record<string, unknown>) => void;
   /** Interactive requests in flight, which background work yields to. @default the process's tracker */
   readonly foreground?: ForegroundTracker;
+  /** How often a burst of refusals for capacity is logged, with its count. @default 5 s */
+  readonly shedLogIntervalMs?: number;
 }
 
 export interface LocalGateway {
@@ -76,19 +78,35 @@ export async function startGateway(options: GatewayOptions): Promise<LocalGatewa
   const host = options.host ?? '127.0.0.1';
   const log = options.log ?? (() => undefined);
   const tracker = options.foreground ?? processForeground;
-  const shedding = new Map<string, { count: number; loggedAt: number }>();
+  const shedLogIntervalMs = options.shedLogIntervalMs ?? SHED_LOG_INTERVAL_MS;
+  /** Per function: refusals not logged yet, and the timer that logs them at the end of the interval. */
+  const shedding = new Map<string, { unlogged: number; timer: NodeJS.Timeout }>();
+
+  /**
+   * The first refusal of a burst is logged at once; the burst's later ones are counted and
+   * logged together at the end of each interval, so that every refusal is in the log once.
+   */
+  function logShed(fn: FunctionSpec): void {
+    const entry = (refused: number) => ({ level: 'WARN', message: 'requests refused: function at its reserved concurrency', function: fn.id, maxConcurrency: fn.maxConcurrency, refused });
+    const state = shedding.get(fn.id);
+    if (state) {
+      state.unlogged++;
+      return;
+    }
+    log(entry(1));
+    const flush = (): void => {
+      const current = shedding.get(fn.id)!;
+      if (current.unlogged === 0) return void shedding.delete(fn.id);
+      log({ ...entry(current.unlogged), intervalMs: shedLogIntervalMs });
+      current.unlogged = 0;
+      current.timer = setTimeout(flush, shedLogIntervalMs).unref();
+    };
+    shedding.set(fn.id, { unlogged: 0, timer: setTimeout(flush, shedLogIntervalMs).unref() });
+  }
 
   /** 503 with Retry-After: the function's reserved concurrency is all in use. */
   function shed(res: ServerResponse, fn: FunctionSpec): void {
-    const now = performance.now();
-    const state = shedding.get(fn.id) ?? { count: 0, loggedAt: -Infinity };
-    state.count++;
-    if (now - state.loggedAt >= SHED_LOG_INTERVAL_MS) {
-      log({ level: 'WARN', message: 'requests refused: function at its reserved concurrency', function: fn.id, maxConcurrency: fn.maxConcurrency, refused: state.count });
-      state.count = 0;
-      state.loggedAt = now;
-    }
-    shedding.set(fn.id, state);
+    logShed(fn);
     res.setHeader('retry-after', String(RETRY_AFTER_BUSY_SECONDS));
     sendProblem(res, 503, 'service_unavailable', `${fn.id} is at its capacity of ${fn.maxConcurrency} requests in flight; retry after ${RETRY_AFTER_BUSY_SECONDS} s.`);
   }
@@ -180,6 +198,8 @@ export async function startGateway(options: GatewayOptions): Promise<LocalGatewa
     port,
     stop: () =>
       new Promise<void>((resolve) => {
+        for (const { timer } of shedding.values()) clearTimeout(timer);
+        shedding.clear();
         server.close(() => resolve());
         server.closeAllConnections();
       }),

@@ -135,6 +135,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
           apiUrl,
           pickDelayMs: options.warehousePickDelayMs ?? 5_000,
           secret: 'local-warehouse-secret',
+          ...(options.dataDir ? { journalFile: join(options.dataDir, 'warehouse.jsonl') } : {}),
           adminToken: (shopId) => signLocalToken({ sub: 'warehouse', groups: ['admin'], shops: [shopId] }, jwtSecret, '1h'),
           log: (entry) => log(`    warehouse: ${JSON.stringify(entry)}`),
         }),

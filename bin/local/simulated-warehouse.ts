@@ -1,3 +1,4 @@
+import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
@@ -12,6 +13,11 @@ import { fulfilmentKey, type WarehouseOrder } from '#shared/fulfillment/warehous
  * `POST {apiUrl}/v1/shops/{shopId}/admin/orders/{orderId}/events {"type":"PICKED"}` with a
  * staff token of the shop. A 409 answer (the order moved meanwhile, e.g. cancelled) is
  * accepted; other failures are retried with backoff, then given up (and logged).
+ *
+ * With `journalFile`, it keeps its orders on disk as a real WMS would: each order taken and
+ * each pick settled (reported, refused with 409, or given up) is a line appended before the
+ * answer. Started again on the same file (after a `kill -9` of `npm start`, say), it knows
+ * the orders it has (a re-sent one is still a 409) and reports the picks still owed.
  */
 export interface SimulatedWarehouseOptions {
   /** @default 0: a free port */
@@ -28,6 +34,8 @@ export interface SimulatedWarehouseOptions {
   readonly reportAttempts?: number;
   /** Wait before the second attempt, doubled for each later one. @default 250 */
   readonly retryBaseMs?: number;
+  /** Keep the orders taken and the picks settled in this file (JSON lines); in memory when absent. */
+  readonly journalFile?: string;
   /** What the warehouse does, for people. */
   readonly log?: (entry: Record<string, unknown>) => void;
 }
@@ -44,6 +52,26 @@ export interface SimulatedWarehouse {
 }
 
 const MAX_BODY_BYTES = 1024 * 1024;
+
+type JournalLine = { readonly taken: WarehouseOrder } | { readonly settled: string };
+
+/** The journal's lines; a last line cut short by a crash is ignored (its order was never answered 202). */
+function readJournal(file: string): JournalLine[] {
+  if (!existsSync(file)) return [];
+  const text = readFileSync(file, 'utf8');
+  // end a cut line, so that the next line appended stands on its own
+  if (text.length > 0 && !text.endsWith('\n')) appendFileSync(file, '\n');
+  const lines: JournalLine[] = [];
+  for (const line of text.split('\n')) {
+    if (line.trim() === '') continue;
+    try {
+      lines.push(JSON.parse(line) as JournalLine);
+    } catch {
+      // a line cut short by a crash
+    }
+  }
+  return lines;
+}
 
 const WarehouseOrderSchema = z.object({
   shopId: z.string().min(1),
@@ -69,6 +97,9 @@ export async function startSimulatedWarehouse(options: SimulatedWarehouseOptions
   const timers = new Set<NodeJS.Timeout>();
   const reports = new Set<Promise<void>>();
   const stopping = new AbortController();
+  const journal = (line: JournalLine): void => {
+    if (options.journalFile) appendFileSync(options.journalFile, `${JSON.stringify(line)}\n`);
+  };
 
   function later(ms: number, run: () => Promise<void>): void {
     const timer = setTimeout(() => {
@@ -92,14 +123,23 @@ export async function startSimulatedWarehouse(options: SimulatedWarehouseOptions
         signal: AbortSignal.any([stopping.signal, AbortSignal.timeout(10_000)]),
       });
       const text = await response.text();
-      if (response.ok) return log({ event: 'picked', ...keys });
-      if (response.status === 409) return log({ event: 'pick not recorded: the order moved meanwhile', ...keys, answer: text.slice(0, 300) });
+      if (response.ok) {
+        journal({ settled: fulfilmentKey(order) });
+        return log({ event: 'picked', ...keys });
+      }
+      if (response.status === 409) {
+        journal({ settled: fulfilmentKey(order) });
+        return log({ event: 'pick not recorded: the order moved meanwhile', ...keys, answer: text.slice(0, 300) });
+      }
       failure = `HTTP ${response.status}: ${text.slice(0, 300)}`;
     } catch (error) {
       if (stopping.signal.aborted) return;
       failure = error instanceof Error ? `${error.message}${error.cause instanceof Error ? ` (${error.cause.message})` : ''}` : String(error);
     }
-    if (attempt >= attempts) return log({ event: 'pick report given up', ...keys, failure });
+    if (attempt >= attempts) {
+      journal({ settled: fulfilmentKey(order) });
+      return log({ event: 'pick report given up', ...keys, failure });
+    }
     log({ event: 'pick report failed, retrying', ...keys, failure });
     later(retryBaseMs * 2 ** (attempt - 1), () => reportPicked(order, attempt + 1));
   }
@@ -145,9 +185,22 @@ export async function startSimulatedWarehouse(options: SimulatedWarehouseOptions
       return send(409, { error: 'already_received', message: `Order ${order.orderId} was taken already.` });
     }
     orders.set(key, order);
+    journal({ taken: order });
     log({ event: 'order taken', shopId: order.shopId, orderId: order.orderId, lines: order.lines.length });
     later(options.pickDelayMs, () => reportPicked(order, 1));
     send(202, { status: 'accepted', orderId: order.orderId });
+  }
+
+  if (options.journalFile) {
+    const owed = new Map<string, WarehouseOrder>();
+    for (const line of readJournal(options.journalFile)) {
+      if ('taken' in line) {
+        orders.set(fulfilmentKey(line.taken), line.taken);
+        owed.set(fulfilmentKey(line.taken), line.taken);
+      } else owed.delete(line.settled);
+    }
+    if (owed.size > 0) log({ event: 'picks still owed from before a restart', orders: owed.size });
+    for (const order of owed.values()) later(options.pickDelayMs, () => reportPicked(order, 1));
   }
 
   const server = createServer((req, res) => {

@@ -1,4 +1,7 @@
+import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { signWarehouseBody } from '#shared/adapters/warehouse/warehouse-signature';
@@ -65,9 +68,11 @@ describe('simulated warehouse', () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
   });
 
-  async function setUp(options: { pickDelayMs?: number; answer?: (n: number) => number; log?: (entry: Record<string, unknown>) => void } = {}) {
-    const api = await startFakeApi(options.answer);
-    cleanups.push(api.stop);
+  async function setUp(
+    options: { pickDelayMs?: number; answer?: (n: number) => number; log?: (entry: Record<string, unknown>) => void; journalFile?: string; api?: Awaited<ReturnType<typeof startFakeApi>> } = {},
+  ) {
+    const api = options.api ?? (await startFakeApi(options.answer));
+    if (!options.api) cleanups.push(api.stop);
     const warehouse = await startSimulatedWarehouse({
       apiUrl: api.url,
       pickDelayMs: options.pickDelayMs ?? 50,
@@ -75,9 +80,16 @@ describe('simulated warehouse', () => {
       adminToken: staffToken,
       retryBaseMs: 20,
       ...(options.log ? { log: options.log } : {}),
+      ...(options.journalFile ? { journalFile: options.journalFile } : {}),
     });
     cleanups.push(() => warehouse.stop());
     return { api, warehouse };
+  }
+
+  function journalFile(): string {
+    const dir = mkdtempSync(join(tmpdir(), 'warehouse-'));
+    cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
+    return join(dir, 'warehouse.jsonl');
   }
 
   it('takes a signed order (202) and reports it PICKED to the admin API with a staff token of the shop, after the delay', async () => {
@@ -168,5 +180,30 @@ describe('simulated warehouse', () => {
     await warehouse.stop();
     await new Promise((resolve) => setTimeout(resolve, 400));
     expect(api.calls).toEqual([]);
+  });
+
+  it('with a journal, started again after its process died, reports the picks it still owed, once, and still knows its orders', async () => {
+    const file = journalFile();
+    const first = await setUp({ pickDelayMs: 60_000, journalFile: file });
+    expect((await post(first.warehouse, order('ord_owed'))).status).toBe(202);
+    expect((await post(first.warehouse, order('ord_done'))).status).toBe(202);
+    // ord_done was picked before the crash; a crash cut the journal's last line short
+    appendFileSync(file, `${JSON.stringify({ settled: 'fulfil:demo:ord_done' })}\n{"taken":{"shopId":"de`);
+    await first.warehouse.stop(); // its timers die with it, as in a kill -9: nothing was reported
+    expect(first.api.calls).toEqual([]);
+
+    const log: Array<Record<string, unknown>> = [];
+    const second = await setUp({ pickDelayMs: 50, journalFile: file, api: first.api, log: (entry) => log.push(entry) });
+    expect(log).toContainEqual({ event: 'picks still owed from before a restart', orders: 1 });
+    await eventually(async () => expect(first.api.calls.map((c) => c.path)).toEqual(['/v1/shops/demo/admin/orders/ord_owed/events']), { timeoutMs: 5_000, intervalMs: 20 });
+    expect((await post(second.warehouse, order('ord_owed'))).status).toBe(409);
+    expect((await post(second.warehouse, order('ord_done'))).status).toBe(409);
+    expect(second.warehouse.received().map((o) => o.orderId)).toEqual(['ord_owed', 'ord_done']);
+
+    // settled now: a third start owes nothing
+    await second.warehouse.stop();
+    const third = await setUp({ pickDelayMs: 20, journalFile: file, api: first.api });
+    await third.warehouse.idle();
+    expect(first.api.calls).toHaveLength(1);
   });
 });
