@@ -1,6 +1,4 @@
 import { createHash } from 'node:crypto';
-import v8 from 'node:v8';
-import vm from 'node:vm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_CATEGORIES, DEMO_EPOCH, generateDemoCatalog, type DemoProduct } from '#shared/catalog/demo-catalog';
 import {
@@ -232,24 +230,11 @@ describe('demo catalog: memory', () => {
     expect(iterator.return(undefined).done).toBe(true);
   });
 
-  it('streams 20,000 products in bounded memory', () => {
-    // A full collection at each checkpoint (gc exposed at run time) makes the heap figures
-    // mean retained memory: keeping every product would hold about 80 MB.
-    v8.setFlagsFromString('--expose-gc');
-    const gc = vm.runInNewContext('gc') as () => void;
-    gc();
-    const baseline = process.memoryUsage().heapUsed;
-    let peak = 0;
+  // What it retains while streaming is measured by `npx tsx bench/demo-catalog-memory.ts` (a bench: a test asserts no heap size).
+  it('streams 20,000 products one by one, each with its variants', () => {
     let seen = 0;
-    for (const product of generateDemoCatalog({ count: 20_000 })) {
-      seen += product.draft.variants.length > 0 ? 1 : 0;
-      if (seen % 2_500 === 0) {
-        gc();
-        peak = Math.max(peak, process.memoryUsage().heapUsed - baseline);
-      }
-    }
+    for (const product of generateDemoCatalog({ count: 20_000 })) seen += product.draft.variants.length > 0 ? 1 : 0;
     expect(seen).toBe(20_000);
-    expect(peak).toBeLessThan(8 * 2 ** 20);
   });
 });
 
