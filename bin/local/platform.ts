@@ -53,6 +53,8 @@ export interface PlatformOptions {
   readonly stripeLatencyMs?: number;
   /** How long the simulated warehouse takes to pick a confirmed order. @default 5000 */
   readonly warehousePickDelayMs?: number;
+  /** The time the use cases read (`now()` of #shared/platform/clock): tests pass one they advance, so a hold expires or a sale ends without a wait. @default the system clock */
+  readonly clock?: () => Date;
   /** Progress and runtime messages for people. */
   readonly log?: (line: string) => void;
 }
@@ -183,6 +185,10 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     };
     Object.assign(process.env, env);
     (await import('#shared/config')).resetConfig();
+    if (options.clock) {
+      const restoreClock = (await import('#shared/platform/clock')).useClock(options.clock);
+      stops.push(async () => restoreClock());
+    }
     stops.push(async () => (await import('#shared/adapters/redis/client')).closeRedis());
 
     const indexed = await step('search index rebuilt from the catalog', async () => (await import('./search-warm-up')).rebuildEmbeddedSearch());

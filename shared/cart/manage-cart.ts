@@ -2,6 +2,7 @@ import { ConflictError, NotFoundError, ValidationError } from '#shared/errors';
 import type { Money } from '#shared/catalog/product';
 import { emptyCart, isExpired, MAX_QUANTITY, mergedQuantity, touched, withQuantity, type Cart } from './cart';
 import type { CartHolds, CartRepository, LookupVariants } from './cart-ports';
+import { now as platformNow } from '#shared/platform/clock';
 
 /**
  * Cart use cases. Writes are optimistic (conditional on the cart's version, retried), so
@@ -60,7 +61,7 @@ export interface CheckoutCart {
   readonly currency: string;
 }
 
-export function makeManageCart({ carts, variants, holds, shopCurrency, clock = () => new Date() }: CartDeps) {
+export function makeManageCart({ carts, variants, holds, shopCurrency, clock = platformNow }: CartDeps) {
   async function load(shopId: string, customerId: string, now: Date): Promise<Cart> {
     const stored = await carts.get(shopId, customerId);
     if (!stored) return emptyCart(shopId, customerId, now);

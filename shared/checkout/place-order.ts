@@ -9,6 +9,7 @@ import { CartEmptyError, CartTooLargeError, CheckoutExpiredError, ItemsUnavailab
 import type { FlashSaleHolds, OrderHeader, OrderPlacementStore, StockSource } from './checkout-ports';
 import type { PaymentGateway } from './payment-gateway';
 import { reservationIdsMetadata } from './payment-metadata';
+import { now as platformNow } from '#shared/platform/clock';
 
 /**
  * The checkout saga (architecture.md, "Checkout saga"). The Idempotency-Key is recorded at
@@ -61,7 +62,7 @@ export function checkoutIds(shopId: string, customerId: string, idempotencyKey: 
 const PLACEMENT_EVENTS = 2;
 
 export function makePlaceOrder(deps: PlaceOrderDeps) {
-  const { cart, reservations, payments, orders, placement, flashSaleHolds, clock = () => new Date(), log = () => {} } = deps;
+  const { cart, reservations, payments, orders, placement, flashSaleHolds, clock = platformNow, log = () => {} } = deps;
 
   async function stockSource(input: PlaceOrderInput): Promise<StockSource> {
     if (input.flashSaleHoldId) {

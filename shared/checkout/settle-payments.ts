@@ -7,6 +7,7 @@ import type { OrderPlacementStore } from './checkout-ports';
 import { confirmationData } from './place-order';
 import type { CreatedWindow, PaymentEvent, PaymentGateway, PaymentSummary } from './payment-gateway';
 import { reservationIdsFromMetadata } from './payment-metadata';
+import { now as platformNow } from '#shared/platform/clock';
 
 /**
  * Settling what checkout left open: a PENDING order (3-D Secure) becomes CONFIRMED when its
@@ -68,7 +69,7 @@ const AUTHORIZED = new Set(['requires_capture', 'succeeded']);
 /** The Stripe events that can change an order; the others are acknowledged and ignored. */
 export const SETTLING_EVENTS: ReadonlySet<string> = new Set(['payment_intent.amount_capturable_updated', 'payment_intent.succeeded', 'payment_intent.payment_failed', 'payment_intent.canceled']);
 
-export function makeSettlePayments({ orders, placement, reservations, payments, clock = () => new Date(), record = () => {} }: SettleDeps) {
+export function makeSettlePayments({ orders, placement, reservations, payments, clock = platformNow, record = () => {} }: SettleDeps) {
   /** Cancels a PENDING order: the event first (so a racing confirmation loses), then the void and the stock. */
   async function cancelPending(order: Order, reason: string): Promise<SettleOutcome> {
     const at = clock().toISOString();

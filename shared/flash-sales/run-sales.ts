@@ -7,6 +7,7 @@ import { crashPoint } from '#shared/platform/crash-points';
 import { holdReference } from './flash-sale-holds';
 import { holdIdOf, isOver, SaleEndedError, SaleNotStartedError, saleStatus, validateSale, type FlashSale, type SaleStatus, type Ticket } from './flash-sale';
 import type { SaleReport, SaleRepository, SaleState, TicketQueue } from './flash-sale-ports';
+import { now as platformNow } from '#shared/platform/clock';
 
 /**
  * The flash-sale use cases: create a sale (its units move into the gate), show it, take
@@ -58,7 +59,7 @@ export const HOLD_GRACE_SECONDS = 120;
 const HEAL_BATCH = 500;
 const DEFAULT_REDRIVE_AFTER_SECONDS = 240;
 
-export function makeRunSales({ sales, state, queue, allocation, reservations, clock = () => new Date(), redriveAfterSeconds = DEFAULT_REDRIVE_AFTER_SECONDS, log = () => {} }: RunSalesDeps) {
+export function makeRunSales({ sales, state, queue, allocation, reservations, clock = platformNow, redriveAfterSeconds = DEFAULT_REDRIVE_AFTER_SECONDS, log = () => {} }: RunSalesDeps) {
   async function sale(shopId: string, saleId: string): Promise<FlashSale> {
     const found = await sales.get(shopId, saleId);
     if (!found) throw new NotFoundError(`Flash sale ${saleId} does not exist.`);

@@ -2,6 +2,7 @@ import { ValidationError } from '#shared/errors';
 import { newId } from '#shared/ids';
 import type { StockRepository } from './inventory-ports';
 import { DEFAULT_LOW_STOCK_THRESHOLD, type StockCounters } from './stock';
+import { now as platformNow } from '#shared/platform/clock';
 
 /**
  * Merchant adjustments: restock (units received), shrinkage (lost or damaged), count
@@ -20,7 +21,7 @@ export interface AdjustStockInput {
   readonly note?: string;
 }
 
-export function makeAdjustStock({ stock, clock = () => new Date() }: { stock: StockRepository; clock?: () => Date }) {
+export function makeAdjustStock({ stock, clock = platformNow }: { stock: StockRepository; clock?: () => Date }) {
   return async function adjustStock(input: AdjustStockInput): Promise<StockCounters> {
     const errors = [];
     if (!Number.isInteger(input.delta) || input.delta === 0) errors.push({ path: 'delta', message: 'a non-zero whole number of units' });
@@ -43,7 +44,7 @@ export function makeAdjustStock({ stock, clock = () => new Date() }: { stock: St
  * Creates counters for new SKUs (idempotent): at zero when the catalog creates a variant,
  * or with the units of an initial count (the demo seeder), recorded in the ledger.
  */
-export function makeInitializeStock({ stock, clock = () => new Date() }: { stock: StockRepository; clock?: () => Date }) {
+export function makeInitializeStock({ stock, clock = platformNow }: { stock: StockRepository; clock?: () => Date }) {
   return async function initializeStock(
     shopId: string,
     items: ReadonlyArray<{ sku: string; units?: number }>,

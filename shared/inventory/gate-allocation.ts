@@ -1,6 +1,7 @@
 import { newId } from '#shared/ids';
 import type { InventoryGate } from './gate';
 import type { StockRepository } from './inventory-ports';
+import { now as platformNow } from '#shared/platform/clock';
 
 /**
  * Moving units between DynamoDB (the authority) and the Redis gate. Allocating moves units
@@ -29,7 +30,7 @@ export interface GateReconciliation {
   readonly action: 'none' | 'restored' | 'withdrawn';
 }
 
-export function makeGateAllocation({ stock, gate, clock = () => new Date() }: { stock: StockRepository; gate: InventoryGate; clock?: () => Date }) {
+export function makeGateAllocation({ stock, gate, clock = platformNow }: { stock: StockRepository; gate: InventoryGate; clock?: () => Date }) {
   async function compare(shopId: string, sku: string, outstanding = 0): Promise<GateReconciliation> {
     const allocated = await stock.gateAllocation(shopId, sku);
     const inGate = (await gate.remaining(shopId, [sku])).get(sku) ?? 0;

@@ -1,6 +1,7 @@
 import { newId } from '#shared/ids';
 import type { ReservationRepository } from './inventory-ports';
 import { DEFAULT_RESERVATION_SECONDS, normalizeLines, ReservationNotActiveError, type Reservation, type ReservationLine } from './reservations';
+import { now as platformNow } from '#shared/platform/clock';
 
 /**
  * Reservation use cases: reserve (all lines or nothing, for a while), commit, release,
@@ -26,7 +27,7 @@ export interface ReservationDeps {
   readonly defaultSeconds?: number;
 }
 
-export function makeReservations({ reservations, clock = () => new Date(), defaultSeconds = DEFAULT_RESERVATION_SECONDS }: ReservationDeps) {
+export function makeReservations({ reservations, clock = platformNow, defaultSeconds = DEFAULT_RESERVATION_SECONDS }: ReservationDeps) {
   return {
     async reserve(input: ReserveInput): Promise<Reservation> {
       const now = clock();

@@ -2,6 +2,7 @@ import { NotFoundError, ValidationError } from '#shared/errors';
 import type { PaymentGateway } from '#shared/checkout/payment-gateway';
 import { cancellation, ConcurrentAppendError, nextEvent, orderHeader, stockLines, TrackingNumberTakenError, type Order, type OrderEvent, type OrderStatus } from './order';
 import type { OrderStore } from './order-ports';
+import { now as platformNow } from '#shared/platform/clock';
 
 /**
  * What happens to an order after checkout: the customer cancels it (before shipping), the
@@ -36,7 +37,7 @@ export interface ManageOrdersDeps {
 
 const ATTEMPTS = 5;
 
-export function makeManageOrders({ orders, payments, clock = () => new Date() }: ManageOrdersDeps) {
+export function makeManageOrders({ orders, payments, clock = platformNow }: ManageOrdersDeps) {
   /** Loads, decides and appends; reloads and decides again when another writer got there first. */
   async function transition(shopId: string, orderId: string, decide: (order: Order) => Promise<OrderEvent | 'unchanged'>): Promise<Order> {
     for (let attempt = 0; ; attempt++) {

@@ -7,7 +7,8 @@ import { startTestPlatform, type TestPlatform } from '../support/platform';
 /**
  * Flash sales through the gateway against Redis, DynamoDB Local, the local SQS FIFO queue
  * and its worker: tickets, the gate, holds turned into orders, expiry re-offering units,
- * the cacheable sold-out answer, and a rush of entries on few units.
+ * the cacheable sold-out answer, and a rush of entries on few units. Holds expire and sales
+ * end by advancing the platform's clock (`platform.clock`), not by waiting for them.
  */
 let platform: TestPlatform;
 let admin: string;
@@ -45,8 +46,10 @@ afterAll(async () => {
 
 const stock = async (sku: string) => (await platform.request('GET', `/v1/shops/${shop}/admin/inventory/${sku}`, { token: admin })).body;
 const createSale = (body: Record<string, unknown>) => platform.request('POST', `/v1/shops/${shop}/admin/flash-sales`, { token: admin, body });
+/** An ISO time `ms` from the platform's now. */
+const fromNow = (ms: number) => new Date(platform.clock.nowMs() + ms).toISOString();
 const live = (sku: string, units: number, extra: Record<string, unknown> = {}) =>
-  createSale({ sku, units, startsAt: new Date(Date.now() - 1_000).toISOString(), endsAt: new Date(Date.now() + 600_000).toISOString(), perCustomerLimit: 2, holdSeconds: 300, ...extra });
+  createSale({ sku, units, startsAt: fromNow(-1_000), endsAt: fromNow(600_000), perCustomerLimit: 2, holdSeconds: 300, ...extra });
 const enter = (saleId: string, token: string, body?: unknown) => platform.request('POST', `/v1/shops/${shop}/flash-sales/${saleId}/entries`, { token, ...(body === undefined ? {} : { body }) });
 /**
  * An entry as a well-behaved client makes it in a rush: a `503`/`429` refused at once (the
@@ -71,14 +74,14 @@ const decided = (saleId: string, token: string, ticket: number) =>
 describe('flash sales', () => {
   it('creating a sale moves its units into the gate; bad input and missing stock change nothing', async () => {
     const before = await stock('FS-JACKET-B');
-    const bad = await createSale({ sku: 'FS-JACKET-B', units: 0, startsAt: 'soon', endsAt: new Date().toISOString(), perCustomerLimit: 1, holdSeconds: 60 });
+    const bad = await createSale({ sku: 'FS-JACKET-B', units: 0, startsAt: 'soon', endsAt: fromNow(0), perCustomerLimit: 1, holdSeconds: 60 });
     expect(bad.status).toBe(400);
     expect(bad.body.errors.map((e: { path: string }) => e.path).sort()).toEqual(['body.startsAt', 'body.units']);
     const tooMany = await live('FS-JACKET-B', 1_000);
     expect(tooMany.status).toBe(409);
     expect(await stock('FS-JACKET-B')).toEqual(before);
 
-    const upcoming = await createSale({ sku: 'FS-JACKET-B', units: 5, startsAt: new Date(Date.now() + 3_600_000).toISOString(), endsAt: new Date(Date.now() + 7_200_000).toISOString(), perCustomerLimit: 1, holdSeconds: 60 });
+    const upcoming = await createSale({ sku: 'FS-JACKET-B', units: 5, startsAt: fromNow(3_600_000), endsAt: fromNow(7_200_000), perCustomerLimit: 1, holdSeconds: 60 });
     expect(upcoming.status).toBe(201);
     expect(upcoming.body).toMatchObject({ status: 'upcoming', units: 5 });
     expect(await stock('FS-JACKET-B')).toMatchObject({ onHand: before.onHand, available: before.available - 5, reserved: before.reserved + 5 });
@@ -166,8 +169,10 @@ describe('flash sales', () => {
     const first = (await statuses()).map((t) => t.status);
     expect([...first].sort()).toEqual(['queued', 'queued', 'queued', 'queued', 'won', 'won']);
     const firstWinners = entries.filter((_, i) => first[i] === 'won');
-    // Nobody checks out: the holds expire and the next waiting tickets win their units.
-    await sleep(5_500);
+    // Nobody checks out: the holds expire (their 5 s pass on the platform's clock once they are
+    // recorded) and the next waiting tickets win their units.
+    await platform.idle();
+    platform.clock.advance(5_500);
     await platform.runSchedule('SweepReservations');
     const now = await eventually(async () => {
       const current = await statuses();
@@ -206,7 +211,7 @@ describe('flash sales', () => {
   });
 
   it("at its end the gate's units go back to available, later unused holds too, and the report is final", async () => {
-    const endsAt = new Date(Date.now() + 3_000).toISOString();
+    const endsAt = fromNow(3_000);
     const sale = (await live('FS-JACKET-F', 5, { perCustomerLimit: 1, holdSeconds: 5, endsAt })).body;
     const [kim, lee] = await Promise.all([platform.token({ sub: 'kim-end' }), platform.token({ sub: 'lee-end' })]);
     const tickets = await Promise.all([kim, lee].map(async (token) => ({ token, ticket: (await enter(sale.saleId, token)).body.ticket as number })));
@@ -215,7 +220,7 @@ describe('flash sales', () => {
     const order = await platform.request('POST', `/v1/shops/${shop}/checkout`, { token: kim, headers: { 'idempotency-key': randomUUID() }, body: { paymentMethodId: 'pm_card_visa', shippingAddress: address, email: 'kim@example.com', flashSaleHoldId: won[0]!.holdId } });
     expect(order.status).toBe(201);
 
-    await sleep(Math.max(0, Date.parse(endsAt) - Date.now()) + 200);
+    platform.clock.advance(Math.max(0, Date.parse(endsAt) - platform.clock.nowMs()) + 200);
     expect((await enter(sale.saleId, await platform.token({ sub: 'late-end' }))).body.code).toBe('ended');
     await platform.runSchedule('CloseFlashSales');
     expect(await stock('FS-JACKET-F')).toMatchObject({ onHand: 10, available: 8, reserved: 1, sold: 1 });
@@ -226,7 +231,8 @@ describe('flash sales', () => {
     expect(view.headers.get('cache-control')).toMatch(/^public, max-age=\d+/);
 
     // Lee never checks out: the hold expires after the sale and its unit goes straight back to available.
-    await sleep(5_000);
+    await platform.idle();
+    platform.clock.advance(5_000);
     await platform.runSchedule('SweepReservations');
     await eventually(async () => expect(await stock('FS-JACKET-F')).toMatchObject({ onHand: 10, available: 9, reserved: 0, sold: 1 }));
     // Running the close job again changes nothing.

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { inject } from 'vitest';
 import { signLocalToken, type TokenClaims } from '../../bin/local/local-jwt';
 import { startPlatform, type Platform, type PlatformOptions } from '../../bin/local/platform';
+import { offsetClock, type TestClock } from './clock';
 
 /**
  * A whole local platform for one test file: its own tables, queues, Redis key prefix,
@@ -11,6 +12,8 @@ export interface TestPlatform extends Platform {
   /** fetch() against the gateway with JSON in and out. */
   request(method: string, path: string, init?: { token?: string; body?: unknown; headers?: Record<string, string> }): Promise<TestResponse>;
   token(claims: TokenClaims): Promise<string>;
+  /** The clock the platform's use cases read: the system's time until the test advances it. */
+  readonly clock: TestClock;
 }
 
 export interface TestResponse {
@@ -21,7 +24,9 @@ export interface TestResponse {
 }
 
 export async function startTestPlatform(options: Partial<PlatformOptions> = {}): Promise<TestPlatform> {
+  const clock = offsetClock();
   const platform = await startPlatform({
+    clock,
     dynamodbEndpoint: inject('dynamodbEndpoint'),
     redisUrl: inject('redisUrl'),
     namePrefix: `t${randomBytes(4).toString('hex')}-`,
@@ -32,6 +37,7 @@ export async function startTestPlatform(options: Partial<PlatformOptions> = {}):
   const secret = platform.env.LOCAL_JWT_SECRET!;
   return {
     ...platform,
+    clock,
     token: (claims) => signLocalToken(claims, secret),
     async request(method, path, init = {}) {
       const headers: Record<string, string> = { ...init.headers };
