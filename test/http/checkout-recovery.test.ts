@@ -7,14 +7,14 @@ import { startTestPlatform, type TestPlatform } from '../support/platform';
 
 /**
  * What a crash, an expiry or a lost webhook leaves half-done, and how it is settled:
- * reservations here live 4 seconds, so expiry is observable in a test.
+ * reservations here live 4 seconds, and the test advances the platform's clock past them
+ * (`platform.clock`) rather than waiting for them to expire.
  */
 const HOLD_SECONDS = 4;
 let platform: TestPlatform;
 let admin: string;
 const shop = DEMO_SHOP.shopId;
 const address = { name: 'Grace Hopper', line1: '2 Compiler Rd', city: 'Arlington', postalCode: '22201', country: 'US' };
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 beforeAll(async () => {
   process.env.RESERVATION_SECONDS = String(HOLD_SECONDS);
@@ -145,7 +145,7 @@ describe('settling what checkout left open', () => {
     const before = await stock();
     const { orderId } = await crashAfterAuthorization('crash-dead', randomUUID());
     expect(await stock()).toMatchObject({ available: before.available - 1, reserved: before.reserved + 1 });
-    await sleep(HOLD_SECONDS * 1000 + 500);
+    platform.clock.advance(HOLD_SECONDS * 1000 + 500);
     await platform.runSchedule('SweepReservations');
     expect(await stock()).toMatchObject({ available: before.available, reserved: before.reserved, sold: before.sold });
     const counts = await reconcile();
@@ -157,7 +157,7 @@ describe('settling what checkout left open', () => {
   }, 30_000);
 
   it('the scheduled reconciler lists only a bounded window of PaymentIntents: an old orphan outside it is left to the expiry of Stripe itself', async () => {
-    const now = Math.floor(Date.now() / 1000);
+    const now = Math.floor(platform.clock.nowMs() / 1000);
     const ancient = platform.stripe.seedPaymentIntent({ created: now - 400 * 86_400, metadata: { shopId: shop, orderId: 'ord_ancient', customerId: 'x' } });
     const orphan = platform.stripe.seedPaymentIntent({ created: now - 600, metadata: { shopId: shop, orderId: 'ord_orphan_seeded', customerId: 'x', reservationIds: 'res_never_written' } });
     const calls = platform.stripe.listCalls.length;
@@ -181,7 +181,7 @@ describe('settling what checkout left open', () => {
     const before = await stock();
     const res = await checkout(token, randomUUID(), 'pm_card_authenticationRequired');
     expect(res.status).toBe(202);
-    await sleep(HOLD_SECONDS * 1000 + 500);
+    platform.clock.advance(HOLD_SECONDS * 1000 + 500);
     await platform.runSchedule('SweepReservations');
     await eventually(async () => expect((await orderOf(token, res.body.orderId)).status).toBe('CANCELLED'));
     const order = await orderOf(token, res.body.orderId);
@@ -197,7 +197,8 @@ describe('settling what checkout left open', () => {
     platform.stripe.dropWebhooks(true);
     try {
       expect((await fetch(res.body.nextAction.url, { method: 'POST' })).ok).toBe(true);
-      await sleep(300);
+      // Whatever the authentication set off has run its course (no webhook went out).
+      await platform.idle();
       expect((await orderOf(token, res.body.orderId)).status).toBe('PENDING');
       expect((await reconcile()).pendingConfirmed).toBe(1);
     } finally {
