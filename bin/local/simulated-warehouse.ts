@@ -38,7 +38,16 @@ export interface SimulatedWarehouseOptions {
   readonly journalFile?: string;
   /** What the warehouse does, for people. */
   readonly log?: (entry: Record<string, unknown>) => void;
+  /** The timers of the pick delay and the retries (tests pass ones they advance). @default the global setTimeout and clearTimeout */
+  readonly timers?: WarehouseTimers;
 }
+
+export interface WarehouseTimers {
+  setTimeout(run: () => void, ms: number): unknown;
+  clearTimeout(timer: unknown): void;
+}
+
+const GLOBAL_TIMERS: WarehouseTimers = { setTimeout: (run, ms) => setTimeout(run, ms), clearTimeout: (timer) => clearTimeout(timer as NodeJS.Timeout) };
 
 export interface SimulatedWarehouse {
   /** The endpoint orders are POSTed to: the platform's WAREHOUSE_URL. */
@@ -94,7 +103,8 @@ export async function startSimulatedWarehouse(options: SimulatedWarehouseOptions
   const retryBaseMs = options.retryBaseMs ?? 250;
   const apiBase = options.apiUrl.replace(/\/+$/, '');
   const orders = new Map<string, WarehouseOrder>();
-  const timers = new Set<NodeJS.Timeout>();
+  const scheduler = options.timers ?? GLOBAL_TIMERS;
+  const timers = new Set<unknown>();
   const reports = new Set<Promise<void>>();
   const stopping = new AbortController();
   const journal = (line: JournalLine): void => {
@@ -102,7 +112,7 @@ export async function startSimulatedWarehouse(options: SimulatedWarehouseOptions
   };
 
   function later(ms: number, run: () => Promise<void>): void {
-    const timer = setTimeout(() => {
+    const timer = scheduler.setTimeout(() => {
       timers.delete(timer);
       const report = run().finally(() => reports.delete(report));
       reports.add(report);
@@ -226,7 +236,7 @@ export async function startSimulatedWarehouse(options: SimulatedWarehouseOptions
     },
     async stop() {
       stopping.abort();
-      for (const timer of timers) clearTimeout(timer);
+      for (const timer of timers) scheduler.clearTimeout(timer);
       timers.clear();
       await Promise.all([...reports]);
       await new Promise<void>((resolve) => {

@@ -9,6 +9,7 @@ import type { WarehouseOrder } from '#shared/fulfillment/warehouse';
 import { localTokenVerifier, signLocalToken } from '#bin/local/local-jwt';
 import { startSimulatedWarehouse, type SimulatedWarehouse } from '#bin/local/simulated-warehouse';
 import { eventually } from '#test/support/eventually';
+import { manualTimers, type ManualTimers } from '#test/support/manual-timers';
 
 const SECRET = 'warehouse-test-secret';
 const JWT_SECRET = 'jwt-test-secret';
@@ -25,7 +26,6 @@ interface Callback {
   readonly path: string;
   readonly body: unknown;
   readonly claims: { sub?: string; groups?: unknown; shops?: unknown } | undefined;
-  readonly at: number;
 }
 
 /** A stand-in for the platform's admin API: records the calls, answers with `answer(n)` (n from 1). */
@@ -37,7 +37,7 @@ async function startFakeApi(answer: (n: number) => number = () => 201) {
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
     const claims = token ? await verify(token).catch(() => undefined) : undefined;
-    calls.push({ path: req.url ?? '', body: JSON.parse(Buffer.concat(chunks).toString('utf8') || 'null'), claims, at: Date.now() });
+    calls.push({ path: req.url ?? '', body: JSON.parse(Buffer.concat(chunks).toString('utf8') || 'null'), claims });
     const status = answer(calls.length);
     res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(status < 300 ? { status: 'PICKED' } : { code: 'x' }));
   });
@@ -69,7 +69,7 @@ describe('simulated warehouse', () => {
   });
 
   async function setUp(
-    options: { pickDelayMs?: number; answer?: (n: number) => number; log?: (entry: Record<string, unknown>) => void; journalFile?: string; api?: Awaited<ReturnType<typeof startFakeApi>> } = {},
+    options: { pickDelayMs?: number; answer?: (n: number) => number; log?: (entry: Record<string, unknown>) => void; journalFile?: string; api?: Awaited<ReturnType<typeof startFakeApi>>; timers?: ManualTimers } = {},
   ) {
     const api = options.api ?? (await startFakeApi(options.answer));
     if (!options.api) cleanups.push(api.stop);
@@ -81,6 +81,7 @@ describe('simulated warehouse', () => {
       retryBaseMs: 20,
       ...(options.log ? { log: options.log } : {}),
       ...(options.journalFile ? { journalFile: options.journalFile } : {}),
+      ...(options.timers ? { timers: options.timers } : {}),
     });
     cleanups.push(() => warehouse.stop());
     return { api, warehouse };
@@ -93,20 +94,26 @@ describe('simulated warehouse', () => {
   }
 
   it('takes a signed order (202) and reports it PICKED to the admin API with a staff token of the shop, after the delay', async () => {
-    const { api, warehouse } = await setUp({ pickDelayMs: 300 });
-    const sentAt = Date.now();
+    // Its timers advance only when the test says: "after the delay" is a step, not a wait.
+    const timers = manualTimers();
+    const { api, warehouse } = await setUp({ pickDelayMs: 300, timers });
     const res = await post(warehouse, order('ord_1'));
     expect(res.status).toBe(202);
     expect(await res.json()).toEqual({ status: 'accepted', orderId: 'ord_1' });
     expect(warehouse.received()).toEqual([order('ord_1')]);
     expect(api.calls).toEqual([]); // not picked yet
 
-    await eventually(async () => expect(api.calls).toHaveLength(1), { timeoutMs: 5_000, intervalMs: 20 });
+    timers.advance(299);
+    expect(timers.pending).toBe(1); // never before the pick delay
+    expect(api.calls).toEqual([]);
+    timers.advance(1);
+    expect(timers.pending).toBe(0);
+    await warehouse.idle();
+    expect(api.calls).toHaveLength(1);
     const [call] = api.calls;
     expect(call!.path).toBe('/v1/shops/demo/admin/orders/ord_1/events');
     expect(call!.body).toEqual({ type: 'PICKED' });
     expect(call!.claims).toMatchObject({ sub: 'warehouse', groups: ['admin'], shops: ['demo'] });
-    expect(call!.at - sentAt).toBeGreaterThanOrEqual(290); // never before the pick delay
   });
 
   it('refuses an order whose signature is missing, wrong, or made with another secret (401), and does nothing', async () => {
@@ -175,10 +182,13 @@ describe('simulated warehouse', () => {
   });
 
   it('cancels the pending picks when stopped', async () => {
-    const { api, warehouse } = await setUp({ pickDelayMs: 200 });
+    const timers = manualTimers();
+    const { api, warehouse } = await setUp({ pickDelayMs: 200, timers });
     expect((await post(warehouse, order('ord_8'))).status).toBe(202);
+    expect(timers.pending).toBe(1);
     await warehouse.stop();
-    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(timers.pending).toBe(0); // the pick's timer is cleared: past its time, nothing runs
+    timers.advance(400);
     expect(api.calls).toEqual([]);
   });
 
