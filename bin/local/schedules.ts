@@ -8,6 +8,15 @@ import { LOCAL_ACCOUNT_ID, LOCAL_REGION, type LocalInvoker } from './lambda-cont
 
 type Log = (entry: Record<string, unknown>) => void;
 
+/** What schedules a period (tests pass timers they advance). */
+export interface ScheduleTimers {
+  setInterval(run: () => void, ms: number): unknown;
+  clearInterval(timer: unknown): void;
+}
+
+/** Node's timers, not keeping the process alive. */
+const GLOBAL_TIMERS: ScheduleTimers = { setInterval: (run, ms) => setInterval(run, ms).unref(), clearInterval: (timer) => clearInterval(timer as NodeJS.Timeout) };
+
 const stderrLog: Log = (entry) => process.stderr.write(`${JSON.stringify(entry)}\n`);
 
 /** The event EventBridge delivers for a scheduled rule. */
@@ -29,15 +38,16 @@ export function scheduledEvent(schedule: Schedule, now = new Date()) {
 export function startSchedules(
   schedules: readonly Schedule[],
   invoke: LocalInvoker,
-  opts: { timeScale?: number; log?: (entry: Record<string, unknown>) => void } = {},
+  opts: { timeScale?: number; log?: (entry: Record<string, unknown>) => void; timers?: ScheduleTimers } = {},
 ): { stop(): Promise<void>; runNow(id: string): Promise<void> } {
   const timeScale = opts.timeScale ?? 1;
   const log = opts.log ?? stderrLog;
+  const timers = opts.timers ?? GLOBAL_TIMERS;
   if (!(timeScale > 0)) throw new Error(`timeScale must be positive, got ${timeScale}`);
 
   interface State {
     readonly schedule: Schedule;
-    timer?: NodeJS.Timeout;
+    timer?: unknown;
     running?: Promise<void>;
   }
   const states = new Map<string, State>();
@@ -72,7 +82,7 @@ export function startSchedules(
     states.set(schedule.id, state);
     const periodMs = Math.max(1, schedule.everyMinutes * 60_000 * timeScale);
     // Like a rate() rule: fires at a fixed rate, first one period after creation.
-    state.timer = setInterval(() => {
+    state.timer = timers.setInterval(() => {
       if (stopped) return;
       if (state.running) {
         log({ level: 'warn', msg: 'scheduled run skipped: the previous run is still in progress', scheduleId: schedule.id });
@@ -80,7 +90,6 @@ export function startSchedules(
       }
       run(state, 'timer').catch(() => undefined);
     }, periodMs);
-    state.timer.unref();
   }
 
   return {
@@ -94,7 +103,7 @@ export function startSchedules(
     },
     async stop() {
       stopped = true;
-      for (const state of states.values()) clearInterval(state.timer);
+      for (const state of states.values()) timers.clearInterval(state.timer);
       await Promise.allSettled([...states.values()].map((s) => s.running).filter(Boolean));
     },
   };

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Schedule } from '#functions/events';
 import { createInvoker } from '#bin/local/lambda-context';
 import { startSchedules } from '#bin/local/schedules';
+import { manualTimers } from '#test/support/manual-timers';
 import { collectingLog, PROJECT_ROOT, scriptedFunction, sleep, until } from './fixtures/scripted';
 
 const invoke = createInvoker({ root: PROJECT_ROOT });
@@ -10,14 +11,19 @@ afterEach(async () => {
   await Promise.all(running.splice(0).map((s) => s.stop()));
 });
 
-/** A target that records its events and how many of its runs overlapped. */
-function probe(id: string, opts: { durationMs?: number; failFirst?: number } = {}) {
+/**
+ * A target that records its events and how many of its runs overlapped. A `held` run lasts
+ * until the test calls `release()`, so "a tick while a run is in progress" is a step.
+ */
+function probe(id: string, opts: { durationMs?: number; failFirst?: number; held?: boolean } = {}) {
   const state = { events: [] as Array<Record<string, unknown>>, active: 0, maxActive: 0, calls: 0 };
+  const gates: Array<() => void> = [];
   const fn = scriptedFunction(id, async (event) => {
     state.calls++;
     state.active++;
     state.maxActive = Math.max(state.maxActive, state.active);
     try {
+      if (opts.held) await new Promise<void>((resolve) => gates.push(resolve));
       if (opts.durationMs) await sleep(opts.durationMs);
       if (state.calls <= (opts.failFirst ?? 0)) throw new Error(`run ${state.calls} fails`);
       state.events.push(event as Record<string, unknown>);
@@ -25,18 +31,34 @@ function probe(id: string, opts: { durationMs?: number; failFirst?: number } = {
       state.active--;
     }
   });
-  return { fn, state };
+  return { fn, state, release: () => gates.shift()?.() };
 }
+
+/** Lets pending callbacks and I/O run (event-loop turns, no time). */
+const turns = async (n = 5) => {
+  for (let i = 0; i < n; i++) await new Promise((resolve) => setImmediate(resolve));
+};
 
 describe('local schedules', () => {
   it('runs a time-scaled schedule repeatedly with EventBridge’s Scheduled Event, never overlapping a slow run', async () => {
-    const { fn, state } = probe('ScheduleSlow', { durationMs: 250 });
+    const { fn, state, release } = probe('ScheduleSlow', { held: true });
     const schedule: Schedule = { id: 'ReleaseExpiredHolds', description: 'every minute', everyMinutes: 1, target: fn };
     const logs = collectingLog();
-    // One minute every 100 ms: ticks come faster than a run ends.
-    running.push(startSchedules([schedule], invoke, { timeScale: 1 / 600, log: logs.log }));
-    await until(() => state.events.length >= 3, 'three runs');
+    // One minute every 100 ms of timers the test advances: ticks come while a run is in progress.
+    const timers = manualTimers();
+    running.push(startSchedules([schedule], invoke, { timeScale: 1 / 600, log: logs.log, timers }));
+    for (let run = 1; run <= 3; run++) {
+      // A tick while the last run winds down is skipped too: tick until one starts a run.
+      await until(() => {
+        timers.advance(100);
+        return state.active === 1;
+      }, `run ${run} to start`);
+      timers.advance(300); // three ticks while it runs
+      release();
+      await until(() => state.events.length === run, `run ${run} to end`);
+    }
     expect(state.maxActive).toBe(1);
+    expect(state.calls).toBe(3);
     expect(logs.entries).toContainEqual(expect.objectContaining({ level: 'warn', scheduleId: 'ReleaseExpiredHolds' }));
     const ids = new Set(state.events.map((e) => e.id));
     expect(ids.size).toBe(state.events.length);
@@ -56,8 +78,12 @@ describe('local schedules', () => {
   it('logs a failing run and still runs the next one', async () => {
     const { fn, state } = probe('ScheduleFailing', { failFirst: 2 });
     const logs = collectingLog();
-    running.push(startSchedules([{ id: 'Flaky', description: '', everyMinutes: 1, target: fn }], invoke, { timeScale: 1 / 1200, log: logs.log }));
-    await until(() => state.events.length >= 2, 'runs after the failures');
+    const timers = manualTimers();
+    running.push(startSchedules([{ id: 'Flaky', description: '', everyMinutes: 1, target: fn }], invoke, { timeScale: 1 / 1200, log: logs.log, timers }));
+    await until(() => {
+      timers.advance(50);
+      return state.events.length >= 2;
+    }, 'runs after the failures');
     expect(state.calls).toBeGreaterThanOrEqual(4);
     expect(logs.entries.filter((e) => e.level === 'error' && e.scheduleId === 'Flaky')).toHaveLength(2);
     expect(logs.entries.find((e) => e.level === 'error')).toMatchObject({ msg: 'scheduled run failed', target: 'ScheduleFailing', error: 'Error: run 1 fails' });
@@ -96,13 +122,24 @@ describe('local schedules', () => {
   });
 
   it('stop waits for a run in progress and no run starts afterwards', async () => {
-    const { fn, state } = probe('ScheduleStopped', { durationMs: 150 });
-    const schedules = startSchedules([{ id: 'Stopped', description: '', everyMinutes: 1, target: fn }], invoke, { timeScale: 1 / 1200, log: () => undefined });
-    await until(() => state.calls >= 1, 'a run');
-    await schedules.stop();
+    const { fn, state, release } = probe('ScheduleStopped', { held: true });
+    const timers = manualTimers();
+    const schedules = startSchedules([{ id: 'Stopped', description: '', everyMinutes: 1, target: fn }], invoke, { timeScale: 1 / 1200, log: () => undefined, timers });
+    await until(() => {
+      timers.advance(50);
+      return state.active === 1;
+    }, 'a run');
+    let stopped = false;
+    const stopping = schedules.stop().then(() => (stopped = true));
+    await turns();
+    expect(stopped).toBe(false); // the run in progress holds it
+    release();
+    await stopping;
     expect(state.active).toBe(0);
     const calls = state.calls;
-    await sleep(200);
+    expect(timers.pending).toBe(0);
+    timers.advance(60_000); // a minute of periods after the stop: none starts a run
+    await turns();
     expect(state.calls).toBe(calls);
   });
 });
