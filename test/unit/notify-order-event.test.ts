@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { MailNotSentError, type Mailer, type OutgoingEmail, type SentOnce } from '#shared/notifications/notification-ports';
 import { emailKey, makeNotifyOrderEvent, type NotificationLogger, type OrderStatusChanged } from '#shared/notifications/notify-order-event';
 import type { Order, OrderPlacement } from '#shared/orders/order';
+import { eventually } from '../support/eventually';
 
 const usd = (amount: number) => ({ amount, currency: 'USD' });
 const references = { source: 'cart' as const, reservationIds: ['res_1'], paymentIntentId: 'pi_1' };
@@ -173,7 +174,7 @@ describe('notifyOrderEvent', () => {
     const never = { send: () => new Promise<never>(() => {}) };
     const dying = makeNotifyOrderEvent({ orders: { load: async () => theOrder }, mailer: never, sentOnce: store.sentOnce, fromAddress: 'orders@demo-shop.local' });
     void dying(event()); // the invocation is killed while sending
-    await new Promise((r) => setTimeout(r, 20));
+    await eventually(async () => expect(store.records.get(emailKey(event()))).toEqual({ status: 'CLAIMED' }), { timeoutMs: 5_000, intervalMs: 1 });
 
     const mail = recordingMailer();
     const retry = makeNotifyOrderEvent({ orders: { load: async () => theOrder }, mailer: mail.mailer, sentOnce: store.sentOnce, fromAddress: 'orders@demo-shop.local' });
