@@ -75,9 +75,9 @@ export const EVENT_RULES: readonly EventRule[] = [
   ...catalogEventRules,
   ...inventoryEventRules,
   ...checkoutEventRules,
+  ...flashSalesEventRules,
   ...fulfillmentEventRules,
   ...notificationsEventRules,
-  ...flashSalesEventRules,
 ];
 
 export const SCHEDULES: readonly Schedule[] = [...inventorySchedules, ...checkoutSchedules, ...flashSalesSchedules];

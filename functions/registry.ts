@@ -69,10 +69,10 @@ export const FUNCTIONS = {
   ...cartFunctions,
   ...ordersFunctions,
   ...checkoutFunctions,
+  ...flashSalesFunctions,
   ...webhooksFunctions,
   ...fulfillmentFunctions,
   ...notificationsFunctions,
-  ...flashSalesFunctions,
 };
 
 export type FunctionKey = keyof typeof FUNCTIONS;

@@ -1,4 +1,5 @@
 import { defineFunctions } from '../define';
+import type { FunctionSpec } from '../registry';
 
 /** The platform functions: handler, description, what each may touch, and its limits. Merged into FUNCTIONS (functions/registry.ts). */
 export const platformFunctions = defineFunctions({
@@ -55,3 +56,17 @@ export const platformFunctions = defineFunctions({
     timeoutSeconds: 5,
   },
 });
+
+/**
+ * The pre-token-generation trigger: `groups` and `shops` claims in the access token, which the
+ * API's JWT authorizer checks (ID tokens have them already). Not an HTTP handler, so not in
+ * FUNCTIONS: lib/identity.ts deploys it with the user pool (PRE_TOKEN_GENERATION).
+ */
+export const preTokenGenerationFunction: FunctionSpec = {
+  id: 'PreTokenGeneration',
+  entry: 'functions/platform/pre-token-generation.handler.ts',
+  description: 'Cognito pre-token-generation (V2_0): copies cognito:groups and custom:shops into the access token as groups and shops.',
+  uses: {},
+  memoryMb: 256,
+  timeoutSeconds: 3,
+};
