@@ -61,7 +61,12 @@ export interface FunctionSpec {
   readonly maxConcurrency?: number;
 }
 
-/** Every function of every context, as each declares them in functions/<context>/<context>.functions.ts (names unique across contexts: test/unit/contexts.test.ts). */
+/**
+ * Every function of every context, as each declares them in functions/<context>/<context>.functions.ts
+ * (names unique across contexts: test/unit/contexts.test.ts). The contexts come in the same order in
+ * registry.ts, routes.ts and events.ts: those on a request's path, then the event-driven ones; the order
+ * is only that of the functions in the template and the dashboard.
+ */
 export const FUNCTIONS = {
   ...platformFunctions,
   ...catalogFunctions,
