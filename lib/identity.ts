@@ -15,6 +15,7 @@ import {
 } from 'aws-cdk-lib/aws-cognito';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { preTokenGenerationFunction } from '#functions/platform/platform.functions';
 import type { FunctionSpec } from '#functions/registry';
 import { PlatformFunction } from './constructs/platform-function';
 
@@ -25,18 +26,8 @@ export const OPERATOR_GROUP = 'operator';
 /** Custom attribute listing the shops an admin manages (comma-separated shop ids). */
 export const SHOPS_ATTRIBUTE = 'shops';
 
-/**
- * The pre-token-generation trigger: `groups` and `shops` claims in the access token, which the
- * API's JWT authorizer checks (ID tokens have them already). Not an HTTP handler, so not in FUNCTIONS.
- */
-export const PRE_TOKEN_GENERATION: FunctionSpec = {
-  id: 'PreTokenGeneration',
-  entry: 'functions/platform/pre-token-generation.handler.ts',
-  description: 'Cognito pre-token-generation (V2_0): copies cognito:groups and custom:shops into the access token as groups and shops.',
-  uses: {},
-  memoryMb: 256,
-  timeoutSeconds: 3,
-};
+/** The pre-token-generation trigger, declared beside its handler (functions/platform/platform.functions.ts). */
+export const PRE_TOKEN_GENERATION: FunctionSpec = preTokenGenerationFunction;
 
 export interface IdentityProps {
   /**

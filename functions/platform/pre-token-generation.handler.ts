@@ -6,7 +6,7 @@ import type { PreTokenGenerationV2TriggerEvent, PreTokenGenerationV2TriggerHandl
  * read first, the groups: this copies `cognito:groups` into a `groups` claim and `custom:shops`
  * into a `shops` claim of the access token, both comma-separated (shared/http/identity.ts reads
  * either form). A user without groups or shops gets no such claim. Not an HTTP handler, so not
- * in FUNCTIONS; lib/identity.ts wires it.
+ * in FUNCTIONS: declared in platform.functions.ts, wired by lib/identity.ts.
  */
 export function accessTokenClaims(event: PreTokenGenerationV2TriggerEvent): Record<string, string> {
   const claims: Record<string, string> = {};

@@ -1,0 +1,13 @@
+import { EVENT_SOURCES } from '#shared/platform/events';
+import type { EventRule } from '../events';
+import { fulfillmentFunctions } from './fulfillment.functions';
+
+/** What the fulfillment context does asynchronously. Merged into the lists of functions/events.ts. */
+export const fulfillmentEventRules: readonly EventRule[] = [
+  {
+    id: 'OrdersToWarehouse',
+    description: 'Confirmed orders are handed to the warehouse for picking.',
+    pattern: { source: [EVENT_SOURCES.orders], 'detail-type': ['OrderPlaced'] },
+    targets: [fulfillmentFunctions.handToWarehouse],
+  },
+];
