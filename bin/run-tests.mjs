@@ -13,7 +13,7 @@ const child = spawn(
 );
 child.on('exit', (code, signal) => {
   let passed = 0;
-  let failed = 0;
+  let failed;
   let skipped = 0;
   if (existsSync(results)) {
     const report = JSON.parse(readFileSync(results, 'utf8'));
