@@ -35,7 +35,16 @@ export default defineConfig(
       // A caught `unknown` may be passed on as it is (a handler's callback error, a rethrow).
       '@typescript-eslint/prefer-promise-reject-errors': ['error', { allowThrowingUnknown: true }],
       // `${never}` is the exhaustive switch's message; URL and URLSearchParams print themselves (they come from @types/node, not lib).
-      '@typescript-eslint/restrict-template-expressions': ['error', { allowNever: true, allow: [{ from: 'lib', name: ['Error', 'URL', 'URLSearchParams'] }, { from: 'package', package: 'url', name: ['URL', 'URLSearchParams'] }] }],
+      '@typescript-eslint/restrict-template-expressions': [
+        'error',
+        {
+          allowNever: true,
+          allow: [
+            { from: 'lib', name: ['Error', 'URL', 'URLSearchParams'] },
+            { from: 'package', package: 'url', name: ['URL', 'URLSearchParams'] },
+          ],
+        },
+      ],
       // Its only hits here are deliberate `String(x)` of values narrowed from `unknown` (CDK context, JWT claims,
       // error causes), where `{}` is all the type knows; objects in template strings are still caught above.
       '@typescript-eslint/no-base-to-string': 'off',
@@ -79,7 +88,19 @@ export default defineConfig(
     extends: [js.configs.recommended, tseslint.configs.disableTypeChecked],
     languageOptions: {
       sourceType: 'module',
-      globals: { process: 'readonly', console: 'readonly', URL: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', setInterval: 'readonly', clearInterval: 'readonly', performance: 'readonly', fetch: 'readonly', AbortController: 'readonly', Buffer: 'readonly' },
+      globals: {
+        process: 'readonly',
+        console: 'readonly',
+        URL: 'readonly',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+        setInterval: 'readonly',
+        clearInterval: 'readonly',
+        performance: 'readonly',
+        fetch: 'readonly',
+        AbortController: 'readonly',
+        Buffer: 'readonly',
+      },
     },
   },
   {
