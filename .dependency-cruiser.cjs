@@ -86,7 +86,7 @@ module.exports = {
     exclude: { path: ['^cdk\\.out/', '^\\.data/', '^coverage/', '^test/fixtures/'] },
     // Type-only imports count: the layering is about what a module knows, not only what it loads.
     tsPreCompilationDeps: true,
-    tsConfig: { fileName: 'tsconfig.json' },
+    tsConfig: { fileName: `${__dirname}/tsconfig.json` },
     combinedDependencies: false,
     enhancedResolveOptions: {
       exportsFields: ['exports'],
