@@ -11,7 +11,9 @@ export default defineConfig(
     ignores: ['node_modules/**', 'cdk.out/**', '.data/**', 'coverage/**', 'test/fixtures/lint/**'],
   },
   {
-    files: ['**/*.ts'],
+    // bin, lib, functions, shared, test, bench, and the web apps (web/<app>/, each with its own tsconfig.json,
+    // which the project service finds) when they come.
+    files: ['**/*.{ts,mts,cts,tsx}'],
     extends: [js.configs.recommended, ...tseslint.configs.recommendedTypeChecked],
     languageOptions: {
       parserOptions: {
@@ -64,7 +66,7 @@ export default defineConfig(
     // Tests and benchmarks read JSON bodies, CloudFormation templates and worker messages as `any` on
     // purpose: the assertion that follows is the type check. Production code (bin, lib, functions,
     // shared) keeps the no-unsafe-* rules.
-    files: ['test/**/*.ts', 'bench/**/*.ts'],
+    files: ['test/**/*.{ts,tsx}', 'bench/**/*.ts'],
     // Directives written before these rules were relaxed here are harmless.
     linterOptions: { reportUnusedDisableDirectives: 'off' },
     rules: {
