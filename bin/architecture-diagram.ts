@@ -163,7 +163,7 @@ function eventPaths(): string[] {
   }
   for (const schedule of SCHEDULES) lines.push(`  schedule_${schedule.id} --> ${fn(schedule.target)}`);
   // Who fills the queues: request handlers and consumers that send.
-  for (const spec of Object.values(FUNCTIONS)) {
+  for (const spec of Object.values(FUNCTIONS) as readonly FunctionSpec[]) {
     for (const [key, how] of Object.entries(spec.uses.queues ?? {})) {
       if (how === 'send' || how === 'sendConsume') lines.push(`  ${fn(spec)} -->|sends| queue_${key}`);
     }
