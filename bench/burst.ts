@@ -46,7 +46,7 @@ async function call(method: string, path: string, token: string, body?: unknown,
     signal: AbortSignal.timeout(30_000),
   });
   const text = await response.text();
-  let parsed: Record<string, unknown> = {};
+  let parsed: Record<string, unknown>;
   try {
     parsed = text ? (JSON.parse(text) as Record<string, unknown>) : {};
   } catch {

@@ -329,7 +329,7 @@ try {
 
   // Decision times: the worker's decideTicket, wrapped (first decision of each ticket).
   const decisions = new Map<string, Map<number, { at: number; outcome: string }>>();
-  const decideTicket = runSales.decideTicket;
+  const decideTicket = runSales.decideTicket.bind(runSales);
   runSales.decideTicket = async (shop, saleId, ticket, generation) => {
     const outcome = await decideTicket(shop, saleId, ticket, generation);
     if (outcome !== 'waiting') {

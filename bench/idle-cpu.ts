@@ -32,7 +32,7 @@ function platformPid(): number {
   try {
     return (JSON.parse(readFileSync(file, 'utf8')) as { pid: number }).pid;
   } catch (error) {
-    throw new Error(`No running platform found: cannot read ${file} (${(error as Error).message}). Start it with \`npm start\`, or pass --pid.`);
+    throw new Error(`No running platform found: cannot read ${file} (${(error as Error).message}). Start it with \`npm start\`, or pass --pid.`, { cause: error });
   }
 }
 

@@ -42,7 +42,7 @@ export function median(values: readonly number[]): number {
 
 export function machine(): string {
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
-  let load = '';
+  let load: string;
   try {
     load = execSync('cat /proc/loadavg', { encoding: 'utf8' }).split(' ').slice(0, 3).join(' ');
   } catch {

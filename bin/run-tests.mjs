@@ -15,7 +15,7 @@ const child = spawn(
 );
 child.on('exit', (code, signal) => {
   let passed = 0;
-  let failed = 0;
+  let failed;
   let skipped = 0;
   const reasons = new Map();
   if (existsSync(results)) {

@@ -323,6 +323,7 @@ async function ensureTable(client: DynamoDBClient, name: string, def: TableDefin
         `Index ${index.indexName} of the existing table ${name} did not become ACTIVE. DynamoDB Local 3.3.0 never ` +
           'finishes adding an index to an existing table once about 8 of its tables have TTL enabled. Delete the ' +
           `table (or the local data directory) so that it is created with the index. (${(error as Error).message})`,
+        { cause: error },
       );
     }
   }

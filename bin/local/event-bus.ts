@@ -108,7 +108,7 @@ export async function startEventBus(opts: {
     try {
       validatePattern(rule.pattern);
     } catch (error) {
-      throw new Error(`Event rule ${rule.id} has an invalid pattern: ${(error as Error).message}`);
+      throw new Error(`Event rule ${rule.id} has an invalid pattern: ${(error as Error).message}`, { cause: error });
     }
   }
 
@@ -231,8 +231,8 @@ export async function startEventBus(opts: {
 
   const testEventPattern = (input: Record<string, unknown>) => {
     try {
-      const pattern = JSON.parse(String(input['EventPattern']));
-      const event = JSON.parse(String(input['Event']));
+      const pattern = JSON.parse(String(input['EventPattern'])) as Parameters<typeof validatePattern>[0];
+      const event: unknown = JSON.parse(String(input['Event']));
       validatePattern(pattern);
       return { Result: matchesPattern(pattern, event) };
     } catch (error) {

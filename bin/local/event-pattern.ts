@@ -191,8 +191,8 @@ function matchNumeric(operand: unknown, leaf: number): boolean {
     throw new InvalidEventPatternError('numeric takes operator/value pairs, e.g. [">", 0, "<=", 5]');
   }
   for (let i = 0; i < operand.length; i += 2) {
-    const op = operand[i];
-    const bound = typeof operand[i + 1] === 'string' ? Number(operand[i + 1]) : operand[i + 1];
+    const op: unknown = operand[i];
+    const bound: unknown = typeof operand[i + 1] === 'string' ? Number(operand[i + 1]) : operand[i + 1];
     if (typeof op !== 'string' || !NUMERIC_OPERATORS.has(op) || typeof bound !== 'number' || Number.isNaN(bound)) {
       throw new InvalidEventPatternError(`Invalid numeric condition ${JSON.stringify(operand)}`);
     }

@@ -161,6 +161,7 @@ export function createInvoker(opts: { root?: string; limits?: ConcurrencyLimits 
       const result = new Promise<unknown>((resolvePromise, rejectPromise) => {
         // Callback-style handlers (three parameters) settle through the callback, like the Node runtime did.
         const usesCallback = handler.length >= 3;
+        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- rejects with what the handler passed, as the Node runtime does.
         const callback = (error?: unknown, value?: unknown) => (error ? rejectPromise(error) : resolvePromise(value));
         try {
           const returned = usesCallback ? handler(event, context, callback) : handler(event, context);

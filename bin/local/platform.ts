@@ -11,10 +11,10 @@ import { ensureTables, localTableNames, startDynamoDbLocal, tableEnv, type Dynam
 import { startEventBus, type LocalEventBus } from './event-bus';
 import { startGateway, type LocalGateway } from './gateway';
 import { createInvoker, type LocalInvoker } from './lambda-context';
-import { resolveRedis, type RedisHandle } from './redis-server';
+import { resolveRedis } from './redis-server';
 import { startSchedules } from './schedules';
-import { startSes, type LocalSes } from './ses';
-import { ensureQueues, queueEnv, startSqs, type LocalQueue, type LocalSqs } from './sqs';
+import { startSes } from './ses';
+import { ensureQueues, queueEnv, startSqs, type LocalQueue } from './sqs';
 import { startSqsEventSources, wakeOnSends } from './sqs-event-source';
 import { startStreamEventSources, wakeOnWrites } from './stream-event-source';
 import { signLocalToken } from './local-jwt';

@@ -11,7 +11,6 @@ export const ACCOUNT_ID = '000000000000';
 export const REGION = 'us-east-1';
 /** SQS keeps a FIFO deduplication id for five minutes, also after its message was deleted. */
 export const DEDUPLICATION_WINDOW_MS = 5 * 60_000;
-const SENDER_ID = 'AIDALOCALSQSSENDER000';
 const MAX_BATCH_ENTRIES = 10;
 const DEDUP_PRUNE_MS = 10_000;
 const MIN_MESSAGE_BYTES_LIMIT = 1_024;

@@ -320,7 +320,7 @@ class QueuePoller {
 
   private await(entry: Entry): void {
     let ids = this.awaited.get(entry.group);
-    if (!ids) this.awaited.set(entry.group, (ids = new Map()));
+    if (!ids) this.awaited.set(entry.group, (ids = new Map<string, number>()));
     ids.set(entry.id, entry.visibleAt);
   }
 

@@ -256,7 +256,7 @@ export async function startStripeServer(options: { port?: number; latencyMs?: nu
       send(401, { error: { type: 'invalid_request_error', message: 'Invalid API Key provided.' } });
       return;
     }
-    const params = (req.headers['content-type'] ?? '').includes('json') ? (raw ? JSON.parse(raw) : {}) : decodeForm(raw);
+    const params = (req.headers['content-type'] ?? '').includes('json') ? (raw ? (JSON.parse(raw) as Record<string, unknown>) : {}) : decodeForm(raw);
     const key = method === 'POST' ? (req.headers['idempotency-key'] as string | undefined) : undefined;
     if (key) {
       const hash = createHash('sha256').update(`${url.pathname}\n${raw}`).digest('hex');

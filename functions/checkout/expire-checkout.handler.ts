@@ -1,6 +1,6 @@
 import type { EventBridgeHandler } from 'aws-lambda';
 import { z } from 'zod';
-import { flushMetrics, logger, metrics, withInvocationLogging } from '#shared/observability';
+import { flushMetrics, logger, withInvocationLogging } from '#shared/observability';
 import { settlement } from './checkout-wiring';
 
 /** ReservationExpired of a checkout's reservation: a PENDING order (3-D Secure never finished) is cancelled and its payment voided. */

@@ -2,7 +2,7 @@ import { paymentGateway } from '#shared/adapters/stripe/payment-gateway-from-con
 import { SETTLING_EVENTS } from '#shared/checkout/settle-payments';
 import { httpHandler } from '#shared/http/http-handler';
 import { processOnce } from '#shared/http/idempotency';
-import { flushMetrics, logger, metrics } from '#shared/observability';
+import { logger } from '#shared/observability';
 import { stripeWebhookContract } from '#shared/webhooks/webhooks.schema';
 import { idempotency, settlement } from '../checkout/checkout-wiring';
 

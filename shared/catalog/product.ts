@@ -13,7 +13,6 @@ export interface Money {
 
 /** The level inventory reports for a SKU (inventory owns the rule that computes it). */
 export type { Availability } from '#shared/inventory/stock';
-import type { Availability } from '#shared/inventory/stock';
 
 export interface ProductOption {
   readonly name: string;

@@ -139,7 +139,7 @@ export function dynamoOrderStore(documents: DynamoDBDocumentClient, tableName: s
             ...(start ? { ExclusiveStartKey: start } : {}),
           }),
         );
-        for (const item of result.Items ?? []) events.push({ seq: Number(item.seq), type: item.type, at: item.at, data: item.data ?? {} } as OrderEvent);
+        for (const item of (result.Items ?? []) as Record<string, unknown>[]) events.push({ seq: Number(item.seq), type: item.type, at: item.at, data: item.data ?? {} } as OrderEvent);
         start = result.LastEvaluatedKey;
       } while (start);
       return foldOrder(shopId, orderId, events);

@@ -1,9 +1,9 @@
-import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, QueryCommand, ScanCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { GetCommand, QueryCommand, ScanCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { NotFoundError } from '#shared/errors';
 import { newId } from '#shared/ids';
 import type { InventoryScan } from '#shared/inventory/audit-inventory';
-import type { Movement, NewStock, StockRepository } from '#shared/inventory/inventory-ports';
+import type { NewStock, StockRepository } from '#shared/inventory/inventory-ports';
 import { fullDelta, InsufficientStockError, type LedgerEntry, type StockCounters } from '#shared/inventory/stock';
 import { batchGetAll } from './batch-get';
 import { decodeCursor, encodeCursor } from './cursor';

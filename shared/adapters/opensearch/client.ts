@@ -53,6 +53,7 @@ type RequestArgs = Parameters<Transport['request']>;
 export function withinBudget(Base: typeof Transport): typeof Transport {
   return class BudgetedTransport extends Base {
     // One signature for the base's two overloads (promise or callback).
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the base's overloads return a promise or void: only `any` overrides both.
     override request(params: RequestArgs[0], options: RequestArgs[1] = {}, callback?: RequestArgs[2]): any {
       const remaining = remainingBudgetMs();
       if (remaining === undefined) return super.request(params, options, callback);
