@@ -1,11 +1,10 @@
 import type { RouteContract } from '#shared/http/contract';
-import type { FunctionSpec } from './registry';
-import type { HttpMethod, Route, Throttle } from './routes';
+import type { FunctionSpec, HttpMethod, Route, Throttle } from './definitions';
 
 /**
  * What a context's declaration files (functions/<context>/<context>.functions.ts, .routes.ts,
- * .events.ts) build their entries with. Only types come from the merge modules (registry.ts,
- * routes.ts, events.ts), which import the context files: no import cycle at run time.
+ * .events.ts) build their entries with. Types come from definitions.ts, never from the merge modules (registry.ts, routes.ts,
+ * events.ts), which import the context files: no import cycle, not even of types.
  */
 
 /** A context's function specs, keyed by name; the literal types are kept (`FUNCTIONS.checkout.timeoutSeconds` is a number). */

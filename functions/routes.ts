@@ -1,4 +1,3 @@
-import type { RouteAuth, RouteContract } from '#shared/http/contract';
 import { cartRoutes } from './cart/cart.routes';
 import { catalogRoutes } from './catalog/catalog.routes';
 import { checkoutRoutes } from './checkout/checkout.routes';
@@ -6,7 +5,6 @@ import { flashSalesRoutes } from './flash-sales/flash-sales.routes';
 import { inventoryRoutes } from './inventory/inventory.routes';
 import { ordersRoutes } from './orders/orders.routes';
 import { platformDefaultRoute, platformRoutes } from './platform/platform.routes';
-import type { FunctionSpec } from './registry';
 import { webhooksRoutes } from './webhooks/webhooks.routes';
 
 /**
@@ -16,27 +14,8 @@ import { webhooksRoutes } from './webhooks/webhooks.routes';
  * the local gateway matches requests against the same entries; the OpenAPI document is
  * generated from the contracts.
  */
-export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
-
-export type { RouteAuth };
-
-export interface Throttle {
-  /** Steady-state requests per second for the route across all clients. */
-  readonly rateLimit: number;
-  readonly burstLimit: number;
-}
-
-export interface Route {
-  readonly method: HttpMethod;
-  /** API Gateway path syntax: `/v1/shops/{shopId}/cart/items/{sku}`. */
-  readonly path: string;
-  readonly function: FunctionSpec;
-  /** Who may call it; always the contract's `auth` (see route() in define.ts). */
-  readonly auth: RouteAuth;
-  readonly contract: RouteContract;
-  /** @default DEFAULT_THROTTLE */
-  readonly throttle?: Throttle;
-}
+export type { HttpMethod, Route, RouteAuth, Throttle } from './definitions';
+import type { Route, Throttle } from './definitions';
 
 export const DEFAULT_THROTTLE: Throttle = { rateLimit: 2000, burstLimit: 5000 };
 

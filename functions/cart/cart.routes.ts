@@ -1,6 +1,6 @@
 import { getCartContract, mergeCartContract, removeCartItemContract, setCartItemContract } from '#shared/cart/cart.schema';
 import { route } from '../define';
-import type { Route } from '../routes';
+import type { Route } from '../definitions';
 import { cartFunctions } from './cart.functions';
 
 /** The cart's routes (customer). Merged into ROUTES (functions/routes.ts). */

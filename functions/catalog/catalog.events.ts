@@ -1,5 +1,5 @@
 import { EVENT_SOURCES } from '#shared/platform/events';
-import type { EventRule, EventSourceMapping } from '../events';
+import type { EventRule, EventSourceMapping } from '../definitions';
 import { catalogFunctions } from './catalog.functions';
 
 /** What the catalog context does asynchronously. Merged into the lists of functions/events.ts. */

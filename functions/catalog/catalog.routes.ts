@@ -9,7 +9,7 @@ import {
 } from '#shared/catalog/catalog.schema';
 import { getImportContract, startImportContract } from '#shared/catalog/import.schema';
 import { route } from '../define';
-import type { Route } from '../routes';
+import type { Route } from '../definitions';
 import { catalogFunctions } from './catalog.functions';
 
 /** The catalog's routes. Merged into ROUTES (functions/routes.ts). */

@@ -1,5 +1,5 @@
 import { EVENT_SOURCES } from '#shared/platform/events';
-import type { EventRule, Schedule } from '../events';
+import type { EventRule, Schedule } from '../definitions';
 import { checkoutFunctions } from './checkout.functions';
 
 /** What the checkout context does asynchronously. Merged into the lists of functions/events.ts. */

@@ -1,6 +1,6 @@
 import { checkoutContract } from '#shared/checkout/checkout.schema';
 import { route } from '../define';
-import type { Route } from '../routes';
+import type { Route } from '../definitions';
 import { checkoutFunctions } from './checkout.functions';
 
 /** The checkout's route. Merged into ROUTES (functions/routes.ts). */

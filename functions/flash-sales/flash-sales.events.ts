@@ -1,5 +1,5 @@
 import { EVENT_SOURCES } from '#shared/platform/events';
-import type { EventRule, EventSourceMapping, Schedule } from '../events';
+import type { EventRule, EventSourceMapping, Schedule } from '../definitions';
 import { flashSalesFunctions } from './flash-sales.functions';
 
 /** What the flash-sales context does asynchronously. Merged into the lists of functions/events.ts. */

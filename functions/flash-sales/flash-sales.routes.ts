@@ -1,6 +1,6 @@
 import { createSaleContract, enterSaleContract, getSaleContract, getTicketContract, saleReportContract } from '#shared/flash-sales/flash-sales.schema';
 import { route } from '../define';
-import type { Route } from '../routes';
+import type { Route } from '../definitions';
 import { flashSalesFunctions } from './flash-sales.functions';
 
 /**

@@ -1,5 +1,5 @@
 import { EVENT_SOURCES } from '#shared/platform/events';
-import type { EventRule, EventSourceMapping, Schedule } from '../events';
+import type { EventRule, EventSourceMapping, Schedule } from '../definitions';
 import { inventoryFunctions } from './inventory.functions';
 
 /** What the inventory context does asynchronously. Merged into the lists of functions/events.ts. */

@@ -1,6 +1,6 @@
 import { adjustStockContract, getLedgerContract, getStockContract } from '#shared/inventory/inventory.schema';
 import { route } from '../define';
-import type { Route } from '../routes';
+import type { Route } from '../definitions';
 import { inventoryFunctions } from './inventory.functions';
 
 /** The inventory's routes (merchant). Merged into ROUTES (functions/routes.ts). */

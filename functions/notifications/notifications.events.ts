@@ -1,5 +1,5 @@
 import { EVENT_SOURCES } from '#shared/platform/events';
-import type { EventRule } from '../events';
+import type { EventRule } from '../definitions';
 import { notificationsFunctions } from './notifications.functions';
 
 /** What the notifications context does asynchronously. Merged into the lists of functions/events.ts. */

@@ -1,4 +1,4 @@
-import type { EventSourceMapping } from '../events';
+import type { EventSourceMapping } from '../definitions';
 import { ordersFunctions } from './orders.functions';
 
 /** What the orders context does asynchronously. Merged into the lists of functions/events.ts. */

@@ -1,6 +1,6 @@
 import { cancelOrderContract, getMyOrderContract, listMyOrdersContract, listShopOrdersContract, recordOrderEventContract } from '#shared/orders/orders.schema';
 import { route } from '../define';
-import type { Route } from '../routes';
+import type { Route } from '../definitions';
 import { ordersFunctions } from './orders.functions';
 
 /** The orders' routes. Merged into ROUTES (functions/routes.ts). */

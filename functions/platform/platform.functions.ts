@@ -1,5 +1,5 @@
 import { defineFunctions } from '../define';
-import type { FunctionSpec } from '../registry';
+import type { FunctionSpec } from '../definitions';
 
 /** The platform functions: handler, description, what each may touch, and its limits. Merged into FUNCTIONS (functions/registry.ts). */
 export const platformFunctions = defineFunctions({

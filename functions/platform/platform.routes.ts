@@ -1,7 +1,7 @@
 import { healthContract, healthDependenciesContract, notFoundContract, openApiContract } from '#shared/platform/health.schema';
 import { createShopContract, getShopContract, updateShopContract } from '#shared/platform/shop.schema';
 import { route } from '../define';
-import type { Route } from '../routes';
+import type { Route } from '../definitions';
 import { platformFunctions } from './platform.functions';
 
 /** The platform's routes: health, the OpenAPI document, shops. Merged into ROUTES (functions/routes.ts). */

@@ -1,6 +1,6 @@
 import { carrierWebhookContract, stripeWebhookContract } from '#shared/webhooks/webhooks.schema';
 import { route } from '../define';
-import type { Route } from '../routes';
+import type { Route } from '../definitions';
 import { webhooksFunctions } from './webhooks.functions';
 
 /** The webhooks: no token; the handlers verify the signature of the raw body. Merged into ROUTES (functions/routes.ts). */
