@@ -13,24 +13,21 @@ import { makeManageProducts } from '#shared/catalog/manage-products';
 import { queueUrl, tableName } from '#shared/config';
 import { makeInitializeStock } from '#shared/inventory/adjust-stock';
 import { makeStockLevels } from '#shared/inventory/stock-levels';
+import { lazy } from '#shared/platform/memoize';
 import { makeGetShop } from '#shared/platform/shops';
 
 /**
  * The catalog's adapters, built once per cold start and only when a handler asks for
  * them (each function gets only the tables it uses).
  */
-function once<T>(build: () => T): () => T {
-  let value: T | undefined;
-  return () => (value ??= build());
-}
 
-export const products = once((): ProductRepository => dynamoProductRepository(documents, tableName('catalog')));
-export const catalogCache = once((): CatalogCache => redisCatalogCache(redis));
-const stock = once(() => dynamoStockRepository(documents, tableName('inventory')));
-export const initializeStock = once(() => makeInitializeStock({ stock: stock() }));
-export const stockLevels = once(() => makeStockLevels({ stock: stock() }));
+export const products = lazy((): ProductRepository => dynamoProductRepository(documents, tableName('catalog')));
+export const catalogCache = lazy((): CatalogCache => redisCatalogCache(redis));
+const stock = lazy(() => dynamoStockRepository(documents, tableName('inventory')));
+export const initializeStock = lazy(() => makeInitializeStock({ stock: stock() }));
+export const stockLevels = lazy(() => makeStockLevels({ stock: stock() }));
 
-export const shopCurrency = once((): ShopCurrency => {
+export const shopCurrency = lazy((): ShopCurrency => {
   const getShop = makeGetShop({ shops: dynamoShopRepository(documents, tableName('shops')) });
   const known = new Map<string, string>();
   return async (shopId) => {
@@ -40,11 +37,11 @@ export const shopCurrency = once((): ShopCurrency => {
   };
 });
 
-export const manageProducts = once(() =>
+export const manageProducts = lazy(() =>
   makeManageProducts({ products: products(), cache: catalogCache(), initializeStock: initializeStock(), shopCurrency: shopCurrency(), onCacheInvalidationFailure: reportCacheInvalidationFailure }),
 );
 
 // The bulk import: its record and chunks, the queue of chunks, and the worker's writes.
-export const importStore = once((): ImportStore => dynamoProductImportStore(documents, tableName('catalog')));
-export const importQueue = once((): ImportQueue => sqsImportQueue(sqs, () => queueUrl('productImports')));
-export const importWriter = once((): CatalogImportWriter => dynamoCatalogImportWriter(documents, { catalog: tableName('catalog'), inventory: tableName('inventory') }));
+export const importStore = lazy((): ImportStore => dynamoProductImportStore(documents, tableName('catalog')));
+export const importQueue = lazy((): ImportQueue => sqsImportQueue(sqs, () => queueUrl('productImports')));
+export const importWriter = lazy((): CatalogImportWriter => dynamoCatalogImportWriter(documents, { catalog: tableName('catalog'), inventory: tableName('inventory') }));

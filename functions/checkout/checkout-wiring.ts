@@ -14,6 +14,7 @@ import { makeFlashSaleHolds } from '#shared/flash-sales/flash-sale-holds';
 import { MAX_HOLD_SECONDS } from '#shared/flash-sales/flash-sale';
 import { FUNCTIONS } from '#functions/registry';
 import { logger, metrics, MetricUnit } from '#shared/observability';
+import { memoizeWithRetry } from '#shared/platform/memoize';
 import { cart } from '../cart/cart-wiring';
 import { products } from '../catalog/catalog-wiring';
 import { orderStore } from '../orders/orders-wiring';
@@ -65,20 +66,11 @@ const record = (action: string, details: Record<string, unknown>) => {
 };
 
 /** Built once the payment gateway is (its keys may come from Secrets Manager); a failure is retried on the next call. */
-function once<T>(build: (payments: PaymentGateway) => T): () => Promise<T> {
-  let made: Promise<T> | undefined;
-  return () =>
-    (made ??= paymentGateway()
-      .then(build)
-      .catch((error: unknown) => {
-        made = undefined;
-        throw error;
-      }));
-}
+const withPayments = <T>(build: (payments: PaymentGateway) => T) => memoizeWithRetry(() => paymentGateway().then(build));
 
-export const checkout = once((payments) =>
+export const checkout = withPayments((payments) =>
   makePlaceOrder({ cart: cart(), reservations: reservations(), payments, orders: orderStore(), placement: placement(), flashSaleHolds: flashSaleHolds(), log: (message, details) => logger.warn(message, details) }),
 );
 
 /** The webhook, expiry and reconciler paths: no cart, no catalog. */
-export const settlement = once((payments) => makeSettlePayments({ orders: orderStore(), placement: placement(), reservations: reservations(), payments, record }));
+export const settlement = withPayments((payments) => makeSettlePayments({ orders: orderStore(), placement: placement(), reservations: reservations(), payments, record }));

@@ -1,4 +1,5 @@
 import { ConflictError, NotFoundError, ValidationError } from '#shared/errors';
+import { pauseBeforeRetry } from '#shared/platform/deadline';
 import type { Money } from '#shared/catalog/product';
 import { emptyCart, isExpired, MAX_QUANTITY, mergedQuantity, touched, withQuantity, type Cart } from './cart';
 import type { CartHolds, CartRepository, LookupVariants } from './cart-ports';
@@ -82,7 +83,7 @@ export function makeManageCart({ carts, variants, holds, shopCurrency, clock = (
       }
       await releaseAll(shopId, taken);
       // Another write got there first: back off a little (with jitter) so a burst of writers spreads out.
-      await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * 2 ** Math.min(attempt, 5)));
+      if (!(await pauseBeforeRetry(attempt + 1, { baseMs: 10, maxMs: 320 }))) break;
     }
     throw new ConflictError('conflict', 'The cart is being changed by another request; retry.');
   }

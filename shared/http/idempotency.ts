@@ -7,7 +7,7 @@ import {
 import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
 import type { Context } from 'aws-lambda';
 import { DomainError, IdempotencyConflictError, RequestInProgressError, ValidationError } from '#shared/errors';
-import { ANSWER_RESERVE_MS, backoffMs, MIN_ATTEMPT_MS, remainingBudgetMs, runWithBudget } from '#shared/platform/deadline';
+import { ANSWER_RESERVE_MS, pauseBeforeRetry, remainingBudgetMs, runWithBudget } from '#shared/platform/deadline';
 
 /**
  * `Idempotency-Key` handling with Powertools idempotency: the first request with a key
@@ -143,9 +143,7 @@ async function waitWhileInProgress<T>(options: IdempotencyOptions, context: Cont
       return await attempt();
     } catch (error) {
       if (!(error instanceof IdempotencyAlreadyInProgressError)) throw error;
-      const pause = backoffMs(retry, 50, 500);
-      if (deadline - (Date.now() + pause) < MIN_ATTEMPT_MS) throw new RequestInProgressError();
-      await new Promise((resolve) => setTimeout(resolve, pause));
+      if (!(await pauseBeforeRetry(retry, { baseMs: 50, maxMs: 500, deadline }))) throw new RequestInProgressError();
     }
   }
 }

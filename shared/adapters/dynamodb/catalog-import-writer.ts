@@ -1,6 +1,7 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { CatalogImportWriter, ImportWrite } from '#shared/catalog/catalog-ports';
+import { pauseBeforeRetry } from '#shared/platform/deadline';
 import { batchGetAll } from './batch-get';
 import { dynamoProductRepository, productCreateWrites, productItemKey, productReplaceWrites, toImportedProduct } from './product-repository';
 import { initialStockWrites } from './stock-repository';
@@ -66,8 +67,7 @@ export function dynamoCatalogImportWriter(documents: DynamoDBDocumentClient, tab
         }
         if (again.length === batch.length) {
           // Nothing of ours failed: another transaction held an item, or the table throttled.
-          if (++transientRetries > MAX_TRANSIENT_RETRIES) throw error;
-          await new Promise((resolve) => setTimeout(resolve, Math.random() * 25 * 2 ** transientRetries));
+          if (++transientRetries > MAX_TRANSIENT_RETRIES || !(await pauseBeforeRetry(transientRetries + 1, { baseMs: 25, maxMs: 25 * 2 ** (MAX_TRANSIENT_RETRIES + 1) }))) throw error;
         }
         // A later unit of a write that conflicted (its catalog part after its stock part) is dropped too.
         queue = [...again, ...rest].filter((u) => !conflicts.has(u.write));

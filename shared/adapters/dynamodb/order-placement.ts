@@ -4,8 +4,9 @@ import type { OrderPlacementStore, PlacementPlan } from '#shared/checkout/checko
 import { NotFoundError } from '#shared/errors';
 import { ReservationNotActiveError } from '#shared/inventory/reservations';
 import { ConcurrentAppendError, type OrderEvent } from '#shared/orders/order';
+import { pauseBeforeRetry } from '#shared/platform/deadline';
 import type { dynamoOrderStore } from './order-store';
-import type { DynamoReservationRepository } from './reservation-repository';
+import { TRANSACTION_CONFLICT_BACKOFF, TRANSACTION_CONFLICT_RETRIES, type DynamoReservationRepository } from './reservation-repository';
 
 /**
  * An order's events and the commit of its reservations as one DynamoDB transaction across
@@ -60,10 +61,7 @@ export function dynamoOrderPlacement(
           if (!(error instanceof TransactionCanceledException)) throw error;
           const reasons = error.CancellationReasons ?? [];
           if (reasons.slice(0, appends.length).some((r) => r.Code === 'ConditionalCheckFailed')) throw new ConcurrentAppendError(order.orderId);
-          if (reasons.some((r) => r.Code === 'TransactionConflict') && attempt < 8) {
-            await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * 2 ** attempt));
-            continue;
-          }
+          if (reasons.some((r) => r.Code === 'TransactionConflict') && attempt < TRANSACTION_CONFLICT_RETRIES && (await pauseBeforeRetry(attempt + 1, TRANSACTION_CONFLICT_BACKOFF))) continue;
           const current = await orders.load(order.shopId, order.orderId);
           if (current && current.events.length > expectedSeq) throw new ConcurrentAppendError(order.orderId);
           // A reservation finished meanwhile (expired, released): say which.

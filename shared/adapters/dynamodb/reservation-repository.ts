@@ -3,7 +3,12 @@ import { GetCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentCl
 import { NotFoundError } from '#shared/errors';
 import type { ReservationRepository } from '#shared/inventory/inventory-ports';
 import { OutOfStockError, ReservationNotActiveError, type Reservation, type ReservationStatus } from '#shared/inventory/reservations';
+import { pauseBeforeRetry } from '#shared/platform/deadline';
 import { batchGetAll } from './batch-get';
+
+/** A transaction that collided with another one on the same items is tried again this often, after a jittered pause. */
+export const TRANSACTION_CONFLICT_RETRIES = 8;
+export const TRANSACTION_CONFLICT_BACKOFF = { baseMs: 20, maxMs: 20 * 2 ** 7 } as const;
 
 /**
  * Reservations in the inventory table, beside the counters they move:
@@ -127,8 +132,7 @@ export function dynamoReservationRepository(documents: DynamoDBDocumentClient, t
       } catch (error) {
         if (!(error instanceof TransactionCanceledException)) throw error;
         const conflict = error.CancellationReasons?.some((r) => r.Code === 'TransactionConflict');
-        if (!conflict || attempt >= 8) return error;
-        await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * 2 ** attempt));
+        if (!conflict || attempt >= TRANSACTION_CONFLICT_RETRIES || !(await pauseBeforeRetry(attempt + 1, TRANSACTION_CONFLICT_BACKOFF))) return error;
       }
     }
   }
