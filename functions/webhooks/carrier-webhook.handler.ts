@@ -1,8 +1,8 @@
+import { carrierSecrets } from '#shared/adapters/aws/carrier-secrets';
 import { dynamoIdempotency } from '#shared/adapters/dynamodb/idempotency-store';
 import { httpHandler } from '#shared/http/http-handler';
 import { processOnce } from '#shared/http/idempotency';
 import { logger } from '#shared/observability';
-import { carrierSecrets } from '#shared/webhooks/carrier-secrets';
 import { verifyCarrierSignature } from '#shared/webhooks/carrier-signature';
 import { carrierWebhookContract } from '#shared/webhooks/webhooks.schema';
 import { trackShipments } from '../orders/orders-wiring';
