@@ -6,6 +6,7 @@ import { tableName } from '#shared/config';
 import { makeApplyOrderStock } from '#shared/inventory/order-stock';
 import { makeReservations } from '#shared/inventory/reserve-stock';
 import { logger, withInvocationLogging } from '#shared/observability';
+import { parseEventDetail } from '../event-detail';
 import { stockRepository } from './inventory-wiring';
 
 /** OrderStatusChanged (SHIPPED, RETURNED, CANCELLED) → the stock movements they imply. */
@@ -24,14 +25,11 @@ const applyOrderStock = makeApplyOrderStock({
 });
 
 const handle: EventBridgeHandler<string, unknown, void> = async (event) => {
-  const detail = Detail.safeParse(event.detail);
-  if (!detail.success) {
-    logger.error('malformed order event', { id: event.id, issues: detail.error.issues.map((i) => i.message) });
-    return;
-  }
-  logger.appendKeys({ shopId: detail.data.shopId, orderId: detail.data.orderId });
-  const outcome = await applyOrderStock(detail.data);
-  logger.info('order stock applied', { status: detail.data.status, outcome });
+  const detail = parseEventDetail(Detail, event, 'malformed order event');
+  if (!detail) return;
+  logger.appendKeys({ shopId: detail.shopId, orderId: detail.orderId });
+  const outcome = await applyOrderStock(detail);
+  logger.info('order stock applied', { status: detail.status, outcome });
 };
 
 export const handler = withInvocationLogging(handle);
