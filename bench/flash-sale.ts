@@ -214,10 +214,9 @@ try {
     { FUNCTIONS },
     { sales },
     { manageProducts },
-    { stockRepository },
+    { stockRepository, reservations },
     { documents, dynamodb },
     { dynamoSaleRepository },
-    { dynamoReservationRepository },
     { dynamoInventoryScan },
     { redis },
     { redisSaleState },
@@ -227,7 +226,6 @@ try {
     { config, queueUrl, tableName },
     { makeRunSales },
     { makeGateAllocation },
-    { makeReservations },
     { makeAuditInventory },
   ] = await Promise.all([
     import('#functions/registry'),
@@ -236,7 +234,6 @@ try {
     import('#functions/inventory/inventory-wiring'),
     import('#shared/adapters/dynamodb/client'),
     import('#shared/adapters/dynamodb/flash-sale-repository'),
-    import('#shared/adapters/dynamodb/reservation-repository'),
     import('#shared/adapters/dynamodb/stock-repository'),
     import('#shared/adapters/redis/client'),
     import('#shared/adapters/redis/flash-sale-state'),
@@ -246,7 +243,6 @@ try {
     import('#shared/config'),
     import('#shared/flash-sales/run-sales'),
     import('#shared/inventory/gate-allocation'),
-    import('#shared/inventory/reserve-stock'),
     import('#shared/inventory/audit-inventory'),
   ]);
   type SaleRepository = Parameters<typeof makeRunSales>[0]['sales'];
@@ -288,7 +284,7 @@ try {
       state: redisSaleState(redis, limits),
       queue: sqsTicketQueue(sqs, () => queueUrl('flashSaleEntries')),
       allocation: makeGateAllocation({ stock: stockRepository(), gate: redisInventoryGate(redis) }),
-      reservations: makeReservations({ reservations: dynamoReservationRepository(documents, tableName('inventory')) }),
+      reservations: reservations(),
       ...overrides,
     });
   /** Bench-only what-if: the sale record kept in memory for a second (it changes only when closed). */

@@ -2,8 +2,6 @@ import { documents } from '#shared/adapters/dynamodb/client';
 import { dynamoCatalogImportWriter } from '#shared/adapters/dynamodb/catalog-import-writer';
 import { dynamoProductImportStore } from '#shared/adapters/dynamodb/product-import-store';
 import { dynamoProductRepository } from '#shared/adapters/dynamodb/product-repository';
-import { dynamoShopRepository } from '#shared/adapters/dynamodb/shop-repository';
-import { dynamoStockRepository } from '#shared/adapters/dynamodb/stock-repository';
 import { redisCatalogCache, reportCacheInvalidationFailure } from '#shared/adapters/redis/catalog-cache';
 import { redis } from '#shared/adapters/redis/client';
 import { sqs } from '#shared/adapters/sqs/client';
@@ -15,6 +13,8 @@ import { makeInitializeStock } from '#shared/inventory/adjust-stock';
 import { makeStockLevels } from '#shared/inventory/stock-levels';
 import { lazy } from '#shared/platform/memoize';
 import { makeGetShop } from '#shared/platform/shops';
+import { stockRepository } from '../inventory/inventory-wiring';
+import { shopRepository } from '../platform/shops-wiring';
 
 /**
  * The catalog's adapters, built once per cold start and only when a handler asks for
@@ -23,12 +23,11 @@ import { makeGetShop } from '#shared/platform/shops';
 
 export const products = lazy((): ProductRepository => dynamoProductRepository(documents, tableName('catalog')));
 export const catalogCache = lazy((): CatalogCache => redisCatalogCache(redis));
-const stock = lazy(() => dynamoStockRepository(documents, tableName('inventory')));
-export const initializeStock = lazy(() => makeInitializeStock({ stock: stock() }));
-export const stockLevels = lazy(() => makeStockLevels({ stock: stock() }));
+export const initializeStock = lazy(() => makeInitializeStock({ stock: stockRepository() }));
+export const stockLevels = lazy(() => makeStockLevels({ stock: stockRepository() }));
 
 export const shopCurrency = lazy((): ShopCurrency => {
-  const getShop = makeGetShop({ shops: dynamoShopRepository(documents, tableName('shops')) });
+  const getShop = makeGetShop({ shops: shopRepository() });
   const known = new Map<string, string>();
   return async (shopId) => {
     const currency = known.get(shopId) ?? (await getShop(shopId)).currency;

@@ -1,29 +1,25 @@
 import { documents } from '#shared/adapters/dynamodb/client';
 import { dynamoIdempotency } from '#shared/adapters/dynamodb/idempotency-store';
 import { dynamoOrderPlacement } from '#shared/adapters/dynamodb/order-placement';
-import { dynamoReservationRepository } from '#shared/adapters/dynamodb/reservation-repository';
 import { paymentGateway } from '#shared/adapters/stripe/payment-gateway-from-config';
 import type { FlashSaleHolds } from '#shared/checkout/checkout-ports';
 import type { PaymentGateway } from '#shared/checkout/payment-gateway';
 import { makePlaceOrder } from '#shared/checkout/place-order';
 import { makeSettlePayments } from '#shared/checkout/settle-payments';
-import { config, tableName } from '#shared/config';
+import { config } from '#shared/config';
 import { NotFoundError } from '#shared/errors';
-import { makeReservations } from '#shared/inventory/reserve-stock';
 import { makeFlashSaleHolds } from '#shared/flash-sales/flash-sale-holds';
 import { MAX_HOLD_SECONDS } from '#shared/flash-sales/flash-sale';
 import { FUNCTIONS } from '#functions/registry';
 import { logger, metrics, MetricUnit } from '#shared/observability';
-import { memoizeWithRetry } from '#shared/platform/memoize';
+import { lazy, memoizeWithRetry } from '#shared/platform/memoize';
 import { cart } from '../cart/cart-wiring';
 import { products } from '../catalog/catalog-wiring';
+import { reservationRepository, reservations } from '../inventory/inventory-wiring';
 import { orderStore } from '../orders/orders-wiring';
 
 /** Checkout's use cases wired to DynamoDB, the cart, inventory's reservations and Stripe (made once per cold start). */
-let reservationRepository: ReturnType<typeof dynamoReservationRepository> | undefined;
-const reservationsTable = () => (reservationRepository ??= dynamoReservationRepository(documents, tableName('inventory')));
-export const reservations = () => makeReservations({ reservations: reservationsTable(), defaultSeconds: config().RESERVATION_SECONDS });
-export const placement = () => dynamoOrderPlacement(documents, orderStore(), reservationsTable());
+export const placement = lazy(() => dynamoOrderPlacement(documents, orderStore(), reservationRepository()));
 export const idempotency = () => dynamoIdempotency();
 /** Kept beyond checkout's timeout before a record left in progress by a dead process lets the retry run (clocks of two processes). */
 const IN_PROGRESS_MARGIN_MS = 5_000;

@@ -1,13 +1,9 @@
 import type { EventBridgeHandler } from 'aws-lambda';
 import { z } from 'zod';
-import { documents } from '#shared/adapters/dynamodb/client';
-import { dynamoReservationRepository } from '#shared/adapters/dynamodb/reservation-repository';
-import { tableName } from '#shared/config';
 import { makeApplyOrderStock } from '#shared/inventory/order-stock';
-import { makeReservations } from '#shared/inventory/reserve-stock';
 import { logger, withInvocationLogging } from '#shared/observability';
 import { parseEventDetail } from '../event-detail';
-import { stockRepository } from './inventory-wiring';
+import { reservations, stockRepository } from './inventory-wiring';
 
 /** OrderStatusChanged (SHIPPED, RETURNED, CANCELLED) → the stock movements they imply. */
 const Line = z.object({ sku: z.string(), quantity: z.number().int().positive() });
@@ -21,7 +17,7 @@ const Detail = z.object({
 
 const applyOrderStock = makeApplyOrderStock({
   stock: stockRepository(),
-  reservations: makeReservations({ reservations: dynamoReservationRepository(documents, tableName('inventory')) }),
+  reservations: reservations(),
 });
 
 const handle: EventBridgeHandler<string, unknown, void> = async (event) => {
