@@ -7,6 +7,7 @@ import type { PaymentGateway } from '#shared/checkout/payment-gateway';
 import { makePlaceOrder } from '#shared/checkout/place-order';
 import { makeSettlePayments } from '#shared/checkout/settle-payments';
 import { config } from '#shared/config';
+import { priceLine } from '#shared/catalog/product';
 import { NotFoundError } from '#shared/errors';
 import { makeFlashSaleHolds } from '#shared/flash-sales/flash-sale-holds';
 import { MAX_HOLD_SECONDS } from '#shared/flash-sales/flash-sale';
@@ -47,7 +48,7 @@ const flashSaleHolds = (): FlashSaleHolds => {
       const lines = hold.lines.map((line) => {
         const variant = variants.get(line.sku);
         if (!variant) throw new NotFoundError(`SKU ${line.sku} of flash-sale hold ${holdId} is no longer sold.`);
-        return { sku: line.sku, title: variant.title, quantity: line.quantity, unitPrice: variant.price, lineTotal: { amount: variant.price.amount * line.quantity, currency: variant.price.currency } };
+        return priceLine(line, variant);
       });
       return { saleId: hold.saleId, reservationId: hold.reservationId, lines };
     },

@@ -11,6 +11,25 @@ export interface Money {
   readonly currency: string;
 }
 
+/** `quantity` units of a SKU at its variant's price: the one place a line is priced (cart, checkout, flash-sale holds). */
+export interface PricedLine {
+  readonly sku: string;
+  readonly title: string;
+  readonly quantity: number;
+  readonly unitPrice: Money;
+  readonly lineTotal: Money;
+}
+
+export function priceLine(line: { readonly sku: string; readonly quantity: number }, variant: Pick<Variant, 'title' | 'price'>): PricedLine {
+  return {
+    sku: line.sku,
+    title: variant.title,
+    quantity: line.quantity,
+    unitPrice: variant.price,
+    lineTotal: { amount: variant.price.amount * line.quantity, currency: variant.price.currency },
+  };
+}
+
 /** The level inventory reports for a SKU (inventory owns the rule that computes it). */
 export type { Availability } from '#shared/inventory/stock';
 import type { Availability } from '#shared/inventory/stock';
