@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_CATEGORIES, DEMO_EPOCH, generateDemoCatalog, type DemoProduct } from '#shared/catalog/demo-catalog';
+import { DEMO_CATEGORIES, DEMO_EPOCH, generateDemoCatalog, type DemoProduct } from '#bin/local/demo-catalog';
 import {
   CATEGORY_PATTERN,
   MAX_OPTIONS,
