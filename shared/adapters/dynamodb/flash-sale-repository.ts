@@ -3,6 +3,7 @@ import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type Dyn
 import { ConflictError } from '#shared/errors';
 import type { FlashSale } from '#shared/flash-sales/flash-sale';
 import type { SaleReport, SaleRepository } from '#shared/flash-sales/flash-sale-ports';
+import { putNew } from './put-new';
 
 /**
  * Flash sales table:
@@ -41,9 +42,9 @@ export function dynamoSaleRepository(documents: DynamoDBDocumentClient, tableNam
         await documents.send(
           new TransactWriteCommand({
             TransactItems: [
-              { Put: { TableName: tableName, Item: { ...saleKey(sale.shopId, sale.saleId), entity: 'flashSale', ...sale }, ConditionExpression: 'attribute_not_exists(pk)' } },
+              putNew(tableName, { ...saleKey(sale.shopId, sale.saleId), entity: 'flashSale', ...sale }),
               { Put: { TableName: tableName, Item: { ...openKey(sale), shopId: sale.shopId, saleId: sale.saleId } } },
-              { Put: { TableName: tableName, Item: { ...skuKey(sale.shopId, sale.sku), saleId: sale.saleId }, ConditionExpression: 'attribute_not_exists(pk)' } },
+              putNew(tableName, { ...skuKey(sale.shopId, sale.sku), saleId: sale.saleId }),
             ],
           }),
         );

@@ -3,6 +3,7 @@ import { GetCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentCl
 import { ConcurrentAppendError, foldOrder, TrackingNumberTakenError, type OrderEvent } from '#shared/orders/order';
 import type { OrderHeader, OrderStore, OrderSummary } from '#shared/orders/order-ports';
 import { decodeCursor, encodeCursor } from './cursor';
+import { putNew } from './put-new';
 
 /**
  * Orders table (its stream is the outbox of order events):
@@ -66,13 +67,7 @@ export function dynamoOrderStore(documents: DynamoDBDocumentClient, tableName: s
           ExpressionAttributeValues: { ':shop': order.shopId, ':order': order.orderId },
         },
       })),
-      ...events.map((event: OrderEvent) => ({
-        Put: {
-          TableName: tableName,
-          Item: { pk: key, sk: eventKey(event.seq), entity: 'orderEvent', shopId: order.shopId, orderId: order.orderId, customerId: order.customerId, ...event },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        },
-      })),
+      ...events.map((event: OrderEvent) => putNew(tableName, { pk: key, sk: eventKey(event.seq), entity: 'orderEvent', shopId: order.shopId, orderId: order.orderId, customerId: order.customerId, ...event })),
       expectedSeq === 0
         ? {
             Put: {

@@ -2,6 +2,7 @@ import { ConditionalCheckFailedException, TransactionCanceledException } from '@
 import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { ImportStore } from '#shared/catalog/catalog-ports';
 import type { ImportLineError, ImportRecord } from '#shared/catalog/product-import';
+import { putNew } from './put-new';
 
 /**
  * Bulk imports in the catalog table, one partition per import:
@@ -82,13 +83,7 @@ export function dynamoProductImportStore(documents: DynamoDBDocumentClient, tabl
         await documents.send(
           new TransactWriteCommand({
             TransactItems: [
-              {
-                Put: {
-                  TableName: tableName,
-                  Item: { pk, sk: chunkKey(outcome.chunk), entity: 'import_chunk', ...outcome },
-                  ConditionExpression: 'attribute_not_exists(pk)',
-                },
-              },
+              putNew(tableName, { pk, sk: chunkKey(outcome.chunk), entity: 'import_chunk', ...outcome }),
               {
                 Update: {
                   TableName: tableName,

@@ -12,6 +12,7 @@ import type { ImportedProduct, ProductRepository, StockLevel, StoredProduct, Var
 import type { Availability, Product, Variant } from '#shared/catalog/product';
 import { batchGetAll } from './batch-get';
 import { decodeCursor, encodeCursor } from './cursor';
+import { putNew } from './put-new';
 
 /**
  * Catalog table layout:
@@ -115,16 +116,8 @@ export function dynamoProductRepository(documents: DynamoDBDocumentClient, table
         await documents.send(
           new TransactWriteCommand({
             TransactItems: [
-              {
-                Put: {
-                  TableName: tableName,
-                  Item: { ...productKey(product.shopId, product.id), ...productFields(product), availability: {} },
-                  ConditionExpression: 'attribute_not_exists(pk)',
-                },
-              },
-              ...product.variants.map((variant) => ({
-                Put: { TableName: tableName, Item: skuClaim(product, variant), ConditionExpression: 'attribute_not_exists(pk)' },
-              })),
+              putNew(tableName, { ...productKey(product.shopId, product.id), ...productFields(product), availability: {} }),
+              ...product.variants.map((variant) => putNew(tableName, skuClaim(product, variant))),
             ],
           }),
         );
@@ -287,13 +280,7 @@ export const productItemKey = productKey;
 /** Creates a product with its SKU claims and the levels of its SKUs; a claim may already name this product. */
 export function productCreateWrites(tableName: string, product: Product, levels: Levels, createdByImport?: string) {
   return [
-    {
-      Put: {
-        TableName: tableName,
-        Item: { ...productKey(product.shopId, product.id), ...productFields(product), availability: levels, ...(createdByImport ? { createdByImport } : {}) },
-        ConditionExpression: 'attribute_not_exists(pk)',
-      },
-    },
+    putNew(tableName, { ...productKey(product.shopId, product.id), ...productFields(product), availability: levels, ...(createdByImport ? { createdByImport } : {}) }),
     ...product.variants.map((variant) => ({
       Put: {
         TableName: tableName,

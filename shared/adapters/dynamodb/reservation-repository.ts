@@ -5,6 +5,7 @@ import type { ReservationRepository } from '#shared/inventory/inventory-ports';
 import { OutOfStockError, ReservationNotActiveError, type Reservation, type ReservationStatus } from '#shared/inventory/reservations';
 import { pauseBeforeRetry } from '#shared/platform/deadline';
 import { batchGetAll } from './batch-get';
+import { putNew } from './put-new';
 
 /** A transaction that collided with another one on the same items is tried again this often, after a jittered pause. */
 export const TRANSACTION_CONFLICT_RETRIES = 8;
@@ -171,7 +172,7 @@ export function dynamoReservationRepository(documents: DynamoDBDocumentClient, t
         ttl: Math.floor(Date.parse(r.expiresAt) / 1000) + 7 * 86_400,
       };
       const failed = await transact([
-        { Put: { TableName: tableName, Item: item, ConditionExpression: 'attribute_not_exists(pk)' } },
+        putNew(tableName, item),
         ...r.lines.flatMap((line) => lineWrites(r, line, movesOf(r).reserve, r.source, r.createdAt)),
       ]);
       if (!failed) return r;

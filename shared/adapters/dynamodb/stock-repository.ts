@@ -7,6 +7,7 @@ import type { Movement, NewStock, StockRepository } from '#shared/inventory/inve
 import { fullDelta, InsufficientStockError, type LedgerEntry, type StockCounters } from '#shared/inventory/stock';
 import { batchGetAll } from './batch-get';
 import { decodeCursor, encodeCursor } from './cursor';
+import { putNew } from './put-new';
 
 /**
  * Inventory table layout (one partition per SKU, so a hot SKU never slows another):
@@ -91,13 +92,7 @@ export function dynamoStockRepository(documents: DynamoDBDocumentClient, tableNa
                   ExpressionAttributeValues: values,
                 },
               },
-              {
-                Put: {
-                  TableName: tableName,
-                  Item: { pk, sk: `LEDGER#${movement.entry.at}#${movement.movementId}`, movementId: movement.movementId, ...entry },
-                  ConditionExpression: 'attribute_not_exists(pk)',
-                },
-              },
+              putNew(tableName, { pk, sk: `LEDGER#${movement.entry.at}#${movement.movementId}`, movementId: movement.movementId, ...entry }),
               ...(movement.gateAllocation
                 ? [
                     {
@@ -214,13 +209,7 @@ export { toCounters };
 export function initialStockWrites(tableName: string, shopId: string, item: NewStock, movement: { movementId: string; reference: string; actor: string; at: string }) {
   const units = item.units ?? 0;
   const pk = stockKey(shopId, item.sku);
-  const counters = {
-    Put: {
-      TableName: tableName,
-      Item: { pk, sk: COUNTERS, shopId, sku: item.sku, onHand: units, available: units, reserved: 0, sold: 0, lowStockThreshold: item.lowStockThreshold, version: units > 0 ? 1 : 0, createdAt: movement.at, updatedAt: movement.at },
-      ConditionExpression: 'attribute_not_exists(pk)',
-    },
-  };
+  const counters = putNew(tableName, { pk, sk: COUNTERS, shopId, sku: item.sku, onHand: units, available: units, reserved: 0, sold: 0, lowStockThreshold: item.lowStockThreshold, version: units > 0 ? 1 : 0, createdAt: movement.at, updatedAt: movement.at });
   if (units === 0) return [counters];
   const entry: Omit<LedgerEntry, 'version'> & { movementId: string } = {
     shopId,
@@ -233,5 +222,5 @@ export function initialStockWrites(tableName: string, shopId: string, item: NewS
     actor: movement.actor,
     at: movement.at,
   };
-  return [counters, { Put: { TableName: tableName, Item: { pk, sk: `LEDGER#${movement.at}#${movement.movementId}`, ...entry }, ConditionExpression: 'attribute_not_exists(pk)' } }];
+  return [counters, putNew(tableName, { pk, sk: `LEDGER#${movement.at}#${movement.movementId}`, ...entry })];
 }
