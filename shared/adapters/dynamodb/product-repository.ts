@@ -9,7 +9,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { ProductChangedError, SkuTakenError } from '#shared/catalog/catalog-errors';
 import type { ImportedProduct, ProductRepository, StockLevel, StoredProduct, VariantSummary } from '#shared/catalog/catalog-ports';
-import type { Availability, Product, Variant } from '#shared/catalog/product';
+import { productOf, type Availability, type Product, type Variant } from '#shared/catalog/product';
 import { batchGetAll } from './batch-get';
 import { decodeCursor, encodeCursor } from './cursor';
 import { putNew } from './put-new';
@@ -37,19 +37,7 @@ function listingRank(product: Product): string {
 function productFields(product: Product) {
   return {
     entity: 'product',
-    id: product.id,
-    shopId: product.shopId,
-    title: product.title,
-    description: product.description,
-    brand: product.brand,
-    category: product.category,
-    images: product.images,
-    rating: product.rating,
-    options: product.options,
-    variants: product.variants,
-    createdAt: product.createdAt,
-    updatedAt: product.updatedAt,
-    version: product.version,
+    ...productOf(product),
     gsi1pk: categoryKey(product.shopId, product.category),
     gsi1sk: listingRank(product),
   };
