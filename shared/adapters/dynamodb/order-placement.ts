@@ -1,5 +1,5 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { OrderPlacementStore, PlacementPlan } from '#shared/checkout/checkout-ports';
 import { NotFoundError } from '#shared/errors';
 import { ReservationNotActiveError } from '#shared/inventory/reservations';
@@ -7,6 +7,7 @@ import { ConcurrentAppendError, type OrderEvent } from '#shared/orders/order';
 import { pauseBeforeRetry } from '#shared/platform/deadline';
 import type { dynamoOrderStore } from './order-store';
 import { TRANSACTION_CONFLICT_BACKOFF, TRANSACTION_CONFLICT_RETRIES, type DynamoReservationRepository } from './reservation-repository';
+import { transactWrite } from './transact-items';
 
 /**
  * An order's events and the commit of its reservations as one DynamoDB transaction across
@@ -55,7 +56,7 @@ export function dynamoOrderPlacement(
       const appends = orders.appendWrites(order, expectedSeq, events);
       for (let attempt = 0; ; attempt++) {
         try {
-          await documents.send(new TransactWriteCommand({ TransactItems: [...appends, ...commits.flatMap((r) => reservations.finishWrites(r, 'COMMITTED', actor, at))] }));
+          await transactWrite(documents, [...appends, ...commits.flatMap((r) => reservations.finishWrites(r, 'COMMITTED', actor, at))]);
           return;
         } catch (error) {
           if (!(error instanceof TransactionCanceledException)) throw error;

@@ -1,9 +1,9 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConcurrentAppendError, foldOrder, TrackingNumberTakenError, type OrderEvent } from '#shared/orders/order';
 import type { OrderHeader, OrderStore, OrderSummary } from '#shared/orders/order-ports';
 import { decodeCursor, encodeCursor } from './cursor';
-import { putNew } from './put-new';
+import { putNew, transactWrite } from './transact-items';
 
 /**
  * Orders table (its stream is the outbox of order events):
@@ -114,7 +114,7 @@ export function dynamoOrderStore(documents: DynamoDBDocumentClient, tableName: s
     async append(order, expectedSeq, events) {
       if (events.length === 0) return;
       try {
-        await documents.send(new TransactWriteCommand({ TransactItems: appendWrites(order, expectedSeq, events) }));
+        await transactWrite(documents, appendWrites(order, expectedSeq, events));
       } catch (error) {
         if (error instanceof TransactionCanceledException) throw takenTracking(error, events) ?? new ConcurrentAppendError(order.orderId);
         throw error;

@@ -3,7 +3,6 @@ import {
   GetCommand,
   QueryCommand,
   ScanCommand,
-  TransactWriteCommand,
   UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
@@ -12,7 +11,7 @@ import type { ImportedProduct, ProductRepository, StockLevel, StoredProduct, Var
 import { productOf, type Availability, type Product, type Variant } from '#shared/catalog/product';
 import { batchGetAll } from './batch-get';
 import { decodeCursor, encodeCursor } from './cursor';
-import { putNew } from './put-new';
+import { putNew, transactWrite } from './transact-items';
 
 /**
  * Catalog table layout:
@@ -101,14 +100,10 @@ export function dynamoProductRepository(documents: DynamoDBDocumentClient, table
 
     async create(product) {
       try {
-        await documents.send(
-          new TransactWriteCommand({
-            TransactItems: [
-              putNew(tableName, { ...productKey(product.shopId, product.id), ...productFields(product), availability: {} }),
-              ...product.variants.map((variant) => putNew(tableName, skuClaim(product, variant))),
-            ],
-          }),
-        );
+        await transactWrite(documents, [
+          putNew(tableName, { ...productKey(product.shopId, product.id), ...productFields(product), availability: {} }),
+          ...product.variants.map((variant) => putNew(tableName, skuClaim(product, variant))),
+        ]);
       } catch (error) {
         if (error instanceof TransactionCanceledException) {
           const conflict = await skuConflicts(product, product.variants);
@@ -121,7 +116,7 @@ export function dynamoProductRepository(documents: DynamoDBDocumentClient, table
     async replace(previous, next) {
       try {
         // The same writes as an import's update, with no level to record (next keeps previous's createdAt).
-        await documents.send(new TransactWriteCommand({ TransactItems: productReplaceWrites(tableName, previous, next, {}) }));
+        await transactWrite(documents, productReplaceWrites(tableName, previous, next, {}));
       } catch (error) {
         if (!(error instanceof TransactionCanceledException)) throw error;
         if (error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed') throw new ProductChangedError(previous.id);
@@ -133,29 +128,25 @@ export function dynamoProductRepository(documents: DynamoDBDocumentClient, table
 
     async delete(product) {
       try {
-        await documents.send(
-          new TransactWriteCommand({
-            TransactItems: [
-              {
-                Delete: {
-                  TableName: tableName,
-                  Key: productKey(product.shopId, product.id),
-                  ConditionExpression: '#version = :expected',
-                  ExpressionAttributeNames: { '#version': 'version' },
-                  ExpressionAttributeValues: { ':expected': product.version },
-                },
-              },
-              ...product.variants.map((v) => ({
-                Delete: {
-                  TableName: tableName,
-                  Key: skuKey(product.shopId, v.sku),
-                  ConditionExpression: 'attribute_not_exists(pk) OR productId = :id',
-                  ExpressionAttributeValues: { ':id': product.id },
-                },
-              })),
-            ],
-          }),
-        );
+        await transactWrite(documents, [
+          {
+            Delete: {
+              TableName: tableName,
+              Key: productKey(product.shopId, product.id),
+              ConditionExpression: '#version = :expected',
+              ExpressionAttributeNames: { '#version': 'version' },
+              ExpressionAttributeValues: { ':expected': product.version },
+            },
+          },
+          ...product.variants.map((v) => ({
+            Delete: {
+              TableName: tableName,
+              Key: skuKey(product.shopId, v.sku),
+              ConditionExpression: 'attribute_not_exists(pk) OR productId = :id',
+              ExpressionAttributeValues: { ':id': product.id },
+            },
+          })),
+        ]);
       } catch (error) {
         if (error instanceof TransactionCanceledException && error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed') {
           throw new ProductChangedError(product.id);

@@ -1,11 +1,11 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { NotFoundError } from '#shared/errors';
 import type { ReservationRepository } from '#shared/inventory/inventory-ports';
 import { OutOfStockError, ReservationNotActiveError, type Reservation, type ReservationStatus } from '#shared/inventory/reservations';
 import { pauseBeforeRetry } from '#shared/platform/deadline';
 import { batchGetAll } from './batch-get';
-import { putNew } from './put-new';
+import { putNew, transactWrite, type TransactItems } from './transact-items';
 
 /** A transaction that collided with another one on the same items is tried again this often, after a jittered pause. */
 export const TRANSACTION_CONFLICT_RETRIES = 8;
@@ -125,10 +125,10 @@ export function dynamoReservationRepository(documents: DynamoDBDocumentClient, t
   }
 
   /** Runs a transaction, retrying when it collided with another one on the same items. */
-  async function transact(items: NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>): Promise<TransactionCanceledException | undefined> {
+  async function transact(items: TransactItems): Promise<TransactionCanceledException | undefined> {
     for (let attempt = 0; ; attempt++) {
       try {
-        await documents.send(new TransactWriteCommand({ TransactItems: items }));
+        await transactWrite(documents, items);
         return undefined;
       } catch (error) {
         if (!(error instanceof TransactionCanceledException)) throw error;
