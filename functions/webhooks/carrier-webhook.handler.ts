@@ -1,7 +1,6 @@
 import { carrierSecrets } from '#shared/adapters/aws/carrier-secrets';
 import { dynamoIdempotency } from '#shared/adapters/dynamodb/idempotency-store';
 import { httpHandler } from '#shared/http/http-handler';
-import { processOnce } from '#shared/http/idempotency';
 import { logger } from '#shared/observability';
 import { verifyCarrierSignature } from '#shared/webhooks/carrier-signature';
 import { carrierWebhookContract } from '#shared/webhooks/webhooks.schema';
@@ -16,7 +15,7 @@ export const handler = httpHandler(
   async ({ params, body, context }) => {
     logger.appendKeys({ carrier: params.carrier, carrierEventId: body.eventId, trackingNumber: body.trackingNumber });
     const track = await trackShipments();
-    const outcome = await processOnce(once, `carrier:${params.carrier}:${body.eventId}`, () => track({ carrier: params.carrier, ...body }), context);
+    const outcome = await once.processOnce(`carrier:${params.carrier}:${body.eventId}`, () => track({ carrier: params.carrier, ...body }), context);
     logger.info('carrier update', { outcome });
     return { status: 200, body: { received: true, outcome } };
   },
