@@ -4,15 +4,13 @@ import { makeManageCart } from '#shared/cart/manage-cart';
 import { tableName } from '#shared/config';
 import { NotFoundError } from '#shared/errors';
 import { ReservationNotActiveError } from '#shared/inventory/reservations';
+import { lazy } from '#shared/platform/memoize';
 import { products, shopCurrency } from '../catalog/catalog-wiring';
 import { reservations } from '../inventory/inventory-wiring';
 
 /** The cart's use cases wired to DynamoDB, the catalog's variants and inventory's reservations. */
-let manageCart: ReturnType<typeof makeManageCart> | undefined;
-
-export function cart(): ReturnType<typeof makeManageCart> {
-  if (manageCart) return manageCart;
-  manageCart = makeManageCart({
+export const cart = lazy(() =>
+  makeManageCart({
     carts: dynamoCartRepository(documents, tableName('carts')),
     variants: (shopId, skus) => products().variants(shopId, skus),
     holds: {
@@ -26,6 +24,5 @@ export function cart(): ReturnType<typeof makeManageCart> {
       },
     },
     shopCurrency: shopCurrency(),
-  });
-  return manageCart;
-}
+  }),
+);
