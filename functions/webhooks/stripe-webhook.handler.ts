@@ -6,7 +6,7 @@ import { stripeWebhookContract } from '#shared/webhooks/webhooks.schema';
 import { idempotency, settlement } from '../checkout/checkout-wiring';
 
 /** POST /v1/webhooks/stripe: verified with Stripe-Signature, each event id processed once, then settles the order it concerns. */
-const once = idempotency();
+const deliveries = idempotency();
 
 export const handler = httpHandler(
   stripeWebhookContract,
@@ -17,7 +17,7 @@ export const handler = httpHandler(
     // Events that cannot change an order (most: checkout confirmed it already) are acknowledged without a record.
     const settle = await settlement();
     if (!(await settle.canSettle(event))) return { status: 200, body: { received: true, outcome: SETTLING_EVENTS.has(event.type) ? 'unchanged' : 'ignored' } };
-    const outcome = await once.processOnce(`stripe:${event.id}`, () => settle.onPaymentEvent(event), context);
+    const outcome = await deliveries.processOnce(`stripe:${event.id}`, () => settle.onPaymentEvent(event), context);
     return { status: 200, body: { received: true, outcome } };
   },
   {
