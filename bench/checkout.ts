@@ -1,11 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { execSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';
 import Stripe from 'stripe';
 import { signLocalToken } from '../bin/local/local-jwt';
-import { machine, median, ms, percentile } from './support';
+import { gitRevision, machine, median, ms, percentile, startInMemoryPlatform } from './support';
 import { pidOf, usageSince } from './process-usage';
 
 /**
@@ -206,26 +205,8 @@ function runLoad(label: string, base: string, customers: readonly Customer[], co
 }
 
 const host = machine();
-const revision = (() => {
-  try {
-    const head = execSync('git rev-parse --short HEAD', { encoding: 'utf8' }).trim();
-    const dirty = execSync('git status --porcelain --untracked-files=no', { encoding: 'utf8' }).trim() !== '';
-    return `commit ${head}${dirty ? ' with uncommitted changes' : ''}`;
-  } catch {
-    return 'commit unknown';
-  }
-})();
-const { startPlatform } = await import('../bin/local/platform');
-log(`Starting the local stack in memory (free ports, fresh tables)…`);
-const platform = await startPlatform({
-  port: 0,
-  throttling: false,
-  logLevel: 'ERROR',
-  namePrefix: `bench${runId}-`,
-  stripeLatencyMs,
-  ...(process.env.REDIS_URL ? { redisUrl: process.env.REDIS_URL } : {}),
-  log: (line: string) => (line.startsWith('  ✓') ? log(line) : undefined),
-});
+const revision = gitRevision();
+const platform = await startInMemoryPlatform(log, { namePrefix: `bench${runId}-`, stripeLatencyMs });
 dynamoPid = javaPid(new URL(platform.endpoints.dynamodb).port);
 let exitCode = 0;
 try {

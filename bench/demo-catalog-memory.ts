@@ -1,6 +1,6 @@
 import v8 from 'node:v8';
 import vm from 'node:vm';
-import { generateDemoCatalog } from '#shared/catalog/demo-catalog';
+import { generateDemoCatalog } from '#bin/local/demo-catalog';
 
 /**
  * `npx tsx bench/demo-catalog-memory.ts [--count 20000]`: the heap the demo catalog's

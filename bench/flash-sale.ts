@@ -1,11 +1,10 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { execSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';
-import { machine, measure, median, percentile, type LatencySummary } from './support';
+import { gitRevision, machine, measure, median, percentile, startInMemoryPlatform, type LatencySummary } from './support';
 import { pidOf, usageSince } from './process-usage';
 
 /**
@@ -171,27 +170,9 @@ const entriesProgress = (m: Record<string, unknown>) => {
 };
 
 const host = machine();
-const revision = (() => {
-  try {
-    const head = execSync('git rev-parse --short HEAD', { encoding: 'utf8' }).trim();
-    const dirty = execSync('git status --porcelain --untracked-files=no', { encoding: 'utf8' }).trim() !== '';
-    return `commit ${head}${dirty ? ' with uncommitted changes' : ''}`;
-  } catch {
-    return 'commit unknown';
-  }
-})();
+const revision = gitRevision();
 
-const { startPlatform } = await import('../bin/local/platform');
-log(`Starting the local stack in memory (free ports, fresh tables)…`);
-const platform = await startPlatform({
-  port: 0,
-  throttling: false,
-  logLevel: 'ERROR',
-  namePrefix: `fsbench${runId}-`,
-  warehousePickDelayMs: 3_600_000, // the simulated warehouse stays out of the way
-  ...(process.env.REDIS_URL ? { redisUrl: process.env.REDIS_URL } : {}),
-  log: (line: string) => (line.startsWith('  ✓') ? log(line) : undefined),
-});
+const platform = await startInMemoryPlatform(log, { namePrefix: `fsbench${runId}-`, warehousePickDelayMs: 3_600_000 /* the simulated warehouse stays out of the way */ });
 dynamoPid = pidOf((args) => args.includes(new URL(platform.endpoints.dynamodb).port) && args.some((a) => a.includes('DynamoDBLocal')));
 const redisPort = new URL(platform.endpoints.redis).port;
 // redis-server rewrites its command line to `redis-server 127.0.0.1:<port>`.
@@ -214,10 +195,9 @@ try {
     { FUNCTIONS },
     { sales },
     { manageProducts },
-    { stockRepository },
+    { stockRepository, reservations },
     { documents, dynamodb },
     { dynamoSaleRepository },
-    { dynamoReservationRepository },
     { dynamoInventoryScan },
     { redis },
     { redisSaleState },
@@ -227,7 +207,6 @@ try {
     { config, queueUrl, tableName },
     { makeRunSales },
     { makeGateAllocation },
-    { makeReservations },
     { makeAuditInventory },
   ] = await Promise.all([
     import('#functions/registry'),
@@ -236,7 +215,6 @@ try {
     import('#functions/inventory/inventory-wiring'),
     import('#shared/adapters/dynamodb/client'),
     import('#shared/adapters/dynamodb/flash-sale-repository'),
-    import('#shared/adapters/dynamodb/reservation-repository'),
     import('#shared/adapters/dynamodb/stock-repository'),
     import('#shared/adapters/redis/client'),
     import('#shared/adapters/redis/flash-sale-state'),
@@ -246,7 +224,6 @@ try {
     import('#shared/config'),
     import('#shared/flash-sales/run-sales'),
     import('#shared/inventory/gate-allocation'),
-    import('#shared/inventory/reserve-stock'),
     import('#shared/inventory/audit-inventory'),
   ]);
   type SaleRepository = Parameters<typeof makeRunSales>[0]['sales'];
@@ -288,7 +265,7 @@ try {
       state: redisSaleState(redis, limits),
       queue: sqsTicketQueue(sqs, () => queueUrl('flashSaleEntries')),
       allocation: makeGateAllocation({ stock: stockRepository(), gate: redisInventoryGate(redis) }),
-      reservations: makeReservations({ reservations: dynamoReservationRepository(documents, tableName('inventory')) }),
+      reservations: reservations(),
       ...overrides,
     });
   /** Bench-only what-if: the sale record kept in memory for a second (it changes only when closed). */

@@ -1,4 +1,4 @@
-import { execSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,7 +12,7 @@ import { ORDER_STATUSES } from '#shared/orders/order';
 import { signLocalToken } from '../bin/local/local-jwt';
 import { freePort } from '../bin/local/ports';
 import { pidOf, usageSince } from './process-usage';
-import { machine, percentile } from './support';
+import { gitRevision, machine, percentile } from './support';
 
 /**
  * `npm run bench:overload`: the default platform (what `npm start` runs, with its demo
@@ -666,15 +666,7 @@ async function afterRun(p: Platform, label: string, lastRequestAt: number): Prom
 
 // ---------------------------------------------------------------------------------------
 const host = machine();
-const revision = (() => {
-  try {
-    const head = execSync('git rev-parse --short HEAD', { encoding: 'utf8', cwd: root }).trim();
-    const dirty = execSync('git status --porcelain --untracked-files=no', { encoding: 'utf8', cwd: root }).trim() !== '';
-    return `commit ${head}${dirty ? ' with uncommitted changes' : ''}`;
-  } catch {
-    return 'commit unknown';
-  }
-})();
+const revision = gitRevision(root);
 const benchStarted = now();
 let exitCode = 0;
 const capacityRows: string[] = [];

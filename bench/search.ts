@@ -40,7 +40,7 @@ try {
   await seedDemoShop({ products: inDb, apiUrl: platform.url, log });
   const [{ embeddedIndex }, { generateDemoCatalog }, { buildProduct }, { searchDocument }, { availabilityOf, DEFAULT_LOW_STOCK_THRESHOLD }, { makeSearchCatalog }] = await Promise.all([
     import('#shared/adapters/search/search-index-factory'),
-    import('#shared/catalog/demo-catalog'),
+    import('../bin/local/demo-catalog'),
     import('#shared/catalog/product'),
     import('#shared/catalog/catalog-views'),
     import('#shared/inventory/stock'),

@@ -1,5 +1,6 @@
 import { cpus, totalmem } from 'node:os';
 import { execSync } from 'node:child_process';
+import type { PlatformOptions } from '../bin/local/platform';
 
 /** Shared helpers of the benchmark scripts: percentiles, timing loops, the machine's description. */
 export function percentile(sorted: readonly number[], p: number): number {
@@ -52,3 +53,32 @@ export function machine(): string {
 }
 
 export const ms = (value: number) => `${value.toFixed(2)} ms`;
+
+/** The commit measured, and whether the working tree had uncommitted changes. */
+export function gitRevision(cwd?: string): string {
+  try {
+    const head = execSync('git rev-parse --short HEAD', { encoding: 'utf8', ...(cwd ? { cwd } : {}) }).trim();
+    const dirty = execSync('git status --porcelain --untracked-files=no', { encoding: 'utf8', ...(cwd ? { cwd } : {}) }).trim() !== '';
+    return `commit ${head}${dirty ? ' with uncommitted changes' : ''}`;
+  } catch {
+    return 'commit unknown';
+  }
+}
+
+/**
+ * The local stack in this process for a benchmark: free ports, fresh tables named with
+ * `namePrefix`, gateway throttling off, only errors logged and only its ✓ lines shown
+ * (REDIS_URL, when set, names the Redis to use).
+ */
+export async function startInMemoryPlatform(log: (line: string) => void, options: PlatformOptions & { readonly namePrefix: string }) {
+  const { startPlatform } = await import('../bin/local/platform');
+  log(`Starting the local stack in memory (free ports, fresh tables)…`);
+  return startPlatform({
+    port: 0,
+    throttling: false,
+    logLevel: 'ERROR',
+    ...(process.env.REDIS_URL ? { redisUrl: process.env.REDIS_URL } : {}),
+    log: (line: string) => (line.startsWith('  ✓') ? log(line) : undefined),
+    ...options,
+  });
+}

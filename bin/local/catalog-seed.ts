@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { generateDemoCatalog } from '#shared/catalog/demo-catalog';
+import { generateDemoCatalog } from './demo-catalog';
 import type { ImportLineError } from '#shared/catalog/product-import';
 import { signLocalToken } from './local-jwt';
 

@@ -2,8 +2,6 @@ import { documents } from '#shared/adapters/dynamodb/client';
 import { dynamoCatalogImportWriter } from '#shared/adapters/dynamodb/catalog-import-writer';
 import { dynamoProductImportStore } from '#shared/adapters/dynamodb/product-import-store';
 import { dynamoProductRepository } from '#shared/adapters/dynamodb/product-repository';
-import { dynamoShopRepository } from '#shared/adapters/dynamodb/shop-repository';
-import { dynamoStockRepository } from '#shared/adapters/dynamodb/stock-repository';
 import { redisCatalogCache, reportCacheInvalidationFailure } from '#shared/adapters/redis/catalog-cache';
 import { redis } from '#shared/adapters/redis/client';
 import { sqs } from '#shared/adapters/sqs/client';
@@ -13,25 +11,23 @@ import { makeManageProducts } from '#shared/catalog/manage-products';
 import { queueUrl, tableName } from '#shared/config';
 import { makeInitializeStock } from '#shared/inventory/adjust-stock';
 import { makeStockLevels } from '#shared/inventory/stock-levels';
+import { lazy } from '#shared/platform/memoize';
 import { makeGetShop } from '#shared/platform/shops';
+import { stockRepository } from '../inventory/inventory-wiring';
+import { shopRepository } from '../platform/shops-wiring';
 
 /**
  * The catalog's adapters, built once per cold start and only when a handler asks for
  * them (each function gets only the tables it uses).
  */
-function once<T>(build: () => T): () => T {
-  let value: T | undefined;
-  return () => (value ??= build());
-}
 
-export const products = once((): ProductRepository => dynamoProductRepository(documents, tableName('catalog')));
-export const catalogCache = once((): CatalogCache => redisCatalogCache(redis));
-const stock = once(() => dynamoStockRepository(documents, tableName('inventory')));
-export const initializeStock = once(() => makeInitializeStock({ stock: stock() }));
-export const stockLevels = once(() => makeStockLevels({ stock: stock() }));
+export const products = lazy((): ProductRepository => dynamoProductRepository(documents, tableName('catalog')));
+export const catalogCache = lazy((): CatalogCache => redisCatalogCache(redis));
+export const initializeStock = lazy(() => makeInitializeStock({ stock: stockRepository() }));
+export const stockLevels = lazy(() => makeStockLevels({ stock: stockRepository() }));
 
-export const shopCurrency = once((): ShopCurrency => {
-  const getShop = makeGetShop({ shops: dynamoShopRepository(documents, tableName('shops')) });
+export const shopCurrency = lazy((): ShopCurrency => {
+  const getShop = makeGetShop({ shops: shopRepository() });
   const known = new Map<string, string>();
   return async (shopId) => {
     const currency = known.get(shopId) ?? (await getShop(shopId)).currency;
@@ -40,11 +36,11 @@ export const shopCurrency = once((): ShopCurrency => {
   };
 });
 
-export const manageProducts = once(() =>
+export const manageProducts = lazy(() =>
   makeManageProducts({ products: products(), cache: catalogCache(), initializeStock: initializeStock(), shopCurrency: shopCurrency(), onCacheInvalidationFailure: reportCacheInvalidationFailure }),
 );
 
 // The bulk import: its record and chunks, the queue of chunks, and the worker's writes.
-export const importStore = once((): ImportStore => dynamoProductImportStore(documents, tableName('catalog')));
-export const importQueue = once((): ImportQueue => sqsImportQueue(sqs, () => queueUrl('productImports')));
-export const importWriter = once((): CatalogImportWriter => dynamoCatalogImportWriter(documents, { catalog: tableName('catalog'), inventory: tableName('inventory') }));
+export const importStore = lazy((): ImportStore => dynamoProductImportStore(documents, tableName('catalog')));
+export const importQueue = lazy((): ImportQueue => sqsImportQueue(sqs, () => queueUrl('productImports')));
+export const importWriter = lazy((): CatalogImportWriter => dynamoCatalogImportWriter(documents, { catalog: tableName('catalog'), inventory: tableName('inventory') }));

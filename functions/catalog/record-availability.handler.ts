@@ -2,6 +2,7 @@ import type { EventBridgeHandler } from 'aws-lambda';
 import { z } from 'zod';
 import { makeRecordAvailability } from '#shared/catalog/catalog-projections';
 import { logger, withInvocationLogging } from '#shared/observability';
+import { parseEventDetail } from '../event-detail';
 import { products } from './catalog-wiring';
 
 /** Inventory's level events (OutOfStock, InventoryLow, BackInStock, StockReplenished) → the catalog's availability. */
@@ -15,14 +16,10 @@ const Detail = z.object({
 const recordAvailability = makeRecordAvailability({ products: products() });
 
 const handle: EventBridgeHandler<string, unknown, void> = async (event) => {
-  const detail = Detail.safeParse(event.detail);
-  if (!detail.success) {
-    // A malformed event will not get better with retries: log it and drop it.
-    logger.error('malformed availability event', { id: event.id, issues: detail.error.issues.map((i) => i.message) });
-    return;
-  }
-  logger.appendKeys({ shopId: detail.data.shopId, sku: detail.data.sku });
-  await recordAvailability(detail.data);
+  const detail = parseEventDetail(Detail, event, 'malformed availability event');
+  if (!detail) return;
+  logger.appendKeys({ shopId: detail.shopId, sku: detail.sku });
+  await recordAvailability(detail);
 };
 
 export const handler = withInvocationLogging(handle);

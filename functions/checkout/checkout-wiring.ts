@@ -1,28 +1,26 @@
 import { documents } from '#shared/adapters/dynamodb/client';
 import { dynamoIdempotency } from '#shared/adapters/dynamodb/idempotency-store';
 import { dynamoOrderPlacement } from '#shared/adapters/dynamodb/order-placement';
-import { dynamoReservationRepository } from '#shared/adapters/dynamodb/reservation-repository';
 import { paymentGateway } from '#shared/adapters/stripe/payment-gateway-from-config';
 import type { FlashSaleHolds } from '#shared/checkout/checkout-ports';
 import type { PaymentGateway } from '#shared/checkout/payment-gateway';
 import { makePlaceOrder } from '#shared/checkout/place-order';
 import { makeSettlePayments } from '#shared/checkout/settle-payments';
-import { config, tableName } from '#shared/config';
+import { config } from '#shared/config';
+import { priceLine } from '#shared/catalog/product';
 import { NotFoundError } from '#shared/errors';
-import { makeReservations } from '#shared/inventory/reserve-stock';
 import { makeFlashSaleHolds } from '#shared/flash-sales/flash-sale-holds';
 import { MAX_HOLD_SECONDS } from '#shared/flash-sales/flash-sale';
 import { FUNCTIONS } from '#functions/registry';
 import { logger, metrics, MetricUnit } from '#shared/observability';
+import { lazy, memoizeWithRetry } from '#shared/platform/memoize';
 import { cart } from '../cart/cart-wiring';
 import { products } from '../catalog/catalog-wiring';
+import { reservationRepository, reservations } from '../inventory/inventory-wiring';
 import { orderStore } from '../orders/orders-wiring';
 
 /** Checkout's use cases wired to DynamoDB, the cart, inventory's reservations and Stripe (made once per cold start). */
-let reservationRepository: ReturnType<typeof dynamoReservationRepository> | undefined;
-const reservationsTable = () => (reservationRepository ??= dynamoReservationRepository(documents, tableName('inventory')));
-export const reservations = () => makeReservations({ reservations: reservationsTable(), defaultSeconds: config().RESERVATION_SECONDS });
-export const placement = () => dynamoOrderPlacement(documents, orderStore(), reservationsTable());
+export const placement = lazy(() => dynamoOrderPlacement(documents, orderStore(), reservationRepository()));
 export const idempotency = () => dynamoIdempotency();
 /** Kept beyond checkout's timeout before a record left in progress by a dead process lets the retry run (clocks of two processes). */
 const IN_PROGRESS_MARGIN_MS = 5_000;
@@ -50,7 +48,7 @@ const flashSaleHolds = (): FlashSaleHolds => {
       const lines = hold.lines.map((line) => {
         const variant = variants.get(line.sku);
         if (!variant) throw new NotFoundError(`SKU ${line.sku} of flash-sale hold ${holdId} is no longer sold.`);
-        return { sku: line.sku, title: variant.title, quantity: line.quantity, unitPrice: variant.price, lineTotal: { amount: variant.price.amount * line.quantity, currency: variant.price.currency } };
+        return priceLine(line, variant);
       });
       return { saleId: hold.saleId, reservationId: hold.reservationId, lines };
     },
@@ -65,20 +63,11 @@ const record = (action: string, details: Record<string, unknown>) => {
 };
 
 /** Built once the payment gateway is (its keys may come from Secrets Manager); a failure is retried on the next call. */
-function once<T>(build: (payments: PaymentGateway) => T): () => Promise<T> {
-  let made: Promise<T> | undefined;
-  return () =>
-    (made ??= paymentGateway()
-      .then(build)
-      .catch((error: unknown) => {
-        made = undefined;
-        throw error;
-      }));
-}
+const withPayments = <T>(build: (payments: PaymentGateway) => T) => memoizeWithRetry(() => paymentGateway().then(build));
 
-export const checkout = once((payments) =>
+export const checkout = withPayments((payments) =>
   makePlaceOrder({ cart: cart(), reservations: reservations(), payments, orders: orderStore(), placement: placement(), flashSaleHolds: flashSaleHolds(), log: (message, details) => logger.warn(message, details) }),
 );
 
 /** The webhook, expiry and reconciler paths: no cart, no catalog. */
-export const settlement = once((payments) => makeSettlePayments({ orders: orderStore(), placement: placement(), reservations: reservations(), payments, record }));
+export const settlement = withPayments((payments) => makeSettlePayments({ orders: orderStore(), placement: placement(), reservations: reservations(), payments, record }));

@@ -1,6 +1,5 @@
 import { documents } from '#shared/adapters/dynamodb/client';
 import { dynamoSaleRepository } from '#shared/adapters/dynamodb/flash-sale-repository';
-import { dynamoReservationRepository } from '#shared/adapters/dynamodb/reservation-repository';
 import { redis } from '#shared/adapters/redis/client';
 import { redisSaleState } from '#shared/adapters/redis/flash-sale-state';
 import { redisInventoryGate } from '#shared/adapters/redis/inventory-gate';
@@ -10,25 +9,22 @@ import { config, queueUrl, tableName } from '#shared/config';
 import { logger } from '#shared/observability';
 import type { FlashSale, SaleStatus } from '#shared/flash-sales/flash-sale';
 import { makeRunSales } from '#shared/flash-sales/run-sales';
+import { lazy } from '#shared/platform/memoize';
 import { makeGateAllocation } from '#shared/inventory/gate-allocation';
-import { makeReservations } from '#shared/inventory/reserve-stock';
-import { stockRepository } from '../inventory/inventory-wiring';
+import { reservations, stockRepository } from '../inventory/inventory-wiring';
 
 /** The flash-sale use cases wired to DynamoDB, Redis (state and gate), SQS FIFO and inventory (made once per cold start). */
-let runSales: ReturnType<typeof makeRunSales> | undefined;
-
-export function sales() {
-  runSales ??= makeRunSales({
+export const sales = lazy(() =>
+  makeRunSales({
     sales: dynamoSaleRepository(documents, tableName('flashSales')),
     state: redisSaleState(redis, { customerBurst: config().FLASH_SALE_CUSTOMER_BURST, customerPerSecond: config().FLASH_SALE_CUSTOMER_PER_SECOND, salePerSecond: config().FLASH_SALE_ENTRIES_PER_SECOND }),
     queue: sqsTicketQueue(sqs, () => queueUrl('flashSaleEntries')),
     allocation: makeGateAllocation({ stock: stockRepository(), gate: redisInventoryGate(redis) }),
-    reservations: makeReservations({ reservations: dynamoReservationRepository(documents, tableName('inventory')) }),
+    reservations: reservations(),
     redriveAfterSeconds: config().FLASH_SALE_REDRIVE_AFTER_SECONDS,
     log: (message, details) => logger.error(message, details),
-  });
-  return runSales;
-}
+  }),
+);
 
 /** The public view of a sale. */
 export function saleView(sale: FlashSale & { status: SaleStatus }) {

@@ -4,6 +4,7 @@ import { httpWarehouseFromConfig } from '#shared/adapters/warehouse/http-warehou
 import { makeHandToWarehouse } from '#shared/fulfillment/hand-to-warehouse';
 import { flushMetrics, logger, metrics, MetricUnit, withInvocationLogging } from '#shared/observability';
 import { orderStore } from '#functions/orders/orders-wiring';
+import { parseEventDetail } from '../event-detail';
 
 /**
  * OrderPlaced (the orders outbox, at least once) → the order handed to the warehouse.
@@ -20,13 +21,9 @@ const Detail = z.object({
 const handToWarehouse = makeHandToWarehouse({ orders: orderStore(), warehouse: httpWarehouseFromConfig() });
 
 const handle: EventBridgeHandler<string, unknown, void> = async (event) => {
-  const detail = Detail.safeParse(event.detail);
-  if (!detail.success) {
-    // A malformed event will not get better with retries: log it and drop it.
-    logger.error('malformed OrderPlaced event', { id: event.id, issues: detail.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`) });
-    return;
-  }
-  const { shopId, orderId, seq } = detail.data;
+  const detail = parseEventDetail(Detail, event, 'malformed OrderPlaced event');
+  if (!detail) return;
+  const { shopId, orderId, seq } = detail;
   logger.appendKeys({ shopId, orderId });
   const outcome = await handToWarehouse({ shopId, orderId });
   logger.info(outcome === 'handed-over' ? 'order handed to the warehouse' : 'order no longer confirmed: not handed over', { outcome, seq, eventId: event.id });

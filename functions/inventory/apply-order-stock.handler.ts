@@ -1,12 +1,9 @@
 import type { EventBridgeHandler } from 'aws-lambda';
 import { z } from 'zod';
-import { documents } from '#shared/adapters/dynamodb/client';
-import { dynamoReservationRepository } from '#shared/adapters/dynamodb/reservation-repository';
-import { tableName } from '#shared/config';
 import { makeApplyOrderStock } from '#shared/inventory/order-stock';
-import { makeReservations } from '#shared/inventory/reserve-stock';
 import { logger, withInvocationLogging } from '#shared/observability';
-import { stockRepository } from './inventory-wiring';
+import { parseEventDetail } from '../event-detail';
+import { reservations, stockRepository } from './inventory-wiring';
 
 /** OrderStatusChanged (SHIPPED, RETURNED, CANCELLED) → the stock movements they imply. */
 const Line = z.object({ sku: z.string(), quantity: z.number().int().positive() });
@@ -20,18 +17,15 @@ const Detail = z.object({
 
 const applyOrderStock = makeApplyOrderStock({
   stock: stockRepository(),
-  reservations: makeReservations({ reservations: dynamoReservationRepository(documents, tableName('inventory')) }),
+  reservations: reservations(),
 });
 
 const handle: EventBridgeHandler<string, unknown, void> = async (event) => {
-  const detail = Detail.safeParse(event.detail);
-  if (!detail.success) {
-    logger.error('malformed order event', { id: event.id, issues: detail.error.issues.map((i) => i.message) });
-    return;
-  }
-  logger.appendKeys({ shopId: detail.data.shopId, orderId: detail.data.orderId });
-  const outcome = await applyOrderStock(detail.data);
-  logger.info('order stock applied', { status: detail.data.status, outcome });
+  const detail = parseEventDetail(Detail, event, 'malformed order event');
+  if (!detail) return;
+  logger.appendKeys({ shopId: detail.shopId, orderId: detail.orderId });
+  const outcome = await applyOrderStock(detail);
+  logger.info('order stock applied', { status: detail.status, outcome });
 };
 
 export const handler = withInvocationLogging(handle);

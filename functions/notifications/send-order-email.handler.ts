@@ -8,6 +8,7 @@ import { makeNotifyOrderEvent } from '#shared/notifications/notify-order-event';
 import { flushMetrics, logger, metrics, MetricUnit } from '#shared/observability';
 import { ORDER_STATUSES } from '#shared/orders/order';
 import { orderStore } from '#functions/orders/orders-wiring';
+import { parseEventDetail } from '../event-detail';
 
 /**
  * OrderStatusChanged (the orders outbox, at least once) → the customer's email for that
@@ -34,15 +35,11 @@ const notifyOrderEvent = makeNotifyOrderEvent({
 export const handler: EventBridgeHandler<string, unknown, void> = async (event, context) => {
   logger.resetKeys();
   if (context) logger.addContext(context);
-  const detail = Detail.safeParse(event.detail);
-  if (!detail.success) {
-    // A malformed event will not get better with retries: log it and drop it.
-    logger.error('malformed OrderStatusChanged event', { id: event.id, issues: detail.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`) });
-    return;
-  }
-  const { shopId, orderId, seq, status } = detail.data;
+  const detail = parseEventDetail(Detail, event, 'malformed OrderStatusChanged event');
+  if (!detail) return;
+  const { shopId, orderId, seq, status } = detail;
   logger.appendKeys({ shopId, orderId });
-  const outcome = await notifyOrderEvent(detail.data);
+  const outcome = await notifyOrderEvent(detail);
   logger.info('order event handled', { outcome, seq, status, eventId: event.id });
   metrics.addDimensions({ outcome });
   metrics.addMetric('OrderEmails', MetricUnit.Count, 1);

@@ -4,31 +4,13 @@ import { paymentGateway } from '#shared/adapters/stripe/payment-gateway-from-con
 import { tableName } from '#shared/config';
 import { makeManageOrders } from '#shared/orders/manage-orders';
 import { makeTrackShipments } from '#shared/orders/track-shipments';
+import { lazy, memoizeWithRetry } from '#shared/platform/memoize';
 
 /** The orders table, opened once per cold start when a handler asks for it. */
-let store: ReturnType<typeof dynamoOrderStore> | undefined;
-export const orderStore = () => (store ??= dynamoOrderStore(documents, tableName('orders')));
+export const orderStore = lazy(() => dynamoOrderStore(documents, tableName('orders')));
 
-/** Cancellation and fulfillment, which move money through the payment gateway. */
-let manage: Promise<ReturnType<typeof makeManageOrders>> | undefined;
-export function manageOrders() {
-  manage ??= paymentGateway()
-    .then((payments) => makeManageOrders({ orders: orderStore(), payments }))
-    .catch((error: unknown) => {
-      manage = undefined;
-      throw error;
-    });
-  return manage;
-}
+/** Cancellation and fulfillment, which move money through the payment gateway (its keys may come from Secrets Manager: a failure is retried on the next call). */
+export const manageOrders = memoizeWithRetry(async () => makeManageOrders({ orders: orderStore(), payments: await paymentGateway() }));
 
 /** Carrier tracking updates, on top of the fulfillment use case. */
-let track: Promise<ReturnType<typeof makeTrackShipments>> | undefined;
-export function trackShipments() {
-  track ??= manageOrders()
-    .then((manage) => makeTrackShipments({ orders: orderStore(), manage }))
-    .catch((error: unknown) => {
-      track = undefined;
-      throw error;
-    });
-  return track;
-}
+export const trackShipments = memoizeWithRetry(async () => makeTrackShipments({ orders: orderStore(), manage: await manageOrders() }));

@@ -1,12 +1,10 @@
-import { documents } from '#shared/adapters/dynamodb/client';
 import { dynamoIdempotency } from '#shared/adapters/dynamodb/idempotency-store';
-import { dynamoShopRepository } from '#shared/adapters/dynamodb/shop-repository';
-import { tableName } from '#shared/config';
 import { httpHandler } from '#shared/http/http-handler';
 import { createShopContract } from '#shared/platform/shop.schema';
 import { makeCreateShop } from '#shared/platform/shops';
+import { shopRepository } from './shops-wiring';
 
-const createShop = makeCreateShop({ shops: dynamoShopRepository(documents, tableName('shops')) });
+const createShop = makeCreateShop({ shops: shopRepository() });
 
 /** POST /v1/shops (operators): a new tenant; its admins then need tokens with it in `shops`. */
 export const handler = httpHandler(

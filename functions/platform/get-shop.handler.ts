@@ -1,12 +1,10 @@
-import { documents } from '#shared/adapters/dynamodb/client';
-import { dynamoShopRepository } from '#shared/adapters/dynamodb/shop-repository';
-import { tableName } from '#shared/config';
 import { cacheableJson, etagOf } from '#shared/http/cacheable';
 import { httpHandler } from '#shared/http/http-handler';
 import { getShopContract } from '#shared/platform/shop.schema';
 import { makeGetShop } from '#shared/platform/shops';
+import { shopRepository } from './shops-wiring';
 
-const getShop = makeGetShop({ shops: dynamoShopRepository(documents, tableName('shops')) });
+const getShop = makeGetShop({ shops: shopRepository() });
 
 /** GET /v1/shops/{shopId}: public, so browsers and caches revalidate it with If-None-Match. */
 export const handler = httpHandler(getShopContract, async ({ params, headers }) => {

@@ -1,13 +1,12 @@
 import { paymentGateway } from '#shared/adapters/stripe/payment-gateway-from-config';
 import { SETTLING_EVENTS } from '#shared/checkout/settle-payments';
 import { httpHandler } from '#shared/http/http-handler';
-import { processOnce } from '#shared/http/idempotency';
 import { logger } from '#shared/observability';
 import { stripeWebhookContract } from '#shared/webhooks/webhooks.schema';
 import { idempotency, settlement } from '../checkout/checkout-wiring';
 
 /** POST /v1/webhooks/stripe: verified with Stripe-Signature, each event id processed once, then settles the order it concerns. */
-const once = idempotency();
+const deliveries = idempotency();
 
 export const handler = httpHandler(
   stripeWebhookContract,
@@ -18,7 +17,7 @@ export const handler = httpHandler(
     // Events that cannot change an order (most: checkout confirmed it already) are acknowledged without a record.
     const settle = await settlement();
     if (!(await settle.canSettle(event))) return { status: 200, body: { received: true, outcome: SETTLING_EVENTS.has(event.type) ? 'unchanged' : 'ignored' } };
-    const outcome = await processOnce(once, `stripe:${event.id}`, () => settle.onPaymentEvent(event), context);
+    const outcome = await deliveries.processOnce(`stripe:${event.id}`, () => settle.onPaymentEvent(event), context);
     return { status: 200, body: { received: true, outcome } };
   },
   {

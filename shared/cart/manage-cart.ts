@@ -1,5 +1,6 @@
 import { ConflictError, NotFoundError, ValidationError } from '#shared/errors';
-import type { Money } from '#shared/catalog/product';
+import { pauseBeforeRetry } from '#shared/platform/deadline';
+import { priceLine, type Money, type PricedLine } from '#shared/catalog/product';
 import { emptyCart, isExpired, MAX_QUANTITY, mergedQuantity, touched, withQuantity, type Cart } from './cart';
 import type { CartHolds, CartRepository, LookupVariants } from './cart-ports';
 import { now as platformNow } from '#shared/platform/clock';
@@ -45,12 +46,7 @@ export interface Skipped {
 /** Every concurrent writer of one cart gets through: one more attempt per writer that may beat it. */
 const ATTEMPTS = 12;
 
-export interface CheckoutLine {
-  readonly sku: string;
-  readonly title: string;
-  readonly quantity: number;
-  readonly unitPrice: Money;
-  readonly lineTotal: Money;
+export interface CheckoutLine extends PricedLine {
   /** The reservation holding a limited edition's units since it was added. */
   readonly holdId?: string;
 }
@@ -83,7 +79,7 @@ export function makeManageCart({ carts, variants, holds, shopCurrency, clock = p
       }
       await releaseAll(shopId, taken);
       // Another write got there first: back off a little (with jitter) so a burst of writers spreads out.
-      await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * 2 ** Math.min(attempt, 5)));
+      if (attempt + 1 === ATTEMPTS || !(await pauseBeforeRetry(attempt + 1, { baseMs: 10, maxMs: 320 }))) break;
     }
     throw new ConflictError('conflict', 'The cart is being changed by another request; retry.');
   }
@@ -95,14 +91,14 @@ export function makeManageCart({ carts, variants, holds, shopCurrency, clock = p
     const items = cart.lines.map((line): CartLineView => {
       const variant = priced.get(line.sku);
       if (!variant) return { sku: line.sku, quantity: line.quantity, available: false };
-      const lineTotal = variant.price.amount * line.quantity;
-      subtotal += lineTotal;
+      const { sku, quantity, title, unitPrice, lineTotal } = priceLine(line, variant);
+      subtotal += lineTotal.amount;
       return {
-        sku: line.sku,
-        quantity: line.quantity,
-        title: variant.title,
-        unitPrice: variant.price,
-        lineTotal: { amount: lineTotal, currency: variant.price.currency },
+        sku,
+        quantity,
+        title,
+        unitPrice,
+        lineTotal,
         available: true,
         ...(line.reservationId ? { held: true } : {}),
       };
@@ -127,11 +123,7 @@ export function makeManageCart({ carts, variants, holds, shopCurrency, clock = p
           continue;
         }
         lines.push({
-          sku: line.sku,
-          title: variant.title,
-          quantity: line.quantity,
-          unitPrice: variant.price,
-          lineTotal: { amount: variant.price.amount * line.quantity, currency: variant.price.currency },
+          ...priceLine(line, variant),
           ...(line.reservationId ? { holdId: line.reservationId } : {}),
         });
       }

@@ -1,31 +1,18 @@
 import type { StoredProduct } from './catalog-ports';
-import type { Availability, Money } from './product';
+import { productOf, type Availability, type Money, type Variant } from './product';
 import type { SearchDocument } from './search-index';
 
 /** The public product document (api.md: Product). */
 export function productView({ product, availability }: StoredProduct) {
   return {
-    id: product.id,
-    shopId: product.shopId,
-    title: product.title,
-    description: product.description,
-    brand: product.brand,
-    category: product.category,
-    images: product.images,
-    rating: product.rating,
-    options: product.options,
-    variants: product.variants.map((v) => ({
-      sku: v.sku,
-      title: v.title,
-      options: v.options,
-      price: v.price,
-      availability: availability[v.sku] ?? 'out_of_stock',
-      ...(v.reserveOnAddToCart ? { reserveOnAddToCart: true } : {}),
-    })),
-    createdAt: product.createdAt,
-    updatedAt: product.updatedAt,
-    version: product.version,
+    ...productOf(product),
+    variants: product.variants.map((v) => ({ ...variantView(v, availability), ...(v.reserveOnAddToCart ? { reserveOnAddToCart: true } : {}) })),
   };
+}
+
+/** A variant as shown and indexed: its price and its SKU's availability (out of stock when none is recorded). */
+function variantView(variant: Variant, availability: StoredProduct['availability']) {
+  return { sku: variant.sku, title: variant.title, options: variant.options, price: variant.price, availability: availability[variant.sku] ?? 'out_of_stock' };
 }
 
 export type ProductView = ReturnType<typeof productView>;
@@ -64,12 +51,6 @@ export function searchDocument({ product, availability }: StoredProduct): Search
     rating: product.rating,
     ...(product.images[0] ? { image: product.images[0] } : {}),
     createdAt: product.createdAt,
-    variants: product.variants.map((v) => ({
-      sku: v.sku,
-      title: v.title,
-      options: v.options,
-      price: v.price,
-      availability: availability[v.sku] ?? 'out_of_stock',
-    })),
+    variants: product.variants.map((v) => variantView(v, availability)),
   };
 }

@@ -1,4 +1,5 @@
 import { NotFoundError } from '#shared/errors';
+import { pauseBeforeRetry } from '#shared/platform/deadline';
 import { availabilityOf, DEFAULT_LOW_STOCK_THRESHOLD } from '#shared/inventory/stock';
 import type { CatalogImportWriter, ImportedProduct, ImportQueue, ImportStore, ImportWrite, ShopCurrency, StockLevel } from './catalog-ports';
 import type { StockLevels } from './catalog-projections';
@@ -77,7 +78,9 @@ interface Candidate {
 const MAX_ROUNDS = 5;
 
 const upper = (sku: string) => sku.toUpperCase();
-const jitter = (attempt: number) => new Promise<void>((resolve) => setTimeout(resolve, Math.random() * 50 * 2 ** attempt));
+const jitter = async (round: number) => {
+  await pauseBeforeRetry(round + 1, { baseMs: 50, maxMs: 50 * 2 ** MAX_ROUNDS });
+};
 
 export function makeImportProductChunk({ store, writer, stockLevels, clock = () => new Date(), pause = jitter }: ImportChunkDeps) {
   /** Valid lines become candidates; the others become errors. */

@@ -11,6 +11,25 @@ export interface Money {
   readonly currency: string;
 }
 
+/** `quantity` units of a SKU at its variant's price: the one place a line is priced (cart, checkout, flash-sale holds). */
+export interface PricedLine {
+  readonly sku: string;
+  readonly title: string;
+  readonly quantity: number;
+  readonly unitPrice: Money;
+  readonly lineTotal: Money;
+}
+
+export function priceLine(line: { readonly sku: string; readonly quantity: number }, variant: Pick<Variant, 'title' | 'price'>): PricedLine {
+  return {
+    sku: line.sku,
+    title: variant.title,
+    quantity: line.quantity,
+    unitPrice: variant.price,
+    lineTotal: { amount: variant.price.amount * line.quantity, currency: variant.price.currency },
+  };
+}
+
 /** The level inventory reports for a SKU (inventory owns the rule that computes it). */
 export type { Availability } from '#shared/inventory/stock';
 
@@ -47,21 +66,21 @@ export interface VariantDraft {
   readonly reserveOnAddToCart?: boolean;
 }
 
-export interface Product {
+/** A product as stored: its draft's content, with its variants complete, its identity and its versioning. */
+export interface Product extends Omit<ProductDraft, 'variants'> {
   readonly id: string;
   readonly shopId: string;
-  readonly title: string;
-  readonly description: string;
-  readonly brand: string;
-  readonly category: string;
-  readonly images: readonly string[];
-  readonly rating: number;
-  readonly options: readonly ProductOption[];
   readonly variants: readonly Variant[];
   readonly createdAt: string;
   readonly updatedAt: string;
   /** Incremented by every change; writes are conditional on it. */
   readonly version: number;
+}
+
+/** A product's own fields and nothing else (a stored item or a document read back may carry more). */
+export function productOf(product: Product): Product {
+  const { id, shopId, title, description, brand, category, images, rating, options, variants, createdAt, updatedAt, version } = product;
+  return { id, shopId, title, description, brand, category, images, rating, options, variants, createdAt, updatedAt, version };
 }
 
 /** One DynamoDB transaction writes the product and a claim per SKU, old and new: 1 + 2 × 49 ≤ 100. */

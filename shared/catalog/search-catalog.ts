@@ -1,22 +1,13 @@
 import { analyzeTerm, categoryWords, tokenize } from './text-analysis';
-import type { SearchIndex, SearchQuery, SearchResults, SearchSort, SearchVocabulary } from './search-index';
+import type { SearchFilters, SearchIndex, SearchQuery, SearchResults, SearchSort, SearchVocabulary } from './search-index';
 
 /**
  * Catalog search: free text may name attribute values ("blue running shoes size 10"),
  * which are recognized against the shop's own vocabulary and turned into strong boosts;
  * the rest is full text. Explicit filters come from the query parameters.
  */
-export interface SearchRequest {
-  readonly shopId: string;
+export interface SearchRequest extends SearchFilters {
   readonly q?: string;
-  readonly category?: string;
-  readonly brands?: readonly string[];
-  readonly color?: string;
-  readonly size?: string;
-  readonly priceMin?: number;
-  readonly priceMax?: number;
-  readonly ratingMin?: number;
-  readonly inStock?: boolean;
   readonly sort: SearchSort;
   readonly page: number;
   readonly pageSize: number;

@@ -46,10 +46,9 @@ export interface SearchDocument {
 
 export type SearchSort = 'relevance' | 'price_asc' | 'price_desc' | 'rating' | 'newest';
 
-export interface SearchQuery {
+/** The explicit filters of a search (its query parameters). */
+export interface SearchFilters {
   readonly shopId: string;
-  /** Free text left after recognized attribute values were taken out. */
-  readonly text?: string;
   readonly category?: string;
   readonly brands?: readonly string[];
   readonly color?: string;
@@ -58,6 +57,11 @@ export interface SearchQuery {
   readonly priceMax?: number;
   readonly ratingMin?: number;
   readonly inStock?: boolean;
+}
+
+export interface SearchQuery extends SearchFilters {
+  /** Free text left after recognized attribute values were taken out. */
+  readonly text?: string;
   /** Attribute values recognized in the free text: strong boosts, never filters. */
   readonly prefer?: Readonly<{ color?: string; size?: string; brand?: string; category?: string }>;
   readonly sort: SearchSort;

@@ -5,7 +5,7 @@ import { flushMetrics, logger, metrics, MetricUnit, traced } from '#shared/obser
 import { runWithInvocationBudget } from '#shared/platform/deadline';
 import type { RouteContract } from './contract';
 import { authorize, identityFromClaims, type Identity } from './identity';
-import { runIdempotently, type IdempotencyOptions } from './idempotency';
+import type { Idempotency } from './idempotency';
 import { internalProblem, problem, problemFromError, unavailableFrom } from './problem';
 import { parseWith } from './validation';
 
@@ -46,7 +46,7 @@ export interface HttpResult {
 
 export interface HttpHandlerOptions {
   /** Required when the contract declares `idempotency`. */
-  readonly idempotency?: IdempotencyOptions;
+  readonly idempotency?: Idempotency;
   /** Routes with auth `signed`: checks the signature of the raw body before the path, query or body is validated (401 first). Path parameters are given unvalidated. */
   readonly verify?: (request: { readonly headers: Readonly<Record<string, string | undefined>>; readonly rawBody: string; readonly params: Record<string, string | undefined> }) => Promise<void>;
 }
@@ -117,7 +117,7 @@ async function processRequest<C extends RouteContract>(
 
   const request = { params, query, body, identity, headers: meta.headers, rawBody, requestId: meta.requestId, correlationId: meta.correlationId, context } as HttpRequest<C>;
   if (!contract.idempotency || !options.idempotency) return handle(request);
-  return runIdempotently(options.idempotency, {
+  return options.idempotency.run({
     mode: contract.idempotency,
     key: meta.headers['idempotency-key'],
     scope: [pathParameters.shopId ?? '-', identity?.sub ?? '-', event.routeKey, event.rawPath].join('|'),

@@ -73,6 +73,34 @@ export function backoffMs(retry: number, baseMs: number, maxMs: number, random: 
   return Math.round(ceiling / 2 + (random() * ceiling) / 2);
 }
 
+export interface RetryPauseOptions {
+  /** The first pause's ceiling; each retry doubles it, up to `maxMs`. */
+  readonly baseMs: number;
+  readonly maxMs: number;
+  /** When the next attempt must have room to run by (ms since the epoch), besides the invocation budget's end. */
+  readonly deadline?: number;
+  readonly clock?: () => number;
+  readonly random?: () => number;
+  readonly sleep?: (ms: number) => Promise<void>;
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Jittered backoff with a budget: waits `backoffMs(retry, baseMs, maxMs)` before retry
+ * number `retry` (1 for the first) and answers true, or, when that wait would leave less
+ * than MIN_ATTEMPT_MS for the attempt before `deadline` or the end of the invocation's
+ * budget, waits not at all and answers false: the caller stops retrying and answers now.
+ */
+export async function pauseBeforeRetry(retry: number, options: RetryPauseOptions): Promise<boolean> {
+  const { baseMs, maxMs, deadline = Number.POSITIVE_INFINITY, clock = Date.now, random = Math.random } = options;
+  const pause = backoffMs(retry, baseMs, maxMs, random);
+  const left = Math.min(deadline - clock(), remainingBudgetMs() ?? Number.POSITIVE_INFINITY);
+  if (left - pause < MIN_ATTEMPT_MS) return false;
+  await (options.sleep ?? sleep)(pause);
+  return true;
+}
+
 /** `promise`, or DeadlineExceededError if the budget ends first (the work itself is not cancelled). */
 export function beforeDeadline<T>(what: string, promise: Promise<T>): Promise<T> {
   const remaining = remainingBudgetMs();

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { ensureTables, localTableNames } from '../../bin/local/dynamodb-local';
 import { defineContract } from '#shared/http/contract';
 import { httpHandler } from '#shared/http/http-handler';
-import { processOnce, type IdempotencyOptions } from '#shared/http/idempotency';
+import { powertoolsIdempotency, processOnce, type IdempotencyOptions } from '#shared/adapters/powertools/idempotency';
 import { DomainError, RequestInProgressError } from '#shared/errors';
 import { eventually } from '../support/eventually';
 import { ShopParams } from '#shared/http/schemas';
@@ -66,7 +66,7 @@ function counter(behaviour: (n: number, amount: number) => Promise<unknown> | un
       await new Promise((r) => setTimeout(r, 30));
       return { status: 201, body: await behaviour(n, body.amount) };
     },
-    { idempotency: { ...idempotency, ...options } },
+    { idempotency: powertoolsIdempotency({ ...idempotency, ...options }) },
   );
   return {
     runs: () => runs,

@@ -1,6 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, describe, expect, it } from 'vitest';
+import type { ImportRecord } from '../../shared/catalog/product-import';
 import { TABLES } from '../../shared/platform/tables';
 import { crashPlatform, dataFileExists, within, type CrashPlatform } from './harness';
 import { SHOP } from './shop';
@@ -18,16 +19,7 @@ afterAll(async () => {
   await platform?.close();
 });
 
-interface ImportItem {
-  readonly importId: string;
-  readonly total: number;
-  readonly chunks: number;
-  readonly chunksDone: number;
-  readonly chunksFailed: number;
-  readonly created: number;
-  readonly updated: number;
-  readonly failed: number;
-}
+type ImportItem = Pick<ImportRecord, 'importId' | 'total' | 'chunks' | 'chunksDone' | 'chunksFailed' | 'created' | 'updated' | 'failed'>;
 
 /** The shop's import records, straight from the catalog table of the running platform. */
 async function importsOf(p: CrashPlatform): Promise<ImportItem[]> {

@@ -49,13 +49,13 @@ const eventsOf = (orderId: string, type: string) => platform.stripe.events.filte
 /** The saga with a process that dies right after the payment was authorized (before the order is written). */
 async function crashAfterAuthorization(customerId: string, key: string) {
   const { makePlaceOrder } = await import('#shared/checkout/place-order');
-  const wiring = await import('#functions/checkout/checkout-wiring');
+  const { reservations } = await import('#functions/inventory/inventory-wiring');
   const { cart } = await import('#functions/cart/cart-wiring');
   const { orderStore } = await import('#functions/orders/orders-wiring');
   const { paymentGateway } = await import('#shared/adapters/stripe/payment-gateway-from-config');
   const crashing = makePlaceOrder({
     cart: cart(),
-    reservations: wiring.reservations(),
+    reservations: reservations(),
     payments: await paymentGateway(),
     orders: orderStore(),
     placement: { fits: () => true, place: () => Promise.reject(new Error('the process died')) },
@@ -70,13 +70,14 @@ async function crashAfterAuthorization(customerId: string, key: string) {
 async function crashAfterPlacement(customerId: string, key: string, options: { cartEmptied: boolean }) {
   const { makePlaceOrder } = await import('#shared/checkout/place-order');
   const wiring = await import('#functions/checkout/checkout-wiring');
+  const { reservations } = await import('#functions/inventory/inventory-wiring');
   const { cart } = await import('#functions/cart/cart-wiring');
   const { orderStore } = await import('#functions/orders/orders-wiring');
   const { paymentGateway } = await import('#shared/adapters/stripe/payment-gateway-from-config');
   const realCart = cart();
   const placeOrder = makePlaceOrder({
     cart: { forCheckout: (...args) => realCart.forCheckout(...args), removeCheckedOut: options.cartEmptied ? (...args) => realCart.removeCheckedOut(...args) : () => Promise.reject(new Error('the process died')) },
-    reservations: wiring.reservations(),
+    reservations: reservations(),
     payments: await paymentGateway(),
     orders: orderStore(),
     placement: wiring.placement(),

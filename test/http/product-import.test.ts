@@ -223,7 +223,7 @@ describe('bulk product import', () => {
   });
 
   it('keeps every SKU with one product and creates counters once when the same file is imported twice at once', async () => {
-    const { generateDemoCatalog } = await import('#shared/catalog/demo-catalog');
+    const { generateDemoCatalog } = await import('#bin/local/demo-catalog');
     // Without ids: both imports derive the same product ids from the SKUs. 150 lines are two chunks each.
     const lines = [...generateDemoCatalog({ count: 150, start: 0 })].map((p) => ({ ...p.draft, initialStock: p.stock }));
     const body = ndjson(lines);

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_CATEGORIES, DEMO_EPOCH, generateDemoCatalog, type DemoProduct } from '#shared/catalog/demo-catalog';
+import { DEMO_CATEGORIES, DEMO_EPOCH, generateDemoCatalog, type DemoProduct } from '#bin/local/demo-catalog';
 import {
   CATEGORY_PATTERN,
   MAX_OPTIONS,

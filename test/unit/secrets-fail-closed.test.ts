@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { httpWarehouseFromConfig } from '#shared/adapters/warehouse/http-warehouse';
 import { ConfigError, resetConfig, secretSource } from '#shared/config';
-import { carrierSecrets } from '#shared/webhooks/carrier-secrets';
+import { carrierSecrets } from '#shared/adapters/aws/carrier-secrets';
 
 /**
  * The carriers' and the warehouse's webhook secrets fail closed: outside the local stage a

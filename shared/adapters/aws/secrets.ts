@@ -1,6 +1,7 @@
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { traceClient } from '#shared/observability';
+import { lazy } from '#shared/platform/memoize';
 import { awsClientOptions } from './client-options';
 
 /**
@@ -8,11 +9,9 @@ import { awsClientOptions } from './client-options';
  * budgeted attempts like every other AWS client; created on first use, since most
  * functions read no secret.
  */
-let provider: SecretsProvider | undefined;
-
-export function secrets(): SecretsProvider {
-  provider ??= new SecretsProvider({
-    awsSdkV3Client: traceClient(new SecretsManagerClient(awsClientOptions({ service: 'Secrets Manager', requestTimeoutMs: 2_000, maxAttempts: 3 }))),
-  });
-  return provider;
-}
+export const secrets = lazy(
+  () =>
+    new SecretsProvider({
+      awsSdkV3Client: traceClient(new SecretsManagerClient(awsClientOptions({ service: 'Secrets Manager', requestTimeoutMs: 2_000, maxAttempts: 3 }))),
+    }),
+);

@@ -1,9 +1,11 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { CatalogImportWriter, ImportWrite } from '#shared/catalog/catalog-ports';
+import { pauseBeforeRetry } from '#shared/platform/deadline';
 import { batchGetAll } from './batch-get';
 import { dynamoProductRepository, productCreateWrites, productItemKey, productReplaceWrites, toImportedProduct } from './product-repository';
 import { initialStockWrites } from './stock-repository';
+import { transactWrite, type TransactItems } from './transact-items';
 
 /**
  * The bulk import's writes across the catalog and inventory tables. The product repository
@@ -24,7 +26,7 @@ const MAX_TRANSIENT_RETRIES = 6;
 /** Reasons that say only "not now": the same writes are tried again. */
 const TRANSIENT = new Set(['None', 'TransactionConflict', 'ThrottlingError', 'ProvisionedThroughputExceeded', 'RequestLimitExceeded']);
 
-type TransactItem = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>[number];
+type TransactItem = TransactItems[number];
 
 interface Unit {
   /** Index of the write it belongs to. */
@@ -49,7 +51,7 @@ export function dynamoCatalogImportWriter(documents: DynamoDBDocumentClient, tab
       }
       const rest = queue.slice(batch.length);
       try {
-        await documents.send(new TransactWriteCommand({ TransactItems: batch.flatMap((u) => u.items) }));
+        await transactWrite(documents, batch.flatMap((u) => u.items));
         queue = rest;
         transientRetries = 0;
       } catch (error) {
@@ -66,8 +68,7 @@ export function dynamoCatalogImportWriter(documents: DynamoDBDocumentClient, tab
         }
         if (again.length === batch.length) {
           // Nothing of ours failed: another transaction held an item, or the table throttled.
-          if (++transientRetries > MAX_TRANSIENT_RETRIES) throw error;
-          await new Promise((resolve) => setTimeout(resolve, Math.random() * 25 * 2 ** transientRetries));
+          if (++transientRetries > MAX_TRANSIENT_RETRIES || !(await pauseBeforeRetry(transientRetries + 1, { baseMs: 25, maxMs: 25 * 2 ** (MAX_TRANSIENT_RETRIES + 1) }))) throw error;
         }
         // A later unit of a write that conflicted (its catalog part after its stock part) is dropped too.
         queue = [...again, ...rest].filter((u) => !conflicts.has(u.write));

@@ -1,8 +1,9 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConflictError } from '#shared/errors';
 import type { FlashSale } from '#shared/flash-sales/flash-sale';
 import type { SaleReport, SaleRepository } from '#shared/flash-sales/flash-sale-ports';
+import { putNew, transactWrite } from './transact-items';
 
 /**
  * Flash sales table:
@@ -38,15 +39,11 @@ export function dynamoSaleRepository(documents: DynamoDBDocumentClient, tableNam
   return {
     async create(sale) {
       try {
-        await documents.send(
-          new TransactWriteCommand({
-            TransactItems: [
-              { Put: { TableName: tableName, Item: { ...saleKey(sale.shopId, sale.saleId), entity: 'flashSale', ...sale }, ConditionExpression: 'attribute_not_exists(pk)' } },
-              { Put: { TableName: tableName, Item: { ...openKey(sale), shopId: sale.shopId, saleId: sale.saleId } } },
-              { Put: { TableName: tableName, Item: { ...skuKey(sale.shopId, sale.sku), saleId: sale.saleId }, ConditionExpression: 'attribute_not_exists(pk)' } },
-            ],
-          }),
-        );
+        await transactWrite(documents, [
+          putNew(tableName, { ...saleKey(sale.shopId, sale.saleId), entity: 'flashSale', ...sale }),
+          { Put: { TableName: tableName, Item: { ...openKey(sale), shopId: sale.shopId, saleId: sale.saleId } } },
+          putNew(tableName, { ...skuKey(sale.shopId, sale.sku), saleId: sale.saleId }),
+        ]);
       } catch (error) {
         if (!(error instanceof TransactionCanceledException)) throw error;
         if (error.CancellationReasons?.[2]?.Code === 'ConditionalCheckFailed') {
@@ -58,15 +55,11 @@ export function dynamoSaleRepository(documents: DynamoDBDocumentClient, tableNam
     },
 
     async discard(sale) {
-      await documents.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            { Delete: { TableName: tableName, Key: saleKey(sale.shopId, sale.saleId) } },
-            { Delete: { TableName: tableName, Key: openKey(sale) } },
-            { Delete: { TableName: tableName, Key: skuKey(sale.shopId, sale.sku), ConditionExpression: 'saleId = :sale', ExpressionAttributeValues: { ':sale': sale.saleId } } },
-          ],
-        }),
-      );
+      await transactWrite(documents, [
+        { Delete: { TableName: tableName, Key: saleKey(sale.shopId, sale.saleId) } },
+        { Delete: { TableName: tableName, Key: openKey(sale) } },
+        { Delete: { TableName: tableName, Key: skuKey(sale.shopId, sale.sku), ConditionExpression: 'saleId = :sale', ExpressionAttributeValues: { ':sale': sale.saleId } } },
+      ]);
     },
 
     async get(shopId, saleId) {
@@ -95,24 +88,20 @@ export function dynamoSaleRepository(documents: DynamoDBDocumentClient, tableNam
       const sale = await this.get(shopId, saleId);
       if (!sale || sale.closedAt) return false;
       try {
-        await documents.send(
-          new TransactWriteCommand({
-            TransactItems: [
-              {
-                Update: {
-                  TableName: tableName,
-                  Key: saleKey(shopId, saleId),
-                  UpdateExpression: 'SET closedAt = :at, report = :report',
-                  ConditionExpression: 'attribute_not_exists(closedAt)',
-                  ExpressionAttributeValues: { ':at': at, ':report': report },
-                },
-              },
-              { Delete: { TableName: tableName, Key: openKey(sale) } },
-              { Delete: { TableName: tableName, Key: skuKey(shopId, sale.sku) } },
-              { Put: { TableName: tableName, Item: { ...settlingKey(shopId, saleId), shopId, saleId } } },
-            ],
-          }),
-        );
+        await transactWrite(documents, [
+          {
+            Update: {
+              TableName: tableName,
+              Key: saleKey(shopId, saleId),
+              UpdateExpression: 'SET closedAt = :at, report = :report',
+              ConditionExpression: 'attribute_not_exists(closedAt)',
+              ExpressionAttributeValues: { ':at': at, ':report': report },
+            },
+          },
+          { Delete: { TableName: tableName, Key: openKey(sale) } },
+          { Delete: { TableName: tableName, Key: skuKey(shopId, sale.sku) } },
+          { Put: { TableName: tableName, Item: { ...settlingKey(shopId, saleId), shopId, saleId } } },
+        ]);
         return true;
       } catch (error) {
         if (error instanceof TransactionCanceledException) return false;
@@ -127,14 +116,10 @@ export function dynamoSaleRepository(documents: DynamoDBDocumentClient, tableNam
 
     async settled(shopId, saleId, report) {
       const { closedAt: _closedAt, ...final } = report;
-      await documents.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            { Update: { TableName: tableName, Key: saleKey(shopId, saleId), UpdateExpression: 'SET report = :report', ConditionExpression: 'attribute_exists(closedAt)', ExpressionAttributeValues: { ':report': final } } },
-            { Delete: { TableName: tableName, Key: settlingKey(shopId, saleId) } },
-          ],
-        }),
-      );
+      await transactWrite(documents, [
+        { Update: { TableName: tableName, Key: saleKey(shopId, saleId), UpdateExpression: 'SET report = :report', ConditionExpression: 'attribute_exists(closedAt)', ExpressionAttributeValues: { ':report': final } } },
+        { Delete: { TableName: tableName, Key: settlingKey(shopId, saleId) } },
+      ]);
     },
 
     async report(shopId, saleId) {

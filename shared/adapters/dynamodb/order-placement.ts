@@ -1,11 +1,13 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { OrderPlacementStore, PlacementPlan } from '#shared/checkout/checkout-ports';
 import { NotFoundError } from '#shared/errors';
 import { ReservationNotActiveError } from '#shared/inventory/reservations';
 import { ConcurrentAppendError, type OrderEvent } from '#shared/orders/order';
+import { pauseBeforeRetry } from '#shared/platform/deadline';
 import type { dynamoOrderStore } from './order-store';
-import type { DynamoReservationRepository } from './reservation-repository';
+import { TRANSACTION_CONFLICT_BACKOFF, TRANSACTION_CONFLICT_RETRIES, type DynamoReservationRepository } from './reservation-repository';
+import { transactWrite } from './transact-items';
 
 /**
  * An order's events and the commit of its reservations as one DynamoDB transaction across
@@ -54,16 +56,13 @@ export function dynamoOrderPlacement(
       const appends = orders.appendWrites(order, expectedSeq, events);
       for (let attempt = 0; ; attempt++) {
         try {
-          await documents.send(new TransactWriteCommand({ TransactItems: [...appends, ...commits.flatMap((r) => reservations.finishWrites(r, 'COMMITTED', actor, at))] }));
+          await transactWrite(documents, [...appends, ...commits.flatMap((r) => reservations.finishWrites(r, 'COMMITTED', actor, at))]);
           return;
         } catch (error) {
           if (!(error instanceof TransactionCanceledException)) throw error;
           const reasons = error.CancellationReasons ?? [];
           if (reasons.slice(0, appends.length).some((r) => r.Code === 'ConditionalCheckFailed')) throw new ConcurrentAppendError(order.orderId);
-          if (reasons.some((r) => r.Code === 'TransactionConflict') && attempt < 8) {
-            await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * 2 ** attempt));
-            continue;
-          }
+          if (reasons.some((r) => r.Code === 'TransactionConflict') && attempt < TRANSACTION_CONFLICT_RETRIES && (await pauseBeforeRetry(attempt + 1, TRANSACTION_CONFLICT_BACKOFF))) continue;
           const current = await orders.load(order.shopId, order.orderId);
           if (current && current.events.length > expectedSeq) throw new ConcurrentAppendError(order.orderId);
           // A reservation finished meanwhile (expired, released): say which.

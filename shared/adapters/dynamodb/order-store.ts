@@ -1,8 +1,9 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConcurrentAppendError, foldOrder, TrackingNumberTakenError, type OrderEvent } from '#shared/orders/order';
 import type { OrderHeader, OrderStore, OrderSummary } from '#shared/orders/order-ports';
 import { decodeCursor, encodeCursor } from './cursor';
+import { putNew, transactWrite } from './transact-items';
 
 /**
  * Orders table (its stream is the outbox of order events):
@@ -66,13 +67,7 @@ export function dynamoOrderStore(documents: DynamoDBDocumentClient, tableName: s
           ExpressionAttributeValues: { ':shop': order.shopId, ':order': order.orderId },
         },
       })),
-      ...events.map((event: OrderEvent) => ({
-        Put: {
-          TableName: tableName,
-          Item: { pk: key, sk: eventKey(event.seq), entity: 'orderEvent', shopId: order.shopId, orderId: order.orderId, customerId: order.customerId, ...event },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        },
-      })),
+      ...events.map((event: OrderEvent) => putNew(tableName, { pk: key, sk: eventKey(event.seq), entity: 'orderEvent', shopId: order.shopId, orderId: order.orderId, customerId: order.customerId, ...event })),
       expectedSeq === 0
         ? {
             Put: {
@@ -119,7 +114,7 @@ export function dynamoOrderStore(documents: DynamoDBDocumentClient, tableName: s
     async append(order, expectedSeq, events) {
       if (events.length === 0) return;
       try {
-        await documents.send(new TransactWriteCommand({ TransactItems: appendWrites(order, expectedSeq, events) }));
+        await transactWrite(documents, appendWrites(order, expectedSeq, events));
       } catch (error) {
         if (error instanceof TransactionCanceledException) throw takenTracking(error, events) ?? new ConcurrentAppendError(order.orderId);
         throw error;

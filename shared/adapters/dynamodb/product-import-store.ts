@@ -1,7 +1,8 @@
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { ImportStore } from '#shared/catalog/catalog-ports';
 import type { ImportLineError, ImportRecord } from '#shared/catalog/product-import';
+import { putNew, transactWrite } from './transact-items';
 
 /**
  * Bulk imports in the catalog table, one partition per import:
@@ -79,28 +80,18 @@ export function dynamoProductImportStore(documents: DynamoDBDocumentClient, tabl
     async recordChunk(shopId, importId, outcome) {
       const pk = partition(shopId, importId);
       try {
-        await documents.send(
-          new TransactWriteCommand({
-            TransactItems: [
-              {
-                Put: {
-                  TableName: tableName,
-                  Item: { pk, sk: chunkKey(outcome.chunk), entity: 'import_chunk', ...outcome },
-                  ConditionExpression: 'attribute_not_exists(pk)',
-                },
-              },
-              {
-                Update: {
-                  TableName: tableName,
-                  Key: { pk, sk: RECORD },
-                  UpdateExpression: `ADD created :created, updated :updated, failed :failed, ${outcome.abandoned ? 'chunksFailed' : 'chunksDone'} :one`,
-                  ConditionExpression: 'attribute_exists(pk)',
-                  ExpressionAttributeValues: { ':created': outcome.created, ':updated': outcome.updated, ':failed': outcome.errors.length, ':one': 1 },
-                },
-              },
-            ],
-          }),
-        );
+        await transactWrite(documents, [
+          putNew(tableName, { pk, sk: chunkKey(outcome.chunk), entity: 'import_chunk', ...outcome }),
+          {
+            Update: {
+              TableName: tableName,
+              Key: { pk, sk: RECORD },
+              UpdateExpression: `ADD created :created, updated :updated, failed :failed, ${outcome.abandoned ? 'chunksFailed' : 'chunksDone'} :one`,
+              ConditionExpression: 'attribute_exists(pk)',
+              ExpressionAttributeValues: { ':created': outcome.created, ':updated': outcome.updated, ':failed': outcome.errors.length, ':one': 1 },
+            },
+          },
+        ]);
         return true;
       } catch (error) {
         if (error instanceof TransactionCanceledException && error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed') return false;

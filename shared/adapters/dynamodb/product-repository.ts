@@ -3,15 +3,15 @@ import {
   GetCommand,
   QueryCommand,
   ScanCommand,
-  TransactWriteCommand,
   UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import { ProductChangedError, SkuTakenError } from '#shared/catalog/catalog-errors';
 import type { ImportedProduct, ProductRepository, StockLevel, StoredProduct, VariantSummary } from '#shared/catalog/catalog-ports';
-import type { Availability, Product, Variant } from '#shared/catalog/product';
+import { productOf, type Availability, type Product, type Variant } from '#shared/catalog/product';
 import { batchGetAll } from './batch-get';
 import { decodeCursor, encodeCursor } from './cursor';
+import { putNew, transactWrite } from './transact-items';
 
 /**
  * Catalog table layout:
@@ -36,19 +36,7 @@ function listingRank(product: Product): string {
 function productFields(product: Product) {
   return {
     entity: 'product',
-    id: product.id,
-    shopId: product.shopId,
-    title: product.title,
-    description: product.description,
-    brand: product.brand,
-    category: product.category,
-    images: product.images,
-    rating: product.rating,
-    options: product.options,
-    variants: product.variants,
-    createdAt: product.createdAt,
-    updatedAt: product.updatedAt,
-    version: product.version,
+    ...productOf(product),
     gsi1pk: categoryKey(product.shopId, product.category),
     gsi1sk: listingRank(product),
   };
@@ -112,22 +100,10 @@ export function dynamoProductRepository(documents: DynamoDBDocumentClient, table
 
     async create(product) {
       try {
-        await documents.send(
-          new TransactWriteCommand({
-            TransactItems: [
-              {
-                Put: {
-                  TableName: tableName,
-                  Item: { ...productKey(product.shopId, product.id), ...productFields(product), availability: {} },
-                  ConditionExpression: 'attribute_not_exists(pk)',
-                },
-              },
-              ...product.variants.map((variant) => ({
-                Put: { TableName: tableName, Item: skuClaim(product, variant), ConditionExpression: 'attribute_not_exists(pk)' },
-              })),
-            ],
-          }),
-        );
+        await transactWrite(documents, [
+          putNew(tableName, { ...productKey(product.shopId, product.id), ...productFields(product), availability: {} }),
+          ...product.variants.map((variant) => putNew(tableName, skuClaim(product, variant))),
+        ]);
       } catch (error) {
         if (error instanceof TransactionCanceledException) {
           const conflict = await skuConflicts(product, product.variants);
@@ -140,7 +116,7 @@ export function dynamoProductRepository(documents: DynamoDBDocumentClient, table
     async replace(previous, next) {
       try {
         // The same writes as an import's update, with no level to record (next keeps previous's createdAt).
-        await documents.send(new TransactWriteCommand({ TransactItems: productReplaceWrites(tableName, previous, next, {}) }));
+        await transactWrite(documents, productReplaceWrites(tableName, previous, next, {}));
       } catch (error) {
         if (!(error instanceof TransactionCanceledException)) throw error;
         if (error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed') throw new ProductChangedError(previous.id);
@@ -152,29 +128,25 @@ export function dynamoProductRepository(documents: DynamoDBDocumentClient, table
 
     async delete(product) {
       try {
-        await documents.send(
-          new TransactWriteCommand({
-            TransactItems: [
-              {
-                Delete: {
-                  TableName: tableName,
-                  Key: productKey(product.shopId, product.id),
-                  ConditionExpression: '#version = :expected',
-                  ExpressionAttributeNames: { '#version': 'version' },
-                  ExpressionAttributeValues: { ':expected': product.version },
-                },
-              },
-              ...product.variants.map((v) => ({
-                Delete: {
-                  TableName: tableName,
-                  Key: skuKey(product.shopId, v.sku),
-                  ConditionExpression: 'attribute_not_exists(pk) OR productId = :id',
-                  ExpressionAttributeValues: { ':id': product.id },
-                },
-              })),
-            ],
-          }),
-        );
+        await transactWrite(documents, [
+          {
+            Delete: {
+              TableName: tableName,
+              Key: productKey(product.shopId, product.id),
+              ConditionExpression: '#version = :expected',
+              ExpressionAttributeNames: { '#version': 'version' },
+              ExpressionAttributeValues: { ':expected': product.version },
+            },
+          },
+          ...product.variants.map((v) => ({
+            Delete: {
+              TableName: tableName,
+              Key: skuKey(product.shopId, v.sku),
+              ConditionExpression: 'attribute_not_exists(pk) OR productId = :id',
+              ExpressionAttributeValues: { ':id': product.id },
+            },
+          })),
+        ]);
       } catch (error) {
         if (error instanceof TransactionCanceledException && error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed') {
           throw new ProductChangedError(product.id);
@@ -287,13 +259,7 @@ export const productItemKey = productKey;
 /** Creates a product with its SKU claims and the levels of its SKUs; a claim may already name this product. */
 export function productCreateWrites(tableName: string, product: Product, levels: Levels, createdByImport?: string) {
   return [
-    {
-      Put: {
-        TableName: tableName,
-        Item: { ...productKey(product.shopId, product.id), ...productFields(product), availability: levels, ...(createdByImport ? { createdByImport } : {}) },
-        ConditionExpression: 'attribute_not_exists(pk)',
-      },
-    },
+    putNew(tableName, { ...productKey(product.shopId, product.id), ...productFields(product), availability: levels, ...(createdByImport ? { createdByImport } : {}) }),
     ...product.variants.map((variant) => ({
       Put: {
         TableName: tableName,

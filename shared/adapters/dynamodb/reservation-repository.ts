@@ -1,9 +1,15 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { NotFoundError } from '#shared/errors';
 import type { ReservationRepository } from '#shared/inventory/inventory-ports';
 import { OutOfStockError, ReservationNotActiveError, type Reservation, type ReservationStatus } from '#shared/inventory/reservations';
+import { pauseBeforeRetry } from '#shared/platform/deadline';
 import { batchGetAll } from './batch-get';
+import { putNew, transactWrite, type TransactItems } from './transact-items';
+
+/** A transaction that collided with another one on the same items is tried again this often, after a jittered pause. */
+export const TRANSACTION_CONFLICT_RETRIES = 8;
+export const TRANSACTION_CONFLICT_BACKOFF = { baseMs: 20, maxMs: 20 * 2 ** 7 } as const;
 
 /**
  * Reservations in the inventory table, beside the counters they move:
@@ -119,16 +125,15 @@ export function dynamoReservationRepository(documents: DynamoDBDocumentClient, t
   }
 
   /** Runs a transaction, retrying when it collided with another one on the same items. */
-  async function transact(items: NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>): Promise<TransactionCanceledException | undefined> {
+  async function transact(items: TransactItems): Promise<TransactionCanceledException | undefined> {
     for (let attempt = 0; ; attempt++) {
       try {
-        await documents.send(new TransactWriteCommand({ TransactItems: items }));
+        await transactWrite(documents, items);
         return undefined;
       } catch (error) {
         if (!(error instanceof TransactionCanceledException)) throw error;
         const conflict = error.CancellationReasons?.some((r) => r.Code === 'TransactionConflict');
-        if (!conflict || attempt >= 8) return error;
-        await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * 2 ** attempt));
+        if (!conflict || attempt >= TRANSACTION_CONFLICT_RETRIES || !(await pauseBeforeRetry(attempt + 1, TRANSACTION_CONFLICT_BACKOFF))) return error;
       }
     }
   }
@@ -167,7 +172,7 @@ export function dynamoReservationRepository(documents: DynamoDBDocumentClient, t
         ttl: Math.floor(Date.parse(r.expiresAt) / 1000) + 7 * 86_400,
       };
       const failed = await transact([
-        { Put: { TableName: tableName, Item: item, ConditionExpression: 'attribute_not_exists(pk)' } },
+        putNew(tableName, item),
         ...r.lines.flatMap((line) => lineWrites(r, line, movesOf(r).reserve, r.source, r.createdAt)),
       ]);
       if (!failed) return r;

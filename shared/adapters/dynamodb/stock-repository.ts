@@ -1,5 +1,5 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, QueryCommand, ScanCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { NotFoundError } from '#shared/errors';
 import { newId } from '#shared/ids';
 import type { InventoryScan } from '#shared/inventory/audit-inventory';
@@ -7,6 +7,7 @@ import type { NewStock, StockRepository } from '#shared/inventory/inventory-port
 import { fullDelta, InsufficientStockError, type LedgerEntry, type StockCounters } from '#shared/inventory/stock';
 import { batchGetAll } from './batch-get';
 import { decodeCursor, encodeCursor } from './cursor';
+import { putNew, transactWrite } from './transact-items';
 
 /**
  * Inventory table layout (one partition per SKU, so a hot SKU never slows another):
@@ -42,13 +43,13 @@ export function dynamoStockRepository(documents: DynamoDBDocumentClient, tableNa
       for (let i = 0; i < missing.length; i += 50) {
         const chunk = missing.slice(i, i + 50);
         try {
-          await documents.send(new TransactWriteCommand({ TransactItems: chunk.flatMap((item) => newStockWrites(tableName, shopId, item, context)) }));
+          await transactWrite(documents, chunk.flatMap((item) => newStockWrites(tableName, shopId, item, context)));
           created.push(...chunk.map((c) => c.sku));
         } catch (error) {
           if (!(error instanceof TransactionCanceledException)) throw error;
           for (const item of chunk) {
             try {
-              await documents.send(new TransactWriteCommand({ TransactItems: newStockWrites(tableName, shopId, item, context) }));
+              await transactWrite(documents, newStockWrites(tableName, shopId, item, context));
               created.push(item.sku);
             } catch (single) {
               if (!(single instanceof TransactionCanceledException)) throw single;
@@ -78,43 +79,33 @@ export function dynamoStockRepository(documents: DynamoDBDocumentClient, tableNa
       const pk = stockKey(movement.shopId, movement.sku);
       const entry: Omit<LedgerEntry, 'version'> = { shopId: movement.shopId, sku: movement.sku, delta, ...movement.entry };
       try {
-        await documents.send(
-          new TransactWriteCommand({
-            TransactItems: [
-              {
-                Update: {
-                  TableName: tableName,
-                  Key: { pk, sk: COUNTERS },
-                  UpdateExpression: `ADD ${adds.join(', ')} SET updatedAt = :at`,
-                  ConditionExpression: conditions.join(' AND '),
-                  ExpressionAttributeNames: names,
-                  ExpressionAttributeValues: values,
+        await transactWrite(documents, [
+          {
+            Update: {
+              TableName: tableName,
+              Key: { pk, sk: COUNTERS },
+              UpdateExpression: `ADD ${adds.join(', ')} SET updatedAt = :at`,
+              ConditionExpression: conditions.join(' AND '),
+              ExpressionAttributeNames: names,
+              ExpressionAttributeValues: values,
+            },
+          },
+          putNew(tableName, { pk, sk: `LEDGER#${movement.entry.at}#${movement.movementId}`, movementId: movement.movementId, ...entry }),
+          ...(movement.gateAllocation
+            ? [
+                {
+                  Update: {
+                    TableName: tableName,
+                    Key: { pk, sk: 'GATE' },
+                    UpdateExpression: 'ADD allocated :units SET updatedAt = :at',
+                    ...(movement.gateAllocation < 0
+                      ? { ConditionExpression: 'allocated >= :need', ExpressionAttributeValues: { ':units': movement.gateAllocation, ':at': movement.entry.at, ':need': -movement.gateAllocation } }
+                      : { ExpressionAttributeValues: { ':units': movement.gateAllocation, ':at': movement.entry.at } }),
+                  },
                 },
-              },
-              {
-                Put: {
-                  TableName: tableName,
-                  Item: { pk, sk: `LEDGER#${movement.entry.at}#${movement.movementId}`, movementId: movement.movementId, ...entry },
-                  ConditionExpression: 'attribute_not_exists(pk)',
-                },
-              },
-              ...(movement.gateAllocation
-                ? [
-                    {
-                      Update: {
-                        TableName: tableName,
-                        Key: { pk, sk: 'GATE' },
-                        UpdateExpression: 'ADD allocated :units SET updatedAt = :at',
-                        ...(movement.gateAllocation < 0
-                          ? { ConditionExpression: 'allocated >= :need', ExpressionAttributeValues: { ':units': movement.gateAllocation, ':at': movement.entry.at, ':need': -movement.gateAllocation } }
-                          : { ExpressionAttributeValues: { ':units': movement.gateAllocation, ':at': movement.entry.at } }),
-                      },
-                    },
-                  ]
-                : []),
-            ],
-          }),
-        );
+              ]
+            : []),
+        ]);
       } catch (error) {
         if (!(error instanceof TransactionCanceledException)) throw error;
         const current = await this.get(movement.shopId, movement.sku);
@@ -214,13 +205,7 @@ export { toCounters };
 export function initialStockWrites(tableName: string, shopId: string, item: NewStock, movement: { movementId: string; reference: string; actor: string; at: string }) {
   const units = item.units ?? 0;
   const pk = stockKey(shopId, item.sku);
-  const counters = {
-    Put: {
-      TableName: tableName,
-      Item: { pk, sk: COUNTERS, shopId, sku: item.sku, onHand: units, available: units, reserved: 0, sold: 0, lowStockThreshold: item.lowStockThreshold, version: units > 0 ? 1 : 0, createdAt: movement.at, updatedAt: movement.at },
-      ConditionExpression: 'attribute_not_exists(pk)',
-    },
-  };
+  const counters = putNew(tableName, { pk, sk: COUNTERS, shopId, sku: item.sku, onHand: units, available: units, reserved: 0, sold: 0, lowStockThreshold: item.lowStockThreshold, version: units > 0 ? 1 : 0, createdAt: movement.at, updatedAt: movement.at });
   if (units === 0) return [counters];
   const entry: Omit<LedgerEntry, 'version'> & { movementId: string } = {
     shopId,
@@ -233,5 +218,5 @@ export function initialStockWrites(tableName: string, shopId: string, item: NewS
     actor: movement.actor,
     at: movement.at,
   };
-  return [counters, { Put: { TableName: tableName, Item: { pk, sk: `LEDGER#${movement.at}#${movement.movementId}`, ...entry }, ConditionExpression: 'attribute_not_exists(pk)' } }];
+  return [counters, putNew(tableName, { pk, sk: `LEDGER#${movement.at}#${movement.movementId}`, ...entry })];
 }

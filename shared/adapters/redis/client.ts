@@ -1,6 +1,7 @@
 import { Cluster, Redis, type ClusterOptions, type Command, type RedisOptions } from 'ioredis';
 import { config, ConfigError } from '#shared/config';
 import { backoffMs, beforeDeadline, outsideBudget, remainingBudgetMs } from '#shared/platform/deadline';
+import { memoizeWithRetry } from '#shared/platform/memoize';
 import { secrets } from '../aws/secrets';
 
 export type RedisClient = Redis | Cluster;
@@ -12,21 +13,14 @@ export type RedisClient = Redis | Cluster;
  * not retried blindly, so a Redis outage makes callers fail closed instead of hanging;
  * reconnection backs off exponentially with jitter.
  */
-let connection: Promise<RedisClient> | undefined;
 let connected: RedisClient | undefined;
+// The connection serves the whole process: it must not inherit this request's budget.
+const connection = memoizeWithRetry(() => outsideBudget(connect).then((client) => (connected = capCommandsToBudget(client))));
 
 export function redis(): Promise<RedisClient> {
   if (connected) return Promise.resolve(connected);
-  // The connection serves the whole process: it must not inherit this request's budget.
-  connection ??= outsideBudget(connect).then(
-    (client) => (connected = capCommandsToBudget(client)),
-    (error: unknown) => {
-      connection = undefined;
-      throw error;
-    },
-  );
   // Another request may have started the connection: this one waits no longer than its budget.
-  return beforeDeadline('Redis connection', connection);
+  return beforeDeadline('Redis connection', connection());
 }
 
 const COMMAND_TIMEOUT_MS = 1_500;
@@ -100,8 +94,7 @@ async function authToken(secretArn: string): Promise<string> {
 
 /** Closes the connection (tests and the local runtime's shutdown). */
 export async function closeRedis(): Promise<void> {
-  const current = connection;
-  connection = undefined;
+  const current = connection.forget();
   connected = undefined;
   if (current) await (await current).quit().catch(() => undefined);
 }
@@ -118,18 +111,15 @@ export interface ScriptCommand {
  * connected client is answered without awaiting anything, which keeps the hot path short.
  */
 export function withScripts<C>(redis: () => Promise<RedisClient>, scripts: Readonly<Record<string, ScriptCommand>>): () => Promise<RedisClient & C> {
-  let prepared: Promise<RedisClient & C> | undefined;
   let ready: (RedisClient & C) | undefined;
-  return async () =>
-    ready ??
-    (prepared ??= redis().then((r) => {
+  const prepared = memoizeWithRetry(() =>
+    redis().then((r) => {
       for (const [name, script] of Object.entries(scripts)) {
         if (!(name in r)) r.defineCommand(name, script.numberOfKeys === undefined ? { lua: script.lua } : { numberOfKeys: script.numberOfKeys, lua: script.lua });
       }
       ready = r as RedisClient & C;
       return ready;
-    })).catch((error: unknown) => {
-      prepared = undefined;
-      throw error;
-    });
+    }),
+  );
+  return async () => ready ?? prepared();
 }

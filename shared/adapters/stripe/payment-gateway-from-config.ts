@@ -1,6 +1,7 @@
 import type { PaymentGateway } from '#shared/checkout/payment-gateway';
 import { PaymentKeyRejectedError } from '#shared/checkout/payment-gateway';
 import { config, ConfigError } from '#shared/config';
+import { lazy } from '#shared/platform/memoize';
 import { secrets } from '../aws/secrets';
 import { stripePaymentGateway, type StripeSettings } from './stripe-payment-gateway';
 
@@ -20,13 +21,12 @@ export const KEYS_TTL_MS = 5 * 60_000;
 /** A webhook signature that fails makes the keys be read again at most this often (forged deliveries cannot flood Secrets Manager). */
 const FORCED_READ_INTERVAL_MS = 30_000;
 
-let rotating: RotatingPaymentGateway | undefined;
+const rotating = lazy(() => rotatingPaymentGateway(readStripeKeys, (keys) => stripePaymentGateway({ ...keys, ...localServer() })));
 
 /** The gateway, its keys read again when older than five minutes; a failed read is retried on the next call. */
 export async function paymentGateway(): Promise<PaymentGateway> {
-  rotating ??= rotatingPaymentGateway(readStripeKeys, (keys) => stripePaymentGateway({ ...keys, ...localServer() }));
-  await rotating.fresh();
-  return rotating.gateway;
+  await rotating().fresh();
+  return rotating().gateway;
 }
 
 export interface RotatingPaymentGateway {

@@ -1,4 +1,4 @@
-import { MAX_VARIANTS, type ProductDraft, type ProductOption, type VariantDraft } from './product';
+import { MAX_VARIANTS, type ProductDraft, type ProductOption, type VariantDraft } from '#shared/catalog/product';
 
 /**
  * A deterministic demo catalog: believable products of an outdoor and apparel shop, for

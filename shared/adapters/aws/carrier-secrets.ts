@@ -1,5 +1,6 @@
-import { secrets as secretsManager } from '#shared/adapters/aws/secrets';
 import { secretSource } from '#shared/config';
+import type { CarrierSecrets } from '#shared/webhooks/webhooks-ports';
+import { secrets as secretsManager } from './secrets';
 
 /**
  * Each carrier's webhook secret: in AWS a Secrets Manager JSON object by carrier name
@@ -7,7 +8,7 @@ import { secretSource } from '#shared/config';
  * one secret for every carrier (LOCAL_CARRIER_SECRET). Made at cold start: outside the local
  * stage, a function without the secret's ARN fails there with a ConfigError.
  */
-export function carrierSecrets(): (carrier: string) => Promise<string | undefined> {
+export function carrierSecrets(): CarrierSecrets {
   const source = secretSource('CARRIER_SECRETS_ARN', (settings) => settings.LOCAL_CARRIER_SECRET);
   if ('value' in source) return async () => source.value;
   return async (carrier) => {
