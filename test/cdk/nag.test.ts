@@ -67,7 +67,7 @@ describe.each([
 
   it('leaves no error or warning annotation', () => {
     const assembly = stacks.app.synth();
-    for (const stack of [stacks.stateful, stacks.stateless]) {
+    for (const stack of [stacks.stateful, ...stacks.stateless]) {
       const messages = assembly.getStackArtifact(stack.artifactId).messages;
       const problems = messages.filter((m) => m.level === 'error' || m.level === 'warning').map((m) => `${m.id}: ${String(m.entry.data)}`);
       expect(problems).toEqual([]);
