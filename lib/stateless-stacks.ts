@@ -8,7 +8,7 @@ import { enterSaleContract } from '#shared/flash-sales/flash-sales.schema';
 import type { QueueKey } from '#shared/platform/queues';
 import { Api, type ApiReference, ApiStage } from './api';
 import { DEFAULT_SERVICE_NAME, type EmailSettings, metricsNamespace } from './constructs/platform-function';
-import { type BoundedContext, CONTEXT_CONSTRUCTS, CONTEXTS, type ContextName, type ContextProps, contextOf, contextSlug } from './contexts';
+import { type BoundedContext, CONTEXT_CONSTRUCTS, CONTEXTS, type ContextName, type ContextProps, contextOf, contextSlug } from './contexts/index';
 import { Edge } from './edge';
 import type { QueueResource } from './messaging';
 import { type ConcurrencyLimitedFunction, type CountGraph, Monitoring, type MonitoredRoute, operationMetric, type WatchedFunction } from './monitoring';

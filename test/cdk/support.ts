@@ -7,7 +7,7 @@ import { afterAll } from 'vitest';
 import { FUNCTIONS, type FunctionSpec } from '#functions/registry';
 import { DEFAULT_ROUTE, ROUTES } from '#functions/routes';
 import { type CommerceAppOptions, type CommerceStacks, defineCommerceApp } from '#lib/commerce-app';
-import { contextOf, contextSlug } from '#lib/contexts';
+import { contextOf, contextSlug } from '#lib/contexts/index';
 
 /** The context of cdk.json (feature flags), so tests synthesize what `cdk synth` does. */
 export function cdkJsonContext(): Record<string, unknown> {
