@@ -8,7 +8,7 @@ import { buildStacks } from './support';
 
 const worker: FunctionSpec = {
   id: 'Worker',
-  entry: 'functions/sample/worker.handler.ts',
+  entry: 'functions/flash-sales/sample-worker.handler.ts',
   description: 'sample consumer',
   uses: { queues: { flashSaleEntries: 'consume' }, streams: ['orders'], redis: true, email: true, payments: true },
 };
