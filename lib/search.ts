@@ -71,7 +71,7 @@ export interface SearchProps {
  *
  * Each function that uses search gets its role here, because the access policy must name it
  * and the domain lives in this (stateful) stack; the function's other permissions are attached
- * in the stateless stack. The domain has a name (`catalog-<stage>`, as unique as the stack
+ * in the context's stack. The domain has a name (`catalog-<stage>`, as unique as the stack
  * names) so that the access policy can name the domain's ARN in plain CloudFormation; without
  * it the CDK would need a custom resource calling UpdateDomainConfig to attach the policy.
  */
@@ -105,7 +105,7 @@ export class Search extends Construct {
     securityGroup.addIngressRule(props.clientSecurityGroup, Port.tcp(443), 'HTTPS from functions');
     this.securityGroup = securityGroup;
 
-    // One role per client function; the stateless stack attaches the function's other grants.
+    // One role per client function; its context's stack attaches the function's other grants.
     const clientRoles = new Map<string, IRole>();
     const byAccess: Record<SearchAccess, IRole[]> = { read: [], write: [] };
     const clients: Record<string, SearchClient> = {};
