@@ -352,8 +352,12 @@ function checkSpecs(where: string, specs: readonly FunctionSpec[]): void {
   }
 }
 
-/** Rule, schedule and mapping ids name their dead-letter queues and alarms across every context. */
+/** Rule, schedule and mapping ids name their dead-letter queues and alarms across every context; each rule has targets. */
 function checkWiringIds(where: string, rules: readonly EventRule[], schedules: readonly Schedule[], mappings: readonly EventSourceMapping[]): void {
+  // A rule belongs to the context of its targets, so one without targets would be left out silently.
+  for (const rule of rules) {
+    if (rule.targets.length === 0 || rule.targets.length > 5) throw new Error(`${where}: rule ${rule.id} needs 1 to 5 targets`);
+  }
   const seen = new Set<string>();
   for (const id of [...rules.map((r) => r.id), ...schedules.map((s) => s.id), ...mappings.map((m) => m.id)]) {
     if (seen.has(id)) throw new Error(`${where}: duplicate id "${id}" among rules, schedules and mappings`);
