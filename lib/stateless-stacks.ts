@@ -206,7 +206,11 @@ export interface StatelessStacks {
  *   with their dead-letter queues;
  * - `edge`: the API's stage (per-route throttles, access logs; after every route exists) and
  *   the CloudFront distribution;
- * - `monitoring`: alarms, their topic and the dashboard.
+ * - `monitoring`: alarms, their topic and the dashboard. The alarms of the contexts' dead-letter
+ *   queues and workers stay here rather than in each context: the topic they notify and the
+ *   dashboard's alarm-status widget need them together, and in a context stack they would
+ *   import the topic from a stack that deploys after them. Their metrics name the contexts'
+ *   queues and functions, the only references from the contexts' stacks to this one.
  * Each stays far below CloudFormation's 500 resources (a template test fails above 450).
  */
 export function defineStatelessStacks(
