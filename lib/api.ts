@@ -1,17 +1,20 @@
-import { Duration, Validations } from 'aws-cdk-lib';
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import {
-  CfnStage,
+  type CfnStage,
   CorsHttpMethod,
   HttpApi,
+  HttpAuthorizer,
+  HttpAuthorizerType,
   HttpMethod,
   HttpRoute,
   HttpRouteKey,
   HttpStage,
+  type IHttpApi,
+  type IHttpRouteAuthorizer,
   LogGroupLogDestination,
   PayloadFormatVersion,
 } from 'aws-cdk-lib/aws-apigatewayv2';
-import { HttpUserPoolAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type { IUserPool, IUserPoolClient } from 'aws-cdk-lib/aws-cognito';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -53,42 +56,42 @@ const PUBLIC_REASONS: Record<Exclude<RouteAuth, TokenAuth>, string> = {
   signed: 'Webhook (route auth "signed"): the caller cannot hold a Cognito token; the handler verifies the request signature.',
 };
 
+/** What a context needs to add its routes to the HTTP API of its stage (ids, not constructs). */
+export interface ApiReference {
+  readonly httpApiId: string;
+  /** The Cognito JWT authorizer of `customer`, `admin` and `operator` routes. */
+  readonly authorizerId: string;
+}
+
 export interface ApiProps {
-  /** @see ROUTES */
-  readonly routes: readonly Route[];
-  /** The function answering requests that match no route (`$default`). @see DEFAULT_ROUTE */
-  readonly defaultRoute: { readonly function: FunctionSpec };
-  readonly functions: FunctionLookup;
   /** Issuer of the JWTs that `customer`, `admin` and `operator` routes require. */
   readonly userPool: IUserPool;
   /** Audiences accepted by the JWT authorizer. */
   readonly userPoolClients: readonly IUserPoolClient[];
-  /** Stage-wide throttle, also for routes without their own. @default DEFAULT_THROTTLE */
-  readonly defaultThrottle?: Throttle;
   /** @default ['*'] (bearer tokens, no cookies: credentials are never allowed cross-origin) */
   readonly corsAllowOrigins?: readonly string[];
-  /** @default RetentionDays.ONE_MONTH */
-  readonly accessLogRetention?: RetentionDays;
 }
 
 /**
- * The public HTTP API, one route per ROUTES entry: Lambda proxy integrations (payload 2.0),
- * the Cognito JWT authorizer on `customer`, `admin` and `operator` routes, per-route throttling through
- * the stage's route settings, JSON access logs and CORS.
+ * The public HTTP API itself: CORS and the Cognito JWT authorizer. Its routes are added by the
+ * contexts (ApiRoutes, in their own stacks, by the API's and authorizer's ids) and its stage,
+ * with per-route throttling and access logs, by ApiStage once every route exists.
  */
 export class Api extends Construct {
   readonly httpApi: HttpApi;
-  readonly stage: HttpStage;
-  readonly accessLogs: LogGroup;
-  /** The URL of the API (the `$default` stage). */
-  readonly url: string;
+  readonly authorizer: HttpAuthorizer;
+  /** The ids that contexts add their routes with. */
+  readonly reference: ApiReference;
 
   constructor(scope: Construct, id: string, props: ApiProps) {
     super(scope, id);
-    const defaultThrottle = props.defaultThrottle ?? DEFAULT_THROTTLE;
-    this.validate(props, defaultThrottle);
+    const where = this.node.path;
+    if (props.userPoolClients.length === 0) throw new Error(`${where}: userPoolClients is empty, so no token could be accepted`);
+    for (const origin of props.corsAllowOrigins ?? []) {
+      if (origin !== '*' && !/^https?:\/\/[^/\s]+$/.test(origin)) throw new Error(`${where}: CORS origin "${origin}" must be * or scheme://host[:port]`);
+    }
 
-    const httpApi = new HttpApi(this, 'HttpApi', {
+    this.httpApi = new HttpApi(this, 'HttpApi', {
       description: 'Commerce platform public API',
       createDefaultStage: false,
       corsPreflight: {
@@ -99,10 +102,46 @@ export class Api extends Construct {
         maxAge: Duration.hours(1),
       },
     });
-    const authorizer = new HttpUserPoolAuthorizer('CognitoJwt', props.userPool, {
-      userPoolClients: [...props.userPoolClients],
+    // What HttpUserPoolAuthorizer makes on first use, made here so that routes of other stacks share it by id.
+    this.authorizer = new HttpAuthorizer(this, 'CognitoJwt', {
+      httpApi: this.httpApi,
+      authorizerName: 'CognitoJwt',
+      type: HttpAuthorizerType.JWT,
       identitySource: ['$request.header.Authorization'],
+      jwtAudience: props.userPoolClients.map((c) => c.userPoolClientId),
+      jwtIssuer: `https://cognito-idp.${Stack.of(this).region}.amazonaws.com/${props.userPool.userPoolId}`,
     });
+    this.reference = { httpApiId: this.httpApi.apiId, authorizerId: this.authorizer.authorizerId };
+  }
+}
+
+export interface ApiRoutesProps {
+  readonly api: ApiReference;
+  /** This context's routes (@see ROUTES). */
+  readonly routes: readonly Route[];
+  /** The function answering requests that match no route (`$default`), when this context owns it. @see DEFAULT_ROUTE */
+  readonly defaultRoute?: { readonly function: FunctionSpec };
+  readonly functions: FunctionLookup;
+}
+
+/**
+ * Routes of one context on the HTTP API: Lambda proxy integrations (payload 2.0), each with the
+ * function's invoke permission in the function's own stack, and the JWT authorizer on
+ * `customer`, `admin` and `operator` routes.
+ */
+export class ApiRoutes extends Construct {
+  readonly routes: readonly HttpRoute[];
+
+  constructor(scope: Construct, id: string, props: ApiRoutesProps) {
+    super(scope, id);
+    this.validate(props);
+    const httpApi = HttpApi.fromHttpApiAttributes(this, 'HttpApi', { httpApiId: props.api.httpApiId });
+    let authorizer: IHttpRouteAuthorizer | undefined;
+    const authorizerFor = (): IHttpRouteAuthorizer =>
+      (authorizer ??= HttpAuthorizer.fromHttpAuthorizerAttributes(this, 'CognitoJwt', {
+        authorizerId: props.api.authorizerId,
+        authorizerType: HttpAuthorizerType.JWT,
+      }));
 
     const integrations = new Map<string, HttpLambdaIntegration>();
     const integrationFor = (spec: FunctionSpec): HttpLambdaIntegration => {
@@ -119,27 +158,79 @@ export class Api extends Construct {
     const routes: HttpRoute[] = [];
     for (const route of props.routes) {
       const needsToken = requiresToken(route.auth);
-      const [httpRoute] = httpApi.addRoutes({
-        path: route.path,
-        methods: [HttpMethod[route.method]],
+      const httpRoute = new HttpRoute(this, `${route.method}${route.path}`, {
+        httpApi,
+        routeKey: HttpRouteKey.with(route.path, HttpMethod[route.method]),
         integration: integrationFor(route.function),
-        ...(needsToken ? { authorizer } : {}),
+        ...(needsToken ? { authorizer: authorizerFor() } : {}),
       });
-      if (!httpRoute) throw new Error(`${this.node.path}: no route was created for ${routeKey(route)}`);
       if (!needsToken) {
         Validations.of(httpRoute).acknowledge({ id: 'AwsSolutions-APIG4', reason: PUBLIC_REASONS[route.auth as Exclude<RouteAuth, TokenAuth>] });
       }
       routes.push(httpRoute);
     }
-    const defaultRoute = new HttpRoute(this, 'DefaultRoute', {
-      httpApi,
-      routeKey: HttpRouteKey.DEFAULT,
-      integration: integrationFor(props.defaultRoute.function),
-    });
-    Validations.of(defaultRoute).acknowledge({
-      id: 'AwsSolutions-APIG4',
-      reason: 'The $default route only answers a not_found problem document for paths that match no route; it reads no data.',
-    });
+    if (props.defaultRoute) {
+      const defaultRoute = new HttpRoute(this, 'DefaultRoute', {
+        httpApi,
+        routeKey: HttpRouteKey.DEFAULT,
+        integration: integrationFor(props.defaultRoute.function),
+      });
+      Validations.of(defaultRoute).acknowledge({
+        id: 'AwsSolutions-APIG4',
+        reason: 'The $default route only answers a not_found problem document for paths that match no route; it reads no data.',
+      });
+      routes.push(defaultRoute);
+    }
+    this.routes = routes;
+  }
+
+  private validate(props: ApiRoutesProps): void {
+    const where = this.node.path;
+    const checkTimeout = (spec: FunctionSpec, what: string): void => {
+      const timeout = spec.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS;
+      if (timeout > MAX_ROUTE_TIMEOUT_SECONDS) {
+        throw new Error(`${where}: ${what} runs ${spec.id} with a ${timeout} s timeout; HTTP API integrations stop at 30 s, so use at most ${MAX_ROUTE_TIMEOUT_SECONDS}`);
+      }
+    };
+    const seen = new Set<string>();
+    for (const route of props.routes) {
+      const key = routeKey(route);
+      if (seen.has(key)) throw new Error(`${where}: duplicate route ${key}`);
+      seen.add(key);
+      if (!(route.method in HttpMethod)) throw new Error(`${where}: ${key}: unknown method`);
+      checkPath(where, route.path);
+      checkTimeout(route.function, key);
+    }
+    if (props.defaultRoute) checkTimeout(props.defaultRoute.function, 'the $default route');
+  }
+}
+
+export interface ApiStageProps {
+  readonly httpApiId: string;
+  /** Every route of the API (all contexts): the stage's per-route throttles. @see ROUTES */
+  readonly routes: readonly Route[];
+  /** Stage-wide throttle, also for routes without their own. @default DEFAULT_THROTTLE */
+  readonly defaultThrottle?: Throttle;
+  /** @default RetentionDays.ONE_MONTH */
+  readonly accessLogRetention?: RetentionDays;
+}
+
+/**
+ * The `$default` stage of the HTTP API, auto-deployed: the stage-wide and per-route throttles
+ * (route settings), detailed per-route metrics and JSON access logs. Its stack deploys after
+ * the contexts' stacks, because a route's settings need the route to exist.
+ */
+export class ApiStage extends Construct {
+  readonly stage: HttpStage;
+  readonly accessLogs: LogGroup;
+  /** The URL of the API (the `$default` stage). */
+  readonly url: string;
+
+  constructor(scope: Construct, id: string, props: ApiStageProps) {
+    super(scope, id);
+    const defaultThrottle = props.defaultThrottle ?? DEFAULT_THROTTLE;
+    this.validate(props, defaultThrottle);
+    const httpApi: IHttpApi = HttpApi.fromHttpApiAttributes(this, 'HttpApi', { httpApiId: props.httpApiId });
 
     this.accessLogs = new LogGroup(this, 'AccessLogs', { retention: props.accessLogRetention ?? RetentionDays.ONE_MONTH });
     const stage = new HttpStage(this, 'DefaultStage', {
@@ -156,8 +247,8 @@ export class Api extends Construct {
     });
     // HttpStage has no per-route throttling; the L1 does. RouteSettings is a JSON map in
     // CloudFormation, so its keys are written as CloudFormation spells them (no casing conversion).
-    // Route keys must exist before the stage refers to them. A route's settings replace the
-    // defaults, so each route repeats DetailedMetricsEnabled.
+    // Route keys must exist before the stage refers to them (the contexts' stacks deploy first).
+    // A route's settings replace the defaults, so each route repeats DetailedMetricsEnabled.
     const cfnStage = stage.node.defaultChild as CfnStage;
     cfnStage.routeSettings = Object.fromEntries(
       props.routes.map((route) => {
@@ -165,37 +256,20 @@ export class Api extends Construct {
         return [routeKey(route), { ThrottlingRateLimit: throttle.rateLimit, ThrottlingBurstLimit: throttle.burstLimit, DetailedMetricsEnabled: true }];
       }),
     );
-    for (const route of routes) stage.node.addDependency(route);
-
-    this.httpApi = httpApi;
     this.stage = stage;
     this.url = stage.url;
   }
 
-  private validate(props: ApiProps, defaultThrottle: Throttle): void {
+  private validate(props: ApiStageProps, defaultThrottle: Throttle): void {
     const where = this.node.path;
     checkThrottle(where, 'defaultThrottle', defaultThrottle);
-    if (props.userPoolClients.length === 0) throw new Error(`${where}: userPoolClients is empty, so no token could be accepted`);
-    for (const origin of props.corsAllowOrigins ?? []) {
-      if (origin !== '*' && !/^https?:\/\/[^/\s]+$/.test(origin)) throw new Error(`${where}: CORS origin "${origin}" must be * or scheme://host[:port]`);
-    }
     const seen = new Set<string>();
-    const checkTimeout = (spec: FunctionSpec, what: string): void => {
-      const timeout = spec.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS;
-      if (timeout > MAX_ROUTE_TIMEOUT_SECONDS) {
-        throw new Error(`${where}: ${what} runs ${spec.id} with a ${timeout} s timeout; HTTP API integrations stop at 30 s, so use at most ${MAX_ROUTE_TIMEOUT_SECONDS}`);
-      }
-    };
     for (const route of props.routes) {
       const key = routeKey(route);
       if (seen.has(key)) throw new Error(`${where}: duplicate route ${key}`);
       seen.add(key);
-      if (!(route.method in HttpMethod)) throw new Error(`${where}: ${key}: unknown method`);
-      checkPath(where, route.path);
       if (route.throttle) checkThrottle(where, key, route.throttle);
-      checkTimeout(route.function, key);
     }
-    checkTimeout(props.defaultRoute.function, 'the $default route');
   }
 }
 

@@ -1,25 +1,28 @@
-import { type App, Tags, Validations } from 'aws-cdk-lib';
+import { type App, type Stack, Tags, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { stageSettings } from './stage';
 import { StatefulStack, type StatefulStackProps } from './stateful-stack';
-import { deployedSpecs, type EdgeSettings, StatelessStack, type StatelessStackProps } from './stateless-stack';
+import { defineStatelessStacks, deployedSpecs, type EdgeSettings, type StatelessProps, type StatelessStacks } from './stateless-stacks';
 
 /** Overrides for tests; the CDK app itself reads everything from context. */
 export interface CommerceAppOptions {
   readonly stateful?: Partial<Omit<StatefulStackProps, 'settings'>>;
-  readonly stateless?: Partial<Omit<StatelessStackProps, 'settings' | 'resources'>>;
+  readonly stateless?: Partial<StatelessProps>;
   /** Register the cdk-nag AwsSolutions checks. @default true */
   readonly nag?: boolean;
 }
 
-export interface CommerceStacks {
+export interface CommerceStacks extends StatelessStacks {
   readonly stateful: StatefulStack;
-  readonly stateless: StatelessStack;
+  /** Every stateless stack, in deployment order (see defineStatelessStacks). */
+  readonly stateless: readonly Stack[];
 }
 
 /**
- * The two stacks of one stage (context `stage`, default `dev`): `commerce-<stage>-stateful`
- * and `commerce-<stage>-stateless`. Environment-agnostic: account and region come from the
+ * The stacks of one stage (context `stage`, default `dev`): `commerce-<stage>-stateful` and the
+ * stateless stacks built on it, `commerce-<stage>-api`, one per context (`-catalog`,
+ * `-inventory`, `-checkout`, `-orders`, `-flash-sales`, `-notifications`, `-platform`), `-edge`
+ * and `-monitoring` (see defineStatelessStacks). Environment-agnostic: account and region come from the
  * deploying credentials. Other context keys:
  * - `availabilityZones` (comma-separated);
  * - `emailIdentity`: a domain or address that the stateful stack creates and verifies in SES
@@ -37,7 +40,7 @@ export interface CommerceStacks {
  * - `corsAllowOrigins` (comma-separated);
  * - for the distribution, `edgeDomainName` (comma-separated), `edgeCertificateArn` (ACM,
  *   us-east-1) and `edgeWebAclArn` (WAFv2, scope CLOUDFRONT);
- * - `alarmEmail`: an address subscribed by email to the stateless stack's Alarms topic (output
+ * - `alarmEmail`: an address subscribed by email to the monitoring stack's Alarms topic (output
  *   AlarmsTopicArn), which every alarm of the stage notifies: a message in any dead-letter
  *   queue, errors of the flash-sale worker, 5xx answers of flash-sale entries (Redis gate
  *   unreachable). The address must confirm the subscription from SNS's first email. Without
@@ -76,7 +79,7 @@ export function defineCommerceApp(app: App, options: CommerceAppOptions = {}): C
   };
 
   // The search domain admits a role per function that uses it, so the stateful stack needs
-  // the same list of specs that the stateless stack deploys (deduplicated by id).
+  // the same list of specs that the stateless stacks deploy (deduplicated by id).
   const searchClients = [
     ...new Map(
       deployedSpecs(options.stateless ?? {})
@@ -94,10 +97,10 @@ export function defineCommerceApp(app: App, options: CommerceAppOptions = {}): C
     ...(emailIdentity ? { emailIdentity, emailIdentityExists } : {}),
     ...options.stateful,
   });
-  const stateless = new StatelessStack(app, `${prefix}-stateless`, {
-    description: `Commerce platform (${settings.stage}): functions, HTTP API, CloudFront, event rules, schedules and alarms`,
+  const stateless = defineStatelessStacks(app, prefix, {
     settings,
     resources: stateful.resources,
+    stateful,
     ...(emailFrom ? { email: { fromAddress: emailFrom } } : {}),
     ...(warehouseUrl ? { warehouseUrl } : {}),
     ...(corsAllowOrigins ? { corsAllowOrigins } : {}),
@@ -105,12 +108,11 @@ export function defineCommerceApp(app: App, options: CommerceAppOptions = {}): C
     edge,
     ...options.stateless,
   });
-  stateless.addStackDependency(stateful);
 
-  for (const stack of [stateful, stateless]) {
+  for (const stack of [stateful, ...stateless.all]) {
     Tags.of(stack).add('project', 'commerce');
     Tags.of(stack).add('stage', settings.stage);
   }
   if (options.nag ?? true) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
-  return { stateful, stateless };
+  return { stateful, ...stateless, stateless: stateless.all };
 }

@@ -15,12 +15,12 @@ export interface MediaProps {
 
 /**
  * Product images and the access-log bucket. They hold state, so they live in the stateful stack
- * while the distribution that serves them lives in the stateless one (lib/edge.ts).
+ * while the distribution that serves them lives in the edge stack (lib/edge.ts).
  *
  * The images bucket is private (all public access blocked, TLS only, versioned, SSE-S3, server
  * access logs); CloudFront reads `images/*` through origin access control. Its bucket policy
  * admits CloudFront distributions of this account only, rather than the one distribution by id:
- * naming the distribution would make this stack depend on the stateless stack that owns it
+ * naming the distribution would make this stack depend on the edge stack that owns it
  * (the CDK makes the same trade for KMS key policies of OAC origins). Images are public
  * content, and creating a distribution takes administrator rights.
  */

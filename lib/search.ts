@@ -4,28 +4,12 @@ import { ArnPrincipal, type IRole, PolicyDocument, PolicyStatement, Role, Servic
 import { LogGroup, ResourcePolicy, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { type CfnDomain, Domain, EngineVersion, TLSSecurityPolicy } from 'aws-cdk-lib/aws-opensearchservice';
 import { Construct } from 'constructs';
+import type { SearchSetupProperties } from '#functions/catalog/search-setup.handler';
 import type { FunctionSpec } from '#functions/registry';
 import { PlatformFunction, roleDescription } from './constructs/platform-function';
-import type { SearchSetupProperties } from './search/search-setup.handler';
+import type { SearchAccess, SearchClient, SearchResource } from './search-resource';
 
-export type SearchAccess = 'read' | 'write';
-
-/** A role the domain admits, made for one function (see Search). */
-export interface SearchClient {
-  readonly roleArn: string;
-  readonly access: SearchAccess;
-}
-
-/** How a function reaches the search domain. */
-export interface SearchResource {
-  /** `https://` and the domain endpoint (OPENSEARCH_ENDPOINT). */
-  readonly url: string;
-  /** The alias that functions read and write (OPENSEARCH_INDEX). */
-  readonly indexName: string;
-  readonly domainArn: string;
-  /** The role made for each function that uses search, by spec id. */
-  readonly clients: Readonly<Record<string, SearchClient>>;
-}
+export type { SearchAccess, SearchClient, SearchResource } from './search-resource';
 
 /** HTTP methods per access level, as domain access policy actions. */
 export const SEARCH_READ_ACTIONS = ['es:ESHttpGet', 'es:ESHttpPost'] as const;
@@ -87,7 +71,7 @@ export interface SearchProps {
  *
  * Each function that uses search gets its role here, because the access policy must name it
  * and the domain lives in this (stateful) stack; the function's other permissions are attached
- * in the stateless stack. The domain has a name (`catalog-<stage>`, as unique as the stack
+ * in the context's stack. The domain has a name (`catalog-<stage>`, as unique as the stack
  * names) so that the access policy can name the domain's ARN in plain CloudFormation; without
  * it the CDK would need a custom resource calling UpdateDomainConfig to attach the policy.
  */
@@ -121,7 +105,7 @@ export class Search extends Construct {
     securityGroup.addIngressRule(props.clientSecurityGroup, Port.tcp(443), 'HTTPS from functions');
     this.securityGroup = securityGroup;
 
-    // One role per client function; the stateless stack attaches the function's other grants.
+    // One role per client function; its context's stack attaches the function's other grants.
     const clientRoles = new Map<string, IRole>();
     const byAccess: Record<SearchAccess, IRole[]> = { read: [], write: [] };
     const clients: Record<string, SearchClient> = {};
@@ -141,7 +125,7 @@ export class Search extends Construct {
     const setup = new PlatformFunction(this, 'SetupFunction', {
       spec: {
         id: 'SearchSetup',
-        entry: 'lib/search/search-setup.handler.ts',
+        entry: 'functions/catalog/search-setup.handler.ts',
         description: 'Custom resource: fine-grained access control roles and mappings of the search domain, and its index.',
         uses: {},
         memoryMb: 256,

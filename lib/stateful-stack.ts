@@ -18,7 +18,7 @@ import { Network } from './network';
 import { Search, type SearchResource } from './search';
 import type { StageSettings } from './stage';
 
-/** What the stateless stack builds on: every stateful resource, as interfaces. */
+/** What the stateless stacks build on: every stateful resource, as interfaces. */
 export interface PlatformResources {
   readonly vpc: IVpc;
   readonly functionSubnets: SubnetSelection;
@@ -73,7 +73,7 @@ export interface StatefulStackProps extends StackProps {
  * Everything that holds state or is expensive to replace: network, tables, Redis, the search
  * domain, queues, the bus, the user pool, the image and log buckets, the secrets of the
  * payment provider, carriers and warehouse, and the SES configuration set and identity. It
- * changes rarely; the stateless stack (functions, API, rules) deploys on every change and can
+ * changes rarely; the stateless stacks (API, contexts, edge, monitoring) deploy on every change and can
  * be destroyed and recreated without data loss.
  */
 export class StatefulStack extends Stack {

@@ -16,7 +16,7 @@ import type { FunctionSpec, TableAccess } from '#functions/registry';
 import type { RedisEndpoint } from '../cache';
 import type { TableResource } from '../data';
 import type { QueueResource } from '../messaging';
-import type { SearchResource } from '../search';
+import type { SearchResource } from '../search-resource';
 
 /** The repository root: handler entries in FunctionSpec are relative to it. */
 export const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));

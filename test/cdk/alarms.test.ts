@@ -2,7 +2,7 @@ import type { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { FUNCTIONS } from '#functions/registry';
 import { ROUTES, routeKey } from '#functions/routes';
-import { DEFAULT_ROUTE_ALARMS, DEFAULT_SERVER_ERROR_ALARMS } from '#lib/stateless-stack';
+import { DEFAULT_ROUTE_ALARMS, DEFAULT_SERVER_ERROR_ALARMS } from '#lib/stateless-stacks';
 import { checkoutContract } from '#shared/checkout/checkout.schema';
 import { enterSaleContract } from '#shared/flash-sales/flash-sales.schema';
 import { QUEUES } from '#shared/platform/queues';

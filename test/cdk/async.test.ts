@@ -19,7 +19,7 @@ const sweeper: FunctionSpec = {
 };
 const flashWorker: FunctionSpec = {
   id: 'FlashSaleWorker',
-  entry: 'functions/flash-sale/worker.handler.ts',
+  entry: 'functions/flash-sales/worker.handler.ts',
   description: 'Admits flash-sale tickets',
   uses: { queues: { flashSaleEntries: 'consume' }, redis: true, tables: { flashSales: 'readWrite' } },
   timeoutSeconds: 20,

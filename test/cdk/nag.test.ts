@@ -8,7 +8,7 @@ import { buildStacks } from './support';
 
 const worker: FunctionSpec = {
   id: 'Worker',
-  entry: 'functions/sample/worker.handler.ts',
+  entry: 'functions/flash-sales/sample-worker.handler.ts',
   description: 'sample consumer',
   uses: { queues: { flashSaleEntries: 'consume' }, streams: ['orders'], redis: true, email: true, payments: true },
 };
@@ -67,7 +67,7 @@ describe.each([
 
   it('leaves no error or warning annotation', () => {
     const assembly = stacks.app.synth();
-    for (const stack of [stacks.stateful, stacks.stateless]) {
+    for (const stack of [stacks.stateful, ...stacks.stateless]) {
       const messages = assembly.getStackArtifact(stack.artifactId).messages;
       const problems = messages.filter((m) => m.level === 'error' || m.level === 'warning').map((m) => `${m.id}: ${String(m.entry.data)}`);
       expect(problems).toEqual([]);

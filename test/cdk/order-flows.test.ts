@@ -37,7 +37,7 @@ const integratedFunction = (route: Record<string, unknown>): unknown => {
 };
 
 describe('checkout, order and webhook routes', () => {
-  const authorizer = () => logicalIdOf(template, 'AWS::ApiGatewayV2::Authorizer', '/Api/HttpApi/CognitoJwt/');
+  const authorizer = () => logicalIdOf(template, 'AWS::ApiGatewayV2::Authorizer', '/Api/CognitoJwt/');
 
   it.each([
     ['POST /v1/shops/{shopId}/checkout', FUNCTIONS.checkout],

@@ -4,7 +4,7 @@ import type { CloudFormationCustomResourceEvent, Context } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { closeOpenSearchClient } from '#shared/adapters/opensearch/client';
 import { resetConfig } from '#shared/config';
-import type { SearchSetupProperties } from '#lib/search/search-setup.handler';
+import type { SearchSetupProperties } from '#functions/catalog/search-setup.handler';
 
 /**
  * The search setup custom resource against a local HTTP server that plays both OpenSearch
@@ -86,7 +86,7 @@ const response = () => JSON.parse(seen.find((s) => s.path === '/cloudformation-r
 
 describe('search setup custom resource', () => {
   it('writes the roles and mappings, creates the index behind its alias, then reports success', async () => {
-    const { handler } = await import('#lib/search/search-setup.handler');
+    const { handler } = await import('#functions/catalog/search-setup.handler');
     await handler(event('Create'), context);
     expect(seen.map((s) => `${s.method} ${s.path.split('?')[0]}`)).toEqual([
       'PUT /_plugins/_security/api/roles/catalog_search_read',
@@ -102,14 +102,14 @@ describe('search setup custom resource', () => {
 
   it('reports a failure to CloudFormation instead of leaving the stack waiting', async () => {
     failSecurityApi = true;
-    const { handler } = await import('#lib/search/search-setup.handler');
+    const { handler } = await import('#functions/catalog/search-setup.handler');
     await handler(event('Update'), context);
     expect(response()).toMatchObject({ Status: 'FAILED', PhysicalResourceId: 'p-1' });
     expect(response().Reason).toMatch(/403|no permissions|FORBIDDEN/i);
   });
 
   it('keeps everything on Delete', async () => {
-    const { handler } = await import('#lib/search/search-setup.handler');
+    const { handler } = await import('#functions/catalog/search-setup.handler');
     await handler(event('Delete'), context);
     expect(seen.map((s) => s.path)).toEqual(['/cloudformation-response']);
     expect(response()).toMatchObject({ Status: 'SUCCESS', PhysicalResourceId: 'p-1' });

@@ -165,7 +165,7 @@ describe('domain access policy', () => {
 describe('search clients follow the deployed specs', () => {
   const sampleReader: FunctionSpec = {
     id: 'SampleSearchReader',
-    entry: 'functions/sample/search-reader.handler.ts',
+    entry: 'functions/catalog/sample-search-reader.handler.ts',
     description: 'sample search reader',
     uses: { search: 'read' },
   };

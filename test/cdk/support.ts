@@ -7,6 +7,7 @@ import { afterAll } from 'vitest';
 import { FUNCTIONS, type FunctionSpec } from '#functions/registry';
 import { DEFAULT_ROUTE, ROUTES } from '#functions/routes';
 import { type CommerceAppOptions, type CommerceStacks, defineCommerceApp } from '#lib/commerce-app';
+import { contextOf, contextSlug } from '#lib/contexts/index';
 
 /** The context of cdk.json (feature flags), so tests synthesize what `cdk synth` does. */
 export function cdkJsonContext(): Record<string, unknown> {
@@ -51,7 +52,17 @@ export function stubProjectRoot(specs: readonly FunctionSpec[]): string {
 export interface TestStacks extends CommerceStacks {
   readonly app: App;
   statefulTemplate(): Template;
+  /**
+   * The stateless stacks as one template, as if they were one stack: their resources and
+   * outputs side by side, each reference between them (an export of one, imported by another)
+   * turned back into the Ref or Fn::GetAtt it exports, and those exports left out. References
+   * to the stateful stack stay Fn::ImportValue.
+   */
   statelessTemplate(): Template;
+  /** The template of one stack, by the end of its name (`catalog`, `edge`, `stateful`...). */
+  templateOf(name: string): Template;
+  /** Each stack's template, by stack name. */
+  templates(): ReadonlyMap<string, Template>;
 }
 
 /** Both stacks of a stage, built the way bin/app.ts builds them (cdk-nag off unless asked). */
@@ -72,14 +83,67 @@ export function buildStacks(options: CommerceAppOptions = {}, context: Record<st
     ...options,
     stateless: { projectRoot: stubProjectRoot(specs), ...s },
   });
-  let stateful: Template | undefined;
-  let stateless: Template | undefined;
+  const cache = new Map<Stack, Template>();
+  const templateFor = (stack: Stack): Template => {
+    let template = cache.get(stack);
+    if (!template) cache.set(stack, (template = Template.fromStack(stack)));
+    return template;
+  };
+  const all = [stacks.stateful, ...stacks.stateless];
+  let merged: Template | undefined;
   return {
     ...stacks,
     app,
-    statefulTemplate: () => (stateful ??= Template.fromStack(stacks.stateful)),
-    statelessTemplate: () => (stateless ??= Template.fromStack(stacks.stateless)),
+    statefulTemplate: () => templateFor(stacks.stateful),
+    statelessTemplate: () => (merged ??= mergeTemplates(stacks.stateless.map(templateFor))),
+    templateOf: (name) => {
+      const found = all.filter((stack) => stack.stackName.endsWith(`-${name}`));
+      if (found.length !== 1) throw new Error(`expected one stack named *-${name}, found ${found.length}`);
+      return templateFor(found[0]!);
+    },
+    templates: () => new Map(all.map((stack) => [stack.stackName, templateFor(stack)])),
   };
+}
+
+type Json = Record<string, unknown>;
+
+/** Several templates as one (see TestStacks.statelessTemplate). */
+export function mergeTemplates(templates: readonly Template[]): Template {
+  const merged: Record<string, Json> = { Resources: {}, Outputs: {}, Parameters: {}, Conditions: {}, Mappings: {}, Rules: {} };
+  const exported = new Map<string, unknown>();
+  const jsons = templates.map((t) => t.toJSON() as Record<string, Json | undefined>);
+  for (const json of jsons) {
+    for (const [id, output] of Object.entries((json.Outputs ?? {}) as Record<string, { Value: unknown; Export?: { Name: string } }>)) {
+      if (output.Export) exported.set(output.Export.Name, output.Value);
+    }
+  }
+  const resolve = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(resolve);
+    if (value === null || typeof value !== 'object') return value;
+    const entries = Object.entries(value as Json);
+    if (entries.length === 1 && entries[0]![0] === 'Fn::ImportValue' && typeof entries[0]![1] === 'string' && exported.has(entries[0]![1])) {
+      return exported.get(entries[0]![1]);
+    }
+    return Object.fromEntries(entries.map(([k, v]) => [k, resolve(v)]));
+  };
+  for (const json of jsons) {
+    for (const section of Object.keys(merged)) {
+      for (const [id, value] of Object.entries((json[section] ?? {}) as Json)) {
+        if (section === 'Outputs' && (value as { Export?: { Name: string } }).Export && exported.has((value as { Export: { Name: string } }).Export.Name) && id.startsWith('ExportsOutput')) continue;
+        const target = merged[section]!;
+        if (id in target && section !== 'Parameters' && section !== 'Rules') throw new Error(`two stacks hold ${section}.${id}`);
+        target[id] = resolve(value);
+      }
+    }
+  }
+  for (const section of Object.keys(merged)) if (Object.keys(merged[section]!).length === 0) delete merged[section];
+  return Template.fromJSON(merged, { skipCyclicalDependenciesCheck: true });
+}
+
+/** The construct path of a function's construct: `/commerce-<stage>-<context>/<Context>/Functions/<id>`. */
+export function functionPath(stage: string, spec: Pick<FunctionSpec, 'id' | 'entry'>): string {
+  const { kebab, pascal } = contextSlug(contextOf(spec));
+  return `/commerce-${stage}-${kebab}/${pascal}/Functions/${spec.id}`;
 }
 
 type Resources = Record<string, { Type: string; Properties?: Record<string, unknown> }>;

@@ -4,7 +4,7 @@ import { ensureIndex } from '#shared/adapters/opensearch/opensearch-search-index
 import { logger } from '#shared/observability';
 
 /**
- * Custom resource of the search domain (lib/search.ts), run as the domain's master role:
+ * Custom resource of the search domain (lib/search.ts, which deploys it from here), run as the domain's master role:
  * writes the fine-grained access control roles and their mappings to the function roles, then
  * creates the catalog index (mapping from the adapter) unless its alias exists. Everything it
  * writes comes from the resource's properties, so the template says exactly what is granted.
