@@ -5,6 +5,7 @@ import { LogGroup, ResourcePolicy, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { type CfnDomain, Domain, EngineVersion, TLSSecurityPolicy } from 'aws-cdk-lib/aws-opensearchservice';
 import { Construct } from 'constructs';
 import type { SearchSetupProperties } from '#functions/catalog/search-setup.handler';
+import { searchSetupFunction } from '#functions/catalog/catalog.functions';
 import type { FunctionSpec } from '#functions/registry';
 import { PlatformFunction, roleDescription } from './constructs/platform-function';
 import type { SearchAccess, SearchClient, SearchResource } from './search-resource';
@@ -123,14 +124,7 @@ export class Search extends Construct {
 
     // The setup function: its role is the master user; it runs in the VPC to reach the domain.
     const setup = new PlatformFunction(this, 'SetupFunction', {
-      spec: {
-        id: 'SearchSetup',
-        entry: 'functions/catalog/search-setup.handler.ts',
-        description: 'Custom resource: fine-grained access control roles and mappings of the search domain, and its index.',
-        uses: {},
-        memoryMb: 256,
-        timeoutSeconds: 300,
-      },
+      spec: searchSetupFunction,
       stage: props.stage,
       resources: { vpc: props.vpc, functionSubnets: props.functionSubnets, functionSecurityGroup: props.clientSecurityGroup },
       placeInVpc: true,

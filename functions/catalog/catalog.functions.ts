@@ -1,4 +1,5 @@
 import { defineFunctions } from '../define';
+import type { FunctionSpec } from '../definitions';
 
 /** The catalog functions: handler, description, what each may touch, and its limits. Merged into FUNCTIONS (functions/registry.ts). */
 export const catalogFunctions = defineFunctions({
@@ -105,3 +106,17 @@ export const catalogFunctions = defineFunctions({
     timeoutSeconds: 60,
   },
 });
+
+/**
+ * The search domain's setup (a CloudFormation custom resource: fine-grained access control roles
+ * and mappings, and the index). Not an HTTP or event handler, so not in FUNCTIONS: lib/search.ts
+ * deploys it with the domain, as its master user, in the VPC.
+ */
+export const searchSetupFunction: FunctionSpec = {
+  id: 'SearchSetup',
+  entry: 'functions/catalog/search-setup.handler.ts',
+  description: 'Custom resource: fine-grained access control roles and mappings of the search domain, and its index.',
+  uses: {},
+  memoryMb: 256,
+  timeoutSeconds: 300,
+};
