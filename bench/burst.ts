@@ -112,12 +112,21 @@ await Promise.all(Array.from({ length: inFlight }, buyer));
 const seconds = (performance.now() - started) / 1000;
 const after = await stock(sku);
 
-const fmt = (map: Map<number, number>) => [...map.entries()].sort(([a], [b]) => a - b).map(([s, n]) => `${n} × ${s || 'no answer'}`).join(', ');
+const fmt = (map: Map<number, number>) =>
+  [...map.entries()]
+    .sort(([a], [b]) => a - b)
+    .map(([s, n]) => `${n} × ${s || 'no answer'}`)
+    .join(', ');
 const orders = checkoutStatuses.get(201) ?? 0;
 const outOfStock = checkoutStatuses.get(409) ?? 0;
 const serverErrors = [...checkoutStatuses.entries(), ...cartStatuses.entries()].filter(([s]) => s >= 500 || s === 0).reduce((n, [, c]) => n + c, 0);
 console.log(`cart PUT: ${fmt(cartStatuses)}`);
-console.log(`checkout: ${fmt(checkoutStatuses)} in ${seconds.toFixed(1)} s; checkout latency p50 ${percentile(latencies.sort((a, b) => a - b), 50).toFixed(0)} ms, p99 ${percentile(latencies, 99).toFixed(0)} ms`);
+console.log(
+  `checkout: ${fmt(checkoutStatuses)} in ${seconds.toFixed(1)} s; checkout latency p50 ${percentile(
+    latencies.sort((a, b) => a - b),
+    50,
+  ).toFixed(0)} ms, p99 ${percentile(latencies, 99).toFixed(0)} ms`,
+);
 console.log(`counters: available ${start.available} → ${after.available}, sold ${start.sold} → ${after.sold}, reserved ${after.reserved}, onHand ${after.onHand}`);
 const checks = [
   [`exactly ${units} orders`, orders === units],

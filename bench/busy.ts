@@ -116,12 +116,19 @@ async function shopper(index: number): Promise<void> {
       await timed('checkout', `${api}/checkout`, {
         method: 'POST',
         headers: { ...headers, 'idempotency-key': randomUUID() },
-        body: JSON.stringify({ paymentMethodId: 'pm_card_visa', email: 'busy@example.com', shippingAddress: { name: 'Busy', line1: '1 Main St', city: 'Springfield', postalCode: '12345', country: 'US' } }),
+        body: JSON.stringify({
+          paymentMethodId: 'pm_card_visa',
+          email: 'busy@example.com',
+          shippingAddress: { name: 'Busy', line1: '1 Main St', city: 'Springfield', postalCode: '12345', country: 'US' },
+        }),
       });
     }
   }
 }
-const progress = setInterval(() => console.log(`  ${(seconds() - readyAt).toFixed(0)} s after Ready: ${Object.values(latencies).reduce((n, l) => n + l.length, 0)} requests; seeding: ${seedLine}`), 10_000);
+const progress = setInterval(
+  () => console.log(`  ${(seconds() - readyAt).toFixed(0)} s after Ready: ${Object.values(latencies).reduce((n, l) => n + l.length, 0)} requests; seeding: ${seedLine}`),
+  10_000,
+);
 await Promise.all(Array.from({ length: shoppers }, (_, i) => shopper(i)));
 clearInterval(progress);
 const window = seconds() - readyAt;
@@ -134,7 +141,11 @@ const row = (name: string, values: number[]) => {
   return `| ${name} | ${sorted.length} | ${percentile(sorted, 50).toFixed(0)} ms | ${percentile(sorted, 99).toFixed(0)} ms | ${(sorted.at(-1) ?? Number.NaN).toFixed(0)} ms |`;
 };
 const interactive = [...latencies.search, ...latencies.product, ...latencies.category, ...latencies.cart];
-const p99 = (values: number[]) => percentile([...values].sort((a, b) => a - b), 99);
+const p99 = (values: number[]) =>
+  percentile(
+    [...values].sort((a, b) => a - b),
+    99,
+  );
 console.log(`\n${machine()}\nWindow: ${window.toFixed(0)} s from Ready, ${seeded ? 'until the demo import said it was done' : 'seeding NOT done'} (${seedLine})\n`);
 console.log('| requests | n | p50 | p99 | max |\n|---|---|---|---|---|');
 for (const kind of Object.keys(latencies) as Kind[]) console.log(row(kind, latencies[kind]));

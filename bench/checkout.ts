@@ -271,7 +271,15 @@ try {
   });
   const authorize = (i: number) =>
     stripe.paymentIntents.create(
-      { amount: 2500, currency: 'usd', payment_method: 'pm_card_visa', automatic_payment_methods: { enabled: true, allow_redirects: 'never' }, capture_method: 'manual', confirm: true, metadata: { bench: runId } },
+      {
+        amount: 2500,
+        currency: 'usd',
+        payment_method: 'pm_card_visa',
+        automatic_payment_methods: { enabled: true, allow_redirects: 'never' },
+        capture_method: 'manual',
+        confirm: true,
+        metadata: { bench: runId },
+      },
       { idempotencyKey: `bench:${runId}:${i}` },
     );
   for (let i = 0; i < 10; i++) await authorize(-1 - i);
@@ -296,12 +304,22 @@ try {
     Promise.all(
       Array.from({ length: count }, async (_, i) => {
         const sub = `bench-${runId}-${label}-${i}`;
-        return { sub, token: await signLocalToken({ sub, email: `${sub}@bench.example.com` }, secret), email: `${sub}@bench.example.com`, name: `Customer ${label} ${i}`, key: `${sub}-${randomBytes(6).toString('hex')}`, lines: lines(i) };
+        return {
+          sub,
+          token: await signLocalToken({ sub, email: `${sub}@bench.example.com` }, secret),
+          email: `${sub}@bench.example.com`,
+          name: `Customer ${label} ${i}`,
+          key: `${sub}-${randomBytes(6).toString('hex')}`,
+          lines: lines(i),
+        };
       }),
     );
   // Customer i of a run takes pool SKUs 2i (and 2i+1 for every other customer): no two customers of a run share one.
   const distinctLines = (i: number) => [{ sku: pool[2 * i]!, quantity: 1 }, ...(i % 2 === 0 ? [{ sku: pool[2 * i + 1]!, quantity: 2 }] : [])];
-  const describe = (r: RunResult) => Object.entries(r.statuses).map(([s, n]) => `${n}× ${s}`).join(', ');
+  const describe = (r: RunResult) =>
+    Object.entries(r.statuses)
+      .map(([s, n]) => `${n}× ${s}`)
+      .join(', ');
   const problems: string[] = [];
   const checkRun = (label: string, r: RunResult) => {
     for (const [status, sample] of Object.entries(r.samples)) problems.push(`${label}: ${r.statuses[status]}× ${status}, e.g. ${sample.replace(/\s+/g, ' ')}`);
@@ -318,7 +336,9 @@ try {
   log(`  warm-up: ${describe(warm)}; checkout p50 ${ms(warm.p50)}`);
   if (warm.created === 0) {
     const sample = Object.entries(warm.samples)[0];
-    throw new Error(`No checkout succeeded in the warm-up (${describe(warm)}${sample ? `; ${sample[0]}: ${sample[1]}` : ''}${Object.keys(warm.cartFailures).length ? `; cart: ${Object.keys(warm.cartFailures)[0]}` : ''})`);
+    throw new Error(
+      `No checkout succeeded in the warm-up (${describe(warm)}${sample ? `; ${sample[0]}: ${sample[1]}` : ''}${Object.keys(warm.cartFailures).length ? `; cart: ${Object.keys(warm.cartFailures)[0]}` : ''})`,
+    );
   }
 
   // -------------------------------------------------------------------------------------
@@ -357,14 +377,19 @@ try {
   log(`Tracing the DynamoDB calls of ${traced.length} checkouts, one at a time…`);
   for (const customer of traced) {
     const headers = { authorization: `Bearer ${customer.token}`, 'content-type': 'application/json' };
-    for (const line of customer.lines) await fetch(`${platform.url}/v1/shops/${shopId}/cart/items/${line.sku}`, { method: 'PUT', headers, body: JSON.stringify({ quantity: line.quantity }) }).then((r) => r.arrayBuffer());
+    for (const line of customer.lines)
+      await fetch(`${platform.url}/v1/shops/${shopId}/cart/items/${line.sku}`, { method: 'PUT', headers, body: JSON.stringify({ quantity: line.quantity }) }).then((r) => r.arrayBuffer());
     await platform.idle();
     tracing = true;
     window = { from: performance.now(), to: Number.POSITIVE_INFINITY };
     const res = await fetch(`${platform.url}/v1/shops/${shopId}/checkout`, {
       method: 'POST',
       headers: { ...headers, 'idempotency-key': customer.key },
-      body: JSON.stringify({ paymentMethodId: 'pm_card_visa', email: customer.email, shippingAddress: { name: customer.name, line1: '1 Bench Street', city: 'Springfield', postalCode: '12345', country: 'US' } }),
+      body: JSON.stringify({
+        paymentMethodId: 'pm_card_visa',
+        email: customer.email,
+        shippingAddress: { name: customer.name, line1: '1 Bench Street', city: 'Springfield', postalCode: '12345', country: 'US' },
+      }),
     });
     const body = (await res.json()) as { orderId?: string };
     window = { ...window, to: performance.now() };
@@ -409,7 +434,9 @@ try {
       keep(r);
       checkRun(`${level} in flight, repetition ${rep}`, r);
       runs.set(level, [...(runs.get(level) ?? []), r]);
-      log(`  ${`${level} in flight`.padEnd(13)} ${count} customers: ${r.checkoutsPerSecond.toFixed(1).padStart(6)} checkouts/s  checkout p50 ${ms(r.p50).padStart(10)}  p99 ${ms(r.p99).padStart(10)}  cart PUT p50 ${ms(r.cartP50)}  (${describe(r)})`);
+      log(
+        `  ${`${level} in flight`.padEnd(13)} ${count} customers: ${r.checkoutsPerSecond.toFixed(1).padStart(6)} checkouts/s  checkout p50 ${ms(r.p50).padStart(10)}  p99 ${ms(r.p99).padStart(10)}  cart PUT p50 ${ms(r.cartP50)}  (${describe(r)})`,
+      );
     }
   }
 
@@ -421,8 +448,12 @@ try {
   const wide = await runLoad('wide hot SKU', platform.url, await customersFor('wide', hotBuyers, () => [{ sku: HOT_WIDE, quantity: 1 }]), hotConcurrency);
   keep(wide);
   log(`  ${describe(wide)}; ${wide.checkoutsPerSecond.toFixed(1)} checkouts/s; checkout p50 ${ms(wide.p50)} p99 ${ms(wide.p99)}`);
-  for (const [label, r] of [['hot SKU', hot], ['wide hot SKU', wide]] as const) {
-    for (const [status, sample] of Object.entries(r.samples)) if (!(label === 'hot SKU' && status === '409')) problems.push(`${label}: ${r.statuses[status]}× ${status}, e.g. ${sample.replace(/\s+/g, ' ')}`);
+  for (const [label, r] of [
+    ['hot SKU', hot],
+    ['wide hot SKU', wide],
+  ] as const) {
+    for (const [status, sample] of Object.entries(r.samples))
+      if (!(label === 'hot SKU' && status === '409')) problems.push(`${label}: ${r.statuses[status]}× ${status}, e.g. ${sample.replace(/\s+/g, ' ')}`);
     for (const [failure, n] of Object.entries(r.cartFailures)) problems.push(`${label}: ${n} cart writes failed: ${failure}`);
   }
   const hot409 = hot.statuses['409'] ?? 0;
@@ -467,7 +498,9 @@ try {
     let cursor: string | undefined;
     let n = 0;
     do {
-      const res = await fetch(`${platform.url}/v1/shops/${shopId}/admin/orders?status=${status}&limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, { headers: { authorization: `Bearer ${admin}` } });
+      const res = await fetch(`${platform.url}/v1/shops/${shopId}/admin/orders?status=${status}&limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, {
+        headers: { authorization: `Bearer ${admin}` },
+      });
       if (res.status !== 200) {
         problems.push(`GET admin/orders?status=${status}: ${res.status} ${(await res.text()).slice(0, 200)}`);
         break;
@@ -478,7 +511,11 @@ try {
     } while (cursor);
     listed.set(status, n);
   }
-  const listedText = [...listed].filter(([, n]) => n > 0).map(([status, n]) => `${n} ${status}`).join(', ') || 'none';
+  const listedText =
+    [...listed]
+      .filter(([, n]) => n > 0)
+      .map(([status, n]) => `${n} ${status}`)
+      .join(', ') || 'none';
   const listedTotal = [...listed.values()].reduce((a, b) => a + b, 0);
   log(`  orders listed for staff: ${listedText}; 201s answered: ${allOrders.size}`);
   if (listedTotal !== allOrders.size) problems.push(`staff see ${listedTotal} orders (${listedText}), the customers got ${allOrders.size} 201s`);
@@ -498,7 +535,9 @@ try {
   const statusText = (list: readonly RunResult[]) => {
     const sum: Record<string, number> = {};
     for (const r of list) for (const [s, n] of Object.entries(r.statuses)) sum[s] = (sum[s] ?? 0) + n;
-    return Object.entries(sum).map(([s, n]) => `${n}× ${s}`).join(', ');
+    return Object.entries(sum)
+      .map(([s, n]) => `${n}× ${s}`)
+      .join(', ');
   };
   const rows = LEVELS.map((level) => {
     const count = level === 1 ? serialCustomers : customersPerRun;
@@ -527,7 +566,12 @@ try {
     single(`one SKU, ${hotBuyers} units`, wide, hotBuyers),
     ``,
     `- Payment server's own latency (PaymentIntent create+confirm through the \`stripe\` SDK, ${paymentCalls} calls one at a time, the platform idle in between): p50 ${ms(payment.p50)}, p99 ${ms(payment.p99)}.`,
-    `- Hot SKU, ${HOT_UNITS} units, ${hotBuyers} buyers at ${hotConcurrency} in flight: ${hot.created} orders, ${hot409} × 409, other: ${Object.entries(hot.statuses).filter(([s]) => s !== '201' && s !== '409').map(([s, n]) => `${n}× ${s}`).join(', ') || 'none'}; counters after: ${hotCounters}.${oversold ? ' **FAIL: more orders than units.**' : ''}`,
+    `- Hot SKU, ${HOT_UNITS} units, ${hotBuyers} buyers at ${hotConcurrency} in flight: ${hot.created} orders, ${hot409} × 409, other: ${
+      Object.entries(hot.statuses)
+        .filter(([s]) => s !== '201' && s !== '409')
+        .map(([s, n]) => `${n}× ${s}`)
+        .join(', ') || 'none'
+    }; counters after: ${hotCounters}.${oversold ? ' **FAIL: more orders than units.**' : ''}`,
     `- Hot SKU, ${hotBuyers} units, ${hotBuyers} buyers: ${wide.created} orders; counters after: ${wideCounters}.`,
     `- Orders listed for staff: ${listedText} (the simulated warehouse picks confirmed orders after its delay); 201s answered in the whole run: ${allOrders.size}.`,
     `- Inventory audit at the end: ${auditLine}.`,
@@ -551,7 +595,9 @@ try {
   mkdirSync('bench/results', { recursive: true });
   writeFileSync(values.out, report);
   log(`\n${report}\nWritten to ${values.out}`);
-  log(`Goals: ${throughputMet && serialMet && unitsMet ? 'all met' : 'NOT all met'} (throughput ${throughputMet ? 'met' : 'NOT met'}, serial p50 ${serialMet ? 'met' : 'NOT met'}, units ${unitsMet ? 'met' : 'NOT met'}).`);
+  log(
+    `Goals: ${throughputMet && serialMet && unitsMet ? 'all met' : 'NOT all met'} (throughput ${throughputMet ? 'met' : 'NOT met'}, serial p50 ${serialMet ? 'met' : 'NOT met'}, units ${unitsMet ? 'met' : 'NOT met'}).`,
+  );
 } catch (error) {
   exitCode = 1;
   console.error(error);

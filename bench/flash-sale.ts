@@ -142,7 +142,17 @@ interface DropResult {
   byStatus: Record<string, number>;
   decided: Array<[number, number, string, number, number, number]>;
   undecided: Array<[number, number]>;
-  checkouts: { attempted: number; statuses: Record<string, number>; samples: Record<string, string>; orders: Array<[number, string]>; retries: number; firstAt: number; lastOkAt: number; latency: Latency; notAttempted: number };
+  checkouts: {
+    attempted: number;
+    statuses: Record<string, number>;
+    samples: Record<string, string>;
+    orders: Array<[number, string]>;
+    retries: number;
+    firstAt: number;
+    lastOkAt: number;
+    latency: Latency;
+    notAttempted: number;
+  };
   error?: string;
 }
 const worker = new Worker(new URL('./flash-sale.worker.mjs', import.meta.url));
@@ -236,7 +246,14 @@ try {
   const WARM = 'FS-WARM';
   const WORK = ['FS-WORK-1', 'FS-WORK-2'] as const;
   const WORK_UNITS = 500;
-  const skus: Array<[string, number]> = [[DROP, UNITS + 100], [WARM, 50], [WORK[0], WORK_UNITS], [WORK[1], WORK_UNITS], ...Array.from({ length: RUNS }, (_, i) => [runSku(i + 1), RUN_UNITS] as [string, number]), ...Array.from({ length: RUNS }, (_, i) => [procSku(i + 1), PROC_UNITS] as [string, number])];
+  const skus: Array<[string, number]> = [
+    [DROP, UNITS + 100],
+    [WARM, 50],
+    [WORK[0], WORK_UNITS],
+    [WORK[1], WORK_UNITS],
+    ...Array.from({ length: RUNS }, (_, i) => [runSku(i + 1), RUN_UNITS] as [string, number]),
+    ...Array.from({ length: RUNS }, (_, i) => [procSku(i + 1), PROC_UNITS] as [string, number]),
+  ];
   const setupStarted = performance.now();
   await manageProducts().createProduct(
     shopId,
@@ -290,17 +307,18 @@ try {
   let cacheSaleReads = false;
   const saleReads = new Map<string, { at: number; output: unknown }>();
   (dynamodb.middlewareStack as unknown as { add(m: unknown, o: unknown): void }).add(
-    (next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) => async (args: { input?: { TableName?: string; Key?: Record<string, { S?: string }>; ConsistentRead?: boolean } }) => {
-      const input = args.input;
-      const pk = input?.Key?.pk?.S;
-      if (!cacheSaleReads || !/^Get(Item)?Command$/.test(context.commandName ?? '') || input?.ConsistentRead || !pk?.startsWith('SALE#') || input?.Key?.sk?.S !== 'SALE') return next(args);
-      const key = `${input?.TableName}/${pk}`;
-      const hit = saleReads.get(key);
-      if (hit && performance.now() - hit.at < 1_000) return { response: {}, output: structuredClone(hit.output) };
-      const result = (await next(args)) as { output: unknown };
-      saleReads.set(key, { at: performance.now(), output: structuredClone(result.output) });
-      return result;
-    },
+    (next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) =>
+      async (args: { input?: { TableName?: string; Key?: Record<string, { S?: string }>; ConsistentRead?: boolean } }) => {
+        const input = args.input;
+        const pk = input?.Key?.pk?.S;
+        if (!cacheSaleReads || !/^Get(Item)?Command$/.test(context.commandName ?? '') || input?.ConsistentRead || !pk?.startsWith('SALE#') || input?.Key?.sk?.S !== 'SALE') return next(args);
+        const key = `${input?.TableName}/${pk}`;
+        const hit = saleReads.get(key);
+        if (hit && performance.now() - hit.at < 1_000) return { response: {}, output: structuredClone(hit.output) };
+        const result = (await next(args)) as { output: unknown };
+        saleReads.set(key, { at: performance.now(), output: structuredClone(result.output) });
+        return result;
+      },
     { step: 'serialize', name: 'benchFlashSaleRecordCache' },
   );
 
@@ -318,7 +336,16 @@ try {
   };
 
   const createSale = (sku: string, units: number, endsInSeconds: number) =>
-    runSales.createSale({ shopId, sku, units, startsAt: new Date(Date.now() - 1_000).toISOString(), endsAt: new Date(Date.now() + endsInSeconds * 1000).toISOString(), perCustomerLimit: 1, holdSeconds: HOLD_SECONDS, actor: 'bench' });
+    runSales.createSale({
+      shopId,
+      sku,
+      units,
+      startsAt: new Date(Date.now() - 1_000).toISOString(),
+      endsAt: new Date(Date.now() + endsInSeconds * 1000).toISOString(),
+      perCustomerLimit: 1,
+      holdSeconds: HOLD_SECONDS,
+      actor: 'bench',
+    });
   const entriesPath = (saleId: string) => `/v1/shops/${shopId}/flash-sales/${saleId}/entries`;
   const entryEvent = (saleId: string, sub: string) => {
     const path = entriesPath(saleId);
@@ -348,7 +375,11 @@ try {
     };
   };
   const rate = (n: number, from: number, to: number) => n / Math.max(1e-9, (to - from) / 1000);
-  const statusText = (s: Record<string, number>) => Object.entries(s).filter(([, n]) => n > 0).map(([k, n]) => `${n}× ${k}`).join(', ') || 'none';
+  const statusText = (s: Record<string, number>) =>
+    Object.entries(s)
+      .filter(([, n]) => n > 0)
+      .map(([k, n]) => `${n}× ${k}`)
+      .join(', ') || 'none';
   /** The enter handler through the local runtime's invoker, `count` customers, `CONCURRENCY` in flight. */
   const invokeEntries = async (saleId: string, prefix: string, count: number) => {
     const statuses: Record<string, number> = {};
@@ -378,7 +409,17 @@ try {
     const decr = { ...(await measure(GATE_UNITS, 100, () => client.decrby(key, 1))), resources: decrUsage() };
     const left = Number(await client.get(key));
     const gateShop = `benchgate${runId}${label}`;
-    const fake = { shopId: gateShop, saleId: `sale_gate_${label}`, sku: 'HOT', units: GATE_UNITS, startsAt: new Date(Date.now() - 1000).toISOString(), endsAt: new Date(Date.now() + 3_600_000).toISOString(), perCustomerLimit: 1, holdSeconds: 600, createdAt: new Date().toISOString() };
+    const fake = {
+      shopId: gateShop,
+      saleId: `sale_gate_${label}`,
+      sku: 'HOT',
+      units: GATE_UNITS,
+      startsAt: new Date(Date.now() - 1000).toISOString(),
+      endsAt: new Date(Date.now() + 3_600_000).toISOString(),
+      perCustomerLimit: 1,
+      holdSeconds: 600,
+      createdAt: new Date().toISOString(),
+    };
     const state = redisSaleState(redis, { salePerSecond: 1e9 });
     await redisInventoryGate(redis).adjust(gateShop, 'HOT', GATE_UNITS);
     await state.open(fake);
@@ -393,7 +434,8 @@ try {
       resources: decideUsage(),
     };
     const counts = await state.counts(fake);
-    if (left !== 0 || outcomes.won !== GATE_UNITS || counts.inGate !== 0) throw new Error(`ceiling ${label}: DECRBY left ${left}, gate decisions ${JSON.stringify(outcomes)}, ${counts.inGate} left in the gate`);
+    if (left !== 0 || outcomes.won !== GATE_UNITS || counts.inGate !== 0)
+      throw new Error(`ceiling ${label}: DECRBY left ${left}, gate decisions ${JSON.stringify(outcomes)}, ${counts.inGate} left in the gate`);
     return { decr, decide };
   };
 
@@ -403,11 +445,27 @@ try {
   {
     log(`Warm-up (not measured): a sale of 50 units, 300 entries, their tickets polled, 5 checkouts…`);
     const warm = await createSale(WARM, 50, 7_200);
-    const w = await job<DropResult>('warm-up', { type: 'drop', base: platform.url, entriesPath: entriesPath(warm.saleId), checkoutPath: `/v1/shops/${shopId}/checkout`, secret, subPrefix: `warm-${runId}-`, from: 0, count: 300, maxSeconds: 60, concurrency: 16, pollConcurrency: 4, pollAfterMs: 500, checkoutConcurrency: 5, afterEntriesSeconds: 90 });
+    const w = await job<DropResult>('warm-up', {
+      type: 'drop',
+      base: platform.url,
+      entriesPath: entriesPath(warm.saleId),
+      checkoutPath: `/v1/shops/${shopId}/checkout`,
+      secret,
+      subPrefix: `warm-${runId}-`,
+      from: 0,
+      count: 300,
+      maxSeconds: 60,
+      concurrency: 16,
+      pollConcurrency: 4,
+      pollAfterMs: 500,
+      checkoutConcurrency: 5,
+      afterEntriesSeconds: 90,
+    });
     await invokeEntries(warm.saleId, `warmproc-${runId}-`, 200);
     await platform.idle();
     log(`  warm-up: ${statusText(w.entries.kinds)}; ${w.checkouts.orders.length} orders`);
-    if (w.entries.kinds.queued === 0 || w.checkouts.orders.length === 0) throw new Error(`The warm-up sold nothing: ${JSON.stringify({ kinds: w.entries.kinds, samples: w.entries.samples, checkouts: w.checkouts.statuses, checkoutSamples: w.checkouts.samples })}`);
+    if (w.entries.kinds.queued === 0 || w.checkouts.orders.length === 0)
+      throw new Error(`The warm-up sold nothing: ${JSON.stringify({ kinds: w.entries.kinds, samples: w.entries.samples, checkouts: w.checkouts.statuses, checkoutSamples: w.checkouts.samples })}`);
   }
 
   // Where an admitted entry and a decision spend their time, the machine otherwise quiet:
@@ -418,7 +476,17 @@ try {
     const { CreateQueueCommand } = await import('@aws-sdk/client-sqs');
     const scratch = await sqs.send(new CreateQueueCommand({ QueueName: `fsbench${runId}-scratch.fifo`, Attributes: { FifoQueue: 'true' } }));
     const scratchQueue = sqsTicketQueue(sqs, () => scratch.QueueUrl!);
-    const fakeSale = { shopId, saleId: 'sale_scratch', sku: 'NONE', units: 1, startsAt: new Date().toISOString(), endsAt: new Date().toISOString(), perCustomerLimit: 1, holdSeconds: 60, createdAt: new Date().toISOString() };
+    const fakeSale = {
+      shopId,
+      saleId: 'sale_scratch',
+      sku: 'NONE',
+      units: 1,
+      startsAt: new Date().toISOString(),
+      endsAt: new Date().toISOString(),
+      perCustomerLimit: 1,
+      holdSeconds: 60,
+      createdAt: new Date().toISOString(),
+    };
     const send = await measure(2_000, CONCURRENCY, (i) => scratchQueue.send(fakeSale, i + 1));
     const state = redisSaleState(redis, limits);
     const worker = async (sku: string, use: { decideTicket: typeof runSales.decideTicket }) => {
@@ -436,7 +504,9 @@ try {
     return { send, asWired, cached };
   })();
   log(`  SQS SendMessage alone (SDK → in-process SQS): ${breakdown.send.perSecond.toFixed(0)}/s, p50 ${breakdown.send.p50.toFixed(1)} ms at ${CONCURRENCY} in flight`);
-  log(`  worker decideTicket in process, 16 in flight: ${breakdown.asWired.perSecond.toFixed(0)}/s as wired (p50 ${breakdown.asWired.p50.toFixed(1)} ms), ${breakdown.cached.perSecond.toFixed(0)}/s with the sale record cached (${JSON.stringify(breakdown.asWired.outcomes)})`);
+  log(
+    `  worker decideTicket in process, 16 in flight: ${breakdown.asWired.perSecond.toFixed(0)}/s as wired (p50 ${breakdown.asWired.p50.toFixed(1)} ms), ${breakdown.cached.perSecond.toFixed(0)}/s with the sale record cached (${JSON.stringify(breakdown.asWired.outcomes)})`,
+  );
 
   // -------------------------------------------------------------------------------------
   // 1. Headline runs.
@@ -457,7 +527,8 @@ try {
   const problems: string[] = [];
   const checkKinds = (label: string, r: EntriesResult, expected: 'queued' | 'sold_out') => {
     const unexpected = Object.entries(r.kinds).filter(([k, n]) => k !== expected && n > 0);
-    if (unexpected.length > 0) problems.push(`${label}: ${unexpected.map(([k, n]) => `${n}× ${k}`).join(', ')}${Object.keys(r.samples).length ? `, e.g. ${JSON.stringify(r.samples).slice(0, 300)}` : ''}`);
+    if (unexpected.length > 0)
+      problems.push(`${label}: ${unexpected.map(([k, n]) => `${n}× ${k}`).join(', ')}${Object.keys(r.samples).length ? `, e.g. ${JSON.stringify(r.samples).slice(0, 300)}` : ''}`);
   };
   let lastSoldOutSale = '';
 
@@ -469,27 +540,71 @@ try {
 
     const sale = await createSale(runSku(r), RUN_UNITS, 7_200);
     const cap = admitted(RUN_UNITS);
-    const adm = await job<EntriesResult>(`run ${r} admitted`, { type: 'entries', base: platform.url, entriesPath: entriesPath(sale.saleId), secret, subPrefix: `r${r}a-${runId}-`, from: 0, count: cap, maxSeconds: 120, concurrency: CONCURRENCY }, entriesProgress);
+    const adm = await job<EntriesResult>(
+      `run ${r} admitted`,
+      { type: 'entries', base: platform.url, entriesPath: entriesPath(sale.saleId), secret, subPrefix: `r${r}a-${runId}-`, from: 0, count: cap, maxSeconds: 120, concurrency: CONCURRENCY },
+      entriesProgress,
+    );
     checkKinds(`run ${r} admitted`, adm, 'queued');
     const admittedRate = rate(adm.sent, adm.started, adm.finished);
-    log(`  gateway, admitted: ${adm.kinds.queued}/${cap} tickets, ${admittedRate.toFixed(0)} entries/s, p50 ${adm.latencies.queued.p50.toFixed(1)} ms, p99 ${adm.latencies.queued.p99.toFixed(1)} ms (CPU main/Node/DynamoDB/Redis ${cpuText(adm.resources)})`);
+    log(
+      `  gateway, admitted: ${adm.kinds.queued}/${cap} tickets, ${admittedRate.toFixed(0)} entries/s, p50 ${adm.latencies.queued.p50.toFixed(1)} ms, p99 ${adm.latencies.queued.p99.toFixed(1)} ms (CPU main/Node/DynamoDB/Redis ${cpuText(adm.resources)})`,
+    );
     const waitStarted = performance.now();
     await platform.idle();
     const decidedSeconds = (performance.now() - waitStarted) / 1000;
     const saleDecisions = decisions.get(sale.saleId)?.size ?? 0;
     log(`  the worker decided the run's tickets ${decidedSeconds.toFixed(1)} s after the last entry (${saleDecisions}/${cap} decided)`);
 
-    const sold = await job<EntriesResult>(`run ${r} sold out`, { type: 'entries', base: platform.url, entriesPath: entriesPath(sale.saleId), secret, subPrefix: `r${r}s-${runId}-`, from: 0, count: 1e9, maxSeconds: SOLD_OUT_SECONDS, concurrency: CONCURRENCY }, entriesProgress);
+    const sold = await job<EntriesResult>(
+      `run ${r} sold out`,
+      {
+        type: 'entries',
+        base: platform.url,
+        entriesPath: entriesPath(sale.saleId),
+        secret,
+        subPrefix: `r${r}s-${runId}-`,
+        from: 0,
+        count: 1e9,
+        maxSeconds: SOLD_OUT_SECONDS,
+        concurrency: CONCURRENCY,
+      },
+      entriesProgress,
+    );
     checkKinds(`run ${r} sold out`, sold, 'sold_out');
     const soldRate = rate(sold.sent, sold.started, sold.finished);
-    log(`  gateway, sold out: ${sold.kinds.sold_out} answers, ${soldRate.toFixed(0)} entries/s, p50 ${sold.latencies.sold_out.p50.toFixed(1)} ms, p99 ${sold.latencies.sold_out.p99.toFixed(1)} ms (CPU ${cpuText(sold.resources)})`);
+    log(
+      `  gateway, sold out: ${sold.kinds.sold_out} answers, ${soldRate.toFixed(0)} entries/s, p50 ${sold.latencies.sold_out.p50.toFixed(1)} ms, p99 ${sold.latencies.sold_out.p99.toFixed(1)} ms (CPU ${cpuText(sold.resources)})`,
+    );
 
-    const b = await job<{ started: number; finished: number; sent: number; failures: number; latency: Latency }>(`run ${r} bare`, { type: 'bare', base: bareUrl, entriesPath: entriesPath(sale.saleId), secret, subPrefix: `r${r}b-`, maxSeconds: BARE_SECONDS, concurrency: CONCURRENCY });
+    const b = await job<{ started: number; finished: number; sent: number; failures: number; latency: Latency }>(`run ${r} bare`, {
+      type: 'bare',
+      base: bareUrl,
+      entriesPath: entriesPath(sale.saleId),
+      secret,
+      subPrefix: `r${r}b-`,
+      maxSeconds: BARE_SECONDS,
+      concurrency: CONCURRENCY,
+    });
     const bareRate = rate(b.sent, b.started, b.finished);
     log(`  bare Node server, same client: ${bareRate.toFixed(0)} req/s, p50 ${b.latency.p50.toFixed(2)} ms, p99 ${b.latency.p99.toFixed(2)} ms (CPU ${cpuText(b.resources)})`);
 
     cacheSaleReads = true;
-    const soldCached = await job<EntriesResult>(`run ${r} sold out, what-if`, { type: 'entries', base: platform.url, entriesPath: entriesPath(sale.saleId), secret, subPrefix: `r${r}w-${runId}-`, from: 0, count: 1e9, maxSeconds: SOLD_OUT_SECONDS, concurrency: CONCURRENCY }, entriesProgress);
+    const soldCached = await job<EntriesResult>(
+      `run ${r} sold out, what-if`,
+      {
+        type: 'entries',
+        base: platform.url,
+        entriesPath: entriesPath(sale.saleId),
+        secret,
+        subPrefix: `r${r}w-${runId}-`,
+        from: 0,
+        count: 1e9,
+        maxSeconds: SOLD_OUT_SECONDS,
+        concurrency: CONCURRENCY,
+      },
+      entriesProgress,
+    );
     cacheSaleReads = false;
     checkKinds(`run ${r} sold out, sale record cached`, soldCached, 'sold_out');
     const soldCachedRate = rate(soldCached.sent, soldCached.started, soldCached.finished);
@@ -503,7 +618,10 @@ try {
     const procSale = await createSale(procSku(r), PROC_UNITS, 7_200);
     const procAdmitted = await invokeEntries(procSale.saleId, `r${r}pa-${runId}-`, admitted(PROC_UNITS));
     log(`  handler in process, admitted: ${procAdmitted.perSecond.toFixed(0)}/s, p50 ${procAdmitted.p50.toFixed(2)} ms (${JSON.stringify(procAdmitted.statuses)})`);
-    for (const [label, statuses, expected] of [[`run ${r} in process sold out`, procSoldOut.statuses, '200 sold_out'], [`run ${r} in process admitted`, procAdmitted.statuses, '202']] as const) {
+    for (const [label, statuses, expected] of [
+      [`run ${r} in process sold out`, procSoldOut.statuses, '200 sold_out'],
+      [`run ${r} in process admitted`, procAdmitted.statuses, '202'],
+    ] as const) {
       const other = Object.entries(statuses).filter(([s]) => s !== expected);
       if (other.length > 0) problems.push(`${label}: ${other.map(([s, n]) => `${n}× ${s}`).join(', ')}`);
     }
@@ -527,8 +645,19 @@ try {
   // 2. Rate limits with their defaults.
   log(`Rate limits: 100 customers × 10 entries back to back through the gateway (per-customer bucket at its default)…`);
   await platform.idle();
-  const hammer = await job<{ started: number; finished: number; kinds: Record<string, number>; retryAfter?: string }>('limits', { type: 'hammer', base: platform.url, entriesPath: entriesPath(lastSoldOutSale), secret, subPrefix: `lim-${runId}-`, customers: 100, perCustomer: 10, concurrency: 10 });
-  const hammerText = Object.entries(hammer.kinds).map(([k, n]) => `${n}× ${k}`).join(', ');
+  const hammer = await job<{ started: number; finished: number; kinds: Record<string, number>; retryAfter?: string }>('limits', {
+    type: 'hammer',
+    base: platform.url,
+    entriesPath: entriesPath(lastSoldOutSale),
+    secret,
+    subPrefix: `lim-${runId}-`,
+    customers: 100,
+    perCustomer: 10,
+    concurrency: 10,
+  });
+  const hammerText = Object.entries(hammer.kinds)
+    .map(([k, n]) => `${n}× ${k}`)
+    .join(', ');
   log(`  ${hammerText}; Retry-After: ${hammer.retryAfter ?? 'none'}`);
   if (!hammer.kinds['429 rate_limited']) problems.push(`rate limits: no 429 for customers entering 10 times back to back (${hammerText})`);
   const SALE_RATE = 500;
@@ -549,7 +678,9 @@ try {
   // 3. The drop.
   await platform.idle();
   const dropCeiling = await ceiling('drop');
-  log(`The drop: ${UNITS} units, up to ${ENTRIES} customers for ${MAX_SECONDS} s (or until ${DROP_SOLD_OUT_SECONDS} s of sold-out answers, at most ${MAX_ENTRY_SECONDS} s), ${CONCURRENCY} entering at a time, ${POLL_CONCURRENCY} polls and ${CHECKOUT_CONCURRENCY} checkouts in flight…`);
+  log(
+    `The drop: ${UNITS} units, up to ${ENTRIES} customers for ${MAX_SECONDS} s (or until ${DROP_SOLD_OUT_SECONDS} s of sold-out answers, at most ${MAX_ENTRY_SECONDS} s), ${CONCURRENCY} entering at a time, ${POLL_CONCURRENCY} polls and ${CHECKOUT_CONCURRENCY} checkouts in flight…`,
+  );
   const drop = await createSale(DROP, UNITS, 3_600);
   const dropDecisions = () => decisions.get(drop.saleId)?.size ?? 0;
   const dropMeasured = usage();
@@ -600,8 +731,14 @@ try {
   const stranded = turnedAway > 0 ? Math.max(0, UNITS - live.orders - live.held) : 0;
   const sentAt = new Map(d.tickets.map(([, ticket, at]) => [ticket, at] as const));
   const dropDecided = [...(decisions.get(drop.saleId) ?? new Map<number, { at: number; outcome: string }>())];
-  const decisionMs = dropDecided.filter(([t]) => sentAt.has(t)).map(([t, v]) => v.at - sentAt.get(t)!).sort((a, b) => a - b);
-  const wonAt = dropDecided.filter(([, v]) => v.outcome === 'won').map(([, v]) => v.at).sort((a, b) => a - b);
+  const decisionMs = dropDecided
+    .filter(([t]) => sentAt.has(t))
+    .map(([t, v]) => v.at - sentAt.get(t)!)
+    .sort((a, b) => a - b);
+  const wonAt = dropDecided
+    .filter(([, v]) => v.outcome === 'won')
+    .map(([, v]) => v.at)
+    .sort((a, b) => a - b);
   const decidedAt = dropDecided.map(([, v]) => v.at).sort((a, b) => a - b);
   const gateDecisionsPerSecond = decidedAt.length > 1 ? rate(decidedAt.length, decidedAt[0]!, decidedAt.at(-1)!) : Number.NaN;
   const observedMs = d.decided.map(([, , , seenAt, , at]) => seenAt - at).sort((a, b) => a - b);
@@ -618,10 +755,13 @@ try {
   const winners = live.won;
   const checkoutRemaining = Math.max(0, winners - live.orders);
   const checkoutProjection = checkoutRemaining > 0 && checkoutRate > 0 ? checkoutRemaining / checkoutRate : 0;
-  log(`  ${e.sent} entries in ${((e.finished - e.started) / 1000).toFixed(1)} s (${entryRate.toFixed(0)}/s): ${tickets} tickets, ${soldOutAnswers} sold out, other ${statusText(Object.fromEntries(Object.entries(e.kinds).filter(([k]) => k !== 'queued' && k !== 'sold_out')))}`);
+  log(
+    `  ${e.sent} entries in ${((e.finished - e.started) / 1000).toFixed(1)} s (${entryRate.toFixed(0)}/s): ${tickets} tickets, ${soldOutAnswers} sold out, other ${statusText(Object.fromEntries(Object.entries(e.kinds).filter(([k]) => k !== 'queued' && k !== 'sold_out')))}`,
+  );
   log(`  report before the close: ${JSON.stringify(live)}`);
   log(`  stock of ${DROP}: ${JSON.stringify(stock)}`);
-  for (const [status, sample] of Object.entries(e.samples)) problems.push(`drop entries: ${e.kinds.other + e.kinds.rate_limited} answers neither ticket nor sold out, e.g. ${status}: ${sample.replace(/\s+/g, ' ')}`);
+  for (const [status, sample] of Object.entries(e.samples))
+    problems.push(`drop entries: ${e.kinds.other + e.kinds.rate_limited} answers neither ticket nor sold out, e.g. ${status}: ${sample.replace(/\s+/g, ' ')}`);
   for (const [status, sample] of Object.entries(d.checkouts.samples)) problems.push(`drop checkouts: ${d.checkouts.statuses[status]}× ${status}, e.g. ${sample.replace(/\s+/g, ' ')}`);
   if (live.orders !== orders201) problems.push(`drop: ${orders201} checkouts answered 201, the sale counts ${live.orders} orders`);
   if (oversell > 0) exitCode = 1;
@@ -634,7 +774,13 @@ try {
   const report = await runSales.report(shopId, drop.saleId);
   const stockAfter = await stockRepository().get(shopId, DROP);
   const audit = await makeAuditInventory({ stock: stockRepository(), scan: dynamoInventoryScan(documents, tableName('inventory')) })(shopId);
-  const auditLine = audit.findings.length === 0 ? `clean: ${audit.checked} SKUs, counters and ledger agree` : `${audit.findings.length} FINDINGS in ${audit.checked} SKUs: ${audit.findings.slice(0, 5).map((f) => `${f.sku}: ${f.problem}`).join('; ')}`;
+  const auditLine =
+    audit.findings.length === 0
+      ? `clean: ${audit.checked} SKUs, counters and ledger agree`
+      : `${audit.findings.length} FINDINGS in ${audit.checked} SKUs: ${audit.findings
+          .slice(0, 5)
+          .map((f) => `${f.sku}: ${f.problem}`)
+          .join('; ')}`;
   if (audit.findings.length > 0) exitCode = 1;
   log(`  closed: ${closed.map((c) => c.saleId).join(', ') || 'nothing'}; report: ${JSON.stringify(report)}`);
   log(`  stock of ${DROP} after the close: ${JSON.stringify(stockAfter)}`);
@@ -680,16 +826,94 @@ try {
     ``,
     `| path | measured | req/s | p50 ms | p99 ms | ÷ bare req/s | CPU: main loop busy / Node / DynamoDB Local / Redis |`,
     `|---|---|---|---|---|---|---|`,
-    row('bare Node HTTP server', 'same client, same requests', (r) => r.bare.perSecond, (r) => r.bare.latency.p50, (r) => r.bare.latency.p99, false, (r) => r.bare.resources),
-    row('**gateway: admitted entries**', '202 + ticket', (r) => r.admitted.perSecond, (r) => r.admitted.latency.p50, (r) => r.admitted.latency.p99, true, (r) => r.admitted.resources),
-    row('**gateway: sold-out entries**', '200 sold_out', (r) => r.soldOut.perSecond, (r) => r.soldOut.latency.p50, (r) => r.soldOut.latency.p99, true, (r) => r.soldOut.resources),
-    row('gateway: sold-out entries, sale record read cached 1 s', 'what-if, bench only', (r) => r.soldOutCached.perSecond, (r) => r.soldOutCached.latency.p50, (r) => r.soldOutCached.latency.p99, true, (r) => r.soldOutCached.resources),
-    row('handler in process: admitted', 'invoker, no HTTP', (r) => r.procAdmitted.perSecond, (r) => r.procAdmitted.p50, (r) => r.procAdmitted.p99, true, (r) => r.procAdmitted.resources),
-    row('handler in process: sold out', 'invoker, no HTTP', (r) => r.procSoldOut.perSecond, (r) => r.procSoldOut.p50, (r) => r.procSoldOut.p99, true, (r) => r.procSoldOut.resources),
-    row('use case in process: sold out', '`enter` as wired', (r) => r.useCase.perSecond, (r) => r.useCase.p50, (r) => r.useCase.p99, false),
-    row('use case in process: sold out, sale record cached 1 s', 'what-if, bench only', (r) => r.useCaseCached.perSecond, (r) => r.useCaseCached.p50, (r) => r.useCaseCached.p99, false),
-    row('Redis DECRBY (raw, the platform client)', `${GATE_UNITS} units, 100 in flight`, (r) => r.decr.perSecond, (r) => r.decr.p50, (r) => r.decr.p99, false, (r) => r.decr.resources),
-    row('gate decision script (Redis only, won path)', `${GATE_UNITS} tickets, 100 in flight`, (r) => r.decide.perSecond, (r) => r.decide.p50, (r) => r.decide.p99, false, (r) => r.decide.resources),
+    row(
+      'bare Node HTTP server',
+      'same client, same requests',
+      (r) => r.bare.perSecond,
+      (r) => r.bare.latency.p50,
+      (r) => r.bare.latency.p99,
+      false,
+      (r) => r.bare.resources,
+    ),
+    row(
+      '**gateway: admitted entries**',
+      '202 + ticket',
+      (r) => r.admitted.perSecond,
+      (r) => r.admitted.latency.p50,
+      (r) => r.admitted.latency.p99,
+      true,
+      (r) => r.admitted.resources,
+    ),
+    row(
+      '**gateway: sold-out entries**',
+      '200 sold_out',
+      (r) => r.soldOut.perSecond,
+      (r) => r.soldOut.latency.p50,
+      (r) => r.soldOut.latency.p99,
+      true,
+      (r) => r.soldOut.resources,
+    ),
+    row(
+      'gateway: sold-out entries, sale record read cached 1 s',
+      'what-if, bench only',
+      (r) => r.soldOutCached.perSecond,
+      (r) => r.soldOutCached.latency.p50,
+      (r) => r.soldOutCached.latency.p99,
+      true,
+      (r) => r.soldOutCached.resources,
+    ),
+    row(
+      'handler in process: admitted',
+      'invoker, no HTTP',
+      (r) => r.procAdmitted.perSecond,
+      (r) => r.procAdmitted.p50,
+      (r) => r.procAdmitted.p99,
+      true,
+      (r) => r.procAdmitted.resources,
+    ),
+    row(
+      'handler in process: sold out',
+      'invoker, no HTTP',
+      (r) => r.procSoldOut.perSecond,
+      (r) => r.procSoldOut.p50,
+      (r) => r.procSoldOut.p99,
+      true,
+      (r) => r.procSoldOut.resources,
+    ),
+    row(
+      'use case in process: sold out',
+      '`enter` as wired',
+      (r) => r.useCase.perSecond,
+      (r) => r.useCase.p50,
+      (r) => r.useCase.p99,
+      false,
+    ),
+    row(
+      'use case in process: sold out, sale record cached 1 s',
+      'what-if, bench only',
+      (r) => r.useCaseCached.perSecond,
+      (r) => r.useCaseCached.p50,
+      (r) => r.useCaseCached.p99,
+      false,
+    ),
+    row(
+      'Redis DECRBY (raw, the platform client)',
+      `${GATE_UNITS} units, 100 in flight`,
+      (r) => r.decr.perSecond,
+      (r) => r.decr.p50,
+      (r) => r.decr.p99,
+      false,
+      (r) => r.decr.resources,
+    ),
+    row(
+      'gate decision script (Redis only, won path)',
+      `${GATE_UNITS} tickets, 100 in flight`,
+      (r) => r.decide.perSecond,
+      (r) => r.decide.p50,
+      (r) => r.decide.p99,
+      false,
+      (r) => r.decide.resources,
+    ),
     ``,
     `- gateway ÷ bare, sold-out path: ${soldOutRatio.toFixed(2)} (goal ≥ ${GOAL.gatewayVsBare}: ${goals.soldOut ? 'met' : '**NOT met**'}); admitted path: ${admittedRatio.toFixed(2)} (goal ≥ ${GOAL.gatewayVsBare}: ${goals.admitted ? 'met' : '**NOT met**'}).`,
     `- gate decision script ÷ raw DECRBY: ${stat((r) => r.decide.perSecond / r.decr.perSecond, 2).text}.`,
@@ -757,7 +981,9 @@ try {
   mkdirSync('bench/results', { recursive: true });
   writeFileSync(values.out!, text);
   log(`\n${text}Written to ${values.out}`);
-  log(`Goals: drop ${goals.drop ? 'met' : 'NOT met'}, sold-out path ${goals.soldOut ? 'met' : 'NOT met'}, admitted path ${goals.admitted ? 'met' : 'NOT met'}, oversell ${goals.oversell ? 'met' : 'NOT met'}, stranded ${goals.stranded ? 'met' : 'NOT met'}.`);
+  log(
+    `Goals: drop ${goals.drop ? 'met' : 'NOT met'}, sold-out path ${goals.soldOut ? 'met' : 'NOT met'}, admitted path ${goals.admitted ? 'met' : 'NOT met'}, oversell ${goals.oversell ? 'met' : 'NOT met'}, stranded ${goals.stranded ? 'met' : 'NOT met'}.`,
+  );
   if (!goals.oversell || !goals.stranded) exitCode = 1;
 } catch (error) {
   exitCode = 1;

@@ -227,7 +227,12 @@ const JOBS = {
         const [i, holdId] = next;
         const sub = `${job.subPrefix}${i}`;
         const key = randomUUID();
-        const body = JSON.stringify({ paymentMethodId: 'pm_card_visa', email: `${sub}@bench.example.com`, flashSaleHoldId: holdId, shippingAddress: { name: `Buyer ${i}`, line1: '1 Drop Street', city: 'Springfield', postalCode: '12345', country: 'US' } });
+        const body = JSON.stringify({
+          paymentMethodId: 'pm_card_visa',
+          email: `${sub}@bench.example.com`,
+          flashSaleHoldId: holdId,
+          shippingAddress: { name: `Buyer ${i}`, line1: '1 Drop Street', city: 'Springfield', postalCode: '12345', country: 'US' },
+        });
         buyersInFlight += 1;
         checkouts.attempted += 1;
         checkouts.firstAt ||= now();
@@ -304,7 +309,16 @@ const JOBS = {
           const headers = { authorization: `Bearer ${token(job.secret, `${job.subPrefix}${c}`)}`, 'content-type': 'application/json' };
           for (let k = 0; k < job.perCustomer; k++) {
             const res = await send(job.base, 'POST', job.entriesPath, headers, '{}');
-            const kind = res.status === 429 ? '429 rate_limited' : res.status === 202 ? '202 queued' : res.status === 200 ? (res.body.includes('"sold_out"') ? '200 sold_out' : '200 own ticket again') : `${res.status}`;
+            const kind =
+              res.status === 429
+                ? '429 rate_limited'
+                : res.status === 202
+                  ? '202 queued'
+                  : res.status === 200
+                    ? res.body.includes('"sold_out"')
+                      ? '200 sold_out'
+                      : '200 own ticket again'
+                    : `${res.status}`;
             kinds[kind] = (kinds[kind] ?? 0) + 1;
             if (res.status === 429) retryAfter ??= res.headers['retry-after'];
           }

@@ -17,9 +17,7 @@ export class HttpLoad {
 
   run(job: Job): Promise<LatencySummary> {
     return new Promise((resolve, reject) => {
-      this.worker.once('message', (summary: LatencySummary & { failures: number }) =>
-        summary.failures > 0 ? reject(new Error(`${summary.failures} requests failed`)) : resolve(summary),
-      );
+      this.worker.once('message', (summary: LatencySummary & { failures: number }) => (summary.failures > 0 ? reject(new Error(`${summary.failures} requests failed`)) : resolve(summary)));
       this.worker.once('error', reject);
       this.worker.postMessage(job);
     });

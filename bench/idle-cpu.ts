@@ -124,16 +124,14 @@ const rows = [...tracked.entries()].map(([pid, t]) => ({ pid, name: t.name, perc
 const total = rows.reduce((sum, r) => sum + r.percent, 0);
 const verdict = total <= goalPercent ? `within the goal (≤ ${goalPercent} % of one core)` : `ABOVE the goal (≤ ${goalPercent} % of one core)`;
 
-const lines = [
-  `| process | pid | % of one core |`,
-  `|---|---:|---:|`,
-  ...rows.map((r) => `| ${r.name} | ${r.pid} | ${r.percent.toFixed(2)} |`),
-  `| **total** | | **${total.toFixed(2)}** |`,
-];
+const lines = [`| process | pid | % of one core |`, `|---|---:|---:|`, ...rows.map((r) => `| ${r.name} | ${r.pid} | ${r.percent.toFixed(2)} |`), `| **total** | | **${total.toFixed(2)}** |`];
 console.log(`\nOver ${span.toFixed(1)} s:`);
 for (const r of rows) console.log(`  ${fmt(r.percent)}  ${r.name} (pid ${r.pid})`);
 console.log(`  ${fmt(total)}  total: ${verdict}`);
 if (values.out) {
-  writeFileSync(values.out, `# Idle CPU\n\n${new Date().toISOString()}, ${machine()}; platform pid ${rootPid}, ${span.toFixed(1)} s at rest.\n\n${lines.join('\n')}\n\nTotal ${total.toFixed(2)} % of one core: ${verdict}.\n`);
+  writeFileSync(
+    values.out,
+    `# Idle CPU\n\n${new Date().toISOString()}, ${machine()}; platform pid ${rootPid}, ${span.toFixed(1)} s at rest.\n\n${lines.join('\n')}\n\nTotal ${total.toFixed(2)} % of one core: ${verdict}.\n`,
+  );
   console.log(`Written to ${values.out}`);
 }

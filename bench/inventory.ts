@@ -163,7 +163,9 @@ for (let r = 1; r <= repetitions; r++) {
     const left = await c.check();
     if (run.sold !== c.units || left !== 0) throw new Error(`${c.name}: sold ${run.sold} of ${c.units}, ${left} left: the stock was not sold exactly`);
     results.set(c.name, [...(results.get(c.name) ?? []), run]);
-    log(`  ${c.name.padEnd(46)} ${run.attemptsPerSecond.toFixed(0).padStart(8)} attempts/s  sold out in ${run.soldOutSeconds.toFixed(3)} s  p50 ${run.p50.toFixed(2)} ms  p99 ${run.p99.toFixed(2)} ms  (${run.sold} sold, exact)`);
+    log(
+      `  ${c.name.padEnd(46)} ${run.attemptsPerSecond.toFixed(0).padStart(8)} attempts/s  sold out in ${run.soldOutSeconds.toFixed(3)} s  p50 ${run.p50.toFixed(2)} ms  p99 ${run.p99.toFixed(2)} ms  (${run.sold} sold, exact)`,
+    );
   }
 }
 
@@ -175,7 +177,13 @@ const fmt = (s: { median: number; min: number; max: number }, digits = 0) => `${
 const rows = cases.map((c) => {
   const aps = stat(c.name, (r) => r.attemptsPerSecond);
   const out = stat(c.name, (r) => r.soldOutSeconds);
-  return `| ${c.name} | ${c.units} | ${fmt(aps)} | ${fmt(out, 3)} | ${fmt(stat(c.name, (r) => r.p50), 2)} | ${fmt(stat(c.name, (r) => r.p99), 2)} |`;
+  return `| ${c.name} | ${c.units} | ${fmt(aps)} | ${fmt(out, 3)} | ${fmt(
+    stat(c.name, (r) => r.p50),
+    2,
+  )} | ${fmt(
+    stat(c.name, (r) => r.p99),
+    2,
+  )} |`;
 });
 const gateAps = stat(cases[1]!.name, (r) => r.attemptsPerSecond).median;
 const decrAps = stat(cases[0]!.name, (r) => r.attemptsPerSecond).median;

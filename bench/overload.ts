@@ -88,7 +88,10 @@ const num = (name: keyof typeof values) => {
 };
 const windowSeconds = num('seconds');
 const factor = num('factor');
-const levels = (values.levels ?? '').split(',').map(Number).filter((n) => Number.isInteger(n) && n > 0);
+const levels = (values.levels ?? '')
+  .split(',')
+  .map(Number)
+  .filter((n) => Number.isInteger(n) && n > 0);
 const levelSeconds = num('level-seconds');
 const warmUpSeconds = num('warm-up-seconds');
 const timeoutMs = num('timeout-ms');
@@ -196,7 +199,13 @@ async function startPlatform(label: string): Promise<Platform> {
       resolveExit();
     }),
   );
-  const failure = (why: string) => new BenchError(`Platform ${label} did not start: ${why}. Its last lines:\n${p.tail.slice(-25).map((l) => `  | ${l}`).join('\n')}`);
+  const failure = (why: string) =>
+    new BenchError(
+      `Platform ${label} did not start: ${why}. Its last lines:\n${p.tail
+        .slice(-25)
+        .map((l) => `  | ${l}`)
+        .join('\n')}`,
+    );
   const deadline = now() + startTimeoutMs;
   while (p.readyAt === 0) {
     if (p.exited) throw failure(`it exited (${p.exited})`);
@@ -413,7 +422,9 @@ function runLoad(p: Platform, label: string, job: Record<string, unknown>): Prom
     const onMessage = (m: { type: string; id: number } & Record<string, unknown>) => {
       if (m.id !== id) return;
       if (m.type === 'progress') {
-        log(`    … ${label}: ${fmt(m.seconds as number, 0)} s, ${m.flows} flows, ${m.inFlight} in flight, ${m.created}× 201, ${m.refused} refused (409/429/503), ${m.failed} other 5xx, ${m.noAnswer} without answer`);
+        log(
+          `    … ${label}: ${fmt(m.seconds as number, 0)} s, ${m.flows} flows, ${m.inFlight} in flight, ${m.created}× 201, ${m.refused} refused (409/429/503), ${m.failed} other 5xx, ${m.noAnswer} without answer`,
+        );
         return;
       }
       worker.off('message', onMessage);
@@ -427,7 +438,10 @@ function runLoad(p: Platform, label: string, job: Record<string, unknown>): Prom
   });
 }
 
-const sum = (r: Record<string, number>, pick: (key: string) => boolean = () => true) => Object.entries(r).filter(([k]) => pick(k)).reduce((a, [, n]) => a + n, 0);
+const sum = (r: Record<string, number>, pick: (key: string) => boolean = () => true) =>
+  Object.entries(r)
+    .filter(([k]) => pick(k))
+    .reduce((a, [, n]) => a + n, 0);
 const allLatencies = (k: KindSummary, pick: (status: string) => boolean) =>
   Object.entries(k.latencies)
     .filter(([s]) => pick(s))
@@ -585,7 +599,10 @@ async function audit(p: Platform): Promise<{ clean: boolean; line: string; findi
   for (let attempt = 1; ; attempt++) {
     log(`  auditing the inventory (npm run audit:inventory against platform ${p.label})…`);
     const { code, output } = await runNode(['bin/audit-inventory.ts', '--data-dir', p.dir, '--shop', SHOP], { ...process.env }, 900_000);
-    const lines = output.split(/[\r\n]+/).map((l) => l.trim()).filter(Boolean);
+    const lines = output
+      .split(/[\r\n]+/)
+      .map((l) => l.trim())
+      .filter(Boolean);
     const findings = lines.filter((l) => l.startsWith('✗'));
     const verdictLine = lines.filter((l) => /^OK:|problems in/.test(l)).at(-1);
     if (verdictLine) {
@@ -594,7 +611,12 @@ async function audit(p: Platform): Promise<{ clean: boolean; line: string; findi
       return { clean: code === 0, line: verdictLine, findings };
     }
     // No verdict: the audit itself failed (its error is what to report); tried once more.
-    const failure = `the audit failed (exit ${code}): ${lines.filter((l) => /Error\b|error:/.test(l)).slice(0, 2).join(' ') || lines.slice(-3).join(' ')}`.slice(0, 500);
+    const failure = `the audit failed (exit ${code}): ${
+      lines
+        .filter((l) => /Error\b|error:/.test(l))
+        .slice(0, 2)
+        .join(' ') || lines.slice(-3).join(' ')
+    }`.slice(0, 500);
     log(`  ${failure}`);
     if (attempt >= 2) return { clean: false, line: failure, findings };
     await sleep(10_000);
@@ -629,7 +651,11 @@ function errorsFrom(p: Platform): () => PlatformErrors {
   return () => ({
     lines: p.errorLines - lines,
     samples: [...p.errorSamples],
-    functionTimeouts: Object.fromEntries(Object.entries(p.functionTimeouts).map(([fn, n]) => [fn, n - (timeouts[fn] ?? 0)]).filter(([, n]) => (n as number) > 0)),
+    functionTimeouts: Object.fromEntries(
+      Object.entries(p.functionTimeouts)
+        .map(([fn, n]) => [fn, n - (timeouts[fn] ?? 0)])
+        .filter(([, n]) => (n as number) > 0),
+    ),
   });
 }
 
@@ -684,7 +710,11 @@ try {
       await sleep(1_000);
     }
     const seedSeconds = p.seededAt ? (p.seededAt - p.readyAt) / 1000 : Number.NaN;
-    log(p.seededAt ? `  ✓ demo catalog seeded ${fmt(seedSeconds)} s after "Ready"` : `  ! the seeding ${p.seedFailed ? `failed: ${p.seedFailed}` : `did not say it was done within ${seedTimeoutMs / 1000} s`}; measuring anyway (last line: ${p.seedLine})`);
+    log(
+      p.seededAt
+        ? `  ✓ demo catalog seeded ${fmt(seedSeconds)} s after "Ready"`
+        : `  ! the seeding ${p.seedFailed ? `failed: ${p.seedFailed}` : `did not say it was done within ${seedTimeoutMs / 1000} s`}; measuring anyway (last line: ${p.seedLine})`,
+    );
     const quiet = await waitQuiet(p, quietTimeoutMs, 'after seeding');
     log(`  platform ${quiet.quiet ? 'quiet' : 'NOT quiet'} ${fmt(quiet.seconds, 0)} s after the seeding (${fmt(quiet.cores, 2)} cores)`);
     log(`  finding in-stock SKUs through search and product pages…`);
@@ -700,7 +730,8 @@ try {
       if (warmUpSeconds > 0) {
         const warm = await runLoad(p, 'warm-up', { type: 'closed', concurrency: 10, seconds: warmUpSeconds, buyers: await buyers(p, 'warm', Math.ceil(warmUpSeconds * 200)) });
         log(`  warm-up (not counted): ${describeLoad(warm)}`);
-        if ((warm.checkout.statuses['201'] ?? 0) === 0) throw new BenchError(`No checkout succeeded in the warm-up: ${describeLoad(warm)}; e.g. ${JSON.stringify({ ...warm.checkout.samples, ...warm.cart.samples }).slice(0, 600)}`);
+        if ((warm.checkout.statuses['201'] ?? 0) === 0)
+          throw new BenchError(`No checkout succeeded in the warm-up: ${describeLoad(warm)}; e.g. ${JSON.stringify({ ...warm.checkout.samples, ...warm.cart.samples }).slice(0, 600)}`);
       }
       let best = { rate: 0, level: 0 };
       for (const level of levels) {
@@ -710,7 +741,9 @@ try {
         const rate = created / r.seconds;
         const ok = allLatencies(r.checkout, (s) => s === '201');
         const cartOk = allLatencies(r.cart, (s) => s === '200');
-        log(`  ${String(level).padStart(3)} in flight: ${fmt(rate)} checkouts/s over ${fmt(r.seconds)} s (ended by ${r.endedBy}); checkout 201 p50 ${msText(percentile(ok, 50))}, p99 ${msText(percentile(ok, 99))}; ${describeLoad(r)}; ${cpuText(r.cpu)}`);
+        log(
+          `  ${String(level).padStart(3)} in flight: ${fmt(rate)} checkouts/s over ${fmt(r.seconds)} s (ended by ${r.endedBy}); checkout 201 p50 ${msText(percentile(ok, 50))}, p99 ${msText(percentile(ok, 99))}; ${describeLoad(r)}; ${cpuText(r.cpu)}`,
+        );
         capacityRows.push(
           `| ${level} | ${fmt(r.seconds)} | ${r.flows} | **${fmt(rate)}** | ${msText(percentile(ok, 50))} | ${msText(percentile(ok, 99))} | ${msText(percentile(cartOk, 50))} | ${statusText(r.checkout.statuses)}; cart: ${statusText(r.cart.statuses)} | ${fmt(r.cpu.platform, 2)} (${fmt(r.cpu.node, 2)} / ${fmt(r.cpu.dynamo, 2)} / ${fmt(r.cpu.redis, 2)}) | ${q.quiet ? 'quiet' : `${fmt(q.cores, 2)} cores`} |`,
         );
@@ -728,7 +761,16 @@ try {
     const { result, goodput } = await overload(p, 'settled', rate);
     log(`  goodput ${fmt(goodput)} 201s/s = ${fmt(goodput / capacity, 2)}× capacity; ${describeLoad(result)}`);
     const after = await afterRun(p, 'the overload', result.startedAt + (result.seconds + (result.drainSeconds ?? 0)) * 1000);
-    overloadRuns.push({ key: 'settled', label: 'settled platform', rate, result, goodput, ...after, errors: errors(), notes: [q.quiet ? '' : `not quiet before the window (${fmt(q.cores, 2)} cores)`].filter(Boolean) });
+    overloadRuns.push({
+      key: 'settled',
+      label: 'settled platform',
+      rate,
+      result,
+      goodput,
+      ...after,
+      errors: errors(),
+      notes: [q.quiet ? '' : `not quiet before the window (${fmt(q.cores, 2)} cores)`].filter(Boolean),
+    });
     await stopPlatform(p);
   }
 
@@ -739,7 +781,8 @@ try {
     let pool = 0;
     let startSearch = 0;
     while (pool < minSkus) {
-      if (now() - p.readyAt > startTimeoutMs) throw new BenchError(`Platform B: fewer than ${minSkus} in-stock SKUs found ${startTimeoutMs / 1000} s after "Ready" (${pool}); last seeding line: ${p.seedLine}`);
+      if (now() - p.readyAt > startTimeoutMs)
+        throw new BenchError(`Platform B: fewer than ${minSkus} in-stock SKUs found ${startTimeoutMs / 1000} s after "Ready" (${pool}); last seeding line: ${p.seedLine}`);
       if (p.exited) throw new BenchError(`Platform B exited (${p.exited})`);
       const found = await discover(p);
       startSearch = found.searchTotal;
@@ -844,7 +887,10 @@ if (overloadRuns.length > 0) {
     },
     {
       goal: `p99 of the other answers < ${GOALS.otherP99Ms} ms`,
-      cells: perRun.map(({ otherLatencies }) => ({ text: otherLatencies.length ? `p99 ${msText(percentile(otherLatencies, 99))} (p50 ${msText(percentile(otherLatencies, 50))}, ${otherLatencies.length} answers)` : 'no other answer', met: otherLatencies.length === 0 || percentile(otherLatencies, 99) < GOALS.otherP99Ms })),
+      cells: perRun.map(({ otherLatencies }) => ({
+        text: otherLatencies.length ? `p99 ${msText(percentile(otherLatencies, 99))} (p50 ${msText(percentile(otherLatencies, 50))}, ${otherLatencies.length} answers)` : 'no other answer',
+        met: otherLatencies.length === 0 || percentile(otherLatencies, 99) < GOALS.otherP99Ms,
+      })),
     },
     { goal: '0 × 500 and 0 × 504', cells: perRun.map(({ n500, n504 }) => ({ text: `${n500} × 500, ${n504} × 504`, met: n500 === 0 && n504 === 0 })) },
     { goal: 'inventory audit clean', cells: perRun.map(({ run }) => ({ text: run.audit.line, met: run.audit.clean })) },
@@ -861,19 +907,61 @@ if (overloadRuns.length > 0) {
   const latencyText = (sorted: number[]) => (sorted.length ? `p50 ${msText(percentile(sorted, 50))}, p99 ${msText(percentile(sorted, 99))}, max ${msText(sorted.at(-1)!)} (${sorted.length})` : 'none');
   const row = (label: string, cells: string[]) => `| ${label} | ${cells.join(' | ')} |`;
   const figures = [
-    row('offered', perRun.map(({ run, r }) => `${fmt(run.rate)} flows/s (${fmt(factor, 1)}× capacity) for ${fmt(r.seconds)} s: ${r.flows} flows${r.clientCapped ? `, ${r.clientCapped} not sent (client cap of ${maxInFlight} in flight)` : ''}${r.noSku ? `, ${r.noSku} without a buyable SKU (not sent)` : ''}${r.reused ? `, ${r.reused} on a SKU used before` : ''}; generator late by at most ${msText(r.lagMs)}; most in flight ${r.maxInFlight}`)),
-    row('goodput (201s within the window)', perRun.map(({ run, r }) => `**${fmt(run.goodput)}/s** = ${fmt(run.goodput / capacity, 2)}× capacity (${r.created.length} 201s in all, the drain included)`)),
-    row('checkout answers', perRun.map(({ r }) => statusText(r.checkout.statuses))),
-    row('cart PUT answers', perRun.map(({ r }) => statusText(r.cart.statuses))),
-    row('201 latency', perRun.map(({ ok }) => `p50 ${msText(percentile(ok, 50))}, p99 ${msText(percentile(ok, 99))}`)),
-    row('every other answer (checkout and cart)', perRun.map(({ otherLatencies }) => latencyText(otherLatencies))),
-    row('… of them checkout answers other than 201', perRun.map(({ r }) => latencyText(allLatencies(r.checkout, (s) => s !== '201')))),
-    row('… of them cart answers other than 200', perRun.map(({ r }) => latencyText(allLatencies(r.cart, (s) => s !== '200')))),
-    row('500 / 502 / 504', perRun.map(({ n500, n502, n504 }) => `${n500} / ${n502} / ${n504}`)),
-    row(`client timeouts (${timeoutMs / 1000} s) / connection errors`, perRun.map(({ timeouts, network }) => `${timeouts} / ${network}`)),
-    row('drain after the window', perRun.map(({ r }) => `${fmt(r.drainSeconds ?? 0)} s`)),
-    row('CPU during the window', perRun.map(({ r }) => cpuText(r.cpu))),
-    row('platform log lines at level ERROR (window and checks)', perRun.map(({ run }) => `${run.errors.lines}; functions ended at their timeout (the gateway's 504): ${statusText(run.errors.functionTimeouts)}`)),
+    row(
+      'offered',
+      perRun.map(
+        ({ run, r }) =>
+          `${fmt(run.rate)} flows/s (${fmt(factor, 1)}× capacity) for ${fmt(r.seconds)} s: ${r.flows} flows${r.clientCapped ? `, ${r.clientCapped} not sent (client cap of ${maxInFlight} in flight)` : ''}${r.noSku ? `, ${r.noSku} without a buyable SKU (not sent)` : ''}${r.reused ? `, ${r.reused} on a SKU used before` : ''}; generator late by at most ${msText(r.lagMs)}; most in flight ${r.maxInFlight}`,
+      ),
+    ),
+    row(
+      'goodput (201s within the window)',
+      perRun.map(({ run, r }) => `**${fmt(run.goodput)}/s** = ${fmt(run.goodput / capacity, 2)}× capacity (${r.created.length} 201s in all, the drain included)`),
+    ),
+    row(
+      'checkout answers',
+      perRun.map(({ r }) => statusText(r.checkout.statuses)),
+    ),
+    row(
+      'cart PUT answers',
+      perRun.map(({ r }) => statusText(r.cart.statuses)),
+    ),
+    row(
+      '201 latency',
+      perRun.map(({ ok }) => `p50 ${msText(percentile(ok, 50))}, p99 ${msText(percentile(ok, 99))}`),
+    ),
+    row(
+      'every other answer (checkout and cart)',
+      perRun.map(({ otherLatencies }) => latencyText(otherLatencies)),
+    ),
+    row(
+      '… of them checkout answers other than 201',
+      perRun.map(({ r }) => latencyText(allLatencies(r.checkout, (s) => s !== '201'))),
+    ),
+    row(
+      '… of them cart answers other than 200',
+      perRun.map(({ r }) => latencyText(allLatencies(r.cart, (s) => s !== '200'))),
+    ),
+    row(
+      '500 / 502 / 504',
+      perRun.map(({ n500, n502, n504 }) => `${n500} / ${n502} / ${n504}`),
+    ),
+    row(
+      `client timeouts (${timeoutMs / 1000} s) / connection errors`,
+      perRun.map(({ timeouts, network }) => `${timeouts} / ${network}`),
+    ),
+    row(
+      'drain after the window',
+      perRun.map(({ r }) => `${fmt(r.drainSeconds ?? 0)} s`),
+    ),
+    row(
+      'CPU during the window',
+      perRun.map(({ r }) => cpuText(r.cpu)),
+    ),
+    row(
+      'platform log lines at level ERROR (window and checks)',
+      perRun.map(({ run }) => `${run.errors.lines}; functions ended at their timeout (the gateway's 504): ${statusText(run.errors.functionTimeouts)}`),
+    ),
   ];
   const samples = perRun.flatMap(({ run, r }) =>
     (['checkout', 'cart'] as const).flatMap((kind) =>

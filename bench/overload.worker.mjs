@@ -138,7 +138,11 @@ async function flow(job, buyer, rec) {
     const cart = await send(job.base, 'PUT', `/v1/shops/${job.shopId}/cart/items/${encodeURIComponent(picked.sku)}`, headers, JSON.stringify({ quantity: 1 }), job.timeoutMs);
     rec.add('cart', cart);
     if (cart.status !== 200) return;
-    const body = JSON.stringify({ paymentMethodId: 'pm_card_visa', email: buyer.email, shippingAddress: { name: buyer.name, line1: '1 Bench Street', city: 'Springfield', postalCode: '12345', country: 'US' } });
+    const body = JSON.stringify({
+      paymentMethodId: 'pm_card_visa',
+      email: buyer.email,
+      shippingAddress: { name: buyer.name, line1: '1 Bench Street', city: 'Springfield', postalCode: '12345', country: 'US' },
+    });
     const checkout = await send(job.base, 'POST', `/v1/shops/${job.shopId}/checkout`, { ...headers, 'idempotency-key': randomUUID() }, body, job.timeoutMs);
     rec.add('checkout', checkout);
     if (checkout.status === 201) rec.created.push(now());
@@ -152,7 +156,10 @@ let stopping = false;
 
 function progress(job, rec) {
   return setInterval(() => {
-    const count = (k, pick) => Object.entries(rec[k].statuses).filter(([s]) => pick(s)).reduce((a, [, n]) => a + n, 0);
+    const count = (k, pick) =>
+      Object.entries(rec[k].statuses)
+        .filter(([s]) => pick(s))
+        .reduce((a, [, n]) => a + n, 0);
     parentPort.postMessage({
       type: 'progress',
       id: job.id,

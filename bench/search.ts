@@ -109,7 +109,7 @@ try {
     if (res.status >= 400) throw new Error(`${path}: ${res.status}`);
     return res;
   };
-  const first = await (await fetch(`${platform.url}${queries[0]}`)).json() as { hits: Array<{ title: string; sku: string }>; total: number };
+  const first = (await (await fetch(`${platform.url}${queries[0]}`)).json()) as { hits: Array<{ title: string; sku: string }>; total: number };
   log(`  "blue running shoes size 10": ${first.total} results; first: ${first.hits[0]?.title} (${first.hits[0]?.sku})`);
 
   // The reference: a bare Node HTTP server answering a search response's bytes.
@@ -133,28 +133,39 @@ try {
 
   const cases: Array<[string, () => Promise<LatencySummary>]> = [
     ['search, in process (use case + embedded index)', () => measure(requests, 1, (i) => searchCatalog(inProcessRequests[i % inProcessRequests.length]!))],
-    ['search, in process, text-score cache cleared each time', () => measure(Math.min(requests, 400), 1, (i) => {
-      index.clearTextCache();
-      return searchCatalog(inProcessRequests[i % inProcessRequests.length]!);
-    })],
+    [
+      'search, in process, text-score cache cleared each time',
+      () =>
+        measure(Math.min(requests, 400), 1, (i) => {
+          index.clearTextCache();
+          return searchCatalog(inProcessRequests[i % inProcessRequests.length]!);
+        }),
+    ],
     ['search, through the gateway, 1 client', () => load.run({ urls: urls(queries), count: requests, concurrency: 1 })],
     ['search, through the gateway, 8 clients', () => load.run({ urls: urls(queries), count: requests, concurrency: 8 })],
     ['bare Node HTTP server, same bytes, 1 client', () => load.run({ urls: [bareUrl], count: requests, concurrency: 1 })],
     ['product page, cache hit', () => load.run({ urls: hot, count: requests, concurrency: 1 })],
-    ['product page, cache miss', async () => {
-      const n = Math.min(requests, stored.length * 3, 600);
-      return measure(n, 1, async (i) => {
-        const id = stored[i % stored.length]!;
-        await cache.invalidate(shopId, { productIds: [id] });
-        return get(`/v1/shops/${shopId}/products/${id}`);
-      });
-    }],
+    [
+      'product page, cache miss',
+      async () => {
+        const n = Math.min(requests, stored.length * 3, 600);
+        return measure(n, 1, async (i) => {
+          const id = stored[i % stored.length]!;
+          await cache.invalidate(shopId, { productIds: [id] });
+          return get(`/v1/shops/${shopId}/products/${id}`);
+        });
+      },
+    ],
     ['category page (20 items), cache hit', () => load.run({ urls: categoryUrls, count: requests, concurrency: 1 })],
-    ['category page (20 items), cache miss', () => measure(Math.min(requests, 600), 1, async (i) => {
-      const category = categories[i % categories.length]!;
-      await cache.invalidate(shopId, { categories: [category] });
-      return get(`/v1/shops/${shopId}/categories/${category}?limit=20`);
-    })],
+    [
+      'category page (20 items), cache miss',
+      () =>
+        measure(Math.min(requests, 600), 1, async (i) => {
+          const category = categories[i % categories.length]!;
+          await cache.invalidate(shopId, { categories: [category] });
+          return get(`/v1/shops/${shopId}/categories/${category}?limit=20`);
+        }),
+    ],
   ];
 
   const runs = new Map<string, LatencySummary[]>();

@@ -8,11 +8,10 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 
 const results = '.vitest-results.json';
 rmSync(results, { force: true });
-const child = spawn(
-  process.execPath,
-  ['node_modules/vitest/vitest.mjs', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${results}`, ...process.argv.slice(2)],
-  { stdio: 'inherit', env: { ...process.env, NO_COLOR: process.env.NO_COLOR ?? (process.env.CI ? '1' : undefined) } },
-);
+const child = spawn(process.execPath, ['node_modules/vitest/vitest.mjs', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${results}`, ...process.argv.slice(2)], {
+  stdio: 'inherit',
+  env: { ...process.env, NO_COLOR: process.env.NO_COLOR ?? (process.env.CI ? '1' : undefined) },
+});
 child.on('exit', (code, signal) => {
   let passed = 0;
   let failed;
@@ -26,7 +25,8 @@ child.on('exit', (code, signal) => {
     for (const file of report.testResults ?? []) {
       for (const test of file.assertionResults ?? []) {
         if (!['pending', 'skipped', 'todo'].includes(test.status)) continue;
-        const reason = [...(test.ancestorTitles ?? []), test.title].map((title) => /\(skipped: (.+)\)/.exec(title)?.[1]).find(Boolean) ?? (test.status === 'todo' ? 'todo' : 'skipped without a reason');
+        const reason =
+          [...(test.ancestorTitles ?? []), test.title].map((title) => /\(skipped: (.+)\)/.exec(title)?.[1]).find(Boolean) ?? (test.status === 'todo' ? 'todo' : 'skipped without a reason');
         reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
       }
     }

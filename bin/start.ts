@@ -23,7 +23,9 @@ const { values: args } = parseArgs({
 });
 
 if (args.help) {
-  console.log('Usage: npm start -- [--reset] [--port 3000] [--data-dir .data] [--products 2000]\n  --reset       delete the local data and start from nothing\n  --products N  size of the demo catalog seeded on first start (0: none)\n  REDIS_URL     use this Redis instead of starting redis-server');
+  console.log(
+    'Usage: npm start -- [--reset] [--port 3000] [--data-dir .data] [--products 2000]\n  --reset       delete the local data and start from nothing\n  --products N  size of the demo catalog seeded on first start (0: none)\n  REDIS_URL     use this Redis instead of starting redis-server',
+  );
   process.exit(0);
 }
 
@@ -81,7 +83,9 @@ const health = await fetch(`${platform.url}/v1/health/dependencies`, { headers: 
   body: (await r.json()) as { status?: string; detail?: string; dependencies?: Record<string, { status: string; latencyMs: number; error?: string }> },
 }));
 const deps = health.body.dependencies
-  ? Object.entries(health.body.dependencies).map(([name, d]) => `${name} ${d.status} ${d.latencyMs} ms${d.error ? ` (${d.error})` : ''}`).join(', ')
+  ? Object.entries(health.body.dependencies)
+      .map(([name, d]) => `${name} ${d.status} ${d.latencyMs} ms${d.error ? ` (${d.error})` : ''}`)
+      .join(', ')
   : `not reported (HTTP ${health.status}: ${health.body.detail ?? 'no detail'})`;
 
 console.log(`

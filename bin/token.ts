@@ -21,11 +21,12 @@ if (!sub) {
   console.error('Usage: npm run token -- --sub <customer-or-staff-id> [--admin <shopId>[,<shopId>]] [--operator] [--email <address>] [--expires 12h]\n       npm run token -- --operator');
   process.exit(2);
 }
-const shops = values.admin ? values.admin.split(',').map((s) => s.trim()).filter(Boolean) : [];
+const shops = values.admin
+  ? values.admin
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)
+  : [];
 const groups = [...(shops.length > 0 ? ['admin'] : []), ...(values.operator ? ['operator'] : [])];
-const token = await signLocalToken(
-  { sub, groups, shops, ...(values.email ? { email: values.email } : {}) },
-  process.env.LOCAL_JWT_SECRET ?? 'local-dev-secret',
-  values.expires,
-);
+const token = await signLocalToken({ sub, groups, shops, ...(values.email ? { email: values.email } : {}) }, process.env.LOCAL_JWT_SECRET ?? 'local-dev-secret', values.expires);
 console.log(token);

@@ -125,4 +125,3 @@ export type EventSourceMapping =
       readonly maxBatchingWindowSeconds?: number;
       readonly retryAttempts: number;
     };
-

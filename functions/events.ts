@@ -20,20 +20,8 @@ import type { EventRule, EventSourceMapping, Schedule } from './definitions';
 export { EVENT_SOURCES };
 
 /** Every context's rules (in AWS and on the local bus, each matching rule gets the event independently: order does not matter). */
-export const EVENT_RULES: readonly EventRule[] = [
-  ...catalogEventRules,
-  ...inventoryEventRules,
-  ...checkoutEventRules,
-  ...flashSalesEventRules,
-  ...fulfillmentEventRules,
-  ...notificationsEventRules,
-];
+export const EVENT_RULES: readonly EventRule[] = [...catalogEventRules, ...inventoryEventRules, ...checkoutEventRules, ...flashSalesEventRules, ...fulfillmentEventRules, ...notificationsEventRules];
 
 export const SCHEDULES: readonly Schedule[] = [...inventorySchedules, ...checkoutSchedules, ...flashSalesSchedules];
 
-export const EVENT_SOURCE_MAPPINGS: readonly EventSourceMapping[] = [
-  ...catalogEventSourceMappings,
-  ...inventoryEventSourceMappings,
-  ...ordersEventSourceMappings,
-  ...flashSalesEventSourceMappings,
-];
+export const EVENT_SOURCE_MAPPINGS: readonly EventSourceMapping[] = [...catalogEventSourceMappings, ...inventoryEventSourceMappings, ...ordersEventSourceMappings, ...flashSalesEventSourceMappings];

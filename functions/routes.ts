@@ -23,16 +23,7 @@ export const DEFAULT_THROTTLE: Throttle = { rateLimit: 2000, burstLimit: 5000 };
  * Every route of every context, as each declares them in functions/<context>/<context>.routes.ts.
  * No request can match two of them (test/unit/contexts.test.ts), so their order does not matter.
  */
-export const ROUTES: readonly Route[] = [
-  ...platformRoutes,
-  ...catalogRoutes,
-  ...inventoryRoutes,
-  ...cartRoutes,
-  ...ordersRoutes,
-  ...checkoutRoutes,
-  ...flashSalesRoutes,
-  ...webhooksRoutes,
-];
+export const ROUTES: readonly Route[] = [...platformRoutes, ...catalogRoutes, ...inventoryRoutes, ...cartRoutes, ...ordersRoutes, ...checkoutRoutes, ...flashSalesRoutes, ...webhooksRoutes];
 
 /** Requests that match no route (API Gateway's `$default` route). */
 export const DEFAULT_ROUTE = platformDefaultRoute;

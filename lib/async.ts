@@ -56,7 +56,11 @@ export class AsyncWiring extends Construct {
   private readonly failureQueues = new Map<string, IQueue>();
   private readonly deadLetters: DeadLetterQueue[] = [];
 
-  constructor(scope: Construct, id: string, private readonly props: AsyncWiringProps) {
+  constructor(
+    scope: Construct,
+    id: string,
+    private readonly props: AsyncWiringProps,
+  ) {
     super(scope, id);
     this.validate();
     const retryAttempts = props.targetRetryAttempts ?? 4;
@@ -68,9 +72,7 @@ export class AsyncWiring extends Construct {
         description: rule.description,
         eventBus: props.eventBus,
         eventPattern: toCdkPattern(rule.pattern),
-        targets: rule.targets.map(
-          (spec) => new LambdaFunction(this.asyncFunction(spec), { deadLetterQueue, retryAttempts, maxEventAge }),
-        ),
+        targets: rule.targets.map((spec) => new LambdaFunction(this.asyncFunction(spec), { deadLetterQueue, retryAttempts, maxEventAge })),
       });
     }
 
@@ -85,8 +87,7 @@ export class AsyncWiring extends Construct {
 
     for (const mapping of props.eventSourceMappings) {
       const fn = props.functions.functionFor(mapping.target);
-      const maxBatchingWindow =
-        mapping.maxBatchingWindowSeconds !== undefined ? { maxBatchingWindow: Duration.seconds(mapping.maxBatchingWindowSeconds) } : {};
+      const maxBatchingWindow = mapping.maxBatchingWindowSeconds !== undefined ? { maxBatchingWindow: Duration.seconds(mapping.maxBatchingWindowSeconds) } : {};
       if (mapping.kind === 'sqs') {
         const { queue } = this.props.queues[mapping.queue]!;
         fn.addEventSource(
@@ -163,8 +164,7 @@ export class AsyncWiring extends Construct {
       if (ids.has(id)) throw new Error(`${where}: duplicate id "${id}" among rules, schedules and mappings`);
       ids.add(id);
     };
-    const between = (value: number | undefined, min: number, max: number): boolean =>
-      value === undefined || (Number.isInteger(value) && value >= min && value <= max);
+    const between = (value: number | undefined, min: number, max: number): boolean => value === undefined || (Number.isInteger(value) && value >= min && value <= max);
 
     for (const rule of props.eventRules) {
       checkId(rule.id, 'event rule');
@@ -203,9 +203,7 @@ export class AsyncWiring extends Construct {
         }
         if (!between(mapping.maxConcurrency, 2, 1000)) throw new Error(`${what}: maxConcurrency must be 2-1000, got ${mapping.maxConcurrency}`);
         if (timeout > visibilityTimeoutSeconds) {
-          throw new Error(
-            `${what}: ${mapping.target.id} may run ${timeout} s, longer than the queue's ${visibilityTimeoutSeconds} s visibility timeout, so messages would be delivered twice`,
-          );
+          throw new Error(`${what}: ${mapping.target.id} may run ${timeout} s, longer than the queue's ${visibilityTimeoutSeconds} s visibility timeout, so messages would be delivered twice`);
         }
       } else {
         const resource = props.tables[mapping.table];

@@ -124,9 +124,7 @@ export class Cache extends Construct {
     });
     Validations.of(replicationGroup).acknowledge({
       id: 'AwsSolutions-AEC5',
-      reason:
-        'The standard port 6379 is kept on purpose: a non-default port adds no protection here, where only the ' +
-        'function security group can reach the cluster, over TLS, with an AUTH token.',
+      reason: 'The standard port 6379 is kept on purpose: a non-default port adds no protection here, where only the ' + 'function security group can reach the cluster, over TLS, with an AUTH token.',
     });
 
     this.securityGroup = securityGroup;
@@ -144,10 +142,7 @@ export class Cache extends Construct {
     };
   }
 
-  private validate(
-    props: CacheProps,
-    v: { shards: number; replicasPerShard: number; port: number; snapshotRetentionDays: number; engineVersion: string },
-  ): void {
+  private validate(props: CacheProps, v: { shards: number; replicasPerShard: number; port: number; snapshotRetentionDays: number; engineVersion: string }): void {
     const where = this.node.path;
     if (props.clientSecurityGroups.length === 0) throw new Error(`${where}: clientSecurityGroups is empty, so nothing could reach Redis`);
     if (!Number.isInteger(v.shards) || v.shards < 1 || v.shards > 500) throw new Error(`${where}: shards must be an integer from 1 to 500, got ${v.shards}`);

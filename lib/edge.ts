@@ -32,12 +32,7 @@ import { IMAGES_PREFIX } from './media';
  * `/v1/shops/a/admin/products/b`: every route that must not be cached and that one of these
  * patterns matches gets an uncached behaviour placed before them (see Edge).
  */
-export const CACHED_PATHS: readonly string[] = [
-  '/v1/shops/*/products/*',
-  '/v1/shops/*/categories/*',
-  '/v1/shops/*/search*',
-  '/v1/shops/*/flash-sales/*',
-];
+export const CACHED_PATHS: readonly string[] = ['/v1/shops/*/products/*', '/v1/shops/*/categories/*', '/v1/shops/*/search*', '/v1/shops/*/flash-sales/*'];
 
 /** Merchant routes: never cached, whatever comes after. */
 export const ADMIN_PATH = '/v1/shops/*/admin/*';
@@ -182,7 +177,7 @@ export class Edge extends Construct {
     });
     Annotations.of(distribution).acknowledgeWarning(
       '@aws-cdk/aws-cloudfront-origins:updateImportedBucketPolicyOac',
-      'The images bucket policy is written by the stateful stack (Media) and admits this account\'s distributions.',
+      "The images bucket policy is written by the stateful stack (Media) and admits this account's distributions.",
     );
     this.distribution = distribution;
     this.behaviorOrder = order;
@@ -282,7 +277,10 @@ function routeGlob(path: string): string {
  * one character). Applied to another pattern's text, a match means the pattern covers it.
  */
 export function globMatches(pattern: string, path: string): boolean {
-  const source = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const source = pattern
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   return new RegExp(`^${source}$`, 's').test(path);
 }
 

@@ -1,14 +1,5 @@
 import { CfnOutput } from 'aws-cdk-lib';
-import {
-  CloudWatchDimensionSource,
-  ConfigurationSet,
-  EmailIdentity,
-  EmailSendingEvent,
-  EventDestination,
-  type IConfigurationSet,
-  Identity,
-  SuppressionReasons,
-} from 'aws-cdk-lib/aws-ses';
+import { CloudWatchDimensionSource, ConfigurationSet, EmailIdentity, EmailSendingEvent, EventDestination, type IConfigurationSet, Identity, SuppressionReasons } from 'aws-cdk-lib/aws-ses';
 import { Construct } from 'constructs';
 
 /**
@@ -78,9 +69,7 @@ export class Email extends Construct {
       suppressionReasons: SuppressionReasons.BOUNCES_AND_COMPLAINTS,
     });
     this.configurationSet.addEventDestination('Metrics', {
-      destination: EventDestination.cloudWatchDimensions([
-        { name: EMAIL_METRICS_DIMENSION, source: CloudWatchDimensionSource.MESSAGE_TAG, defaultValue: 'untagged' },
-      ]),
+      destination: EventDestination.cloudWatchDimensions([{ name: EMAIL_METRICS_DIMENSION, source: CloudWatchDimensionSource.MESSAGE_TAG, defaultValue: 'untagged' }]),
       events: [...EMAIL_METRIC_EVENTS],
     });
 

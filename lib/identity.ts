@@ -94,8 +94,7 @@ export class Identity extends Construct {
     Validations.of(userPool).acknowledge({
       id: 'AwsSolutions-COG2',
       reason:
-        'Shoppers are offered TOTP MFA but not forced into it (friction at checkout); Plus-tier threat ' +
-        'protection is enforced and blocks compromised credentials and risky sign-ins instead.',
+        'Shoppers are offered TOTP MFA but not forced into it (friction at checkout); Plus-tier threat ' + 'protection is enforced and blocks compromised credentials and risky sign-ins instead.',
     });
 
     // V2_0 events can change the access token (V1_0 only the ID token); it needs the Essentials or Plus plan.

@@ -1,12 +1,6 @@
 import { Duration, Stack } from 'aws-cdk-lib';
 import { EventBus, type IEventBus } from 'aws-cdk-lib/aws-events';
-import {
-  DeduplicationScope,
-  FifoThroughputLimit,
-  type IQueue,
-  Queue,
-  QueueEncryption,
-} from 'aws-cdk-lib/aws-sqs';
+import { DeduplicationScope, FifoThroughputLimit, type IQueue, Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { QUEUES, type QueueDefinition } from '#shared/platform/queues';
 
@@ -65,9 +59,7 @@ export class Messaging extends Construct {
       });
       const queue = new Queue(this, definition.logicalName, {
         ...fifo,
-        ...(definition.highThroughput
-          ? { deduplicationScope: DeduplicationScope.MESSAGE_GROUP, fifoThroughputLimit: FifoThroughputLimit.PER_MESSAGE_GROUP_ID }
-          : {}),
+        ...(definition.highThroughput ? { deduplicationScope: DeduplicationScope.MESSAGE_GROUP, fifoThroughputLimit: FifoThroughputLimit.PER_MESSAGE_GROUP_ID } : {}),
         visibilityTimeout: Duration.seconds(definition.visibilityTimeoutSeconds),
         retentionPeriod: Duration.days(definition.retentionDays),
         deadLetterQueue: { queue: deadLetterQueue, maxReceiveCount: definition.maxReceiveCount },
@@ -80,12 +72,7 @@ export class Messaging extends Construct {
   }
 }
 
-function validate(
-  scope: Construct,
-  definitions: Readonly<Record<string, QueueDefinition>>,
-  deadLetterRetention: Duration,
-  archiveRetention: Duration,
-): void {
+function validate(scope: Construct, definitions: Readonly<Record<string, QueueDefinition>>, deadLetterRetention: Duration, archiveRetention: Duration): void {
   const where = scope.node.path;
   const dlqSeconds = deadLetterRetention.toSeconds();
   if (dlqSeconds < 60 || dlqSeconds > 14 * 86_400) throw new Error(`${where}: deadLetterRetention must be 1 minute to 14 days`);

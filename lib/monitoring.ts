@@ -122,12 +122,7 @@ export interface MonitoringProps {
 }
 
 /** A handler metric (Powertools, see http-handler.ts): namespace, `service` and `operation` dimensions, summed. */
-export function operationMetric(
-  source: { readonly metricsNamespace: string; readonly serviceName: string },
-  operation: string,
-  metricName: string,
-  label?: string,
-): Metric {
+export function operationMetric(source: { readonly metricsNamespace: string; readonly serviceName: string }, operation: string, metricName: string, label?: string): Metric {
   return new Metric({
     namespace: source.metricsNamespace,
     metricName,
@@ -313,8 +308,16 @@ export class Monitoring extends Construct {
     const limited = props.concurrencyLimited ?? [];
     const overloadWidth = GRID_WIDTH / (limited.length > 0 ? 3 : 2);
     const overload: IWidget[] = [
-      graph('Shed requests (429/503 answered by handlers) by operation', operations.map((op) => operationMetric(props, op, 'ShedRequests', op)), overloadWidth),
-      graph('Dependency timeouts (answered 503) by operation', operations.map((op) => operationMetric(props, op, 'DependencyTimeouts', op)), overloadWidth),
+      graph(
+        'Shed requests (429/503 answered by handlers) by operation',
+        operations.map((op) => operationMetric(props, op, 'ShedRequests', op)),
+        overloadWidth,
+      ),
+      graph(
+        'Dependency timeouts (answered 503) by operation',
+        operations.map((op) => operationMetric(props, op, 'DependencyTimeouts', op)),
+        overloadWidth,
+      ),
     ];
     if (limited.length > 0) {
       overload.push(
@@ -323,9 +326,7 @@ export class Monitoring extends Construct {
           limited.map((f) => f.function.metricThrottles({ statistic: 'Sum', period: Duration.minutes(1), label: `${f.id} throttles` })),
           overloadWidth,
           {
-            right: limited.map((f) =>
-              f.function.metric('ConcurrentExecutions', { statistic: 'Maximum', period: Duration.minutes(1), label: `${f.id} concurrent (limit ${f.limit})` }),
-            ),
+            right: limited.map((f) => f.function.metric('ConcurrentExecutions', { statistic: 'Maximum', period: Duration.minutes(1), label: `${f.id} concurrent (limit ${f.limit})` })),
             rightLabel: 'concurrent',
           },
         ),
@@ -383,11 +384,20 @@ export class Monitoring extends Construct {
         seen.add(id);
       }
     };
-    checkIds(props.deadLetterQueues.map((q) => q.id), 'dead-letter queue');
-    checkIds(props.functionErrors.map((f) => f.id), 'function');
+    checkIds(
+      props.deadLetterQueues.map((q) => q.id),
+      'dead-letter queue',
+    );
+    checkIds(
+      props.functionErrors.map((f) => f.id),
+      'function',
+    );
     checkIds(props.serverErrorOperations, 'operation');
     checkIds(props.routeAlarms ?? [], 'alarmed route operation');
-    checkIds((props.concurrencyLimited ?? []).map((f) => f.id), 'concurrency-limited function');
+    checkIds(
+      (props.concurrencyLimited ?? []).map((f) => f.id),
+      'concurrency-limited function',
+    );
     if (!props.metricsNamespace || !props.serviceName) throw new Error(`${where}: metricsNamespace and serviceName are required for the ServerErrors alarms`);
     if (props.email !== undefined && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(props.email)) {
       throw new Error(`${where}: the alarm email "${props.email}" (context alarmEmail) is not an email address`);

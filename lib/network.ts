@@ -67,9 +67,7 @@ export class Network extends Construct {
 
   constructor(scope: Construct, id: string, props: NetworkProps = {}) {
     super(scope, id);
-    const availabilityZones = props.availabilityZones
-      ? [...props.availabilityZones]
-      : [0, 1, 2].map((i) => Fn.select(i, Fn.getAzs()));
+    const availabilityZones = props.availabilityZones ? [...props.availabilityZones] : [0, 1, 2].map((i) => Fn.select(i, Fn.getAzs()));
     const natGateways = props.natGateways ?? 1;
     validate(this, availabilityZones, natGateways, props.cidr);
 
@@ -145,10 +143,7 @@ function validate(scope: Construct, zones: readonly string[], natGateways: numbe
     throw new Error(`${where}: availabilityZones has duplicates: ${literal.join(', ')}`);
   }
   if (!Number.isInteger(natGateways) || natGateways < 1 || natGateways > zones.length) {
-    throw new Error(
-      `${where}: natGateways must be an integer from 1 to the number of zones (${zones.length}), got ${natGateways}; ` +
-        'functions in the VPC need egress for Stripe and SES',
-    );
+    throw new Error(`${where}: natGateways must be an integer from 1 to the number of zones (${zones.length}), got ${natGateways}; ` + 'functions in the VPC need egress for Stripe and SES');
   }
   if (cidr !== undefined && !/^\d{1,3}(\.\d{1,3}){3}\/(1[6-8])$/.test(cidr)) {
     throw new Error(`${where}: cidr must be an IPv4 block from /16 to /18 (three /20 function subnets must fit), got "${cidr}"`);

@@ -230,9 +230,7 @@ export class Search extends Construct {
     if (masterNodes === 0) {
       Validations.of(domain).acknowledge({
         id: 'AwsSolutions-OS4',
-        reason:
-          'Dedicated cluster-manager nodes only outside production: a small stage runs two data nodes, which elect ' +
-          'their own manager; production (prod) has three dedicated ones.',
+        reason: 'Dedicated cluster-manager nodes only outside production: a small stage runs two data nodes, which elect ' + 'their own manager; production (prod) has three dedicated ones.',
       });
     }
 
@@ -266,10 +264,7 @@ export class Search extends Construct {
     this.resource = { url, indexName, domainArn: domain.domainArn, clients };
   }
 
-  private validate(
-    props: SearchProps,
-    v: { zones: number; dataNodes: number; masterNodes: number; volumeGb: number; indexName: string; dataNodeType: string },
-  ): void {
+  private validate(props: SearchProps, v: { zones: number; dataNodes: number; masterNodes: number; volumeGb: number; indexName: string; dataNodeType: string }): void {
     const where = this.node.path;
     if (!/^[a-z][a-z0-9-]{0,19}$/.test(props.stage)) throw new Error(`${where}: stage "${props.stage}" cannot name a domain (catalog-<stage>, 28 characters at most)`);
     if (v.zones !== 2 && v.zones !== 3) throw new Error(`${where}: zones must be 2 or 3, got ${v.zones}`);

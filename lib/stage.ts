@@ -40,9 +40,7 @@ const STAGE_NAME = /^[a-z][a-z0-9-]{0,19}$/;
 /** Settings of a stage by name; `prod` is production, every other name is a small stage. */
 export function stageSettings(stage: string): StageSettings {
   if (!STAGE_NAME.test(stage)) {
-    throw new Error(
-      `Invalid stage "${stage}": use 1-20 lowercase letters, digits or dashes, starting with a letter (e.g. dev, prod, pr-42)`,
-    );
+    throw new Error(`Invalid stage "${stage}": use 1-20 lowercase letters, digits or dashes, starting with a letter (e.g. dev, prod, pr-42)`);
   }
   // Functions of the stage `local` sign and verify webhooks with the public local secrets (shared/config.ts, secretSource).
   if (stage === 'local') throw new Error('Invalid stage "local": it is the local runtime\'s, whose secrets are public; deploy under another name (e.g. dev)');

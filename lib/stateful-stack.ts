@@ -163,9 +163,7 @@ export class StatefulStack extends Stack {
     });
 
     const warehouseSecret = new Secret(this, 'WarehouseWebhookSecret', {
-      description:
-        'HMAC-SHA256 secret signing the orders POSTed to the warehouse (X-Signature: sha256=<hex>): configure the same ' +
-        'value in the WMS.',
+      description: 'HMAC-SHA256 secret signing the orders POSTed to the warehouse (X-Signature: sha256=<hex>): configure the same ' + 'value in the WMS.',
       generateSecretString: { excludePunctuation: true, passwordLength: 64 },
     });
     Validations.of(warehouseSecret).acknowledge({

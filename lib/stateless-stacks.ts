@@ -380,11 +380,7 @@ function monitoredRoute(route: Route): MonitoredRoute {
  * (the checkout handler's answers), flash-sale entries (the entry handler's answers) and
  * decisions (tickets through the entry queue: the worker deletes a ticket once it is decided).
  */
-function businessCounts(
-  source: { readonly metricsNamespace: string; readonly serviceName: string },
-  routed: (operation: string) => boolean,
-  entries: QueueResource | undefined,
-): CountGraph[] {
+function businessCounts(source: { readonly metricsNamespace: string; readonly serviceName: string }, routed: (operation: string) => boolean, entries: QueueResource | undefined): CountGraph[] {
   const answers = (operation: string, what: { ok: string; refused: string }) => [
     operationMetric(source, operation, 'Successes', what.ok),
     operationMetric(source, operation, 'ClientErrors', what.refused),
@@ -400,10 +396,7 @@ function businessCounts(
     const perMinute = { period: Duration.minutes(1), statistic: 'Sum' } as const;
     counts.push({
       title: 'Flash-sale decisions per minute (left), oldest undecided ticket (right, s)',
-      left: [
-        entries.queue.metricNumberOfMessagesSent({ ...perMinute, label: 'tickets queued' }),
-        entries.queue.metricNumberOfMessagesDeleted({ ...perMinute, label: 'tickets decided' }),
-      ],
+      left: [entries.queue.metricNumberOfMessagesSent({ ...perMinute, label: 'tickets queued' }), entries.queue.metricNumberOfMessagesDeleted({ ...perMinute, label: 'tickets decided' })],
       right: [entries.queue.metricApproximateAgeOfOldestMessage({ period: Duration.minutes(1), statistic: 'Maximum', label: 'oldest ticket age' })],
     });
   }

@@ -13,12 +13,21 @@ const EnvSchema = z.object({
   SERVICE_NAME: z.string().default('commerce'),
   AWS_REGION: z.string().default('us-east-1'),
   /** Redis: either a URL (local) or host/port/TLS with the AUTH token in Secrets Manager (AWS). */
-  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'a redis:// or rediss:// URL').optional(),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'a redis:// or rediss:// URL')
+    .optional(),
   REDIS_HOST: z.string().optional(),
   REDIS_PORT: z.coerce.number().int().positive().default(6379),
-  REDIS_TLS: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+  REDIS_TLS: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true'),
   /** ElastiCache with cluster mode enabled: connect with the cluster client. */
-  REDIS_CLUSTER: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+  REDIS_CLUSTER: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true'),
   REDIS_AUTH_SECRET_ARN: z.string().optional(),
   /** Prefix of every Redis key, so tests can share one server without clashing. */
   REDIS_KEY_PREFIX: z.string().default(''),
@@ -115,5 +124,7 @@ export function secretSource(arnVariable: 'CARRIER_SECRETS_ARN' | 'WAREHOUSE_SEC
   const arn = settings[arnVariable];
   if (arn) return { arn };
   if (settings.STAGE === 'local') return { value: localValue(settings) };
-  throw new ConfigError(`Missing environment variable ${arnVariable} on stage ${settings.STAGE}: this function needs the secret's Secrets Manager ARN (outside the local stage no local default is used).`);
+  throw new ConfigError(
+    `Missing environment variable ${arnVariable} on stage ${settings.STAGE}: this function needs the secret's Secrets Manager ARN (outside the local stage no local default is used).`,
+  );
 }

@@ -21,7 +21,10 @@ export class DomainError extends Error {
 }
 
 export class ValidationError extends DomainError {
-  constructor(message: string, readonly errors: readonly FieldError[]) {
+  constructor(
+    message: string,
+    readonly errors: readonly FieldError[],
+  ) {
     super('validation_failed', message, { errors });
   }
 }
@@ -53,14 +56,20 @@ export class IdempotencyConflictError extends DomainError {
 }
 
 export class RateLimitedError extends DomainError {
-  constructor(message: string, readonly retryAfterSeconds: number) {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
     super('rate_limited', message, { retryAfterSeconds });
   }
 }
 
 /** A dependency cannot serve the request now; the client may retry (503). */
 export class UnavailableError extends DomainError {
-  constructor(message: string, readonly retryAfterSeconds = 1) {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds = 1,
+  ) {
     super('service_unavailable', message, { retryAfterSeconds });
   }
 }

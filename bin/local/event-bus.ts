@@ -137,7 +137,15 @@ export async function startEventBus(opts: {
     }
     const message = lastError instanceof Error ? `${lastError.name}: ${lastError.message}` : String(lastError);
     failed.push({ ruleId: rule.id, target: target.id, event, error: message });
-    log({ level: 'error', msg: 'event delivery failed after all retries (recorded as dead letter)', ruleId: rule.id, target: target.id, eventId: event.id, attempts: retryAttempts + 1, error: message });
+    log({
+      level: 'error',
+      msg: 'event delivery failed after all retries (recorded as dead letter)',
+      ruleId: rule.id,
+      target: target.id,
+      eventId: event.id,
+      attempts: retryAttempts + 1,
+      error: message,
+    });
   };
 
   const route = (event: EventBridgeEnvelope, responded: Promise<void>) => {

@@ -196,8 +196,7 @@ function matchNumeric(operand: unknown, leaf: number): boolean {
     if (typeof op !== 'string' || !NUMERIC_OPERATORS.has(op) || typeof bound !== 'number' || Number.isNaN(bound)) {
       throw new InvalidEventPatternError(`Invalid numeric condition ${JSON.stringify(operand)}`);
     }
-    const ok =
-      op === '=' ? leaf === bound : op === '<' ? leaf < bound : op === '<=' ? leaf <= bound : op === '>' ? leaf > bound : leaf >= bound;
+    const ok = op === '=' ? leaf === bound : op === '<' ? leaf < bound : op === '<=' ? leaf <= bound : op === '>' ? leaf > bound : leaf >= bound;
     if (!ok) return false;
   }
   return true;

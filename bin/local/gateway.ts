@@ -335,7 +335,10 @@ class TokenBucket {
   private tokens: number;
   private last = performance.now();
 
-  constructor(private readonly ratePerSecond: number, private readonly burst: number) {
+  constructor(
+    private readonly ratePerSecond: number,
+    private readonly burst: number,
+  ) {
     this.tokens = burst;
   }
 

@@ -192,10 +192,7 @@ export function createInvoker(opts: { root?: string; limits?: ConcurrencyLimits 
 }
 
 /** How Lambda reads a function's answer to a batch (SQS, streams) with ReportBatchItemFailures. */
-export type BatchOutcome =
-  | { readonly kind: 'success' }
-  | { readonly kind: 'partial'; readonly failed: ReadonlySet<string> }
-  | { readonly kind: 'failure'; readonly reason: string };
+export type BatchOutcome = { readonly kind: 'success' } | { readonly kind: 'partial'; readonly failed: ReadonlySet<string> } | { readonly kind: 'failure'; readonly reason: string };
 
 /**
  * Lambda's rules for a batch response: no response, an empty or null `batchItemFailures` is a

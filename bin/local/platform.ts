@@ -106,22 +106,24 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       options.dynamodbEndpoint
         ? Promise.resolve<DynamoDbLocal>({ endpoint: options.dynamodbEndpoint, port: Number(new URL(options.dynamodbEndpoint).port), stop: async () => undefined })
         : step('DynamoDB Local', () => startDynamoDbLocal({ ...(options.dataDir ? { dataDir: join(options.dataDir, 'dynamodb') } : {}) })),
-      step('Redis', () => resolveRedis({ ...(options.redisUrl ? { url: options.redisUrl } : {}), ...(options.dataDir ? { dataDir: join(options.dataDir, 'redis') } : {}), log: (line) => log(`    ${line}`) })),
-      // Durable with a data folder: queued messages and FIFO deduplication survive a kill -9; what was in flight in the dead process is redelivered at once.
-      step('SQS (in process)', () =>
-        startSqs({ ...(options.dataDir ? { dataDir: join(options.dataDir, 'sqs'), redeliverInFlightAtStart: true } : {}), log: (line) => log(`    ${line}`) }),
+      step('Redis', () =>
+        resolveRedis({ ...(options.redisUrl ? { url: options.redisUrl } : {}), ...(options.dataDir ? { dataDir: join(options.dataDir, 'redis') } : {}), log: (line) => log(`    ${line}`) }),
       ),
+      // Durable with a data folder: queued messages and FIFO deduplication survive a kill -9; what was in flight in the dead process is redelivered at once.
+      step('SQS (in process)', () => startSqs({ ...(options.dataDir ? { dataDir: join(options.dataDir, 'sqs'), redeliverInFlightAtStart: true } : {}), log: (line) => log(`    ${line}`) })),
       step('SES (in process)', () => startSes()),
     ]);
-    stops.push(() => dynamo.stop(), () => redis.stop(), () => sqsServer.stop(), () => sesServer.stop());
+    stops.push(
+      () => dynamo.stop(),
+      () => redis.stop(),
+      () => sqsServer.stop(),
+      () => sesServer.stop(),
+    );
 
     const dynamodb = new DynamoDBClient({ endpoint: dynamo.endpoint, region: REGION, credentials: CREDENTIALS });
     const sqs = new SQSClient({ endpoint: sqsServer.endpoint, region: REGION, credentials: CREDENTIALS });
     const tables = localTableNames(prefix);
-    const [queues] = await Promise.all([
-      step('SQS queues', () => ensureQueues(sqs, prefix)),
-      step('DynamoDB tables', () => ensureTables(dynamodb, tables)),
-    ]);
+    const [queues] = await Promise.all([step('SQS queues', () => ensureQueues(sqs, prefix)), step('DynamoDB tables', () => ensureTables(dynamodb, tables))]);
 
     // The gateway's port is chosen first: the payment server and the warehouse call it back.
     const gatewayPort = options.port === 0 ? await freePort() : (options.port ?? 3000);
@@ -143,7 +145,10 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
         }),
       ),
     ]);
-    stops.push(() => stripe.stop(), () => warehouse.stop());
+    stops.push(
+      () => stripe.stop(),
+      () => warehouse.stop(),
+    );
 
     const busName = `${prefix}commerce-bus`;
     const invoke = createInvoker();

@@ -26,10 +26,7 @@ export async function freePort(host = '127.0.0.1'): Promise<number> {
  * checks that should tolerate errors catch them and return false. On timeout it throws an
  * Error naming `what`.
  */
-export async function waitFor(
-  check: () => Promise<boolean>,
-  opts: { timeoutMs: number; intervalMs?: number; what: string },
-): Promise<void> {
+export async function waitFor(check: () => Promise<boolean>, opts: { timeoutMs: number; intervalMs?: number; what: string }): Promise<void> {
   const interval = opts.intervalMs ?? 100;
   const deadline = Date.now() + opts.timeoutMs;
   for (;;) {

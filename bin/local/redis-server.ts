@@ -100,19 +100,16 @@ export async function resolveRedis(opts: ResolveRedisOptions = {}): Promise<Redi
     dataDir = resolve(opts.dataDir);
     mkdirSync(dataDir, { recursive: true });
   }
-  const persistence = dataDir
-    ? ['--appendonly', 'yes', '--appendfsync', 'everysec', '--dir', dataDir]
-    : ['--appendonly', 'no'];
+  const persistence = dataDir ? ['--appendonly', 'yes', '--appendfsync', 'everysec', '--dir', dataDir] : ['--appendonly', 'no'];
 
   for (let attempt = 1; ; attempt++) {
     const port = await freePort();
     const url = `redis://127.0.0.1:${port}`;
     log(`redis: ${why}; starting ${command} on 127.0.0.1:${port} (${dataDir ? `append-only file in ${dataDir}` : 'no persistence'})`);
-    const proc = await spawnTied(
-      command,
-      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence, '--daemonize', 'no', '--logfile', '', '--loglevel', 'warning'],
-      { cwd: dataDir ?? tmpdir(), onLine: (line) => line.trim() && log(`redis-server: ${line}`) },
-    ).catch((error: NodeJS.ErrnoException) => {
+    const proc = await spawnTied(command, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence, '--daemonize', 'no', '--logfile', '', '--loglevel', 'warning'], {
+      cwd: dataDir ?? tmpdir(),
+      onLine: (line) => line.trim() && log(`redis-server: ${line}`),
+    }).catch((error: NodeJS.ErrnoException) => {
       if (error.code === 'ENOENT') {
         throw new Error(
           `Redis is needed, ${why}, and \`${command}\` is not installed (not found on PATH). Either install it ` +

@@ -198,7 +198,8 @@ export function md5OfMessageAttributes(attributes: Readonly<Record<string, Messa
 
 const attributesSize = (attributes: Readonly<Record<string, MessageAttributeValue>>) =>
   Object.entries(attributes).reduce(
-    (n, [name, v]) => n + Buffer.byteLength(name) + Buffer.byteLength(v.DataType) + (v.BinaryValue !== undefined ? Buffer.from(v.BinaryValue, 'base64').length : Buffer.byteLength(v.StringValue ?? '')),
+    (n, [name, v]) =>
+      n + Buffer.byteLength(name) + Buffer.byteLength(v.DataType) + (v.BinaryValue !== undefined ? Buffer.from(v.BinaryValue, 'base64').length : Buffer.byteLength(v.StringValue ?? '')),
     0,
   );
 
@@ -214,9 +215,7 @@ function receiptMessageId(receipt: string): string {
 export class SqsEngine {
   private readonly queues = new Map<string, Queue>();
 
-  constructor(
-    private readonly options: { readonly clock?: () => number; readonly store?: SqsStore } = {},
-  ) {}
+  constructor(private readonly options: { readonly clock?: () => number; readonly store?: SqsStore } = {}) {}
 
   private now(): number {
     return (this.options.clock ?? Date.now)();
@@ -542,7 +541,13 @@ export class SqsEngine {
     return results;
   }
 
-  private newMessage(entry: SendEntry, attributes: Readonly<Record<string, MessageAttributeValue>>, now: number, visibleAt: number, fifo?: { group: string; dedupId: string; seq: string }): StoredMessage {
+  private newMessage(
+    entry: SendEntry,
+    attributes: Readonly<Record<string, MessageAttributeValue>>,
+    now: number,
+    visibleAt: number,
+    fifo?: { group: string; dedupId: string; seq: string },
+  ): StoredMessage {
     return {
       id: randomUUID(),
       body: entry.body,
@@ -559,11 +564,13 @@ export class SqsEngine {
 
   private validateMessage(entry: SendEntry, attributes: Readonly<Record<string, MessageAttributeValue>>, maxBytes: number): void {
     if (typeof entry.body !== 'string' || entry.body.length === 0) throw new SqsError('MissingParameter', 'The request must contain the parameter MessageBody.');
-    if (INVALID_BODY_CHARACTER.test(entry.body)) throw new SqsError('InvalidMessageContents', 'Invalid characters found. Valid unicode characters are #x9 | #xA | #xD | #x20 to #xD7FF | #xE000 to #xFFFD | #x10000 to #x10FFFF');
+    if (INVALID_BODY_CHARACTER.test(entry.body))
+      throw new SqsError('InvalidMessageContents', 'Invalid characters found. Valid unicode characters are #x9 | #xA | #xD | #x20 to #xD7FF | #xE000 to #xFFFD | #x10000 to #x10FFFF');
     for (const [name, value] of Object.entries(attributes)) {
       if (!/^(String|Number|Binary)(\..+)?$/.test(value.DataType ?? '')) throw new SqsError('InvalidParameterValue', `The message attribute '${name}' has an invalid message attribute type.`);
       const binary = value.DataType.startsWith('Binary');
-      if (binary ? value.BinaryValue === undefined : value.StringValue === undefined) throw new SqsError('InvalidParameterValue', `The message attribute '${name}' must contain a non-empty value of message attribute type '${value.DataType}'.`);
+      if (binary ? value.BinaryValue === undefined : value.StringValue === undefined)
+        throw new SqsError('InvalidParameterValue', `The message attribute '${name}' must contain a non-empty value of message attribute type '${value.DataType}'.`);
     }
     if (Object.keys(attributes).length > 10) throw new SqsError('InvalidParameterValue', 'Number of message attributes [over 10] exceeds the allowed maximum [10].');
     const size = Buffer.byteLength(entry.body) + attributesSize(attributes);
@@ -736,7 +743,8 @@ export function checkBatch(entries: ReadonlyArray<{ readonly Id?: unknown }> | u
   if (entries.length > MAX_BATCH_ENTRIES) throw new SqsError('TooManyEntriesInBatchRequest', `Maximum number of entries per request are ${MAX_BATCH_ENTRIES}. You have sent ${entries.length}.`);
   const ids = new Set<string>();
   for (const { Id } of entries) {
-    if (typeof Id !== 'string' || !/^[A-Za-z0-9_-]{1,80}$/.test(Id)) throw new SqsError('InvalidBatchEntryId', 'A batch entry id can only contain alphanumeric characters, hyphens and underscores. It can be at most 80 letters long.');
+    if (typeof Id !== 'string' || !/^[A-Za-z0-9_-]{1,80}$/.test(Id))
+      throw new SqsError('InvalidBatchEntryId', 'A batch entry id can only contain alphanumeric characters, hyphens and underscores. It can be at most 80 letters long.');
     if (ids.has(Id)) throw new SqsError('BatchEntryIdsNotDistinct', `Id ${Id} repeated.`);
     ids.add(Id);
   }

@@ -8,13 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { join } from 'node:path';
-import {
-  CreateQueueCommand,
-  GetQueueAttributesCommand,
-  GetQueueUrlCommand,
-  SetQueueAttributesCommand,
-  type SQSClient,
-} from '@aws-sdk/client-sqs';
+import { CreateQueueCommand, GetQueueAttributesCommand, GetQueueUrlCommand, SetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { QUEUES, QUEUE_KEYS, deadLetterQueueName, type QueueDefinition, type QueueKey } from '#shared/platform/queues';
 import { ACCOUNT_ID, checkBatch, md5OfMessageAttributes, queueArn, SqsEngine, SqsError, type MessageAttributeValue, type SendEntry, type SqsRecord, type StoredMessage } from './sqs-engine';
 import { Journal, type JournalOptions } from './sqs-journal';
@@ -105,7 +99,13 @@ export async function startSqs(opts: SqsServerOptions = {}): Promise<LocalSqs> {
   };
   let stopping = false;
   let endpoint = '';
-  const api = makeApi(engine, () => endpoint, notify, waiters, () => stopping);
+  const api = makeApi(
+    engine,
+    () => endpoint,
+    notify,
+    waiters,
+    () => stopping,
+  );
 
   const server = createServer((req, res) => {
     void handle(api, req, res);
@@ -138,13 +138,7 @@ export async function startSqs(opts: SqsServerOptions = {}): Promise<LocalSqs> {
 
 type Action = (input: Body) => unknown | Promise<unknown>;
 
-function makeApi(
-  engine: SqsEngine,
-  endpoint: () => string,
-  notify: (queue: string) => void,
-  waiters: Map<string, Set<() => void>>,
-  stopping: () => boolean,
-): Record<string, Action> {
+function makeApi(engine: SqsEngine, endpoint: () => string, notify: (queue: string) => void, waiters: Map<string, Set<() => void>>, stopping: () => boolean): Record<string, Action> {
   const url = (name: string) => `${endpoint()}/${ACCOUNT_ID}/${name}`;
   /** Changes a queue and wakes its long polls. */
   const changing = <T>(name: string, run: () => T): T => {
@@ -253,7 +247,12 @@ function makeApi(
     DeleteMessageBatch: (input) => {
       const name = queueOf(input);
       const entries = batchEntries(input);
-      const results = changing(name, () => engine.delete(name, entries.map((e) => requiredString(e, 'ReceiptHandle'))));
+      const results = changing(name, () =>
+        engine.delete(
+          name,
+          entries.map((e) => requiredString(e, 'ReceiptHandle')),
+        ),
+      );
       return batchOut(entries, results, () => ({}));
     },
     ChangeMessageVisibility: (input) => {
@@ -280,7 +279,13 @@ async function handle(api: Record<string, Action>, req: IncomingMessage, res: Se
     const action = target.startsWith('AmazonSQS.') ? api[target.slice('AmazonSQS.'.length)] : undefined;
     const raw = await readBody(req);
     if (req.method !== 'POST' || !action) {
-      return send(res, 400, requestId, { __type: 'com.amazonaws.sqs#UnsupportedOperation', message: `Unsupported request: ${req.method} ${target || '(no x-amz-target)'}. This server speaks the AWS JSON 1.0 protocol of SQS.` }, 'AWS.SimpleQueueService.UnsupportedOperation');
+      return send(
+        res,
+        400,
+        requestId,
+        { __type: 'com.amazonaws.sqs#UnsupportedOperation', message: `Unsupported request: ${req.method} ${target || '(no x-amz-target)'}. This server speaks the AWS JSON 1.0 protocol of SQS.` },
+        'AWS.SimpleQueueService.UnsupportedOperation',
+      );
     }
     let input: Body;
     try {

@@ -6,15 +6,7 @@
  * off and are woken by writes.
  */
 import { DeleteItemCommand, DescribeTableCommand, PutItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import {
-  DescribeStreamCommand,
-  GetRecordsCommand,
-  GetShardIteratorCommand,
-  type _Record,
-  type DynamoDBStreamsClient,
-  type Shard,
-  type ShardIteratorType,
-} from '@aws-sdk/client-dynamodb-streams';
+import { DescribeStreamCommand, GetRecordsCommand, GetShardIteratorCommand, type _Record, type DynamoDBStreamsClient, type Shard, type ShardIteratorType } from '@aws-sdk/client-dynamodb-streams';
 import type { InitializeMiddleware, MetadataBearer, MiddlewareStack } from '@smithy/types';
 import type { DynamoDBRecord, DynamoDBStreamEvent, StreamRecord as LambdaStreamRecord } from 'aws-lambda';
 import { randomBytes } from 'node:crypto';
@@ -80,7 +72,11 @@ function lambdaValue(value: unknown): unknown {
   if (value instanceof Uint8Array) return Buffer.from(value).toString('base64');
   if (Array.isArray(value)) return value.map(lambdaValue);
   if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).filter(([k, v]) => v !== undefined && k !== '$unknown').map(([k, v]) => [k, lambdaValue(v)]));
+    return Object.fromEntries(
+      Object.entries(value)
+        .filter(([k, v]) => v !== undefined && k !== '$unknown')
+        .map(([k, v]) => [k, lambdaValue(v)]),
+    );
   }
   return value;
 }
@@ -426,7 +422,14 @@ class StreamMappingRunner {
         return (await request('AFTER_SEQUENCE_NUMBER', after)).ShardIterator;
       } catch (error) {
         if (errorName(error) !== 'TrimmedDataAccessException' && errorName(error) !== 'ValidationException') throw error;
-        this.opts.log({ level: 'warn', msg: 'checkpoint no longer in the stream; reading the shard from TRIM_HORIZON', mappingId: this.mapping.id, shardId, sequenceNumber: after, error: String(error) });
+        this.opts.log({
+          level: 'warn',
+          msg: 'checkpoint no longer in the stream; reading the shard from TRIM_HORIZON',
+          mappingId: this.mapping.id,
+          shardId,
+          sequenceNumber: after,
+          error: String(error),
+        });
       }
     }
     return (await request('TRIM_HORIZON')).ShardIterator;
@@ -556,8 +559,7 @@ class StreamMappingRunner {
         }
       }
       if (!current()) break;
-      const ready =
-        buffer.length >= mapping.batchSize || (buffer.length > 0 && (windowMs === 0 || !open || Date.now() - bufferedSince >= windowMs));
+      const ready = buffer.length >= mapping.batchSize || (buffer.length > 0 && (windowMs === 0 || !open || Date.now() - bufferedSince >= windowMs));
       if (ready) {
         state.busy = true;
         try {
@@ -569,7 +571,8 @@ class StreamMappingRunner {
         continue;
       }
       if (!open && buffer.length === 0) break; // closed shard read to its end
-      if (buffer.length > 0) await this.pause(opts.pollIntervalMs); // filling a batch within its window
+      if (buffer.length > 0)
+        await this.pause(opts.pollIntervalMs); // filling a batch within its window
       else if (readNothing) await this.idleWait(state, polledAt, idleDelay, emptyPollMs, current);
     }
     if (!open && buffer.length === 0 && generation === this.generation) {

@@ -44,7 +44,17 @@ interface StripeEvent {
   readonly data: { readonly object: Record<string, unknown> };
 }
 
-type Intent = Record<string, unknown> & { id: string; status: string; amount: number; currency: string; capture_method: string; amount_received: number; amount_capturable: number; created: number; metadata: Record<string, string> };
+type Intent = Record<string, unknown> & {
+  id: string;
+  status: string;
+  amount: number;
+  currency: string;
+  capture_method: string;
+  amount_received: number;
+  amount_capturable: number;
+  created: number;
+  metadata: Record<string, string>;
+};
 
 const AUTHORIZES = new Set(['pm_card_visa', 'pm_card_mastercard', 'pm_card_visa_debit', 'pm_card_amex']);
 const DECLINES = new Set(['pm_card_chargeDeclined', 'pm_card_chargeDeclinedInsufficientFunds']);
@@ -98,7 +108,8 @@ export async function startStripeServer(options: { port?: number; latencyMs?: nu
     if (entries.length > 50) return error(400, 'invalid_request_error', 'Invalid metadata: can have at most 50 keys.', { param: 'metadata' });
     for (const [key, value] of entries) {
       if (key.length > 40) return error(400, 'invalid_request_error', `Invalid metadata: keys can be at most 40 characters (${key}).`, { param: `metadata[${key}]` });
-      if (typeof value !== 'string' || value.length > 500) return error(400, 'invalid_request_error', `Invalid value (too long): metadata values can be at most 500 characters (${key}).`, { param: `metadata[${key}]` });
+      if (typeof value !== 'string' || value.length > 500)
+        return error(400, 'invalid_request_error', `Invalid value (too long): metadata values can be at most 500 characters (${key}).`, { param: `metadata[${key}]` });
     }
     return undefined;
   }
@@ -109,7 +120,12 @@ export async function startStripeServer(options: { port?: number; latencyMs?: nu
     intent.payment_method = method;
     if (DECLINES.has(method)) {
       intent.status = 'requires_payment_method';
-      intent.last_payment_error = { type: 'card_error', code: 'card_declined', decline_code: method.endsWith('InsufficientFunds') ? 'insufficient_funds' : 'generic_decline', message: 'Your card was declined.' };
+      intent.last_payment_error = {
+        type: 'card_error',
+        code: 'card_declined',
+        decline_code: method.endsWith('InsufficientFunds') ? 'insufficient_funds' : 'generic_decline',
+        message: 'Your card was declined.',
+      };
       emit('payment_intent.payment_failed', intent);
       return error(402, 'card_error', 'Your card was declined.', { code: 'card_declined', decline_code: (intent.last_payment_error as { decline_code: string }).decline_code, payment_intent: intent });
     }
@@ -183,7 +199,12 @@ export async function startStripeServer(options: { port?: number; latencyMs?: nu
         if (at < 0) return error(400, 'invalid_request_error', `No such payment_intent: '${after}'`, { code: 'resource_missing', param: 'starting_after' });
         list = list.slice(at + 1);
       }
-      for (const [bound, keep] of [['gte', (c: number, v: number) => c >= v], ['gt', (c: number, v: number) => c > v], ['lte', (c: number, v: number) => c <= v], ['lt', (c: number, v: number) => c < v]] as const) {
+      for (const [bound, keep] of [
+        ['gte', (c: number, v: number) => c >= v],
+        ['gt', (c: number, v: number) => c > v],
+        ['lte', (c: number, v: number) => c <= v],
+        ['lt', (c: number, v: number) => c < v],
+      ] as const) {
         const value = query.get(`created[${bound}]`);
         if (value !== null) list = list.filter((i) => keep(i.created, Number(value)));
       }
@@ -229,7 +250,11 @@ export async function startStripeServer(options: { port?: number; latencyMs?: nu
       const intent = intents.get(match[1]!);
       if (!intent || intent.status !== 'requires_action') return error(400, 'invalid_request_error', 'No PaymentIntent awaiting authentication.');
       if (params.outcome === 'fail') {
-        Object.assign(intent, { status: 'requires_payment_method', next_action: null, last_payment_error: { type: 'card_error', code: 'payment_intent_authentication_failure', message: 'The customer did not authenticate.' } });
+        Object.assign(intent, {
+          status: 'requires_payment_method',
+          next_action: null,
+          last_payment_error: { type: 'card_error', code: 'payment_intent_authentication_failure', message: 'The customer did not authenticate.' },
+        });
         emit('payment_intent.payment_failed', intent);
       } else {
         authorize(intent);
@@ -262,7 +287,9 @@ export async function startStripeServer(options: { port?: number; latencyMs?: nu
       const hash = createHash('sha256').update(`${url.pathname}\n${raw}`).digest('hex');
       const saved = idempotency.get(key);
       if (saved && saved.hash !== hash) {
-        send(400, { error: { type: 'idempotency_error', message: `Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '${key}'.` } });
+        send(400, {
+          error: { type: 'idempotency_error', message: `Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '${key}'.` },
+        });
         return;
       }
       if (saved) {
@@ -293,7 +320,19 @@ export async function startStripeServer(options: { port?: number; latencyMs?: nu
     revokeApiKey: (key) => void revokedKeys.add(key),
     listCalls,
     seedPaymentIntent(fields) {
-      const intent: Intent = { id: id('pi'), object: 'payment_intent', amount: 1_000, amount_capturable: 1_000, amount_received: 0, currency: 'usd', capture_method: 'manual', status: 'requires_capture', metadata: {}, livemode: false, ...fields };
+      const intent: Intent = {
+        id: id('pi'),
+        object: 'payment_intent',
+        amount: 1_000,
+        amount_capturable: 1_000,
+        amount_received: 0,
+        currency: 'usd',
+        capture_method: 'manual',
+        status: 'requires_capture',
+        metadata: {},
+        livemode: false,
+        ...fields,
+      };
       intents.set(intent.id, intent);
       return intent.id;
     },

@@ -17,10 +17,12 @@ export const cart = lazy(() =>
       hold: async (shopId, sku, quantity, customerId) =>
         (await reservations().reserve({ shopId, lines: [{ sku, quantity }], source: 'cart', reference: customerId, expiresInSeconds: 15 * 60 })).reservationId,
       release: async (shopId, reservationId) => {
-        await reservations().release(shopId, reservationId, 'cart').catch((error: unknown) => {
-          // Already expired (the sweeper returned the units) or committed by a checkout.
-          if (!(error instanceof ReservationNotActiveError) && !(error instanceof NotFoundError)) throw error;
-        });
+        await reservations()
+          .release(shopId, reservationId, 'cart')
+          .catch((error: unknown) => {
+            // Already expired (the sweeper returned the units) or committed by a checkout.
+            if (!(error instanceof ReservationNotActiveError) && !(error instanceof NotFoundError)) throw error;
+          });
       },
     },
     shopCurrency: shopCurrency(),

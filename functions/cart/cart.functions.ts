@@ -5,7 +5,7 @@ export const cartFunctions = defineFunctions({
   getCart: {
     id: 'GetCart',
     entry: 'functions/cart/get-cart.handler.ts',
-    description: "Customer: the cart, priced from the catalog.",
+    description: 'Customer: the cart, priced from the catalog.',
     uses: { tables: { carts: 'read', catalog: 'read', shops: 'read' } },
     timeoutSeconds: 5,
   },

@@ -1,12 +1,4 @@
-import {
-  createProductContract,
-  deleteProductContract,
-  getCategoryContract,
-  getProductContract,
-  patchProductContract,
-  replaceProductContract,
-  searchContract,
-} from '#shared/catalog/catalog.schema';
+import { createProductContract, deleteProductContract, getCategoryContract, getProductContract, patchProductContract, replaceProductContract, searchContract } from '#shared/catalog/catalog.schema';
 import { getImportContract, startImportContract } from '#shared/catalog/import.schema';
 import { route } from '../define';
 import type { Route } from '../definitions';

@@ -44,7 +44,10 @@ const flashSaleHolds = (): FlashSaleHolds => {
   return {
     async claim(shopId, holdId, customerId) {
       const hold = await holds.claim(shopId, holdId, customerId);
-      const variants = await products().variants(shopId, hold.lines.map((l) => l.sku));
+      const variants = await products().variants(
+        shopId,
+        hold.lines.map((l) => l.sku),
+      );
       const lines = hold.lines.map((line) => {
         const variant = variants.get(line.sku);
         if (!variant) throw new NotFoundError(`SKU ${line.sku} of flash-sale hold ${holdId} is no longer sold.`);
@@ -66,7 +69,15 @@ const record = (action: string, details: Record<string, unknown>) => {
 const withPayments = <T>(build: (payments: PaymentGateway) => T) => memoizeWithRetry(() => paymentGateway().then(build));
 
 export const checkout = withPayments((payments) =>
-  makePlaceOrder({ cart: cart(), reservations: reservations(), payments, orders: orderStore(), placement: placement(), flashSaleHolds: flashSaleHolds(), log: (message, details) => logger.warn(message, details) }),
+  makePlaceOrder({
+    cart: cart(),
+    reservations: reservations(),
+    payments,
+    orders: orderStore(),
+    placement: placement(),
+    flashSaleHolds: flashSaleHolds(),
+    log: (message, details) => logger.warn(message, details),
+  }),
 );
 
 /** The webhook, expiry and reconciler paths: no cart, no catalog. */

@@ -19,7 +19,12 @@ let resumeFrom: ReconcileCursor | undefined;
 export const handler: ScheduledHandler = async (_event, context) => {
   const report = await runWithInvocationBudget(context, async () => {
     const settle = await settlement();
-    return settle.reconcile({ lookbackSeconds: longestHoldSeconds() + LOOKBACK_MARGIN_SECONDS, ...(resumeFrom ? { resumeFrom } : {}), timeLeftMs: () => remainingBudgetMs() ?? Number.POSITIVE_INFINITY, ...localGrace() });
+    return settle.reconcile({
+      lookbackSeconds: longestHoldSeconds() + LOOKBACK_MARGIN_SECONDS,
+      ...(resumeFrom ? { resumeFrom } : {}),
+      timeLeftMs: () => remainingBudgetMs() ?? Number.POSITIVE_INFINITY,
+      ...localGrace(),
+    });
   });
   const { resumeFrom: next, ...counts } = report;
   resumeFrom = next;

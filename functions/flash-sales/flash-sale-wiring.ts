@@ -17,7 +17,11 @@ import { reservations, stockRepository } from '../inventory/inventory-wiring';
 export const sales = lazy(() =>
   makeRunSales({
     sales: dynamoSaleRepository(documents, tableName('flashSales')),
-    state: redisSaleState(redis, { customerBurst: config().FLASH_SALE_CUSTOMER_BURST, customerPerSecond: config().FLASH_SALE_CUSTOMER_PER_SECOND, salePerSecond: config().FLASH_SALE_ENTRIES_PER_SECOND }),
+    state: redisSaleState(redis, {
+      customerBurst: config().FLASH_SALE_CUSTOMER_BURST,
+      customerPerSecond: config().FLASH_SALE_CUSTOMER_PER_SECOND,
+      salePerSecond: config().FLASH_SALE_ENTRIES_PER_SECOND,
+    }),
     queue: sqsTicketQueue(sqs, () => queueUrl('flashSaleEntries')),
     allocation: makeGateAllocation({ stock: stockRepository(), gate: redisInventoryGate(redis) }),
     reservations: reservations(),

@@ -12,7 +12,9 @@ const Detail = z.object({
   orderId: z.string(),
   status: z.string(),
   at: z.string(),
-  data: z.object({ lines: z.array(Line).optional(), restock: z.boolean().optional(), reason: z.string().optional(), stockCommitted: z.boolean().optional(), reservationIds: z.array(z.string()).optional() }).loose(),
+  data: z
+    .object({ lines: z.array(Line).optional(), restock: z.boolean().optional(), reason: z.string().optional(), stockCommitted: z.boolean().optional(), reservationIds: z.array(z.string()).optional() })
+    .loose(),
 });
 
 const applyOrderStock = makeApplyOrderStock({

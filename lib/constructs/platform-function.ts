@@ -22,8 +22,7 @@ import type { SearchResource } from '../search-resource';
 export const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 /** Defines `require` inside the ESM bundle, for CommonJS dependencies that call it. */
-export const ESM_REQUIRE_BANNER =
-  "import { createRequire } from 'module'; const require = createRequire(import.meta.url);";
+export const ESM_REQUIRE_BANNER = "import { createRequire } from 'module'; const require = createRequire(import.meta.url);";
 
 export const DEFAULT_MEMORY_MB = 512;
 
@@ -38,22 +37,8 @@ export function metricsNamespace(stage: string): string {
 export const DEFAULT_TIMEOUT_SECONDS = 10;
 
 /** Read and write actions granted per table access level (no wildcards, named indexes only). */
-export const TABLE_READ_ACTIONS = [
-  'dynamodb:GetItem',
-  'dynamodb:BatchGetItem',
-  'dynamodb:Query',
-  'dynamodb:Scan',
-  'dynamodb:ConditionCheckItem',
-  'dynamodb:DescribeTable',
-] as const;
-export const TABLE_WRITE_ACTIONS = [
-  'dynamodb:PutItem',
-  'dynamodb:UpdateItem',
-  'dynamodb:DeleteItem',
-  'dynamodb:BatchWriteItem',
-  'dynamodb:ConditionCheckItem',
-  'dynamodb:DescribeTable',
-] as const;
+export const TABLE_READ_ACTIONS = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:Scan', 'dynamodb:ConditionCheckItem', 'dynamodb:DescribeTable'] as const;
+export const TABLE_WRITE_ACTIONS = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem', 'dynamodb:ConditionCheckItem', 'dynamodb:DescribeTable'] as const;
 
 /**
  * Actions granted on `Resource: *` because AWS offers no resource-level permission for them.
@@ -363,9 +348,7 @@ export class PlatformFunction extends Construct {
 
     Validations.of(fn).acknowledge({
       id: 'AwsSolutions-L1',
-      reason:
-        'Pinned to nodejs22.x on purpose: the bundle targets node22 and the runtime moves with that target, ' +
-        'not silently with a library upgrade (nodejs24.x is the newest the CDK knows).',
+      reason: 'Pinned to nodejs22.x on purpose: the bundle targets node22 and the runtime moves with that target, ' + 'not silently with a library upgrade (nodejs24.x is the newest the CDK knows).',
     });
     Validations.of(role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
@@ -406,9 +389,7 @@ export class PlatformFunction extends Construct {
       role.addToPrincipalPolicy(new PolicyStatement({ actions: ['events:DescribeEventBus'], resources: [resources.eventBus.eventBusArn] }));
     }
     if (resources.redis) {
-      role.addToPrincipalPolicy(
-        new PolicyStatement({ actions: ['elasticache:DescribeReplicationGroups'], resources: [resources.redis.replicationGroupArn] }),
-      );
+      role.addToPrincipalPolicy(new PolicyStatement({ actions: ['elasticache:DescribeReplicationGroups'], resources: [resources.redis.replicationGroupArn] }));
     }
     role.addToPrincipalPolicy(new PolicyStatement({ actions: ['ses:GetAccount', 'ses:GetSendQuota'], resources: ['*'] }));
   }

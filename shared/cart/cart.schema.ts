@@ -58,7 +58,12 @@ export const mergeCartContract = defineContract({
   summary: 'Merge a logged-out browser cart: quantities of one SKU are added, capped at 99',
   tags: ['cart'],
   params: z.object({ shopId: ShopId }),
-  body: z.strictObject({ items: z.array(z.strictObject({ sku: Sku, quantity: z.number().int().min(1).max(MAX_QUANTITY) })).min(1).max(MAX_LINES) }),
+  body: z.strictObject({
+    items: z
+      .array(z.strictObject({ sku: Sku, quantity: z.number().int().min(1).max(MAX_QUANTITY) }))
+      .min(1)
+      .max(MAX_LINES),
+  }),
   responses: {
     200: {
       description: 'The merged cart, and what could not be merged',

@@ -86,7 +86,10 @@ export function makeManageCart({ carts, variants, holds, shopCurrency, clock = p
 
   async function view(cart: Cart): Promise<CartView> {
     const currency = await shopCurrency(cart.shopId);
-    const priced = await variants(cart.shopId, cart.lines.map((l) => l.sku));
+    const priced = await variants(
+      cart.shopId,
+      cart.lines.map((l) => l.sku),
+    );
     let subtotal = 0;
     const items = cart.lines.map((line): CartLineView => {
       const variant = priced.get(line.sku);
@@ -113,7 +116,10 @@ export function makeManageCart({ carts, variants, holds, shopCurrency, clock = p
      */
     async forCheckout(shopId: string, customerId: string): Promise<CheckoutCart> {
       const cart = await load(shopId, customerId, clock());
-      const priced = await variants(shopId, cart.lines.map((l) => l.sku));
+      const priced = await variants(
+        shopId,
+        cart.lines.map((l) => l.sku),
+      );
       const lines: CheckoutLine[] = [];
       const unavailable: string[] = [];
       for (const line of cart.lines) {

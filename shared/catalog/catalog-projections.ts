@@ -42,7 +42,11 @@ export function makeProjectProductChange(deps: { products: ProductRepository; ca
     const withLevel = new Set(change.after.skusWithLevel);
     // A recorded level came from the SKU's counters (an import writes both), so only SKUs without one may lack counters.
     const added = change.after.skus.filter((sku) => !known.has(sku) && !withLevel.has(sku));
-    if (added.length > 0) await deps.initializeStock(change.shopId, added.map((sku) => ({ sku })));
+    if (added.length > 0)
+      await deps.initializeStock(
+        change.shopId,
+        added.map((sku) => ({ sku })),
+      );
     const missing = change.after.skus.filter((sku) => !withLevel.has(sku));
     if (missing.length === 0) return;
     const levels = await deps.stockLevels(change.shopId, missing);

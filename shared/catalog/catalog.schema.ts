@@ -96,7 +96,12 @@ export const getProductContract = defineContract({
 const csv = z
   .string()
   .max(500)
-  .transform((value) => value.split(',').map((v) => v.trim()).filter(Boolean));
+  .transform((value) =>
+    value
+      .split(',')
+      .map((v) => v.trim())
+      .filter(Boolean),
+  );
 
 export const SearchQuerySchema = z.object({
   q: z.string().max(200).optional(),

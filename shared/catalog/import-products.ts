@@ -5,16 +5,7 @@ import type { CatalogImportWriter, ImportedProduct, ImportQueue, ImportStore, Im
 import type { StockLevels } from './catalog-projections';
 import { ImportLineSchema } from './import.schema';
 import { buildProduct, productProblems, type Product, type ProductDraft } from './product';
-import {
-  derivedProductId,
-  importIdFor,
-  importStatus,
-  planImport,
-  type ChunkOutcome,
-  type ImportChunk,
-  type ImportLineError,
-  type ImportStatus,
-} from './product-import';
+import { derivedProductId, importIdFor, importStatus, planImport, type ChunkOutcome, type ImportChunk, type ImportLineError, type ImportStatus } from './product-import';
 
 /**
  * The merchant's bulk import (api.md: `POST …/admin/products/imports`). Starting one reads
@@ -119,7 +110,13 @@ export function makeImportProductChunk({ store, writer, stockLevels, clock = () 
       // After the queue's last delivery the chunk is given up and said so, rather than left running forever.
       if (!options.lastAttempt) throw error;
       const reason = clip(`The chunk could not be written (${(error as Error).message}); import these lines again.`);
-      outcome = { chunk: chunk.chunk, created: 0, updated: 0, errors: sortByLine([...chunk.rejected, ...chunk.lines.map(({ line }) => ({ line, code: 'not_imported' as const, message: reason }))]), abandoned: true };
+      outcome = {
+        chunk: chunk.chunk,
+        created: 0,
+        updated: 0,
+        errors: sortByLine([...chunk.rejected, ...chunk.lines.map(({ line }) => ({ line, code: 'not_imported' as const, message: reason }))]),
+        abandoned: true,
+      };
     }
     await store.recordChunk(shopId, importId, outcome);
     return outcome;
@@ -135,7 +132,14 @@ export function makeImportProductChunk({ store, writer, stockLevels, clock = () 
       const plan = await planRound(chunk, pending, round, errors);
       created += plan.unchangedCreated;
       updated += plan.unchangedUpdated;
-      const results = plan.writes.length > 0 ? await writer.write(chunk.shopId, plan.writes.map((w) => w.write), context) : [];
+      const results =
+        plan.writes.length > 0
+          ? await writer.write(
+              chunk.shopId,
+              plan.writes.map((w) => w.write),
+              context,
+            )
+          : [];
       const retry: Candidate[] = [];
       plan.writes.forEach(({ candidate, write }, i) => {
         if (results[i] === 'conflict') retry.push(candidate);
@@ -165,7 +169,13 @@ export function makeImportProductChunk({ store, writer, stockLevels, clock = () 
     const probed = round === 0 ? await writer.skuOwners(shopId, candidates.map(firstSku)) : undefined;
     const fresh = new Set(probed ? candidates.filter((c) => !probed.has(upper(firstSku(c)))) : []);
     const known = candidates.filter((c) => !fresh.has(c));
-    const owners = known.length > 0 ? await writer.skuOwners(shopId, known.flatMap((c) => c.draft.variants.map((v) => v.sku))) : new Map<string, string>();
+    const owners =
+      known.length > 0
+        ? await writer.skuOwners(
+            shopId,
+            known.flatMap((c) => c.draft.variants.map((v) => v.sku)),
+          )
+        : new Map<string, string>();
     const targets: Array<{ candidate: Candidate; productId: string }> = [];
     const claimedBy = new Map<string, number>();
     for (const candidate of candidates) {

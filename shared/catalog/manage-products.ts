@@ -33,7 +33,10 @@ export function makeManageProducts({ products, cache, initializeStock, shopCurre
   async function validate(shopId: string, draft: ProductDraft): Promise<void> {
     const problems = productProblems(draft, await shopCurrency(shopId));
     if (problems.length > 0) {
-      throw new ValidationError('The product is invalid.', problems.map((p) => ({ ...p, path: `body.${p.path}` })));
+      throw new ValidationError(
+        'The product is invalid.',
+        problems.map((p) => ({ ...p, path: `body.${p.path}` })),
+      );
     }
   }
 
@@ -44,7 +47,16 @@ export function makeManageProducts({ products, cache, initializeStock, shopCurre
     cache.invalidate(shopId, change).catch((error: unknown) => onCacheInvalidationFailure({ shopId, productIds: change.productIds ?? [], categories: change.categories ?? [], error }));
 
   async function refuseTakenSkus(product: Product): Promise<void> {
-    const owners = new Map([...(await products.variants(product.shopId, product.variants.map((v) => v.sku))).values()].map((v) => [v.sku.toUpperCase(), v.productId]));
+    const owners = new Map(
+      [
+        ...(
+          await products.variants(
+            product.shopId,
+            product.variants.map((v) => v.sku),
+          )
+        ).values(),
+      ].map((v) => [v.sku.toUpperCase(), v.productId]),
+    );
     const taken = product.variants
       .map((v, index) => ({ sku: v.sku, index, productId: owners.get(v.sku.toUpperCase()) }))
       .filter((t): t is { sku: string; index: number; productId: string } => t.productId !== undefined && t.productId !== product.id);
@@ -62,18 +74,17 @@ export function makeManageProducts({ products, cache, initializeStock, shopCurre
     const next = buildProduct(draft, { id: current.id, shopId: current.shopId, createdAt: current.createdAt, updatedAt: clock().toISOString(), version: current.version + 1 });
     await products.replace(current, next);
     const known = new Set(current.variants.map((v) => v.sku));
-    await initializeStock(current.shopId, next.variants.filter((v) => !known.has(v.sku)).map((v) => ({ sku: v.sku })));
+    await initializeStock(
+      current.shopId,
+      next.variants.filter((v) => !known.has(v.sku)).map((v) => ({ sku: v.sku })),
+    );
     await invalidate(current.shopId, { productIds: [current.id], categories: [...new Set([current.category, next.category])] });
     return (await products.get(current.shopId, current.id)) ?? { product: next, availability: {} };
   }
 
   return {
     /** `initialStock` (units per SKU) is the initial count of a new product, e.g. from an import. */
-    async createProduct(
-      shopId: string,
-      draft: ProductDraft,
-      options: { productId?: string; createdAt?: string; initialStock?: Readonly<Record<string, number>> } = {},
-    ): Promise<StoredProduct> {
+    async createProduct(shopId: string, draft: ProductDraft, options: { productId?: string; createdAt?: string; initialStock?: Readonly<Record<string, number>> } = {}): Promise<StoredProduct> {
       await validate(shopId, draft);
       const now = clock().toISOString();
       const product = buildProduct(draft, { id: options.productId ?? newId('prd'), shopId, createdAt: options.createdAt ?? now, updatedAt: now, version: 1 });
@@ -81,7 +92,10 @@ export function makeManageProducts({ products, cache, initializeStock, shopCurre
       // (the create's transaction still refuses one claimed meanwhile).
       await refuseTakenSkus(product);
       // Counters first: a product is never visible with SKUs that inventory does not know.
-      await initializeStock(shopId, product.variants.map((v) => ({ sku: v.sku, units: options.initialStock?.[v.sku] ?? 0 })));
+      await initializeStock(
+        shopId,
+        product.variants.map((v) => ({ sku: v.sku, units: options.initialStock?.[v.sku] ?? 0 })),
+      );
       await products.create(product);
       await invalidate(shopId, { productIds: [product.id], categories: [product.category] });
       return (await products.get(shopId, product.id)) ?? { product, availability: {} };

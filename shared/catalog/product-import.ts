@@ -16,16 +16,7 @@ export const MAX_INITIAL_UNITS = 1_000_000;
 export const CHUNK_MAX_LINES = 100;
 export const CHUNK_MAX_BYTES = 192 * 1024;
 
-export const IMPORT_ERROR_CODES = [
-  'malformed_json',
-  'validation_failed',
-  'duplicate_sku',
-  'duplicate_product',
-  'sku_taken',
-  'sku_conflict',
-  'conflict',
-  'not_imported',
-] as const;
+export const IMPORT_ERROR_CODES = ['malformed_json', 'validation_failed', 'duplicate_sku', 'duplicate_product', 'sku_taken', 'sku_conflict', 'conflict', 'not_imported'] as const;
 export type ImportErrorCode = (typeof IMPORT_ERROR_CODES)[number];
 
 export interface ImportLineError {
@@ -167,6 +158,9 @@ export function planImport(ndjson: string): ImportPlan {
 function lineSkus(value: object): string[] {
   const variants = (value as { variants?: unknown }).variants;
   if (!Array.isArray(variants)) return [];
-  const skus = variants.map((v) => (v as { sku?: unknown } | null)?.sku).filter((s): s is string => typeof s === 'string').map((s) => s.toUpperCase());
+  const skus = variants
+    .map((v) => (v as { sku?: unknown } | null)?.sku)
+    .filter((s): s is string => typeof s === 'string')
+    .map((s) => s.toUpperCase());
   return [...new Set(skus)];
 }

@@ -145,10 +145,7 @@ export function variantTitle(productTitle: string, options: Readonly<Record<stri
   return values.length > 0 ? `${productTitle} - ${values.join(' / ')}` : productTitle;
 }
 
-export function buildProduct(
-  draft: ProductDraft,
-  identity: { id: string; shopId: string; createdAt: string; updatedAt: string; version: number },
-): Product {
+export function buildProduct(draft: ProductDraft, identity: { id: string; shopId: string; createdAt: string; updatedAt: string; version: number }): Product {
   return {
     ...identity,
     title: draft.title,

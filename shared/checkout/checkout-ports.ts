@@ -5,7 +5,6 @@ import type { OrderHeader } from '#shared/orders/order-ports';
 
 export type { OrderHeader };
 
-
 /**
  * Placing an order and taking its stock are one fact: the order's events are appended and
  * its reservations committed (reserved → sold) in one transaction, or neither happens.
@@ -21,7 +20,11 @@ export interface OrderPlacementStore {
     order: OrderHeader,
     expectedSeq: number,
     events: readonly OrderEvent[],
-    commit: { readonly reservationIds: readonly string[]; readonly actor: string; /** Reservations the caller just read or made (not read again; the transaction still checks they are ACTIVE). */ readonly known?: readonly Reservation[] },
+    commit: {
+      readonly reservationIds: readonly string[];
+      readonly actor: string;
+      /** Reservations the caller just read or made (not read again; the transaction still checks they are ACTIVE). */ readonly known?: readonly Reservation[];
+    },
   ): Promise<void>;
 
   /**

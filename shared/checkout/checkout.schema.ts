@@ -22,7 +22,10 @@ export const CheckoutInput = z
     paymentMethodId: z.string().regex(/^pm_[A-Za-z0-9_]{1,200}$/, 'a Stripe payment method id (pm_...)'),
     shippingAddress: ShippingAddressInput,
     email: z.email().max(254),
-    flashSaleHoldId: z.string().regex(/^[A-Za-z0-9_-]{1,100}$/, 'a hold id').optional(),
+    flashSaleHoldId: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,100}$/, 'a hold id')
+      .optional(),
   })
   .strict()
   .meta({ id: 'CheckoutInput' });

@@ -38,8 +38,7 @@ export interface PlaceOrderInput {
 }
 
 export type PlaceOrderResult =
-  | { readonly outcome: 'placed'; readonly order: Order }
-  | { readonly outcome: 'requires_action'; readonly order: Order; readonly nextAction: { readonly type: string; readonly url?: string } };
+  { readonly outcome: 'placed'; readonly order: Order } | { readonly outcome: 'requires_action'; readonly order: Order; readonly nextAction: { readonly type: string; readonly url?: string } };
 
 export interface PlaceOrderDeps {
   readonly cart: Pick<ManageCart, 'forCheckout' | 'removeCheckedOut'>;
@@ -135,7 +134,9 @@ export function makePlaceOrder(deps: PlaceOrderDeps) {
    */
   async function answerPlacedEarlier(order: Order): Promise<PlaceOrderResult> {
     if (order.placement.source === 'cart') {
-      await cart.removeCheckedOut(order.shopId, order.placement.customerId, order.placement.lines).catch((error: unknown) => log('cart not emptied after a retried checkout', { orderId: order.orderId, error: String(error) }));
+      await cart
+        .removeCheckedOut(order.shopId, order.placement.customerId, order.placement.lines)
+        .catch((error: unknown) => log('cart not emptied after a retried checkout', { orderId: order.orderId, error: String(error) }));
     }
     return resultOf(order, payments);
   }

@@ -89,7 +89,10 @@ export function makeSettlePayments({ orders, placement, reservations, payments, 
     if (order.status !== 'PENDING') return 'unchanged';
     const at = clock().toISOString();
     try {
-      await placement.place(orderHeader(order), order.events.length, [nextEvent(order, 'CONFIRMED', at, { ...confirmationData(order.placement), paymentIntentId })], { reservationIds: order.placement.reservationIds, actor: 'checkout' });
+      await placement.place(orderHeader(order), order.events.length, [nextEvent(order, 'CONFIRMED', at, { ...confirmationData(order.placement), paymentIntentId })], {
+        reservationIds: order.placement.reservationIds,
+        actor: 'checkout',
+      });
       record('PendingOrderConfirmed', { shopId: order.shopId, orderId: order.orderId });
       return 'confirmed';
     } catch (error) {

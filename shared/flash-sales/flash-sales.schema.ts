@@ -20,7 +20,16 @@ export const CreateSaleInput = z
   .meta({ id: 'CreateFlashSale' });
 
 export const SaleSchema = z
-  .object({ saleId: z.string(), sku: z.string(), status: Status, units: z.number().int(), startsAt: IsoDateTime, endsAt: IsoDateTime, perCustomerLimit: z.number().int(), holdSeconds: z.number().int() })
+  .object({
+    saleId: z.string(),
+    sku: z.string(),
+    status: Status,
+    units: z.number().int(),
+    startsAt: IsoDateTime,
+    endsAt: IsoDateTime,
+    perCustomerLimit: z.number().int(),
+    holdSeconds: z.number().int(),
+  })
   .meta({ id: 'FlashSale' });
 
 const TicketSchema = z
@@ -86,7 +95,11 @@ export const enterSaleContract = defineContract({
   summary: 'Enter a live sale: a numbered ticket in the virtual queue, or sold out at once',
   tags: ['flash sales'],
   params: SaleParams,
-  body: z.object({ quantity: z.number().int().min(1).max(99).default(1) }).strict().optional().meta({ id: 'FlashSaleEntry' }),
+  body: z
+    .object({ quantity: z.number().int().min(1).max(99).default(1) })
+    .strict()
+    .optional()
+    .meta({ id: 'FlashSaleEntry' }),
   responses: {
     200: { description: 'Sold out (cacheable), or the customer’s earlier ticket, already decided', schema: z.union([SoldOut, TicketSchema]) },
     202: { description: 'Queued: poll the ticket after pollAfterMs', schema: TicketSchema },

@@ -47,7 +47,8 @@ export interface HealReport {
 
 export type CreateSaleInput = Pick<FlashSale, 'shopId' | 'sku' | 'units' | 'startsAt' | 'endsAt' | 'perCustomerLimit' | 'holdSeconds'> & { readonly actor: string };
 
-export type EntryAnswer = { readonly status: 'queued'; readonly ticket: number; readonly pollAfterMs: number } | { readonly status: 'sold_out' } | { readonly status: 'decided'; readonly ticket: Ticket };
+export type EntryAnswer =
+  { readonly status: 'queued'; readonly ticket: number; readonly pollAfterMs: number } | { readonly status: 'sold_out' } | { readonly status: 'decided'; readonly ticket: Ticket };
 
 /** Clients poll this often while queued (a shorter wait would only add load). */
 export const POLL_AFTER_MS = 1_000;
@@ -267,7 +268,7 @@ export function makeRunSales({ sales, state, queue, allocation, reservations, cl
     return ended.returned > 0 ? 'ended' : 'open';
   }
 
-    /**
+  /**
    * A closed sale whose holds were open at its close: healed (holds settled from
    * DynamoDB, their units back to available) until none is open; then its report is final.
    */

@@ -46,7 +46,15 @@ export class WarehouseUnavailableError extends UnavailableError {
 
 /** The warehouse refused the order (bad signature, invalid order…): retrying will not help. */
 export class WarehouseRejectedError extends DomainError {
-  constructor(orderId: string, readonly status: number, detail: string) {
-    super('warehouse_rejected', `The warehouse rejected order ${orderId} with HTTP ${status}${detail ? `: ${detail}` : ''}. Retrying will not help; check the warehouse configuration (URL, secret) and the order.`, { status });
+  constructor(
+    orderId: string,
+    readonly status: number,
+    detail: string,
+  ) {
+    super(
+      'warehouse_rejected',
+      `The warehouse rejected order ${orderId} with HTTP ${status}${detail ? `: ${detail}` : ''}. Retrying will not help; check the warehouse configuration (URL, secret) and the order.`,
+      { status },
+    );
   }
 }

@@ -10,11 +10,7 @@ export function etagOf(body: string): string {
  * A cacheable JSON answer: strong ETag, Cache-Control for CloudFront and browsers, and
  * `304 Not Modified` when the client already holds this version (If-None-Match).
  */
-export function cacheableJson(
-  page: { body: string; etag: string; cached?: boolean },
-  ifNoneMatch: string | undefined,
-  cacheControl: string,
-): HttpResult {
+export function cacheableJson(page: { body: string; etag: string; cached?: boolean }, ifNoneMatch: string | undefined, cacheControl: string): HttpResult {
   const headers: Record<string, string> = { etag: page.etag, 'cache-control': cacheControl };
   if (page.cached !== undefined) headers['x-cache'] = page.cached ? 'hit' : 'miss';
   const tags = ifNoneMatch?.split(',').map((t) => t.trim().replace(/^W\//, ''));

@@ -113,7 +113,10 @@ async function processRequest<C extends RouteContract>(
   const query = contract.query ? parseWith(contract.query, event.queryStringParameters ?? {}, 'query') : undefined;
   // A contract whose body schema accepts nothing (all optional) takes an empty request body.
   const emptyAllowed = contract.body && rawBody.trim() === '' && contract.body.safeParse(undefined).success;
-  const body = contract.body && !emptyAllowed ? parseWith(contract.body, contract.bodyContentType ? textBody(rawBody, meta.headers['content-type'], contract.bodyContentType) : parseJsonBody(rawBody, meta.headers['content-type']), 'body') : contract.body?.parse(undefined);
+  const body =
+    contract.body && !emptyAllowed
+      ? parseWith(contract.body, contract.bodyContentType ? textBody(rawBody, meta.headers['content-type'], contract.bodyContentType) : parseJsonBody(rawBody, meta.headers['content-type']), 'body')
+      : contract.body?.parse(undefined);
 
   const request = { params, query, body, identity, headers: meta.headers, rawBody, requestId: meta.requestId, correlationId: meta.correlationId, context } as HttpRequest<C>;
   if (!contract.idempotency || !options.idempotency) return handle(request);

@@ -26,7 +26,10 @@ export function parseListClaim(value: unknown): string[] {
     } catch {
       // API Gateway's own `[a b]` form is not JSON: split it below.
     }
-    return text.slice(1, -1).split(/[\s,]+/).filter(Boolean);
+    return text
+      .slice(1, -1)
+      .split(/[\s,]+/)
+      .filter(Boolean);
   }
   return text.split(/[\s,]+/).filter(Boolean);
 }

@@ -88,12 +88,7 @@ export function isKnownCode(code: string): boolean {
   return Object.hasOwn(STATUS_BY_CODE, code);
 }
 
-export function problem(
-  code: string,
-  detail: string,
-  extra: Readonly<Record<string, unknown>> = {},
-  instance?: string,
-): ProblemResponse {
+export function problem(code: string, detail: string, extra: Readonly<Record<string, unknown>> = {}, instance?: string): ProblemResponse {
   const status = statusOf(code);
   const headers: Record<string, string> = { 'content-type': 'application/problem+json' };
   const { retryAfterSeconds, ...rest } = extra;

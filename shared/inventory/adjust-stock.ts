@@ -45,11 +45,7 @@ export function makeAdjustStock({ stock, clock = platformNow }: { stock: StockRe
  * or with the units of an initial count (the demo seeder), recorded in the ledger.
  */
 export function makeInitializeStock({ stock, clock = platformNow }: { stock: StockRepository; clock?: () => Date }) {
-  return async function initializeStock(
-    shopId: string,
-    items: ReadonlyArray<{ sku: string; units?: number }>,
-    options: { actor?: string; lowStockThreshold?: number } = {},
-  ): Promise<string[]> {
+  return async function initializeStock(shopId: string, items: ReadonlyArray<{ sku: string; units?: number }>, options: { actor?: string; lowStockThreshold?: number } = {}): Promise<string[]> {
     if (items.length === 0) return [];
     const lowStockThreshold = options.lowStockThreshold ?? DEFAULT_LOW_STOCK_THRESHOLD;
     for (const item of items) {
@@ -57,6 +53,10 @@ export function makeInitializeStock({ stock, clock = platformNow }: { stock: Sto
         throw new ValidationError('Initial stock is a whole number of units.', [{ path: `stock.${item.sku}`, message: 'a whole number >= 0' }]);
       }
     }
-    return stock.initialize(shopId, items.map((item) => ({ ...item, lowStockThreshold })), { actor: options.actor ?? 'catalog', at: clock().toISOString() });
+    return stock.initialize(
+      shopId,
+      items.map((item) => ({ ...item, lowStockThreshold })),
+      { actor: options.actor ?? 'catalog', at: clock().toISOString() },
+    );
   };
 }

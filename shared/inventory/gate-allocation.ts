@@ -47,14 +47,28 @@ export function makeGateAllocation({ stock, gate, clock = platformNow }: { stock
   return {
     async allocate(shopId: string, sku: string, units: number, context: GateContext): Promise<number> {
       const at = clock().toISOString();
-      await stock.move({ shopId, sku, movementId: newId('gate', Date.parse(at)), delta: { available: -units, reserved: units }, gateAllocation: units, entry: entry('gate_allocation', 'allocated to the gate', context, at) });
+      await stock.move({
+        shopId,
+        sku,
+        movementId: newId('gate', Date.parse(at)),
+        delta: { available: -units, reserved: units },
+        gateAllocation: units,
+        entry: entry('gate_allocation', 'allocated to the gate', context, at),
+      });
       return gate.adjust(shopId, sku, units);
     },
 
     /** Units taken through the gate became an order: reserved → sold. */
     async commit(shopId: string, sku: string, quantity: number, context: GateContext): Promise<void> {
       const at = clock().toISOString();
-      await stock.move({ shopId, sku, movementId: newId('gatecommit', Date.parse(at)), delta: { reserved: -quantity, sold: quantity }, gateAllocation: -quantity, entry: entry('commit', 'sold through the gate', context, at) });
+      await stock.move({
+        shopId,
+        sku,
+        movementId: newId('gatecommit', Date.parse(at)),
+        delta: { reserved: -quantity, sold: quantity },
+        gateAllocation: -quantity,
+        entry: entry('commit', 'sold through the gate', context, at),
+      });
     },
 
     /** Takes up to `max` (default: all) units out of the gate and makes them available again. */
@@ -62,7 +76,14 @@ export function makeGateAllocation({ stock, gate, clock = platformNow }: { stock
       const withdrawn = await gate.withdraw(shopId, sku, max);
       if (withdrawn === 0) return 0;
       const at = clock().toISOString();
-      await stock.move({ shopId, sku, movementId: newId('gateret', Date.parse(at)), delta: { reserved: -withdrawn, available: withdrawn }, gateAllocation: -withdrawn, entry: entry('gate_return', 'returned from the gate', context, at) });
+      await stock.move({
+        shopId,
+        sku,
+        movementId: newId('gateret', Date.parse(at)),
+        delta: { reserved: -withdrawn, available: withdrawn },
+        gateAllocation: -withdrawn,
+        entry: entry('gate_return', 'returned from the gate', context, at),
+      });
       return withdrawn;
     },
 

@@ -34,7 +34,11 @@ export const LedgerEntrySchema = z
 
 export const AdjustmentInput = z
   .strictObject({
-    delta: z.number().int().refine((d) => d !== 0, 'a non-zero whole number of units').refine((d) => Math.abs(d) <= 1_000_000, 'at most 1,000,000 units at once'),
+    delta: z
+      .number()
+      .int()
+      .refine((d) => d !== 0, 'a non-zero whole number of units')
+      .refine((d) => Math.abs(d) <= 1_000_000, 'at most 1,000,000 units at once'),
     reason: z.enum(['restock', 'shrinkage', 'count_correction']),
     note: z.string().max(500).optional(),
   })

@@ -25,7 +25,13 @@ export interface OrderStockEvent {
 }
 
 export function makeApplyOrderStock({ stock, reservations }: { stock: Pick<StockRepository, 'move'>; reservations: Pick<Reservations, 'release'> }) {
-  async function moveLines(event: OrderStockEvent, kind: string, movement: (quantity: number) => Parameters<StockRepository['move']>[0]['delta'], type: 'shipment' | 'return' | 'release', reason: string) {
+  async function moveLines(
+    event: OrderStockEvent,
+    kind: string,
+    movement: (quantity: number) => Parameters<StockRepository['move']>[0]['delta'],
+    type: 'shipment' | 'return' | 'release',
+    reason: string,
+  ) {
     for (const line of event.data.lines ?? []) {
       await stock.move({
         shopId: event.shopId,

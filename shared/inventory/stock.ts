@@ -108,7 +108,6 @@ export function levelChangeEvent(before: StockCounters | undefined, after: Stock
   const from = availabilityOf(before.available, before.lowStockThreshold);
   const level = availabilityOf(after.available, after.lowStockThreshold);
   if (from === level) return undefined;
-  const type: StockLevelEventType =
-    level === 'out_of_stock' ? 'OutOfStock' : from === 'out_of_stock' ? 'BackInStock' : level === 'low_stock' ? 'InventoryLow' : 'StockReplenished';
+  const type: StockLevelEventType = level === 'out_of_stock' ? 'OutOfStock' : from === 'out_of_stock' ? 'BackInStock' : level === 'low_stock' ? 'InventoryLow' : 'StockReplenished';
   return { type, shopId: after.shopId, sku: after.sku, available: after.available, level, previousLevel: from, version: after.version };
 }

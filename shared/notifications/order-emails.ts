@@ -80,7 +80,11 @@ export function renderOrderEmail(order: Order, event: Pick<OrderEvent, 'type' | 
 
 function parse<T>(event: Pick<OrderEvent, 'type' | 'data'>, schema: z.ZodType<T>): T {
   const parsed = schema.safeParse(event.data);
-  if (!parsed.success) throw new MalformedOrderEventError(event.type, parsed.error.issues.map((i) => `${i.path.join('.') || 'data'}: ${i.message}`));
+  if (!parsed.success)
+    throw new MalformedOrderEventError(
+      event.type,
+      parsed.error.issues.map((i) => `${i.path.join('.') || 'data'}: ${i.message}`),
+    );
   return parsed.data;
 }
 
@@ -119,7 +123,10 @@ function confirmed(order: Order): RenderedEmail {
     '<table style="border-collapse:collapse">',
     '<thead><tr><th style="text-align:left;padding:4px 8px">Item</th><th style="text-align:right;padding:4px 8px">Quantity</th><th style="text-align:right;padding:4px 8px">Unit price</th><th style="text-align:right;padding:4px 8px">Total</th></tr></thead>',
     '<tbody>',
-    ...rows.map((r) => `<tr><td style="padding:4px 8px">${escapeHtml(r.title)}<br><small>${escapeHtml(r.sku)}</small></td>${cell(r.quantity, 'right')}${cell(r.unitPrice, 'right')}${cell(r.lineTotal, 'right')}</tr>`),
+    ...rows.map(
+      (r) =>
+        `<tr><td style="padding:4px 8px">${escapeHtml(r.title)}<br><small>${escapeHtml(r.sku)}</small></td>${cell(r.quantity, 'right')}${cell(r.unitPrice, 'right')}${cell(r.lineTotal, 'right')}</tr>`,
+    ),
     '</tbody>',
     '<tfoot>',
     `<tr><td colspan="3" style="padding:4px 8px;text-align:right">Subtotal</td>${cell(subtotal, 'right')}</tr>`,
@@ -164,11 +171,7 @@ function cancelled(order: Order, data: z.infer<typeof CancelledData>): RenderedE
   const reason = data.reason === undefined ? undefined : (CANCEL_REASONS[data.reason] ?? data.reason.replace(/_/g, ' '));
   const intro = `Your order ${order.orderId} has been cancelled. You will not be charged for it.`;
   const text = [`Hello ${name},`, '', intro, ...(reason ? ['', `Reason: ${reason}`] : [])].join('\n');
-  const html = page(`Order ${order.orderId} cancelled`, [
-    `<p>Hello ${escapeHtml(name)},</p>`,
-    `<p>${escapeHtml(intro)}</p>`,
-    ...(reason ? [`<p>Reason: ${escapeHtml(reason)}</p>`] : []),
-  ]);
+  const html = page(`Order ${order.orderId} cancelled`, [`<p>Hello ${escapeHtml(name)},</p>`, `<p>${escapeHtml(intro)}</p>`, ...(reason ? [`<p>Reason: ${escapeHtml(reason)}</p>`] : [])]);
   return { subject: subject(`Your order ${order.orderId} was cancelled`), text, html };
 }
 
@@ -198,11 +201,7 @@ function subject(value: string): string {
 }
 
 function page(title: string, body: readonly string[]): string {
-  return [
-    '<!doctype html>',
-    `<html><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head>`,
-    '<body style="font-family:sans-serif;line-height:1.4">',
-    ...body,
-    '</body></html>',
-  ].join('\n');
+  return ['<!doctype html>', `<html><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head>`, '<body style="font-family:sans-serif;line-height:1.4">', ...body, '</body></html>'].join(
+    '\n',
+  );
 }

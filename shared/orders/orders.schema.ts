@@ -7,9 +7,7 @@ import { ORDER_STATUSES } from './order';
 const OrderId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'an order id');
 const Status = z.enum(ORDER_STATUSES);
 
-export const OrderSummarySchema = z
-  .object({ orderId: z.string(), customerId: z.string(), status: Status, total: Money, createdAt: IsoDateTime, updatedAt: IsoDateTime })
-  .meta({ id: 'OrderSummary' });
+export const OrderSummarySchema = z.object({ orderId: z.string(), customerId: z.string(), status: Status, total: Money, createdAt: IsoDateTime, updatedAt: IsoDateTime }).meta({ id: 'OrderSummary' });
 
 const OrderPageSchema = z.object({ items: z.array(OrderSummarySchema), nextCursor: z.string().optional() });
 
@@ -71,9 +69,18 @@ export const cancelOrderContract = defineContract({
 export const OrderEventInput = z
   .object({
     type: z.enum(FULFILLMENT_EVENTS),
-    carrier: z.string().regex(/^[a-z0-9-]{1,40}$/i, 'a carrier name such as ups').optional(),
-    trackingNumber: z.string().regex(/^[A-Za-z0-9-]{4,64}$/, 'a tracking number').optional(),
-    reason: z.enum(Object.keys(RETURN_REASONS) as [ReturnReason, ...ReturnReason[]]).optional().meta({ description: 'RETURNED only: why; decides whether the units go back on sale' }),
+    carrier: z
+      .string()
+      .regex(/^[a-z0-9-]{1,40}$/i, 'a carrier name such as ups')
+      .optional(),
+    trackingNumber: z
+      .string()
+      .regex(/^[A-Za-z0-9-]{4,64}$/, 'a tracking number')
+      .optional(),
+    reason: z
+      .enum(Object.keys(RETURN_REASONS) as [ReturnReason, ...ReturnReason[]])
+      .optional()
+      .meta({ description: 'RETURNED only: why; decides whether the units go back on sale' }),
   })
   .strict()
   .meta({ id: 'OrderEventInput' });

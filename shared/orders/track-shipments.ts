@@ -39,7 +39,12 @@ export function makeTrackShipments({ orders, manage }: { orders: Pick<OrderStore
     if (order.status === to) return 'unchanged';
     if (!canMove(order.status, to) || update.occurredAt < latest.at) return 'stale';
     const reason: ReturnReason = 'undeliverable';
-    await manage.recordFulfillment(found.shopId, found.orderId, { type: to as 'DELIVERED' | 'RETURNED', occurredAt: update.occurredAt, actor: `carrier:${update.carrier}`, ...(to === 'RETURNED' ? { reason } : {}) });
+    await manage.recordFulfillment(found.shopId, found.orderId, {
+      type: to as 'DELIVERED' | 'RETURNED',
+      occurredAt: update.occurredAt,
+      actor: `carrier:${update.carrier}`,
+      ...(to === 'RETURNED' ? { reason } : {}),
+    });
     return 'moved';
   };
 }

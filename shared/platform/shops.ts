@@ -36,10 +36,7 @@ export const DEFAULT_TIMEZONE = 'UTC';
  * is what the API's integer `amount` means (cents; yen and won have none). A code outside
  * the list would let a shop list prices it can never charge.
  */
-export const SUPPORTED_CURRENCIES = [
-  'AUD', 'BRL', 'CAD', 'CHF', 'CZK', 'DKK', 'EUR', 'GBP', 'HKD', 'HUF', 'JPY', 'KRW',
-  'MXN', 'NOK', 'NZD', 'PLN', 'SEK', 'SGD', 'USD',
-] as const;
+export const SUPPORTED_CURRENCIES = ['AUD', 'BRL', 'CAD', 'CHF', 'CZK', 'DKK', 'EUR', 'GBP', 'HKD', 'HUF', 'JPY', 'KRW', 'MXN', 'NOK', 'NZD', 'PLN', 'SEK', 'SGD', 'USD'] as const;
 
 export type SupportedCurrency = (typeof SUPPORTED_CURRENCIES)[number];
 

@@ -244,7 +244,15 @@ describe('flash-sale healing: holds reconciled with the decisions', () => {
     const sale = await w.createSale(2, { endsInSeconds: 60 });
     const [, b] = await w.enter(sale, ['a', 'b']);
     // b's hold reached DynamoDB but Redis came back without the decision: b is still queued.
-    await w.reservations.reserve({ shopId: w.shopId, lines: [{ sku: w.sku, quantity: 1 }], source: 'flash_sale', reference: holdReference(sale.saleId, 'b', b!), reservationId: holdIdOf(sale.saleId, b!), expiresInSeconds: 300, fromGate: true });
+    await w.reservations.reserve({
+      shopId: w.shopId,
+      lines: [{ sku: w.sku, quantity: 1 }],
+      source: 'flash_sale',
+      reference: holdReference(sale.saleId, 'b', b!),
+      reservationId: holdIdOf(sale.saleId, b!),
+      expiresInSeconds: 300,
+      fromGate: true,
+    });
     expect(await w.allocated()).toBe(1);
 
     // The sale ends before any worker decides: both lose, b's hold is voided, every unit goes back.
@@ -355,9 +363,21 @@ describe('inventory gate: one SKU on several lines', () => {
     const shopId = `dup-${randomBytes(4).toString('hex')}`;
     await gate.adjust(shopId, 'A', 3);
     await gate.adjust(shopId, 'B', 5);
-    expect(await gate.take(shopId, [{ sku: 'A', quantity: 2 }, { sku: 'B', quantity: 1 }, { sku: 'A', quantity: 2 }])).toEqual({ ok: false, short: ['A'] });
+    expect(
+      await gate.take(shopId, [
+        { sku: 'A', quantity: 2 },
+        { sku: 'B', quantity: 1 },
+        { sku: 'A', quantity: 2 },
+      ]),
+    ).toEqual({ ok: false, short: ['A'] });
     expect(Object.fromEntries(await gate.remaining(shopId, ['A', 'B']))).toEqual({ A: 3, B: 5 });
-    expect(await gate.take(shopId, [{ sku: 'A', quantity: 1 }, { sku: 'A', quantity: 2 }, { sku: 'B', quantity: 5 }])).toEqual({ ok: true });
+    expect(
+      await gate.take(shopId, [
+        { sku: 'A', quantity: 1 },
+        { sku: 'A', quantity: 2 },
+        { sku: 'B', quantity: 5 },
+      ]),
+    ).toEqual({ ok: true });
     expect(Object.fromEntries(await gate.remaining(shopId, ['A', 'B']))).toEqual({ A: 0, B: 0 });
   });
 });
@@ -365,7 +385,17 @@ describe('inventory gate: one SKU on several lines', () => {
 describe('ticket worker: malformed messages', () => {
   it('drops a message that is not JSON instead of failing its FIFO group', async () => {
     const { handler } = await import('#functions/flash-sales/decide-tickets.handler');
-    const record = (messageId: string, body: string) => ({ messageId, body, receiptHandle: messageId, attributes: { MessageGroupId: 'g1', MessageDeduplicationId: messageId } as never, messageAttributes: {}, md5OfBody: '', eventSource: 'aws:sqs', eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:q.fifo', awsRegion: 'us-east-1' });
+    const record = (messageId: string, body: string) => ({
+      messageId,
+      body,
+      receiptHandle: messageId,
+      attributes: { MessageGroupId: 'g1', MessageDeduplicationId: messageId } as never,
+      messageAttributes: {},
+      md5OfBody: '',
+      eventSource: 'aws:sqs',
+      eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:q.fifo',
+      awsRegion: 'us-east-1',
+    });
     const event: SQSEvent = { Records: [record('m1', 'not json {'), record('m2', JSON.stringify({ ticket: 'x' })), record('m3', '')] };
     expect(await handler(event, { getRemainingTimeInMillis: () => 30_000 } as Context)).toEqual({ batchItemFailures: [] });
   });

@@ -110,7 +110,10 @@ describe('flash-sale state: entries', () => {
 
   it('opening a sale twice never resets its cap', async () => {
     const sale = await openSale(1); // cap 1 + 10
-    await enterAll(sale, range(1, 11).map((i) => `c${i}`));
+    await enterAll(
+      sale,
+      range(1, 11).map((i) => `c${i}`),
+    );
     await state.open(sale); // a retried create
     expect(await state.enter(sale, 'late', 1, NOW)).toEqual({ kind: 'sold_out' });
   });
@@ -251,7 +254,10 @@ describe('flash-sale state: holds that end unused', () => {
 
   it('raises the admission cap by the returned units when nobody waits', async () => {
     const sale = await openSale(1, { perCustomerLimit: 1 }); // cap 1 + 10 = 11
-    const tickets = await enterAll(sale, range(1, 11).map((i) => `c${i}`));
+    const tickets = await enterAll(
+      sale,
+      range(1, 11).map((i) => `c${i}`),
+    );
     expect(tickets).toEqual(range(1, 11));
     expect(await state.enter(sale, 'c12', 1, NOW)).toEqual({ kind: 'sold_out' });
     expect((await state.decide(sale, 1, NOW)).kind).toBe('won');
@@ -330,7 +336,17 @@ describe('flash-sale state: Redis unreachable', () => {
       await client.connect();
       return client;
     });
-    const sale: FlashSale = { shopId: 'down', saleId: 'sale_down', sku: 'X', units: 1, startsAt: NOW.toISOString(), endsAt: NOW.toISOString(), perCustomerLimit: 1, holdSeconds: 60, createdAt: NOW.toISOString() };
+    const sale: FlashSale = {
+      shopId: 'down',
+      saleId: 'sale_down',
+      sku: 'X',
+      units: 1,
+      startsAt: NOW.toISOString(),
+      endsAt: NOW.toISOString(),
+      perCustomerLimit: 1,
+      holdSeconds: 60,
+      createdAt: NOW.toISOString(),
+    };
     const calls: Array<[string, () => Promise<unknown>]> = [
       ['open', () => unreachable.open(sale)],
       ['enter', () => unreachable.enter(sale, 'a', 1, NOW)],
@@ -354,7 +370,17 @@ describe('flash-sale state: Redis unreachable', () => {
   it('fails closed when a connected client loses Redis', async () => {
     const client = connect('redis://127.0.0.1:1', { lazyConnect: true, connectTimeout: 300, commandTimeout: 300, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
     const lost = redisSaleState(async () => client); // never connected: every command is refused at once
-    const sale: FlashSale = { shopId: 'down', saleId: 'sale_down', sku: 'X', units: 1, startsAt: NOW.toISOString(), endsAt: NOW.toISOString(), perCustomerLimit: 1, holdSeconds: 60, createdAt: NOW.toISOString() };
+    const sale: FlashSale = {
+      shopId: 'down',
+      saleId: 'sale_down',
+      sku: 'X',
+      units: 1,
+      startsAt: NOW.toISOString(),
+      endsAt: NOW.toISOString(),
+      perCustomerLimit: 1,
+      holdSeconds: 60,
+      createdAt: NOW.toISOString(),
+    };
     await expect(lost.enter(sale, 'a', 1, NOW)).rejects.toMatchObject({ code: 'service_unavailable' });
     await expect(lost.decide(sale, 1, NOW)).rejects.toBeInstanceOf(UnavailableError);
     await expect(lost.admit(sale, 'a', NOW)).rejects.toBeInstanceOf(UnavailableError);

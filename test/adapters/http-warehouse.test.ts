@@ -56,7 +56,9 @@ describe('http warehouse adapter', () => {
   });
 
   it('fails for good when the warehouse refuses the signature (401)', async () => {
-    const error = await httpWarehouse({ url: warehouse.url, secret: 'wrong-secret' }).handOver(order('ord_a3')).catch((e: unknown) => e);
+    const error = await httpWarehouse({ url: warehouse.url, secret: 'wrong-secret' })
+      .handOver(order('ord_a3'))
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(WarehouseRejectedError);
     expect(error).toMatchObject({ code: 'warehouse_rejected', status: 401 });
     expect((error as Error).message).toMatch(/rejected order ord_a3 with HTTP 401/);
@@ -71,7 +73,9 @@ describe('http warehouse adapter', () => {
   it.each([500, 502, 503, 429])('throws a retryable error on %i', async (status) => {
     const { url, server } = await startAnswering(status);
     servers.push(server);
-    const error = await httpWarehouse({ url, secret: SECRET }).handOver(order('ord_a5')).catch((e: unknown) => e);
+    const error = await httpWarehouse({ url, secret: SECRET })
+      .handOver(order('ord_a5'))
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(WarehouseUnavailableError);
     expect(error).toMatchObject({ code: 'service_unavailable' });
     expect((error as Error).message).toContain(`HTTP ${status}: answer ${status}`);
@@ -79,7 +83,9 @@ describe('http warehouse adapter', () => {
 
   it('throws a retryable error when the warehouse is unreachable', async () => {
     const url = `http://127.0.0.1:${await freePort()}/orders`;
-    const error = await httpWarehouse({ url, secret: SECRET }).handOver(order('ord_a6')).catch((e: unknown) => e);
+    const error = await httpWarehouse({ url, secret: SECRET })
+      .handOver(order('ord_a6'))
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(WarehouseUnavailableError);
     expect((error as Error).message).toMatch(/unreachable/);
   });
@@ -87,7 +93,9 @@ describe('http warehouse adapter', () => {
   it('throws a retryable error when the warehouse does not answer in time', async () => {
     const { url, server } = await startAnswering(202, 2_000);
     servers.push(server);
-    const error = await httpWarehouse({ url, secret: SECRET, timeoutMs: 100 }).handOver(order('ord_a7')).catch((e: unknown) => e);
+    const error = await httpWarehouse({ url, secret: SECRET, timeoutMs: 100 })
+      .handOver(order('ord_a7'))
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(WarehouseUnavailableError);
     expect((error as Error).message).toMatch(/no answer within 100 ms/);
   });

@@ -28,10 +28,7 @@ describe('inventory gate', () => {
     const shopId = shop();
     await gate.adjust(shopId, 'A', 30);
     await gate.adjust(shopId, 'B', 20);
-    const requests = Array.from({ length: 300 }, (_, i) => [
-      { sku: 'A', quantity: (i % 2) + 1 },
-      ...(i % 3 === 0 ? [] : [{ sku: 'B', quantity: 1 }]),
-    ]);
+    const requests = Array.from({ length: 300 }, (_, i) => [{ sku: 'A', quantity: (i % 2) + 1 }, ...(i % 3 === 0 ? [] : [{ sku: 'B', quantity: 1 }])]);
     const results = await Promise.all(requests.map((lines) => gate.take(shopId, lines).then((r) => ({ r, lines }))));
     const taken = { A: 0, B: 0 };
     for (const { r, lines } of results) if (r.ok) for (const l of lines) taken[l.sku as 'A' | 'B'] += l.quantity;
@@ -47,9 +44,20 @@ describe('inventory gate', () => {
     const shopId = shop();
     await gate.adjust(shopId, 'A', 5);
     await gate.adjust(shopId, 'C', 1);
-    expect(await gate.take(shopId, [{ sku: 'A', quantity: 2 }, { sku: 'B', quantity: 1 }, { sku: 'C', quantity: 2 }])).toEqual({ ok: false, short: ['B', 'C'] });
+    expect(
+      await gate.take(shopId, [
+        { sku: 'A', quantity: 2 },
+        { sku: 'B', quantity: 1 },
+        { sku: 'C', quantity: 2 },
+      ]),
+    ).toEqual({ ok: false, short: ['B', 'C'] });
     expect(Object.fromEntries(await gate.remaining(shopId, ['A', 'B', 'C']))).toEqual({ A: 5, B: 0, C: 1 });
-    expect(await gate.take(shopId, [{ sku: 'A', quantity: 5 }, { sku: 'C', quantity: 1 }])).toEqual({ ok: true });
+    expect(
+      await gate.take(shopId, [
+        { sku: 'A', quantity: 5 },
+        { sku: 'C', quantity: 1 },
+      ]),
+    ).toEqual({ ok: true });
     await gate.give(shopId, [{ sku: 'A', quantity: 2 }]);
     expect(Object.fromEntries(await gate.remaining(shopId, ['A', 'C']))).toEqual({ A: 2, C: 0 });
     expect(await gate.adjust(shopId, 'A', -10)).toBe(0);

@@ -59,7 +59,10 @@ function fakeCluster(answer: (request: Recorded) => Answer = () => ({ body: {} }
   const ndjson = (i = requests.length - 1): unknown[] => {
     const body = requests[i]!.body;
     expect(body.endsWith('\n')).toBe(true);
-    return body.trimEnd().split('\n').map((line) => JSON.parse(line));
+    return body
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line));
   };
   return { client, requests, json, ndjson };
 }
@@ -106,8 +109,16 @@ describe('index settings and mappings', () => {
     expect(settings.analysis.filter.english_stemmer).toEqual({ type: 'stemmer', language: 'english' });
     expect(settings.analysis.filter.catalog_synonyms.type).toBe('synonym_graph');
     const rules = settings.analysis.filter.catalog_synonyms.synonyms.map((r) => r.split(/\s*,\s*/));
-    for (const group of [['sneakers', 'trainers', 'running shoes'], ['tee', 't-shirt'], ['hoodie', 'sweatshirt'], ['pants', 'trousers']]) {
-      expect(rules.some((rule) => group.every((word) => rule.includes(word))), group.join('/')).toBe(true);
+    for (const group of [
+      ['sneakers', 'trainers', 'running shoes'],
+      ['tee', 't-shirt'],
+      ['hoodie', 'sweatshirt'],
+      ['pants', 'trousers'],
+    ]) {
+      expect(
+        rules.some((rule) => group.every((word) => rule.includes(word))),
+        group.join('/'),
+      ).toBe(true);
     }
     for (const field of ['title', 'description', 'brand', 'category'] as const) {
       expect(mappings.properties[field]).toMatchObject({ type: 'text', analyzer: 'catalog_text', search_analyzer: 'catalog_search', copy_to: 'searchText' });
@@ -144,16 +155,22 @@ describe('index settings and mappings', () => {
     await ensureIndex(existing.client, 'catalog');
     expect(existing.requests).toHaveLength(1);
 
-    const raced = fakeCluster((r) => (r.method === 'HEAD' ? { status: 404 } : { status: 400, body: { error: { type: 'resource_already_exists_exception', reason: 'index [catalog_v1] already exists' }, status: 400 } }));
+    const raced = fakeCluster((r) =>
+      r.method === 'HEAD' ? { status: 404 } : { status: 400, body: { error: { type: 'resource_already_exists_exception', reason: 'index [catalog_v1] already exists' }, status: 400 } },
+    );
     await expect(ensureIndex(raced.client, 'catalog')).resolves.toBeUndefined();
 
-    const broken = fakeCluster((r) => (r.method === 'HEAD' ? { status: 404 } : { status: 400, body: { error: { type: 'illegal_argument_exception', reason: 'failed to build synonyms' }, status: 400 } }));
+    const broken = fakeCluster((r) =>
+      r.method === 'HEAD' ? { status: 404 } : { status: 400, body: { error: { type: 'illegal_argument_exception', reason: 'failed to build synonyms' }, status: 400 } },
+    );
     await expect(ensureIndex(broken.client, 'catalog')).rejects.toThrow(/illegal_argument_exception/);
   });
 });
 
 describe('writes', () => {
-  const ok = (n: number, kind = 'index') => ({ body: { took: 3, errors: false, items: Array.from({ length: n }, (_, i) => ({ [kind]: { _index: 'catalog_v1', _id: `x${i}`, status: 200, result: 'updated' } })) } });
+  const ok = (n: number, kind = 'index') => ({
+    body: { took: 3, errors: false, items: Array.from({ length: n }, (_, i) => ({ [kind]: { _index: 'catalog_v1', _id: `x${i}`, status: 200, result: 'updated' } })) },
+  });
 
   it('upserts many documents in one bulk request, routed by shop, ids shop:product, no forced refresh', async () => {
     const cluster = fakeCluster(() => ok(2));
@@ -175,8 +192,28 @@ describe('writes', () => {
         image: 'https://cdn.example.com/p-1.jpg',
         createdAt: '2025-03-01T10:00:00.000Z',
         variants: [
-          { sku: 'PEG-BLU-10', title: 'Pegasus Trail Running Shoe - blue / 10', options: { color: 'blue', size: '10' }, color: 'blue', size: '10', price: 12_999, currency: 'EUR', availability: 'in_stock', inStock: true },
-          { sku: 'PEG-RED-9', title: 'Pegasus Trail Running Shoe - red / 9', options: { color: 'red', size: '9' }, color: 'red', size: '9', price: 9_999, currency: 'EUR', availability: 'out_of_stock', inStock: false },
+          {
+            sku: 'PEG-BLU-10',
+            title: 'Pegasus Trail Running Shoe - blue / 10',
+            options: { color: 'blue', size: '10' },
+            color: 'blue',
+            size: '10',
+            price: 12_999,
+            currency: 'EUR',
+            availability: 'in_stock',
+            inStock: true,
+          },
+          {
+            sku: 'PEG-RED-9',
+            title: 'Pegasus Trail Running Shoe - red / 9',
+            options: { color: 'red', size: '9' },
+            color: 'red',
+            size: '9',
+            price: 9_999,
+            currency: 'EUR',
+            availability: 'out_of_stock',
+            inStock: false,
+          },
         ],
       },
       { index: { _id: 'shop-2:m-1', routing: 'shop-2' } },
@@ -233,10 +270,7 @@ describe('writes', () => {
       body: {
         took: 2,
         errors: false,
-        items: [
-          { delete: { _index: 'catalog_v1', _id: 'shop-1:p-1', result: 'deleted', status: 200 } },
-          { delete: { _index: 'catalog_v1', _id: 'shop-1:gone', result: 'not_found', status: 404 } },
-        ],
+        items: [{ delete: { _index: 'catalog_v1', _id: 'shop-1:p-1', result: 'deleted', status: 200 } }, { delete: { _index: 'catalog_v1', _id: 'shop-1:gone', result: 'not_found', status: 404 } }],
       },
     }));
     await openSearchIndex(cluster.client, { indexName: 'catalog' }).remove('shop-1', ['p-1', 'gone']);
@@ -253,7 +287,9 @@ describe('writes', () => {
         ],
       },
     }));
-    const error = await openSearchIndex(failing.client).remove('shop-1', ['gone', 'p-2']).catch((e: unknown) => e);
+    const error = await openSearchIndex(failing.client)
+      .remove('shop-1', ['gone', 'p-2'])
+      .catch((e: unknown) => e);
     expect((error as SearchIndexWriteError).failures.map((f) => f.id)).toEqual(['shop-1:p-2']);
   });
 });
@@ -337,9 +373,7 @@ describe('search request', () => {
   });
 
   it('filters in a post_filter, variant filters on one nested variant; each facet applies every filter but its own', async () => {
-    const { body } = await sent(
-      query({ category: 'running-shoes', brands: ['Nike', 'Hoka'], ratingMin: 4, color: 'blue', size: '10', priceMin: 5_000, priceMax: 15_000, inStock: true }),
-    );
+    const { body } = await sent(query({ category: 'running-shoes', brands: ['Nike', 'Hoka'], ratingMin: 4, color: 'blue', size: '10', priceMin: 5_000, priceMax: 15_000, inStock: true }));
     const category = { term: { 'category.norm': 'running-shoes' } };
     const brands = { terms: { 'brand.norm': ['Nike', 'Hoka'] } };
     const rating = { range: { rating: { gte: 4 } } };
@@ -400,7 +434,13 @@ describe('search request', () => {
       'price_desc with variant filters',
       query({ sort: 'price_desc', color: 'blue', inStock: true }),
       [
-        { 'variants.price': { order: 'desc', mode: 'min', nested: { path: 'variants', filter: { bool: { filter: [{ term: { 'variants.color.norm': 'blue' } }, { term: { 'variants.inStock': true } }] } } } } },
+        {
+          'variants.price': {
+            order: 'desc',
+            mode: 'min',
+            nested: { path: 'variants', filter: { bool: { filter: [{ term: { 'variants.color.norm': 'blue' } }, { term: { 'variants.inStock': true } }] } } },
+          },
+        },
         { productId: { order: 'asc' } },
       ],
     ],
@@ -509,11 +549,26 @@ const realisticResponse = {
   aggregations: {
     brand: {
       doc_count: 25,
-      values: { doc_count_error_upper_bound: 0, sum_other_doc_count: 0, buckets: [{ key: 'Nike', doc_count: 12 }, { key: 'Adidas', doc_count: 8 }, { key: 'Hoka', doc_count: 5 }] },
+      values: {
+        doc_count_error_upper_bound: 0,
+        sum_other_doc_count: 0,
+        buckets: [
+          { key: 'Nike', doc_count: 12 },
+          { key: 'Adidas', doc_count: 8 },
+          { key: 'Hoka', doc_count: 5 },
+        ],
+      },
     },
     category: {
       doc_count: 23,
-      values: { doc_count_error_upper_bound: 0, sum_other_doc_count: 0, buckets: [{ key: 'running-shoes', doc_count: 20 }, { key: 'trail', doc_count: 3 }] },
+      values: {
+        doc_count_error_upper_bound: 0,
+        sum_other_doc_count: 0,
+        buckets: [
+          { key: 'running-shoes', doc_count: 20 },
+          { key: 'trail', doc_count: 3 },
+        ],
+      },
     },
     color: {
       doc_count: 23,
@@ -591,15 +646,63 @@ describe('search response', () => {
     const expected: SearchResults = {
       total: 23,
       hits: [
-        { productId: 'p-1', sku: 'PEG-BLU-10', title: 'Pegasus Trail Running Shoe', brand: 'Nike', category: 'running-shoes', price: { amount: 12_999, currency: 'EUR' }, rating: 4.6, image: 'https://cdn.example.com/p-1.jpg', availability: 'in_stock', score: 20.84 },
-        { productId: 'p-7', sku: 'UB-BLU-11', title: 'Ultraboost Light', brand: 'Adidas', category: 'running-shoes', price: { amount: 17_999, currency: 'EUR' }, rating: 4.2, image: 'https://cdn.example.com/p-7.jpg', availability: 'low_stock', score: 10.79 },
-        { productId: 'p-3', sku: 'CLI-GRN-8', title: 'Clifton Trainer', brand: 'Hoka', category: 'trail', price: { amount: 4_500, currency: 'EUR' }, rating: 3.5, availability: 'out_of_stock', score: 0.71 },
+        {
+          productId: 'p-1',
+          sku: 'PEG-BLU-10',
+          title: 'Pegasus Trail Running Shoe',
+          brand: 'Nike',
+          category: 'running-shoes',
+          price: { amount: 12_999, currency: 'EUR' },
+          rating: 4.6,
+          image: 'https://cdn.example.com/p-1.jpg',
+          availability: 'in_stock',
+          score: 20.84,
+        },
+        {
+          productId: 'p-7',
+          sku: 'UB-BLU-11',
+          title: 'Ultraboost Light',
+          brand: 'Adidas',
+          category: 'running-shoes',
+          price: { amount: 17_999, currency: 'EUR' },
+          rating: 4.2,
+          image: 'https://cdn.example.com/p-7.jpg',
+          availability: 'low_stock',
+          score: 10.79,
+        },
+        {
+          productId: 'p-3',
+          sku: 'CLI-GRN-8',
+          title: 'Clifton Trainer',
+          brand: 'Hoka',
+          category: 'trail',
+          price: { amount: 4_500, currency: 'EUR' },
+          rating: 3.5,
+          availability: 'out_of_stock',
+          score: 0.71,
+        },
       ],
       facets: {
-        brand: [{ value: 'Nike', count: 12 }, { value: 'Adidas', count: 8 }, { value: 'Hoka', count: 5 }],
-        category: [{ value: 'running-shoes', count: 20 }, { value: 'trail', count: 3 }],
-        color: [{ value: 'blue', count: 7 }, { value: 'black', count: 6 }, { value: 'green', count: 6 }, { value: 'red', count: 1 }],
-        size: [{ value: '10', count: 11 }, { value: '11', count: 9 }, { value: '9', count: 9 }],
+        brand: [
+          { value: 'Nike', count: 12 },
+          { value: 'Adidas', count: 8 },
+          { value: 'Hoka', count: 5 },
+        ],
+        category: [
+          { value: 'running-shoes', count: 20 },
+          { value: 'trail', count: 3 },
+        ],
+        color: [
+          { value: 'blue', count: 7 },
+          { value: 'black', count: 6 },
+          { value: 'green', count: 6 },
+          { value: 'red', count: 1 },
+        ],
+        size: [
+          { value: '10', count: 11 },
+          { value: '11', count: 9 },
+          { value: '9', count: 9 },
+        ],
         price: [
           { from: 0, to: 2_500, count: 0 },
           { from: 2_500, to: 5_000, count: 2 },
@@ -607,7 +710,12 @@ describe('search response', () => {
           { from: 10_000, to: 20_000, count: 15 },
           { from: 20_000, count: 0 },
         ],
-        rating: [{ min: 4, count: 14 }, { min: 3, count: 21 }, { min: 2, count: 23 }, { min: 1, count: 23 }],
+        rating: [
+          { min: 4, count: 14 },
+          { min: 3, count: 21 },
+          { min: 2, count: 23 },
+          { min: 1, count: 23 },
+        ],
       },
     };
     expect(results).toStrictEqual(expected);
@@ -618,9 +726,33 @@ describe('search response', () => {
       body: {
         ...nothingFound,
         aggregations: {
-          brand: { doc_count: 4, values: { buckets: [{ key: 'b', doc_count: 1 }, { key: 'c', doc_count: 2 }, { key: 'a', doc_count: 1 }, { key: 'z', doc_count: 0 }] } },
+          brand: {
+            doc_count: 4,
+            values: {
+              buckets: [
+                { key: 'b', doc_count: 1 },
+                { key: 'c', doc_count: 2 },
+                { key: 'a', doc_count: 1 },
+                { key: 'z', doc_count: 0 },
+              ],
+            },
+          },
           category: { doc_count: 0, values: { buckets: [] } },
-          color: { doc_count: 4, variants: { doc_count: 9, matching: { doc_count: 9, values: { buckets: [{ key: 'red', doc_count: 5, products: { doc_count: 1 } }, { key: 'blue', doc_count: 1, products: { doc_count: 2 } }] } } } },
+          color: {
+            doc_count: 4,
+            variants: {
+              doc_count: 9,
+              matching: {
+                doc_count: 9,
+                values: {
+                  buckets: [
+                    { key: 'red', doc_count: 5, products: { doc_count: 1 } },
+                    { key: 'blue', doc_count: 1, products: { doc_count: 2 } },
+                  ],
+                },
+              },
+            },
+          },
           size: { doc_count: 4, variants: { doc_count: 9, matching: { doc_count: 0, values: { buckets: [] } } } },
           price: { doc_count: 4, variants: { doc_count: 9, matching: { doc_count: 0, values: { buckets: [] } } } },
           rating: { doc_count: 4, values: { buckets: [] } },
@@ -630,8 +762,15 @@ describe('search response', () => {
     const { facets, hits, total } = await openSearchIndex(cluster.client).search(query());
     expect(total).toBe(0);
     expect(hits).toEqual([]);
-    expect(facets.brand).toEqual([{ value: 'c', count: 2 }, { value: 'a', count: 1 }, { value: 'b', count: 1 }]);
-    expect(facets.color).toEqual([{ value: 'blue', count: 2 }, { value: 'red', count: 1 }]);
+    expect(facets.brand).toEqual([
+      { value: 'c', count: 2 },
+      { value: 'a', count: 1 },
+      { value: 'b', count: 1 },
+    ]);
+    expect(facets.color).toEqual([
+      { value: 'blue', count: 2 },
+      { value: 'red', count: 1 },
+    ]);
     expect(facets.price).toEqual(PRICE_RANGES.map((r) => ({ ...r, count: 0 })));
     expect(facets.rating).toEqual(RATING_BUCKETS.map((min) => ({ min, count: 0 })));
   });
@@ -643,12 +782,40 @@ describe('vocabulary', () => {
     timed_out: false,
     hits: { total: { value: 40, relation: 'eq' }, max_score: null, hits: [] },
     aggregations: {
-      brands: { doc_count_error_upper_bound: 0, sum_other_doc_count: 0, buckets: [{ key: 'Adidas', doc_count: 8 }, { key: 'Nike', doc_count: 12 }] },
-      categories: { doc_count_error_upper_bound: 0, sum_other_doc_count: 0, buckets: [{ key: 'running-shoes', doc_count: 30 }, { key: 'trail', doc_count: 10 }] },
+      brands: {
+        doc_count_error_upper_bound: 0,
+        sum_other_doc_count: 0,
+        buckets: [
+          { key: 'Adidas', doc_count: 8 },
+          { key: 'Nike', doc_count: 12 },
+        ],
+      },
+      categories: {
+        doc_count_error_upper_bound: 0,
+        sum_other_doc_count: 0,
+        buckets: [
+          { key: 'running-shoes', doc_count: 30 },
+          { key: 'trail', doc_count: 10 },
+        ],
+      },
       variants: {
         doc_count: 212,
-        colors: { doc_count_error_upper_bound: 0, sum_other_doc_count: 0, buckets: [{ key: 'black', doc_count: 50 }, { key: 'blue', doc_count: 40 }] },
-        sizes: { doc_count_error_upper_bound: 0, sum_other_doc_count: 0, buckets: [{ key: '10', doc_count: 30 }, { key: '9', doc_count: 31 }] },
+        colors: {
+          doc_count_error_upper_bound: 0,
+          sum_other_doc_count: 0,
+          buckets: [
+            { key: 'black', doc_count: 50 },
+            { key: 'blue', doc_count: 40 },
+          ],
+        },
+        sizes: {
+          doc_count_error_upper_bound: 0,
+          sum_other_doc_count: 0,
+          buckets: [
+            { key: '10', doc_count: 30 },
+            { key: '9', doc_count: 31 },
+          ],
+        },
       },
     },
   };

@@ -44,7 +44,11 @@ const shop = () => `shop-${randomBytes(3).toString('hex')}`;
 
 /** Given `units` of each SKU on hand and a checkout reservation of `lines`. */
 async function given(shopId: string, units: Record<string, number>, lines: Array<{ sku: string; quantity: number }>, reservationId = 'res_chk_1') {
-  await stock.initialize(shopId, Object.entries(units).map(([sku, u]) => ({ sku, units: u, lowStockThreshold: 1 })), { actor: 'test', at: AT });
+  await stock.initialize(
+    shopId,
+    Object.entries(units).map(([sku, u]) => ({ sku, units: u, lowStockThreshold: 1 })),
+    { actor: 'test', at: AT },
+  );
   await reservations.reserve({ shopId, lines, source: 'checkout', reservationId });
   return reservationId;
 }
@@ -73,7 +77,10 @@ const commitEntries = async (shopId: string, sku: string) => (await stock.ledger
 describe('order placement', () => {
   it('commits the reservations (reserved → sold, one ledger entry per line) and writes the events and summary in one go', async () => {
     const shopId = shop();
-    const hold = await given(shopId, { TEE: 10, MUG: 4 }, [{ sku: 'TEE', quantity: 2 }, { sku: 'MUG', quantity: 1 }]);
+    const hold = await given(shopId, { TEE: 10, MUG: 4 }, [
+      { sku: 'TEE', quantity: 2 },
+      { sku: 'MUG', quantity: 1 },
+    ]);
     const { place } = placing(shopId, 'ord_1', [hold]);
 
     await place();
@@ -85,7 +92,10 @@ describe('order placement', () => {
     expect((await reservations.get(shopId, hold))?.status).toBe('COMMITTED');
     const order = (await orders.load(shopId, 'ord_1'))!;
     expect(order.status).toBe('CONFIRMED');
-    expect(order.events.map((e) => [e.seq, e.type])).toEqual([[1, 'PENDING'], [2, 'CONFIRMED']]);
+    expect(order.events.map((e) => [e.seq, e.type])).toEqual([
+      [1, 'PENDING'],
+      [2, 'CONFIRMED'],
+    ]);
     expect((await orders.listByCustomer(shopId, 'alice', { limit: 10 })).items).toMatchObject([{ orderId: 'ord_1', status: 'CONFIRMED', total: usd(3_000) }]);
   });
 
@@ -194,7 +204,11 @@ describe('order placement', () => {
   it('says a placement fits exactly when DynamoDB takes its transaction: 48 lines do, 49 lines are refused by DynamoDB itself', async () => {
     const shopId = shop();
     const skus = (n: number) => Array.from({ length: n }, (_, i) => ({ sku: `SKU-${String(i).padStart(2, '0')}`, quantity: 1 }));
-    await stock.initialize(shopId, skus(49).map(({ sku }) => ({ sku, units: 5, lowStockThreshold: 1 })), { actor: 'test', at: AT });
+    await stock.initialize(
+      shopId,
+      skus(49).map(({ sku }) => ({ sku, units: 5, lowStockThreshold: 1 })),
+      { actor: 'test', at: AT },
+    );
     await reservations.reserve({ shopId, lines: skus(48), source: 'checkout', reservationId: 'res_48' });
     await reservations.reserve({ shopId, lines: skus(49), source: 'checkout', reservationId: 'res_49' });
 

@@ -20,7 +20,16 @@ beforeAll(async () => {
 const usd = (amount: number) => ({ amount, currency: 'USD' });
 
 async function place(shopId: string, orderId: string, customerId: string, createdAt: string) {
-  const placement = { customerId, email: `${customerId}@example.com`, lines: [], totals: { subtotal: usd(1_000), total: usd(1_000) }, shippingAddress: { name: 'A', line1: 'x', city: 'y', postalCode: '1', country: 'US' }, source: 'cart' as const, reservationIds: ['res_1'], paymentIntentId: 'pi_1' };
+  const placement = {
+    customerId,
+    email: `${customerId}@example.com`,
+    lines: [],
+    totals: { subtotal: usd(1_000), total: usd(1_000) },
+    shippingAddress: { name: 'A', line1: 'x', city: 'y', postalCode: '1', country: 'US' },
+    source: 'cart' as const,
+    reservationIds: ['res_1'],
+    paymentIntentId: 'pi_1',
+  };
   const events: OrderEvent[] = [
     { seq: 1, type: 'PENDING', at: createdAt, data: placement },
     { seq: 2, type: 'CONFIRMED', at: createdAt, data: { paymentIntentId: 'pi_1' } },
@@ -33,7 +42,10 @@ describe('order store', () => {
     await place('shop-a', 'ord_1', 'alice', '2026-11-25T10:00:00.000Z');
     const order = (await store.load('shop-a', 'ord_1'))!;
     expect(order.status).toBe('CONFIRMED');
-    expect(order.events.map((e) => [e.seq, e.type])).toEqual([[1, 'PENDING'], [2, 'CONFIRMED']]);
+    expect(order.events.map((e) => [e.seq, e.type])).toEqual([
+      [1, 'PENDING'],
+      [2, 'CONFIRMED'],
+    ]);
     expect(order.placement.customerId).toBe('alice');
     expect(await store.load('shop-b', 'ord_1')).toBeUndefined();
   });
@@ -41,7 +53,8 @@ describe('order store', () => {
   it('lets one of two concurrent writers append the next event, never both', async () => {
     await place('shop-a', 'ord_2', 'alice', '2026-11-25T11:00:00.000Z');
     const order = (await store.load('shop-a', 'ord_2'))!;
-    const write = (to: 'PICKED' | 'CANCELLED') => store.append({ shopId: 'shop-a', orderId: 'ord_2', customerId: 'alice', total: usd(1_000), createdAt: order.createdAt }, 2, [nextEvent(order, to, '2026-11-25T11:05:00.000Z')]);
+    const write = (to: 'PICKED' | 'CANCELLED') =>
+      store.append({ shopId: 'shop-a', orderId: 'ord_2', customerId: 'alice', total: usd(1_000), createdAt: order.createdAt }, 2, [nextEvent(order, to, '2026-11-25T11:05:00.000Z')]);
     const results = await Promise.allSettled([write('PICKED'), write('CANCELLED')]);
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
     expect((results.find((r) => r.status === 'rejected') as PromiseRejectedResult).reason).toBeInstanceOf(ConcurrentAppendError);

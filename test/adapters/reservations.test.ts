@@ -33,7 +33,12 @@ function inventory(shopId: string, clock?: () => Date) {
     reservations: makeReservations({ reservations, ...(clock ? { clock } : {}) }),
     adjust: makeAdjustStock({ stock }),
     audit: () => makeAuditInventory({ stock, scan: dynamoInventoryScan(documents, table) })(shopId),
-    receive: (items: Record<string, number>) => stock.initialize(shopId, Object.entries(items).map(([sku, units]) => ({ sku, units, lowStockThreshold: 5 })), { actor: 'test', at: new Date().toISOString() }),
+    receive: (items: Record<string, number>) =>
+      stock.initialize(
+        shopId,
+        Object.entries(items).map(([sku, units]) => ({ sku, units, lowStockThreshold: 5 })),
+        { actor: 'test', at: new Date().toISOString() },
+      ),
   };
 }
 
@@ -56,7 +61,17 @@ describe('reservations', () => {
     const shopId = shop();
     const inv = inventory(shopId);
     await inv.receive({ A: 5, B: 1, C: 9 });
-    const error = await inv.reservations.reserve({ shopId, lines: [{ sku: 'A', quantity: 2 }, { sku: 'B', quantity: 2 }, { sku: 'C', quantity: 1 }], source: 'test' }).catch((e) => e);
+    const error = await inv.reservations
+      .reserve({
+        shopId,
+        lines: [
+          { sku: 'A', quantity: 2 },
+          { sku: 'B', quantity: 2 },
+          { sku: 'C', quantity: 1 },
+        ],
+        source: 'test',
+      })
+      .catch((e) => e);
     expect(error).toBeInstanceOf(OutOfStockError);
     expect(error.skus).toEqual(['B']);
     for (const [sku, units] of Object.entries({ A: 5, B: 1, C: 9 })) expect((await inv.stock.get(shopId, sku))?.available).toBe(units);
@@ -67,7 +82,15 @@ describe('reservations', () => {
     const shopId = shop();
     const inv = inventory(shopId);
     await inv.receive({ A: 10 });
-    const r1 = await inv.reservations.reserve({ shopId, lines: [{ sku: 'A', quantity: 3 }, { sku: 'A', quantity: 1 }], source: 'test', reservationId: 'res-1' });
+    const r1 = await inv.reservations.reserve({
+      shopId,
+      lines: [
+        { sku: 'A', quantity: 3 },
+        { sku: 'A', quantity: 1 },
+      ],
+      source: 'test',
+      reservationId: 'res-1',
+    });
     expect(r1.lines).toEqual([{ sku: 'A', quantity: 4 }]);
     // The same request again reserves nothing more.
     await inv.reservations.reserve({ shopId, lines: [{ sku: 'A', quantity: 4 }], source: 'test', reservationId: 'res-1' });
@@ -85,7 +108,17 @@ describe('reservations', () => {
     const inv = inventory(shopId, clock);
     await inv.receive({ A: 20, B: 20 });
     const reserved = await Promise.all(
-      Array.from({ length: 10 }, (_, i) => inv.reservations.reserve({ shopId, lines: [{ sku: 'A', quantity: 1 }, { sku: 'B', quantity: i % 3 + 1 }], source: 'test', expiresInSeconds: 1 })),
+      Array.from({ length: 10 }, (_, i) =>
+        inv.reservations.reserve({
+          shopId,
+          lines: [
+            { sku: 'A', quantity: 1 },
+            { sku: 'B', quantity: (i % 3) + 1 },
+          ],
+          source: 'test',
+          expiresInSeconds: 1,
+        }),
+      ),
     );
     const kept = await inv.reservations.reserve({ shopId, lines: [{ sku: 'A', quantity: 5 }], source: 'test', expiresInSeconds: 600 });
     clock.advance(1_200); // the short ones are due, the 10-minute one is not
@@ -122,9 +155,10 @@ describe('reservations', () => {
           } else if (o.kind === 'commit' || o.kind === 'release') {
             const id = ids[o.pick % Math.max(ids.length, 1)];
             if (!id) continue;
-            const run = () => inv.reservations[o.kind](shopId, id).catch((e) => {
-              if (!(e instanceof ReservationNotActiveError)) throw e;
-            });
+            const run = () =>
+              inv.reservations[o.kind](shopId, id).catch((e) => {
+                if (!(e instanceof ReservationNotActiveError)) throw e;
+              });
             await (o.twice ? Promise.all([run(), run()]) : run());
           } else if (o.kind === 'adjust') {
             await inv.adjust({ shopId, sku: o.sku, delta: o.delta, reason: 'count_correction', actor: 'prop' }).catch((e) => {

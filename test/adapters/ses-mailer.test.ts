@@ -81,7 +81,9 @@ describe('SES mailer', () => {
     await gone.stop();
     const { sesMailer } = await import('#shared/adapters/ses/ses-mailer');
     const client = new SESv2Client({ endpoint: gone.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, maxAttempts: 1 });
-    const error = await sesMailer(client).send({ to: 'a@example.com', from: 'orders@demo-shop.local', subject: 's', text: 't', html: 'h' }).catch((e: unknown) => e);
+    const error = await sesMailer(client)
+      .send({ to: 'a@example.com', from: 'orders@demo-shop.local', subject: 's', text: 't', html: 'h' })
+      .catch((e: unknown) => e);
     client.destroy();
     expect(error).toBeInstanceOf(Error);
     expect(error).not.toBeInstanceOf(MailNotSentError);

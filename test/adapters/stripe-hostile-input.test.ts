@@ -52,7 +52,12 @@ describe('Stripe adapter with hostile input', () => {
   });
 
   it('answers an unknown payment method as declined, not as an unmapped error', async () => {
-    const result = await gateway.authorize({ amount: { amount: 1_000, currency: 'USD' }, paymentMethodId: 'pm_no_such_method', idempotencyKey: randomUUID(), metadata: { shopId: 'demo', orderId: 'ord_x' } });
+    const result = await gateway.authorize({
+      amount: { amount: 1_000, currency: 'USD' },
+      paymentMethodId: 'pm_no_such_method',
+      idempotencyKey: randomUUID(),
+      metadata: { shopId: 'demo', orderId: 'ord_x' },
+    });
     expect(result).toMatchObject({ status: 'declined' });
   });
 });

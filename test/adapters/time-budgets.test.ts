@@ -32,8 +32,7 @@ afterAll(async () => {
   await Promise.all(servers.map((s) => s.stop()));
 });
 
-const dynamoAt = (endpoint: string, limits = DYNAMODB_LIMITS) =>
-  createDynamoDbClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }, limits);
+const dynamoAt = (endpoint: string, limits = DYNAMODB_LIMITS) => createDynamoDbClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }, limits);
 const getItem = new GetItemCommand({ TableName: 'products', Key: { pk: { S: 'PRODUCT#demo#1' }, sk: { S: 'PRODUCT' } } });
 
 async function rejection(promise: Promise<unknown>): Promise<Error> {
@@ -120,9 +119,7 @@ describe('Stripe within a time budget', () => {
   it('gives up on a Stripe that never answers, says nothing of the SDK, and does not retry past the budget', async () => {
     const server = await slow();
     const gateway = stripePaymentGateway({ secretKey: 'sk_test_slow', webhookSecret: 'whsec_slow', host: server.host, port: server.port, protocol: 'http' });
-    const error = await rejection(
-      runWithBudget(2_000, () => gateway.authorize({ amount: { amount: 100, currency: 'USD' }, paymentMethodId: 'pm_card_visa', idempotencyKey: 'slow-1', metadata: {} })),
-    );
+    const error = await rejection(runWithBudget(2_000, () => gateway.authorize({ amount: { amount: 100, currency: 'USD' }, paymentMethodId: 'pm_card_visa', idempotencyKey: 'slow-1', metadata: {} })));
     expect(error).toBeInstanceOf(PaymentUnavailableError);
     expect(server.requests()).toBe(1);
     expect(server.answered()).toBe(0);
@@ -144,7 +141,13 @@ describe('warehouse within a time budget', () => {
   it('gives up before the warehouse answers, with the warehouse unavailable error', async () => {
     const server = await slow();
     const warehouse = httpWarehouse({ url: `${server.url}/orders`, secret: 's', timeoutMs: 30_000 });
-    const order = { shopId: 'demo', orderId: 'o-1', lines: [], shippingAddress: { name: 'A', line1: '1 Main St', city: 'Lyon', postalCode: '69001', country: 'FR' }, placedAt: '2026-01-01T00:00:00.000Z' };
+    const order = {
+      shopId: 'demo',
+      orderId: 'o-1',
+      lines: [],
+      shippingAddress: { name: 'A', line1: '1 Main St', city: 'Lyon', postalCode: '69001', country: 'FR' },
+      placedAt: '2026-01-01T00:00:00.000Z',
+    };
     const error = await rejection(runWithBudget(600, () => warehouse.handOver(order)));
     expect(error).toBeInstanceOf(WarehouseUnavailableError);
     expect(server.requests()).toBe(1);

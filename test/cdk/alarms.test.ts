@@ -20,19 +20,14 @@ const resources = (t: Template): Record<string, Resource> => t.toJSON().Resource
 const alarms = (t: Template): Resource[] => Object.values(resources(t)).filter((r) => r.Type === 'AWS::CloudWatch::Alarm');
 const topicId = (t: Template): string => logicalIdOf(t, 'AWS::SNS::Topic', '/Monitoring/Alarms/');
 const fnId = (t: Template, id: string): string => logicalIdOf(t, 'AWS::Lambda::Function', `/Functions/${id}/Function/`);
-const dimensions = (alarm: Resource): Record<string, unknown> =>
-  Object.fromEntries((alarm.Properties.Dimensions as Array<{ Name: string; Value: unknown }>).map((d) => [d.Name, d.Value]));
+const dimensions = (alarm: Resource): Record<string, unknown> => Object.fromEntries((alarm.Properties.Dimensions as Array<{ Name: string; Value: unknown }>).map((d) => [d.Name, d.Value]));
 
 describe('Alarms topic', () => {
-  it('takes only TLS publishers, lets this account\'s CloudWatch alarms publish, and is output', () => {
+  it("takes only TLS publishers, lets this account's CloudWatch alarms publish, and is output", () => {
     const topic = topicId(template);
-    const policy = Object.values(resources(template)).find(
-      (r) => r.Type === 'AWS::SNS::TopicPolicy' && JSON.stringify(r.Properties.Topics).includes(topic),
-    )!;
+    const policy = Object.values(resources(template)).find((r) => r.Type === 'AWS::SNS::TopicPolicy' && JSON.stringify(r.Properties.Topics).includes(topic))!;
     const statements = policy.Properties.PolicyDocument.Statement as Array<Record<string, any>>;
-    expect(statements).toContainEqual(
-      expect.objectContaining({ Effect: 'Deny', Action: 'sns:Publish', Principal: '*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
-    );
+    expect(statements).toContainEqual(expect.objectContaining({ Effect: 'Deny', Action: 'sns:Publish', Principal: '*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }));
     expect(statements).toContainEqual(
       expect.objectContaining({
         Effect: 'Allow',

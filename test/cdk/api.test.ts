@@ -14,8 +14,7 @@ const SAMPLE_ROUTES: readonly Route[] = [
   { method: 'GET', path: '/v1/health', function: FUNCTIONS.health, auth: 'public', contract, throttle: { rateLimit: 50, burstLimit: 100 } },
   { method: 'GET', path: '/v1/shops/{shopId}', function: FUNCTIONS.shops, auth: 'public', contract },
   { method: 'GET', path: '/v1/shops/{shopId}/profile', function: FUNCTIONS.shops, auth: 'customer', contract },
-  { method: 'PATCH', path: '/v1/shops/{shopId}/admin/profile', function: FUNCTIONS.updateShop, auth: 'admin', contract,
-    throttle: { rateLimit: 10, burstLimit: 20 } },
+  { method: 'PATCH', path: '/v1/shops/{shopId}/admin/profile', function: FUNCTIONS.updateShop, auth: 'admin', contract, throttle: { rateLimit: 10, burstLimit: 20 } },
   { method: 'POST', path: '/v1/webhooks/stripe', function: FUNCTIONS.openApi, auth: 'signed', contract },
   { method: 'GET', path: '/v1/health/dependencies', function: FUNCTIONS.healthDependencies, auth: 'operator', contract: healthDependenciesContract },
 ];
@@ -79,7 +78,7 @@ describe('authorization', () => {
     }
   });
 
-  it('guards the operators\' health report with the authorizer, and a Cognito group for them', () => {
+  it("guards the operators' health report with the authorizer, and a Cognito group for them", () => {
     const authorizer = logicalIdOf(template, 'AWS::ApiGatewayV2::Authorizer', '/Api/CognitoJwt/');
     expect(ROUTES.find((r) => routeKey(r) === 'GET /v1/health/dependencies')?.auth).toBe('operator');
     expect(routeResource(template, 'GET /v1/health/dependencies')).toMatchObject({ AuthorizationType: 'JWT', AuthorizerId: { Ref: authorizer } });
@@ -91,9 +90,7 @@ describe('authorization', () => {
   it('makes one function for two routes on the same spec', () => {
     sample.resourceCountIs('AWS::Lambda::Function', Object.keys(FUNCTIONS).length);
     const shops = logicalIdOf(sample, 'AWS::Lambda::Function', '/Functions/Shops/');
-    const integrations = Object.values(sample.findResources('AWS::ApiGatewayV2::Integration')).filter(
-      (i) => JSON.stringify(i.Properties.IntegrationUri).includes(shops),
-    );
+    const integrations = Object.values(sample.findResources('AWS::ApiGatewayV2::Integration')).filter((i) => JSON.stringify(i.Properties.IntegrationUri).includes(shops));
     expect(integrations).toHaveLength(1);
   });
 });

@@ -49,9 +49,7 @@ const RULES: readonly EventRule[] = [
     targets: [notifier],
   },
 ];
-const SCHEDULES: readonly Schedule[] = [
-  { id: 'ReservationSweep', description: 'Every minute', everyMinutes: 1, target: sweeper },
-];
+const SCHEDULES: readonly Schedule[] = [{ id: 'ReservationSweep', description: 'Every minute', everyMinutes: 1, target: sweeper }];
 const MAPPINGS: readonly EventSourceMapping[] = [
   { id: 'FlashSaleAdmission', kind: 'sqs', queue: 'flashSaleEntries', target: flashWorker, batchSize: 10, maxConcurrency: 5 },
   { id: 'OrdersOutbox', kind: 'dynamodbStream', table: 'orders', target: outbox, batchSize: 50, maxBatchingWindowSeconds: 1, retryAttempts: 5 },
@@ -183,8 +181,7 @@ describe('event source mappings', () => {
 });
 
 describe('bad wiring', () => {
-  const build = (wiring: { eventRules?: EventRule[]; schedules?: Schedule[]; eventSourceMappings?: EventSourceMapping[] }) => () =>
-    buildStacks({ stateless: wiring });
+  const build = (wiring: { eventRules?: EventRule[]; schedules?: Schedule[]; eventSourceMappings?: EventSourceMapping[] }) => () => buildStacks({ stateless: wiring });
   const sqs = MAPPINGS[0] as Extract<EventSourceMapping, { kind: 'sqs' }>;
   const stream = MAPPINGS[1] as Extract<EventSourceMapping, { kind: 'dynamodbStream' }>;
 

@@ -6,8 +6,7 @@ import { CONTEXTS, contextOf, contextSlug } from '#lib/contexts/index';
 import { buildStacks, type TestStacks } from './support';
 
 type Resource = { Type: string; Properties?: Record<string, unknown>; Metadata?: Record<string, string> };
-const resourcesOf = (stacks: TestStacks, name: string): Record<string, Resource> =>
-  stacks.templateOf(name).toJSON().Resources as Record<string, Resource>;
+const resourcesOf = (stacks: TestStacks, name: string): Record<string, Resource> => stacks.templateOf(name).toJSON().Resources as Record<string, Resource>;
 const pathOf = (r: Resource): string => r.Metadata?.['aws:cdk:path'] ?? '';
 
 let stacks: TestStacks;

@@ -87,17 +87,17 @@ describe('dashboard', () => {
   it('names the checkout route', () => {
     const checkout = ROUTES.find((r) => r.contract === checkoutContract)!;
     const latency = metricsOf(graph(dashboardOf(template).widgets, /^checkout: latency/));
-    expect(latency.map((m) => `${m.dims.Method} ${m.dims.Resource} ${String(m.options.stat)}`)).toEqual([
-      `POST ${checkout.path} p50`,
-      `POST ${checkout.path} p99`,
-    ]);
+    expect(latency.map((m) => `${m.dims.Method} ${m.dims.Resource} ${String(m.options.stat)}`)).toEqual([`POST ${checkout.path} p50`, `POST ${checkout.path} p99`]);
   });
 
   it('graphs shed requests and dependency timeouts of every operation, on the metrics the handlers publish', () => {
     const widgets = dashboardOf(template).widgets;
     const env = resources(template)[logicalIdOf(template, 'AWS::Lambda::Function', `/Functions/${FUNCTIONS.checkout.id}/Function/`)]!.Properties.Environment.Variables;
     const operations = [...new Set(ROUTES.map((r) => r.contract.operationId))];
-    for (const [title, name] of [[/^Shed requests/, 'ShedRequests'], [/^Dependency timeouts/, 'DependencyTimeouts']] as const) {
+    for (const [title, name] of [
+      [/^Shed requests/, 'ShedRequests'],
+      [/^Dependency timeouts/, 'DependencyTimeouts'],
+    ] as const) {
       const metrics = metricsOf(graph(widgets, title));
       expect(metrics.map((m) => m.dims.operation)).toEqual(operations);
       for (const metric of metrics) {
@@ -124,7 +124,10 @@ describe('dashboard', () => {
       expect(queues, id).toContain(`{{GetAtt:${id}.QueueName}}`);
     }
     for (const def of Object.values(QUEUES)) {
-      expect(queues.filter((q) => q.startsWith('{{Import:') && q.includes(`${def.logicalName}Dlq`)), def.logicalName).toHaveLength(1);
+      expect(
+        queues.filter((q) => q.startsWith('{{Import:') && q.includes(`${def.logicalName}Dlq`)),
+        def.logicalName,
+      ).toHaveLength(1);
     }
     // The same list the dead-letter alarms watch.
     const alarms = Object.values(resources(template)).filter((r) => r.Type === 'AWS::CloudWatch::Alarm' && r.Properties.MetricName === 'ApproximateNumberOfMessagesVisible');

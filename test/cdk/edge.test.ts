@@ -116,9 +116,7 @@ describe('behaviours', () => {
       },
     });
     const headers = [
-      ...Object.values(template.findResources('AWS::CloudFront::CachePolicy')).map(
-        (p) => p.Properties.CachePolicyConfig.ParametersInCacheKeyAndForwardedToOrigin.HeadersConfig,
-      ),
+      ...Object.values(template.findResources('AWS::CloudFront::CachePolicy')).map((p) => p.Properties.CachePolicyConfig.ParametersInCacheKeyAndForwardedToOrigin.HeadersConfig),
       ...Object.values(template.findResources('AWS::CloudFront::OriginRequestPolicy')).map((p) => p.Properties.OriginRequestPolicyConfig.HeadersConfig),
     ];
     for (const config of headers) {
@@ -269,11 +267,7 @@ describe('CloudFront path patterns', () => {
     expect(uncachedPatterns([collection, items], CACHED_PATHS)).toEqual([ADMIN_PATH, FLASH_SALE_ENTRIES]);
     expect(uncachedPatterns([items, collection], CACHED_PATHS)).toEqual([ADMIN_PATH, FLASH_SALE_ENTRIES]);
     const publicSibling = at('GET', '/v1/shops/{shopId}/flash-sales/{saleId}/entries-count', 'public');
-    expect(uncachedPatterns([collection, items, publicSibling], CACHED_PATHS)).toEqual([
-      ADMIN_PATH,
-      '/v1/shops/*/flash-sales/*/entries',
-      '/v1/shops/*/flash-sales/*/entries/*',
-    ]);
+    expect(uncachedPatterns([collection, items, publicSibling], CACHED_PATHS)).toEqual([ADMIN_PATH, '/v1/shops/*/flash-sales/*/entries', '/v1/shops/*/flash-sales/*/entries/*']);
   });
 });
 

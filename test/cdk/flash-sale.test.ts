@@ -57,9 +57,7 @@ describe('worker', () => {
   });
 
   it('is the only consumer of the queue, and finishes within its visibility timeout', () => {
-    const consumers = Object.values(template.findResources('AWS::Lambda::EventSourceMapping')).filter((m) =>
-      JSON.stringify(m.Properties.EventSourceArn).includes(QUEUES.flashSaleEntries.logicalName),
-    );
+    const consumers = Object.values(template.findResources('AWS::Lambda::EventSourceMapping')).filter((m) => JSON.stringify(m.Properties.EventSourceArn).includes(QUEUES.flashSaleEntries.logicalName));
     expect(consumers).toHaveLength(1);
     const timeout = template.toJSON().Resources[fnId(FUNCTIONS.decideFlashSaleTickets)].Properties.Timeout as number;
     expect(timeout).toBeLessThanOrEqual(QUEUES.flashSaleEntries.visibilityTimeoutSeconds);

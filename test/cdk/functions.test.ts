@@ -23,8 +23,7 @@ const functionProps = (spec: FunctionSpec): Record<string, unknown> => {
   const id = logicalIdOf(template, 'AWS::Lambda::Function', `/Functions/${spec.id}/Function/`);
   return template.toJSON().Resources[id].Properties;
 };
-const env = (spec: FunctionSpec): Record<string, unknown> =>
-  (functionProps(spec).Environment as { Variables: Record<string, unknown> }).Variables;
+const env = (spec: FunctionSpec): Record<string, unknown> => (functionProps(spec).Environment as { Variables: Record<string, unknown> }).Variables;
 const WRITE_ACTIONS = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'];
 
 describe('platform function defaults', () => {
@@ -74,9 +73,7 @@ describe('platform function defaults', () => {
       AssumeRolePolicyDocument: { Statement: [Match.objectLike({ Principal: { Service: 'lambda.amazonaws.com' } })] },
     });
     // The stateful stack's function roles: search clients, the search setup and the Cognito trigger.
-    const statefulFunctionRoles = Object.values(stateful.findResources('AWS::IAM::Role')).filter((r) =>
-      /\/(Search|Identity)\//.test(r.Metadata['aws:cdk:path'] as string),
-    );
+    const statefulFunctionRoles = Object.values(stateful.findResources('AWS::IAM::Role')).filter((r) => /\/(Search|Identity)\//.test(r.Metadata['aws:cdk:path'] as string));
     expect(statefulFunctionRoles).toHaveLength(searchUsers.length + 2);
     for (const role of statefulFunctionRoles) {
       expect(role.Properties.ManagedPolicyArns).toBeUndefined();
@@ -134,7 +131,12 @@ describe('VPC placement, Redis and search', () => {
       });
       expect(statementsOf(template, spec.id).flatMap(actionsOf), spec.id).toContain('ec2:CreateNetworkInterface');
       // Data-plane access comes from the domain's access policy, not from the role.
-      expect(statementsOf(template, spec.id).flatMap(actionsOf).some((a) => a.startsWith('es:')), spec.id).toBe(false);
+      expect(
+        statementsOf(template, spec.id)
+          .flatMap(actionsOf)
+          .some((a) => a.startsWith('es:')),
+        spec.id,
+      ).toBe(false);
     }
   });
 

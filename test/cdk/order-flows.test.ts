@@ -148,9 +148,7 @@ describe('orders outbox', () => {
   });
 
   it('gives every stream mapping an on-failure destination', () => {
-    const mappings = Object.values(template.findResources('AWS::Lambda::EventSourceMapping')).filter((m) =>
-      JSON.stringify(m.Properties.EventSourceArn).includes('StreamArn'),
-    );
+    const mappings = Object.values(template.findResources('AWS::Lambda::EventSourceMapping')).filter((m) => JSON.stringify(m.Properties.EventSourceArn).includes('StreamArn'));
     expect(mappings).toHaveLength(EVENT_SOURCE_MAPPINGS.filter((m) => m.kind === 'dynamodbStream').length);
     for (const m of mappings) expect(m.Properties.DestinationConfig?.OnFailure?.Destination).toBeDefined();
   });

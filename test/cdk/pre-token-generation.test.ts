@@ -13,12 +13,15 @@ function event(attributes: Record<string, string>, groups: string[]): PreTokenGe
     userPoolId: 'eu-west-1_abc',
     userName: 'user-1',
     callerContext: { awsSdkVersion: 'aws-sdk-unknown-unknown', clientId: 'client' },
-    request: { userAttributes: { sub: 'user-1', email: 'a@example.com', ...attributes }, groupConfiguration: { groupsToOverride: groups, iamRolesToOverride: [] }, scopes: ['aws.cognito.signin.user.admin'] },
+    request: {
+      userAttributes: { sub: 'user-1', email: 'a@example.com', ...attributes },
+      groupConfiguration: { groupsToOverride: groups, iamRolesToOverride: [] },
+      scopes: ['aws.cognito.signin.user.admin'],
+    },
     response: { claimsAndScopeOverrideDetails: null as unknown as PreTokenGenerationV2TriggerEvent['response']['claimsAndScopeOverrideDetails'] },
   };
 }
-const invoke = async (e: PreTokenGenerationV2TriggerEvent) =>
-  (await handler(e, {} as Context, () => undefined)) as PreTokenGenerationV2TriggerEvent;
+const invoke = async (e: PreTokenGenerationV2TriggerEvent) => (await handler(e, {} as Context, () => undefined)) as PreTokenGenerationV2TriggerEvent;
 
 describe('pre-token generation (V2_0)', () => {
   it('copies cognito:groups and custom:shops into the access token as groups and shops', async () => {

@@ -91,9 +91,7 @@ describe('Messaging', () => {
     expect(() => new Messaging(testStack(), 'M', { queues: queue({ retentionDays: 15 }) })).toThrow(/retentionDays/);
     expect(() => new Messaging(testStack(), 'M', { queues: queue({ visibilityTimeoutSeconds: 50_000 }) })).toThrow(/visibilityTimeoutSeconds/);
     expect(() => new Messaging(testStack(), 'M', { queues: queue({ envVar: 'FLASH_QUEUE' }) })).toThrow(/QUEUE_URL_NAME/);
-    expect(() => new Messaging(testStack(), 'M', { queues: queue({ retentionDays: 7 }), deadLetterRetention: Duration.days(3) })).toThrow(
-      /dead-letter retention/,
-    );
+    expect(() => new Messaging(testStack(), 'M', { queues: queue({ retentionDays: 7 }), deadLetterRetention: Duration.days(3) })).toThrow(/dead-letter retention/);
     expect(() => new Messaging(testStack(), 'M', { archiveRetention: Duration.hours(2) })).toThrow(/archiveRetention/);
   });
 });
@@ -101,8 +99,10 @@ describe('Messaging', () => {
 describe('PlatformFunction', () => {
   const spec: FunctionSpec = { id: 'Sample', entry: 'functions/sample/sample.handler.ts', description: 'sample', uses: {} };
   const root = stubProjectRoot([spec]);
-  const make = (patch: Partial<FunctionSpec>, resources = {}) => () =>
-    new PlatformFunction(testStack(), 'F', { spec: { ...spec, ...patch }, stage: 'dev', resources, projectRoot: root });
+  const make =
+    (patch: Partial<FunctionSpec>, resources = {}) =>
+    () =>
+      new PlatformFunction(testStack(), 'F', { spec: { ...spec, ...patch }, stage: 'dev', resources, projectRoot: root });
 
   it('accepts a valid spec', () => {
     expect(make({})).not.toThrow();
@@ -154,8 +154,6 @@ describe('Functions', () => {
   it('refuses two different specs with one id', () => {
     const specs: FunctionSpec[] = [FUNCTIONS.openApi, { ...FUNCTIONS.openApi, entry: 'functions/platform/other.handler.ts' }];
     const root = stubProjectRoot(specs);
-    expect(() => new Functions(testStack(), 'Fns', { specs, stage: 'dev', resources: {}, projectRoot: root })).toThrow(
-      /two different function specs share the id "OpenApi"/,
-    );
+    expect(() => new Functions(testStack(), 'Fns', { specs, stage: 'dev', resources: {}, projectRoot: root })).toThrow(/two different function specs share the id "OpenApi"/);
   });
 });

@@ -88,9 +88,7 @@ describe('search domain', () => {
     const functionSg = logicalIdOf(dev, 'AWS::EC2::SecurityGroup', '/Network/FunctionSecurityGroup/');
     expect(domainOf(dev).VPCOptions.SecurityGroupIds).toEqual([{ 'Fn::GetAtt': [sg, 'GroupId'] }]);
     const ingress = Object.values(dev.findResources('AWS::EC2::SecurityGroupIngress')).filter((r) => JSON.stringify(r.Properties.GroupId).includes(sg));
-    expect(ingress.map((r) => r.Properties)).toEqual([
-      expect.objectContaining({ IpProtocol: 'tcp', FromPort: 443, ToPort: 443, SourceSecurityGroupId: { 'Fn::GetAtt': [functionSg, 'GroupId'] } }),
-    ]);
+    expect(ingress.map((r) => r.Properties)).toEqual([expect.objectContaining({ IpProtocol: 'tcp', FromPort: 443, ToPort: 443, SourceSecurityGroupId: { 'Fn::GetAtt': [functionSg, 'GroupId'] } })]);
     const props = dev.toJSON().Resources[sg].Properties;
     expect(props.SecurityGroupIngress).toBeUndefined();
     expect(props.SecurityGroupEgress).toEqual([expect.objectContaining({ CidrIp: '255.255.255.255/32' })]);
@@ -104,10 +102,7 @@ describe('domain access policy', () => {
     expect(all.every((s) => s.Effect === 'Allow')).toBe(true);
     expect(JSON.stringify(all.map((s) => s.Principal))).not.toContain('"*"');
     const principals = all.flatMap((s) => ([] as unknown[]).concat(s.Principal.AWS));
-    const expected = [
-      roleArn(dev, '/Search/SetupFunction/Role/'),
-      ...[...readers, ...writers].map((f) => roleArn(dev, `/Search/${f.id}Role/`)),
-    ];
+    const expected = [roleArn(dev, '/Search/SetupFunction/Role/'), ...[...readers, ...writers].map((f) => roleArn(dev, `/Search/${f.id}Role/`))];
     expect(principals).toHaveLength(expected.length);
     expect(principals).toEqual(expect.arrayContaining(expected));
   });

@@ -30,16 +30,13 @@ const env = (t: Template, spec: FunctionSpec): Record<string, unknown> => {
   const id = logicalIdOf(t, 'AWS::Lambda::Function', `/Functions/${spec.id}/Function/`);
   return t.toJSON().Resources[id].Properties.Environment.Variables;
 };
-const secretProps = (path: string): Record<string, any> =>
-  stateful.toJSON().Resources[logicalIdOf(stateful, 'AWS::SecretsManager::Secret', path)].Properties;
+const secretProps = (path: string): Record<string, any> => stateful.toJSON().Resources[logicalIdOf(stateful, 'AWS::SecretsManager::Secret', path)].Properties;
 /** The stateless stack's reference to a secret of the stateful stack. */
 const secretRef = (construct: string) => ({ 'Fn::ImportValue': expect.stringMatching(new RegExp(`ExportsOutputRef${construct}[0-9A-F]{8}`)) });
 /** Functions whose role may read the secret exported under `construct`. */
 const readersOf = (construct: string): string[] =>
   SPECS.filter((spec) =>
-    statementsOf(template, spec.id).some(
-      (s) => actionsOf(s).includes('secretsmanager:GetSecretValue') && JSON.stringify(s.Resource).includes(`ExportsOutputRef${construct}`),
-    ),
+    statementsOf(template, spec.id).some((s) => actionsOf(s).includes('secretsmanager:GetSecretValue') && JSON.stringify(s.Resource).includes(`ExportsOutputRef${construct}`)),
   ).map((s) => s.id);
 const users = (flag: keyof ResourceUse): string[] => SPECS.filter((s) => s.uses[flag]).map((s) => s.id);
 
@@ -55,7 +52,7 @@ describe('secrets', () => {
     expect(stripe.Description).toContain('{"secretKey":"sk_...","webhookSecret":"whsec_..."}');
   });
 
-  it('generates the carriers\' webhook secrets as a JSON object by carrier name', () => {
+  it("generates the carriers' webhook secrets as a JSON object by carrier name", () => {
     const carriers = secretProps('/CarrierWebhookSecrets/');
     expect(carriers.GenerateSecretString).toMatchObject({ SecretStringTemplate: '{}', GenerateStringKey: 'ups', ExcludePunctuation: true });
     expect(carriers.GenerateSecretString.PasswordLength).toBeGreaterThanOrEqual(32);
@@ -80,7 +77,7 @@ describe('secrets', () => {
     expect(readersOf('StripeSecretKey').sort()).toEqual(payments.sort());
   });
 
-  it('tells the carrier webhook where the carriers\' secrets are, and lets only it read them', () => {
+  it("tells the carrier webhook where the carriers' secrets are, and lets only it read them", () => {
     expect(users('carrierWebhooks')).toEqual(['CarrierWebhook']);
     expect(env(template, FUNCTIONS.carrierWebhook).CARRIER_SECRETS_ARN).toEqual(secretRef('CarrierWebhookSecrets'));
     for (const spec of SPECS.filter((s) => !s.uses.carrierWebhooks)) expect(env(template, spec).CARRIER_SECRETS_ARN, spec.id).toBeUndefined();

@@ -11,6 +11,9 @@ describe('stack size', () => {
     const report = counts.map((c) => `${c.name}: ${c.resources}`).join(', ');
     console.info(`resources per stack (${stage}): ${report}`);
     expect(counts.length).toBeGreaterThan(2);
-    expect(counts.filter((c) => c.resources > MAX_RESOURCES), `stacks above ${MAX_RESOURCES} resources (${report}): split them`).toEqual([]);
+    expect(
+      counts.filter((c) => c.resources > MAX_RESOURCES),
+      `stacks above ${MAX_RESOURCES} resources (${report}): split them`,
+    ).toEqual([]);
   });
 });

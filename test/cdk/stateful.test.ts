@@ -122,9 +122,7 @@ describe('Redis', () => {
   it('admits only the function security group, on 6379', () => {
     const redisSg = logicalIdOf(template, 'AWS::EC2::SecurityGroup', '/Cache/SecurityGroup/');
     const functionSg = logicalIdOf(template, 'AWS::EC2::SecurityGroup', '/Network/FunctionSecurityGroup/');
-    const ingress = Object.values(template.findResources('AWS::EC2::SecurityGroupIngress')).filter(
-      (r) => JSON.stringify(r.Properties.GroupId).includes(redisSg),
-    );
+    const ingress = Object.values(template.findResources('AWS::EC2::SecurityGroupIngress')).filter((r) => JSON.stringify(r.Properties.GroupId).includes(redisSg));
     expect(ingress).toHaveLength(1);
     expect(ingress[0]!.Properties).toMatchObject({
       IpProtocol: 'tcp',
@@ -165,9 +163,7 @@ describe('SQS', () => {
     const policies = Object.values(template.findResources('AWS::SQS::QueuePolicy'));
     for (const queue of queues) {
       const policy = policies.find((p) => JSON.stringify(p.Properties.Queues).includes(queue));
-      expect(policy?.Properties.PolicyDocument.Statement, queue).toContainEqual(
-        expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
-      );
+      expect(policy?.Properties.PolicyDocument.Statement, queue).toContainEqual(expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }));
     }
   });
 });

@@ -162,7 +162,7 @@ export function statementsOf(template: Template, functionId: string): Array<Reco
   const resources = template.toJSON().Resources as Resources & Record<string, { Metadata?: Record<string, string> }>;
   return Object.values(resources)
     .filter((r) => r.Type === 'AWS::IAM::Policy' && (r.Metadata?.['aws:cdk:path'] ?? '').includes(`/Functions/${functionId}/Role/`))
-    .flatMap((r) => ((r.Properties?.PolicyDocument as { Statement: Array<Record<string, unknown>> }).Statement));
+    .flatMap((r) => (r.Properties?.PolicyDocument as { Statement: Array<Record<string, unknown>> }).Statement);
 }
 
 /** The actions of a statement as a list. */

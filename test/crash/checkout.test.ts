@@ -56,7 +56,15 @@ async function storm(name: string, kill: { crashPoint: string } | { afterAnswers
   const buyers: Buyer[] = await Promise.all(
     Array.from({ length: BUYERS }, async (_, index) => {
       const customerId = `${name}-buyer-${index}`;
-      return { index, customerId, key: `${name}-key-${index}`, token: await platform.token({ sub: customerId, email: `${customerId}@example.com` }), walksAway: index % 6 === 5, before: [], after: [] };
+      return {
+        index,
+        customerId,
+        key: `${name}-key-${index}`,
+        token: await platform.token({ sub: customerId, email: `${customerId}@example.com` }),
+        walksAway: index % 6 === 5,
+        before: [],
+        after: [],
+      };
     }),
   );
   for (let i = 0; i < buyers.length; i += 20) {
@@ -76,7 +84,11 @@ async function storm(name: string, kill: { crashPoint: string } | { afterAnswers
   const dead = () => !platform.running || killing !== undefined;
   await Promise.all(
     buyers.map(async (buyer) => {
-      const answers = await untilDefinite(() => checkout(buyer), Date.now() + 120_000, () => dead());
+      const answers = await untilDefinite(
+        () => checkout(buyer),
+        Date.now() + 120_000,
+        () => dead(),
+      );
       buyer.before.push(...answers);
       if (!mustRetry(answers.at(-1)!)) definiteAnswers += 1;
       if ('afterAnswers' in kill && definiteAnswers >= kill.afterAnswers) killing ??= platform.kill();

@@ -172,7 +172,9 @@ async function sale(name: string, kill: { crashPoint: string } | { afterEntries:
     orders: holders.filter((b) => b.checkout?.status === 201).length,
     // A hold that ran out while the platform was down is refused as expired, as it must be: its units go back (counted below).
     holdsRanOutWhileDown: holders.filter((b) => b.holdRanOutFirst && b.checkout?.status === 409 && b.checkout.body?.code === 'hold_expired').length,
-    winnersRefusedAnOrder: holders.filter((b) => b.checkout && b.checkout.status !== 201 && !(b.holdRanOutFirst && b.checkout.status === 409 && b.checkout.body?.code === 'hold_expired')).map((b) => `${b.customerId}: ${b.checkout!.status} ${b.checkout!.body?.code ?? ''}`),
+    winnersRefusedAnOrder: holders
+      .filter((b) => b.checkout && b.checkout.status !== 201 && !(b.holdRanOutFirst && b.checkout.status === 409 && b.checkout.body?.code === 'hold_expired'))
+      .map((b) => `${b.customerId}: ${b.checkout!.status} ${b.checkout!.body?.code ?? ''}`),
     report,
     stock,
     unitsSoldPlusReturned: 'unitsReturned' in report ? stock.sold + report.unitsReturned : undefined,
@@ -189,7 +191,11 @@ async function pollTicket(platform: CrashPlatform, saleId: string, buyer: Buyer,
     const answer = await platform.request('GET', `/v1/shops/${SHOP}/flash-sales/${saleId}/entries/${buyer.ticket}`, { token: buyer.token });
     buyer.lastPollProblem = answer.status === 200 ? undefined : `${answer.status} ${answer.body?.code ?? ''}`.trim();
     if (answer.status === 200) {
-      buyer.final = { status: answer.body.status as string, ...(answer.body.holdId ? { holdId: answer.body.holdId as string } : {}), ...(answer.body.holdExpiresAt ? { holdExpiresAt: answer.body.holdExpiresAt as string } : {}) };
+      buyer.final = {
+        status: answer.body.status as string,
+        ...(answer.body.holdId ? { holdId: answer.body.holdId as string } : {}),
+        ...(answer.body.holdExpiresAt ? { holdExpiresAt: answer.body.holdExpiresAt as string } : {}),
+      };
       if (buyer.final.status !== 'queued') {
         buyer.decidedAt = Date.now();
         return buyer.final;

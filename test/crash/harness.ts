@@ -164,7 +164,10 @@ export async function crashPlatform(options: CrashPlatformOptions): Promise<Cras
     },
     async auditInventory(shopId) {
       const { code, out } = await runNode(['--import', 'tsx', 'bin/audit-inventory.ts', '--data-dir', dataDir, '--shop', shopId]);
-      const problems = out.split('\n').filter((line) => line.trim().startsWith('✗')).map((line) => line.trim());
+      const problems = out
+        .split('\n')
+        .filter((line) => line.trim().startsWith('✗'))
+        .map((line) => line.trim());
       if (code !== 0 && problems.length === 0) throw new Error(`The inventory audit failed:\n${out}`);
       return problems;
     },

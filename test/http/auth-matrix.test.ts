@@ -53,7 +53,12 @@ function bodyOf(route: Route): { body?: string; headers: Record<string, string> 
 
 async function call(route: Route, caller: Caller, extra: Record<string, string> = {}): Promise<TestResponse> {
   const { body, headers } = bodyOf(route);
-  return world.send({ method: route.method, path: `${world.pathOf(route)}${queryOf(route)}`, headers: { ...headers, ...(await world.headersOf(caller)), ...extra }, ...(body !== undefined ? { body } : {}) });
+  return world.send({
+    method: route.method,
+    path: `${world.pathOf(route)}${queryOf(route)}`,
+    headers: { ...headers, ...(await world.headersOf(caller)), ...extra },
+    ...(body !== undefined ? { body } : {}),
+  });
 }
 
 function describeResponse(route: Route, caller: Caller, res: TestResponse): string {

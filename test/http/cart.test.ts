@@ -38,7 +38,11 @@ beforeAll(async () => {
     body: { title: 'Drop Sneaker', brand: 'Rare', category: 'sneakers', variants: [{ sku: 'CART-DROP', price: { amount: 25_000, currency: 'USD' }, reserveOnAddToCart: true }] },
   });
   expect(limited.status).toBe(201);
-  const restock = await platform.request('POST', `/v1/shops/${shop}/admin/inventory/CART-DROP/adjustments`, { token: admin, body: { delta: 3, reason: 'restock' }, headers: { 'idempotency-key': randomUUID() } });
+  const restock = await platform.request('POST', `/v1/shops/${shop}/admin/inventory/CART-DROP/adjustments`, {
+    token: admin,
+    body: { delta: 3, reason: 'restock' },
+    headers: { 'idempotency-key': randomUUID() },
+  });
   expect(restock.status).toBe(201);
 });
 
@@ -101,7 +105,14 @@ describe('cart', () => {
   it('merges a logged-out cart: quantities added and capped at 99, unknown SKUs skipped', async () => {
     const res = await platform.request('POST', `${cartPath}/merge`, {
       token: alice,
-      body: { items: [{ sku: 'CART-TEE-M', quantity: 60 }, { sku: 'CART-TEE-M', quantity: 60 }, { sku: 'CART-TEE-S', quantity: 3 }, { sku: 'GONE-1', quantity: 1 }] },
+      body: {
+        items: [
+          { sku: 'CART-TEE-M', quantity: 60 },
+          { sku: 'CART-TEE-M', quantity: 60 },
+          { sku: 'CART-TEE-S', quantity: 3 },
+          { sku: 'GONE-1', quantity: 1 },
+        ],
+      },
     });
     expect(res.status).toBe(200);
     const quantities = Object.fromEntries(res.body.items.map((i: { sku: string; quantity: number }) => [i.sku, i.quantity]));

@@ -117,9 +117,7 @@ describe('merchant product management', () => {
     const res = await platform.request('POST', `/v1/shops/${shop}/admin/products`, { token: admin, body: bad });
     expect(res.status).toBe(400);
     expect(res.body.code).toBe('validation_failed');
-    expect(res.body.errors.map((e: { path: string }) => e.path).sort()).toEqual(
-      ['body.title', 'body.variants.1.sku', 'body.variants.1.price.amount', 'body.variants.1.price.currency'].sort(),
-    );
+    expect(res.body.errors.map((e: { path: string }) => e.path).sort()).toEqual(['body.title', 'body.variants.1.sku', 'body.variants.1.price.amount', 'body.variants.1.price.currency'].sort());
     const crossField = await platform.request('POST', `/v1/shops/${shop}/admin/products`, {
       token: admin,
       body: shoe({

@@ -26,7 +26,11 @@ beforeAll(async () => {
     body: { title: 'Recovery Lamp', brand: 'Basics', category: 'lamps', variants: [{ sku: 'RC-LAMP', price: { amount: 4_000, currency: 'USD' } }] },
   });
   expect(created.status).toBe(201);
-  const restock = await platform.request('POST', `/v1/shops/${shop}/admin/inventory/RC-LAMP/adjustments`, { token: admin, body: { delta: 20, reason: 'restock' }, headers: { 'idempotency-key': randomUUID() } });
+  const restock = await platform.request('POST', `/v1/shops/${shop}/admin/inventory/RC-LAMP/adjustments`, {
+    token: admin,
+    body: { delta: 20, reason: 'restock' },
+    headers: { 'idempotency-key': randomUUID() },
+  });
   expect(restock.status).toBe(201);
 }, 120_000);
 
@@ -76,7 +80,10 @@ async function crashAfterPlacement(customerId: string, key: string, options: { c
   const { paymentGateway } = await import('#shared/adapters/stripe/payment-gateway-from-config');
   const realCart = cart();
   const placeOrder = makePlaceOrder({
-    cart: { forCheckout: (...args) => realCart.forCheckout(...args), removeCheckedOut: options.cartEmptied ? (...args) => realCart.removeCheckedOut(...args) : () => Promise.reject(new Error('the process died')) },
+    cart: {
+      forCheckout: (...args) => realCart.forCheckout(...args),
+      removeCheckedOut: options.cartEmptied ? (...args) => realCart.removeCheckedOut(...args) : () => Promise.reject(new Error('the process died')),
+    },
     reservations: reservations(),
     payments: await paymentGateway(),
     orders: orderStore(),
@@ -172,7 +179,8 @@ describe('settling what checkout left open', () => {
       expect(Number(query['created[lte]'])).toBeLessThanOrEqual(now - 100);
     }
     expect(platform.stripe.events.filter((e) => e.type === 'payment_intent.canceled').map((e) => e.data.object.id)).not.toContain(ancient);
-    const status = async (id: string) => ((await (await fetch(`${platform.stripe.url}/v1/payment_intents/${id}`, { headers: { authorization: 'Bearer sk_test_local' } })).json()) as { status: string }).status;
+    const status = async (id: string) =>
+      ((await (await fetch(`${platform.stripe.url}/v1/payment_intents/${id}`, { headers: { authorization: 'Bearer sk_test_local' } })).json()) as { status: string }).status;
     expect(await status(orphan)).toBe('canceled');
     expect(await status(ancient)).toBe('requires_capture');
   });
@@ -213,7 +221,13 @@ describe('settling what checkout left open', () => {
     const placed = await checkout(token, randomUUID());
     expect(placed.status).toBe(201);
     const intent = eventsOf(placed.body.orderId, 'payment_intent.created')[0]!.data.object;
-    const event = { id: `evt_late_${randomUUID().slice(0, 8)}`, object: 'event', type: 'payment_intent.payment_failed', created: Math.floor(Date.now() / 1000), data: { object: { ...intent, status: 'requires_payment_method' } } };
+    const event = {
+      id: `evt_late_${randomUUID().slice(0, 8)}`,
+      object: 'event',
+      type: 'payment_intent.payment_failed',
+      created: Math.floor(Date.now() / 1000),
+      data: { object: { ...intent, status: 'requires_payment_method' } },
+    };
     const payload = JSON.stringify(event);
     const signed = () => new Stripe('sk_test_local').webhooks.generateTestHeaderString({ payload, secret: platform.env.STRIPE_WEBHOOK_SECRET! });
     const first = await platform.request('POST', '/v1/webhooks/stripe', { body: payload, headers: { 'stripe-signature': signed() } });

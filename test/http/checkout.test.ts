@@ -36,8 +36,17 @@ beforeAll(async () => {
     },
   });
   expect(created.status).toBe(201);
-  for (const [sku, units] of [['CO-MUG-RED', 50], ['CO-MUG-BLUE', 50], ['CO-MUG-GREEN', 10], ['CO-MUG-BLACK', 5]] as const) {
-    const res = await platform.request('POST', `/v1/shops/${shop}/admin/inventory/${sku}/adjustments`, { token: admin, body: { delta: units, reason: 'restock' }, headers: { 'idempotency-key': randomUUID() } });
+  for (const [sku, units] of [
+    ['CO-MUG-RED', 50],
+    ['CO-MUG-BLUE', 50],
+    ['CO-MUG-GREEN', 10],
+    ['CO-MUG-BLACK', 5],
+  ] as const) {
+    const res = await platform.request('POST', `/v1/shops/${shop}/admin/inventory/${sku}/adjustments`, {
+      token: admin,
+      body: { delta: units, reason: 'restock' },
+      headers: { 'idempotency-key': randomUUID() },
+    });
     expect(res.status).toBe(201);
   }
 }, 120_000);
@@ -50,7 +59,11 @@ const stock = async (sku: string) => (await platform.request('GET', `/v1/shops/$
 const customer = (sub = `c-${randomUUID().slice(0, 8)}`) => platform.token({ sub });
 const addToCart = (token: string, sku: string, quantity: number) => platform.request('PUT', `/v1/shops/${shop}/cart/items/${sku}`, { token, body: { quantity } });
 const checkout = (token: string, key: string, body: Record<string, unknown> = {}) =>
-  platform.request('POST', `/v1/shops/${shop}/checkout`, { token, headers: { 'idempotency-key': key }, body: { paymentMethodId: 'pm_card_visa', shippingAddress: address, email: 'ada@example.com', ...body } });
+  platform.request('POST', `/v1/shops/${shop}/checkout`, {
+    token,
+    headers: { 'idempotency-key': key },
+    body: { paymentMethodId: 'pm_card_visa', shippingAddress: address, email: 'ada@example.com', ...body },
+  });
 const orderOf = async (token: string, orderId: string) => (await platform.request('GET', `/v1/shops/${shop}/orders/${orderId}`, { token })).body;
 const adminEvent = (orderId: string, body: Record<string, unknown>) => platform.request('POST', `/v1/shops/${shop}/admin/orders/${orderId}/events`, { token: admin, body });
 const intentsOf = (orderId: string) => platform.stripe.events.filter((e) => e.type === 'payment_intent.created' && (e.data.object.metadata as Record<string, string>).orderId === orderId);
@@ -139,7 +152,11 @@ describe('checkout', () => {
 
   it('refuses bad input with the fields named, an empty cart, and a token of nobody', async () => {
     const carol = await customer();
-    const bad = await platform.request('POST', `/v1/shops/${shop}/checkout`, { token: carol, headers: { 'idempotency-key': randomUUID() }, body: { paymentMethodId: 'visa', shippingAddress: { ...address, country: 'Britain' }, email: 'nope' } });
+    const bad = await platform.request('POST', `/v1/shops/${shop}/checkout`, {
+      token: carol,
+      headers: { 'idempotency-key': randomUUID() },
+      body: { paymentMethodId: 'visa', shippingAddress: { ...address, country: 'Britain' }, email: 'nope' },
+    });
     expect(bad.status).toBe(400);
     expect(bad.body.errors.map((e: { path: string }) => e.path).sort()).toEqual(['body.email', 'body.paymentMethodId', 'body.shippingAddress.country']);
     const empty = await checkout(carol, randomUUID());
@@ -303,7 +320,10 @@ describe('webhooks', () => {
   }, 60_000);
 
   it('Stripe: a forged signature is 401; a replayed event is processed once', async () => {
-    const forged = await platform.request('POST', '/v1/webhooks/stripe', { body: JSON.stringify({ id: 'evt_x', type: 'payment_intent.succeeded' }), headers: { 'stripe-signature': 't=1,v1=deadbeef' } });
+    const forged = await platform.request('POST', '/v1/webhooks/stripe', {
+      body: JSON.stringify({ id: 'evt_x', type: 'payment_intent.succeeded' }),
+      headers: { 'stripe-signature': 't=1,v1=deadbeef' },
+    });
     expect(forged.status).toBe(401);
     expect((await platform.request('POST', '/v1/webhooks/stripe', { body: '{}' })).status).toBe(401);
   });
@@ -314,11 +334,21 @@ describe('checkout of a large cart', () => {
     const skus = Array.from({ length: 49 }, (_, i) => `CO-BIG-${String(i).padStart(2, '0')}`);
     const product = await platform.request('POST', `/v1/shops/${shop}/admin/products`, {
       token: admin,
-      body: { title: 'Big Basket', brand: 'Basics', category: 'baskets', options: [{ name: 'n', values: skus }], variants: skus.map((sku) => ({ sku, options: { n: sku }, price: { amount: 100, currency: 'USD' } })) },
+      body: {
+        title: 'Big Basket',
+        brand: 'Basics',
+        category: 'baskets',
+        options: [{ name: 'n', values: skus }],
+        variants: skus.map((sku) => ({ sku, options: { n: sku }, price: { amount: 100, currency: 'USD' } })),
+      },
     });
     expect(product.status).toBe(201);
     for (let i = 0; i < skus.length; i += 10) {
-      const batch = skus.slice(i, i + 10).map((sku) => platform.request('POST', `/v1/shops/${shop}/admin/inventory/${sku}/adjustments`, { token: admin, body: { delta: 5, reason: 'restock' }, headers: { 'idempotency-key': randomUUID() } }));
+      const batch = skus
+        .slice(i, i + 10)
+        .map((sku) =>
+          platform.request('POST', `/v1/shops/${shop}/admin/inventory/${sku}/adjustments`, { token: admin, body: { delta: 5, reason: 'restock' }, headers: { 'idempotency-key': randomUUID() } }),
+        );
       for (const res of await Promise.all(batch)) expect(res.status).toBe(201);
     }
     const big = await customer();

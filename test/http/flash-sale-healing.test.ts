@@ -27,11 +27,21 @@ beforeAll(async () => {
   sqs = new SQSClient({ endpoint: platform.endpoints.sqs, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
   const created = await platform.request('POST', `/v1/shops/${shop}/admin/products`, {
     token: admin,
-    body: { title: 'Mended Boot', brand: 'Heal', category: 'boots', options: [{ name: 'size', values: ['a', 'b'] }], variants: ['a', 'b'].map((v) => ({ sku: `HEAL-${v.toUpperCase()}`, options: { size: v }, price: { amount: 9_000, currency: 'USD' } })) },
+    body: {
+      title: 'Mended Boot',
+      brand: 'Heal',
+      category: 'boots',
+      options: [{ name: 'size', values: ['a', 'b'] }],
+      variants: ['a', 'b'].map((v) => ({ sku: `HEAL-${v.toUpperCase()}`, options: { size: v }, price: { amount: 9_000, currency: 'USD' } })),
+    },
   });
   expect(created.status).toBe(201);
   for (const sku of ['HEAL-A', 'HEAL-B']) {
-    const res = await platform.request('POST', `/v1/shops/${shop}/admin/inventory/${sku}/adjustments`, { token: admin, body: { delta: 20, reason: 'restock' }, headers: { 'idempotency-key': randomUUID() } });
+    const res = await platform.request('POST', `/v1/shops/${shop}/admin/inventory/${sku}/adjustments`, {
+      token: admin,
+      body: { delta: 20, reason: 'restock' },
+      headers: { 'idempotency-key': randomUUID() },
+    });
     expect(res.status).toBe(201);
   }
 }, 120_000);
@@ -97,7 +107,11 @@ describe('flash-sale healing', () => {
     const winners = views.map((v, i) => ({ body: v.body, token: buyers[i]! })).filter(({ body }) => body.status === 'won');
     expect(winners).toHaveLength(8);
     for (const { body, token } of winners) {
-      const order = await platform.request('POST', `/v1/shops/${shop}/checkout`, { token, headers: { 'idempotency-key': randomUUID() }, body: { paymentMethodId: 'pm_card_visa', shippingAddress: address, email: 'h@example.com', flashSaleHoldId: body.holdId } });
+      const order = await platform.request('POST', `/v1/shops/${shop}/checkout`, {
+        token,
+        headers: { 'idempotency-key': randomUUID() },
+        body: { paymentMethodId: 'pm_card_visa', shippingAddress: address, email: 'h@example.com', flashSaleHoldId: body.holdId },
+      });
       expect(order.status).toBe(201);
     }
     const final = await eventually(async () => {

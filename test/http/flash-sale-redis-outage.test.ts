@@ -22,20 +22,25 @@ const dir = mkdtempSync(join(tmpdir(), 'redis-outage-'));
 const shop = DEMO_SHOP.shopId;
 
 async function startRedis(): Promise<void> {
-  redisProcess = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'yes', '--appendfsync', 'always', '--dir', dir, '--loglevel', 'warning'], { stdio: 'ignore' });
-  await waitFor(async () => {
-    const { Redis } = await import('ioredis');
-    const probe = new Redis(`redis://127.0.0.1:${port}`, { lazyConnect: true, maxRetriesPerRequest: 0, connectTimeout: 200 });
-    probe.on('error', () => undefined);
-    try {
-      await probe.connect();
-      return (await probe.ping()) === 'PONG';
-    } catch {
-      return false;
-    } finally {
-      probe.disconnect();
-    }
-  }, { timeoutMs: 10_000, what: 'redis-server to answer PING' });
+  redisProcess = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'yes', '--appendfsync', 'always', '--dir', dir, '--loglevel', 'warning'], {
+    stdio: 'ignore',
+  });
+  await waitFor(
+    async () => {
+      const { Redis } = await import('ioredis');
+      const probe = new Redis(`redis://127.0.0.1:${port}`, { lazyConnect: true, maxRetriesPerRequest: 0, connectTimeout: 200 });
+      probe.on('error', () => undefined);
+      try {
+        await probe.connect();
+        return (await probe.ping()) === 'PONG';
+      } catch {
+        return false;
+      } finally {
+        probe.disconnect();
+      }
+    },
+    { timeoutMs: 10_000, what: 'redis-server to answer PING' },
+  );
 }
 
 async function stopRedis(): Promise<void> {
@@ -58,7 +63,10 @@ beforeAll(async () => {
     body: { title: 'Outage Cap', brand: 'Rare', category: 'caps', variants: [{ sku: 'OUT-CAP', price: { amount: 3_000, currency: 'USD' } }] },
   });
   expect(created.status).toBe(201);
-  expect((await platform.request('POST', `/v1/shops/${shop}/admin/inventory/OUT-CAP/adjustments`, { token: admin, body: { delta: 20, reason: 'restock' }, headers: { 'idempotency-key': randomUUID() } })).status).toBe(201);
+  expect(
+    (await platform.request('POST', `/v1/shops/${shop}/admin/inventory/OUT-CAP/adjustments`, { token: admin, body: { delta: 20, reason: 'restock' }, headers: { 'idempotency-key': randomUUID() } }))
+      .status,
+  ).toBe(201);
 }, 120_000);
 
 afterAll(async () => {

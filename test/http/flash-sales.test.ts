@@ -33,8 +33,20 @@ beforeAll(async () => {
     },
   });
   expect(created.status).toBe(201);
-  for (const [sku, units] of [['FS-JACKET-A', 120], ['FS-JACKET-B', 20], ['FS-JACKET-C', 10], ['FS-JACKET-D', 10], ['FS-JACKET-E', 10], ['FS-JACKET-F', 10], ['FS-JACKET-G', 10]] as const) {
-    const res = await platform.request('POST', `/v1/shops/${shop}/admin/inventory/${sku}/adjustments`, { token: admin, body: { delta: units, reason: 'restock' }, headers: { 'idempotency-key': randomUUID() } });
+  for (const [sku, units] of [
+    ['FS-JACKET-A', 120],
+    ['FS-JACKET-B', 20],
+    ['FS-JACKET-C', 10],
+    ['FS-JACKET-D', 10],
+    ['FS-JACKET-E', 10],
+    ['FS-JACKET-F', 10],
+    ['FS-JACKET-G', 10],
+  ] as const) {
+    const res = await platform.request('POST', `/v1/shops/${shop}/admin/inventory/${sku}/adjustments`, {
+      token: admin,
+      body: { delta: units, reason: 'restock' },
+      headers: { 'idempotency-key': randomUUID() },
+    });
     expect(res.status).toBe(201);
   }
 }, 120_000);
@@ -110,13 +122,23 @@ describe('flash sales', () => {
     expect((await ticketOf(sale.saleId, await platform.token({ sub: 'someone-else' }), entry.body.ticket)).status).toBe(404);
 
     // Someone else cannot use the hold; the winner turns it into an order of exactly the held units.
-    const thief = await platform.request('POST', `/v1/shops/${shop}/checkout`, { token: await platform.token({ sub: 'thief' }), headers: { 'idempotency-key': randomUUID() }, body: { paymentMethodId: 'pm_card_visa', shippingAddress: address, email: 't@example.com', flashSaleHoldId: ticket.holdId } });
+    const thief = await platform.request('POST', `/v1/shops/${shop}/checkout`, {
+      token: await platform.token({ sub: 'thief' }),
+      headers: { 'idempotency-key': randomUUID() },
+      body: { paymentMethodId: 'pm_card_visa', shippingAddress: address, email: 't@example.com', flashSaleHoldId: ticket.holdId },
+    });
     expect(thief.status).toBe(404);
-    const order = await platform.request('POST', `/v1/shops/${shop}/checkout`, { token: ann, headers: { 'idempotency-key': randomUUID() }, body: { paymentMethodId: 'pm_card_visa', shippingAddress: address, email: 'ann@example.com', flashSaleHoldId: ticket.holdId } });
+    const order = await platform.request('POST', `/v1/shops/${shop}/checkout`, {
+      token: ann,
+      headers: { 'idempotency-key': randomUUID() },
+      body: { paymentMethodId: 'pm_card_visa', shippingAddress: address, email: 'ann@example.com', flashSaleHoldId: ticket.holdId },
+    });
     expect(order.status).toBe(201);
     expect(order.body.items).toEqual([expect.objectContaining({ sku: 'FS-JACKET-C', quantity: 2, lineTotal: { amount: 40_000, currency: 'USD' } })]);
     expect(await stock('FS-JACKET-C')).toMatchObject({ onHand: 10, available: 7, reserved: 1, sold: 2 });
-    await eventually(async () => expect((await platform.request('GET', `/v1/shops/${shop}/admin/flash-sales/${sale.saleId}/report`, { token: admin })).body).toMatchObject({ won: 1, orders: 1, inGate: 1 }));
+    await eventually(async () =>
+      expect((await platform.request('GET', `/v1/shops/${shop}/admin/flash-sales/${sale.saleId}/report`, { token: admin })).body).toMatchObject({ won: 1, orders: 1, inGate: 1 }),
+    );
   });
 
   it('2,000 concurrent entries for 100 units make exactly 100 winners, sold-out answers carry the cache header, and at most 100 orders', async () => {
@@ -148,7 +170,11 @@ describe('flash sales', () => {
       checkouts.push(
         ...(await Promise.all(
           holders.slice(i, i + 40).map(({ token }, j) =>
-            platform.request('POST', `/v1/shops/${shop}/checkout`, { token, headers: { 'idempotency-key': randomUUID() }, body: { paymentMethodId: 'pm_card_visa', shippingAddress: address, email: 'r@example.com', flashSaleHoldId: tickets[i + j]!.body.holdId ?? 'hold_none' } }),
+            platform.request('POST', `/v1/shops/${shop}/checkout`, {
+              token,
+              headers: { 'idempotency-key': randomUUID() },
+              body: { paymentMethodId: 'pm_card_visa', shippingAddress: address, email: 'r@example.com', flashSaleHoldId: tickets[i + j]!.body.holdId ?? 'hold_none' },
+            }),
           ),
         )),
       );
@@ -183,7 +209,11 @@ describe('flash sales', () => {
     expect(firstWinners).toHaveLength(2);
     const nextWinners = entries.map((e, i) => ({ ...e, holdId: now[i]!.holdId as string, status: now[i]!.status })).filter((e) => e.status === 'won');
     for (const w of nextWinners) {
-      const order = await platform.request('POST', `/v1/shops/${shop}/checkout`, { token: w.token, headers: { 'idempotency-key': randomUUID() }, body: { paymentMethodId: 'pm_card_visa', shippingAddress: address, email: 'w@example.com', flashSaleHoldId: w.holdId } });
+      const order = await platform.request('POST', `/v1/shops/${shop}/checkout`, {
+        token: w.token,
+        headers: { 'idempotency-key': randomUUID() },
+        body: { paymentMethodId: 'pm_card_visa', shippingAddress: address, email: 'w@example.com', flashSaleHoldId: w.holdId },
+      });
       expect(order.status).toBe(201);
     }
     expect(await stock('FS-JACKET-D')).toMatchObject({ onHand: 10, available: 8, reserved: 0, sold: 2 });
@@ -217,7 +247,11 @@ describe('flash sales', () => {
     const tickets = await Promise.all([kim, lee].map(async (token) => ({ token, ticket: (await enter(sale.saleId, token)).body.ticket as number })));
     const won = await Promise.all(tickets.map(({ token, ticket }) => decided(sale.saleId, token, ticket)));
     expect(won.map((t) => t.status)).toEqual(['won', 'won']);
-    const order = await platform.request('POST', `/v1/shops/${shop}/checkout`, { token: kim, headers: { 'idempotency-key': randomUUID() }, body: { paymentMethodId: 'pm_card_visa', shippingAddress: address, email: 'kim@example.com', flashSaleHoldId: won[0]!.holdId } });
+    const order = await platform.request('POST', `/v1/shops/${shop}/checkout`, {
+      token: kim,
+      headers: { 'idempotency-key': randomUUID() },
+      body: { paymentMethodId: 'pm_card_visa', shippingAddress: address, email: 'kim@example.com', flashSaleHoldId: won[0]!.holdId },
+    });
     expect(order.status).toBe(201);
 
     platform.clock.advance(Math.max(0, Date.parse(endsAt) - platform.clock.nowMs()) + 200);
@@ -249,12 +283,20 @@ describe('flash sales', () => {
     const second = (await enter(sale.saleId, ned)).body.ticket as number;
     await eventually(async () => expect((await platform.request('GET', `/v1/shops/${shop}/admin/flash-sales/${sale.saleId}/report`, { token: admin })).body.waiting).toBe(1));
 
-    const declined = await platform.request('POST', `/v1/shops/${shop}/checkout`, { token: max, headers: { 'idempotency-key': randomUUID() }, body: { paymentMethodId: 'pm_card_chargeDeclined', shippingAddress: address, email: 'max@example.com', flashSaleHoldId: won.holdId } });
+    const declined = await platform.request('POST', `/v1/shops/${shop}/checkout`, {
+      token: max,
+      headers: { 'idempotency-key': randomUUID() },
+      body: { paymentMethodId: 'pm_card_chargeDeclined', shippingAddress: address, email: 'max@example.com', flashSaleHoldId: won.holdId },
+    });
     expect(declined.status).toBe(402);
     const next = await decided(sale.saleId, ned, second);
     expect(next.status).toBe('won');
     expect((await ticketOf(sale.saleId, max, first)).body.status).toBe('expired');
-    const order = await platform.request('POST', `/v1/shops/${shop}/checkout`, { token: ned, headers: { 'idempotency-key': randomUUID() }, body: { paymentMethodId: 'pm_card_visa', shippingAddress: address, email: 'ned@example.com', flashSaleHoldId: next.holdId } });
+    const order = await platform.request('POST', `/v1/shops/${shop}/checkout`, {
+      token: ned,
+      headers: { 'idempotency-key': randomUUID() },
+      body: { paymentMethodId: 'pm_card_visa', shippingAddress: address, email: 'ned@example.com', flashSaleHoldId: next.holdId },
+    });
     expect(order.status).toBe(201);
     expect(await stock('FS-JACKET-G')).toMatchObject({ onHand: 10, available: 9, reserved: 0, sold: 1 });
   }, 30_000);

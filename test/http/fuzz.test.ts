@@ -70,7 +70,15 @@ interface FuzzRequest {
 
 /** Path segments a client cannot produce with encodeURIComponent: dot segments, invalid or overlong UTF-8. */
 const RAW_SEGMENTS = ['..', '.', '%2e%2e', '%2E%2E%2F%2E%2E', '%2F', '%5C', '%ED%A0%80', '%C0%AF', '%FF', '%00', '%', '%zz', '%252e%252e'];
-const ODD_CONTENT_TYPES = ['text/plain', 'application/xml', 'application/x-www-form-urlencoded', 'application/json; charset=utf-16', 'multipart/form-data; boundary=x', 'application/merge-patch+json', ''];
+const ODD_CONTENT_TYPES = [
+  'text/plain',
+  'application/xml',
+  'application/x-www-form-urlencoded',
+  'application/json; charset=utf-16',
+  'multipart/form-data; boundary=x',
+  'application/merge-patch+json',
+  '',
+];
 
 /** Lone surrogates as U+FFFD, as a browser's encoder sends them (encodeURIComponent refuses them). */
 const wellFormed = (text: string) => text.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd');
@@ -123,7 +131,12 @@ function bodyArbitrary(route: Route): fc.Arbitrary<string | undefined> {
   const examples = world.examples.get(contract.operationId) ?? [];
   if (contract.bodyContentType) {
     // A text body (NDJSON): the world's own files, lines of hostile or mutated JSON, or raw garbage.
-    const lines = examples.flatMap((text) => String(text).split('\n').filter(Boolean).map((line) => JSON.parse(line) as unknown));
+    const lines = examples.flatMap((text) =>
+      String(text)
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line) as unknown),
+    );
     const line = lines.length > 0 ? fc.oneof(hostileValue, fc.constantFrom(...lines).chain(mutated)) : hostileValue;
     return fc.oneof(
       ...(examples.length > 0 ? [fc.constantFrom(...examples.map(String))] : []),
@@ -136,7 +149,13 @@ function bodyArbitrary(route: Route): fc.Arbitrary<string | undefined> {
     examples.length > 0
       ? [
           { weight: 1, arbitrary: fc.constantFrom(...examples).map(json) },
-          { weight: 4, arbitrary: fc.constantFrom(...examples).chain(mutated).map(json) },
+          {
+            weight: 4,
+            arbitrary: fc
+              .constantFrom(...examples)
+              .chain(mutated)
+              .map(json),
+          },
         ]
       : [];
   return fc.oneof(

@@ -52,7 +52,10 @@ async function ledger(sku: string) {
 function expectBalanced(counters: Record<string, number>, entries: Array<{ delta: Record<string, number> }>) {
   expect(counters.onHand).toBe(counters.available! + counters.reserved! + counters.sold!);
   for (const field of ['onHand', 'available', 'reserved', 'sold']) {
-    expect(entries.reduce((sum, e) => sum + e.delta[field]!, 0), field).toBe(counters[field]);
+    expect(
+      entries.reduce((sum, e) => sum + e.delta[field]!, 0),
+      field,
+    ).toBe(counters[field]);
   }
 }
 
@@ -127,7 +130,9 @@ describe('inventory audit', () => {
     const table = platform.tables.inventory;
     const audit = makeAuditInventory({ stock: dynamoStockRepository(documents, table), scan: dynamoInventoryScan(documents, table) });
     expect(await audit(shop)).toEqual({ checked: 2, findings: [] });
-    await documents.send(new UpdateCommand({ TableName: table, Key: { pk: `STOCK#${shop}#INV-CAP-RED`, sk: 'COUNTERS' }, UpdateExpression: 'ADD available :one', ExpressionAttributeValues: { ':one': 1 } }));
+    await documents.send(
+      new UpdateCommand({ TableName: table, Key: { pk: `STOCK#${shop}#INV-CAP-RED`, sk: 'COUNTERS' }, UpdateExpression: 'ADD available :one', ExpressionAttributeValues: { ':one': 1 } }),
+    );
     const result = await audit(shop);
     expect(result.findings).toEqual([
       { sku: 'INV-CAP-RED', problem: 'onHand 7 ≠ available + reserved + sold = 8' },

@@ -18,7 +18,9 @@ async function placeOrder(orderId: string, customerId: string, createdAt: string
     lines: [{ sku: 'TEE-M', title: 'Tee - M', quantity: 2, unitPrice: usd(1_500), lineTotal: usd(3_000) }],
     totals: { subtotal: usd(3_000), total: usd(3_000) },
     shippingAddress: { name: 'Alice', line1: '1 Main St', city: 'Springfield', postalCode: '12345', country: 'US' },
-    source: 'cart', reservationIds: [`res_${orderId}`], paymentIntentId: `pi_${orderId}`,
+    source: 'cart',
+    reservationIds: [`res_${orderId}`],
+    paymentIntentId: `pi_${orderId}`,
   };
   const types: OrderEvent['type'][] = ['PENDING', 'CONFIRMED', ...extra];
   const events = types.map((type, i) => ({ seq: i + 1, type, at: createdAt, data: i === 0 ? placement : {} }));

@@ -132,7 +132,9 @@ describe('bulk product import', () => {
     expect(await stockOf('IMP-A-9')).toMatchObject({ onHand: 10, available: 10, reserved: 0, sold: 0, version: 1 });
     expect(await stockOf('IMP-A-10')).toMatchObject({ onHand: 0, available: 0, version: 0 });
     const ledger = await platform.request('GET', `/v1/shops/${shop}/admin/inventory/IMP-A-9/ledger`, { token: admin });
-    expect(ledger.body.items).toEqual([expect.objectContaining({ type: 'adjustment', reason: 'initial_count', delta: { onHand: 10, available: 10, reserved: 0, sold: 0 }, reference: first.importId })]);
+    expect(ledger.body.items).toEqual([
+      expect.objectContaining({ type: 'adjustment', reason: 'initial_count', delta: { onHand: 10, available: 10, reserved: 0, sold: 0 }, reference: first.importId }),
+    ]);
     await eventually(async () => {
       const hits = (await platform.request('GET', `/v1/shops/${shop}/search?q=importwell&inStock=true`)).body.hits;
       expect(hits.map((h: { sku: string }) => h.sku).sort()).toEqual(['IMP-A-9', 'IMP-B-1']);
@@ -181,7 +183,13 @@ describe('bulk product import', () => {
     const single = (sku: string) => ({ sku, price: { amount: 100, currency: 'USD' } });
     const refused = await importAndWait([
       { ...product('IMP-X', { options: [], variants: [single('IMP-X-9')] }), id: 'prd_someone_else' },
-      product('IMP-MIX', { options: [{ name: 'size', values: ['10', '11'] }], variants: [{ ...single('IMP-X-10'), options: { size: '10' } }, { ...single('IMP-A-11'), options: { size: '11' } }] }),
+      product('IMP-MIX', {
+        options: [{ name: 'size', values: ['10', '11'] }],
+        variants: [
+          { ...single('IMP-X-10'), options: { size: '10' } },
+          { ...single('IMP-A-11'), options: { size: '11' } },
+        ],
+      }),
     ]);
     expect(refused).toMatchObject({ status: 'done', total: 2, created: 0, updated: 0, failed: 2 });
     expect(refused.errors.map((e: { line: number; code: string }) => [e.line, e.code])).toEqual([
@@ -217,7 +225,11 @@ describe('bulk product import', () => {
     const json = await startImport(JSON.stringify(product('IMP-J')), randomUUID(), 'application/json');
     expect([json.status, json.body.code]).toEqual([415, 'unsupported_media_type']);
     const other = await platform.token({ sub: 'staff-2', groups: ['admin'], shops: ['other'] });
-    const foreign = await platform.request('POST', importsPath, { token: other, body: ndjson([product('IMP-F')]), headers: { 'content-type': 'application/x-ndjson', 'idempotency-key': randomUUID() } });
+    const foreign = await platform.request('POST', importsPath, {
+      token: other,
+      body: ndjson([product('IMP-F')]),
+      headers: { 'content-type': 'application/x-ndjson', 'idempotency-key': randomUUID() },
+    });
     expect(foreign.status).toBe(403);
     expect(await owners(['IMP-N-9', 'IMP-J-9', 'IMP-F-9'])).toEqual({});
   });

@@ -18,8 +18,7 @@ afterAll(async () => {
   await platform?.stop();
 });
 
-const createShop = (body: unknown, init: { token?: string; headers?: Record<string, string> } = {}) =>
-  platform.request('POST', '/v1/shops', { token: operator, body, ...init });
+const createShop = (body: unknown, init: { token?: string; headers?: Record<string, string> } = {}) => platform.request('POST', '/v1/shops', { token: operator, body, ...init });
 const getShop = (shopId: string, headers?: Record<string, string>) => platform.request('GET', `/v1/shops/${shopId}`, headers ? { headers } : {});
 const freshId = () => `s-${randomUUID().slice(0, 8)}`;
 

@@ -40,16 +40,24 @@ const tee = (shop: typeof A, word: string) => ({
 
 const get = (path: string, token?: string) => platform.request('GET', path, token ? { token } : {});
 const stock = async (shopId: string, sku: string) => (await get(`/v1/shops/${shopId}/admin/inventory/${sku}`, admins[shopId])).body;
-const ledger = async (shopId: string, sku: string) => (await get(`/v1/shops/${shopId}/admin/inventory/${sku}/ledger?limit=100`, admins[shopId])).body.items as Array<{ reason: string; delta: { onHand: number } }>;
+const ledger = async (shopId: string, sku: string) =>
+  (await get(`/v1/shops/${shopId}/admin/inventory/${sku}/ledger?limit=100`, admins[shopId])).body.items as Array<{ reason: string; delta: { onHand: number } }>;
 const checkout = (shopId: string, token: string, key: string, extra: Record<string, unknown> = {}) =>
-  platform.request('POST', `/v1/shops/${shopId}/checkout`, { token, headers: { 'idempotency-key': key }, body: { paymentMethodId: 'pm_card_visa', shippingAddress: address, email: 'tess@example.com', ...extra } });
+  platform.request('POST', `/v1/shops/${shopId}/checkout`, {
+    token,
+    headers: { 'idempotency-key': key },
+    body: { paymentMethodId: 'pm_card_visa', shippingAddress: address, email: 'tess@example.com', ...extra },
+  });
 
 beforeAll(async () => {
   process.env.FLASH_SALE_ENTRIES_PER_SECOND = '1000000';
   platform = await startTestPlatform({ warehousePickDelayMs: 600_000 });
   const operator = await platform.token({ sub: 'ops-tenancy', groups: ['operator'] });
   [alice, bob, carol] = await Promise.all([platform.token({ sub: 'alice' }), platform.token({ sub: 'bob' }), platform.token({ sub: 'carol' })]);
-  for (const [shop, word, counts] of [[A, 'Aurora', [10, 10]], [B, 'Borealis', [20, 5]]] as const) {
+  for (const [shop, word, counts] of [
+    [A, 'Aurora', [10, 10]],
+    [B, 'Borealis', [20, 5]],
+  ] as const) {
     expect((await platform.request('POST', '/v1/shops', { token: operator, body: shop })).status).toBe(201);
     admins[shop.shopId] = await platform.token({ sub: `staff-${word}`, groups: ['admin'], shops: [shop.shopId] });
     const created = await platform.request('POST', `/v1/shops/${shop.shopId}/admin/products`, { token: admins[shop.shopId], body: tee(shop, word) });
@@ -73,7 +81,10 @@ beforeAll(async () => {
   expect(created.status).toBe(201);
   sale = created.body;
   const holds: Record<string, string> = {};
-  for (const [name, token] of [['alice', alice], ['bob', bob]] as const) {
+  for (const [name, token] of [
+    ['alice', alice],
+    ['bob', bob],
+  ] as const) {
     const entry = await platform.request('POST', `/v1/shops/${A.shopId}/flash-sales/${sale.saleId}/entries`, { token });
     expect(entry.status).toBe(202);
     const won = await eventually(async () => {
@@ -114,7 +125,10 @@ describe('two shops side by side', () => {
   });
 
   it("the catalog: each shop shows its own product under the same SKUs, and not the other's", async () => {
-    for (const [shop, other, word] of [[A, B, 'Aurora'], [B, A, 'Borealis']] as const) {
+    for (const [shop, other, word] of [
+      [A, B, 'Aurora'],
+      [B, A, 'Borealis'],
+    ] as const) {
       const own = await get(`/v1/shops/${shop.shopId}/products/${productIds[shop.shopId]}`);
       expect(own.status).toBe(200);
       expect(own.body).toMatchObject({ shopId: shop.shopId, brand: word });
@@ -128,7 +142,10 @@ describe('two shops side by side', () => {
   });
 
   it("search: each shop finds its own product and never the other's", async () => {
-    for (const [shop, other, word, otherWord] of [[A, B, 'Aurora', 'Borealis'], [B, A, 'Borealis', 'Aurora']] as const) {
+    for (const [shop, other, word, otherWord] of [
+      [A, B, 'Aurora', 'Borealis'],
+      [B, A, 'Borealis', 'Aurora'],
+    ] as const) {
       await eventually(async () => {
         const own = (await get(`/v1/shops/${shop.shopId}/search?q=${word}+tenancy+tee`)).body;
         expect(own.hits.length).toBeGreaterThan(0);
@@ -171,7 +188,7 @@ describe('two shops side by side', () => {
     expect((await cart(B.shopId, alice)).items).toEqual([]);
   });
 
-  it("orders: the same customer and the same Idempotency-Key made one order in each shop, each seen only in its shop", async () => {
+  it('orders: the same customer and the same Idempotency-Key made one order in each shop, each seen only in its shop', async () => {
     const [inA] = orders[A.shopId]!;
     const [inB] = orders[B.shopId]!;
     expect(inA).not.toBe(inB);
@@ -211,7 +228,7 @@ describe('two shops side by side', () => {
     expect((await get(`/v1/shops/${B.shopId}/orders`, bob)).body.items).toEqual([]);
   });
 
-  it("an admin of one shop is refused in the other, and changes nothing there", async () => {
+  it('an admin of one shop is refused in the other, and changes nothing there', async () => {
     const adminA = admins[A.shopId]!;
     const before = {
       profile: (await get(`/v1/shops/${B.shopId}`)).body,
@@ -228,7 +245,10 @@ describe('two shops side by side', () => {
       platform.request('DELETE', `${b}/admin/products/${productIds[B.shopId]}`, { token: adminA }),
       platform.request('GET', `${b}/admin/orders?status=CONFIRMED`, { token: adminA }),
       platform.request('POST', `${b}/admin/orders/${orders[B.shopId]![0]}/events`, { token: adminA, body: { type: 'PICKED' } }),
-      platform.request('POST', `${b}/admin/flash-sales`, { token: adminA, body: { sku: 'TEN-TEE-S', units: 1, startsAt: new Date().toISOString(), endsAt: new Date(Date.now() + 60_000).toISOString(), perCustomerLimit: 1, holdSeconds: 60 } }),
+      platform.request('POST', `${b}/admin/flash-sales`, {
+        token: adminA,
+        body: { sku: 'TEN-TEE-S', units: 1, startsAt: new Date().toISOString(), endsAt: new Date(Date.now() + 60_000).toISOString(), perCustomerLimit: 1, holdSeconds: 60 },
+      }),
       platform.request('GET', `${b}/admin/flash-sales/${sale.saleId}/report`, { token: adminA }),
       platform.request('PATCH', `${b}/admin/profile`, { token: adminA, body: { name: 'Hijacked' } }),
     ];

@@ -29,7 +29,11 @@ beforeAll(async () => {
       body: { title: 'Tracked Mug', brand: 'Basics', category: 'mugs', variants: [{ sku: 'TRK-MUG', options: {}, price: { amount: 900, currency: 'USD' } }] },
     });
     expect(created.status).toBe(201);
-    const stocked = await platform.request('POST', `/v1/shops/${shop}/admin/inventory/TRK-MUG/adjustments`, { token: admins[shop], body: { delta: 5, reason: 'restock' }, headers: { 'idempotency-key': randomUUID() } });
+    const stocked = await platform.request('POST', `/v1/shops/${shop}/admin/inventory/TRK-MUG/adjustments`, {
+      token: admins[shop],
+      body: { delta: 5, reason: 'restock' },
+      headers: { 'idempotency-key': randomUUID() },
+    });
     expect(stocked.status).toBe(201);
   }
 }, 120_000);

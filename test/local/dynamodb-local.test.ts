@@ -1,20 +1,12 @@
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  CreateTableCommand,
-  DescribeTableCommand,
-  DescribeTimeToLiveCommand,
-  DynamoDBClient,
-  GetItemCommand,
-  PutItemCommand,
-} from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DescribeTableCommand, DescribeTimeToLiveCommand, DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureTables, localTableNames, startDynamoDbLocal, tableEnv, type DynamoDbLocal } from '#bin/local/dynamodb-local';
 import { TABLES, TABLE_KEYS } from '#shared/platform/tables';
 
-const client = (endpoint: string) =>
-  new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+const client = (endpoint: string) => new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
 
 const tempDirs: string[] = [];
 const tempDir = (label: string) => {
@@ -53,7 +45,10 @@ describe('DynamoDB Local', () => {
   afterAll(async () => {
     db?.destroy();
     await ddb?.stop();
-    await persistent?.then((p) => p.stop(), () => {});
+    await persistent?.then(
+      (p) => p.stop(),
+      () => {},
+    );
     for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
   });
 
@@ -104,10 +99,7 @@ describe('DynamoDB Local', () => {
       created.set(key, table.CreationDateTime);
       expect(table.TableStatus).toBe('ACTIVE');
       expect(table.BillingModeSummary?.BillingMode).toBe('PAY_PER_REQUEST');
-      expect(table.KeySchema).toEqual([
-        { AttributeName: def.partitionKey.name, KeyType: 'HASH' },
-        ...('sortKey' in def ? [{ AttributeName: def.sortKey.name, KeyType: 'RANGE' }] : []),
-      ]);
+      expect(table.KeySchema).toEqual([{ AttributeName: def.partitionKey.name, KeyType: 'HASH' }, ...('sortKey' in def ? [{ AttributeName: def.sortKey.name, KeyType: 'RANGE' }] : [])]);
       const wantedIndexes = 'globalIndexes' in def ? def.globalIndexes : [];
       expect((table.GlobalSecondaryIndexes ?? []).map((i) => [i.IndexName, i.KeySchema?.map((k) => k.AttributeName), i.Projection?.ProjectionType]).sort()).toEqual(
         wantedIndexes.map((i) => [i.indexName, [i.partitionKey.name, i.sortKey.name], 'ALL']).sort(),
@@ -180,7 +172,7 @@ describe('DynamoDB Local', () => {
   it('tells the user what to install when java is too old', async () => {
     const dir = tempDir('oldjava');
     const fake = join(dir, 'java');
-    writeFileSync(fake, '#!/bin/sh\necho \'java version "1.8.0_392"\' >&2\necho \'Java(TM) SE Runtime Environment (build 1.8.0_392-b08)\' >&2\n');
+    writeFileSync(fake, "#!/bin/sh\necho 'java version \"1.8.0_392\"' >&2\necho 'Java(TM) SE Runtime Environment (build 1.8.0_392-b08)' >&2\n");
     chmodSync(fake, 0o755);
     await expect(withPath(dir, () => startDynamoDbLocal())).rejects.toThrow(/is Java 8 .*apt-get install openjdk-17-jre-headless/);
   });

@@ -1,11 +1,4 @@
-import {
-  DescribeEventBusCommand,
-  EventBridgeClient,
-  ListRulesCommand,
-  PutEventsCommand,
-  TestEventPatternCommand,
-  type PutEventsRequestEntry,
-} from '@aws-sdk/client-eventbridge';
+import { DescribeEventBusCommand, EventBridgeClient, ListRulesCommand, PutEventsCommand, TestEventPatternCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventRule } from '#functions/events';
 import { deliveryRetryDelayMs, startEventBus, type EventBridgeEnvelope, type LocalEventBus } from '#bin/local/event-bus';
@@ -80,8 +73,16 @@ describe('local event bus', () => {
     expect(id50).toMatch(/^[0-9a-f-]{36}$/);
 
     await bus.idle();
-    expect(got('BusTargetA').map((e) => e.id).sort()).toEqual([id50, id150].sort());
-    expect(got('BusTargetB').map((e) => e.id).sort()).toEqual([id50, id150].sort());
+    expect(
+      got('BusTargetA')
+        .map((e) => e.id)
+        .sort(),
+    ).toEqual([id50, id150].sort());
+    expect(
+      got('BusTargetB')
+        .map((e) => e.id)
+        .sort(),
+    ).toEqual([id50, id150].sort());
     expect(got('BusTargetBigOrders').map((e) => e.id)).toEqual([id150]);
     expect(got('BusTargetCatalog')).toEqual([]);
 
@@ -106,9 +107,7 @@ describe('local event bus', () => {
     const fromEnv = new EventBridgeClient({ region: REGION, credentials: FAKE_CREDENTIALS, maxAttempts: 1 });
     try {
       const { Arn } = await fromEnv.send(new DescribeEventBusCommand({ Name: BUS }));
-      const out = await fromEnv.send(
-        new PutEventsCommand({ Entries: [{ EventBusName: Arn, Source: 'commerce.catalog', DetailType: 'ProductChanged', Detail: '{"sku":"X"}' }] }),
-      );
+      const out = await fromEnv.send(new PutEventsCommand({ Entries: [{ EventBusName: Arn, Source: 'commerce.catalog', DetailType: 'ProductChanged', Detail: '{"sku":"X"}' }] }));
       expect(out.FailedEntryCount).toBe(0);
       await bus.idle();
       expect(got('BusTargetCatalog').map((e) => e.id)).toEqual([out.Entries![0]!.EventId]);
@@ -190,16 +189,19 @@ describe('local event bus', () => {
     expect(described).toMatchObject({ Name: BUS, Arn: `arn:aws:events:us-east-1:000000000000:event-bus/${BUS}` });
     await expect(client.send(new DescribeEventBusCommand({ Name: 'nope' }))).rejects.toMatchObject({ name: 'ResourceNotFoundException', message: 'Event bus nope does not exist.' });
     const tested = await client.send(
-      new TestEventPatternCommand({ EventPattern: '{"detail":{"n":[{"numeric":[">",1]}]}}', Event: JSON.stringify({ id: '1', source: 's', 'detail-type': 'd', account: '000000000000', time: '2026-01-01T00:00:00Z', region: REGION, resources: [], detail: { n: 2 } }) }),
+      new TestEventPatternCommand({
+        EventPattern: '{"detail":{"n":[{"numeric":[">",1]}]}}',
+        Event: JSON.stringify({ id: '1', source: 's', 'detail-type': 'd', account: '000000000000', time: '2026-01-01T00:00:00Z', region: REGION, resources: [], detail: { n: 2 } }),
+      }),
     );
     expect(tested.Result).toBe(true);
     await expect(client.send(new ListRulesCommand({}))).rejects.toMatchObject({ name: 'UnknownOperationException', $metadata: { httpStatusCode: 400 } });
   });
 
   it('refuses to start with a rule whose pattern EventBridge would reject', async () => {
-    await expect(
-      startEventBus({ busName: 'x', rules: [{ id: 'Bad', description: '', pattern: { source: [{ numeric: ['>'] }] }, targets: [] }], invoke: async () => undefined }),
-    ).rejects.toThrow(/Bad/);
+    await expect(startEventBus({ busName: 'x', rules: [{ id: 'Bad', description: '', pattern: { source: [{ numeric: ['>'] }] }, targets: [] }], invoke: async () => undefined })).rejects.toThrow(
+      /Bad/,
+    );
   });
 });
 
@@ -248,7 +250,7 @@ describe('delivery retry pauses', () => {
     expect(shortest(20)).toBe(2_500);
   });
 
-  it("are never shorter than the Retry-After the failed target asked for", () => {
+  it('are never shorter than the Retry-After the failed target asked for', () => {
     const unavailable = Object.assign(new Error('dependency down'), { retryAfterSeconds: 2 });
     expect(shortest(1, unavailable)).toBe(2_000);
     expect(shortest(1, Object.assign(new Error('x'), { retryAfterSeconds: 60 }))).toBe(5_000);

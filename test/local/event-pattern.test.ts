@@ -143,13 +143,7 @@ type Node = Scalar | Scalar[] | Node[] | { [key: string]: Node };
 const key = fc.string({ minLength: 1, maxLength: 6 }).filter((k) => k !== '$or' && k !== '__proto__');
 const scalar: fc.Arbitrary<Scalar> = fc.oneof(fc.string({ maxLength: 8 }), fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.boolean(), fc.constant(null));
 const { tree } = fc.letrec<{ tree: Node; object: { [key: string]: Node } }>((tie) => ({
-  tree: fc.oneof(
-    { depthSize: 'small', withCrossShrink: true },
-    scalar,
-    fc.array(scalar, { maxLength: 4 }),
-    tie('object'),
-    fc.array(tie('object'), { minLength: 1, maxLength: 3 }),
-  ),
+  tree: fc.oneof({ depthSize: 'small', withCrossShrink: true }, scalar, fc.array(scalar, { maxLength: 4 }), tie('object'), fc.array(tie('object'), { minLength: 1, maxLength: 3 })),
   object: fc.dictionary(key, tie('tree'), { maxKeys: 4, noNullPrototype: true }) as fc.Arbitrary<{ [key: string]: Node }>,
 }));
 const eventArb = fc.dictionary(key, tree, { minKeys: 1, maxKeys: 5, noNullPrototype: true });
@@ -193,9 +187,7 @@ function valuePattern(v: Node, rnd: () => number): unknown {
 
 /** Every path to a scalar (or scalar list) in an object, without going through arrays of objects. */
 function leafPaths(node: Record<string, Node>, prefix: string[] = []): Array<{ path: string[]; value: Node }> {
-  return Object.entries(node).flatMap(([k, v]) =>
-    isObject(v) ? leafPaths(v, [...prefix, k]) : Array.isArray(v) && v.some(isObject) ? [] : [{ path: [...prefix, k], value: v }],
-  );
+  return Object.entries(node).flatMap(([k, v]) => (isObject(v) ? leafPaths(v, [...prefix, k]) : Array.isArray(v) && v.some(isObject) ? [] : [{ path: [...prefix, k], value: v }]));
 }
 
 function throughArrayOfObjects(node: unknown, path: string[]): boolean {

@@ -59,13 +59,7 @@ let gateway: LocalGateway;
 beforeAll(async () => {
   invoke = createInvoker({ root: PROJECT_ROOT });
   gateway = await startGateway({
-    routes: [
-      route('GET', '/slow', slow.spec),
-      route('GET', '/guarded', guarded.spec, 'customer'),
-      route('GET', '/hung', hung),
-      route('GET', '/fast', fast),
-      route('GET', '/ops', fast, 'operator'),
-    ],
+    routes: [route('GET', '/slow', slow.spec), route('GET', '/guarded', guarded.spec, 'customer'), route('GET', '/hung', hung), route('GET', '/fast', fast), route('GET', '/ops', fast, 'operator')],
     fallback: notFound,
     invoke,
     jwtSecret: SECRET,
@@ -109,8 +103,7 @@ describe('reserved concurrency at the door', () => {
     }
     expect(foreground.inFlight).toBe(0);
     // The burst's first refusal is logged at once, the rest together at the end of the interval: all nine.
-    const refusedInLog = () =>
-      logs.entries.filter((e) => e.level === 'WARN' && e.function === 'GatewaySlow' && e.maxConcurrency === 3).reduce((sum, e) => sum + Number(e.refused), 0);
+    const refusedInLog = () => logs.entries.filter((e) => e.level === 'WARN' && e.function === 'GatewaySlow' && e.maxConcurrency === 3).reduce((sum, e) => sum + Number(e.refused), 0);
     await until(() => refusedInLog() === 9, 'the nine refusals in the log');
 
     // The slots are free again.

@@ -102,9 +102,7 @@ describe('resolveRedis', () => {
     const saved = process.env.PATH;
     process.env.PATH = tempDir('nopath');
     try {
-      await expect(resolveRedis({ url: `redis://127.0.0.1:${await freePort()}` })).rejects.toThrow(
-        /redis-server` is not installed.*apt-get install redis-server.*REDIS_URL/s,
-      );
+      await expect(resolveRedis({ url: `redis://127.0.0.1:${await freePort()}` })).rejects.toThrow(/redis-server` is not installed.*apt-get install redis-server.*REDIS_URL/s);
     } finally {
       process.env.PATH = saved;
     }

@@ -69,7 +69,14 @@ describe('simulated warehouse', () => {
   });
 
   async function setUp(
-    options: { pickDelayMs?: number; answer?: (n: number) => number; log?: (entry: Record<string, unknown>) => void; journalFile?: string; api?: Awaited<ReturnType<typeof startFakeApi>>; timers?: ManualTimers } = {},
+    options: {
+      pickDelayMs?: number;
+      answer?: (n: number) => number;
+      log?: (entry: Record<string, unknown>) => void;
+      journalFile?: string;
+      api?: Awaited<ReturnType<typeof startFakeApi>>;
+      timers?: ManualTimers;
+    } = {},
   ) {
     const api = options.api ?? (await startFakeApi(options.answer));
     if (!options.api) cleanups.push(api.stop);

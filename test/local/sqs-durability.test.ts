@@ -68,9 +68,7 @@ const dataFolder = () => {
 const onServer = (url: string, endpoint: string) => url.replace(/^http:\/\/[^/]+/, endpoint);
 
 async function counts(client: SQSClient, url: string): Promise<{ visible: number; inFlight: number }> {
-  const { Attributes = {} } = await client.send(
-    new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }),
-  );
+  const { Attributes = {} } = await client.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }));
   return { visible: Number(Attributes.ApproximateNumberOfMessages), inFlight: Number(Attributes.ApproximateNumberOfMessagesNotVisible) };
 }
 
@@ -161,9 +159,7 @@ describe('local SQS killed with SIGKILL and started again on its data folder', (
       for (;;) {
         const n = next++;
         try {
-          await first.client.send(
-            new SendMessageCommand({ QueueUrl: fifo.url, MessageBody: `t${n}`, MessageGroupId: `g${n % 16}`, MessageDeduplicationId: `t${n}` }),
-          );
+          await first.client.send(new SendMessageCommand({ QueueUrl: fifo.url, MessageBody: `t${n}`, MessageGroupId: `g${n % 16}`, MessageDeduplicationId: `t${n}` }));
         } catch {
           return; // the server is gone
         }

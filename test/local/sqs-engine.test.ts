@@ -73,7 +73,10 @@ describe('local SQS engine', () => {
     expect(sqs.receive('q.fifo', { max: 10 })).toEqual([]);
     // a1 fails (its visibility runs out): it comes back before a2.
     advance(30_000);
-    sqs.delete('q.fifo', second.map((r) => r.receipt));
+    sqs.delete(
+      'q.fifo',
+      second.map((r) => r.receipt),
+    );
     expect(bodies(sqs.receive('q.fifo', { max: 1 }))).toEqual(['a1']);
     advance(30_000);
     const retried = sqs.receive('q.fifo', { max: 10 });

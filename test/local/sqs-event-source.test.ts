@@ -1,12 +1,5 @@
 import { createHash } from 'node:crypto';
-import {
-  CreateQueueCommand,
-  GetQueueAttributesCommand,
-  SendMessageBatchCommand,
-  SendMessageCommand,
-  SQSClient,
-  type SendMessageBatchRequestEntry,
-} from '@aws-sdk/client-sqs';
+import { CreateQueueCommand, GetQueueAttributesCommand, SendMessageBatchCommand, SendMessageCommand, SQSClient, type SendMessageBatchRequestEntry } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { EventSourceMapping } from '#functions/events';
@@ -172,7 +165,10 @@ describe('SQS event source mapping (local)', () => {
 
   it('deletes all but the batchItemFailures; the failed ones come back after the visibility timeout', async () => {
     const queue = await createQueue({ visibilitySeconds: 1 });
-    await sendAll(queue.url, ['ok-1', 'fail-once-1', 'ok-2', 'fail-once-2', 'ok-3'].map((MessageBody) => ({ MessageBody })));
+    await sendAll(
+      queue.url,
+      ['ok-1', 'fail-once-1', 'ok-2', 'fail-once-2', 'ok-3'].map((MessageBody) => ({ MessageBody })),
+    );
     const seen: Array<{ body: string; receiveCount: string }> = [];
     const failedOnce = new Set<string>();
     const target = scriptedFunction('SqsPartial', (event): SQSBatchResponse => {
@@ -209,7 +205,10 @@ describe('SQS event source mapping (local)', () => {
 
   it('a throwing handler deletes nothing: the messages reach the DLQ after maxReceiveCount', async () => {
     const queue = await createQueue({ visibilitySeconds: 1, maxReceiveCount: 2 });
-    await sendAll(queue.url, ['a', 'b', 'c'].map((MessageBody) => ({ MessageBody })));
+    await sendAll(
+      queue.url,
+      ['a', 'b', 'c'].map((MessageBody) => ({ MessageBody })),
+    );
     const receiveCounts = new Map<string, string[]>();
     const target = scriptedFunction('SqsThrowing', (event) => {
       for (const r of (event as SQSEvent).Records) receiveCounts.set(r.body, [...(receiveCounts.get(r.body) ?? []), r.attributes.ApproximateReceiveCount]);

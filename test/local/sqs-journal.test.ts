@@ -57,7 +57,10 @@ describe('SQS journal', () => {
     expect(opened.droppedTailBytes).toBe(cut.length - 1);
     opened.journal.append({ n: 3, text: '雪' });
     opened.journal.close();
-    expect(Journal.open<Rec>(file).records).toEqual([{ n: 1, text: 'Café · 雪' }, { n: 3, text: '雪' }]);
+    expect(Journal.open<Rec>(file).records).toEqual([
+      { n: 1, text: 'Café · 雪' },
+      { n: 3, text: '雪' },
+    ]);
   });
 
   it('refuses a journal damaged before its last line instead of skipping records', () => {
@@ -111,9 +114,7 @@ describe('SQS journal', () => {
     const after = (await client.send(new GetQueueAttributesCommand({ QueueUrl: url.replace(/^http:\/\/[^/]+/, sqs.endpoint), AttributeNames: ['All'] }))).Attributes;
     expect(after).toEqual(before);
     // The deduplication ids of the 400 messages still hold after compaction and restart.
-    const resent = await client.send(
-      new SendMessageBatchCommand({ QueueUrl: url, Entries: [{ Id: '0', MessageBody: 'again', MessageGroupId: 'g0', MessageDeduplicationId: 'r0-m0' }] }),
-    );
+    const resent = await client.send(new SendMessageBatchCommand({ QueueUrl: url, Entries: [{ Id: '0', MessageBody: 'again', MessageGroupId: 'g0', MessageDeduplicationId: 'r0-m0' }] }));
     expect(resent.Successful).toHaveLength(1);
     const left = Number(after!.ApproximateNumberOfMessages) + Number(after!.ApproximateNumberOfMessagesNotVisible);
     const now = (await client.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }))).Attributes!;

@@ -1,11 +1,4 @@
-import {
-  GetQueueAttributesCommand,
-  ListQueuesCommand,
-  ReceiveMessageCommand,
-  SendMessageCommand,
-  SetQueueAttributesCommand,
-  SQSClient,
-} from '@aws-sdk/client-sqs';
+import { GetQueueAttributesCommand, ListQueuesCommand, ReceiveMessageCommand, SendMessageCommand, SetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '#bin/local/ports';
 import { ensureQueues, queueEnv, startSqs, type LocalSqs } from '#bin/local/sqs';
@@ -81,9 +74,7 @@ describe('local SQS', () => {
   it('moves a message received more than maxReceiveCount times to the dead-letter queue', async () => {
     const { flashSaleEntries: q } = await ensureQueues(client, 't3-');
     const max = QUEUES.flashSaleEntries.maxReceiveCount;
-    await client.send(
-      new SendMessageCommand({ QueueUrl: q.url, MessageBody: '{"ticket":"t-1"}', MessageGroupId: 'sale-1', MessageDeduplicationId: 't-1' }),
-    );
+    await client.send(new SendMessageCommand({ QueueUrl: q.url, MessageBody: '{"ticket":"t-1"}', MessageGroupId: 'sale-1', MessageDeduplicationId: 't-1' }));
     let receives = 0;
     for (let i = 0; i < max + 3 && receives < max + 1; i++) {
       // VisibilityTimeout 0: the message is visible again at once, as if every receiver had failed.

@@ -1,14 +1,7 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  CreateTableCommand,
-  DeleteItemCommand,
-  DescribeTableCommand,
-  DynamoDBClient,
-  PutItemCommand,
-  UpdateItemCommand,
-} from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DeleteItemCommand, DescribeTableCommand, DynamoDBClient, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
@@ -62,8 +55,7 @@ async function createTable(): Promise<{ name: string; streamArn: string }> {
   return { name, streamArn: Table!.LatestStreamArn! };
 }
 
-const put = (table: string, pk: string, extra: Record<string, unknown> = {}) =>
-  dynamodb.send(new PutItemCommand({ TableName: table, Item: { pk: { S: pk }, ...(extra as object) } }));
+const put = (table: string, pk: string, extra: Record<string, unknown> = {}) => dynamodb.send(new PutItemCommand({ TableName: table, Item: { pk: { S: pk }, ...(extra as object) } }));
 
 interface Tuning {
   dynamodb?: DynamoDBClient;
@@ -75,12 +67,7 @@ interface Tuning {
   heartbeatMinCostMs?: number;
 }
 
-function start(
-  table: string,
-  mapping: { target: FunctionSpec; batchSize: number; retryAttempts?: number; maxBatchingWindowSeconds?: number },
-  checkpointFile?: string,
-  tuning: Tuning = {},
-) {
+function start(table: string, mapping: { target: FunctionSpec; batchSize: number; retryAttempts?: number; maxBatchingWindowSeconds?: number }, checkpointFile?: string, tuning: Tuning = {}) {
   const logs = collectingLog();
   const full: EventSourceMapping = { id: `Map${mapping.target.id}`, kind: 'dynamodbStream', table: 'catalog', retryAttempts: mapping.retryAttempts ?? 3, ...mapping };
   const tableNames = Object.fromEntries(TABLE_KEYS.map((k) => [k, table])) as Record<TableKey, string>;
@@ -330,9 +317,17 @@ describe('DynamoDB stream event source mapping (local)', () => {
       // Requests that never end only slow the batches down.
       const busy = createForegroundTracker();
       busy.enter();
-      const again = start(table.name, { target: scriptedFunction('StreamYieldsBounded', (event) => {
-        seen.push(...(event as DynamoDBStreamEvent).Records.map((r) => `again:${pkOf(r)}`));
-      }), batchSize: 10 }, undefined, { foreground: busy, yieldMs: 100 });
+      const again = start(
+        table.name,
+        {
+          target: scriptedFunction('StreamYieldsBounded', (event) => {
+            seen.push(...(event as DynamoDBStreamEvent).Records.map((r) => `again:${pkOf(r)}`));
+          }),
+          batchSize: 10,
+        },
+        undefined,
+        { foreground: busy, yieldMs: 100 },
+      );
       await again.source.idle();
       expect(seen).toContain('again:held');
       polled.client.destroy(); // its source stopped above
@@ -383,7 +378,11 @@ describe('DynamoDB stream event source mapping (local)', () => {
       expect(writtenTables('UpdateItemCommand', { TableName: 'a' })).toEqual(['a']);
       expect(writtenTables('DeleteItemCommand', { TableName: 'a' })).toEqual(['a']);
       expect(writtenTables('BatchWriteItemCommand', { RequestItems: { a: [], b: [] } })).toEqual(['a', 'b']);
-      expect(writtenTables('TransactWriteItemsCommand', { TransactItems: [{ Put: { TableName: 'a' } }, { ConditionCheck: { TableName: 'c' } }, { Update: { TableName: 'b' } }, { Delete: { TableName: 'a' } }] })).toEqual(['a', 'b']);
+      expect(
+        writtenTables('TransactWriteItemsCommand', {
+          TransactItems: [{ Put: { TableName: 'a' } }, { ConditionCheck: { TableName: 'c' } }, { Update: { TableName: 'b' } }, { Delete: { TableName: 'a' } }],
+        }),
+      ).toEqual(['a', 'b']);
       expect(writtenTables('GetItemCommand', { TableName: 'a' })).toEqual([]);
       expect(writtenTables('QueryCommand', { TableName: 'a' })).toEqual([]);
     });

@@ -131,9 +131,5 @@ export const WEBHOOK_SIGNERS: Readonly<Record<string, (rawBody: string, secrets:
 /** Signatures a forger can make of a body, in every webhook's header: none, garbage, and made with the wrong secret. */
 export function forgedSignatures(rawBody: string): Record<string, string>[] {
   const wrong = { STRIPE_WEBHOOK_SECRET: 'whsec_forged', LOCAL_CARRIER_SECRET: 'forged-carrier-secret' };
-  return [
-    {},
-    { 'stripe-signature': 't=1,v1=deadbeef', 'x-signature': 'sha256=zz' },
-    { ...WEBHOOK_SIGNERS.stripeWebhook!(rawBody, wrong), ...WEBHOOK_SIGNERS.carrierWebhook!(rawBody, wrong) },
-  ];
+  return [{}, { 'stripe-signature': 't=1,v1=deadbeef', 'x-signature': 'sha256=zz' }, { ...WEBHOOK_SIGNERS.stripeWebhook!(rawBody, wrong), ...WEBHOOK_SIGNERS.carrierWebhook!(rawBody, wrong) }];
 }

@@ -121,7 +121,12 @@ export function describeSearchIndex(name: string, makeIndex: () => Promise<Searc
         { from: 10_000, to: 20_000, count: 3 },
         { from: 20_000, count: 0 },
       ]);
-      expect(all.facets.rating).toEqual([{ min: 4, count: 4 }, { min: 3, count: 6 }, { min: 2, count: 6 }, { min: 1, count: 6 }]);
+      expect(all.facets.rating).toEqual([
+        { min: 4, count: 4 },
+        { min: 3, count: 6 },
+        { min: 2, count: 6 },
+        { min: 1, count: 6 },
+      ]);
 
       const stridewell = await search({ brands: ['Stridewell'], color: 'blue' });
       expect(stridewell.total).toBe(2);

@@ -62,7 +62,10 @@ describe('each context declares its own functions, routes and event wiring; the 
     for (const { file } of [...functionFiles, ...routeFiles, ...eventFiles]) {
       const source = readFileSync(new URL(file, root), 'utf8');
       const imported = [...source.matchAll(/^import [^;]*from '([^']+)'/gm)].map((m) => m[1]);
-      expect(imported.filter((from) => /^(\.\.\/|#functions\/)(registry|routes|events)$/.test(from!)), file).toEqual([]);
+      expect(
+        imported.filter((from) => /^(\.\.\/|#functions\/)(registry|routes|events)$/.test(from!)),
+        file,
+      ).toEqual([]);
     }
   });
 
@@ -88,7 +91,9 @@ describe('each context declares its own functions, routes and event wiring; the 
 
   it('every handler file is declared exactly once, in the context folder of its entry', () => {
     const specs = functionFiles.flatMap(({ file, context, exports }) =>
-      Object.values(exports).flatMap((value) => (isSpec(value) ? [value] : Object.values(value as Record<string, FunctionSpec>))).map((spec) => ({ file, context, spec })),
+      Object.values(exports)
+        .flatMap((value) => (isSpec(value) ? [value] : Object.values(value as Record<string, FunctionSpec>)))
+        .map((spec) => ({ file, context, spec })),
     );
     for (const { file, context, spec } of specs) expect(contextOf(spec), `${spec.id} declared in ${file}`).toBe(context);
     expect(specs.map(({ spec }) => spec.entry).sort()).toEqual(handlerFiles);
@@ -145,7 +150,11 @@ describe('each context declares its own functions, routes and event wiring; the 
     }
     // Every export of an events file is one of those lists.
     for (const { file, context, exports } of eventFiles) {
-      for (const name of Object.keys(exports)) expect(lists.map(({ suffix }) => `${camel(context)}${suffix}`), `${name} of ${file}`).toContain(name);
+      for (const name of Object.keys(exports))
+        expect(
+          lists.map(({ suffix }) => `${camel(context)}${suffix}`),
+          `${name} of ${file}`,
+        ).toContain(name);
     }
     const ids = [...EVENT_RULES, ...SCHEDULES, ...EVENT_SOURCE_MAPPINGS].map((x) => x.id);
     expect(ids.filter((id, i) => ids.indexOf(id) !== i)).toEqual([]);

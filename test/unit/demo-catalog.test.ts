@@ -1,14 +1,7 @@
 import { createHash } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_CATEGORIES, DEMO_EPOCH, generateDemoCatalog, type DemoProduct } from '#bin/local/demo-catalog';
-import {
-  CATEGORY_PATTERN,
-  MAX_OPTIONS,
-  MAX_VARIANTS,
-  OPTION_NAME_PATTERN,
-  SKU_PATTERN,
-  productProblems,
-} from '#shared/catalog/product';
+import { CATEGORY_PATTERN, MAX_OPTIONS, MAX_VARIANTS, OPTION_NAME_PATTERN, SKU_PATTERN, productProblems } from '#shared/catalog/product';
 
 function take(count: number, options: Partial<Parameters<typeof generateDemoCatalog>[0]> = {}): DemoProduct[] {
   return [...generateDemoCatalog({ count, ...options })];
@@ -83,7 +76,10 @@ describe('demo catalog: every product is valid', () => {
       check(!/[{}]/.test(draft.description), 'description placeholder left');
       check(CATEGORY_PATTERN.test(draft.category) && DEMO_CATEGORIES.includes(draft.category), `category ${draft.category}`);
       check(draft.images.length >= 1 && draft.images.length <= 4, 'image count');
-      check(draft.images.every((url, n) => url === `https://images.example.com/${id}/${n + 1}.jpg`), 'image urls');
+      check(
+        draft.images.every((url, n) => url === `https://images.example.com/${id}/${n + 1}.jpg`),
+        'image urls',
+      );
       check(draft.rating >= 1 && draft.rating <= 5 && Math.round(draft.rating * 10) / 10 === draft.rating, `rating ${draft.rating}`);
       check(draft.options.length <= MAX_OPTIONS && draft.options.every((o) => OPTION_NAME_PATTERN.test(o.name)), 'option names');
       check(draft.variants.length >= 1 && draft.variants.length <= MAX_VARIANTS, `${draft.variants.length} variants`);
@@ -122,7 +118,11 @@ describe('demo catalog: every product is valid', () => {
       if (draft.category === 'jeans') check(sizes.length > 0 && sizes.every((s) => /^\d\dx\d\d$/.test(s)), `jeans sizes ${sizes}`);
       if (draft.category === 't-shirts') check(sizes.length > 0 && sizes.every((s) => ['XS', 'S', 'M', 'L', 'XL', 'XXL'].includes(s)), `sizes ${sizes}`);
       const range = priceRange[draft.category];
-      if (range) check(draft.variants.every((v) => v.price.amount >= range[0] && v.price.amount <= range[1]), 'price out of range');
+      if (range)
+        check(
+          draft.variants.every((v) => v.price.amount >= range[0] && v.price.amount <= range[1]),
+          'price out of range',
+        );
     }
     expect(failures).toEqual([]);
   });

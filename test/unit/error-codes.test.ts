@@ -37,7 +37,19 @@ describe('problem codes', () => {
   it('maps every code raised in the source to a status', () => {
     const codes = raisedCodes();
     // The scan itself works: it sees codes of each shape.
-    expect([...codes.keys()]).toEqual(expect.arrayContaining(['validation_failed', 'not_found', 'conflict', 'invalid_transition', 'unsupported_media_type', 'internal_error', 'warehouse_rejected', 'malformed_order_event', 'tracking_number_taken']));
+    expect([...codes.keys()]).toEqual(
+      expect.arrayContaining([
+        'validation_failed',
+        'not_found',
+        'conflict',
+        'invalid_transition',
+        'unsupported_media_type',
+        'internal_error',
+        'warehouse_rejected',
+        'malformed_order_event',
+        'tracking_number_taken',
+      ]),
+    );
     const unmapped = [...codes].filter(([code]) => STATUS_BY_CODE[code] === undefined).map(([code, files]) => `${code} (${[...new Set(files)].join(', ')})`);
     expect(unmapped, 'codes without an entry in STATUS_BY_CODE (shared/http/problem.ts)').toEqual([]);
   });

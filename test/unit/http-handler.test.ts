@@ -112,7 +112,10 @@ describe('httpHandler', () => {
       new WarehouseRejectedError('ord_1', 401, 'bad signature for key k-internal'),
     ];
     for (const failure of failures) {
-      const res = await call(httpHandler(contract, async () => Promise.reject(failure)), event());
+      const res = await call(
+        httpHandler(contract, async () => Promise.reject(failure)),
+        event(),
+      );
       expect(res.status).toBeGreaterThanOrEqual(500);
       expect(res.body).toMatchObject({ code: failure.code, reference: 'corr-1' });
       expect(JSON.stringify(res.body), failure.code).not.toMatch(/wms-internal|ECONNREFUSED|10\.0\.0\.7|k-internal|ord_1/);

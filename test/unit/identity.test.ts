@@ -8,7 +8,10 @@ describe('claims', () => {
     ['["admin","staff"]', ['admin', 'staff']],
     ['admin', ['admin']],
     ['a,b', ['a', 'b']],
-    [['x', 'y'], ['x', 'y']],
+    [
+      ['x', 'y'],
+      ['x', 'y'],
+    ],
     ['[]', []],
     [undefined, []],
   ])('parses the list claim %j', (input, expected) => {

@@ -55,7 +55,12 @@ function memoryCatalog(options: { crashAfter?: number | undefined; conflictsFirs
   let conflictsLeft = options.conflictsFirst ?? 0;
   const writer: CatalogImportWriter = {
     async skuOwners(_shop, skus) {
-      return new Map(skus.map((s) => s.toUpperCase()).filter((s) => claims.has(s)).map((s) => [s, claims.get(s)!]));
+      return new Map(
+        skus
+          .map((s) => s.toUpperCase())
+          .filter((s) => claims.has(s))
+          .map((s) => [s, claims.get(s)!]),
+      );
     },
     async products(_shop, ids) {
       return new Map(ids.filter((id) => products.has(id)).map((id) => [id, products.get(id)!]));

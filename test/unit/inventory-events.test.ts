@@ -29,12 +29,24 @@ describe('inventory outbox', () => {
   it('publishes ReservationExpired only for an active reservation that expired', async () => {
     const { published, events } = recorder();
     const publish = makePublishReservationEvents({ events });
-    const reservation: Reservation = { shopId: 's', reservationId: 'r1', lines: [{ sku: 'A', quantity: 2 }], status: 'EXPIRED', expiresAt: '2026-01-01T00:15:00Z', createdAt: '2026-01-01T00:00:00Z', source: 'checkout', reference: 'ord_1' };
+    const reservation: Reservation = {
+      shopId: 's',
+      reservationId: 'r1',
+      lines: [{ sku: 'A', quantity: 2 }],
+      status: 'EXPIRED',
+      expiresAt: '2026-01-01T00:15:00Z',
+      createdAt: '2026-01-01T00:00:00Z',
+      source: 'checkout',
+      reference: 'ord_1',
+    };
     await publish({ before: { status: 'ACTIVE' }, after: reservation });
     await publish({ before: { status: 'ACTIVE' }, after: { ...reservation, status: 'COMMITTED' } });
     await publish({ before: { status: 'EXPIRED' }, after: reservation });
     expect(published).toEqual([
-      expect.objectContaining({ detailType: 'ReservationExpired', detail: { shopId: 's', reservationId: 'r1', lines: [{ sku: 'A', quantity: 2 }], source: 'checkout', reference: 'ord_1', expiresAt: '2026-01-01T00:15:00Z' } }),
+      expect.objectContaining({
+        detailType: 'ReservationExpired',
+        detail: { shopId: 's', reservationId: 'r1', lines: [{ sku: 'A', quantity: 2 }], source: 'checkout', reference: 'ord_1', expiresAt: '2026-01-01T00:15:00Z' },
+      }),
     ]);
   });
 });

@@ -19,7 +19,10 @@ beforeEach(() => {
   lines = [];
   logger.setLogLevel('DEBUG');
   const capture = (chunk: string | Uint8Array) => {
-    for (const line of String(chunk).split('\n').filter((l) => l.startsWith('{'))) lines.push(JSON.parse(line) as Record<string, unknown>);
+    for (const line of String(chunk)
+      .split('\n')
+      .filter((l) => l.startsWith('{')))
+      lines.push(JSON.parse(line) as Record<string, unknown>);
     return true;
   };
   vi.spyOn(process.stdout, 'write').mockImplementation(capture);
@@ -72,7 +75,7 @@ describe('an event handler in a warm container', () => {
     (await import('#shared/adapters/dynamodb/client')).dynamodb.destroy();
   });
 
-  it("logs a malformed event without the keys of the shop and SKU it handled before", async () => {
+  it('logs a malformed event without the keys of the shop and SKU it handled before', async () => {
     const { handler } = await import('#functions/catalog/record-availability.handler');
     const invoke = (detail: unknown, requestId: string) => (handler as (event: unknown, context: Context) => Promise<void>)(bridgeEvent(detail), context(requestId));
     await invoke({ shopId: 'shop-first', sku: 'SKU-FIRST', level: 'low_stock', version: 1 }, 'req-1');
@@ -88,7 +91,8 @@ describe('an event handler in a warm container', () => {
 describe('every handler that appends log keys resets them per invocation', () => {
   it('goes through httpHandler or withInvocationLogging, or resets the keys itself', () => {
     const root = join(import.meta.dirname, '../..');
-    const files = (dir: string): string[] => readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(join(dir, e.name)) : e.name.endsWith('.handler.ts') ? [join(dir, e.name)] : []));
+    const files = (dir: string): string[] =>
+      readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(join(dir, e.name)) : e.name.endsWith('.handler.ts') ? [join(dir, e.name)] : []));
     const handlers = files(join(root, 'functions'));
     expect(handlers.length).toBeGreaterThan(20);
     const leaking = handlers.filter((file) => {

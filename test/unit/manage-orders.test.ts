@@ -37,7 +37,10 @@ function orderEvents(statuses: OrderStatus[]): OrderEvent[] {
   return [pending, ...statuses.map((type, i) => ({ seq: i + 2, type, at: PLACED_AT, data: {} }))];
 }
 
-const LINES = [{ sku: 'TEE', quantity: 2 }, { sku: 'MUG', quantity: 1 }];
+const LINES = [
+  { sku: 'TEE', quantity: 2 },
+  { sku: 'MUG', quantity: 1 },
+];
 
 function world(statuses: OrderStatus[], options: { conflicts?: number; tracking?: Record<string, { shopId: string; orderId: string }> } = {}) {
   const calls: string[] = [];
@@ -191,7 +194,10 @@ describe('record fulfillment', () => {
   });
 
   it("refuses a tracking number that another order has (this shop's or another's), before capturing anything", async () => {
-    for (const owner of [{ shopId: 'shop-2', orderId: 'ord_1' }, { shopId: SHOP, orderId: 'ord_9' }]) {
+    for (const owner of [
+      { shopId: 'shop-2', orderId: 'ord_1' },
+      { shopId: SHOP, orderId: 'ord_9' },
+    ]) {
       const w = world(['CONFIRMED', 'PICKED'], { tracking: { 'ups#1Z999': owner } });
       await expect(w.manage.recordFulfillment(SHOP, 'ord_1', shipment)).rejects.toMatchObject({ code: 'tracking_number_taken' });
       expect(w.payments.capture).not.toHaveBeenCalled();

@@ -21,7 +21,14 @@ function setup(claimed: Record<string, string>) {
   const created: string[] = [];
   const products = {
     variants: async (shopId: string, skus: readonly string[]) =>
-      new Map(skus.filter((sku) => claimed[sku.toUpperCase()]).map((sku): [string, VariantSummary] => [sku.toUpperCase(), { shopId, sku: sku.toUpperCase(), productId: claimed[sku.toUpperCase()]!, title: sku, price: { amount: 1, currency: 'USD' }, options: {}, reserveOnAddToCart: false }])),
+      new Map(
+        skus
+          .filter((sku) => claimed[sku.toUpperCase()])
+          .map((sku): [string, VariantSummary] => [
+            sku.toUpperCase(),
+            { shopId, sku: sku.toUpperCase(), productId: claimed[sku.toUpperCase()]!, title: sku, price: { amount: 1, currency: 'USD' }, options: {}, reserveOnAddToCart: false },
+          ]),
+      ),
     create: async (product: { id: string }) => void created.push(product.id),
     get: async () => undefined,
   } as unknown as ProductRepository;

@@ -10,7 +10,10 @@ import { ReservationNotActiveError, type Reservation } from '#shared/inventory/r
  */
 const SHOP = 'shop-1';
 const AT = '2026-11-26T10:00:00.000Z';
-const LINES = [{ sku: 'TEE', quantity: 2 }, { sku: 'MUG', quantity: 1 }];
+const LINES = [
+  { sku: 'TEE', quantity: 2 },
+  { sku: 'MUG', quantity: 1 },
+];
 
 function world(release: (shopId: string, reservationId: string) => Promise<void> = async () => {}) {
   const movements: Movement[] = [];

@@ -210,7 +210,13 @@ describe('place order', () => {
 
     const result = await w.placeOrder(input);
 
-    expect(w.reservationPort.reserve).toHaveBeenCalledExactlyOnceWith({ shopId: SHOP, lines: [{ sku: 'TEE', quantity: 2 }], source: 'checkout', reference: ids.orderId, reservationId: ids.reservationId });
+    expect(w.reservationPort.reserve).toHaveBeenCalledExactlyOnceWith({
+      shopId: SHOP,
+      lines: [{ sku: 'TEE', quantity: 2 }],
+      source: 'checkout',
+      reference: ids.orderId,
+      reservationId: ids.reservationId,
+    });
     expect(w.payments.authorize).toHaveBeenCalledExactlyOnceWith({
       amount: usd(8_000),
       paymentMethodId: 'pm_card_visa',
@@ -262,7 +268,15 @@ describe('place order', () => {
 
     await w.placeOrder(input);
 
-    expect(w.reservationPort.reserve).toHaveBeenCalledExactlyOnceWith(expect.objectContaining({ lines: [{ sku: 'LTD-1', quantity: 1 }, { sku: 'LTD-2', quantity: 3 }], reservationId: ids.reservationId }));
+    expect(w.reservationPort.reserve).toHaveBeenCalledExactlyOnceWith(
+      expect.objectContaining({
+        lines: [
+          { sku: 'LTD-1', quantity: 1 },
+          { sku: 'LTD-2', quantity: 3 },
+        ],
+        reservationId: ids.reservationId,
+      }),
+    );
     expect(w.placement.place.mock.calls[0]![3].reservationIds).toEqual([ids.reservationId]);
     expect(w.reservation('hold-short')?.status).toBe('ACTIVE'); // not this order's: its cart keeps it
   });
@@ -354,7 +368,10 @@ describe('place order', () => {
     const w = world({ cart: { lines: [line('TEE', 2, 1_500)] } });
     w.placement.place.mockImplementationOnce(async (order) => {
       // The twin request won the race: its events are stored, ours are refused.
-      await w.orders.append(order, 0, [...placedEvents([ids.reservationId], [line('TEE', 2, 1_500)], { paymentIntentId: 'pi_1' }), { seq: 2, type: 'CONFIRMED', at: NOW.toISOString(), data: { paymentIntentId: 'pi_1' } }]);
+      await w.orders.append(order, 0, [
+        ...placedEvents([ids.reservationId], [line('TEE', 2, 1_500)], { paymentIntentId: 'pi_1' }),
+        { seq: 2, type: 'CONFIRMED', at: NOW.toISOString(), data: { paymentIntentId: 'pi_1' } },
+      ]);
       throw new ConcurrentAppendError(order.orderId);
     });
 
@@ -371,7 +388,10 @@ describe('place order', () => {
   it('when a twin request with the same key committed the stock first, answers its order and voids nothing', async () => {
     const w = world({ cart: { lines: [line('TEE', 2, 1_500)] } });
     w.placement.place.mockImplementationOnce(async (order) => {
-      await w.orders.append(order, 0, [...placedEvents([ids.reservationId], [line('TEE', 2, 1_500)], { paymentIntentId: 'pi_1' }), { seq: 2, type: 'CONFIRMED', at: NOW.toISOString(), data: { paymentIntentId: 'pi_1' } }]);
+      await w.orders.append(order, 0, [
+        ...placedEvents([ids.reservationId], [line('TEE', 2, 1_500)], { paymentIntentId: 'pi_1' }),
+        { seq: 2, type: 'CONFIRMED', at: NOW.toISOString(), data: { paymentIntentId: 'pi_1' } },
+      ]);
       w.finish(ids.reservationId, 'COMMITTED');
       throw new ReservationNotActiveError(ids.reservationId, 'COMMITTED');
     });
@@ -384,7 +404,11 @@ describe('place order', () => {
 
   it('when the order of this key exists already (its reservation committed), answers it without authorizing again', async () => {
     const confirmed = [...placedEvents([ids.reservationId], [line('TEE', 2, 1_000)]), { seq: 2, type: 'CONFIRMED' as const, at: NOW.toISOString(), data: { paymentIntentId: 'pi_old' } }];
-    const w = world({ cart: { lines: [line('TEE', 2, 1_000)] }, orders: [{ orderId: ids.orderId, events: confirmed }], reservations: [reservation(ids.reservationId, [{ sku: 'TEE', quantity: 2 }], 'COMMITTED')] });
+    const w = world({
+      cart: { lines: [line('TEE', 2, 1_000)] },
+      orders: [{ orderId: ids.orderId, events: confirmed }],
+      reservations: [reservation(ids.reservationId, [{ sku: 'TEE', quantity: 2 }], 'COMMITTED')],
+    });
 
     const result = await w.placeOrder(input);
 

@@ -68,6 +68,8 @@ describe('problem documents', () => {
     expect(problemFromError(wrapped)?.headers['retry-after']).toBe('2');
     expect(unavailableFrom(new Error('Cannot read properties of undefined'))).toBeUndefined();
     expect(unavailableFrom(new DomainError('conflict', 'changed', {}))).toBeUndefined();
-    expect(unavailableFrom(Object.assign(new Error('The conditional request failed'), { name: 'ConditionalCheckFailedException', $fault: 'client', $metadata: { httpStatusCode: 400 } }))).toBeUndefined();
+    expect(
+      unavailableFrom(Object.assign(new Error('The conditional request failed'), { name: 'ConditionalCheckFailedException', $fault: 'client', $metadata: { httpStatusCode: 400 } })),
+    ).toBeUndefined();
   });
 });

@@ -124,7 +124,17 @@ function world(options: WorldOptions = {}) {
     const k = key(sale.shopId, sale.saleId);
     let l = lives.get(k);
     if (!l) {
-      l = { cap: 0, seq: 0, customers: new Map(), tickets: new Map(), waiting: [], held: 0, orders: new Set(), foreign: new Set(), stats: { entries: 0, won: 0, lost: 0, expired: 0, soldOut: 0, unitsSold: 0, unitsReturned: 0, redriven: 0, repaired: 0 } };
+      l = {
+        cap: 0,
+        seq: 0,
+        customers: new Map(),
+        tickets: new Map(),
+        waiting: [],
+        held: 0,
+        orders: new Set(),
+        foreign: new Set(),
+        stats: { entries: 0, won: 0, lost: 0, expired: 0, soldOut: 0, unitsSold: 0, unitsReturned: 0, redriven: 0, repaired: 0 },
+      };
       lives.set(k, l);
     }
     return l;
@@ -176,7 +186,13 @@ function world(options: WorldOptions = {}) {
         leaveLine();
         setGate(sale, inGate(sale) - t.quantity);
         l.held += t.quantity;
-        Object.assign(t, { status: 'won', holdId: holdIdOf(sale.saleId, n, sale.generation), holdExpiresAt: new Date(decidedAt.getTime() + sale.holdSeconds * 1000).toISOString(), decidedAt: decidedAt.getTime(), recorded: false });
+        Object.assign(t, {
+          status: 'won',
+          holdId: holdIdOf(sale.saleId, n, sale.generation),
+          holdExpiresAt: new Date(decidedAt.getTime() + sale.holdSeconds * 1000).toISOString(),
+          decidedAt: decidedAt.getTime(),
+          recorded: false,
+        });
         l.stats.won += 1;
         return { kind: 'won', ticket: view(sale, n) as Ticket & { holdId: string; holdExpiresAt: string }, fresh: true };
       }
@@ -237,7 +253,11 @@ function world(options: WorldOptions = {}) {
     customerTicket: vi.fn<SaleState['customerTicket']>(async (sale, customerId) => live(sale).customers.get(customerId)),
     overdue: vi.fn<SaleState['overdue']>(async (sale, { queuedBefore, decidedBefore, expiredBefore }, limit) => {
       const all = [...live(sale).tickets.entries()];
-      const pick = (keep: (t: FakeTicket) => boolean) => all.filter(([, t]) => keep(t)).map(([n]) => n).slice(0, limit);
+      const pick = (keep: (t: FakeTicket) => boolean) =>
+        all
+          .filter(([, t]) => keep(t))
+          .map(([n]) => n)
+          .slice(0, limit);
       return {
         queued: pick((t) => t.status === 'queued' && t.enteredAt <= queuedBefore.getTime()),
         unrecorded: pick((t) => t.status === 'won' && t.recorded === false && t.decidedAt! <= decidedBefore.getTime()),
@@ -270,7 +290,22 @@ function world(options: WorldOptions = {}) {
     counts: vi.fn<SaleState['counts']>(async (sale): Promise<SaleCounts> => {
       const l = live(sale);
       const { entries, won, lost, expired, soldOut, unitsSold, unitsReturned, redriven, repaired } = l.stats;
-      return { inGate: inGate(sale), held: l.held, entries, tickets: l.seq, won, lost, expired, orders: l.orders.size, soldOutAnswers: soldOut, waiting: l.waiting.length, unitsSold, unitsReturned, redriven, repaired };
+      return {
+        inGate: inGate(sale),
+        held: l.held,
+        entries,
+        tickets: l.seq,
+        won,
+        lost,
+        expired,
+        orders: l.orders.size,
+        soldOutAnswers: soldOut,
+        waiting: l.waiting.length,
+        unitsSold,
+        unitsReturned,
+        redriven,
+        repaired,
+      };
     }),
     admit: vi.fn<SaleState['admit']>(async (_sale, customerId) => options.admit?.(customerId) ?? { ok: true }),
   } satisfies SaleState;
@@ -683,7 +718,13 @@ describe('closeEndedSales', () => {
     w.setNow(at(3601));
     const availableBefore = w.available();
     const closed = await w.run.closeEndedSales();
-    expect(closed).toEqual([{ saleId: w.sale.saleId, report: expect.objectContaining({ unitsReturned: 1, unitsSold: 1, won: 2, orders: 1, held: 1, tickets: 2, inGate: 0 }), healed: expect.objectContaining({ redriven: 0, repaired: 0 }) }]);
+    expect(closed).toEqual([
+      {
+        saleId: w.sale.saleId,
+        report: expect.objectContaining({ unitsReturned: 1, unitsSold: 1, won: 2, orders: 1, held: 1, tickets: 2, inGate: 0 }),
+        healed: expect.objectContaining({ redriven: 0, repaired: 0 }),
+      },
+    ]);
     expect(w.allocation.returnUnits).toHaveBeenCalledWith(SHOP, SKU, { actor: 'flash-sale', reference: w.sale.saleId });
     // The gate agrees with the allocation (bob's open hold is recorded): nothing to repair.
     expect(w.allocation.compare).toHaveBeenCalledTimes(1);

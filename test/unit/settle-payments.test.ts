@@ -210,7 +210,11 @@ describe('settle payments: webhooks', () => {
   });
 
   it('when the webhook and the reconciler confirm the same order, the second finds it confirmed and voids nothing', async () => {
-    const w = world({ orders: { ord_1: orderEvents('ord_1') }, reservations: [reservation('res_ord_1')], authorizations: [payment('pi_ord_1', { shopId: SHOP, orderId: 'ord_1', reservationIds: 'res_ord_1' })] });
+    const w = world({
+      orders: { ord_1: orderEvents('ord_1') },
+      reservations: [reservation('res_ord_1')],
+      authorizations: [payment('pi_ord_1', { shopId: SHOP, orderId: 'ord_1', reservationIds: 'res_ord_1' })],
+    });
     // Both read the order PENDING; the webhook's placement lands first, so the reconciler's
     // placement finds the reservation COMMITTED and its cancellation finds seq 2 taken.
     const stale = (await w.orders.load(SHOP, 'ord_1'))!;
@@ -264,7 +268,13 @@ describe('settle payments: reconcile', () => {
         ord_cancelled: orderEvents('ord_cancelled', ['CANCELLED']),
         ord_confirmed: orderEvents('ord_confirmed', ['CONFIRMED']),
       },
-      reservations: [reservation('res_inflight'), reservation('res_gone', 'EXPIRED'), reservation('res_ord_pending'), reservation('res_ord_pending_expired', 'EXPIRED'), reservation('res_ord_confirmed', 'COMMITTED')],
+      reservations: [
+        reservation('res_inflight'),
+        reservation('res_gone', 'EXPIRED'),
+        reservation('res_ord_pending'),
+        reservation('res_ord_pending_expired', 'EXPIRED'),
+        reservation('res_ord_confirmed', 'COMMITTED'),
+      ],
       authorizations: [
         payment('pi_inflight', meta('ord_inflight', 'hold-x,res_inflight')),
         payment('pi_orphan', meta('ord_orphan', 'res_gone,res_never_written')),
@@ -365,7 +375,11 @@ describe('settle payments: reconcile', () => {
   });
 
   it('does not void the payment of an order a retry placed after the first read found none', async () => {
-    const w = world({ orders: { ord_1: orderEvents('ord_1', ['CONFIRMED']) }, reservations: [reservation('res_ord_1', 'COMMITTED')], authorizations: [payment('pi_ord_1', meta('ord_1', 'res_ord_1'))] });
+    const w = world({
+      orders: { ord_1: orderEvents('ord_1', ['CONFIRMED']) },
+      reservations: [reservation('res_ord_1', 'COMMITTED')],
+      authorizations: [payment('pi_ord_1', meta('ord_1', 'res_ord_1'))],
+    });
     // The reconciler reads no order; the retry then places it (committing the reservation) before the reservations are read.
     w.orders.load.mockResolvedValueOnce(undefined);
 

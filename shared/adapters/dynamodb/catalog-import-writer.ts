@@ -51,7 +51,10 @@ export function dynamoCatalogImportWriter(documents: DynamoDBDocumentClient, tab
       }
       const rest = queue.slice(batch.length);
       try {
-        await transactWrite(documents, batch.flatMap((u) => u.items));
+        await transactWrite(
+          documents,
+          batch.flatMap((u) => u.items),
+        );
         queue = rest;
         transientRetries = 0;
       } catch (error) {
@@ -84,7 +87,11 @@ export function dynamoCatalogImportWriter(documents: DynamoDBDocumentClient, tab
     },
 
     async products(shopId, productIds) {
-      const items = await batchGetAll(documents, tables.catalog, [...new Set(productIds)].map((id) => productItemKey(shopId, id)));
+      const items = await batchGetAll(
+        documents,
+        tables.catalog,
+        [...new Set(productIds)].map((id) => productItemKey(shopId, id)),
+      );
       return new Map(items.map((item) => [item.id as string, toImportedProduct(item)]));
     },
 

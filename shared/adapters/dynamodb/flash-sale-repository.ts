@@ -69,7 +69,14 @@ export function dynamoSaleRepository(documents: DynamoDBDocumentClient, tableNam
 
     async nextGeneration(shopId, saleId) {
       const { Attributes } = await documents.send(
-        new UpdateCommand({ TableName: tableName, Key: saleKey(shopId, saleId), UpdateExpression: 'ADD generation :one', ConditionExpression: 'attribute_exists(pk)', ExpressionAttributeValues: { ':one': 1 }, ReturnValues: 'ALL_NEW' }),
+        new UpdateCommand({
+          TableName: tableName,
+          Key: saleKey(shopId, saleId),
+          UpdateExpression: 'ADD generation :one',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: { ':one': 1 },
+          ReturnValues: 'ALL_NEW',
+        }),
       );
       return toSale(Attributes!);
     },
@@ -80,7 +87,9 @@ export function dynamoSaleRepository(documents: DynamoDBDocumentClient, tableNam
     },
 
     async endedOpen(now, limit) {
-      const { Items } = await documents.send(new QueryCommand({ TableName: tableName, KeyConditionExpression: 'pk = :open AND sk < :now', ExpressionAttributeValues: { ':open': 'OPEN', ':now': now }, Limit: limit }));
+      const { Items } = await documents.send(
+        new QueryCommand({ TableName: tableName, KeyConditionExpression: 'pk = :open AND sk < :now', ExpressionAttributeValues: { ':open': 'OPEN', ':now': now }, Limit: limit }),
+      );
       return (Items ?? []).map((item) => ({ shopId: item.shopId as string, saleId: item.saleId as string }));
     },
 
@@ -110,14 +119,24 @@ export function dynamoSaleRepository(documents: DynamoDBDocumentClient, tableNam
     },
 
     async settling(limit) {
-      const { Items } = await documents.send(new QueryCommand({ TableName: tableName, KeyConditionExpression: 'pk = :settling', ExpressionAttributeValues: { ':settling': 'SETTLING' }, Limit: limit }));
+      const { Items } = await documents.send(
+        new QueryCommand({ TableName: tableName, KeyConditionExpression: 'pk = :settling', ExpressionAttributeValues: { ':settling': 'SETTLING' }, Limit: limit }),
+      );
       return (Items ?? []).map((item) => ({ shopId: item.shopId as string, saleId: item.saleId as string }));
     },
 
     async settled(shopId, saleId, report) {
       const { closedAt: _closedAt, ...final } = report;
       await transactWrite(documents, [
-        { Update: { TableName: tableName, Key: saleKey(shopId, saleId), UpdateExpression: 'SET report = :report', ConditionExpression: 'attribute_exists(closedAt)', ExpressionAttributeValues: { ':report': final } } },
+        {
+          Update: {
+            TableName: tableName,
+            Key: saleKey(shopId, saleId),
+            UpdateExpression: 'SET report = :report',
+            ConditionExpression: 'attribute_exists(closedAt)',
+            ExpressionAttributeValues: { ':report': final },
+          },
+        },
         { Delete: { TableName: tableName, Key: settlingKey(shopId, saleId) } },
       ]);
     },

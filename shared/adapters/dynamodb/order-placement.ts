@@ -29,8 +29,14 @@ export function dynamoOrderPlacement(
     const at = new Date(0).toISOString();
     const header = { shopId: 'count', orderId: 'count', customerId: 'count', total: { amount: 0, currency: 'USD' }, createdAt: at };
     const events = Array.from({ length: plan.events }, (_, i): OrderEvent => ({ seq: i + 1, type: i === 0 ? 'PENDING' : 'CONFIRMED', at, data: {} }));
-    const commits = plan.reservations.map((r, i) =>
-      reservations.finishWrites({ shopId: 'count', reservationId: `count${i}`, lines: r.lines, status: 'ACTIVE', expiresAt: at, createdAt: at, source: 'checkout', ...(r.fromGate ? { fromGate: true } : {}) }, 'COMMITTED', 'checkout', at).length,
+    const commits = plan.reservations.map(
+      (r, i) =>
+        reservations.finishWrites(
+          { shopId: 'count', reservationId: `count${i}`, lines: r.lines, status: 'ACTIVE', expiresAt: at, createdAt: at, source: 'checkout', ...(r.fromGate ? { fromGate: true } : {}) },
+          'COMMITTED',
+          'checkout',
+          at,
+        ).length,
     );
     return orders.appendWrites(header, 0, events).length + commits.reduce((sum, n) => sum + n, 0);
   }

@@ -67,7 +67,9 @@ export function dynamoOrderStore(documents: DynamoDBDocumentClient, tableName: s
           ExpressionAttributeValues: { ':shop': order.shopId, ':order': order.orderId },
         },
       })),
-      ...events.map((event: OrderEvent) => putNew(tableName, { pk: key, sk: eventKey(event.seq), entity: 'orderEvent', shopId: order.shopId, orderId: order.orderId, customerId: order.customerId, ...event })),
+      ...events.map((event: OrderEvent) =>
+        putNew(tableName, { pk: key, sk: eventKey(event.seq), entity: 'orderEvent', shopId: order.shopId, orderId: order.orderId, customerId: order.customerId, ...event }),
+      ),
       expectedSeq === 0
         ? {
             Put: {

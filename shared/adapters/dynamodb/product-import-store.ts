@@ -71,9 +71,7 @@ export function dynamoProductImportStore(documents: DynamoDBDocumentClient, tabl
     },
 
     async isChunkRecorded(shopId, importId, chunk) {
-      const { Item } = await documents.send(
-        new GetCommand({ TableName: tableName, Key: { pk: partition(shopId, importId), sk: chunkKey(chunk) }, ConsistentRead: true, ProjectionExpression: 'pk' }),
-      );
+      const { Item } = await documents.send(new GetCommand({ TableName: tableName, Key: { pk: partition(shopId, importId), sk: chunkKey(chunk) }, ConsistentRead: true, ProjectionExpression: 'pk' }));
       return Item !== undefined;
     },
 

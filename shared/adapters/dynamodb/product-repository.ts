@@ -1,11 +1,5 @@
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import {
-  GetCommand,
-  QueryCommand,
-  ScanCommand,
-  UpdateCommand,
-  type DynamoDBDocumentClient,
-} from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ProductChangedError, SkuTakenError } from '#shared/catalog/catalog-errors';
 import type { ImportedProduct, ProductRepository, StockLevel, StoredProduct, VariantSummary } from '#shared/catalog/catalog-ports';
 import { productOf, type Availability, type Product, type Variant } from '#shared/catalog/product';
@@ -85,7 +79,10 @@ export function dynamoProductRepository(documents: DynamoDBDocumentClient, table
   }
 
   async function skuConflicts(product: Product, candidates: readonly Variant[]): Promise<SkuTakenError | undefined> {
-    const taken = await owners(product.shopId, candidates.map((v) => v.sku));
+    const taken = await owners(
+      product.shopId,
+      candidates.map((v) => v.sku),
+    );
     const conflicts = product.variants
       .map((v, index) => ({ sku: v.sku, index, productId: taken.get(v.sku.toUpperCase()) }))
       .filter((c): c is { sku: string; index: number; productId: string } => c.productId !== undefined && c.productId !== product.id);

@@ -82,7 +82,9 @@ export function dynamoReservationRepository(documents: DynamoDBDocumentClient, t
                 TableName: tableName,
                 Key: { pk: countersKey(r.shopId, line.sku).pk, sk: 'GATE' },
                 UpdateExpression: 'ADD allocated :units SET updatedAt = :at',
-                ...(gate < 0 ? { ConditionExpression: 'allocated >= :need', ExpressionAttributeValues: { ':units': gate, ':at': at, ':need': -gate } } : { ExpressionAttributeValues: { ':units': gate, ':at': at } }),
+                ...(gate < 0
+                  ? { ConditionExpression: 'allocated >= :need', ExpressionAttributeValues: { ':units': gate, ':at': at, ':need': -gate } }
+                  : { ExpressionAttributeValues: { ':units': gate, ':at': at } }),
               },
             },
           ];
@@ -171,17 +173,18 @@ export function dynamoReservationRepository(documents: DynamoDBDocumentClient, t
         gsi1sk: `${r.expiresAt}#${r.shopId}#${r.reservationId}`,
         ttl: Math.floor(Date.parse(r.expiresAt) / 1000) + 7 * 86_400,
       };
-      const failed = await transact([
-        putNew(tableName, item),
-        ...r.lines.flatMap((line) => lineWrites(r, line, movesOf(r).reserve, r.source, r.createdAt)),
-      ]);
+      const failed = await transact([putNew(tableName, item), ...r.lines.flatMap((line) => lineWrites(r, line, movesOf(r).reserve, r.source, r.createdAt))]);
       if (!failed) return r;
       if (failed.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed') {
         const existing = await repository.get(r.shopId, r.reservationId);
         if (existing) return existing; // the same request again
       }
       // Which lines are short? Read them: the cancellation reasons name only what failed first.
-      const counters = await batchGetAll(documents, tableName, r.lines.map((l) => countersKey(r.shopId, l.sku)));
+      const counters = await batchGetAll(
+        documents,
+        tableName,
+        r.lines.map((l) => countersKey(r.shopId, l.sku)),
+      );
       const available = new Map(counters.map((c) => [c.sku as string, Number(c.available)]));
       const short = r.lines.filter((l) => (available.get(l.sku) ?? 0) < l.quantity).map((l) => l.sku);
       throw new OutOfStockError(short.length > 0 ? short : r.lines.map((l) => l.sku));

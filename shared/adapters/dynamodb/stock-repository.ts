@@ -35,7 +35,10 @@ export function dynamoStockRepository(documents: DynamoDBDocumentClient, tableNa
     },
 
     async initialize(shopId, items, context) {
-      const existing = await this.getMany(shopId, items.map((i) => i.sku));
+      const existing = await this.getMany(
+        shopId,
+        items.map((i) => i.sku),
+      );
       const missing = items.filter((i) => !existing.has(i.sku));
       const created: string[] = [];
       // Up to 50 SKUs a transaction (counters + ledger entry each); a race with another
@@ -43,7 +46,10 @@ export function dynamoStockRepository(documents: DynamoDBDocumentClient, tableNa
       for (let i = 0; i < missing.length; i += 50) {
         const chunk = missing.slice(i, i + 50);
         try {
-          await transactWrite(documents, chunk.flatMap((item) => newStockWrites(tableName, shopId, item, context)));
+          await transactWrite(
+            documents,
+            chunk.flatMap((item) => newStockWrites(tableName, shopId, item, context)),
+          );
           created.push(...chunk.map((c) => c.sku));
         } catch (error) {
           if (!(error instanceof TransactionCanceledException)) throw error;
@@ -205,7 +211,20 @@ export { toCounters };
 export function initialStockWrites(tableName: string, shopId: string, item: NewStock, movement: { movementId: string; reference: string; actor: string; at: string }) {
   const units = item.units ?? 0;
   const pk = stockKey(shopId, item.sku);
-  const counters = putNew(tableName, { pk, sk: COUNTERS, shopId, sku: item.sku, onHand: units, available: units, reserved: 0, sold: 0, lowStockThreshold: item.lowStockThreshold, version: units > 0 ? 1 : 0, createdAt: movement.at, updatedAt: movement.at });
+  const counters = putNew(tableName, {
+    pk,
+    sk: COUNTERS,
+    shopId,
+    sku: item.sku,
+    onHand: units,
+    available: units,
+    reserved: 0,
+    sold: 0,
+    lowStockThreshold: item.lowStockThreshold,
+    version: units > 0 ? 1 : 0,
+    createdAt: movement.at,
+    updatedAt: movement.at,
+  });
   if (units === 0) return [counters];
   const entry: Omit<LedgerEntry, 'version'> & { movementId: string } = {
     shopId,

@@ -164,10 +164,7 @@ export class SearchIndexWriteError extends Error {
   override readonly name = 'SearchIndexWriteError';
   readonly code = 'search_index_write_failed';
   constructor(readonly failures: ReadonlyArray<{ id: string; status: number; type?: string; reason?: string }>) {
-    super(
-      `OpenSearch refused ${failures.length} document(s): ` +
-        failures.map((f) => `${f.id} (${f.status}${f.type ? ` ${f.type}` : ''}${f.reason ? `: ${f.reason}` : ''})`).join(', '),
-    );
+    super(`OpenSearch refused ${failures.length} document(s): ` + failures.map((f) => `${f.id} (${f.status}${f.type ? ` ${f.type}` : ''}${f.reason ? `: ${f.reason}` : ''})`).join(', '));
   }
 }
 
@@ -235,9 +232,7 @@ export function openSearchIndex(client: Client, options: OpenSearchIndexOptions 
     vocabulary(shopId) {
       const cached = vocabularies.get(shopId);
       if (cached && now() - cached.at < ttl) return cached.value;
-      const value = client
-        .search({ index, routing: shopId, body: vocabularyRequest(shopId) })
-        .then((response) => parseVocabulary(response.body as unknown as SearchAnswer));
+      const value = client.search({ index, routing: shopId, body: vocabularyRequest(shopId) }).then((response) => parseVocabulary(response.body as unknown as SearchAnswer));
       vocabularies.set(shopId, { at: now(), value });
       value.catch(() => {
         if (vocabularies.get(shopId)?.value === value) vocabularies.delete(shopId);
@@ -417,9 +412,7 @@ function sortOf(query: SearchQuery, hasText: boolean): Sort[] {
     return { 'variants.price': { order, mode: 'min', nested: { path: 'variants', ...(filters.length > 0 ? { filter: all(filters) } : {}) } } };
   };
   const sorts: Record<SearchSort, Sort[]> = {
-    relevance: hasText
-      ? [{ _score: { order: 'desc' } }, byProduct]
-      : [{ _score: { order: 'desc' } }, { createdAt: { order: 'desc' } }, byProduct],
+    relevance: hasText ? [{ _score: { order: 'desc' } }, byProduct] : [{ _score: { order: 'desc' } }, { createdAt: { order: 'desc' } }, byProduct],
     price_asc: [byPrice('asc'), byProduct],
     price_desc: [byPrice('desc'), byProduct],
     rating: [{ rating: { order: 'desc' } }, byProduct],

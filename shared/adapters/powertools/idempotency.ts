@@ -1,9 +1,4 @@
-import {
-  IdempotencyAlreadyInProgressError,
-  IdempotencyConfig,
-  IdempotencyValidationError,
-  makeIdempotent,
-} from '@aws-lambda-powertools/idempotency';
+import { IdempotencyAlreadyInProgressError, IdempotencyConfig, IdempotencyValidationError, makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
 import type { Context } from 'aws-lambda';
 import { DomainError, IdempotencyConflictError, RequestInProgressError, ValidationError } from '#shared/errors';
@@ -72,7 +67,9 @@ export async function runIdempotently(options: IdempotencyOptions, request: Idem
   );
 
   try {
-    const stored = (await waitWhileInProgress(options, request.context, () => run({ key: `${request.scope}|${key}`, payload: request.payload }, () => leavingRoomToRecord(request.execute)))) as StoredResponse;
+    const stored = (await waitWhileInProgress(options, request.context, () =>
+      run({ key: `${request.scope}|${key}`, payload: request.payload }, () => leavingRoomToRecord(request.execute)),
+    )) as StoredResponse;
     return { status: stored.status, headers: stored.headers, body: stored.body === null ? undefined : stored.body };
   } catch (error) {
     if (error instanceof IdempotencyValidationError) {

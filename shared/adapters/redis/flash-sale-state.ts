@@ -310,7 +310,21 @@ export function redisSaleState(redis: () => Promise<RedisClient>, limits: RateLi
 
     async enter(sale, customerId, quantity, now): Promise<EntryOutcome> {
       return guarded(async (r) => {
-        const answer = await r.saleEnter(k(sale, 'cap'), k(sale, 'seq'), k(sale, 'cust'), k(sale, 'stats'), k(sale, 't:'), gateKey(sale.shopId, sale.sku), k(sale, 'held'), k(sale, 'generation'), k(sale, 'queued'), customerId, quantity, now.toISOString(), now.getTime());
+        const answer = await r.saleEnter(
+          k(sale, 'cap'),
+          k(sale, 'seq'),
+          k(sale, 'cust'),
+          k(sale, 'stats'),
+          k(sale, 't:'),
+          gateKey(sale.shopId, sale.sku),
+          k(sale, 'held'),
+          k(sale, 'generation'),
+          k(sale, 'queued'),
+          customerId,
+          quantity,
+          now.toISOString(),
+          now.getTime(),
+        );
         if (answer[0] === 'sold_out') return { kind: 'sold_out' };
         const ticket = Number(answer[1]);
         const generation = Number(answer[2] ?? 0);
@@ -419,7 +433,11 @@ export function redisSaleState(redis: () => Promise<RedisClient>, limits: RateLi
 
     overdue: (sale, { queuedBefore, decidedBefore, expiredBefore }, limit) =>
       guarded(async (r) => {
-        const [queued, unrecorded, expiredHolds] = await Promise.all([dueIn(r, k(sale, 'queued'), queuedBefore, limit), dueIn(r, k(sale, 'unrecorded'), decidedBefore, limit), dueIn(r, k(sale, 'open'), expiredBefore, limit)]);
+        const [queued, unrecorded, expiredHolds] = await Promise.all([
+          dueIn(r, k(sale, 'queued'), queuedBefore, limit),
+          dueIn(r, k(sale, 'unrecorded'), decidedBefore, limit),
+          dueIn(r, k(sale, 'open'), expiredBefore, limit),
+        ]);
         return { queued: queued.sort((a, b) => a - b), unrecorded, expiredHolds };
       }),
 
@@ -448,7 +466,13 @@ export function redisSaleState(redis: () => Promise<RedisClient>, limits: RateLi
 
     async counts(sale): Promise<SaleCounts> {
       return guarded(async (r) => {
-        const [stats, inGate, held, orders, waiting] = await Promise.all([r.hgetall(k(sale, 'stats')), r.get(gateKey(sale.shopId, sale.sku)), r.get(k(sale, 'held')), r.scard(k(sale, 'orders')), r.llen(k(sale, 'waiting'))]);
+        const [stats, inGate, held, orders, waiting] = await Promise.all([
+          r.hgetall(k(sale, 'stats')),
+          r.get(gateKey(sale.shopId, sale.sku)),
+          r.get(k(sale, 'held')),
+          r.scard(k(sale, 'orders')),
+          r.llen(k(sale, 'waiting')),
+        ]);
         const n = (v: string | undefined | null) => Number(v ?? 0);
         return {
           inGate: n(inGate),

@@ -239,9 +239,7 @@ class FacetCounter {
   }
 
   list(): FacetValue[] {
-    return [...this.counts.entries()]
-      .map(([value, { count }]) => ({ value, count }))
-      .sort((a, b) => b.count - a.count || (a.value < b.value ? -1 : a.value > b.value ? 1 : 0));
+    return [...this.counts.entries()].map(([value, { count }]) => ({ value, count })).sort((a, b) => b.count - a.count || (a.value < b.value ? -1 : a.value > b.value ? 1 : 0));
   }
 }
 
@@ -309,7 +307,7 @@ function searchShop(index: ShopIndex, query: SearchQuery): SearchResults {
       anyAll = true;
       // The hit variant: most preferred values, then in stock, then the cheapest.
       const prefer = (preferColor && v.color === preferColor ? 1 : 0) + (preferSize && v.size === preferSize ? 1 : 0);
-      if (!best || prefer > bestPrefer || (prefer === bestPrefer && (v.inStock && !best.inStock || (v.inStock === best.inStock && v.price < best.price)))) {
+      if (!best || prefer > bestPrefer || (prefer === bestPrefer && ((v.inStock && !best.inStock) || (v.inStock === best.inStock && v.price < best.price)))) {
         best = v;
         bestPrefer = prefer;
       }
@@ -397,8 +395,6 @@ function comparator(query: SearchQuery, hasText: boolean): (a: Match, b: Match) 
       return (a, b) => b.tier - a.tier || (hasText ? b.score - a.score : b.entry.created - a.entry.created) || byId(a, b);
   }
 }
-
-
 
 function buildVocabulary(index: ShopIndex): SearchVocabulary {
   const colors = new Set<string>();

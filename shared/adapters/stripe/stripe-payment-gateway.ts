@@ -100,7 +100,12 @@ export function stripePaymentGateway(settings: StripeSettings): PaymentGateway {
           const url = pi.next_action?.redirect_to_url?.url ?? undefined;
           return { status: 'requires_action', paymentIntentId: pi.id, nextAction: { type: pi.next_action?.type ?? 'use_stripe_sdk', ...(url ? { url } : {}) } };
         }
-        return { status: 'declined', paymentIntentId: pi.id, declineCode: pi.last_payment_error?.decline_code ?? 'generic_decline', message: pi.last_payment_error?.message ?? 'The payment was not authorized.' };
+        return {
+          status: 'declined',
+          paymentIntentId: pi.id,
+          declineCode: pi.last_payment_error?.decline_code ?? 'generic_decline',
+          message: pi.last_payment_error?.message ?? 'The payment was not authorized.',
+        };
       } catch (error) {
         if (error instanceof Stripe.errors.StripeCardError) {
           return {
@@ -143,7 +148,11 @@ export function stripePaymentGateway(settings: StripeSettings): PaymentGateway {
 
     async authorizationsPage({ createdFrom, createdTo }, after) {
       const page = await call(() =>
-        stripe.paymentIntents.list({ created: { gte: Math.floor(createdFrom.getTime() / 1000), lte: Math.floor(createdTo.getTime() / 1000) }, limit: 100, ...(after ? { starting_after: after } : {}) }),
+        stripe.paymentIntents.list({
+          created: { gte: Math.floor(createdFrom.getTime() / 1000), lte: Math.floor(createdTo.getTime() / 1000) },
+          limit: 100,
+          ...(after ? { starting_after: after } : {}),
+        }),
       );
       const last = page.data.at(-1);
       return { payments: page.data.filter((pi) => pi.status === 'requires_capture').map(summary), ...(page.has_more && last ? { next: last.id } : {}) };

@@ -23,7 +23,6 @@ export interface HttpWarehouseSettings {
   readonly timeoutMs?: number;
 }
 
-
 export function httpWarehouse(settings: HttpWarehouseSettings): Warehouse {
   const ownTimeoutMs = settings.timeoutMs ?? 5_000;
   return {
@@ -46,7 +45,11 @@ export function httpWarehouse(settings: HttpWarehouseSettings): Warehouse {
         });
       } catch (error) {
         const detail =
-          error instanceof DeadlineExceededError ? 'no time left to call it' : error instanceof Error && error.name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : `unreachable: ${describe(error)}`;
+          error instanceof DeadlineExceededError
+            ? 'no time left to call it'
+            : error instanceof Error && error.name === 'TimeoutError'
+              ? `no answer within ${timeoutMs} ms`
+              : `unreachable: ${describe(error)}`;
         throw new WarehouseUnavailableError(order.orderId, detail, { cause: error });
       }
       const text = await response.text().catch(() => '');
