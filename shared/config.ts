@@ -58,6 +58,10 @@ const EnvSchema = z.object({
   RESERVATION_SECONDS: z.coerce.number().int().positive().default(900),
   /** Fulfilment: the warehouse (WMS) endpoint confirmed orders are POSTed to, and the HMAC secret signing them. */
   WAREHOUSE_URL: z.url({ protocol: /^https?$/ }).optional(),
+  /** The CloudFront KeyValueStore of sale flags the edge answers from (AWS). */
+  EDGE_FLAGS_KVS_ARN: z.string().optional(),
+  /** The local platform's edge store (bin/local/edge-store.ts), when there is no KeyValueStore. */
+  EDGE_FLAGS_URL: z.url({ protocol: /^https?$/ }).optional(),
   /** Secrets Manager ARN of the warehouse signing secret (AWS; WAREHOUSE_SECRET on the local stage only). */
   WAREHOUSE_SECRET_ARN: z.string().optional(),
   WAREHOUSE_SECRET: z.string().min(1).default('local-warehouse-secret'),

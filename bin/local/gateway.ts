@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
 import type { FunctionSpec } from '#functions/registry';
+import { isEdgeResponse, type EdgeHandler, type EdgeRequest } from './edge-function';
 import { DEFAULT_THROTTLE, routeKey, type Route } from '#functions/routes';
 import { requiresToken } from '#shared/http/contract';
 import { foreground as processForeground, type ForegroundTracker } from './foreground';
@@ -40,6 +41,11 @@ export interface GatewayOptions {
   readonly foreground?: ForegroundTracker;
   /** How often a burst of refusals for capacity is logged, with its count. @default 5 s */
   readonly shedLogIntervalMs?: number;
+  /**
+   * The CloudFront Function in front of the routes (viewer request), for the paths its cache
+   * behaviours cover: what it answers never reaches a route. @default none
+   */
+  readonly edge?: { readonly handler: EdgeHandler; readonly paths: RegExp };
 }
 
 export interface LocalGateway {
@@ -121,6 +127,7 @@ export async function startGateway(options: GatewayOptions): Promise<LocalGatewa
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const method = (req.method ?? 'GET').toUpperCase();
     const url = new URL(req.url ?? '/', 'http://localhost');
+    if (options.edge && options.edge.paths.test(url.pathname) && (await answeredAtEdge(options.edge.handler, req, method, url.pathname, res))) return;
     if (method === 'OPTIONS') {
       res.writeHead(204, CORS_HEADERS).end();
       return;
@@ -204,6 +211,23 @@ export async function startGateway(options: GatewayOptions): Promise<LocalGatewa
         server.closeAllConnections();
       }),
   };
+}
+
+/** Runs the edge function on the request; when it answers, writes that answer (with the CORS headers of every local answer). */
+async function answeredAtEdge(edge: EdgeHandler, req: IncomingMessage, method: string, uri: string, res: ServerResponse): Promise<boolean> {
+  const headers: Record<string, { value: string }> = {};
+  for (const name in req.headers) {
+    const value = req.headers[name];
+    if (typeof value === 'string') headers[name] = { value };
+  }
+  const request: EdgeRequest = { method, uri, querystring: {}, headers, cookies: {} };
+  const result = await edge({ version: '1.0', context: { eventType: 'viewer-request' }, viewer: { ip: req.socket.remoteAddress ?? '127.0.0.1' }, request });
+  if (!isEdgeResponse(result)) return false;
+  const out: Record<string, string> = { ...CORS_HEADERS };
+  for (const name in result.headers) out[name] = result.headers[name]!.value;
+  const body = result.body === undefined ? undefined : typeof result.body === 'string' ? result.body : result.body.encoding === 'base64' ? Buffer.from(result.body.data, 'base64') : result.body.data;
+  res.writeHead(result.statusCode, out).end(body);
+  return true;
 }
 
 function compile(route: Route): CompiledRoute {

@@ -9,6 +9,8 @@ import type { QueueKey } from '#shared/platform/queues';
 import type { TableKey } from '#shared/platform/tables';
 import { ensureTables, localTableNames, startDynamoDbLocal, tableEnv, type DynamoDbLocal } from './dynamodb-local';
 import { startEventBus, type LocalEventBus } from './event-bus';
+import { EDGE_FUNCTION_PATHS, LocalKeyValueStore, loadEdgeFunction, SOLD_OUT_FUNCTION_FILE } from './edge-function';
+import { startLocalEdgeStore } from './edge-store';
 import { startGateway, type LocalGateway } from './gateway';
 import { createInvoker, type LocalInvoker } from './lambda-context';
 import { resolveRedis } from './redis-server';
@@ -155,6 +157,11 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     const eventBus = await startEventBus({ busName, rules: EVENT_RULES, invoke, log: (entry) => log(`    bus: ${JSON.stringify(entry)}`) });
     stops.push(() => eventBus.stop());
 
+    // The local CloudFront KeyValueStore: the handlers write sale flags to it, the gateway's edge function reads them.
+    const edgeStore = new LocalKeyValueStore();
+    const edgeStoreServer = await startLocalEdgeStore(edgeStore);
+    stops.push(() => edgeStoreServer.stop());
+
     // Handlers read their configuration from the environment at cold start, exactly as
     // in Lambda; they are imported lazily, after this.
     const env: Record<string, string> = {
@@ -179,6 +186,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       STRIPE_API_URL: stripe.url,
       WAREHOUSE_URL: warehouse.url,
       WAREHOUSE_SECRET: 'local-warehouse-secret',
+      EDGE_FLAGS_URL: edgeStoreServer.url,
       POWERTOOLS_SERVICE_NAME: 'commerce',
       POWERTOOLS_LOG_LEVEL: options.logLevel ?? process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
       POWERTOOLS_METRICS_DISABLED: 'true',
@@ -231,6 +239,8 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
         jwtSecret: env.LOCAL_JWT_SECRET!,
         port: gatewayPort,
         throttling: options.throttling ?? true,
+        // The sold-out function on the paths of the cache behaviours it is associated with in AWS (lib/edge.ts).
+        edge: { handler: loadEdgeFunction(SOLD_OUT_FUNCTION_FILE, edgeStore), paths: EDGE_FUNCTION_PATHS },
         log: (entry) => log(`    gateway: ${JSON.stringify(entry)}`),
       }),
     );

@@ -5,9 +5,12 @@ import { redisSaleState } from '#shared/adapters/redis/flash-sale-state';
 import { redisInventoryGate } from '#shared/adapters/redis/inventory-gate';
 import { sqs } from '#shared/adapters/sqs/client';
 import { sqsTicketQueue } from '#shared/adapters/sqs/ticket-queue';
+import { keyValueStoreClient, keyValueStoreEdgeFlags } from '#shared/adapters/cloudfront/kvs-edge-flags';
+import { localEdgeFlags } from '#shared/adapters/cloudfront/local-edge-flags';
 import { config, queueUrl, tableName } from '#shared/config';
-import { logger } from '#shared/observability';
-import type { FlashSale, SaleStatus } from '#shared/flash-sales/flash-sale';
+import { logger, metrics, MetricUnit } from '#shared/observability';
+import type { SaleStatus } from '#shared/flash-sales/flash-sale';
+import { publicSaleView, type EdgeFlags } from '#shared/flash-sales/flash-sale-ports';
 import { makeRunSales } from '#shared/flash-sales/run-sales';
 import { lazy } from '#shared/platform/memoize';
 import { makeGateAllocation } from '#shared/inventory/gate-allocation';
@@ -27,14 +30,27 @@ export const sales = lazy(() =>
     reservations: reservations(),
     redriveAfterSeconds: config().FLASH_SALE_REDRIVE_AFTER_SECONDS,
     log: (message, details) => logger.error(message, details),
+    ...(edgeFlags() ? { edgeFlags: edgeFlags() } : {}),
   }),
 );
 
+/** Where sold-out and ended sales are flagged for the edge: the KeyValueStore in AWS, the local edge store locally, else nowhere. */
+const edgeFlags = lazy((): EdgeFlags | undefined => {
+  const { EDGE_FLAGS_KVS_ARN, EDGE_FLAGS_URL } = config();
+  const flags = EDGE_FLAGS_KVS_ARN ? keyValueStoreEdgeFlags(keyValueStoreClient, EDGE_FLAGS_KVS_ARN) : EDGE_FLAGS_URL ? localEdgeFlags(EDGE_FLAGS_URL) : undefined;
+  if (!flags) return undefined;
+  return {
+    // A failed write is counted here (and logged by the use case, which carries on: the API still answers for the sale).
+    flag: (shopId, saleId, view) =>
+      flags.flag(shopId, saleId, view).catch((error: unknown) => {
+        metrics.addMetric('EdgeFlagFailures', MetricUnit.Count, 1);
+        throw error;
+      }),
+  };
+});
+
 /** The public view of a sale. */
-export function saleView(sale: FlashSale & { status: SaleStatus }) {
-  const { saleId, sku, status, units, startsAt, endsAt, perCustomerLimit, holdSeconds } = sale;
-  return { saleId, sku, status, units, startsAt, endsAt, perCustomerLimit, holdSeconds };
-}
+export const saleView = publicSaleView;
 
 /** Sold out and ended are final: CloudFront may answer them without reaching the API. */
 export function saleCacheControl(status: SaleStatus): string {

@@ -1,4 +1,4 @@
-import type { FlashSale, SaleCounts, Ticket } from './flash-sale';
+import type { FlashSale, SaleCounts, SaleStatus, Ticket } from './flash-sale';
 
 /** Sales in DynamoDB: the record, the index of sales still open, the final report. */
 export interface SaleRepository {
@@ -98,4 +98,30 @@ export interface SaleState {
 /** The virtual queue: admitted tickets, in order per message group, deduplicated by ticket. */
 export interface TicketQueue {
   send(sale: FlashSale, ticket: number): Promise<void>;
+}
+
+/**
+ * The flags the CDN edge answers from: once a sale is sold out for good or ended, its flag
+ * (the sale's public view, status included) lets the edge answer entries and the sale's page
+ * without reaching the API. Written at most once per sale and status; a flag is never removed.
+ */
+export interface EdgeFlags {
+  flag(shopId: string, saleId: string, view: PublicSaleView): Promise<void>;
+}
+
+/** What anyone may see of a sale (GET .../flash-sales/{saleId}). */
+export interface PublicSaleView {
+  readonly saleId: string;
+  readonly sku: string;
+  readonly status: SaleStatus;
+  readonly units: number;
+  readonly startsAt: string;
+  readonly endsAt: string;
+  readonly perCustomerLimit: number;
+  readonly holdSeconds: number;
+}
+
+export function publicSaleView(sale: FlashSale & { status: SaleStatus }): PublicSaleView {
+  const { saleId, sku, status, units, startsAt, endsAt, perCustomerLimit, holdSeconds } = sale;
+  return { saleId, sku, status, units, startsAt, endsAt, perCustomerLimit, holdSeconds };
 }

@@ -6,7 +6,7 @@ import { newId } from '#shared/ids';
 import { crashPoint } from '#shared/platform/crash-points';
 import { holdReference } from './flash-sale-holds';
 import { holdIdOf, isOver, SaleEndedError, SaleNotStartedError, saleStatus, validateSale, type FlashSale, type SaleStatus, type Ticket } from './flash-sale';
-import type { SaleReport, SaleRepository, SaleState, TicketQueue } from './flash-sale-ports';
+import { publicSaleView, type EdgeFlags, type SaleReport, type SaleRepository, type SaleState, type TicketQueue } from './flash-sale-ports';
 import { now as platformNow } from '#shared/platform/clock';
 
 /**
@@ -26,8 +26,10 @@ export interface RunSalesDeps {
   readonly clock?: () => Date;
   /** A ticket still queued this long after its entry is decided by the minute job. @default 240 */
   readonly redriveAfterSeconds?: number;
-  /** Where the minute job reports a ticket or hold it could not heal this run (it tries again the next). */
+  /** Where the minute job reports a ticket or hold it could not heal this run (it tries again the next), and a flag the edge did not get. */
   readonly log?: (message: string, details: Record<string, unknown>) => void;
+  /** Where a sale that is sold out for good or ended is flagged, so the CDN edge answers for it. @default none */
+  readonly edgeFlags?: EdgeFlags;
 }
 
 /** What the minute job did for one sale: tickets it decided, and each kind of state it repaired. */
@@ -60,7 +62,7 @@ export const HOLD_GRACE_SECONDS = 120;
 const HEAL_BATCH = 500;
 const DEFAULT_REDRIVE_AFTER_SECONDS = 240;
 
-export function makeRunSales({ sales, state, queue, allocation, reservations, clock = platformNow, redriveAfterSeconds = DEFAULT_REDRIVE_AFTER_SECONDS, log = () => {} }: RunSalesDeps) {
+export function makeRunSales({ sales, state, queue, allocation, reservations, clock = platformNow, redriveAfterSeconds = DEFAULT_REDRIVE_AFTER_SECONDS, log = () => {}, edgeFlags }: RunSalesDeps) {
   async function sale(shopId: string, saleId: string): Promise<FlashSale> {
     const found = await sales.get(shopId, saleId);
     if (!found) throw new NotFoundError(`Flash sale ${saleId} does not exist.`);
@@ -83,6 +85,33 @@ export function makeRunSales({ sales, state, queue, allocation, reservations, cl
     if (cached.size > 1_000) cached.clear();
     cached.set(key, { sale: fresh, until: now + SALE_CACHE_MS });
     return fresh;
+  }
+
+  /**
+   * Flags a sale at the edge once it is final: ended, or sold out (the gate empty and no hold
+   * open, so no unit can come back; the moment the API itself answers sold_out cacheably).
+   * Once per process per sale and status; a failure is logged and tried again at the next
+   * chance (the API still answers for the sale, so nothing breaks).
+   */
+  const flagged = new Set<string>();
+  async function flagAtEdge(s: FlashSale, status: SaleStatus): Promise<void> {
+    if (!edgeFlags || (status !== 'sold_out' && status !== 'ended')) return;
+    const key = `${s.shopId}#${s.saleId}#${status}`;
+    if (flagged.has(key)) return;
+    try {
+      await edgeFlags.flag(s.shopId, s.saleId, publicSaleView({ ...s, status }));
+      if (flagged.size > 10_000) flagged.clear();
+      flagged.add(key);
+    } catch (error) {
+      log('flash sale not flagged at the edge', { shopId: s.shopId, saleId: s.saleId, status, error: String(error) });
+    }
+  }
+
+  /** Flags the sale when its live counts say it is sold out for good. */
+  async function flagIfSoldOut(s: FlashSale): Promise<void> {
+    if (!edgeFlags) return;
+    const now = clock();
+    if (saleStatus(s, await state.counts(s), now) === 'sold_out') await flagAtEdge(s, 'sold_out');
   }
 
   /** Records the hold of a winning ticket in DynamoDB (idempotent: the hold id comes from the ticket). */
@@ -209,6 +238,7 @@ export function makeRunSales({ sales, state, queue, allocation, reservations, cl
 
     const held = await state.recountHeld(s);
     if (held.before !== held.after) repairs.heldRecounted += 1;
+    if (!over) await flagIfSoldOut(s);
 
     // Units won but not in DynamoDB yet are out of the gate and still in the allocation. Holds
     // recorded by a worker that died before saying so are known now; then DynamoDB is read
@@ -319,7 +349,9 @@ export function makeRunSales({ sales, state, queue, allocation, reservations, cl
       const s = await saleForReading(shopId, saleId);
       const now = clock();
       const counts = s.closedAt || now < new Date(s.startsAt) ? undefined : await state.counts(s);
-      return { ...s, status: saleStatus(s, counts, now) };
+      const status = saleStatus(s, counts, now);
+      await flagAtEdge(s, status);
+      return { ...s, status };
     },
 
     async enter(shopId: string, saleId: string, customerId: string, quantity: number): Promise<EntryAnswer> {
@@ -381,6 +413,8 @@ export function makeRunSales({ sales, state, queue, allocation, reservations, cl
       const ours = holdId !== undefined && (await reservations.get(shopId, holdId))?.status === 'COMMITTED';
       // The last hold became an order with the gate empty: whoever still waits has lost.
       for (const waiting of await state.orderPlaced(s, { orderId: order.orderId, units: order.units, ...(ours ? { ticket, holdId } : {}) })) await decide(s, waiting);
+      // The last hold became an order with the gate empty: sold out for good.
+      await flagIfSoldOut(s);
     },
 
     /** The minute job's healing of every sale not closed yet (see `heal`); ended sales are healed as they close. */
@@ -430,6 +464,7 @@ export function makeRunSales({ sales, state, queue, allocation, reservations, cl
         const report: SaleReport = await state.counts(s);
         if (await sales.close(shopId, saleId, report, now.toISOString())) closed.push({ saleId, report, healed });
         cached.delete(`${shopId}#${saleId}`);
+        await flagAtEdge(s, 'ended');
       }
       return closed;
     },
