@@ -2,7 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { ConflictError, NotFoundError, RateLimitedError, ValidationError } from '#shared/errors';
 import { SaleEndedError, SaleNotStartedError, admissionBuffer, holdIdOf, isOver, type FlashSale, type SaleCounts, type Ticket } from '#shared/flash-sales/flash-sale';
 import { parseHoldReference } from '#shared/flash-sales/flash-sale-holds';
-import type { Decision, EntryOutcome, SaleReport, SaleRepository, SaleState, TicketQueue } from '#shared/flash-sales/flash-sale-ports';
+import type { Decision, EdgeFlags, EntryOutcome, SaleReport, SaleRepository, SaleState, TicketQueue } from '#shared/flash-sales/flash-sale-ports';
 import { POLL_AFTER_MS, makeRunSales, type CreateSaleInput } from '#shared/flash-sales/run-sales';
 import type { GateContext, GateReconciliation } from '#shared/inventory/gate-allocation';
 import { OutOfStockError, ReservationNotActiveError, type Reservation } from '#shared/inventory/reservations';
@@ -36,6 +36,8 @@ interface WorldOptions {
   available?: number;
   /** What admit answers; default every entry is admitted. */
   admit?: (customerId: string) => { ok: true } | { ok: false; retryAfterMs: number };
+  /** Where sales are flagged for the edge. @default none */
+  edgeFlags?: EdgeFlags;
 }
 
 function world(options: WorldOptions = {}) {
@@ -390,7 +392,7 @@ function world(options: WorldOptions = {}) {
   };
 
   const log = vi.fn<(message: string, details: Record<string, unknown>) => void>();
-  const run = makeRunSales({ sales, state, queue, allocation, reservations, clock, log });
+  const run = makeRunSales({ sales, state, queue, allocation, reservations, clock, log, ...(options.edgeFlags ? { edgeFlags: options.edgeFlags } : {}) });
   /** Checkout placed an order on the hold: it is committed in DynamoDB, then OrderPlaced arrives. */
   const commitHold = (id: string) => holds.set(id, { ...holds.get(id)!, status: 'COMMITTED' });
 
@@ -839,5 +841,62 @@ describe('recoverSales', () => {
     const bobsHold = w.holds.get(bobsView.holdId!);
     expect(parseHoldReference(bobsHold?.reference)).toMatchObject({ saleId: w.sale.saleId, customerId: 'bob' });
     expect(parseHoldReference(w.holds.get(alicesHold)?.reference)).toMatchObject({ customerId: 'alice' });
+  });
+});
+
+describe('edge flags', () => {
+  const flagsFake = () => ({ flag: vi.fn<EdgeFlags['flag']>(async () => {}) });
+
+  it('flags a sale sold out only once no unit can come back: never while a hold is open, then when the last hold becomes an order', async () => {
+    const edgeFlags = flagsFake();
+    const w = await withSale({ units: 1, perCustomerLimit: 1, holdSeconds: 60 }, { edgeFlags });
+    await w.run.enter(SHOP, w.sale.saleId, 'alice', 1);
+    await w.run.decideTicket(SHOP, w.sale.saleId, 1);
+    // The gate is empty but alice's hold may still expire and give its unit back.
+    expect(await w.run.getSale(SHOP, w.sale.saleId)).toMatchObject({ status: 'live' });
+    await w.run.holdEnded(SHOP, w.sale.saleId, { ticket: 1, holdId: holdIdOf(w.sale.saleId, 1) });
+    await w.run.enter(SHOP, w.sale.saleId, 'bob', 1);
+    await w.run.decideTicket(SHOP, w.sale.saleId, 2);
+    expect(edgeFlags.flag).not.toHaveBeenCalled();
+
+    w.commitHold(holdIdOf(w.sale.saleId, 2));
+    await w.run.orderPlaced(SHOP, w.sale.saleId, { orderId: 'ord_1', customerId: 'bob', units: 1 });
+    expect(edgeFlags.flag).toHaveBeenCalledTimes(1);
+    expect(edgeFlags.flag).toHaveBeenCalledWith(SHOP, w.sale.saleId, {
+      saleId: w.sale.saleId,
+      sku: SKU,
+      status: 'sold_out',
+      units: 1,
+      startsAt: w.sale.startsAt,
+      endsAt: w.sale.endsAt,
+      perCustomerLimit: 1,
+      holdSeconds: 60,
+    });
+    // Once per process: reading the sale again writes nothing more.
+    expect(await w.run.getSale(SHOP, w.sale.saleId)).toMatchObject({ status: 'sold_out' });
+    expect(edgeFlags.flag).toHaveBeenCalledTimes(1);
+  });
+
+  it('flags a sale ended when the close job closes it', async () => {
+    const edgeFlags = flagsFake();
+    const w = await withSale({}, { edgeFlags });
+    await w.run.closeEndedSales();
+    expect(edgeFlags.flag).not.toHaveBeenCalled();
+    w.setNow(at(3601));
+    expect(await w.run.closeEndedSales()).toHaveLength(1);
+    expect(edgeFlags.flag).toHaveBeenCalledWith(SHOP, w.sale.saleId, expect.objectContaining({ status: 'ended' }));
+  });
+
+  it('a flag that cannot be written breaks nothing: logged, the API answers, and it is written at the next chance', async () => {
+    const edgeFlags = flagsFake();
+    edgeFlags.flag.mockRejectedValueOnce(new Error('store unreachable'));
+    const w = await withSale({}, { edgeFlags });
+    w.setNow(at(3601));
+    expect(await w.run.closeEndedSales()).toHaveLength(1);
+    expect(w.log).toHaveBeenCalledWith('flash sale not flagged at the edge', expect.objectContaining({ saleId: w.sale.saleId, status: 'ended' }));
+    expect(await w.run.getSale(SHOP, w.sale.saleId)).toMatchObject({ status: 'ended' });
+    expect(edgeFlags.flag).toHaveBeenCalledTimes(2);
+    await w.run.getSale(SHOP, w.sale.saleId);
+    expect(edgeFlags.flag).toHaveBeenCalledTimes(2);
   });
 });
