@@ -19,6 +19,8 @@ export interface ResourceUse {
   readonly redis?: boolean;
   /** Puts events on the platform bus. */
   readonly eventBus?: boolean;
+  /** Writes sale flags to the CloudFront KeyValueStore the edge answers from (EDGE_FLAGS_KVS_ARN). */
+  readonly edgeFlags?: boolean;
   readonly queues?: Partial<Record<QueueKey, 'send' | 'consume' | 'sendConsume'>>;
   /** Sends emails through SES. */
   readonly email?: boolean;

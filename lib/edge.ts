@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { Annotations, Aws, Duration, Validations } from 'aws-cdk-lib';
 import { Certificate } from 'aws-cdk-lib/aws-certificatemanager';
 import {
@@ -9,7 +10,12 @@ import {
   CacheQueryStringBehavior,
   CachedMethods,
   Distribution,
+  Function as CloudFrontFunction,
+  FunctionCode,
+  FunctionEventType,
+  FunctionRuntime,
   HttpVersion,
+  type IKeyValueStore,
   OriginProtocolPolicy,
   OriginRequestCookieBehavior,
   OriginRequestHeaderBehavior,
@@ -40,6 +46,15 @@ export const ADMIN_PATH = '/v1/shops/*/admin/*';
 /** Product images, served from the images bucket (keys under `images/`). */
 export const IMAGES_PATH = `/${IMAGES_PREFIX}*`;
 
+/**
+ * The CloudFront Function that answers sold-out and ended sales at the edge (cloudfront-js-2.0,
+ * viewer request); the local gateway runs the same file (bin/local/edge-function.ts).
+ */
+export const SOLD_OUT_FUNCTION_FILE = fileURLToPath(new URL('../functions/edge/sold-out.js', import.meta.url));
+
+/** Requests the sold-out function answers (a sale's page, its entries): the behaviours that catch them get it. */
+const SOLD_OUT_PATHS = ['/v1/shops/{shopId}/flash-sales/{saleId}', '/v1/shops/{shopId}/flash-sales/{saleId}/entries'];
+
 /** CloudFront's default quota of cache behaviours per distribution. */
 const MAX_BEHAVIORS = 25;
 
@@ -63,6 +78,12 @@ export interface EdgeProps {
   readonly certificateArn?: string;
   /** ARN of a WAF web ACL of scope CLOUDFRONT (it must live in us-east-1). @default none */
   readonly webAclArn?: string;
+  /**
+   * The KeyValueStore of sale flags: with it, the sold-out function (SOLD_OUT_FUNCTION_FILE) runs
+   * on viewer requests of the behaviours that catch a sale's page and its entries.
+   * @default none: no edge function, the API answers every request
+   */
+  readonly edgeFlags?: IKeyValueStore;
 }
 
 /**
@@ -87,6 +108,8 @@ export class Edge extends Construct {
   readonly cachePolicy: CachePolicy;
   /** The path patterns of the cache behaviours, in order. */
   readonly behaviorOrder: readonly string[];
+  /** The sold-out function and the path patterns of the behaviours it is associated with (when `edgeFlags` was given). */
+  readonly soldOut?: { readonly function: CloudFrontFunction; readonly paths: readonly string[] };
 
   constructor(scope: Construct, id: string, props: EdgeProps) {
     super(scope, id);
@@ -167,8 +190,21 @@ export class Edge extends Construct {
     });
     // Behaviours are rendered in the order they are added, which is the order CloudFront tries them.
     const order = [...uncachedPaths, ...cachedPaths, IMAGES_PATH];
-    for (const path of uncachedPaths) distribution.addBehavior(path, api, uncached);
-    for (const path of cachedPaths) distribution.addBehavior(path, api, cached);
+    // The sold-out function goes on the behaviour that catches each of its requests (the first whose pattern matches).
+    const soldOutFunction = props.edgeFlags
+      ? new CloudFrontFunction(this, 'SoldOutFunction', {
+          comment: 'Answers sold-out and ended flash sales from the KeyValueStore (X-Served-By: edge)',
+          code: FunctionCode.fromFile({ filePath: SOLD_OUT_FUNCTION_FILE }),
+          runtime: FunctionRuntime.JS_2_0,
+          keyValueStore: props.edgeFlags,
+        })
+      : undefined;
+    const soldOutPaths = soldOutFunction ? [...new Set(SOLD_OUT_PATHS.map((path) => order.find((pattern) => globMatches(pattern, path.replace(/\{[^}]+\}/g, 'x')))).filter((p) => p !== undefined))] : [];
+    const withFunction = (path: string, options: BehaviorOptions): BehaviorOptions =>
+      soldOutFunction && soldOutPaths.includes(path) ? { ...options, functionAssociations: [{ function: soldOutFunction, eventType: FunctionEventType.VIEWER_REQUEST }] } : options;
+    for (const path of uncachedPaths) distribution.addBehavior(path, api, withFunction(path, uncached));
+    for (const path of cachedPaths) distribution.addBehavior(path, api, withFunction(path, cached));
+    if (soldOutFunction) this.soldOut = { function: soldOutFunction, paths: soldOutPaths };
     distribution.addBehavior(IMAGES_PATH, S3BucketOrigin.withOriginAccessControl(images), {
       viewerProtocolPolicy: ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
       allowedMethods: AllowedMethods.ALLOW_GET_HEAD,

@@ -1,5 +1,6 @@
 import { CfnOutput, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import type { ISecurityGroup, IVpc, SubnetSelection } from 'aws-cdk-lib/aws-ec2';
+import { type IKeyValueStore, KeyValueStore } from 'aws-cdk-lib/aws-cloudfront';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import type { IUserPool, IUserPoolClient } from 'aws-cdk-lib/aws-cognito';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
@@ -26,6 +27,8 @@ export interface PlatformResources {
   readonly tables: Readonly<Record<string, TableResource>>;
   readonly queues: Readonly<Record<string, QueueResource>>;
   readonly eventBus: IEventBus;
+  /** Sale flags (sold out, ended) that the edge function answers from; written by the flash-sale functions. */
+  readonly edgeFlags: IKeyValueStore;
   readonly redis: RedisEndpoint;
   readonly userPool: IUserPool;
   readonly userPoolClient: IUserPoolClient;
@@ -173,6 +176,8 @@ export class StatefulStack extends Stack {
         'rotation function cannot reconfigure the WMS, so an operator changes both sides together.',
     });
 
+    const edgeFlags = new KeyValueStore(this, 'EdgeFlags', { comment: 'Flash sales sold out or ended: answered at the CloudFront edge' });
+
     this.resources = {
       vpc: network.vpc,
       functionSubnets: network.functionSubnets,
@@ -180,6 +185,7 @@ export class StatefulStack extends Stack {
       tables: data.tables,
       queues: messaging.queues,
       eventBus: messaging.eventBus,
+      edgeFlags,
       redis: cache.endpoint,
       userPool: identity.userPool,
       userPoolClient: identity.userPoolClient,

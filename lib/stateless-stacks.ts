@@ -157,6 +157,7 @@ export class EdgeStack extends Stack {
       routes: props.routes,
       imagesBucket: props.resources.imagesBucket,
       logsBucket: props.resources.logsBucket,
+      edgeFlags: props.resources.edgeFlags,
       priceClass: props.settings.edgePriceClass,
       ...(props.edge?.domainNames ? { domainNames: props.edge.domainNames } : {}),
       ...(props.edge?.certificateArn ? { certificateArn: props.edge.certificateArn } : {}),

@@ -13,8 +13,8 @@ export const flashSalesFunctions = defineFunctions({
   getFlashSale: {
     id: 'GetFlashSale',
     entry: 'functions/flash-sales/get-sale.handler.ts',
-    description: 'Public: a flash sale and its status (sold out and ended are cacheable).',
-    uses: { tables: { flashSales: 'read', inventory: 'read' }, redis: true },
+    description: 'Public: a flash sale and its status (sold out and ended are cacheable, and flagged for the edge).',
+    uses: { tables: { flashSales: 'read', inventory: 'read' }, redis: true, edgeFlags: true },
     timeoutSeconds: 5,
   },
   enterFlashSale: {
@@ -57,15 +57,15 @@ export const flashSalesFunctions = defineFunctions({
   countFlashSaleOrder: {
     id: 'CountFlashSaleOrder',
     entry: 'functions/flash-sales/count-sale-order.handler.ts',
-    description: 'OrderPlaced on a flash-sale hold: counted in the sale report.',
-    uses: { tables: { flashSales: 'read', inventory: 'read' }, redis: true },
+    description: 'OrderPlaced on a flash-sale hold: counted in the sale report (the last hold of an empty gate flags the sale sold out at the edge).',
+    uses: { tables: { flashSales: 'read', inventory: 'read' }, redis: true, edgeFlags: true },
     timeoutSeconds: 10,
   },
   closeFlashSales: {
     id: 'CloseFlashSales',
     entry: 'functions/flash-sales/close-sales.handler.ts',
     description: 'Schedule: ended flash sales return the gate units to available, reconcile and report.',
-    uses: { tables: { flashSales: 'readWrite', inventory: 'readWrite' }, redis: true },
+    uses: { tables: { flashSales: 'readWrite', inventory: 'readWrite' }, redis: true, edgeFlags: true },
     timeoutSeconds: 120,
     maxConcurrency: 1,
   },

@@ -1,3 +1,4 @@
+import type { IKeyValueStore } from 'aws-cdk-lib/aws-cloudfront';
 import { existsSync } from 'node:fs';
 import { isAbsolute, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -80,6 +81,8 @@ export interface FunctionResources {
   readonly tables?: Readonly<Record<string, TableResource>>;
   readonly queues?: Readonly<Record<string, QueueResource>>;
   readonly eventBus?: IEventBus;
+  /** The KeyValueStore of sale flags read by the edge function (`uses.edgeFlags`). */
+  readonly edgeFlags?: IKeyValueStore;
   readonly redis?: RedisEndpoint;
   readonly vpc?: IVpc;
   readonly functionSubnets?: SubnetSelection;
@@ -196,6 +199,13 @@ export class PlatformFunction extends Construct {
       const bus = required(this, resources.eventBus, 'eventBus');
       environment.EVENT_BUS_NAME = bus.eventBusName;
       bus.grantPutEventsTo(role);
+    }
+
+    if (uses.edgeFlags) {
+      const store = required(this, resources.edgeFlags, 'edgeFlags');
+      environment.EDGE_FLAGS_KVS_ARN = store.keyValueStoreArn;
+      // PutKey needs the store's ETag, which DescribeKeyValueStore answers; nothing else, on this store only.
+      role.addToPrincipalPolicy(new PolicyStatement({ actions: ['cloudfront-keyvaluestore:DescribeKeyValueStore', 'cloudfront-keyvaluestore:PutKey'], resources: [store.keyValueStoreArn] }));
     }
 
     if (uses.redis) {
