@@ -1,17 +1,18 @@
+import { readFileSync } from 'node:fs';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { FUNCTIONS } from '#functions/registry';
 import { ROUTES, type Route, routeKey } from '#functions/routes';
-import { ADMIN_PATH, CACHED_PATHS, IMAGES_PATH, globMatches, globsIntersect, routePattern, uncachedPatterns } from '#lib/edge';
+import { ADMIN_PATH, CACHED_PATHS, IMAGES_PATH, SOLD_OUT_FUNCTION_FILE, globMatches, globsIntersect, routePattern, uncachedPatterns } from '#lib/edge';
 import { healthContract } from '#shared/platform/health.schema';
-import { buildStacks, logicalIdOf } from './support';
+import { actionsOf, buildStacks, logicalIdOf, statementsOf } from './support';
 
 /** CloudFront's managed policies, by id. */
 const CACHING_DISABLED = '4135ea2d-6df8-44a3-9df3-4b5a84be39ad';
 const CACHING_OPTIMIZED = '658327ea-f89d-4fab-a63d-7e88639e58f6';
 const ALL_VIEWER_EXCEPT_HOST_HEADER = 'b689b0a8-53d0-40ab-baf2-68738e2966ac';
 
-type Behavior = { PathPattern?: string; CachePolicyId: unknown; OriginRequestPolicyId?: unknown; AllowedMethods: string[]; CachedMethods?: string[]; TargetOriginId: string };
+type Behavior = { PathPattern?: string; FunctionAssociations?: Array<{ EventType: string; FunctionARN: unknown }>; CachePolicyId: unknown; OriginRequestPolicyId?: unknown; AllowedMethods: string[]; CachedMethods?: string[]; TargetOriginId: string };
 type Config = { CacheBehaviors: Behavior[]; DefaultCacheBehavior: Behavior; Origins: Array<Record<string, any>>; Logging: Record<string, unknown>; ViewerCertificate?: Record<string, unknown> };
 
 const contract = healthContract;
@@ -338,5 +339,58 @@ describe('distribution settings', () => {
     expect(build({ domainNames: ['shop.example.com'] })).toThrow(/need a certificateArn/);
     expect(build({ certificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/abc' })).toThrow(/us-east-1/);
     expect(build({ webAclArn: 'arn:aws:wafv2:eu-west-1:123456789012:regional/webacl/x/1' })).toThrow(/scope CLOUDFRONT/);
+  });
+});
+
+describe('sold out at the edge', () => {
+  const KVS_ACTIONS = ['cloudfront-keyvaluestore:DescribeKeyValueStore', 'cloudfront-keyvaluestore:PutKey'];
+
+  it('keeps the sale flags in a CloudFront KeyValueStore of the stateful stack', () => {
+    stateful.resourceCountIs('AWS::CloudFront::KeyValueStore', 1);
+  });
+
+  it('runs the very file the local gateway runs, as a cloudfront-js-2.0 function with the store attached', () => {
+    template.resourceCountIs('AWS::CloudFront::Function', 1);
+    template.hasResourceProperties('AWS::CloudFront::Function', {
+      AutoPublish: true,
+      FunctionCode: readFileSync(SOLD_OUT_FUNCTION_FILE, 'utf8'),
+      FunctionConfig: { Runtime: 'cloudfront-js-2.0', KeyValueStoreAssociations: [{ KeyValueStoreARN: Match.anyValue() }] },
+    });
+  });
+
+  it('answers on viewer request of the behaviours that catch a sale’s page and its entries, and of no other', () => {
+    const config = configOf(template);
+    const functionId = logicalIdOf(template, 'AWS::CloudFront::Function', '/Edge/SoldOutFunction/');
+    const withFunction = config.CacheBehaviors.filter((b) => b.FunctionAssociations?.length).map((b) => b.PathPattern);
+    expect(withFunction.sort()).toEqual([FLASH_SALE, FLASH_SALE_ENTRIES].sort());
+    for (const path of ['/v1/shops/s/flash-sales/x', '/v1/shops/s/flash-sales/x/entries']) {
+      expect(behaviorFor(config, path).FunctionAssociations).toEqual([{ EventType: 'viewer-request', FunctionARN: { 'Fn::GetAtt': [functionId, 'FunctionARN'] } }]);
+    }
+    expect(config.DefaultCacheBehavior.FunctionAssociations).toBeUndefined();
+  });
+
+  it('gives the flag writers the store’s ARN and only DescribeKeyValueStore and PutKey on it; no other function touches it', () => {
+    const writers = Object.values(FUNCTIONS).filter((spec) => spec.uses.edgeFlags);
+    expect(writers.map((spec) => spec.id).sort()).toEqual(['CloseFlashSales', 'CountFlashSaleOrder', 'GetFlashSale']);
+    const lambdas = Object.values(template.toJSON().Resources as Record<string, { Type: string; Properties: { Environment?: { Variables?: Record<string, unknown> } }; Metadata?: Record<string, string> }>).filter(
+      (r) => r.Type === 'AWS::Lambda::Function',
+    );
+    let writersChecked = 0;
+    for (const spec of Object.values(FUNCTIONS)) {
+      const fn = lambdas.find((r) => (r.Metadata?.['aws:cdk:path'] ?? '').includes(`/Functions/${spec.id}/`));
+      if (!fn) continue;
+      if (spec.uses.edgeFlags) writersChecked += 1;
+      const kvsStatements = statementsOf(template, spec.id).filter((statement) => actionsOf(statement).some((action) => action.startsWith('cloudfront-keyvaluestore:')));
+      if (spec.uses.edgeFlags) {
+        expect(fn.Properties.Environment?.Variables?.EDGE_FLAGS_KVS_ARN, spec.id).toBeDefined();
+        expect(kvsStatements, spec.id).toHaveLength(1);
+        expect(actionsOf(kvsStatements[0]!).sort()).toEqual(KVS_ACTIONS);
+        expect(kvsStatements[0]!.Resource).toEqual(fn.Properties.Environment?.Variables?.EDGE_FLAGS_KVS_ARN);
+      } else {
+        expect(fn.Properties.Environment?.Variables?.EDGE_FLAGS_KVS_ARN, spec.id).toBeUndefined();
+        expect(kvsStatements, spec.id).toEqual([]);
+      }
+    }
+    expect(writersChecked).toBe(writers.length);
   });
 });
