@@ -126,8 +126,14 @@ export async function startGateway(options: GatewayOptions): Promise<LocalGatewa
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const method = (req.method ?? 'GET').toUpperCase();
+    if (options.edge) {
+      // CloudFront hands the function the path as the viewer sent it (no query string, not decoded).
+      const target = req.url ?? '/';
+      const query = target.indexOf('?');
+      const uri = query < 0 ? target : target.slice(0, query);
+      if (options.edge.paths.test(uri) && (await answeredAtEdge(options.edge.handler, req, method, uri, res))) return;
+    }
     const url = new URL(req.url ?? '/', 'http://localhost');
-    if (options.edge && options.edge.paths.test(url.pathname) && (await answeredAtEdge(options.edge.handler, req, method, url.pathname, res))) return;
     if (method === 'OPTIONS') {
       res.writeHead(204, CORS_HEADERS).end();
       return;
