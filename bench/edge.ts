@@ -80,7 +80,7 @@ try {
     });
     return { status: res.status, headers: res.headers, body: (await res.json()) as Record<string, any> };
   };
-  const expectStatus = (res: { status: number; body: unknown }, status: number, what: string) => {
+  const expectStatus = <T extends { status: number; body: unknown }>(res: T, status: number, what: string): T => {
     if (res.status !== status) throw new Error(`${what}: ${res.status} ${JSON.stringify(res.body)}`);
     return res;
   };
@@ -101,7 +101,14 @@ try {
   expectStatus(await call('POST', `/v1/shops/${shopId}/admin/inventory/${sku}/adjustments`, admin, { delta: 1, reason: 'restock' }, { 'idempotency-key': randomUUID() }), 201, 'stock');
   const now = Date.now();
   const sale = expectStatus(
-    await call('POST', `/v1/shops/${shopId}/admin/flash-sales`, admin, { sku, units: 1, startsAt: new Date(now - 1_000).toISOString(), endsAt: new Date(now + 3_600_000).toISOString(), perCustomerLimit: 1, holdSeconds: 300 }),
+    await call('POST', `/v1/shops/${shopId}/admin/flash-sales`, admin, {
+      sku,
+      units: 1,
+      startsAt: new Date(now - 1_000).toISOString(),
+      endsAt: new Date(now + 3_600_000).toISOString(),
+      perCustomerLimit: 1,
+      holdSeconds: 300,
+    }),
     201,
     'sale',
   ).body;
@@ -147,14 +154,18 @@ try {
     const [edge, bareRun] = r % 2 === 1 ? [first, second] : [second, first];
     if (edge.failures > 0 || bareRun.failures > 0) throw new Error(`run ${r}: ${edge.failures} edge and ${bareRun.failures} bare answers were not 200`);
     runs.push({ edge, bare: bareRun });
-    log(`  run ${r}: edge ${perSecond(edge).toFixed(0)}/s (p99 ${edge.latency.p99.toFixed(2)} ms), bare ${perSecond(bareRun).toFixed(0)}/s (p99 ${bareRun.latency.p99.toFixed(2)} ms), ratio ${(perSecond(edge) / perSecond(bareRun)).toFixed(2)}`);
+    log(
+      `  run ${r}: edge ${perSecond(edge).toFixed(0)}/s (p99 ${edge.latency.p99.toFixed(2)} ms), bare ${perSecond(bareRun).toFixed(0)}/s (p99 ${bareRun.latency.p99.toFixed(2)} ms), ratio ${(perSecond(edge) / perSecond(bareRun)).toFixed(2)}`,
+    );
   }
   const report = await call('GET', `/v1/shops/${shopId}/admin/flash-sales/${sale.saleId}/report`, admin);
   const edgeMedian = median(runs.map((r) => perSecond(r.edge)));
   const bareMedian = median(runs.map((r) => perSecond(r.bare)));
   const ratio = median(runs.map((r) => perSecond(r.edge) / perSecond(r.bare)));
   const met = ratio >= GOAL;
-  log(`Sold-out entries through the local edge: ${edgeMedian.toFixed(0)}/s; bare Node HTTP server: ${bareMedian.toFixed(0)}/s; ratio ${ratio.toFixed(2)} (goal ≥ ${GOAL}: ${met ? 'met' : 'NOT met'}).`);
+  log(
+    `Sold-out entries through the local edge: ${edgeMedian.toFixed(0)}/s; bare Node HTTP server: ${bareMedian.toFixed(0)}/s; ratio ${ratio.toFixed(2)} (goal ≥ ${GOAL}: ${met ? 'met' : 'NOT met'}).`,
+  );
   log(`The sale's report after the load: ${report.body.entries} entries, ${report.body.soldOutAnswers} sold-out answers from the API (the edge's answers reach neither).`);
 
   const lines = [

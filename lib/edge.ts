@@ -199,7 +199,9 @@ export class Edge extends Construct {
           keyValueStore: props.edgeFlags,
         })
       : undefined;
-    const soldOutPaths = soldOutFunction ? [...new Set(SOLD_OUT_PATHS.map((path) => order.find((pattern) => globMatches(pattern, path.replace(/\{[^}]+\}/g, 'x')))).filter((p) => p !== undefined))] : [];
+    const soldOutPaths = soldOutFunction
+      ? [...new Set(SOLD_OUT_PATHS.map((path) => order.find((pattern) => globMatches(pattern, path.replace(/\{[^}]+\}/g, 'x')))).filter((p) => p !== undefined))]
+      : [];
     const withFunction = (path: string, options: BehaviorOptions): BehaviorOptions =>
       soldOutFunction && soldOutPaths.includes(path) ? { ...options, functionAssociations: [{ function: soldOutFunction, eventType: FunctionEventType.VIEWER_REQUEST }] } : options;
     for (const path of uncachedPaths) distribution.addBehavior(path, api, withFunction(path, uncached));

@@ -10,9 +10,18 @@ import type { PublicSaleView } from '#shared/flash-sales/flash-sale-ports';
  * SDK's command shapes here.
  */
 const ARN = 'arn:aws:cloudfront::123456789012:key-value-store/0a1b2c3d-4e5f-6789-abcd-ef0123456789';
-const VIEW: PublicSaleView = { saleId: 'sale_1', sku: 'DROP-1', status: 'sold_out', units: 10, startsAt: '2026-11-25T12:00:00.000Z', endsAt: '2026-11-25T13:00:00.000Z', perCustomerLimit: 1, holdSeconds: 300 };
+const VIEW: PublicSaleView = {
+  saleId: 'sale_1',
+  sku: 'DROP-1',
+  status: 'sold_out',
+  units: 10,
+  startsAt: '2026-11-25T12:00:00.000Z',
+  endsAt: '2026-11-25T13:00:00.000Z',
+  perCustomerLimit: 1,
+  holdSeconds: 300,
+};
 
-function fakeClient(failures: unknown[] = []) {
+function fakeClient(failures: Error[] = []) {
   let etag = 0;
   const send = vi.fn(async (command: unknown) => {
     if (command instanceof DescribeKeyValueStoreCommand) return { ETag: `etag-${++etag}`, ItemCount: 0, TotalSizeInBytes: 0 };

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { FUNCTIONS } from '#functions/registry';
+import { FUNCTIONS, type FunctionSpec } from '#functions/registry';
 import { ROUTES, type Route, routeKey } from '#functions/routes';
 import { ADMIN_PATH, CACHED_PATHS, IMAGES_PATH, SOLD_OUT_FUNCTION_FILE, globMatches, globsIntersect, routePattern, uncachedPatterns } from '#lib/edge';
 import { healthContract } from '#shared/platform/health.schema';
@@ -12,7 +12,15 @@ const CACHING_DISABLED = '4135ea2d-6df8-44a3-9df3-4b5a84be39ad';
 const CACHING_OPTIMIZED = '658327ea-f89d-4fab-a63d-7e88639e58f6';
 const ALL_VIEWER_EXCEPT_HOST_HEADER = 'b689b0a8-53d0-40ab-baf2-68738e2966ac';
 
-type Behavior = { PathPattern?: string; FunctionAssociations?: Array<{ EventType: string; FunctionARN: unknown }>; CachePolicyId: unknown; OriginRequestPolicyId?: unknown; AllowedMethods: string[]; CachedMethods?: string[]; TargetOriginId: string };
+type Behavior = {
+  PathPattern?: string;
+  FunctionAssociations?: Array<{ EventType: string; FunctionARN: unknown }>;
+  CachePolicyId: unknown;
+  OriginRequestPolicyId?: unknown;
+  AllowedMethods: string[];
+  CachedMethods?: string[];
+  TargetOriginId: string;
+};
 type Config = { CacheBehaviors: Behavior[]; DefaultCacheBehavior: Behavior; Origins: Array<Record<string, any>>; Logging: Record<string, unknown>; ViewerCertificate?: Record<string, unknown> };
 
 const contract = healthContract;
@@ -370,13 +378,13 @@ describe('sold out at the edge', () => {
   });
 
   it('gives the flag writers the store’s ARN and only DescribeKeyValueStore and PutKey on it; no other function touches it', () => {
-    const writers = Object.values(FUNCTIONS).filter((spec) => spec.uses.edgeFlags);
+    const writers = (Object.values(FUNCTIONS) as FunctionSpec[]).filter((spec) => spec.uses.edgeFlags);
     expect(writers.map((spec) => spec.id).sort()).toEqual(['CloseFlashSales', 'CountFlashSaleOrder', 'GetFlashSale']);
-    const lambdas = Object.values(template.toJSON().Resources as Record<string, { Type: string; Properties: { Environment?: { Variables?: Record<string, unknown> } }; Metadata?: Record<string, string> }>).filter(
-      (r) => r.Type === 'AWS::Lambda::Function',
-    );
+    const lambdas = Object.values(
+      template.toJSON().Resources as Record<string, { Type: string; Properties: { Environment?: { Variables?: Record<string, unknown> } }; Metadata?: Record<string, string> }>,
+    ).filter((r) => r.Type === 'AWS::Lambda::Function');
     let writersChecked = 0;
-    for (const spec of Object.values(FUNCTIONS)) {
+    for (const spec of Object.values(FUNCTIONS) as FunctionSpec[]) {
       const fn = lambdas.find((r) => (r.Metadata?.['aws:cdk:path'] ?? '').includes(`/Functions/${spec.id}/`));
       if (!fn) continue;
       if (spec.uses.edgeFlags) writersChecked += 1;

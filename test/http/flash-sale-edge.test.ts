@@ -31,7 +31,11 @@ beforeAll(async () => {
   });
   expect(created.status).toBe(201);
   for (const sku of ['EDGE-SNEAKER-A', 'EDGE-SNEAKER-B']) {
-    const res = await platform.request('POST', `/v1/shops/${shop}/admin/inventory/${sku}/adjustments`, { token: admin, body: { delta: 5, reason: 'restock' }, headers: { 'idempotency-key': randomUUID() } });
+    const res = await platform.request('POST', `/v1/shops/${shop}/admin/inventory/${sku}/adjustments`, {
+      token: admin,
+      body: { delta: 5, reason: 'restock' },
+      headers: { 'idempotency-key': randomUUID() },
+    });
     expect(res.status).toBe(201);
   }
 }, 120_000);
