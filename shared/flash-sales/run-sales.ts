@@ -347,7 +347,10 @@ export function makeRunSales({ sales, state, queue, allocation, reservations, cl
       const found = await state.ticket(s, ticket);
       // Another customer's ticket does not exist as far as this caller can tell.
       if (!found || found.customerId !== customerId) throw new NotFoundError(`Ticket ${ticket} does not exist.`);
-      return found;
+      const { holdUnrecorded, ...shown } = found;
+      // A win whose hold is not yet in DynamoDB could not be checked out: it shows as still
+      // being decided (first in line) until the worker, or the minute job, has written the hold.
+      return holdUnrecorded ? { ticket: found.ticket, customerId: found.customerId, quantity: found.quantity, status: 'queued', position: 0 } : shown;
     },
 
     /** The worker: decides one queued ticket; safe to run twice for the same ticket. A ticket of a lost generation of the state decides nothing. */

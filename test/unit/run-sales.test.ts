@@ -143,7 +143,14 @@ function world(options: WorldOptions = {}) {
     const t = live(sale).tickets.get(n);
     if (!t) return undefined;
     const status = t.status === 'waiting' ? 'queued' : t.status;
-    return { ticket: n, customerId: t.customerId, quantity: t.quantity, status, ...(t.holdId ? { holdId: t.holdId, holdExpiresAt: t.holdExpiresAt! } : {}) };
+    return {
+      ticket: n,
+      customerId: t.customerId,
+      quantity: t.quantity,
+      status,
+      ...(t.holdId ? { holdId: t.holdId, holdExpiresAt: t.holdExpiresAt! } : {}),
+      ...(status === 'won' && !t.recorded ? { holdUnrecorded: true } : {}),
+    };
   };
 
   const state = {
@@ -642,6 +649,20 @@ describe('ticket', () => {
     expect(error).toBeInstanceOf(NotFoundError);
     expect(error).toMatchObject({ code: 'not_found' });
     await expect(w.run.ticket(SHOP, w.sale.saleId, 2, 'alice')).rejects.toMatchObject({ code: 'not_found' });
+  });
+
+  it('shows a win whose hold is not yet written as still being decided, first in line, and as won once the hold is written', async () => {
+    const w = await withSale();
+    await w.run.enter(SHOP, w.sale.saleId, 'alice', 1);
+    // The worker decided in Redis and died before writing the hold: a checkout could not use it yet.
+    await w.state.decide(w.sale, 1, at(1));
+    const pending = await w.run.ticket(SHOP, w.sale.saleId, 1, 'alice');
+    expect(pending).toEqual({ ticket: 1, customerId: 'alice', quantity: 1, status: 'queued', position: 0 });
+    // The redelivered message writes the hold.
+    await w.run.decideTicket(SHOP, w.sale.saleId, 1);
+    const won = await w.run.ticket(SHOP, w.sale.saleId, 1, 'alice');
+    expect(won).toMatchObject({ status: 'won', holdId: holdIdOf(w.sale.saleId, 1) });
+    expect(won).not.toHaveProperty('holdUnrecorded');
   });
 });
 
