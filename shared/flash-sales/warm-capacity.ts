@@ -43,7 +43,7 @@ const TICKETS_PER_UNIT = 1.1;
 /**
  * The provisioned concurrency of each warmed function for a sale (Little's law: requests per
  * second at the start's peak × seconds per request × head room), each at least 1, and scaled
- * down together when their sum passes the budget.
+ * down together, in proportion, when their sum passes the budget.
  */
 export function warmCapacity(sale: { readonly units: number; readonly expectedEntries?: number | undefined }, limits: WarmLimits): WarmCapacity {
   if (!Number.isInteger(sale.units) || sale.units < 1) throw new RangeError(`units must be a positive integer, got ${sale.units}`);
@@ -63,12 +63,10 @@ export function warmCapacity(sale: { readonly units: number; readonly expectedEn
   };
   const total = WARM_LOADS.reduce((sum, load) => sum + wanted[load], 0);
   if (total <= limits.budget) return wanted;
-  const scale = limits.budget / total;
-  return {
-    entries: Math.max(1, Math.floor(wanted.entries * scale)),
-    ticketPolls: Math.max(1, Math.floor(wanted.ticketPolls * scale)),
-    ticketDecisions: Math.max(1, Math.floor(wanted.ticketDecisions * scale)),
-  };
+  // Each keeps 1; what the budget has beyond that is shared in proportion to what each wanted beyond 1.
+  const share = (limits.budget - WARM_LOADS.length) / (total - WARM_LOADS.length);
+  const scaled = (load: WarmLoad) => 1 + Math.floor((wanted[load] - 1) * share);
+  return { entries: scaled('entries'), ticketPolls: scaled('ticketPolls'), ticketDecisions: scaled('ticketDecisions') };
 }
 
 /** When a sale's capacity goes up and back down: `WARM_LEAD_SECONDS` before its start (or now, if that is past), and its end. */
