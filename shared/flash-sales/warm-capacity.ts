@@ -91,5 +91,5 @@ export interface WarmSchedule {
 export interface CapacityScheduler {
   schedule(warm: WarmSchedule): Promise<void>;
   /** The sale closed: what is left of its schedule is removed (capacity already back to 0 at its end stays so). */
-  release(sale: Pick<FlashSale, 'shopId' | 'saleId' | 'endsAt'>, now: Date): Promise<void>;
+  release(sale: Pick<FlashSale, 'shopId' | 'saleId'>, now: Date): Promise<void>;
 }

@@ -723,7 +723,7 @@ describe('capacity warmed around a sale', () => {
       coolAt: at(3600),
       capacity: { entries: 90, ticketPolls: 48, ticketDecisions: 16 },
     });
-    expect(w.state.open).toHaveBeenCalledBefore(c.scheduler.schedule);
+    expect(w.state.open).toHaveBeenCalledBefore(vi.mocked(c.scheduler.schedule));
   });
 
   it('answers the sale when scheduling fails: reported, nothing undone', async () => {
