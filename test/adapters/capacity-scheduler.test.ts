@@ -22,6 +22,8 @@ const WARM: WarmSchedule = {
   coolAt: new Date('2026-12-24T13:00:00.000Z'),
   capacity: { entries: 90, ticketPolls: 48, ticketDecisions: 16 },
 };
+/** The time of creation in these tests: before every warm-up, so none is moved ahead. */
+const BEFORE = () => new Date('2026-12-22T09:00:00.000Z');
 type Command = PutScheduledActionCommand | DeleteScheduledActionCommand | DescribeScheduledActionsCommand;
 
 /** Scheduled actions by target, as Application Auto Scaling keeps them (Put replaces by name). */
@@ -55,7 +57,7 @@ function fakeAutoScaling(pageSize = 50) {
 describe('Application Auto Scaling scheduler', () => {
   it('puts two actions per target: min and max N at warmAt, both 0 at coolAt, named from the sale', async () => {
     const aas = fakeAutoScaling();
-    await awsCapacityScheduler(aas.client, TARGETS).schedule(WARM);
+    await awsCapacityScheduler(aas.client, TARGETS, BEFORE).schedule(WARM);
     expect(aas.sent.map((c) => c.input)).toEqual(
       TARGETS.flatMap((t) => [
         {
@@ -78,9 +80,15 @@ describe('Application Auto Scaling scheduler', () => {
     );
   });
 
+  it('puts a warm-up already due 30 s ahead, never in the past', async () => {
+    const aas = fakeAutoScaling();
+    await awsCapacityScheduler(aas.client, TARGETS.slice(0, 1), () => new Date('2026-12-24T11:58:00.000Z')).schedule({ ...WARM, warmAt: new Date('2026-12-24T11:58:00.000Z') });
+    expect(aas.sent[0]!.input).toMatchObject({ ScheduledActionName: 'flash-sale-sale_01-warm', Schedule: 'at(2026-12-24T11:58:30)' });
+  });
+
   it('is idempotent: a retry replaces the same two actions', async () => {
     const aas = fakeAutoScaling();
-    const scheduler = awsCapacityScheduler(aas.client, TARGETS);
+    const scheduler = awsCapacityScheduler(aas.client, TARGETS, BEFORE);
     await scheduler.schedule(WARM);
     await scheduler.schedule({ ...WARM, capacity: { entries: 10, ticketPolls: 5, ticketDecisions: 2 } });
     for (const t of TARGETS) expect([...aas.actions.get(t.resourceId)!.keys()]).toEqual(['flash-sale-sale_01-warm', 'flash-sale-sale_01-cool']);
@@ -89,7 +97,7 @@ describe('Application Auto Scaling scheduler', () => {
 
   it('on release keeps the cool action until it has run, and removes every action of ours that ran over 5 minutes ago', async () => {
     const aas = fakeAutoScaling(2);
-    const scheduler = awsCapacityScheduler(aas.client, TARGETS);
+    const scheduler = awsCapacityScheduler(aas.client, TARGETS, BEFORE);
     await scheduler.schedule({ ...WARM, saleId: 'sale_00', warmAt: new Date('2026-12-23T11:55:00Z'), coolAt: new Date('2026-12-23T13:00:00Z') });
     await scheduler.schedule(WARM);
     aas.actions.get(TARGETS[0]!.resourceId)!.set('someone-elses', { Schedule: 'at(2020-01-01T00:00:00)' });
@@ -104,7 +112,7 @@ describe('Application Auto Scaling scheduler', () => {
 
   it('on release of a sale closed before its warm-up, removes the warm action', async () => {
     const aas = fakeAutoScaling();
-    const scheduler = awsCapacityScheduler(aas.client, TARGETS);
+    const scheduler = awsCapacityScheduler(aas.client, TARGETS, BEFORE);
     await scheduler.schedule(WARM);
     await scheduler.release(WARM, new Date('2026-12-24T10:00:00Z'));
     for (const t of TARGETS) expect([...aas.actions.get(t.resourceId)!.keys()]).toEqual(['flash-sale-sale_01-cool']);
@@ -112,7 +120,7 @@ describe('Application Auto Scaling scheduler', () => {
 
   it('takes an action deleted meanwhile as deleted, and lets any other error through', async () => {
     const aas = fakeAutoScaling();
-    const scheduler = awsCapacityScheduler(aas.client, TARGETS.slice(0, 1));
+    const scheduler = awsCapacityScheduler(aas.client, TARGETS.slice(0, 1), BEFORE);
     await scheduler.schedule(WARM);
     const send = aas.client.send.bind(aas.client);
     let failWith: Error | undefined = new ObjectNotFoundException({ message: 'gone', $metadata: {} });

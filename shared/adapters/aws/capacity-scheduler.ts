@@ -39,6 +39,8 @@ const TARGET = { ServiceNamespace: 'lambda', ScalableDimension: 'lambda:function
 /** Scheduled actions that ran this long ago are deleted by the next release (each target holds at most 200). */
 const SWEEP_AFTER_MS = 5 * 60_000;
 const PREFIX = 'flash-sale-';
+/** How far ahead of now a warm-up that is already due is put. */
+const DUE_AHEAD_MS = 30_000;
 
 /** The names of a sale's two actions on each target: a retry replaces them rather than adding more. */
 export function actionNames(saleId: string): { readonly warm: string; readonly cool: string } {
@@ -61,13 +63,14 @@ function runsAt(schedule: string | undefined): number | undefined {
  * two per target: at `warmAt` min and max capacity N (the sale's size for that target's load),
  * at `coolAt` both 0 (Application Auto Scaling scales in to the new max). Min and max move
  * together because a new min alone never scales in, and a new max alone never scales out.
- * A scheduled action in the past is refused by nothing and runs at once; `warmAt` is never
- * before now (see warmWindow).
+ * A warm-up already due (a sale starting within 5 minutes) is put `DUE_AHEAD_MS` ahead of
+ * now, so that the service never reads a one-time action as past.
  */
-export function awsCapacityScheduler(client: AutoScalingSender, targets: readonly WarmTarget[]): CapacityScheduler {
+export function awsCapacityScheduler(client: AutoScalingSender, targets: readonly WarmTarget[], clock: () => Date = () => new Date()): CapacityScheduler {
   return {
     async schedule(warm: WarmSchedule): Promise<void> {
       const names = actionNames(warm.saleId);
+      const warmAt = new Date(Math.max(warm.warmAt.getTime(), clock().getTime() + DUE_AHEAD_MS));
       for (const target of targets) {
         const capacity = warm.capacity[target.load];
         await client.send(
@@ -75,7 +78,7 @@ export function awsCapacityScheduler(client: AutoScalingSender, targets: readonl
             ...TARGET,
             ResourceId: target.resourceId,
             ScheduledActionName: names.warm,
-            Schedule: atExpression(warm.warmAt),
+            Schedule: atExpression(warmAt),
             ScalableTargetAction: { MinCapacity: capacity, MaxCapacity: capacity },
           }),
         );
