@@ -12,7 +12,7 @@ import { logger, metrics, MetricUnit } from '#shared/observability';
 import type { CapacityScheduler, WarmLimits } from '#shared/flash-sales/warm-capacity';
 import { now } from '#shared/platform/clock';
 import type { FlashSale, SaleStatus } from '#shared/flash-sales/flash-sale';
-import { makeRunSales } from '#shared/flash-sales/run-sales';
+import { makeRunSales, type RunSalesDeps } from '#shared/flash-sales/run-sales';
 import { lazy } from '#shared/platform/memoize';
 import { makeGateAllocation } from '#shared/inventory/gate-allocation';
 import { reservations, stockRepository } from '../inventory/inventory-wiring';
@@ -32,11 +32,27 @@ export function warmLimits(): WarmLimits {
   };
 }
 
-/** Application Auto Scaling when the CDK named the targets (AWS), else the local runtime's warm-up. */
-function capacityScheduler(): CapacityScheduler {
+/**
+ * Application Auto Scaling when the CDK named the targets (the functions with `uses.saleCapacity`),
+ * the local runtime's warm-up on the local stage, else none (a function that neither creates nor closes sales).
+ */
+function capacityScheduler(): CapacityScheduler | undefined {
   const targets = config().FLASH_SALE_WARM_TARGETS;
   if (targets !== undefined) return awsCapacityScheduler(applicationAutoScaling(), parseWarmTargets(targets));
-  return localCapacityScheduler(now, (message, details) => logger.error(message, details));
+  return config().STAGE === 'local' ? localCapacityScheduler(now, (message, details) => logger.error(message, details)) : undefined;
+}
+
+function capacity(): RunSalesDeps['capacity'] {
+  const scheduler = capacityScheduler();
+  if (!scheduler) return undefined;
+  return {
+    scheduler,
+    limits: warmLimits(),
+    failed: (step, details) => {
+      logger.error(`flash sale capacity ${step} failed`, details);
+      metrics.addMetric('FlashSaleCapacityFailures', MetricUnit.Count, 1);
+    },
+  };
 }
 
 /** The flash-sale use cases wired to DynamoDB, Redis (state and gate), SQS FIFO and inventory (made once per cold start). */
@@ -53,14 +69,7 @@ export const sales = lazy(() =>
     reservations: reservations(),
     redriveAfterSeconds: config().FLASH_SALE_REDRIVE_AFTER_SECONDS,
     log: (message, details) => logger.error(message, details),
-    capacity: {
-      scheduler: capacityScheduler(),
-      limits: warmLimits(),
-      failed: (step, details) => {
-        logger.error(`flash sale capacity ${step} failed`, details);
-        metrics.addMetric('FlashSaleCapacityFailures', MetricUnit.Count, 1);
-      },
-    },
+    capacity: capacity(),
   }),
 );
 
