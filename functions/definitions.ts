@@ -1,3 +1,4 @@
+import type { WarmLoad } from '#shared/flash-sales/warm-capacity';
 import type { RouteAuth, RouteContract } from '#shared/http/contract';
 import type { QueueKey } from '#shared/platform/queues';
 import type { TableKey } from '#shared/platform/tables';
@@ -34,6 +35,8 @@ export interface ResourceUse {
   readonly describeAll?: boolean;
   /** The catalog search domain (OpenSearch in AWS): query, or index documents. */
   readonly search?: 'read' | 'write';
+  /** Schedules and releases the provisioned concurrency of the functions warmed for flash sales (`warmForSales`), in its own context. */
+  readonly saleCapacity?: boolean;
 }
 
 export interface FunctionSpec {
@@ -53,6 +56,13 @@ export interface FunctionSpec {
    * which must keep at least 100 unreserved), enforced the same way by the local runtime.
    */
   readonly maxConcurrency?: number;
+  /**
+   * Warmed before each flash sale: provisioned concurrency from a few minutes before its start to
+   * its end, sized for this load (shared/flash-sales/warm-capacity.ts). In AWS the function is then
+   * invoked through its `live` alias, which Application Auto Scaling scales; locally its handler is
+   * loaded ahead of the start. Every function of the list WARMED_FOR_SALES (registry.ts) has it.
+   */
+  readonly warmForSales?: WarmLoad;
 }
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';

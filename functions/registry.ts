@@ -15,6 +15,8 @@ import { webhooksFunctions } from './webhooks/webhooks.functions';
  * merges them. The CDK stack turns `uses` into least-privilege grants and environment variables;
  * the local runtime loads `entry` and invokes its `handler` export in process.
  */
+import type { FunctionSpec } from './definitions';
+
 export type { FunctionSpec, ResourceUse, TableAccess } from './definitions';
 
 /**
@@ -37,3 +39,6 @@ export const FUNCTIONS = {
 };
 
 export type FunctionKey = keyof typeof FUNCTIONS;
+
+/** The functions warmed before each flash sale (their spec's `warmForSales`): one list for the CDK, the local runtime and the tests. */
+export const WARMED_FOR_SALES: readonly FunctionSpec[] = Object.values(FUNCTIONS).filter((spec: FunctionSpec) => spec.warmForSales !== undefined);

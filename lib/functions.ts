@@ -49,10 +49,16 @@ export class Functions extends Construct implements FunctionLookup {
       );
     }
     this.byId = byId;
+
+    // The functions that schedule flash sales' capacity get the warmed functions of the same
+    // context (one stack): their targets in the environment, and the scheduled-action calls on them.
+    const warmTargets = [...byId.values()].flatMap((f) => (f.warmTarget ? [f.warmTarget] : []));
+    for (const f of byId.values()) if (f.spec.uses.saleCapacity) f.grantSaleCapacity(warmTargets);
   }
 
+  /** What invokes the spec's function: its `live` alias when it is warmed for sales (provisioned concurrency), else the function. */
   functionFor(spec: FunctionSpec): IFunction {
-    return this.platformFunction(spec).function;
+    return this.platformFunction(spec).invokeTarget;
   }
 
   platformFunction(spec: FunctionSpec): PlatformFunction {

@@ -301,13 +301,14 @@ export function defineStatelessStacks(
   for (const { context } of contextStacks) {
     for (const spec of context.specs) {
       if (spec.maxConcurrency === undefined) continue;
-      concurrencyLimited.set(spec.id, { id: spec.id, function: context.functions.functionFor(spec), limit: spec.maxConcurrency });
+      concurrencyLimited.set(spec.id, { id: spec.id, function: context.functions.platformFunction(spec).function, limit: spec.maxConcurrency });
     }
     for (const mapping of context.eventSourceMappings) {
       if (mapping.kind !== 'sqs' || workers.has(mapping.target.id)) continue;
       workers.set(mapping.target.id, {
         id: mapping.target.id,
-        function: context.functions.functionFor(mapping.target),
+        // The function itself, not its alias: its metrics count every invocation, whatever invoked it.
+        function: context.functions.platformFunction(mapping.target).function,
         why: `it consumes the ${mapping.queue} queue, and a thrown error returns the whole batch to the queue (toward its dead-letter queue).`,
       });
     }

@@ -54,6 +54,14 @@ const EnvSchema = z.object({
   FLASH_SALE_ENTRIES_PER_SECOND: z.coerce.number().int().positive().default(50_000),
   /** A flash-sale ticket still queued this long after its entry (its message lost to a DLQ, a purge, a crash) is decided by the minute job. */
   FLASH_SALE_REDRIVE_AFTER_SECONDS: z.coerce.number().int().positive().default(240),
+  /**
+   * AWS: the provisioned-concurrency targets warmed around flash sales, JSON
+   * `[{"load": "entries", "resourceId": "function:<name>:live"}, ...]` (set by the CDK on the
+   * functions that schedule them). Absent locally: the local runtime warms its own handlers.
+   */
+  FLASH_SALE_WARM_TARGETS: z.string().optional(),
+  /** The most provisioned concurrency one sale may take, all warmed functions together (docs/capacity.md). */
+  FLASH_SALE_WARM_BUDGET: z.coerce.number().int().min(3).default(400),
   /** How long a reservation holds stock unless a caller says otherwise (tests use seconds). */
   RESERVATION_SECONDS: z.coerce.number().int().positive().default(900),
   /** Fulfilment: the warehouse (WMS) endpoint confirmed orders are POSTed to, and the HMAC secret signing them. */

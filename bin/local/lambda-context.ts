@@ -27,6 +27,10 @@ export interface LocalInvoker {
   readonly tryInvoke?: (fn: FunctionSpec, event: unknown) => Promise<unknown> | undefined;
   /** Whether every slot of the function's reserved concurrency is in use now. */
   readonly atCapacity?: (fn: FunctionSpec) => boolean;
+  /** Loads the function's handler now (its imports and init), as a provisioned environment is initialized before traffic. */
+  readonly warm?: (fn: FunctionSpec) => Promise<void>;
+  /** Whether the function's handler is loaded (its first invocation pays no import). */
+  readonly isWarm?: (fn: FunctionSpec) => boolean;
 }
 
 export const LOCAL_ACCOUNT_ID = '000000000000';
@@ -188,6 +192,10 @@ export function createInvoker(opts: { root?: string; limits?: ConcurrencyLimits 
       return release ? run(fn, event, release) : undefined;
     },
     atCapacity: (fn: FunctionSpec) => limits.atCapacity(fn),
+    warm: async (fn: FunctionSpec) => {
+      await load(fn.entry);
+    },
+    isWarm: (fn: FunctionSpec) => modules.has(resolve(root, fn.entry)),
   });
 }
 

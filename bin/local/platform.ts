@@ -4,6 +4,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { EVENT_RULES, EVENT_SOURCE_MAPPINGS, SCHEDULES } from '#functions/events';
+import { WARMED_FOR_SALES } from '#functions/registry';
 import { DEFAULT_ROUTE, ROUTES } from '#functions/routes';
 import type { QueueKey } from '#shared/platform/queues';
 import type { TableKey } from '#shared/platform/tables';
@@ -203,6 +204,12 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       stops.push(async () => restoreClock());
     }
     stops.push(async () => (await import('#shared/adapters/redis/client')).closeRedis());
+    // No provisioned concurrency here: a sale's warm-up loads the warmed handlers (imports and init) ahead of its start.
+    const { setLocalWarmUp } = await import('#shared/adapters/local/capacity-scheduler');
+    setLocalWarmUp(async () => {
+      await Promise.all(WARMED_FOR_SALES.map((spec) => invoke.warm?.(spec)));
+    });
+    stops.push(async () => setLocalWarmUp(undefined));
 
     const indexed = await step('search index rebuilt from the catalog', async () => (await import('./search-warm-up')).rebuildEmbeddedSearch());
     if (indexed > 0) log(`    ${indexed} products indexed`);

@@ -3,7 +3,9 @@ import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda'
 import { z } from 'zod';
 import { flushMetrics, logger, metrics, MetricUnit } from '#shared/observability';
 import { parseQueueMessage } from '../queue-message';
-import { sales } from './flash-sale-wiring';
+import { sales, warmUpAtInit } from './flash-sale-wiring';
+
+warmUpAtInit();
 
 /**
  * The flash-sale worker (SQS FIFO, batches of 10): decides each ticket through the gate.

@@ -1,6 +1,8 @@
 import { enterSaleContract } from '#shared/flash-sales/flash-sales.schema';
 import { httpHandler } from '#shared/http/http-handler';
-import { sales } from './flash-sale-wiring';
+import { sales, warmUpAtInit } from './flash-sale-wiring';
+
+warmUpAtInit();
 
 /** POST /flash-sales/{saleId}/entries: a ticket (202), the earlier ticket, or sold out at once (cacheable). */
 export const handler = httpHandler(enterSaleContract, async ({ params, body, identity }) => {

@@ -5,16 +5,58 @@ import { redisSaleState } from '#shared/adapters/redis/flash-sale-state';
 import { redisInventoryGate } from '#shared/adapters/redis/inventory-gate';
 import { sqs } from '#shared/adapters/sqs/client';
 import { sqsTicketQueue } from '#shared/adapters/sqs/ticket-queue';
+import { applicationAutoScaling, awsCapacityScheduler, parseWarmTargets } from '#shared/adapters/aws/capacity-scheduler';
 import { keyValueStoreClient, keyValueStoreEdgeFlags } from '#shared/adapters/cloudfront/kvs-edge-flags';
 import { localEdgeFlags } from '#shared/adapters/cloudfront/local-edge-flags';
+import { localCapacityScheduler } from '#shared/adapters/local/capacity-scheduler';
 import { config, queueUrl, tableName } from '#shared/config';
 import { logger, metrics, MetricUnit } from '#shared/observability';
+import type { CapacityScheduler, WarmLimits } from '#shared/flash-sales/warm-capacity';
+import { now } from '#shared/platform/clock';
 import type { SaleStatus } from '#shared/flash-sales/flash-sale';
 import { publicSaleView, type EdgeFlags } from '#shared/flash-sales/flash-sale-ports';
-import { makeRunSales } from '#shared/flash-sales/run-sales';
+import { makeRunSales, type RunSalesDeps } from '#shared/flash-sales/run-sales';
 import { lazy } from '#shared/platform/memoize';
 import { makeGateAllocation } from '#shared/inventory/gate-allocation';
 import { reservations, stockRepository } from '../inventory/inventory-wiring';
+import { flashSalesEventSourceMappings } from './flash-sales.events';
+import { flashSalesFunctions } from './flash-sales.functions';
+import { flashSalesRoutes } from './flash-sales.routes';
+
+/** The limits the warmed capacity is sized within: the routes' throttles, the worker's concurrency, the budget. */
+export function warmLimits(): WarmLimits {
+  const throttle = (fn: { id: string }) => flashSalesRoutes.find((r) => r.function.id === fn.id)?.throttle?.rateLimit;
+  const worker = flashSalesEventSourceMappings.find((m) => m.target.id === flashSalesFunctions.decideFlashSaleTickets.id);
+  return {
+    entryRatePerSecond: throttle(flashSalesFunctions.enterFlashSale) ?? 3000,
+    pollRatePerSecond: throttle(flashSalesFunctions.getFlashSaleTicket) ?? 2000,
+    decisionConcurrency: (worker?.kind === 'sqs' ? worker.maxConcurrency : undefined) ?? 16,
+    budget: config().FLASH_SALE_WARM_BUDGET,
+  };
+}
+
+/**
+ * Application Auto Scaling when the CDK named the targets (the functions with `uses.saleCapacity`),
+ * the local runtime's warm-up on the local stage, else none (a function that neither creates nor closes sales).
+ */
+function capacityScheduler(): CapacityScheduler | undefined {
+  const targets = config().FLASH_SALE_WARM_TARGETS;
+  if (targets !== undefined) return awsCapacityScheduler(applicationAutoScaling(), parseWarmTargets(targets));
+  return config().STAGE === 'local' ? localCapacityScheduler(now, (message, details) => logger.error(message, details)) : undefined;
+}
+
+function capacity(): RunSalesDeps['capacity'] {
+  const scheduler = capacityScheduler();
+  if (!scheduler) return undefined;
+  return {
+    scheduler,
+    limits: warmLimits(),
+    failed: (step, details) => {
+      logger.error(`flash sale capacity ${step} failed`, details);
+      metrics.addMetric('FlashSaleCapacityFailures', MetricUnit.Count, 1);
+    },
+  };
+}
 
 /** The flash-sale use cases wired to DynamoDB, Redis (state and gate), SQS FIFO and inventory (made once per cold start). */
 export const sales = lazy(() =>
@@ -30,6 +72,7 @@ export const sales = lazy(() =>
     reservations: reservations(),
     redriveAfterSeconds: config().FLASH_SALE_REDRIVE_AFTER_SECONDS,
     log: (message, details) => logger.error(message, details),
+    capacity: capacity(),
     ...(edgeFlags() ? { edgeFlags: edgeFlags() } : {}),
   }),
 );
@@ -48,6 +91,20 @@ const edgeFlags = lazy((): EdgeFlags | undefined => {
       }),
   };
 });
+
+/**
+ * At the init of a warmed handler (functions with `warmForSales`): starts, without awaiting,
+ * what its first request would wait for. The Redis connection (TLS and the AUTH token in AWS)
+ * always; the open sales into the sale cache (which also opens the DynamoDB connection) only
+ * for a provisioned environment or the local runtime's warm-up, not at each on-demand cold start
+ * of a drop. Nothing outside a function runtime: a test importing the module connects nowhere.
+ */
+export function warmUpAtInit(): void {
+  if (!process.env.AWS_LAMBDA_FUNCTION_NAME) return;
+  const provisioned = process.env.AWS_LAMBDA_INITIALIZATION_TYPE === 'provisioned-concurrency' || config().STAGE === 'local';
+  const warming = Promise.all([redis(), provisioned ? sales().warmUp() : Promise.resolve(0)]);
+  warming.catch((error: unknown) => logger.warn('warm-up at init failed; the first request connects', { error: String(error) }));
+}
 
 /** The public view of a sale. */
 export const saleView = publicSaleView;

@@ -6,7 +6,7 @@ export const flashSalesFunctions = defineFunctions({
     id: 'CreateFlashSale',
     entry: 'functions/flash-sales/create-sale.handler.ts',
     description: 'Merchant: create a flash sale; its units move into the Redis gate.',
-    uses: { tables: { flashSales: 'readWrite', inventory: 'readWrite', idempotency: 'readWrite' }, redis: true },
+    uses: { tables: { flashSales: 'readWrite', inventory: 'readWrite', idempotency: 'readWrite' }, redis: true, saleCapacity: true },
     // A merchant's setup call, a few per sale.
     maxConcurrency: 5,
   },
@@ -23,6 +23,7 @@ export const flashSalesFunctions = defineFunctions({
     description: 'Customer: enter a flash sale (rate limited; a ticket in the FIFO queue, or sold out at once).',
     uses: { tables: { flashSales: 'read', inventory: 'read' }, redis: true, queues: { flashSaleEntries: 'send' } },
     timeoutSeconds: 5,
+    warmForSales: 'entries',
     // No maxConcurrency: the route throttle and the per-sale and per-customer Redis buckets shed a drop, and a
     // reservation sized for its cold-start spike (docs/capacity.md) would take a third of the account all year.
   },
@@ -32,6 +33,7 @@ export const flashSalesFunctions = defineFunctions({
     description: 'Customer: the state of a flash-sale ticket.',
     uses: { tables: { flashSales: 'read', inventory: 'read' }, redis: true },
     timeoutSeconds: 5,
+    warmForSales: 'ticketPolls',
   },
   flashSaleReport: {
     id: 'FlashSaleReport',
@@ -46,6 +48,7 @@ export const flashSalesFunctions = defineFunctions({
     description: 'Flash-sale worker: decides queued tickets through the gate (won with a hold, or lost), once per ticket.',
     uses: { tables: { flashSales: 'read', inventory: 'readWrite' }, redis: true, queues: { flashSaleEntries: 'consume' } },
     timeoutSeconds: 30,
+    warmForSales: 'ticketDecisions',
   },
   endFlashSaleHold: {
     id: 'EndFlashSaleHold',
@@ -65,7 +68,7 @@ export const flashSalesFunctions = defineFunctions({
     id: 'CloseFlashSales',
     entry: 'functions/flash-sales/close-sales.handler.ts',
     description: 'Schedule: ended flash sales return the gate units to available, reconcile and report.',
-    uses: { tables: { flashSales: 'readWrite', inventory: 'readWrite' }, redis: true, edgeFlags: true },
+    uses: { tables: { flashSales: 'readWrite', inventory: 'readWrite' }, redis: true, edgeFlags: true, saleCapacity: true },
     timeoutSeconds: 120,
     maxConcurrency: 1,
   },

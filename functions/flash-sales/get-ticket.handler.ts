@@ -1,7 +1,9 @@
 import { getTicketContract } from '#shared/flash-sales/flash-sales.schema';
 import { POLL_AFTER_MS } from '#shared/flash-sales/run-sales';
 import { httpHandler } from '#shared/http/http-handler';
-import { sales } from './flash-sale-wiring';
+import { sales, warmUpAtInit } from './flash-sale-wiring';
+
+warmUpAtInit();
 
 /** GET /flash-sales/{saleId}/entries/{ticket}: the caller's ticket (another customer's is 404). */
 export const handler = httpHandler(getTicketContract, async ({ params, identity }) => {

@@ -7,7 +7,8 @@ import { Annotations, ArnFormat, Duration, Stack, Validations } from 'aws-cdk-li
 import type { ISecurityGroup, IVpc, SubnetSelection } from 'aws-cdk-lib/aws-ec2';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import { type IRole, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, type IFunction, LoggingFormat, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { ScalableTarget, ServiceNamespace } from 'aws-cdk-lib/aws-applicationautoscaling';
+import { Alias, Architecture, type IFunction, LoggingFormat, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { LogLevel, NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
@@ -58,7 +59,25 @@ export const WILDCARD_RESOURCE_ACTIONS: readonly string[] = [
   'dynamodb:ListStreams',
   'ses:GetAccount',
   'ses:GetSendQuota',
+  'application-autoscaling:DescribeScheduledActions',
 ];
+
+/** The alias that invokes a function warmed for flash sales (`warmForSales`): provisioned concurrency is set on an alias or a version. */
+export const WARM_ALIAS_NAME = 'live';
+
+/**
+ * The most provisioned concurrency a sale's schedule may set on one warmed function: the
+ * scalable target's registered maximum, and the sizing's budget per sale (docs/capacity.md).
+ */
+export const WARM_MAX_CAPACITY = 400;
+
+/** Application Auto Scaling's target for provisioned concurrency of one warmed function. */
+export interface WarmTarget {
+  readonly load: string;
+  /** `function:<name>:live`, the ResourceId of the Application Auto Scaling calls. */
+  readonly resourceId: string;
+  readonly scalableTarget: ScalableTarget;
+}
 
 /** Sending identity for functions that send email. */
 export interface EmailSettings {
@@ -137,6 +156,10 @@ export class PlatformFunction extends Construct {
   readonly role: IRole;
   readonly logGroup: LogGroup;
   readonly spec: FunctionSpec;
+  /** What invokes the function (routes, event sources, rules): its `live` alias when it is warmed for sales, else the function. */
+  readonly invokeTarget: IFunction;
+  /** The provisioned-concurrency target, when the spec is warmed for sales. */
+  readonly warmTarget?: WarmTarget;
 
   constructor(scope: Construct, id: string, props: PlatformFunctionProps) {
     super(scope, id);
@@ -355,6 +378,35 @@ export class PlatformFunction extends Construct {
       },
     });
     this.function = fn;
+    this.invokeTarget = fn;
+
+    if (spec.warmForSales !== undefined) {
+      // Provisioned concurrency needs a version: the alias follows each deploy's new version, and
+      // Application Auto Scaling sets the alias's provisioned concurrency from the sales' scheduled
+      // actions (0 outside a sale). The service-linked role is Lambda's own for this dimension.
+      const alias = new Alias(this, 'Live', { aliasName: WARM_ALIAS_NAME, version: fn.currentVersion });
+      const resourceId = `function:${fn.functionName}:${WARM_ALIAS_NAME}`;
+      const scalableTarget = new ScalableTarget(this, 'WarmCapacity', {
+        serviceNamespace: ServiceNamespace.LAMBDA,
+        scalableDimension: 'lambda:function:ProvisionedConcurrency',
+        resourceId,
+        minCapacity: 0,
+        maxCapacity: WARM_MAX_CAPACITY,
+        role: Role.fromRoleArn(
+          this,
+          'ScalingRole',
+          Stack.of(this).formatArn({
+            service: 'iam',
+            region: '',
+            resource: 'role',
+            resourceName: 'aws-service-role/lambda.application-autoscaling.amazonaws.com/AWSServiceRoleForApplicationAutoScaling_LambdaConcurrency',
+          }),
+        ),
+      });
+      scalableTarget.node.addDependency(alias);
+      this.invokeTarget = alias;
+      this.warmTarget = { load: spec.warmForSales, resourceId, scalableTarget };
+    }
 
     Validations.of(fn).acknowledge({
       id: 'AwsSolutions-L1',
@@ -362,13 +414,42 @@ export class PlatformFunction extends Construct {
     });
     Validations.of(role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
-      reason: `Only actions without resource-level permissions are granted on "*": ${WILDCARD_RESOURCE_ACTIONS.join(', ')} (X-Ray, Lambda VPC ENIs, stream listing, SES account reads). A template test enforces this list.`,
+      reason: `Only actions without resource-level permissions are granted on "*": ${WILDCARD_RESOURCE_ACTIONS.join(', ')} (X-Ray, Lambda VPC ENIs, stream listing, SES account reads, scheduled actions listing). A template test enforces this list.`,
     });
   }
 
-  /** The function as an IFunction (for integrations, targets and event sources). */
+  /** The function as an IFunction (for integrations, targets and event sources): its alias when warmed for sales. */
   get handler(): IFunction {
-    return this.function;
+    return this.invokeTarget;
+  }
+
+  /**
+   * Lets this function schedule the provisioned concurrency of `targets` (`uses.saleCapacity`):
+   * the targets in FLASH_SALE_WARM_TARGETS, scheduled actions put and deleted on those scalable
+   * targets only. Describing scheduled actions has no resource-level permission.
+   *
+   * A scalable target's ARN holds an id that CloudFormation does not return (its Ref is
+   * `namespace|resource id|dimension`), so the scheduled-action calls are granted on the
+   * account's and Region's scalable targets; the adapter names only the targets it is given.
+   */
+  grantSaleCapacity(targets: readonly WarmTarget[]): void {
+    this.function.addEnvironment('FLASH_SALE_WARM_TARGETS', Stack.of(this).toJsonString(targets.map((t) => ({ load: t.load, resourceId: t.resourceId }))));
+    this.function.addEnvironment('FLASH_SALE_WARM_BUDGET', String(WARM_MAX_CAPACITY));
+    if (targets.length === 0) return;
+    const stack = Stack.of(this);
+    this.role.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ['application-autoscaling:PutScheduledAction', 'application-autoscaling:DeleteScheduledAction'],
+        resources: [stack.formatArn({ service: 'application-autoscaling', resource: 'scalable-target', resourceName: '*', arnFormat: ArnFormat.SLASH_RESOURCE_NAME })],
+      }),
+    );
+    this.role.addToPrincipalPolicy(new PolicyStatement({ actions: ['application-autoscaling:DescribeScheduledActions'], resources: ['*'] }));
+    Validations.of(this.role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:application-autoscaling:<AWS::Region>:<AWS::AccountId>:scalable-target/*]',
+      reason:
+        "Scheduled actions are put on the flash sales' provisioned-concurrency targets, whose ARNs hold an id CloudFormation does not return; " +
+        'the function names only the targets in FLASH_SALE_WARM_TARGETS, and the scalable targets of the account and Region are all it can reach.',
+    });
   }
 
   private grantDescribeAll(role: IRole, resources: FunctionResources, environment: Record<string, string>): void {

@@ -90,6 +90,8 @@ export interface Ticket {
   readonly position?: number;
   readonly holdId?: string;
   readonly holdExpiresAt?: string;
+  /** Won in Redis, its hold not yet known to be in DynamoDB (the worker writes it next, or the minute job). */
+  readonly holdUnrecorded?: boolean;
 }
 
 /** The hold of a winning ticket: a reservation of the inventory, id derived from the ticket (and the state's generation). */

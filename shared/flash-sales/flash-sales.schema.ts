@@ -15,6 +15,8 @@ export const CreateSaleInput = z
     endsAt: IsoDateTime,
     perCustomerLimit: z.number().int().min(1).max(99),
     holdSeconds: z.number().int().min(5).max(MAX_HOLD_SECONDS),
+    /** Entries the merchant expects: sizes the capacity warmed before the start (docs/capacity.md). */
+    expectedEntries: z.number().int().min(1).max(100_000_000).optional(),
   })
   .strict()
   .meta({ id: 'CreateFlashSale' });

@@ -8,6 +8,7 @@ import { holdReference } from './flash-sale-holds';
 import { holdIdOf, isOver, SaleEndedError, SaleNotStartedError, saleStatus, validateSale, type FlashSale, type SaleStatus, type Ticket } from './flash-sale';
 import { publicSaleView, type EdgeFlags, type SaleReport, type SaleRepository, type SaleState, type TicketQueue } from './flash-sale-ports';
 import { now as platformNow } from '#shared/platform/clock';
+import { type CapacityScheduler, type WarmLimits, warmCapacity, warmWindow } from './warm-capacity';
 
 /**
  * The flash-sale use cases: create a sale (its units move into the gate), show it, take
@@ -30,6 +31,8 @@ export interface RunSalesDeps {
   readonly log?: (message: string, details: Record<string, unknown>) => void;
   /** Where a sale that is sold out for good or ended is flagged, so the CDN edge answers for it. @default none */
   readonly edgeFlags?: EdgeFlags;
+  /** Capacity warmed around each sale (provisioned concurrency in AWS); none when absent. */
+  readonly capacity?: { readonly scheduler: CapacityScheduler; readonly limits: WarmLimits; readonly failed: (step: 'schedule' | 'release', details: Record<string, unknown>) => void };
 }
 
 /** What the minute job did for one sale: tickets it decided, and each kind of state it repaired. */
@@ -47,7 +50,11 @@ export interface HealReport {
   readonly failures: number;
 }
 
-export type CreateSaleInput = Pick<FlashSale, 'shopId' | 'sku' | 'units' | 'startsAt' | 'endsAt' | 'perCustomerLimit' | 'holdSeconds'> & { readonly actor: string };
+export type CreateSaleInput = Pick<FlashSale, 'shopId' | 'sku' | 'units' | 'startsAt' | 'endsAt' | 'perCustomerLimit' | 'holdSeconds'> & {
+  readonly actor: string;
+  /** Sizes the warmed capacity (see warm-capacity.ts). */
+  readonly expectedEntries?: number | undefined;
+};
 
 export type EntryAnswer =
   { readonly status: 'queued'; readonly ticket: number; readonly pollAfterMs: number } | { readonly status: 'sold_out' } | { readonly status: 'decided'; readonly ticket: Ticket };
@@ -62,7 +69,18 @@ export const HOLD_GRACE_SECONDS = 120;
 const HEAL_BATCH = 500;
 const DEFAULT_REDRIVE_AFTER_SECONDS = 240;
 
-export function makeRunSales({ sales, state, queue, allocation, reservations, clock = platformNow, redriveAfterSeconds = DEFAULT_REDRIVE_AFTER_SECONDS, log = () => {}, edgeFlags }: RunSalesDeps) {
+export function makeRunSales({
+  sales,
+  state,
+  queue,
+  allocation,
+  reservations,
+  clock = platformNow,
+  redriveAfterSeconds = DEFAULT_REDRIVE_AFTER_SECONDS,
+  log = () => {},
+  edgeFlags,
+  capacity,
+}: RunSalesDeps) {
   async function sale(shopId: string, saleId: string): Promise<FlashSale> {
     const found = await sales.get(shopId, saleId);
     if (!found) throw new NotFoundError(`Flash sale ${saleId} does not exist.`);
@@ -317,7 +335,46 @@ export function makeRunSales({ sales, state, queue, allocation, reservations, cl
     return { ...healed, settled };
   }
 
+  /**
+   * The sale's capacity schedule, once the sale is written. A failure does not undo the sale:
+   * it sells exactly as without it (only its first seconds pay cold starts), so the merchant
+   * gets the 201 and the failure is logged and counted (metric FlashSaleCapacityFailures).
+   */
+  async function scheduleCapacity(s: FlashSale, expectedEntries: number | undefined, now: Date): Promise<void> {
+    if (!capacity) return;
+    try {
+      const size = warmCapacity({ units: s.units, expectedEntries }, capacity.limits);
+      await capacity.scheduler.schedule({ shopId: s.shopId, saleId: s.saleId, ...warmWindow(s, now), capacity: size });
+    } catch (error) {
+      capacity.failed('schedule', { shopId: s.shopId, saleId: s.saleId, error: String(error) });
+    }
+  }
+
+  /** A closed sale's schedule is removed; a failure leaves only a finished scheduled action behind (logged and counted). */
+  async function releaseCapacity(s: FlashSale, now: Date): Promise<void> {
+    if (!capacity) return;
+    try {
+      await capacity.scheduler.release(s, now);
+    } catch (error) {
+      capacity.failed('release', { shopId: s.shopId, saleId: s.saleId, error: String(error) });
+    }
+  }
+
   return {
+    /** Warms this process for the hot paths: the open sales' records into the cache the entries and polls read. */
+    async warmUp(limit = 25): Promise<number> {
+      const open = await sales.openSales(limit);
+      const found = await Promise.all(open.map(({ shopId, saleId }) => sales.get(shopId, saleId)));
+      const until = clock().getTime() + SALE_CACHE_MS;
+      let warmed = 0;
+      for (const s of found) {
+        if (!s || s.closedAt) continue;
+        cached.set(`${s.shopId}#${s.saleId}`, { sale: s, until });
+        warmed += 1;
+      }
+      return warmed;
+    },
+
     async createSale(input: CreateSaleInput): Promise<FlashSale> {
       const now = clock();
       validateSale(input, now);
@@ -342,6 +399,7 @@ export function makeRunSales({ sales, state, queue, allocation, reservations, cl
         throw error;
       }
       await state.open(created);
+      await scheduleCapacity(created, input.expectedEntries, now);
       return created;
     },
 
@@ -379,7 +437,10 @@ export function makeRunSales({ sales, state, queue, allocation, reservations, cl
       const found = await state.ticket(s, ticket);
       // Another customer's ticket does not exist as far as this caller can tell.
       if (!found || found.customerId !== customerId) throw new NotFoundError(`Ticket ${ticket} does not exist.`);
-      return found;
+      const { holdUnrecorded, ...shown } = found;
+      // A win whose hold is not yet in DynamoDB could not be checked out: it shows as still
+      // being decided (first in line) until the worker, or the minute job, has written the hold.
+      return holdUnrecorded ? { ticket: found.ticket, customerId: found.customerId, quantity: found.quantity, status: 'queued', position: 0 } : shown;
     },
 
     /** The worker: decides one queued ticket; safe to run twice for the same ticket. A ticket of a lost generation of the state decides nothing. */
@@ -462,7 +523,10 @@ export function makeRunSales({ sales, state, queue, allocation, reservations, cl
         const s = await sale(shopId, saleId);
         const healed = await heal(s);
         const report: SaleReport = await state.counts(s);
-        if (await sales.close(shopId, saleId, report, now.toISOString())) closed.push({ saleId, report, healed });
+        if (await sales.close(shopId, saleId, report, now.toISOString())) {
+          closed.push({ saleId, report, healed });
+          await releaseCapacity(s, now);
+        }
         cached.delete(`${shopId}#${saleId}`);
         await flagAtEdge(s, 'ended');
       }

@@ -193,6 +193,16 @@ describe('flash-sale state: decisions', () => {
     expect(await state.counts(sale)).toMatchObject({ won: 1, lost: 1, orders: 1, inGate: 0, held: 0 });
   });
 
+  it('tells a win whose hold is not yet recorded, until holdRecorded', async () => {
+    const sale = await openSale(1);
+    const [a] = await enterAll(sale, ['a']);
+    expect((await state.decide(sale, a!, NOW)).kind).toBe('won');
+    expect(await state.ticket(sale, a!)).toMatchObject({ status: 'won', holdUnrecorded: true });
+    await state.holdRecorded(sale, a!);
+    expect(await state.ticket(sale, a!)).not.toHaveProperty('holdUnrecorded');
+    expect(await state.ticket(sale, a!)).toMatchObject({ status: 'won' });
+  });
+
   it('takes a ticket’s whole quantity from the gate or none of it', async () => {
     const sale = await openSale(3, { perCustomerLimit: 2 });
     const [a, b, c] = await Promise.all([state.enter(sale, 'a', 2, NOW), state.enter(sale, 'b', 2, NOW), state.enter(sale, 'c', 1, NOW)].map((p) => p.then(ticketOf)));

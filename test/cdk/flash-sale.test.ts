@@ -1,10 +1,11 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { EVENT_SOURCE_MAPPINGS, SCHEDULES } from '#functions/events';
-import { FUNCTIONS, type FunctionSpec } from '#functions/registry';
+import { FUNCTIONS, type FunctionSpec, WARMED_FOR_SALES } from '#functions/registry';
+import { WARM_ALIAS_NAME, WARM_MAX_CAPACITY, WILDCARD_RESOURCE_ACTIONS } from '#lib/constructs/platform-function';
 import { DEFAULT_THROTTLE, ROUTES, routeKey } from '#functions/routes';
 import { QUEUES } from '#shared/platform/queues';
-import { buildStacks, logicalIdOf } from './support';
+import { actionsOf, buildStacks, logicalIdOf, statementsOf } from './support';
 
 /**
  * The flash sale as the definition files declare it: the FIFO virtual queue in high-throughput
@@ -22,6 +23,7 @@ beforeAll(() => {
 });
 
 const fnId = (spec: FunctionSpec): string => logicalIdOf(template, 'AWS::Lambda::Function', `/Functions/${spec.id}/Function/`);
+const aliasId = (spec: FunctionSpec): string => logicalIdOf(template, 'AWS::Lambda::Alias', `/Functions/${spec.id}/Live/`);
 const ENTRY_ROUTE = 'POST /v1/shops/{shopId}/flash-sales/{saleId}/entries';
 
 describe('virtual queue', () => {
@@ -47,13 +49,15 @@ describe('worker', () => {
   it('decides tickets in batches of 10 with bounded concurrency, reporting partial batch failures', () => {
     expect(mapping).toMatchObject({ kind: 'sqs', queue: 'flashSaleEntries', target: FUNCTIONS.decideFlashSaleTickets, batchSize: 10, maxConcurrency: 16 });
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
-      FunctionName: { Ref: fnId(FUNCTIONS.decideFlashSaleTickets) },
       EventSourceArn: { 'Fn::ImportValue': Match.stringLikeRegexp(`${QUEUES.flashSaleEntries.logicalName}.*Arn`) },
       BatchSize: 10,
       FunctionResponseTypes: ['ReportBatchItemFailures'],
       ScalingConfig: { MaximumConcurrency: 16 },
       MaximumBatchingWindowInSeconds: Match.absent(),
     });
+    // Through its alias: the provisioned concurrency warmed before a sale is the alias's.
+    const [worker] = Object.values(template.findResources('AWS::Lambda::EventSourceMapping')).filter((m) => JSON.stringify(m.Properties.EventSourceArn).includes(QUEUES.flashSaleEntries.logicalName));
+    expect(worker!.Properties.FunctionName).toEqual({ 'Fn::Join': ['', [{ 'Fn::Select': [6, { 'Fn::Split': [':', { Ref: aliasId(FUNCTIONS.decideFlashSaleTickets) }] }] }, `:${WARM_ALIAS_NAME}`]] });
   });
 
   it('is the only consumer of the queue, and finishes within its visibility timeout', () => {
@@ -98,5 +102,81 @@ describe('closing', () => {
       Targets: [expect.objectContaining({ Arn: { 'Fn::GetAtt': [fnId(FUNCTIONS.closeFlashSales), 'Arn'] }, DeadLetterConfig: expect.anything() })],
     });
     expect(template.toJSON().Resources[fnId(FUNCTIONS.closeFlashSales)].Properties.ReservedConcurrentExecutions).toBe(1);
+  });
+});
+
+describe('capacity warmed before the drop', () => {
+  const resources = () => template.toJSON().Resources as Record<string, { Type: string; Properties: Record<string, unknown> }>;
+
+  it('warms the entry function, the ticket GET and the ticket worker, each for its load', () => {
+    expect(WARMED_FOR_SALES.map((s) => [s.id, s.warmForSales])).toEqual([
+      ['EnterFlashSale', 'entries'],
+      ['GetFlashSaleTicket', 'ticketPolls'],
+      ['DecideFlashSaleTickets', 'ticketDecisions'],
+    ]);
+  });
+
+  it('gives each warmed function a live alias on its current version, and a provisioned-concurrency target from 0', () => {
+    template.resourceCountIs('AWS::Lambda::Alias', WARMED_FOR_SALES.length);
+    template.resourceCountIs('AWS::ApplicationAutoScaling::ScalableTarget', WARMED_FOR_SALES.length);
+    for (const spec of WARMED_FOR_SALES) {
+      const alias = resources()[aliasId(spec)]!.Properties;
+      expect(alias).toMatchObject({ Name: WARM_ALIAS_NAME, FunctionName: { Ref: fnId(spec) }, FunctionVersion: { 'Fn::GetAtt': [expect.any(String), 'Version'] } });
+      expect(alias.ProvisionedConcurrencyConfig, 'set by the schedules, never by a deploy').toBeUndefined();
+      const target = resources()[logicalIdOf(template, 'AWS::ApplicationAutoScaling::ScalableTarget', `/Functions/${spec.id}/WarmCapacity/`)]!.Properties;
+      expect(target).toMatchObject({
+        ServiceNamespace: 'lambda',
+        ScalableDimension: 'lambda:function:ProvisionedConcurrency',
+        MinCapacity: 0,
+        MaxCapacity: WARM_MAX_CAPACITY,
+        ResourceId: { 'Fn::Join': ['', ['function:', { Ref: fnId(spec) }, `:${WARM_ALIAS_NAME}`]] },
+        RoleARN: { 'Fn::Join': ['', expect.arrayContaining([expect.stringContaining('AWSServiceRoleForApplicationAutoScaling_LambdaConcurrency')])] },
+      });
+    }
+  });
+
+  it('invokes the warmed functions through their alias: the entry and ticket routes and the worker', () => {
+    for (const spec of [FUNCTIONS.enterFlashSale, FUNCTIONS.getFlashSaleTicket]) {
+      template.hasResourceProperties('AWS::ApiGatewayV2::Integration', { IntegrationUri: { Ref: aliasId(spec) } });
+      template.hasResourceProperties('AWS::Lambda::Permission', { FunctionName: { Ref: aliasId(spec) }, Principal: 'apigateway.amazonaws.com' });
+    }
+    template.hasResourceProperties('AWS::ApiGatewayV2::Integration', { IntegrationUri: { 'Fn::GetAtt': [fnId(FUNCTIONS.getFlashSale), 'Arn'] } });
+  });
+
+  it('gives the functions that schedule (create, close) the targets in their environment and the scheduled-action calls, nothing more', () => {
+    for (const spec of [FUNCTIONS.createFlashSale, FUNCTIONS.closeFlashSales]) {
+      const env = (resources()[fnId(spec)]!.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+      const targets = JSON.stringify(env.FLASH_SALE_WARM_TARGETS);
+      for (const warmed of WARMED_FOR_SALES) {
+        expect(targets, spec.id).toContain(`\\"load\\":\\"${warmed.warmForSales}\\"`);
+        expect(targets, spec.id).toContain(fnId(warmed));
+      }
+      expect(env.FLASH_SALE_WARM_BUDGET).toBe(String(WARM_MAX_CAPACITY));
+      const statements = statementsOf(template, spec.id).filter((s) => actionsOf(s).some((a) => a.startsWith('application-autoscaling:')));
+      const granted = statements
+        .map((s) => [
+          actionsOf(s)
+            .filter((a) => a.startsWith('application-autoscaling:'))
+            .sort(),
+          s.Resource,
+        ])
+        .sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+      expect(granted).toEqual([
+        [
+          ['application-autoscaling:DeleteScheduledAction', 'application-autoscaling:PutScheduledAction'],
+          { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':application-autoscaling:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':scalable-target/*']] },
+        ],
+        [['application-autoscaling:DescribeScheduledActions'], '*'],
+      ]);
+      expect(WILDCARD_RESOURCE_ACTIONS).toContain('application-autoscaling:DescribeScheduledActions');
+    }
+    for (const spec of Object.values(FUNCTIONS).filter((s: FunctionSpec) => !s.uses.saleCapacity)) {
+      expect(
+        statementsOf(template, spec.id)
+          .flatMap(actionsOf)
+          .filter((a) => a.startsWith('application-autoscaling:')),
+        spec.id,
+      ).toEqual([]);
+    }
   });
 });

@@ -28,6 +28,7 @@ const ACKNOWLEDGED_RULES = [
   'AwsSolutions-COG2', // MFA optional for shoppers
   'AwsSolutions-IAM5[Resource::*]', // X-Ray, VPC ENIs, ListStreams, SES account reads
   'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ses:<AWS::Region>:<AWS::AccountId>:identity/*]', // no SES identity configured
+  'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:application-autoscaling:<AWS::Region>:<AWS::AccountId>:scalable-target/*]', // flash sales' scheduled actions: target ARNs are not in the template
   'AwsSolutions-L1', // nodejs22.x pinned
   'AwsSolutions-OS3', // VPC domain: no IP-based policy possible; security group plus IAM principals
   'AwsSolutions-OS4', // no dedicated cluster-manager nodes outside production

@@ -113,7 +113,7 @@ export function mergeTemplates(templates: readonly Template[]): Template {
   const exported = new Map<string, unknown>();
   const jsons = templates.map((t) => t.toJSON() as Record<string, Json | undefined>);
   for (const json of jsons) {
-    for (const [id, output] of Object.entries((json.Outputs ?? {}) as Record<string, { Value: unknown; Export?: { Name: string } }>)) {
+    for (const output of Object.values((json.Outputs ?? {}) as Record<string, { Value: unknown; Export?: { Name: string } }>)) {
       if (output.Export) exported.set(output.Export.Name, output.Value);
     }
   }

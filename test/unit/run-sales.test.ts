@@ -3,7 +3,8 @@ import { ConflictError, NotFoundError, RateLimitedError, ValidationError } from 
 import { SaleEndedError, SaleNotStartedError, admissionBuffer, holdIdOf, isOver, type FlashSale, type SaleCounts, type Ticket } from '#shared/flash-sales/flash-sale';
 import { parseHoldReference } from '#shared/flash-sales/flash-sale-holds';
 import type { Decision, EdgeFlags, EntryOutcome, SaleReport, SaleRepository, SaleState, TicketQueue } from '#shared/flash-sales/flash-sale-ports';
-import { POLL_AFTER_MS, makeRunSales, type CreateSaleInput } from '#shared/flash-sales/run-sales';
+import { POLL_AFTER_MS, makeRunSales, type CreateSaleInput, type RunSalesDeps } from '#shared/flash-sales/run-sales';
+import type { CapacityScheduler } from '#shared/flash-sales/warm-capacity';
 import type { GateContext, GateReconciliation } from '#shared/inventory/gate-allocation';
 import { OutOfStockError, ReservationNotActiveError, type Reservation } from '#shared/inventory/reservations';
 import type { ReserveInput } from '#shared/inventory/reserve-stock';
@@ -38,6 +39,8 @@ interface WorldOptions {
   admit?: (customerId: string) => { ok: true } | { ok: false; retryAfterMs: number };
   /** Where sales are flagged for the edge. @default none */
   edgeFlags?: EdgeFlags;
+  /** The capacity port; none by default. */
+  capacity?: RunSalesDeps['capacity'];
 }
 
 function world(options: WorldOptions = {}) {
@@ -145,7 +148,14 @@ function world(options: WorldOptions = {}) {
     const t = live(sale).tickets.get(n);
     if (!t) return undefined;
     const status = t.status === 'waiting' ? 'queued' : t.status;
-    return { ticket: n, customerId: t.customerId, quantity: t.quantity, status, ...(t.holdId ? { holdId: t.holdId, holdExpiresAt: t.holdExpiresAt! } : {}) };
+    return {
+      ticket: n,
+      customerId: t.customerId,
+      quantity: t.quantity,
+      status,
+      ...(t.holdId ? { holdId: t.holdId, holdExpiresAt: t.holdExpiresAt! } : {}),
+      ...(status === 'won' && !t.recorded ? { holdUnrecorded: true } : {}),
+    };
   };
 
   const state = {
@@ -392,7 +402,17 @@ function world(options: WorldOptions = {}) {
   };
 
   const log = vi.fn<(message: string, details: Record<string, unknown>) => void>();
-  const run = makeRunSales({ sales, state, queue, allocation, reservations, clock, log, ...(options.edgeFlags ? { edgeFlags: options.edgeFlags } : {}) });
+  const run = makeRunSales({
+    sales,
+    state,
+    queue,
+    allocation,
+    reservations,
+    clock,
+    log,
+    ...(options.edgeFlags ? { edgeFlags: options.edgeFlags } : {}),
+    ...(options.capacity ? { capacity: options.capacity } : {}),
+  });
   /** Checkout placed an order on the hold: it is committed in DynamoDB, then OrderPlaced arrives. */
   const commitHold = (id: string) => holds.set(id, { ...holds.get(id)!, status: 'COMMITTED' });
 
@@ -645,6 +665,20 @@ describe('ticket', () => {
     expect(error).toMatchObject({ code: 'not_found' });
     await expect(w.run.ticket(SHOP, w.sale.saleId, 2, 'alice')).rejects.toMatchObject({ code: 'not_found' });
   });
+
+  it('shows a win whose hold is not yet written as still being decided, first in line, and as won once the hold is written', async () => {
+    const w = await withSale();
+    await w.run.enter(SHOP, w.sale.saleId, 'alice', 1);
+    // The worker decided in Redis and died before writing the hold: a checkout could not use it yet.
+    await w.state.decide(w.sale, 1, at(1));
+    const pending = await w.run.ticket(SHOP, w.sale.saleId, 1, 'alice');
+    expect(pending).toEqual({ ticket: 1, customerId: 'alice', quantity: 1, status: 'queued', position: 0 });
+    // The redelivered message writes the hold.
+    await w.run.decideTicket(SHOP, w.sale.saleId, 1);
+    const won = await w.run.ticket(SHOP, w.sale.saleId, 1, 'alice');
+    expect(won).toMatchObject({ status: 'won', holdId: holdIdOf(w.sale.saleId, 1) });
+    expect(won).not.toHaveProperty('holdUnrecorded');
+  });
 });
 
 describe('holdEnded', () => {
@@ -699,6 +733,68 @@ describe('orderPlaced', () => {
     expect(w.state.orderPlaced).toHaveBeenCalledWith(w.sale, { orderId: 'ord_1', units: 2, ticket: 1, holdId: holdIdOf(w.sale.saleId, 1) });
     expect(await w.state.counts(w.sale)).toMatchObject({ orders: 1, held: 0, inGate: 1 });
     await expect(w.run.orderPlaced(SHOP, 'sale_missing', { orderId: 'ord_2', customerId: 'alice', units: 1 })).rejects.toMatchObject({ code: 'not_found' });
+  });
+});
+
+describe('capacity warmed around a sale', () => {
+  const LIMITS = { entryRatePerSecond: 3000, pollRatePerSecond: 2000, decisionConcurrency: 16, budget: 400 };
+  const capacity = (scheduler: Partial<CapacityScheduler> = {}) => ({
+    scheduler: { schedule: vi.fn<CapacityScheduler['schedule']>(async () => {}), release: vi.fn<CapacityScheduler['release']>(async () => {}), ...scheduler },
+    limits: LIMITS,
+    failed: vi.fn<(step: 'schedule' | 'release', details: Record<string, unknown>) => void>(),
+  });
+
+  it('schedules the sale, once written, from 5 minutes before its start to its end, sized from expectedEntries', async () => {
+    const c = capacity();
+    const w = world({ capacity: c, available: 10_000 });
+    const sale = await w.run.createSale(saleInput({ units: 10_000, expectedEntries: 500_000 }));
+    expect(c.scheduler.schedule).toHaveBeenCalledTimes(1);
+    expect(c.scheduler.schedule).toHaveBeenCalledWith({
+      shopId: SHOP,
+      saleId: sale.saleId,
+      warmAt: at(-300),
+      coolAt: at(3600),
+      capacity: { entries: 90, ticketPolls: 48, ticketDecisions: 16 },
+    });
+    expect(w.state.open).toHaveBeenCalledBefore(vi.mocked(c.scheduler.schedule));
+  });
+
+  it('answers the sale when scheduling fails: reported, nothing undone', async () => {
+    const c = capacity({ schedule: vi.fn<CapacityScheduler['schedule']>(async () => Promise.reject(new Error('ThrottlingException'))) });
+    const w = world({ capacity: c });
+    const sale = await w.run.createSale(saleInput());
+    expect(w.records.get(`${SHOP}#${sale.saleId}`)).toBeDefined();
+    expect(w.sales.discard).not.toHaveBeenCalled();
+    expect(c.failed).toHaveBeenCalledWith('schedule', { shopId: SHOP, saleId: sale.saleId, error: 'Error: ThrottlingException' });
+  });
+
+  it('does not schedule a sale that could not be created', async () => {
+    const c = capacity();
+    const w = world({ capacity: c, available: 1 });
+    await expect(w.run.createSale(saleInput({ units: 3 }))).rejects.toThrow();
+    expect(c.scheduler.schedule).not.toHaveBeenCalled();
+  });
+
+  it('releases the schedule when the sale closes, once; a failed release is reported and the close stands', async () => {
+    const c = capacity({ release: vi.fn<CapacityScheduler['release']>(async () => Promise.reject(new Error('AccessDenied'))) });
+    const w = world({ capacity: c });
+    const sale = await w.run.createSale(saleInput());
+    w.setNow(at(3601));
+    expect(await w.run.closeEndedSales()).toHaveLength(1);
+    expect(c.scheduler.release).toHaveBeenCalledWith(expect.objectContaining({ shopId: SHOP, saleId: sale.saleId }), at(3601));
+    expect(c.failed).toHaveBeenCalledWith('release', expect.objectContaining({ saleId: sale.saleId }));
+    expect(await w.run.closeEndedSales()).toEqual([]);
+    expect(c.scheduler.release).toHaveBeenCalledTimes(1);
+  });
+
+  it('warms a process: the open sales go into the cache the entries read', async () => {
+    const w = world();
+    const sale = await w.run.createSale(saleInput());
+    expect(await w.run.warmUp()).toBe(1);
+    w.sales.get.mockClear();
+    w.setNow(at(-3600));
+    await w.run.getSale(SHOP, sale.saleId);
+    expect(w.sales.get).not.toHaveBeenCalled();
   });
 });
 

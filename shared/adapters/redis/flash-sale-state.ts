@@ -278,7 +278,7 @@ export function redisSaleState(redis: () => Promise<RedisClient>, limits: RateLi
   /** Tickets of a sorted set scored at most `before`, oldest first. */
   const dueIn = async (r: RedisClient, key: string, before: Date, limit: number) => (await r.zrangebyscore(key, '-inf', before.getTime(), 'LIMIT', 0, limit)).map(Number);
 
-  function toTicket(ticket: number, fields: Record<string, string>, decided: number): Ticket | undefined {
+  function toTicket(ticket: number, fields: Record<string, string>, decided: number, unrecorded: boolean): Ticket | undefined {
     if (!fields.status) return undefined;
     const status: TicketStatus = fields.status === 'waiting' ? 'queued' : (fields.status as TicketStatus);
     return {
@@ -288,12 +288,13 @@ export function redisSaleState(redis: () => Promise<RedisClient>, limits: RateLi
       status,
       ...(status === 'queued' ? { position: Math.max(0, ticket - decided - 1) } : {}),
       ...(fields.holdId ? { holdId: fields.holdId, holdExpiresAt: fields.holdExpiresAt! } : {}),
+      ...(status === 'won' && unrecorded ? { holdUnrecorded: true } : {}),
     };
   }
 
   async function readTicket(r: RedisClient, sale: FlashSale, ticket: number): Promise<Ticket | undefined> {
-    const [fields, decided] = await Promise.all([r.hgetall(ticketKey(sale, ticket)), r.get(k(sale, 'decided'))]);
-    return toTicket(ticket, fields, Number(decided ?? 0));
+    const [fields, decided, unrecorded] = await Promise.all([r.hgetall(ticketKey(sale, ticket)), r.get(k(sale, 'decided')), r.zscore(k(sale, 'unrecorded'), ticket)]);
+    return toTicket(ticket, fields, Number(decided ?? 0), unrecorded !== null);
   }
 
   return {
