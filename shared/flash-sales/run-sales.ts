@@ -108,21 +108,23 @@ export function makeRunSales({
   /**
    * Flags a sale at the edge once it is final: ended, or sold out (the gate empty and no hold
    * open, so no unit can come back; the moment the API itself answers sold_out cacheably).
-   * Once per process per sale and status; a failure is logged and tried again at the next
-   * chance (the API still answers for the sale, so nothing breaks).
+   * Once per process per sale and status, concurrent callers sharing the one write; a failure
+   * is logged and tried again at the next chance (the API still answers for the sale, so
+   * nothing breaks).
    */
-  const flagged = new Set<string>();
+  const flagged = new Map<string, Promise<void>>();
   async function flagAtEdge(s: FlashSale, status: SaleStatus): Promise<void> {
     if (!edgeFlags || (status !== 'sold_out' && status !== 'ended')) return;
     const key = `${s.shopId}#${s.saleId}#${status}`;
-    if (flagged.has(key)) return;
-    try {
-      await edgeFlags.flag(s.shopId, s.saleId, publicSaleView({ ...s, status }));
-      if (flagged.size > 10_000) flagged.clear();
-      flagged.add(key);
-    } catch (error) {
+    const pending = flagged.get(key);
+    if (pending) return pending;
+    if (flagged.size > 10_000) flagged.clear();
+    const write = edgeFlags.flag(s.shopId, s.saleId, publicSaleView({ ...s, status })).catch((error: unknown) => {
+      flagged.delete(key);
       log('flash sale not flagged at the edge', { shopId: s.shopId, saleId: s.saleId, status, error: String(error) });
-    }
+    });
+    flagged.set(key, write);
+    return write;
   }
 
   /** Flags the sale when its live counts say it is sold out for good. */
