@@ -10,12 +10,10 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';
 import { signLocalToken } from '../bin/local/local-jwt';
-import { gitRevision, machine, median, startInMemoryPlatform } from './support';
+import { gitRevision, machine, median, startBareSoldOutServer, startInMemoryPlatform } from './support';
 
 const { values } = parseArgs({
   options: {
@@ -58,13 +56,7 @@ function measure(payload: Record<string, unknown>): Promise<Measured> {
 const perSecond = (m: Measured) => m.sent / ((m.finished - m.started) / 1000);
 
 const platform = await startInMemoryPlatform(log, { namePrefix: `edgebench${randomBytes(3).toString('hex')}-`, warehousePickDelayMs: 3_600_000 });
-const bare = createServer((req, res) => {
-  req.resume();
-  req.on('end', () => res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'public, max-age=30' }).end('{"status":"sold_out"}'));
-});
-bare.keepAliveTimeout = 65_000;
-await new Promise<void>((resolve) => bare.listen(0, '127.0.0.1', () => resolve()));
-const bareUrl = `http://127.0.0.1:${(bare.address() as AddressInfo).port}`;
+const { server: bare, url: bareUrl } = await startBareSoldOutServer();
 
 let exitCode = 0;
 try {

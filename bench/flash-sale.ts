@@ -1,10 +1,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';
-import { gitRevision, machine, measure, median, percentile, startInMemoryPlatform, type LatencySummary } from './support';
+import { gitRevision, machine, measure, median, percentile, startBareSoldOutServer, startInMemoryPlatform, type LatencySummary } from './support';
 import { pidOf, usageSince } from './process-usage';
 
 /**
@@ -188,13 +186,7 @@ const redisPort = new URL(platform.endpoints.redis).port;
 // redis-server rewrites its command line to `redis-server 127.0.0.1:<port>`.
 redisPid = pidOf((args) => args[0]?.startsWith('redis-server') === true && args.join(' ').includes(`:${redisPort}`));
 
-const bare = createServer((req, res) => {
-  req.resume();
-  req.on('end', () => res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'public, max-age=30' }).end('{"status":"sold_out"}'));
-});
-bare.keepAliveTimeout = 65_000;
-await new Promise<void>((resolve) => bare.listen(0, '127.0.0.1', () => resolve()));
-const bareUrl = `http://127.0.0.1:${(bare.address() as AddressInfo).port}`;
+const { server: bare, url: bareUrl } = await startBareSoldOutServer();
 
 let exitCode = 0;
 try {

@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { cpus, totalmem } from 'node:os';
 import { execSync } from 'node:child_process';
 import type { PlatformOptions } from '../bin/local/platform';
@@ -81,4 +83,18 @@ export async function startInMemoryPlatform(log: (line: string) => void, options
     log: (line: string) => (line.startsWith('  ✓') ? log(line) : undefined),
     ...options,
   });
+}
+
+/**
+ * The reference of the sold-out benches: a bare Node HTTP server (keep-alive) answering every
+ * request with the API's cacheable `{"status":"sold_out"}`, the fastest an answer can be here.
+ */
+export async function startBareSoldOutServer() {
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'public, max-age=30' }).end('{"status":"sold_out"}'));
+  });
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
 }

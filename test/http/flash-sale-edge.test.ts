@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_SHOP, seedDemoShop } from '../../bin/local/demo-shop';
 import { eventually } from '../support/eventually';
+import { stockDropProduct } from '../support/drop-product';
 import { startTestPlatform, type TestPlatform } from '../support/platform';
 
 /**
@@ -19,25 +20,7 @@ beforeAll(async () => {
   platform = await startTestPlatform({ warehousePickDelayMs: 60_000, throttling: false });
   await seedDemoShop({ log: () => undefined });
   admin = await platform.token({ sub: 'staff', groups: ['admin'], shops: [shop] });
-  const created = await platform.request('POST', `/v1/shops/${shop}/admin/products`, {
-    token: admin,
-    body: {
-      title: 'Edge Sneaker',
-      brand: 'Rare',
-      category: 'shoes',
-      options: [{ name: 'edition', values: ['a', 'b'] }],
-      variants: ['a', 'b'].map((e) => ({ sku: `EDGE-SNEAKER-${e.toUpperCase()}`, options: { edition: e }, price: { amount: 10_000, currency: 'USD' } })),
-    },
-  });
-  expect(created.status).toBe(201);
-  for (const sku of ['EDGE-SNEAKER-A', 'EDGE-SNEAKER-B']) {
-    const res = await platform.request('POST', `/v1/shops/${shop}/admin/inventory/${sku}/adjustments`, {
-      token: admin,
-      body: { delta: 5, reason: 'restock' },
-      headers: { 'idempotency-key': randomUUID() },
-    });
-    expect(res.status).toBe(201);
-  }
+  await stockDropProduct(platform, admin, { title: 'Edge Sneaker', category: 'shoes', skuPrefix: 'EDGE-SNEAKER', amount: 10_000, units: { a: 5, b: 5 } });
 }, 120_000);
 
 afterAll(async () => {

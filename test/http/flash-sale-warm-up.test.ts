@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { warmLimits } from '#functions/flash-sales/flash-sale-wiring';
 import { FUNCTIONS, WARMED_FOR_SALES } from '#functions/registry';
@@ -6,6 +5,7 @@ import { localWarmSchedules } from '#shared/adapters/local/capacity-scheduler';
 import { warmCapacity } from '#shared/flash-sales/warm-capacity';
 import { DEMO_SHOP, seedDemoShop } from '../../bin/local/demo-shop';
 import { eventually } from '../support/eventually';
+import { stockDropProduct } from '../support/drop-product';
 import { startTestPlatform, type TestPlatform } from '../support/platform';
 
 /**
@@ -22,25 +22,7 @@ beforeAll(async () => {
   platform = await startTestPlatform({ throttling: false });
   await seedDemoShop({ log: () => undefined });
   admin = await platform.token({ sub: 'staff', groups: ['admin'], shops: [shop] });
-  const created = await platform.request('POST', `/v1/shops/${shop}/admin/products`, {
-    token: admin,
-    body: {
-      title: 'Warm Drop Hoodie',
-      brand: 'Rare',
-      category: 'hoodies',
-      options: [{ name: 'edition', values: ['a', 'b'] }],
-      variants: ['a', 'b'].map((e) => ({ sku: `WARM-HOODIE-${e.toUpperCase()}`, options: { edition: e }, price: { amount: 9_000, currency: 'USD' } })),
-    },
-  });
-  expect(created.status).toBe(201);
-  for (const sku of ['WARM-HOODIE-A', 'WARM-HOODIE-B']) {
-    const res = await platform.request('POST', `/v1/shops/${shop}/admin/inventory/${sku}/adjustments`, {
-      token: admin,
-      body: { delta: 50, reason: 'restock' },
-      headers: { 'idempotency-key': randomUUID() },
-    });
-    expect(res.status).toBe(201);
-  }
+  await stockDropProduct(platform, admin, { title: 'Warm Drop Hoodie', category: 'hoodies', skuPrefix: 'WARM-HOODIE', amount: 9_000, units: { a: 50, b: 50 } });
 }, 120_000);
 
 afterAll(async () => {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_SHOP, seedDemoShop } from '../../bin/local/demo-shop';
 import { eventually } from '../support/eventually';
+import { stockDropProduct } from '../support/drop-product';
 import { startTestPlatform, type TestPlatform } from '../support/platform';
 
 /**
@@ -22,33 +23,13 @@ beforeAll(async () => {
   platform = await startTestPlatform({ warehousePickDelayMs: 60_000, throttling: false });
   await seedDemoShop({ log: () => undefined });
   admin = await platform.token({ sub: 'staff', groups: ['admin'], shops: [shop] });
-  const created = await platform.request('POST', `/v1/shops/${shop}/admin/products`, {
-    token: admin,
-    body: {
-      title: 'Drop Jacket',
-      brand: 'Rare',
-      category: 'jackets',
-      options: [{ name: 'edition', values: ['a', 'b', 'c', 'd', 'e', 'f', 'g'] }],
-      variants: ['a', 'b', 'c', 'd', 'e', 'f', 'g'].map((e) => ({ sku: `FS-JACKET-${e.toUpperCase()}`, options: { edition: e }, price: { amount: 20_000, currency: 'USD' } })),
-    },
+  await stockDropProduct(platform, admin, {
+    title: 'Drop Jacket',
+    category: 'jackets',
+    skuPrefix: 'FS-JACKET',
+    amount: 20_000,
+    units: { a: 120, b: 20, c: 10, d: 10, e: 10, f: 10, g: 10 },
   });
-  expect(created.status).toBe(201);
-  for (const [sku, units] of [
-    ['FS-JACKET-A', 120],
-    ['FS-JACKET-B', 20],
-    ['FS-JACKET-C', 10],
-    ['FS-JACKET-D', 10],
-    ['FS-JACKET-E', 10],
-    ['FS-JACKET-F', 10],
-    ['FS-JACKET-G', 10],
-  ] as const) {
-    const res = await platform.request('POST', `/v1/shops/${shop}/admin/inventory/${sku}/adjustments`, {
-      token: admin,
-      body: { delta: units, reason: 'restock' },
-      headers: { 'idempotency-key': randomUUID() },
-    });
-    expect(res.status).toBe(201);
-  }
 }, 120_000);
 
 afterAll(async () => {
