@@ -7,8 +7,10 @@ import { ADDRESS, adminToken, mustRetry, productWithStock, SHOP, stockOf, untilD
  * point while tickets are being decided (a win in Redis, its hold not yet in DynamoDB), then
  * started again on the same data (Redis outlives the kill, as ElastiCache outlives a Lambda).
  * The buyers whose entry died enter again, every ticket holder polls, winners check out with
- * their hold (one in four of the first winners walks away: those holds expire and their units
- * go to the tickets waiting in line, whose winners all check out).
+ * their hold (one in four of the winners decided at their first poll walks away: those holds
+ * expire and their units go to the tickets waiting in line, whose winners all check out; a
+ * ticket numbered within the units may be one of them, as the worker's message groups decide
+ * out of order).
  * Then: every ticket is decided within its bound, every winner who checks out gets an order,
  * units sold plus units returned at the close equal the sale's units, and the audit is clean.
  */
@@ -37,8 +39,12 @@ interface Buyer {
   lastPollProblem?: string;
   decidedAt?: number;
   checkout?: Answer;
-  /** The hold had run out before the winner could first try to check out (it ran out while the platform was down). */
+  /** The hold had run out before the checkout got a definite answer (it ran out while the platform was down or too busy to answer). */
   holdRanOutFirst?: boolean;
+  /** Every checkout answer, for the failure message. */
+  checkoutAnswers?: string;
+  /** The first poll after the restart already said `won` (not a ticket woken from the waiting line). */
+  wonAtFirstPoll?: boolean;
 }
 
 const platforms: CrashPlatform[] = [];
@@ -122,10 +128,10 @@ async function sale(name: string, kill: { crashPoint: string } | { afterEntries:
       .filter((b) => b.ticket !== undefined)
       .map(async (buyer) => {
         const polled = await pollTicket(platform, saleId, buyer, restartedAt + DECISION_BOUND_MS);
-        const walksAway = buyer.ticket! <= UNITS && buyer.index % 4 === 3;
+        // Only a winner decided before the holds began to end walks away, so every ticket woken from the line checks out.
+        const walksAway = buyer.wonAtFirstPoll === true && buyer.index % 4 === 3;
         if (polled?.status === 'won' && !walksAway) {
           const expiresAt = polled.holdExpiresAt;
-          buyer.holdRanOutFirst = expiresAt !== undefined && Date.parse(expiresAt) <= Date.now();
           const answers = await untilDefinite(
             () =>
               platform.request('POST', `/v1/shops/${SHOP}/checkout`, {
@@ -136,6 +142,8 @@ async function sale(name: string, kill: { crashPoint: string } | { afterEntries:
             Date.now() + 60_000,
           );
           buyer.checkout = answers.at(-1);
+          buyer.holdRanOutFirst = expiresAt !== undefined && Date.parse(expiresAt) <= Date.now();
+          buyer.checkoutAnswers = `${answers.map((a) => `${a.status}${a.body?.code ? ` ${a.body.code}` : ''}`).join(', ')} (hold until ${expiresAt})`;
         }
       }),
   );
@@ -170,11 +178,11 @@ async function sale(name: string, kill: { crashPoint: string } | { afterEntries:
     lost: holders.filter((b) => b.final?.status === 'lost').length,
     expired: holders.filter((b) => b.final?.status === 'expired').length,
     orders: holders.filter((b) => b.checkout?.status === 201).length,
-    // A hold that ran out while the platform was down is refused as expired, as it must be: its units go back (counted below).
+    // A hold that ran out before its checkout got an answer (the platform down or too busy) is refused as expired, as it must be: its units go back (counted below).
     holdsRanOutWhileDown: holders.filter((b) => b.holdRanOutFirst && b.checkout?.status === 409 && b.checkout.body?.code === 'hold_expired').length,
     winnersRefusedAnOrder: holders
       .filter((b) => b.checkout && b.checkout.status !== 201 && !(b.holdRanOutFirst && b.checkout.status === 409 && b.checkout.body?.code === 'hold_expired'))
-      .map((b) => `${b.customerId}: ${b.checkout!.status} ${b.checkout!.body?.code ?? ''}`),
+      .map((b) => `${b.customerId} #${b.ticket}: ${b.checkoutAnswers}`),
     report,
     stock,
     unitsSoldPlusReturned: 'unitsReturned' in report ? stock.sold + report.unitsReturned : undefined,
@@ -196,6 +204,7 @@ async function pollTicket(platform: CrashPlatform, saleId: string, buyer: Buyer,
         ...(answer.body.holdId ? { holdId: answer.body.holdId as string } : {}),
         ...(answer.body.holdExpiresAt ? { holdExpiresAt: answer.body.holdExpiresAt as string } : {}),
       };
+      buyer.wonAtFirstPoll ??= buyer.final.status === 'won';
       if (buyer.final.status !== 'queued') {
         buyer.decidedAt = Date.now();
         return buyer.final;
