@@ -3,6 +3,8 @@
 // (the sale's public view as JSON, status included), and this function answers at the edge:
 // POST .../flash-sales/{saleId}/entries with 200 {"status": ...}, GET .../flash-sales/{saleId}
 // with the sale's view, both with X-Served-By: edge. Anything else goes on to the API.
+// While a live sale's admission is full, its flag is the live view with `entriesClosedUntil`
+// (epoch ms): until then only its entries are answered (sold_out).
 // The local gateway runs this same file (bin/local/edge-function.ts); keep it to the runtime's
 // JavaScript (no Node APIs) and under 10 KB.
 /* eslint-disable no-unused-vars -- `handler` is the runtime's entry point by name, and the runtime may not take `catch {}` without a binding. */
@@ -27,7 +29,9 @@ async function handler(event) {
     // No flag (get throws for a missing key), or the store failed: the API answers.
     return request;
   }
-  const status = flag === null || typeof flag !== 'object' ? undefined : flag.status;
+  let status = flag === null || typeof flag !== 'object' ? undefined : flag.status;
+  // A live sale whose admission is full: its entries are sold out until the flag's time.
+  if (status === 'live' && entries && typeof flag.entriesClosedUntil === 'number' && flag.entriesClosedUntil > Date.now()) status = 'sold_out';
   if (status !== 'sold_out' && status !== 'ended') return request;
   return {
     statusCode: 200,

@@ -20,8 +20,8 @@ export const flashSalesFunctions = defineFunctions({
   enterFlashSale: {
     id: 'EnterFlashSale',
     entry: 'functions/flash-sales/enter-sale.handler.ts',
-    description: 'Customer: enter a flash sale (rate limited; a ticket in the FIFO queue, or sold out at once).',
-    uses: { tables: { flashSales: 'read', inventory: 'read' }, redis: true, queues: { flashSaleEntries: 'send' } },
+    description: 'Customer: enter a flash sale (rate limited; a ticket in the FIFO queue, or sold out at once; a full admission closes the entries at the edge for a while).',
+    uses: { tables: { flashSales: 'read', inventory: 'read' }, redis: true, queues: { flashSaleEntries: 'send' }, edgeFlags: true },
     timeoutSeconds: 5,
     warmForSales: 'entries',
     // No maxConcurrency: the route throttle and the per-sale and per-customer Redis buckets shed a drop, and a

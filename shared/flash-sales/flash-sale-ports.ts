@@ -29,7 +29,7 @@ export interface SaleReport extends SaleCounts {
 export type EntryOutcome =
   | { readonly kind: 'queued'; readonly ticket: number; readonly fresh: boolean; /** The generation of the state that issued it (0 unless rebuilt). */ readonly generation?: number }
   | { readonly kind: 'decided'; readonly ticket: Ticket }
-  | { readonly kind: 'sold_out' };
+  | { readonly kind: 'sold_out'; /** The admission is full and this caller is the one to (re)flag the entries closed at the edge. */ readonly closeEntriesAtEdge?: true };
 
 export type Decision =
   | { readonly kind: 'won'; readonly ticket: Ticket & { holdId: string; holdExpiresAt: string }; readonly fresh: boolean }
@@ -104,10 +104,14 @@ export interface TicketQueue {
  * The flags the CDN edge answers from: once a sale is sold out for good or ended, its flag
  * (the sale's public view, status included) lets the edge answer entries and the sale's page
  * without reaching the API. Written at most once per sale and status; a flag is never removed.
+ * While a live sale's admission is full, its flag is the live view with `entriesClosedUntil`
+ * (epoch ms): until then the edge answers entries sold_out (see ENTRIES_CLOSED_VALID_MS).
  */
 export interface EdgeFlags {
-  flag(shopId: string, saleId: string, view: PublicSaleView): Promise<void>;
+  flag(shopId: string, saleId: string, view: EdgeFlag): Promise<void>;
 }
+
+export type EdgeFlag = PublicSaleView & { readonly entriesClosedUntil?: number };
 
 /** What anyone may see of a sale (GET .../flash-sales/{saleId}). */
 export interface PublicSaleView {

@@ -47,6 +47,16 @@ export interface SaleCounts {
 }
 
 export const MAX_HOLD_SECONDS = 3600;
+
+/**
+ * While a live sale's admission is full (every ticket issued, a line still waiting for the
+ * units of open holds), its entries are answered sold_out; the edge answers them too, from a
+ * flag valid for ENTRIES_CLOSED_VALID_MS, rewritten by one entry every ENTRIES_CLOSED_REFRESH_MS
+ * while the admission stays full. The flag expires on its own, so a reopened admission (a hold
+ * ended with nobody waiting) is answered by the API again at most that long after.
+ */
+export const ENTRIES_CLOSED_REFRESH_MS = 5_000;
+export const ENTRIES_CLOSED_VALID_MS = 10_000;
 /** Tickets admitted past the units: winners who never check out free units for these. */
 export const admissionBuffer = (units: number) => Math.max(10, Math.ceil(units * 0.1));
 

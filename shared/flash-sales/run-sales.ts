@@ -5,7 +5,7 @@ import type { Reservations } from '#shared/inventory/reserve-stock';
 import { newId } from '#shared/ids';
 import { crashPoint } from '#shared/platform/crash-points';
 import { holdReference } from './flash-sale-holds';
-import { holdIdOf, isOver, SaleEndedError, SaleNotStartedError, saleStatus, validateSale, type FlashSale, type SaleStatus, type Ticket } from './flash-sale';
+import { ENTRIES_CLOSED_VALID_MS, holdIdOf, isOver, SaleEndedError, SaleNotStartedError, saleStatus, validateSale, type FlashSale, type SaleStatus, type Ticket } from './flash-sale';
 import { publicSaleView, type EdgeFlags, type SaleReport, type SaleRepository, type SaleState, type TicketQueue } from './flash-sale-ports';
 import { now as platformNow } from '#shared/platform/clock';
 import { type CapacityScheduler, type WarmLimits, warmCapacity, warmWindow } from './warm-capacity';
@@ -125,6 +125,17 @@ export function makeRunSales({
     });
     flagged.set(key, write);
     return write;
+  }
+
+  /**
+   * The admission is full: the edge answers the sale's entries sold_out for a while (the one
+   * entry Redis picked per refresh period writes it). A failure is logged; the API still answers.
+   */
+  async function closeEntriesAtEdge(s: FlashSale, now: Date): Promise<void> {
+    if (!edgeFlags) return;
+    await edgeFlags.flag(s.shopId, s.saleId, { ...publicSaleView({ ...s, status: 'live' }), entriesClosedUntil: now.getTime() + ENTRIES_CLOSED_VALID_MS }).catch((error: unknown) => {
+      log('flash sale entries not closed at the edge', { shopId: s.shopId, saleId: s.saleId, error: String(error) });
+    });
   }
 
   /** Flags the sale when its live counts say it is sold out for good. */
@@ -425,7 +436,10 @@ export function makeRunSales({
       const admitted = await state.admit(s, customerId, now);
       if (!admitted.ok) throw new RateLimitedError('Too many entries; wait before trying again.', Math.ceil(admitted.retryAfterMs / 1000));
       const outcome = await state.enter(s, customerId, quantity, now);
-      if (outcome.kind === 'sold_out') return { status: 'sold_out' };
+      if (outcome.kind === 'sold_out') {
+        if (outcome.closeEntriesAtEdge) await closeEntriesAtEdge(s, now);
+        return { status: 'sold_out' };
+      }
       if (outcome.kind === 'decided') return { status: 'decided', ticket: outcome.ticket };
       // A new ticket, or one whose send may have failed before: (re)send, deduplicated by ticket,
       // under the generation of the Redis state that issued it.

@@ -115,7 +115,29 @@ describe('flash-sale state: entries', () => {
       range(1, 11).map((i) => `c${i}`),
     );
     await state.open(sale); // a retried create
-    expect(await state.enter(sale, 'late', 1, NOW)).toEqual({ kind: 'sold_out' });
+    expect(await state.enter(sale, 'late', 1, NOW)).toMatchObject({ kind: 'sold_out' });
+  });
+
+  it('tells one entry per refresh period past a full admission to close the entries at the edge, none when sold out for good', async () => {
+    const sale = await openSale(1); // cap 11
+    await enterAll(
+      sale,
+      range(1, 11).map((i) => `c${i}`),
+    );
+    const past = await Promise.all(range(12, 60).map((i) => state.enter(sale, `c${i}`, 1, NOW)));
+    expect(past.every((o) => o.kind === 'sold_out')).toBe(true);
+    expect(past.filter((o) => o.kind === 'sold_out' && o.closeEntriesAtEdge)).toHaveLength(1);
+    // The period over (its marker expired), the next entry past the cap is the one again.
+    await redis.del(`fs:{${sale.shopId}}:${sale.saleId}:edge-closed`);
+    expect(await state.enter(sale, 'c61', 1, NOW)).toEqual({ kind: 'sold_out', closeEntriesAtEdge: true });
+    expect(await redis.pttl(`fs:{${sale.shopId}}:${sale.saleId}:edge-closed`)).toBeGreaterThan(0);
+
+    // Sold out for good (no unit in the gate, no hold): the edge gets the sold-out flag instead, elsewhere.
+    const gone = await openSale(1);
+    const [a] = await enterAll(gone, ['a']);
+    expect((await state.decide(gone, a!, NOW)).kind).toBe('won');
+    await orderOn(gone, a!, 'ord-a');
+    expect(await state.enter(gone, 'b', 1, NOW)).toEqual({ kind: 'sold_out' });
   });
 
   it('answers sold out when the gate is empty and no hold is open, even under the cap', async () => {
@@ -269,7 +291,7 @@ describe('flash-sale state: holds that end unused', () => {
       range(1, 11).map((i) => `c${i}`),
     );
     expect(tickets).toEqual(range(1, 11));
-    expect(await state.enter(sale, 'c12', 1, NOW)).toEqual({ kind: 'sold_out' });
+    expect(await state.enter(sale, 'c12', 1, NOW)).toEqual({ kind: 'sold_out', closeEntriesAtEdge: true });
     expect((await state.decide(sale, 1, NOW)).kind).toBe('won');
 
     expect(await endHold(sale, 1)).toEqual({ returned: 1, next: [] });

@@ -379,7 +379,7 @@ describe('sold out at the edge', () => {
 
   it('gives the flag writers the store’s ARN and only DescribeKeyValueStore and PutKey on it; no other function touches it', () => {
     const writers = (Object.values(FUNCTIONS) as FunctionSpec[]).filter((spec) => spec.uses.edgeFlags);
-    expect(writers.map((spec) => spec.id).sort()).toEqual(['CloseFlashSales', 'CountFlashSaleOrder', 'GetFlashSale']);
+    expect(writers.map((spec) => spec.id).sort()).toEqual(['CloseFlashSales', 'CountFlashSaleOrder', 'EnterFlashSale', 'GetFlashSale']);
     const lambdas = Object.values(
       template.toJSON().Resources as Record<string, { Type: string; Properties: { Environment?: { Variables?: Record<string, unknown> } }; Metadata?: Record<string, string> }>,
     ).filter((r) => r.Type === 'AWS::Lambda::Function');

@@ -20,7 +20,7 @@ beforeAll(async () => {
   platform = await startTestPlatform({ warehousePickDelayMs: 60_000, throttling: false });
   await seedDemoShop({ log: () => undefined });
   admin = await platform.token({ sub: 'staff', groups: ['admin'], shops: [shop] });
-  await stockDropProduct(platform, admin, { title: 'Edge Sneaker', category: 'shoes', skuPrefix: 'EDGE-SNEAKER', amount: 10_000, units: { a: 5, b: 5 } });
+  await stockDropProduct(platform, admin, { title: 'Edge Sneaker', category: 'shoes', skuPrefix: 'EDGE-SNEAKER', amount: 10_000, units: { a: 5, b: 5, c: 5 } });
 }, 120_000);
 
 afterAll(async () => {
@@ -82,6 +82,38 @@ describe('sold out at the edge', () => {
     }
     // Nothing reached the API: no entry, ticket or sold-out answer was counted.
     expect(await report(sale.saleId)).toEqual(before);
+  }, 60_000);
+
+  it('a live sale whose admission is full has its entries answered at the edge for a while; its page and its tickets still reach the API', async () => {
+    const sale = (await createSale({ sku: 'EDGE-SNEAKER-C', units: 1, startsAt: fromNow(-1_000), endsAt: fromNow(600_000), perCustomerLimit: 1, holdSeconds: 300 })).body;
+    const suffix = randomUUID().slice(0, 4);
+    const holders = await Promise.all(Array.from({ length: 11 }, (_, i) => platform.token({ sub: `full-${suffix}-${i}` })));
+    // 1 unit admits 11 tickets (the unit plus the admission buffer).
+    for (const token of holders) expect((await enter(sale.saleId, token)).status).toBe(202);
+    await eventually(async () => expect((await report(sale.saleId)).won).toBe(1));
+
+    // The first entry past the full admission is answered by the API, which closes the entries at the edge.
+    const first = await enter(sale.saleId, await platform.token({ sub: `full-${suffix}-late-0` }));
+    expect(first.status).toBe(200);
+    expect(first.body).toEqual({ status: 'sold_out' });
+    expect(first.headers.get('x-served-by')).toBeNull();
+    const before = await report(sale.saleId);
+    expect(before).toMatchObject({ tickets: 11, soldOutAnswers: 1 });
+
+    const late = await Promise.all(Array.from({ length: 10 }, async (_, i) => enter(sale.saleId, await platform.token({ sub: `full-${suffix}-late-${i + 1}` }))));
+    for (const res of late) {
+      expect(res.status).toBe(200);
+      expect(res.body).toEqual({ status: 'sold_out' });
+      expect(res.headers.get('x-served-by')).toBe('edge');
+    }
+    expect(await report(sale.saleId)).toEqual(before);
+    // A hold is open, so the sale is not sold out for good: its page and a ticket holder's poll are the API's.
+    const page = await view(sale.saleId);
+    expect(page.headers.get('x-served-by')).toBeNull();
+    expect(page.body.status).toBe('live');
+    const poll = await platform.request('GET', `/v1/shops/${shop}/flash-sales/${sale.saleId}/entries/2`, { token: holders[1]! });
+    expect(poll.status).toBe(200);
+    expect(poll.headers.get('x-served-by')).toBeNull();
   }, 60_000);
 
   it('an ended sale is answered at the edge once the close job closed it', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { ConflictError, NotFoundError, RateLimitedError, ValidationError } from '#shared/errors';
-import { SaleEndedError, SaleNotStartedError, admissionBuffer, holdIdOf, isOver, type FlashSale, type SaleCounts, type Ticket } from '#shared/flash-sales/flash-sale';
+import { SaleEndedError, SaleNotStartedError, admissionBuffer, ENTRIES_CLOSED_VALID_MS, holdIdOf, isOver, type FlashSale, type SaleCounts, type Ticket } from '#shared/flash-sales/flash-sale';
 import { parseHoldReference } from '#shared/flash-sales/flash-sale-holds';
 import type { Decision, EdgeFlags, EntryOutcome, SaleReport, SaleRepository, SaleState, TicketQueue } from '#shared/flash-sales/flash-sale-ports';
 import { POLL_AFTER_MS, makeRunSales, type CreateSaleInput, type RunSalesDeps } from '#shared/flash-sales/run-sales';
@@ -971,6 +971,22 @@ describe('edge flags', () => {
     // Once per process: reading the sale again writes nothing more.
     expect(await w.run.getSale(SHOP, w.sale.saleId)).toMatchObject({ status: 'sold_out' });
     expect(edgeFlags.flag).toHaveBeenCalledTimes(1);
+  });
+
+  it('closes the entries at the edge for a while when the state says the admission is full and this entry is the one to flag it', async () => {
+    const edgeFlags = flagsFake();
+    const w = await withSale({ units: 1, perCustomerLimit: 1, holdSeconds: 60 }, { edgeFlags });
+    w.state.enter.mockResolvedValueOnce({ kind: 'sold_out', closeEntriesAtEdge: true });
+    expect(await w.run.enter(SHOP, w.sale.saleId, 'late', 1)).toEqual({ status: 'sold_out' });
+    expect(edgeFlags.flag).toHaveBeenCalledWith(SHOP, w.sale.saleId, expect.objectContaining({ status: 'live', entriesClosedUntil: at(1).getTime() + ENTRIES_CLOSED_VALID_MS }));
+    // Any other sold-out answer writes nothing; a failed write is logged and the answer stands.
+    w.state.enter.mockResolvedValueOnce({ kind: 'sold_out' });
+    await w.run.enter(SHOP, w.sale.saleId, 'later', 1);
+    expect(edgeFlags.flag).toHaveBeenCalledTimes(1);
+    edgeFlags.flag.mockRejectedValueOnce(new Error('store unreachable'));
+    w.state.enter.mockResolvedValueOnce({ kind: 'sold_out', closeEntriesAtEdge: true });
+    expect(await w.run.enter(SHOP, w.sale.saleId, 'last', 1)).toEqual({ status: 'sold_out' });
+    expect(w.log).toHaveBeenCalledWith('flash sale entries not closed at the edge', expect.objectContaining({ saleId: w.sale.saleId }));
   });
 
   it('flags a sale ended when the close job closes it', async () => {

@@ -53,6 +53,18 @@ describe('the sold-out edge function', () => {
     });
   });
 
+  it('answers the entries of a live sale whose admission is full until the flag’s time, never its page', async () => {
+    const { store, run } = edge();
+    store.put('shop-1/sale_1', JSON.stringify({ ...SALE, status: 'live', entriesClosedUntil: Date.now() + 60_000 }));
+    expect(await answer(await run('POST', '/v1/shops/shop-1/flash-sales/sale_1/entries'))).toMatchObject({ status: 200, headers: { 'x-served-by': 'edge' }, body: { status: 'sold_out' } });
+    expect(isEdgeResponse(await run('GET', '/v1/shops/shop-1/flash-sales/sale_1'))).toBe(false);
+
+    store.put('shop-1/sale_1', JSON.stringify({ ...SALE, status: 'live', entriesClosedUntil: Date.now() - 1 }));
+    expect(isEdgeResponse(await run('POST', '/v1/shops/shop-1/flash-sales/sale_1/entries'))).toBe(false);
+    store.put('shop-1/sale_1', JSON.stringify({ ...SALE, status: 'live' }));
+    expect(isEdgeResponse(await run('POST', '/v1/shops/shop-1/flash-sales/sale_1/entries'))).toBe(false);
+  });
+
   it('answers an ended sale with status ended', async () => {
     const { store, run } = edge();
     store.put('shop-1/sale_1', JSON.stringify({ ...SALE, status: 'ended' }));

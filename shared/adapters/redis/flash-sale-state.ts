@@ -1,5 +1,5 @@
 import { UnavailableError } from '#shared/errors';
-import { admissionBuffer, holdIdOf, isOver, type FlashSale, type SaleCounts, type Ticket, type TicketStatus } from '#shared/flash-sales/flash-sale';
+import { admissionBuffer, ENTRIES_CLOSED_REFRESH_MS, holdIdOf, isOver, type FlashSale, type SaleCounts, type Ticket, type TicketStatus } from '#shared/flash-sales/flash-sale';
 import type { Decision, EntryOutcome, SaleState } from '#shared/flash-sales/flash-sale-ports';
 import { withScripts, type RedisClient } from './client';
 import { gateKey } from './inventory-gate';
@@ -19,6 +19,7 @@ import { gateKey } from './inventory-gate';
  *                                unitsReturned, redriven, repaired
  *   fs:{shop}:<sale>:orders      order ids placed on holds (a set: each counted once)
  *   fs:{shop}:<sale>:rl:<who>    token buckets (per customer, and `*` for the whole sale)
+ *   fs:{shop}:<sale>:edge-closed set (with an expiry) by the entry that was told to flag the full admission at the edge
  * and what the minute job heals from (sorted sets, so it reads only what is overdue):
  *   fs:{shop}:<sale>:queued      queued tickets by entry time (ms)
  *   fs:{shop}:<sale>:unrecorded  won tickets whose hold is not known to be in DynamoDB, by decision time
@@ -30,15 +31,21 @@ import { gateKey } from './inventory-gate';
  * Any Redis error is UnavailableError: entries fail closed, nothing is sold blind.
  */
 const ENTER = `
--- KEYS: cap, seq, cust, stats, ticketPrefix, gate, held, generation, queued ; ARGV: customer, quantity, nowIso, nowMs
+-- KEYS: cap, seq, cust, stats, ticketPrefix, gate, held, generation, queued, edgeClosed ; ARGV: customer, quantity, nowIso, nowMs, edgeRefreshMs
 redis.call('HINCRBY', KEYS[4], 'entries', 1)
 local existing = redis.call('HGET', KEYS[3], ARGV[1])
 if existing then return {'existing', existing, redis.call('GET', KEYS[8]) or '0'} end
 local cap = tonumber(redis.call('GET', KEYS[1]) or '0')
 local soldOut = tonumber(redis.call('GET', KEYS[6]) or '0') <= 0 and tonumber(redis.call('GET', KEYS[7]) or '0') <= 0
-if soldOut or tonumber(redis.call('GET', KEYS[2]) or '0') >= cap then
+if soldOut then
   redis.call('HINCRBY', KEYS[4], 'soldOut', 1)
   return {'sold_out'}
+end
+if tonumber(redis.call('GET', KEYS[2]) or '0') >= cap then
+  redis.call('HINCRBY', KEYS[4], 'soldOut', 1)
+  -- Admission is full: one caller per refresh period (fleet-wide) re-flags the entries closed at the edge.
+  if redis.call('SET', KEYS[10], '1', 'NX', 'PX', ARGV[5]) then return {'sold_out', 'full', 'refresh'} end
+  return {'sold_out', 'full'}
 end
 local t = redis.call('INCR', KEYS[2])
 redis.call('HSET', KEYS[3], ARGV[1], t)
@@ -252,7 +259,7 @@ export interface RateLimits {
 
 export function redisSaleState(redis: () => Promise<RedisClient>, limits: RateLimits = {}): SaleState {
   const client = withScripts<SaleCommands>(redis, {
-    saleEnter: { numberOfKeys: 9, lua: ENTER },
+    saleEnter: { numberOfKeys: 10, lua: ENTER },
     saleDecide: { numberOfKeys: 10, lua: DECIDE },
     saleHoldEnded: { numberOfKeys: 9, lua: HOLD_ENDED },
     saleForeignHoldEnded: { numberOfKeys: 4, lua: FOREIGN_HOLD_ENDED },
@@ -321,12 +328,14 @@ export function redisSaleState(redis: () => Promise<RedisClient>, limits: RateLi
           k(sale, 'held'),
           k(sale, 'generation'),
           k(sale, 'queued'),
+          k(sale, 'edge-closed'),
           customerId,
           quantity,
           now.toISOString(),
           now.getTime(),
+          ENTRIES_CLOSED_REFRESH_MS,
         );
-        if (answer[0] === 'sold_out') return { kind: 'sold_out' };
+        if (answer[0] === 'sold_out') return answer[2] === 'refresh' ? { kind: 'sold_out', closeEntriesAtEdge: true } : { kind: 'sold_out' };
         const ticket = Number(answer[1]);
         const generation = Number(answer[2] ?? 0);
         const issued = generation > 0 ? { generation } : {};
