@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import type { SynthesisMessage } from 'aws-cdk-lib/cx-api';
 import { afterAll } from 'vitest';
 import { FUNCTIONS, type FunctionSpec } from '#functions/registry';
 import { DEFAULT_ROUTE, ROUTES } from '#functions/routes';
@@ -61,6 +62,11 @@ export interface TestStacks extends CommerceStacks {
   statelessTemplate(): Template;
   /** The template of one stack, by the end of its name (`catalog`, `edge`, `stateful`...). */
   templateOf(name: string): Template;
+  /**
+   * The synthesis messages (info, warning, error annotations) of the stateless stacks, from one
+   * synthesis of the app: `Annotations.fromStack` synthesizes the whole app again on every call.
+   */
+  statelessMessages(): readonly SynthesisMessage[];
   /** Each stack's template, by stack name. */
   templates(): ReadonlyMap<string, Template>;
 }
@@ -91,6 +97,7 @@ export function buildStacks(options: CommerceAppOptions = {}, context: Record<st
   };
   const all = [stacks.stateful, ...stacks.stateless];
   let merged: Template | undefined;
+  let messages: readonly SynthesisMessage[] | undefined;
   return {
     ...stacks,
     app,
@@ -102,7 +109,13 @@ export function buildStacks(options: CommerceAppOptions = {}, context: Record<st
       return templateFor(found[0]!);
     },
     templates: () => new Map(all.map((stack) => [stack.stackName, templateFor(stack)])),
+    statelessMessages: () => (messages ??= stacksMessages(app, stacks.stateless)),
   };
+}
+
+function stacksMessages(app: App, stacks: readonly Stack[]): SynthesisMessage[] {
+  const assembly = app.synth();
+  return stacks.flatMap((stack) => assembly.getStackArtifact(stack.artifactId).messages);
 }
 
 type Json = Record<string, unknown>;
