@@ -234,12 +234,7 @@ export function makeRunSales({
    * same tickets. Then the hold recorder writes the winners' holds (a failure there is
    * logged and undoes nothing). Tickets of a lost generation of the state decide nothing.
    */
-  async function decideTickets(
-    shopId: string,
-    saleId: string,
-    tickets: readonly number[],
-    generation = 0,
-  ): Promise<{ outcomes: Array<'won' | 'waiting' | 'lost' | 'expired'>; decidedAhead: number }> {
+  async function decideTickets(shopId: string, saleId: string, tickets: readonly number[], generation = 0): Promise<{ outcomes: Array<'won' | 'waiting' | 'lost' | 'expired'>; decidedAhead: number }> {
     const s = await sale(shopId, saleId);
     if ((s.generation ?? 0) !== generation) return { outcomes: tickets.map(() => 'lost' as const), decidedAhead: 0 };
     const { decisions, decidedAhead } = await state.decideBatch(s, tickets, clock(), DECIDE_AHEAD);

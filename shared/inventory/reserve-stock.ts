@@ -63,19 +63,17 @@ export function makeReservations({ reservations, clock = platformNow, defaultSec
       const createdAt = clock().toISOString();
       let written = 0;
       for (let i = 0; i < holds.length; i += MAX_GATE_HOLDS_PER_BATCH) {
-        const batch = holds.slice(i, i + MAX_GATE_HOLDS_PER_BATCH).map(
-          (hold): Reservation => ({
-            shopId,
-            reservationId: hold.reservationId,
-            lines: normalizeLines([{ sku, quantity: hold.quantity }]),
-            status: 'ACTIVE',
-            createdAt,
-            expiresAt: hold.expiresAt,
-            source: hold.source,
-            reference: hold.reference,
-            fromGate: true,
-          }),
-        );
+        const batch = holds.slice(i, i + MAX_GATE_HOLDS_PER_BATCH).map((hold): Reservation => ({
+          shopId,
+          reservationId: hold.reservationId,
+          lines: normalizeLines([{ sku, quantity: hold.quantity }]),
+          status: 'ACTIVE',
+          createdAt,
+          expiresAt: hold.expiresAt,
+          source: hold.source,
+          reference: hold.reference,
+          fromGate: true,
+        }));
         written += await reservations.createFromGate(shopId, sku, batch);
       }
       return written;

@@ -223,7 +223,8 @@ function world(options: WorldOptions = {}) {
       l.tickets.set(n, { customerId, quantity, status: 'queued', enteredAt: enteredAt.getTime() });
       return { kind: 'queued', ticket: n, fresh: true };
     }),
-    decide: vi.fn<SaleState['decide']>((sale, n, decidedAt) => decideOne(sale, n, decidedAt)),    decideBatch: vi.fn<SaleState['decideBatch']>(async (sale, tickets, decidedAt, ahead) => {
+    decide: vi.fn<SaleState['decide']>((sale, n, decidedAt) => decideOne(sale, n, decidedAt)),
+    decideBatch: vi.fn<SaleState['decideBatch']>(async (sale, tickets, decidedAt, ahead) => {
       const decisions: Array<{ kind: Decision['kind']; fresh: boolean }> = [];
       for (const n of tickets) {
         const before = live(sale).tickets.get(n)?.status;
@@ -652,7 +653,12 @@ describe('decideTickets', () => {
     for (const c of ['alice', 'bob', 'carol', 'dave', 'erin']) await w.run.enter(SHOP, w.sale.saleId, c, 1);
     expect(await w.run.decideTickets(SHOP, w.sale.saleId, [2], 0)).toEqual({ outcomes: ['won'], decidedAhead: 4 });
     // Ticket 2 first, then the line from the front: 1 and 3 win, 4 and 5 wait for the open holds.
-    for (const [n, c, status] of [[1, 'alice', 'won'], [3, 'carol', 'won'], [4, 'dave', 'queued'], [5, 'erin', 'queued']] as const) {
+    for (const [n, c, status] of [
+      [1, 'alice', 'won'],
+      [3, 'carol', 'won'],
+      [4, 'dave', 'queued'],
+      [5, 'erin', 'queued'],
+    ] as const) {
       expect(await w.run.ticket(SHOP, w.sale.saleId, n, c)).toMatchObject({ status });
     }
     expect(w.live(w.sale).waiting).toEqual([4, 5]);

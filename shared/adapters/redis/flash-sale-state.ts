@@ -25,6 +25,7 @@ import { gateKey } from './inventory-gate';
  *   fs:{shop}:<sale>:edge-closed set (with an expiry) by the entry that was told to flag the full admission at the edge
  * and what the minute job heals from (sorted sets, so it reads only what is overdue):
  *   fs:{shop}:<sale>:queued      queued tickets by entry time (ms)
+ *   fs:{shop}:<sale>:line        the same tickets by number: the line that decisions take ahead from, in order
  *   fs:{shop}:<sale>:unrecorded  won tickets whose hold is not known to be in DynamoDB, by decision time
  *   fs:{shop}:<sale>:open        won tickets whose hold is open (not ordered, not ended), by hold expiry
  *   fs:{shop}:<sale>:foreign     holds of earlier generations whose units came back (each once)
@@ -34,7 +35,7 @@ import { gateKey } from './inventory-gate';
  * Any Redis error is UnavailableError: entries fail closed, nothing is sold blind.
  */
 const ENTER = `
--- KEYS: cap, seq, cust, stats, ticketPrefix, gate, held, generation, queued, edgeClosed ; ARGV: customer, quantity, nowIso, nowMs, edgeRefreshMs
+-- KEYS: cap, seq, cust, stats, ticketPrefix, gate, held, generation, queued, edgeClosed, line ; ARGV: customer, quantity, nowIso, nowMs, edgeRefreshMs
 redis.call('HINCRBY', KEYS[4], 'entries', 1)
 local existing = redis.call('HGET', KEYS[3], ARGV[1])
 if existing then return {'existing', existing, redis.call('GET', KEYS[8]) or '0'} end
@@ -54,6 +55,7 @@ local t = redis.call('INCR', KEYS[2])
 redis.call('HSET', KEYS[3], ARGV[1], t)
 redis.call('HSET', KEYS[5] .. t, 'customer', ARGV[1], 'quantity', ARGV[2], 'status', 'queued', 'at', ARGV[3])
 redis.call('ZADD', KEYS[9], ARGV[4], t)
+redis.call('ZADD', KEYS[11], t, t)
 redis.call('HINCRBY', KEYS[4], 'tickets', 1)
 return {'queued', tostring(t), redis.call('GET', KEYS[8]) or '0'}
 `;
@@ -73,7 +75,7 @@ end
  * here, in the same step; the hold recorder writes it to DynamoDB off this path.
  */
 const DECIDE_BATCH = `
--- KEYS: gate, held, waiting, stats, decided, queued, unrecorded, open, generation, ticket key prefix
+-- KEYS: gate, held, waiting, stats, decided, queued, unrecorded, open, generation, ticket key prefix, line
 -- ARGV: generation, over, nowMs, holdExpiresAt, holdExpiresMs, holdIdPrefix, ahead, tickets...
 -- Answers one status per ticket asked for (then whether it was decided now: 'new' or 'old'), then the count decided ahead.
 if (redis.call('GET', KEYS[9]) or '0') ~= ARGV[1] then return {'stale'} end
@@ -82,6 +84,7 @@ local function lose(key, t)
   redis.call('HSET', key, 'status', 'lost')
   redis.call('LREM', KEYS[3], 0, t)
   redis.call('ZREM', KEYS[6], t)
+  redis.call('ZREM', KEYS[11], t)
   redis.call('HINCRBY', KEYS[4], 'lost', 1)
   redis.call('INCR', KEYS[5])
   return 'lost'
@@ -100,6 +103,7 @@ local function decide(t)
     redis.call('HSET', key, 'status', 'won', 'holdId', ARGV[6] .. t, 'holdExpiresAt', ARGV[4])
     if status == 'waiting' then redis.call('LREM', KEYS[3], 0, t) end
     redis.call('ZREM', KEYS[6], t)
+    redis.call('ZREM', KEYS[11], t)
     redis.call('ZADD', KEYS[7], ARGV[3], t)
     redis.call('ZADD', KEYS[8], ARGV[5], t)
     redis.call('HINCRBY', KEYS[4], 'won', 1)
@@ -112,6 +116,7 @@ local function decide(t)
       redis.call('HSET', key, 'status', 'waiting')
       redis.call('RPUSH', KEYS[3], t)
       redis.call('ZREM', KEYS[6], t)
+      redis.call('ZREM', KEYS[11], t)
     end
     return 'waiting', 'new'
   end
@@ -126,9 +131,7 @@ end
 local ahead = 0
 local limit = tonumber(ARGV[7])
 if limit > 0 then
-  local line = redis.call('ZRANGE', KEYS[6], 0, limit - 1)
-  table.sort(line, function(a, b) return tonumber(a) < tonumber(b) end)
-  for _, t in ipairs(line) do
+  for _, t in ipairs(redis.call('ZRANGE', KEYS[11], 0, limit - 1)) do
     local _, age = decide(t)
     if age == 'new' then ahead = ahead + 1 end
   end
@@ -312,8 +315,8 @@ export interface RateLimits {
 
 export function redisSaleState(redis: () => Promise<RedisClient>, limits: RateLimits = {}): SaleState {
   const client = withScripts<SaleCommands>(redis, {
-    saleEnter: { numberOfKeys: 10, lua: ENTER },
-    saleDecideBatch: { numberOfKeys: 10, lua: DECIDE_BATCH },
+    saleEnter: { numberOfKeys: 11, lua: ENTER },
+    saleDecideBatch: { numberOfKeys: 11, lua: DECIDE_BATCH },
     saleRecorderTurn: { numberOfKeys: 1, lua: RECORDER_TURN },
     saleUnrecorded: { numberOfKeys: 2, lua: UNRECORDED },
     saleHoldEnded: { numberOfKeys: 9, lua: HOLD_ENDED },
@@ -375,6 +378,7 @@ export function redisSaleState(redis: () => Promise<RedisClient>, limits: RateLi
       k(sale, 'open'),
       k(sale, 'generation'),
       k(sale, 't:'),
+      k(sale, 'line'),
       generationOf(sale),
       isOver(sale, now) ? '1' : '0',
       now.getTime(),
@@ -418,6 +422,7 @@ export function redisSaleState(redis: () => Promise<RedisClient>, limits: RateLi
           k(sale, 'generation'),
           k(sale, 'queued'),
           k(sale, 'edge-closed'),
+          k(sale, 'line'),
           customerId,
           quantity,
           now.toISOString(),
@@ -536,7 +541,13 @@ export function redisSaleState(redis: () => Promise<RedisClient>, limits: RateLi
       guarded(async (r) =>
         (await r.saleUnrecorded(k(sale, 'unrecorded'), k(sale, 't:'), limit))
           .filter(([, status, holdId]) => status === 'won' && holdId)
-          .map(([ticket, , holdId, holdExpiresAt, quantity, customerId]) => ({ ticket: Number(ticket), holdId: holdId!, holdExpiresAt: holdExpiresAt!, quantity: Number(quantity), customerId: customerId! })),
+          .map(([ticket, , holdId, holdExpiresAt, quantity, customerId]) => ({
+            ticket: Number(ticket),
+            holdId: holdId!,
+            holdExpiresAt: holdExpiresAt!,
+            quantity: Number(quantity),
+            customerId: customerId!,
+          })),
       ),
 
     gateSnapshot: (sale) =>
