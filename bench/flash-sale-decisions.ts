@@ -44,6 +44,7 @@ export async function runDecisionsBench(options: DecisionsBenchOptions): Promise
     }
   };
   const started = performance.now();
+  const host = machine();
   process.env.FLASH_SALE_ENTRIES_PER_SECOND = '1000000000';
   const platform = await startInMemoryPlatform(log, { namePrefix: `fsdec${runId}-`, warehousePickDelayMs: 3_600_000 });
   try {
@@ -204,7 +205,7 @@ export async function runDecisionsBench(options: DecisionsBenchOptions): Promise
     const text = [
       `# bench:flash-sale --decisions-only`,
       ``,
-      `${new Date().toISOString()} · ${machine()} · load average ${loadAverage()} at the end · ${gitRevision()} · ${((performance.now() - started) / 1000).toFixed(0)} s in all`,
+      `${new Date().toISOString()} · ${host} · load average ${loadAverage()} at the end · ${gitRevision()} · ${((performance.now() - started) / 1000).toFixed(0)} s in all`,
       ``,
       `The local stack in this process (the local SQS FIFO queue and its poller running the real \`DecideFlashSaleTickets\` handler), DynamoDB Local and redis-server beside it, in memory. A sale of ${fmt(units)} units, ${fmt(tickets)} tickets, perCustomerLimit 1, holds of ${holdSeconds} s (none ends during the bench). Others may be using this shared 2-core machine at the same time (load average above): figures are of this run only.`,
       ``,
