@@ -6,8 +6,9 @@ import { withScripts, type RedisClient } from './client';
 import { gateKey } from './inventory-gate';
 
 /**
- * Flash-sale state in Redis. Every key carries the shop as hash tag, like the inventory
- * gate's, so a script that decides a ticket and takes its units runs on one slot:
+ * Flash-sale state in Redis. Every key of a sale carries the shop as hash tag, like the
+ * inventory gate's, so a script that decides tickets and takes their units runs on one slot
+ * (only the customers' token buckets are tagged by customer, to spread over the cluster):
  *   fs:{shop}:<sale>:cap         tickets admitted (units + buffer, raised by unused holds)
  *   fs:{shop}:<sale>:seq         the ticket counter (INCR)
  *   fs:{shop}:<sale>:generation  the generation of this state (bumped when rebuilt after a loss)
