@@ -37,6 +37,8 @@ import { pidOf, usageSince } from './process-usage';
  * Options: --units, --entries, --max-seconds, --max-entry-seconds, --concurrency, --runs, --run-units,
  * --sold-out-seconds, --bare-seconds, --in-process, --poll-concurrency,
  * --checkout-concurrency, --checkout-seconds, --hold-seconds, --out.
+ * --decisions-only [--units U --tickets N]: only how fast N tickets of a U-unit sale are
+ * decided (bench/flash-sale-decisions.ts; written to bench/results/flash-sale-decisions.md).
  */
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const { values } = parseArgs({
@@ -55,9 +57,19 @@ const { values } = parseArgs({
     'checkout-concurrency': { type: 'string', default: '50' },
     'checkout-seconds': { type: 'string', default: '240' },
     'hold-seconds': { type: 'string', default: '1800' },
-    out: { type: 'string', default: 'bench/results/flash-sale.md' },
+    out: { type: 'string' },
+    'decisions-only': { type: 'boolean', default: false },
+    tickets: { type: 'string', default: '11000' },
   },
 });
+if (values['decisions-only']) {
+  // Decisions only: admissions and the worker's decisions of one sale, against the real engines (bench/flash-sale-decisions.ts).
+  const { runDecisionsBench } = await import('./flash-sale-decisions');
+  process.exit(
+    await runDecisionsBench({ units: Number(values.units), tickets: Number(values.tickets), holdSeconds: Number(values['hold-seconds']), out: values.out ?? 'bench/results/flash-sale-decisions.md' }),
+  );
+}
+values.out ??= 'bench/results/flash-sale.md';
 const UNITS = Number(values.units);
 const ENTRIES = Number(values.entries);
 const MAX_SECONDS = Number(values['max-seconds']);
@@ -314,17 +326,19 @@ try {
     { step: 'serialize', name: 'benchFlashSaleRecordCache' },
   );
 
-  // Decision times: the worker's decideTicket, wrapped (first decision of each ticket).
+  // Decision times: the worker's decideTickets, wrapped (first decision of each ticket of its batch;
+  // a ticket decided ahead of its message is timed when its own message arrives, so later than it was).
   const decisions = new Map<string, Map<number, { at: number; outcome: string }>>();
-  const decideTicket = runSales.decideTicket.bind(runSales);
-  runSales.decideTicket = async (shop, saleId, ticket, generation) => {
-    const outcome = await decideTicket(shop, saleId, ticket, generation);
-    if (outcome !== 'waiting') {
+  const decideTickets = runSales.decideTickets;
+  runSales.decideTickets = async (shop, saleId, tickets, generation) => {
+    const answer = await decideTickets(shop, saleId, tickets, generation);
+    answer.outcomes.forEach((outcome, i) => {
+      if (outcome === 'waiting') return;
       const of = decisions.get(saleId) ?? new Map();
       decisions.set(saleId, of);
-      if (!of.has(ticket)) of.set(ticket, { at: epoch(), outcome });
-    }
-    return outcome;
+      if (!of.has(tickets[i]!)) of.set(tickets[i]!, { at: epoch(), outcome });
+    });
+    return answer;
   };
 
   const createSale = (sku: string, units: number, endsInSeconds: number) =>

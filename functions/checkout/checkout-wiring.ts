@@ -16,6 +16,7 @@ import { logger, metrics, MetricUnit } from '#shared/observability';
 import { lazy, memoizeWithRetry } from '#shared/platform/memoize';
 import { cart } from '../cart/cart-wiring';
 import { products } from '../catalog/catalog-wiring';
+import { sales } from '../flash-sales/flash-sale-wiring';
 import { reservationRepository, reservations } from '../inventory/inventory-wiring';
 import { orderStore } from '../orders/orders-wiring';
 
@@ -40,7 +41,7 @@ export const longestHoldSeconds = () => Math.max(config().RESERVATION_SECONDS, M
 
 /** Checkout's second reservation source: a won flash-sale hold, priced from the catalog. */
 const flashSaleHolds = (): FlashSaleHolds => {
-  const holds = makeFlashSaleHolds({ reservations: reservations() });
+  const holds = makeFlashSaleHolds({ reservations: reservations(), recordHoldOf: (shopId, holdId, customerId) => sales().recordHoldOf(shopId, holdId, customerId) });
   return {
     async claim(shopId, holdId, customerId) {
       const hold = await holds.claim(shopId, holdId, customerId);

@@ -6,7 +6,8 @@ export const checkoutFunctions = defineFunctions({
     id: 'Checkout',
     entry: 'functions/checkout/checkout.handler.ts',
     description: 'Customer: the checkout saga (reserve, authorize, write the order and commit the stock, empty the cart).',
-    uses: { tables: { carts: 'readWrite', catalog: 'read', inventory: 'readWrite', orders: 'readWrite', shops: 'read', idempotency: 'readWrite' }, payments: true },
+    // Redis and the sales: a flash-sale hold claimed before the hold recorder wrote it is written from the sale's state.
+    uses: { tables: { carts: 'readWrite', catalog: 'read', inventory: 'readWrite', orders: 'readWrite', shops: 'read', idempotency: 'readWrite', flashSales: 'read' }, payments: true, redis: true },
     timeoutSeconds: 25,
     // Stripe's default ~100 PaymentIntents/s x ~0.4 s a checkout in AWS is ~50 in flight; more would only
     // queue on Stripe's rate limit. Locally (~25/s at best) the last one admitted answers ~2 s later, and

@@ -45,7 +45,8 @@ export const flashSalesFunctions = defineFunctions({
   decideFlashSaleTickets: {
     id: 'DecideFlashSaleTickets',
     entry: 'functions/flash-sales/decide-tickets.handler.ts',
-    description: 'Flash-sale worker: decides queued tickets through the gate (won with a hold, or lost), once per ticket.',
+    description:
+      'Flash-sale worker: decides its batch and up to 100 queued tickets ahead through the gate in one Redis script (won with a hold, or lost), once per ticket; then writes the holds to DynamoDB in batches.',
     uses: { tables: { flashSales: 'read', inventory: 'readWrite' }, redis: true, queues: { flashSaleEntries: 'consume' } },
     timeoutSeconds: 30,
     warmForSales: 'ticketDecisions',

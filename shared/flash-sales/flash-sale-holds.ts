@@ -4,14 +4,27 @@ import type { Reservations } from '#shared/inventory/reserve-stock';
 
 /**
  * A won ticket's hold as checkout sees it: a reservation of the inventory (held from the
- * gate's allocation), owned by the customer who won it. Checkout commits it like any
+ * gate's allocation), owned by the customer who won it. A win is decided in Redis and its
+ * hold written to DynamoDB after (by the hold recorder); a claim that comes first writes it. Checkout commits it like any
  * reservation; an unused one ends (expiry, or released after a declined payment) and the
  * sale gives its units back to the gate.
  */
-export function makeFlashSaleHolds({ reservations }: { reservations: Pick<Reservations, 'get' | 'release'> }) {
+export interface FlashSaleHoldsDeps {
+  readonly reservations: Pick<Reservations, 'get' | 'release'>;
+  /**
+   * Writes a won hold that the hold recorder has not written to DynamoDB yet, from the sale's
+   * state in Redis (run-sales' recordHoldOf): false when it is no live win of this customer.
+   * @default none: a hold not in DynamoDB does not exist
+   */
+  readonly recordHoldOf?: (shopId: string, holdId: string, customerId: string) => Promise<boolean>;
+}
+
+export function makeFlashSaleHolds({ reservations, recordHoldOf }: FlashSaleHoldsDeps) {
   return {
     async claim(shopId: string, holdId: string, customerId: string): Promise<{ saleId: string; reservationId: string; lines: readonly ReservationLine[] }> {
-      const hold = await reservations.get(shopId, holdId);
+      let hold = await reservations.get(shopId, holdId);
+      // A fast winner may claim before the recorder wrote the hold: checkout writes it itself.
+      if (!hold && recordHoldOf && (await recordHoldOf(shopId, holdId, customerId))) hold = await reservations.get(shopId, holdId);
       const { saleId, customerId: owner } = parseHoldReference(hold?.reference);
       if (!hold || hold.source !== 'flash_sale' || owner !== customerId || !saleId) throw new NotFoundError(`Flash-sale hold ${holdId} does not exist or is not yours.`);
       if (hold.status !== 'ACTIVE') throw new ConflictError('hold_expired', `Flash-sale hold ${holdId} is ${hold.status.toLowerCase()}; enter the sale again while it is live.`);

@@ -39,6 +39,21 @@ export type Decision =
   /** The ticket was issued by another generation of the sale's state: nothing decided. */
   | { readonly kind: 'stale' };
 
+/** The decisions of one decision call: one per ticket asked for (in order), and how many queued tickets it decided ahead. */
+export interface BatchDecision {
+  readonly decisions: ReadonlyArray<{ readonly kind: 'won' | 'waiting' | 'lost' | 'expired' | 'stale'; /** Decided by this call (not before). */ readonly fresh: boolean }>;
+  readonly decidedAhead: number;
+}
+
+/** A won ticket whose hold is not known to be in DynamoDB: what recording the hold needs. */
+export interface UnrecordedWin {
+  readonly ticket: number;
+  readonly holdId: string;
+  readonly holdExpiresAt: string;
+  readonly quantity: number;
+  readonly customerId: string;
+}
+
 /**
  * The live state of sales in Redis, every step one atomic script on the shop's slot
  * (the sale's keys and the inventory gate share the `{shop}` hash tag).
@@ -56,6 +71,18 @@ export interface SaleState {
    * but holds are open), or lost. A ticket decided before answers that decision again.
    */
   decide(sale: FlashSale, ticket: number, now: Date): Promise<Decision>;
+  /**
+   * Decides `tickets` as `decide` does, in one atomic step, then up to `ahead` of the
+   * oldest queued tickets in line order (decided ahead of their messages, which then find
+   * them decided). A winner's hold is decided and kept in Redis at once, and listed as
+   * unrecorded until the hold recorder (or checkout's claim, or the minute job) writes it
+   * to DynamoDB.
+   */
+  decideBatch(sale: FlashSale, tickets: readonly number[], now: Date, ahead: number): Promise<BatchDecision>;
+  /** Takes the sale's hold-recorder turn (one recorder per sale at a time) for `ttlMs`: answers its token, or undefined when another has it. */
+  recorderTurn(sale: FlashSale, ttlMs: number): Promise<string | undefined>;
+  /** Gives the turn back (only the turn of this token: one that ran out and passed to another is left alone). */
+  endRecorderTurn(sale: FlashSale, token: string): Promise<void>;
   ticket(sale: FlashSale, ticket: number): Promise<Ticket | undefined>;
   /**
    * A hold ended unused (expired, payment declined): its units go back to the gate once,
@@ -68,6 +95,8 @@ export interface SaleState {
   foreignHoldEnded(sale: FlashSale, holdId: string, units: number): Promise<{ returned: number; next: number[] }>;
   /** The winner's hold is recorded in DynamoDB: the job need not check it any more. */
   holdRecorded(sale: FlashSale, ticket: number): Promise<void>;
+  /** The winners' holds are recorded in DynamoDB (a batch of the recorder). */
+  holdsRecorded(sale: FlashSale, tickets: readonly number[]): Promise<void>;
   /**
    * An order was placed on a hold: counted once per order; when it is the ticket's own hold
    * of this generation, its units are no longer held (once per ticket). When that was the
@@ -78,8 +107,8 @@ export interface SaleState {
   customerTicket(sale: FlashSale, customerId: string): Promise<number | undefined>;
   /** What the minute job heals: queued tickets entered before `queuedBefore`, won tickets decided before `decidedBefore` without a recorded hold, open holds expired before `expiredBefore`. */
   overdue(sale: FlashSale, bounds: { queuedBefore: Date; decidedBefore: Date; expiredBefore: Date }, limit: number): Promise<{ queued: number[]; unrecorded: number[]; expiredHolds: number[] }>;
-  /** Won tickets whose hold is not known to be recorded, with their units. */
-  unrecorded(sale: FlashSale): Promise<Array<{ ticket: number; holdId: string; quantity: number }>>;
+  /** Won tickets whose hold is not known to be recorded (the oldest decisions first, at most `limit`), with their holds. */
+  unrecorded(sale: FlashSale, limit?: number): Promise<UnrecordedWin[]>;
   /** The gate's units and the units of won tickets not known to be recorded, read together (one script). */
   gateSnapshot(sale: FlashSale): Promise<{ inGate: number; outstanding: number }>;
   /** Recounts the units held from the open holds; answers the count before and after. */

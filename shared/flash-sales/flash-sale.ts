@@ -100,12 +100,22 @@ export interface Ticket {
   readonly position?: number;
   readonly holdId?: string;
   readonly holdExpiresAt?: string;
-  /** Won in Redis, its hold not yet known to be in DynamoDB (the worker writes it next, or the minute job). */
+  /** Won in Redis, its hold not yet known to be in DynamoDB (the hold recorder writes it, or checkout's claim, or the minute job). */
   readonly holdUnrecorded?: boolean;
 }
 
 /** The hold of a winning ticket: a reservation of the inventory, id derived from the ticket (and the state's generation). */
-export const holdIdOf = (saleId: string, ticket: number, generation = 0) => (generation > 0 ? `hold_${saleId}_g${generation}_${ticket}` : `hold_${saleId}_${ticket}`);
+export const holdIdOf = (saleId: string, ticket: number, generation = 0) => `${holdIdPrefixOf(saleId, generation)}${ticket}`;
+
+/** What every hold id of a sale's generation starts with (the ticket number follows): the decision script builds hold ids from it. */
+export const holdIdPrefixOf = (saleId: string, generation = 0) => (generation > 0 ? `hold_${saleId}_g${generation}_` : `hold_${saleId}_`);
+
+/** The sale, ticket and generation a hold id was made from (holdIdOf), or undefined for any other id. */
+export function parseHoldId(holdId: string): { saleId: string; ticket: number; generation: number } | undefined {
+  const match = /^hold_(.+?)(?:_g(\d+))?_(\d+)$/.exec(holdId);
+  if (!match) return undefined;
+  return { saleId: match[1]!, ticket: Number(match[3]), generation: match[2] === undefined ? 0 : Number(match[2]) };
+}
 
 /** Whether tickets may still be decided: not after the sale's end (a late decision loses). */
 export const isOver = (sale: FlashSale, now: Date) => Boolean(sale.closedAt) || now.getTime() >= Date.parse(sale.endsAt);

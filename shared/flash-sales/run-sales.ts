@@ -1,11 +1,11 @@
 import { NotFoundError, RateLimitedError, ValidationError } from '#shared/errors';
 import type { GateAllocation } from '#shared/inventory/gate-allocation';
-import { ReservationNotActiveError } from '#shared/inventory/reservations';
+import { MAX_GATE_HOLDS_PER_BATCH, ReservationNotActiveError } from '#shared/inventory/reservations';
 import type { Reservations } from '#shared/inventory/reserve-stock';
 import { newId } from '#shared/ids';
 import { crashPoint } from '#shared/platform/crash-points';
 import { holdReference } from './flash-sale-holds';
-import { ENTRIES_CLOSED_VALID_MS, holdIdOf, isOver, SaleEndedError, SaleNotStartedError, saleStatus, validateSale, type FlashSale, type SaleStatus, type Ticket } from './flash-sale';
+import { ENTRIES_CLOSED_VALID_MS, holdIdOf, isOver, parseHoldId, SaleEndedError, SaleNotStartedError, saleStatus, validateSale, type FlashSale, type SaleStatus, type Ticket } from './flash-sale';
 import { publicSaleView, type EdgeFlags, type SaleReport, type SaleRepository, type SaleState, type TicketQueue } from './flash-sale-ports';
 import { now as platformNow } from '#shared/platform/clock';
 import { type CapacityScheduler, type WarmLimits, warmCapacity, warmWindow } from './warm-capacity';
@@ -23,7 +23,7 @@ export interface RunSalesDeps {
   readonly state: SaleState;
   readonly queue: TicketQueue;
   readonly allocation: Pick<GateAllocation, 'allocate' | 'returnUnits' | 'reconcile' | 'compare' | 'repair'>;
-  readonly reservations: Pick<Reservations, 'reserve' | 'get' | 'release'>;
+  readonly reservations: Pick<Reservations, 'reserve' | 'reserveFromGate' | 'get' | 'release'>;
   readonly clock?: () => Date;
   /** A ticket still queued this long after its entry is decided by the minute job. @default 240 */
   readonly redriveAfterSeconds?: number;
@@ -68,6 +68,12 @@ export const HOLD_GRACE_SECONDS = 120;
 /** Most tickets and holds the job heals per sale and run (the rest the next minute). */
 const HEAL_BATCH = 500;
 const DEFAULT_REDRIVE_AFTER_SECONDS = 240;
+/** Queued tickets a decision call decides ahead of their messages, in line order, so a backlog drains at Redis speed. */
+export const DECIDE_AHEAD = 100;
+/** A hold recorder's turn for a sale: longer than a turn takes, short enough that a dead recorder's turn soon passes. */
+export const RECORDER_TURN_MS = 30_000;
+/** Unrecorded wins a recorder reads at a time (written MAX_GATE_HOLDS_PER_BATCH to a transaction). */
+const RECORD_READ = 495;
 
 export function makeRunSales({
   sales,
@@ -159,24 +165,91 @@ export function makeRunSales({
     });
   }
 
-  /** Decides a ticket from the state in Redis (the worker, a woken waiting ticket, the job's re-drive): idempotent per ticket. */
+  /**
+   * The hold recorder: writes the sale's won holds to DynamoDB off the decision path, in
+   * batches (MAX_GATE_HOLDS_PER_BATCH holds and one update of the gate's allocation a
+   * transaction, so no item takes a write per winner), then marks them recorded in Redis.
+   * One recorder per sale at a time (a turn that passes by itself if its holder dies); a
+   * caller that finds the turn taken leaves the work to its holder, which looks again after
+   * giving the turn back. Idempotent: a hold already written (a crash before it was marked,
+   * checkout's own claim) is written once. A hold whose time is up is left to the minute
+   * job, which ends it in Redis alone. Answers the holds written.
+   */
+  async function recordHolds(s: FlashSale): Promise<number> {
+    let recorded = 0;
+    const tried = new Set<number>();
+    const untried = async () => (await state.unrecorded(s, RECORD_READ)).filter((win) => !tried.has(win.ticket));
+    for (;;) {
+      const turn = await state.recorderTurn(s, RECORDER_TURN_MS);
+      if (!turn) return recorded;
+      try {
+        for (let due = await untried(); due.length > 0; due = await untried()) {
+          for (const win of due) tried.add(win.ticket);
+          const now = clock().getTime();
+          const live = due.filter((win) => Date.parse(win.holdExpiresAt) > now);
+          for (let i = 0; i < live.length; i += MAX_GATE_HOLDS_PER_BATCH) {
+            const batch = live.slice(i, i + MAX_GATE_HOLDS_PER_BATCH);
+            for (const _ of batch) crashPoint('flash-sale.ticket-won');
+            await reservations.reserveFromGate(
+              s.shopId,
+              s.sku,
+              batch.map((win) => ({
+                reservationId: win.holdId,
+                quantity: win.quantity,
+                source: 'flash_sale',
+                reference: holdReference(s.saleId, win.customerId, win.ticket, s.generation ?? 0),
+                expiresAt: win.holdExpiresAt,
+              })),
+            );
+            await state.holdsRecorded(
+              s,
+              batch.map((win) => win.ticket),
+            );
+            recorded += batch.length;
+          }
+        }
+      } finally {
+        await state.endRecorderTurn(s, turn);
+      }
+      // A win decided while this turn ended found the turn taken: writing it is this recorder's job.
+      if ((await untried()).length === 0) return recorded;
+    }
+  }
+
+  /** Runs the recorder where a failure must not undo what was decided: logged, and the next recorder, checkout or the minute job writes the holds. */
+  async function recordHoldsQuietly(s: FlashSale): Promise<void> {
+    await recordHolds(s).catch((error: unknown) => log('flash-sale holds not recorded yet', { saleId: s.saleId, error: String(error) }));
+  }
+
+  /** Decides a ticket from the state in Redis (a woken waiting ticket, the job's re-drive): idempotent per ticket. A winner's hold is the recorder's to write. */
   async function decide(s: FlashSale, ticket: number): Promise<'won' | 'waiting' | 'lost' | 'expired'> {
     const decision = await state.decide(s, ticket, clock());
-    if (decision.kind === 'won') {
-      crashPoint('flash-sale.ticket-won');
-      // Won, now or by an earlier delivery that died before writing the hold: write it (once).
-      await recordHold(s, decision.ticket);
-      await state.holdRecorded(s, ticket);
-    }
     // A ticket of another generation of the state decides nothing: as far as it can tell, it lost.
     return decision.kind === 'stale' ? 'lost' : decision.kind;
   }
 
+  /**
+   * The worker: decides its tickets (a queue batch of one sale and generation) and up to
+   * DECIDE_AHEAD queued ones ahead of them, in one Redis step; safe to run twice for the
+   * same tickets. Then the hold recorder writes the winners' holds (a failure there is
+   * logged and undoes nothing). Tickets of a lost generation of the state decide nothing.
+   */
+  async function decideTickets(shopId: string, saleId: string, tickets: readonly number[], generation = 0): Promise<{ outcomes: Array<'won' | 'waiting' | 'lost' | 'expired'>; decidedAhead: number }> {
+    const s = await sale(shopId, saleId);
+    if ((s.generation ?? 0) !== generation) return { outcomes: tickets.map(() => 'lost' as const), decidedAhead: 0 };
+    const { decisions, decidedAhead } = await state.decideBatch(s, tickets, clock(), DECIDE_AHEAD);
+    await recordHoldsQuietly(s);
+    return { outcomes: decisions.map((d) => (d.kind === 'stale' ? 'lost' : d.kind)), decidedAhead };
+  }
+
   /** The units of an ended hold back to the gate (the next waiting tickets decided), or to available once the sale is over. */
   async function afterHoldEnded(s: FlashSale, { returned, next }: { returned: number; next: number[] }): Promise<{ returned: number; decided: number }> {
-    // Waiting tickets are decided in line order: the first win the returned units, the
-    // others keep waiting while holds are open (or lose, once the sale is over).
-    for (const waiting of next) await decide(s, waiting);
+    // Waiting tickets are decided in line order, in one step: the first win the returned
+    // units, the others keep waiting while holds are open (or lose, once the sale is over).
+    if (next.length > 0) {
+      await state.decideBatch(s, next, clock(), 0);
+      await recordHoldsQuietly(s);
+    }
     if (isOver(s, clock()) && returned > 0) {
       // After the end the units go back to available rather than to the gate.
       await state.count(s, 'unitsReturned', await allocation.returnUnits(s.shopId, s.sku, { actor: 'flash-sale', reference: s.saleId }, returned));
@@ -240,6 +313,16 @@ export function makeRunSales({
       }
     }
 
+    // The winners' holds by the recorder (its batches); what it leaves past the bound (a hold whose time is up, a turn held by a dead recorder) one by one.
+    if (redriven > 0 || due.unrecorded.length > 0) {
+      const written = await recordHolds(s).catch((error: unknown) => {
+        failures += 1;
+        log('flash-sale healing step failed', { saleId: s.saleId, step: 'record holds', error: String(error) });
+        return 0;
+      });
+      // Holds overdue are a repair; those of the tickets just re-driven are the recorder's usual work.
+      if (due.unrecorded.length > 0) repairs.holdsRecorded += written;
+    }
     for (const number of due.unrecorded) {
       await attempt('record hold', number, async () => {
         const ticket = await state.ticket(s, number);
@@ -453,17 +536,47 @@ export function makeRunSales({
       const found = await state.ticket(s, ticket);
       // Another customer's ticket does not exist as far as this caller can tell.
       if (!found || found.customerId !== customerId) throw new NotFoundError(`Ticket ${ticket} does not exist.`);
-      const { holdUnrecorded, ...shown } = found;
-      // A win whose hold is not yet in DynamoDB could not be checked out: it shows as still
-      // being decided (first in line) until the worker, or the minute job, has written the hold.
-      return holdUnrecorded ? { ticket: found.ticket, customerId: found.customerId, quantity: found.quantity, status: 'queued', position: 0 } : shown;
+      // A win shows at once, its hold written to DynamoDB or not: checkout's claim writes a hold the recorder has not written yet.
+      const { holdUnrecorded: _, ...shown } = found;
+      return shown;
     },
 
-    /** The worker: decides one queued ticket; safe to run twice for the same ticket. A ticket of a lost generation of the state decides nothing. */
+    /**
+     * The worker: decides its tickets (a queue batch of one sale and generation) and up to
+     * DECIDE_AHEAD queued ones ahead of them, in one Redis step; safe to run twice for the
+     * same tickets. Then the hold recorder writes the winners' holds (a failure there is
+     * logged and undoes nothing). Tickets of a lost generation of the state decide nothing.
+     */
+    decideTickets,
+
+    /** One ticket of the worker (see decideTickets). */
     async decideTicket(shopId: string, saleId: string, ticket: number, generation = 0) {
-      const s = await sale(shopId, saleId);
-      if ((s.generation ?? 0) !== generation) return 'lost' as const;
-      return decide(s, ticket);
+      return (await decideTickets(shopId, saleId, [ticket], generation)).outcomes[0]!;
+    },
+
+    /** The hold recorder for one sale (see recordHolds); answers the holds it wrote. */
+    async recordHolds(shopId: string, saleId: string): Promise<number> {
+      return recordHolds(await sale(shopId, saleId));
+    },
+
+    /**
+     * Checkout's claim of a hold not in DynamoDB yet: the won ticket's hold is written from
+     * Redis now (idempotent, as the recorder's), so a fast winner never waits for the recorder.
+     * Answers false when the hold is not a live win of this customer (then there is nothing to claim).
+     */
+    async recordHoldOf(shopId: string, holdId: string, customerId: string): Promise<boolean> {
+      const parsed = parseHoldId(holdId);
+      if (!parsed) return false;
+      const s = await saleForReading(shopId, parsed.saleId).catch((error: unknown) => {
+        if (error instanceof NotFoundError) return undefined;
+        throw error;
+      });
+      if (!s || (s.generation ?? 0) !== parsed.generation) return false;
+      const found = await state.ticket(s, parsed.ticket);
+      if (found?.status !== 'won' || found.holdId !== holdId || found.customerId !== customerId || Date.parse(found.holdExpiresAt!) <= clock().getTime()) return false;
+      await recordHold(s, found as Ticket & { holdId: string; holdExpiresAt: string });
+      await state.holdRecorded(s, parsed.ticket);
+      return true;
     },
 
     /**

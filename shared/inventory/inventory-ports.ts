@@ -45,6 +45,15 @@ export interface ReservationRepository {
   create(reservation: Reservation): Promise<Reservation>;
   get(shopId: string, reservationId: string): Promise<Reservation | undefined>;
   /**
+   * Holds of one SKU taken through the Redis gate (flash-sale winners), in one transaction:
+   * each hold's record (a conditional put) and ONE update of the SKU's gate allocation by
+   * their units together, so a batch of winners costs the allocation item one write. At
+   * most MAX_GATE_HOLDS_PER_BATCH. Holds already recorded are left out (a re-run writes
+   * nothing twice); answers how many were written. OutOfStockError when the allocation
+   * does not have their units.
+   */
+  createFromGate(shopId: string, sku: string, holds: readonly Reservation[]): Promise<number>;
+  /**
    * Moves an ACTIVE reservation to `to`: COMMITTED (reserved → sold) or RELEASED / EXPIRED
    * (reserved → available). Returns the reservation after; a reservation already in `to`
    * is answered as it is (a retry; `changed` false), one in another final state is

@@ -31,6 +31,8 @@ export interface Reservation {
 export const DEFAULT_RESERVATION_SECONDS = 15 * 60;
 /** Each line is two writes (counters, ledger) and the reservation one more: 1 + 2 × 49 ≤ 100. */
 export const MAX_RESERVATION_LINES = 49;
+/** Gate holds recorded in one transaction: 99 puts and the one allocation update fill DynamoDB's 100 writes. */
+export const MAX_GATE_HOLDS_PER_BATCH = 99;
 
 export class OutOfStockError extends DomainError {
   constructor(readonly skus: readonly string[]) {

@@ -1,6 +1,6 @@
 import { newId } from '#shared/ids';
 import type { ReservationRepository } from './inventory-ports';
-import { DEFAULT_RESERVATION_SECONDS, normalizeLines, ReservationNotActiveError, type Reservation, type ReservationLine } from './reservations';
+import { DEFAULT_RESERVATION_SECONDS, MAX_GATE_HOLDS_PER_BATCH, normalizeLines, ReservationNotActiveError, type Reservation, type ReservationLine } from './reservations';
 import { now as platformNow } from '#shared/platform/clock';
 
 /**
@@ -19,6 +19,15 @@ export interface ReserveInput {
   readonly reservationId?: string;
   /** Hold units of the Redis gate's allocation (taken in Redis already) rather than available ones. */
   readonly fromGate?: boolean;
+}
+
+/** A hold taken through the gate, to record: its id, units, owner reference and expiry. */
+export interface GateHoldInput {
+  readonly reservationId: string;
+  readonly quantity: number;
+  readonly source: string;
+  readonly reference: string;
+  readonly expiresAt: string;
 }
 
 export interface ReservationDeps {
@@ -43,6 +52,31 @@ export function makeReservations({ reservations, clock = platformNow, defaultSec
         ...(input.reference ? { reference: input.reference } : {}),
         ...(input.fromGate ? { fromGate: true } : {}),
       });
+    },
+
+    /**
+     * Records holds of one SKU already taken through the Redis gate (flash-sale winners) in
+     * batches: one transaction of up to MAX_GATE_HOLDS_PER_BATCH holds and one update of the
+     * gate's allocation. Idempotent per hold id; answers how many were written now.
+     */
+    async reserveFromGate(shopId: string, sku: string, holds: readonly GateHoldInput[]): Promise<number> {
+      const createdAt = clock().toISOString();
+      let written = 0;
+      for (let i = 0; i < holds.length; i += MAX_GATE_HOLDS_PER_BATCH) {
+        const batch = holds.slice(i, i + MAX_GATE_HOLDS_PER_BATCH).map((hold): Reservation => ({
+          shopId,
+          reservationId: hold.reservationId,
+          lines: normalizeLines([{ sku, quantity: hold.quantity }]),
+          status: 'ACTIVE',
+          createdAt,
+          expiresAt: hold.expiresAt,
+          source: hold.source,
+          reference: hold.reference,
+          fromGate: true,
+        }));
+        written += await reservations.createFromGate(shopId, sku, batch);
+      }
+      return written;
     },
 
     get: (shopId: string, reservationId: string): Promise<Reservation | undefined> => reservations.get(shopId, reservationId),

@@ -149,8 +149,9 @@ describe('flash-sale healing: lost ticket messages', () => {
     const w = await world();
     const sale = await w.createSale(4, { endsInSeconds: 60, holdSeconds: 30 });
     const tickets = await w.enter(sale, ['a', 'b', 'c', 'd', 'e', 'f']);
-    // Only the first two messages reach a worker; one winner checks out.
-    for (const t of tickets.slice(0, 2)) expect(await w.run.decideTicket(w.shopId, sale.saleId, t)).toBe('won');
+    // Only the first two tickets are decided (their messages reached a worker that decided nothing ahead); one winner checks out.
+    expect((await w.state.decideBatch(sale, tickets.slice(0, 2), w.now(), 0)).decisions.map((d) => d.kind)).toEqual(['won', 'won']);
+    expect(await w.run.recordHolds(w.shopId, sale.saleId)).toBe(2);
     const holdA = holdIdOf(sale.saleId, tickets[0]!);
     await w.reservations.commit(w.shopId, holdA);
     await w.run.orderPlaced(w.shopId, sale.saleId, { orderId: 'ord-a', customerId: 'a', units: 1 });
@@ -398,5 +399,103 @@ describe('ticket worker: malformed messages', () => {
     });
     const event: SQSEvent = { Records: [record('m1', 'not json {'), record('m2', JSON.stringify({ ticket: 'x' })), record('m3', '')] };
     expect(await handler(event, { getRemainingTimeInMillis: () => 30_000 } as Context)).toEqual({ batchItemFailures: [] });
+  });
+});
+
+describe('flash-sale hold recorder: winners’ holds in DynamoDB, off the decision path', () => {
+  /** Counts the TransactWriteItems calls and their largest size on the document client. */
+  function countTransactions() {
+    const seen = { calls: 0, largest: 0 };
+    const stack = documents.middlewareStack as unknown as { add(m: unknown, o: unknown): void; remove(name: string): boolean };
+    const name = `countTransactions${randomBytes(3).toString('hex')}`;
+    stack.add(
+      (next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) => async (args: { input?: { TransactItems?: unknown[] } }) => {
+        if (/^TransactWrite/.test(context.commandName ?? '')) {
+          seen.calls += 1;
+          seen.largest = Math.max(seen.largest, args.input?.TransactItems?.length ?? 0);
+        }
+        return next(args);
+      },
+      { step: 'initialize', name },
+    );
+    return { seen, stop: () => stack.remove(name) };
+  }
+
+  it('writes 250 winners’ holds in 3 transactions of at most 99 holds and one GATE update each, once, the allocation exact', async () => {
+    const w = await world(300);
+    const sale = await w.createSale(250);
+    const customers = Array.from({ length: 260 }, (_, i) => `fan-${i}`);
+    const tickets = await w.enter(sale, customers);
+    const { decisions } = await w.state.decideBatch(sale, [], w.now(), 300);
+    expect(decisions).toEqual([]);
+    expect((await w.state.counts(sale)).won).toBe(250);
+    // The decisions are visible before any hold is in DynamoDB.
+    expect(await w.run.ticket(w.shopId, sale.saleId, tickets[0]!, 'fan-0')).toMatchObject({ status: 'won' });
+    expect(await w.allocated()).toBe(250);
+
+    const counting = countTransactions();
+    expect(await w.run.recordHolds(w.shopId, sale.saleId)).toBe(250);
+    counting.stop();
+    expect(counting.seen).toEqual({ calls: 3, largest: 100 });
+    expect(await w.allocated()).toBe(0);
+    const hold = await w.reservations.get(w.shopId, holdIdOf(sale.saleId, tickets[7]!));
+    expect(hold).toMatchObject({ status: 'ACTIVE', source: 'flash_sale', fromGate: true, lines: [{ sku: w.sku, quantity: 1 }], reference: holdReference(sale.saleId, 'fan-7', tickets[7]!) });
+    expect(await w.state.unrecorded(sale)).toEqual([]);
+    // Again: nothing to write.
+    expect(await w.run.recordHolds(w.shopId, sale.saleId)).toBe(0);
+    expect(await w.allocated()).toBe(0);
+    expect((await w.audit()).findings).toEqual([]);
+  });
+
+  it('after a crash between DynamoDB and Redis, writes the rest once: the written holds are left out of the batch', async () => {
+    const w = await world(40);
+    const sale = await w.createSale(30);
+    await w.enter(
+      sale,
+      Array.from({ length: 30 }, (_, i) => `c${i}`),
+    );
+    await w.state.decideBatch(sale, [], w.now(), 30);
+    const wins = await w.state.unrecorded(sale);
+    // A recorder wrote the first 12 and died before marking them recorded in Redis.
+    await w.reservations.reserveFromGate(
+      w.shopId,
+      w.sku,
+      wins
+        .slice(0, 12)
+        .map((win) => ({ reservationId: win.holdId, quantity: win.quantity, source: 'flash_sale', reference: holdReference(sale.saleId, win.customerId, win.ticket), expiresAt: win.holdExpiresAt })),
+    );
+    expect(await w.allocated()).toBe(18);
+    expect(await w.run.recordHolds(w.shopId, sale.saleId)).toBe(30);
+    expect(await w.allocated()).toBe(0);
+    expect(await w.state.unrecorded(sale)).toEqual([]);
+    expect((await w.audit()).findings).toEqual([]);
+  });
+
+  it('under concurrent recorders and checkouts claiming at once, writes every hold once; one recorder has the sale’s turn at a time', async () => {
+    const w = await world(60);
+    const sale = await w.createSale(50);
+    const customers = Array.from({ length: 50 }, (_, i) => `c${i}`);
+    const tickets = await w.enter(sale, customers);
+    await w.state.decideBatch(sale, [], w.now(), 50);
+    const holds = makeFlashSaleHolds({ reservations: w.reservations, recordHoldOf: (shopId, holdId, customerId) => w.run.recordHoldOf(shopId, holdId, customerId) });
+    const claims = tickets.slice(0, 20).map((t, i) => holds.claim(w.shopId, holdIdOf(sale.saleId, t), customers[i]!));
+    const recorders = Array.from({ length: 8 }, () => w.run.recordHolds(w.shopId, sale.saleId));
+    const [claimed, written] = await Promise.all([Promise.all(claims), Promise.all(recorders)]);
+    expect(claimed.map((c) => c.saleId)).toEqual(Array(20).fill(sale.saleId));
+    // Only one recorder had the turn at a time; together with the claims every hold is written, once.
+    expect(written.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(50);
+    expect(await w.allocated()).toBe(0);
+    expect(await w.state.unrecorded(sale)).toEqual([]);
+    expect((await w.audit()).findings).toEqual([]);
+
+    // Another customer's hold is not theirs to claim, written or not.
+    await expect(holds.claim(w.shopId, holdIdOf(sale.saleId, tickets[30]!), 'c0')).rejects.toMatchObject({ code: 'not_found' });
+
+    // While another recorder (alive, or dead until its turn passes) has the turn, a recorder writes nothing and leaves at once.
+    await w.state.decideBatch(sale, [], w.now(), 0);
+    const turn = await w.state.recorderTurn(sale, 30_000);
+    expect(turn).toBeDefined();
+    expect(await w.run.recordHolds(w.shopId, sale.saleId)).toBe(0);
+    await w.state.endRecorderTurn(sale, turn!);
   });
 });

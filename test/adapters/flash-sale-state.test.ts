@@ -235,6 +235,94 @@ describe('flash-sale state: decisions', () => {
   });
 });
 
+describe('flash-sale state: decisions in batches, ahead of the queue', () => {
+  it('decides the tickets asked for, then the oldest queued ones in line order (numerically), in one call', async () => {
+    const sale = await openSale(12);
+    const tickets = await enterAll(
+      sale,
+      range(1, 20).map((i) => `c${i}`),
+    );
+    expect(tickets).toEqual(range(1, 20));
+    // Ticket 15's message arrives first and decides 5 ahead: 1..5 (not 10..14, as a string order would).
+    const first = await state.decideBatch(sale, [15], NOW, 5);
+    expect(first).toEqual({ decisions: [{ kind: 'won', fresh: true }], decidedAhead: 5 });
+    for (const n of [1, 2, 3, 4, 5, 15])
+      expect(await state.ticket(sale, n)).toMatchObject({ status: 'won', holdId: holdIdOf(sale.saleId, n), holdExpiresAt: '2026-11-25T12:05:00.000Z', holdUnrecorded: true });
+    expect(await state.ticket(sale, 6)).toMatchObject({ status: 'queued' });
+    // A later call decides the rest of the line: 6..11 win the 6 units left, 12..20 wait for the open holds.
+    const second = await state.decideBatch(sale, [1, 6], NOW, 100);
+    expect(second.decisions).toEqual([
+      { kind: 'won', fresh: false },
+      { kind: 'won', fresh: true },
+    ]);
+    expect(second.decidedAhead).toBe(13);
+    expect(await state.counts(sale)).toMatchObject({ inGate: 0, held: 12, won: 12, lost: 0, waiting: 8 });
+    expect(await state.waiting(sale)).toEqual([12, 13, 14, 16, 17, 18, 19, 20]);
+    expect(await state.decideBatch(sale, [], NOW, 100)).toEqual({ decisions: [], decidedAhead: 0 });
+  });
+
+  it('lists the winners as unrecorded with what recording their holds needs, until they are marked recorded in one step', async () => {
+    const sale = await openSale(3, { perCustomerLimit: 2 });
+    await enterAll(sale, ['alice', 'bob'], 1);
+    await state.enter(sale, 'carol', 2, NOW);
+    await state.decideBatch(sale, [1, 2, 3], NOW, 0);
+    expect(await state.unrecorded(sale)).toEqual([
+      { ticket: 1, holdId: holdIdOf(sale.saleId, 1), holdExpiresAt: '2026-11-25T12:05:00.000Z', quantity: 1, customerId: 'alice' },
+      { ticket: 2, holdId: holdIdOf(sale.saleId, 2), holdExpiresAt: '2026-11-25T12:05:00.000Z', quantity: 1, customerId: 'bob' },
+    ]);
+    expect(await state.unrecorded(sale, 1)).toHaveLength(1);
+    await state.holdsRecorded(sale, [1, 2]);
+    expect(await state.unrecorded(sale)).toEqual([]);
+    expect(await state.ticket(sale, 1)).not.toHaveProperty('holdUnrecorded');
+    expect(await state.gateSnapshot(sale)).toEqual({ inGate: 1, outstanding: 0 });
+  });
+
+  it('decides nothing for a generation that is not the state’s, and loses every ticket once the sale is over', async () => {
+    const sale = await openSale(5);
+    await enterAll(sale, ['a', 'b']);
+    expect(await state.decideBatch({ ...sale, generation: 2 }, [1], NOW, 10)).toEqual({ decisions: [{ kind: 'stale', fresh: false }], decidedAhead: 0 });
+    expect(await state.ticket(sale, 1)).toMatchObject({ status: 'queued' });
+    expect(await state.decideBatch(sale, [1], new Date('2026-11-25T13:00:00.000Z'), 10)).toEqual({ decisions: [{ kind: 'lost', fresh: true }], decidedAhead: 1 });
+    expect(await state.counts(sale)).toMatchObject({ inGate: 5, won: 0, lost: 2 });
+  });
+
+  it('lets exactly 1,000 of 1,100 tickets win a gate of 1,000 under 300 concurrent batch calls deciding ahead, each ticket decided once', async () => {
+    const sale = await openSale(1_000);
+    const tickets = await Promise.all(range(1, 1_100).map(async (i) => ticketOf(await state.enter(sale, `c${i}`, 1, NOW))));
+    expect(tickets.length).toBe(1_100);
+    // Workers' batches of 10 (messages arrive out of order, some twice), each deciding up to 100 ahead.
+    const calls = range(1, 300).map((i) => range(0, 9).map((j) => ((i * 37 + j * 113) % 1_100) + 1));
+    const answers = await Promise.all(calls.map((batch) => state.decideBatch(sale, batch, NOW, 100)));
+    const freshWins = answers.flatMap((a) => a.decisions).filter((d) => d.kind === 'won' && d.fresh).length;
+    const ahead = answers.reduce((sum, a) => sum + a.decidedAhead, 0);
+    const counts = await state.counts(sale);
+    expect(counts).toMatchObject({ inGate: 0, held: 1_000, won: 1_000, lost: 0, waiting: 100 });
+    // Most tickets were decided ahead of their own message; a win is fresh once, wherever it was decided.
+    expect(ahead).toBeGreaterThan(0);
+    expect(freshWins).toBeLessThanOrEqual(1_000);
+    expect((await state.unrecorded(sale)).length).toBe(1_000);
+    const won = await Promise.all(range(1, 1_100).map((n) => state.ticket(sale, n)));
+    expect(new Set(won.filter((t) => t?.status === 'won').map((t) => t!.holdId)).size).toBe(1_000);
+  });
+});
+
+describe('flash-sale state: the hold recorder’s turn', () => {
+  it('is one recorder’s at a time, given back only by its own token, and passes by itself after its time', async () => {
+    const sale = await openSale(1);
+    const turns = await Promise.all(range(1, 20).map(() => state.recorderTurn(sale, 300)));
+    const mine = turns.filter((t) => t !== undefined);
+    expect(mine).toHaveLength(1);
+    await state.endRecorderTurn(sale, 'someone-else');
+    expect(await state.recorderTurn(sale, 300)).toBeUndefined();
+    await state.endRecorderTurn(sale, mine[0]!);
+    const next = await state.recorderTurn(sale, 300);
+    expect(next).toBeDefined();
+    // Its holder died: the turn passes after its time.
+    await new Promise((resolve) => setTimeout(resolve, 350));
+    expect(await state.recorderTurn(sale, 300)).toBeDefined();
+  });
+});
+
 describe('flash-sale state: holds that end unused', () => {
   it('gives the units back once and answers the waiting tickets in order', async () => {
     const sale = await openSale(2);
@@ -347,6 +435,19 @@ describe('flash-sale state: rate limits', () => {
     // Another sale has its own bucket.
     const other = await openSale(5);
     expect(await limited.admit(other, 'c0', at(0))).toEqual({ ok: true });
+  });
+
+  it("keeps a customer's bucket off the sale's slot (tagged by shop and customer), and gives the customer's token back when the sale refuses", async () => {
+    const sale = await openSale(5);
+    const limited = stateWith({ customerBurst: 2, customerPerSecond: 1, salePerSecond: 1 });
+    const at = (ms: number) => new Date(NOW.getTime() + ms);
+    expect(await limited.admit(sale, 'alice', at(0))).toEqual({ ok: true });
+    expect(await redis.exists(`fsrl:{${sale.shopId}:alice}:${sale.saleId}`)).toBe(1);
+    expect(await redis.keys(`fs:{${sale.shopId}}:${sale.saleId}:rl:*`)).toEqual([`fs:{${sale.shopId}}:${sale.saleId}:rl:*`]);
+    // The sale's one token a second is spent: bob is refused by the sale, and keeps both his tokens.
+    expect(await limited.admit(sale, 'bob', at(0))).toEqual({ ok: false, retryAfterMs: 1_000 });
+    expect(await limited.admit(sale, 'bob', at(1_000))).toEqual({ ok: true });
+    expect(Number(await redis.hget(`fsrl:{${sale.shopId}:bob}:${sale.saleId}`, 'tokens'))).toBe(1);
   });
 
   it("does not let a customer over their own rate spend the sale's tokens", async () => {

@@ -28,7 +28,7 @@ beforeAll(async () => {
     category: 'jackets',
     skuPrefix: 'FS-JACKET',
     amount: 20_000,
-    units: { a: 120, b: 20, c: 10, d: 10, e: 10, f: 10, g: 10 },
+    units: { a: 120, b: 20, c: 10, d: 10, e: 10, f: 10, g: 10, h: 10, i: 150 },
   });
 }, 120_000);
 
@@ -220,6 +220,91 @@ describe('flash sales', () => {
     const report = (await platform.request('GET', `/v1/shops/${shop}/admin/flash-sales/${sale.saleId}/report`, { token: admin })).body;
     expect(report).toMatchObject({ won: 1, inGate: 0, held: 1 });
   });
+
+  it('a winner checks out before the hold recorder ran: checkout writes the hold from Redis, and the recorder then writes nothing twice', async () => {
+    const { sales } = await import('#functions/flash-sales/flash-sale-wiring');
+    const { redis } = await import('#shared/adapters/redis/client');
+    const sale = (await live('FS-JACKET-H', 3, { perCustomerLimit: 1 })).body;
+    // Another recorder holds the sale's turn (as one that died would, until its turn passes): no hold is written behind the decisions.
+    const turn = `fs:{${shop}}:${sale.saleId}:recorder`;
+    await (await redis()).set(turn, 'elsewhere', 'PX', 60_000);
+    const buyers = await Promise.all(['hy', 'hz'].map((name) => platform.token({ sub: `${name}-${randomUUID().slice(0, 6)}` })));
+    const entries = await Promise.all(buyers.map((token) => enter(sale.saleId, token)));
+    const won = await Promise.all(entries.map((entry, i) => decided(sale.saleId, buyers[i]!, entry.body.ticket)));
+    expect(won.map((t) => t.status)).toEqual(['won', 'won']);
+    await platform.idle();
+    // Won at once, the hold not in DynamoDB yet: the units are still the gate's allocation.
+    expect(await stock('FS-JACKET-H')).toMatchObject({ onHand: 10, available: 7, reserved: 3, sold: 0 });
+    const order = await platform.request('POST', `/v1/shops/${shop}/checkout`, {
+      token: buyers[0]!,
+      headers: { 'idempotency-key': randomUUID() },
+      body: { paymentMethodId: 'pm_card_visa', shippingAddress: address, email: 'hy@example.com', flashSaleHoldId: won[0]!.holdId },
+    });
+    expect(order.status).toBe(201);
+    expect(order.body.items).toEqual([expect.objectContaining({ sku: 'FS-JACKET-H', quantity: 1 })]);
+    expect(await stock('FS-JACKET-H')).toMatchObject({ onHand: 10, available: 7, reserved: 2, sold: 1 });
+    // Someone else's unwritten hold is not theirs to claim (and claiming it writes nothing).
+    const thief = await platform.request('POST', `/v1/shops/${shop}/checkout`, {
+      token: buyers[0]!,
+      headers: { 'idempotency-key': randomUUID() },
+      body: { paymentMethodId: 'pm_card_visa', shippingAddress: address, email: 'hy@example.com', flashSaleHoldId: won[1]!.holdId },
+    });
+    expect(thief.status).toBe(404);
+    // The turn comes back: the recorder writes the other winner's hold only.
+    await (await redis()).del(turn);
+    expect(await sales().recordHolds(shop, sale.saleId)).toBe(1);
+    expect(await sales().recordHolds(shop, sale.saleId)).toBe(0);
+    const second = await platform.request('POST', `/v1/shops/${shop}/checkout`, {
+      token: buyers[1]!,
+      headers: { 'idempotency-key': randomUUID() },
+      body: { paymentMethodId: 'pm_card_visa', shippingAddress: address, email: 'hz@example.com', flashSaleHoldId: won[1]!.holdId },
+    });
+    expect(second.status).toBe(201);
+    expect(await stock('FS-JACKET-H')).toMatchObject({ onHand: 10, available: 7, reserved: 1, sold: 2 });
+  });
+
+  it('150 concurrent entries are decided at once and their holds written in batches: 99 holds and one GATE update a transaction', async () => {
+    const { sales } = await import('#functions/flash-sales/flash-sale-wiring');
+    const { redis } = await import('#shared/adapters/redis/client');
+    const { documents } = await import('#shared/adapters/dynamodb/client');
+    const sale = (await live('FS-JACKET-I', 150, { perCustomerLimit: 1 })).body;
+    const turn = `fs:{${shop}}:${sale.saleId}:recorder`;
+    await (await redis()).set(turn, 'elsewhere', 'PX', 60_000);
+    const buyers = await Promise.all(Array.from({ length: 150 }, (_, i) => platform.token({ sub: `batch-${i}-${randomUUID().slice(0, 6)}` })));
+    const entries = await Promise.all(buyers.map((token) => enterAsAClientWould(sale.saleId, token)));
+    expect(entries.every((e) => e.status === 202)).toBe(true);
+    await eventually(async () => expect((await platform.request('GET', `/v1/shops/${shop}/admin/flash-sales/${sale.saleId}/report`, { token: admin })).body).toMatchObject({ won: 150, inGate: 0 }));
+    expect(await stock('FS-JACKET-I')).toMatchObject({ reserved: 150, sold: 0 });
+    // Every message through the worker (their tickets decided ahead already), each finding the recorder's turn taken.
+    await platform.idle();
+
+    const transactions: number[] = [];
+    const stack = documents.middlewareStack as unknown as { add(m: unknown, o: unknown): void; remove(name: string): boolean };
+    stack.add(
+      (next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) => async (args: { input?: { TransactItems?: unknown[] } }) => {
+        if (/^TransactWrite/.test(context.commandName ?? '')) transactions.push(args.input?.TransactItems?.length ?? 0);
+        return next(args);
+      },
+      { step: 'initialize', name: 'countHoldTransactions' },
+    );
+    try {
+      await (await redis()).del(turn);
+      expect(await sales().recordHolds(shop, sale.saleId)).toBe(150);
+    } finally {
+      stack.remove('countHoldTransactions');
+    }
+    expect(transactions).toEqual([100, 52]);
+    const gate = await platform.request('GET', `/v1/shops/${shop}/admin/inventory/FS-JACKET-I`, { token: admin });
+    expect(gate.body).toMatchObject({ reserved: 150, sold: 0 });
+    // Every winner can check out with its hold (one here).
+    const view = await ticketOf(sale.saleId, buyers[77]!, entries[77]!.body.ticket);
+    const order = await platform.request('POST', `/v1/shops/${shop}/checkout`, {
+      token: buyers[77]!,
+      headers: { 'idempotency-key': randomUUID() },
+      body: { paymentMethodId: 'pm_card_visa', shippingAddress: address, email: 'b@example.com', flashSaleHoldId: view.body.holdId },
+    });
+    expect(order.status).toBe(201);
+  }, 60_000);
 
   it("at its end the gate's units go back to available, later unused holds too, and the report is final", async () => {
     const endsAt = fromNow(3_000);

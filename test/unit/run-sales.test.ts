@@ -6,8 +6,8 @@ import type { Decision, EdgeFlags, EntryOutcome, SaleReport, SaleRepository, Sal
 import { POLL_AFTER_MS, makeRunSales, type CreateSaleInput, type RunSalesDeps } from '#shared/flash-sales/run-sales';
 import type { CapacityScheduler } from '#shared/flash-sales/warm-capacity';
 import type { GateContext, GateReconciliation } from '#shared/inventory/gate-allocation';
-import { OutOfStockError, ReservationNotActiveError, type Reservation } from '#shared/inventory/reservations';
-import type { ReserveInput } from '#shared/inventory/reserve-stock';
+import { MAX_GATE_HOLDS_PER_BATCH, OutOfStockError, ReservationNotActiveError, type Reservation } from '#shared/inventory/reservations';
+import type { GateHoldInput, ReserveInput } from '#shared/inventory/reserve-stock';
 
 /**
  * The flash-sale use cases with in-memory fakes of their ports and a settable clock: the
@@ -122,6 +122,7 @@ function world(options: WorldOptions = {}) {
     orders: Set<string>;
     foreign: Set<string>;
     drift?: number;
+    recorderTurn?: string | undefined;
     stats: { entries: number; won: number; lost: number; expired: number; soldOut: number; unitsSold: number; unitsReturned: number; redriven: number; repaired: number };
   }
   const lives = new Map<string, Live>();
@@ -158,6 +159,47 @@ function world(options: WorldOptions = {}) {
     };
   };
 
+  /** One ticket through the gate, as the decision script does it. */
+  async function decideOne(sale: FlashSale, n: number, decidedAt: Date): Promise<Decision> {
+    const l = live(sale);
+    const t = l.tickets.get(n);
+    if (!t) return { kind: 'lost' };
+    if (t.status === 'won') return { kind: 'won', ticket: view(sale, n) as Ticket & { holdId: string; holdExpiresAt: string }, fresh: false };
+    if (t.status === 'lost' || t.status === 'expired') return { kind: t.status };
+    const leaveLine = () => (l.waiting = l.waiting.filter((w) => w !== n));
+    if (isOver(sale, decidedAt)) {
+      leaveLine();
+      t.status = 'lost';
+      l.stats.lost += 1;
+      return { kind: 'lost' };
+    }
+    if (inGate(sale) >= t.quantity) {
+      leaveLine();
+      setGate(sale, inGate(sale) - t.quantity);
+      l.held += t.quantity;
+      Object.assign(t, {
+        status: 'won',
+        holdId: holdIdOf(sale.saleId, n, sale.generation),
+        holdExpiresAt: new Date(decidedAt.getTime() + sale.holdSeconds * 1000).toISOString(),
+        decidedAt: decidedAt.getTime(),
+        recorded: false,
+      });
+      l.stats.won += 1;
+      return { kind: 'won', ticket: view(sale, n) as Ticket & { holdId: string; holdExpiresAt: string }, fresh: true };
+    }
+    if (l.held > 0) {
+      if (t.status === 'queued') {
+        t.status = 'waiting';
+        l.waiting.push(n);
+      }
+      return { kind: 'waiting' };
+    }
+    leaveLine();
+    t.status = 'lost';
+    l.stats.lost += 1;
+    return { kind: 'lost' };
+  }
+
   const state = {
     open: vi.fn<SaleState['open']>(async (sale) => {
       const l = live(sale);
@@ -181,44 +223,30 @@ function world(options: WorldOptions = {}) {
       l.tickets.set(n, { customerId, quantity, status: 'queued', enteredAt: enteredAt.getTime() });
       return { kind: 'queued', ticket: n, fresh: true };
     }),
-    decide: vi.fn<SaleState['decide']>(async (sale, n, decidedAt): Promise<Decision> => {
+    decide: vi.fn<SaleState['decide']>((sale, n, decidedAt) => decideOne(sale, n, decidedAt)),
+    decideBatch: vi.fn<SaleState['decideBatch']>(async (sale, tickets, decidedAt, ahead) => {
+      const decisions: Array<{ kind: Decision['kind']; fresh: boolean }> = [];
+      for (const n of tickets) {
+        const before = live(sale).tickets.get(n)?.status;
+        const { kind }: Decision = await decideOne(sale, n, decidedAt);
+        decisions.push({ kind, fresh: before !== live(sale).tickets.get(n)?.status || kind === 'waiting' });
+      }
+      const line = [...live(sale).tickets.entries()]
+        .filter(([, t]) => t.status === 'queued')
+        .map(([n]) => n)
+        .slice(0, ahead);
+      for (const n of line) await decideOne(sale, n, decidedAt);
+      return { decisions, decidedAhead: line.length };
+    }),
+    recorderTurn: vi.fn<SaleState['recorderTurn']>(async (sale) => {
       const l = live(sale);
-      const t = l.tickets.get(n);
-      if (!t) return { kind: 'lost' };
-      if (t.status === 'won') return { kind: 'won', ticket: view(sale, n) as Ticket & { holdId: string; holdExpiresAt: string }, fresh: false };
-      if (t.status === 'lost' || t.status === 'expired') return { kind: t.status };
-      const leaveLine = () => (l.waiting = l.waiting.filter((w) => w !== n));
-      if (isOver(sale, decidedAt)) {
-        leaveLine();
-        t.status = 'lost';
-        l.stats.lost += 1;
-        return { kind: 'lost' };
-      }
-      if (inGate(sale) >= t.quantity) {
-        leaveLine();
-        setGate(sale, inGate(sale) - t.quantity);
-        l.held += t.quantity;
-        Object.assign(t, {
-          status: 'won',
-          holdId: holdIdOf(sale.saleId, n, sale.generation),
-          holdExpiresAt: new Date(decidedAt.getTime() + sale.holdSeconds * 1000).toISOString(),
-          decidedAt: decidedAt.getTime(),
-          recorded: false,
-        });
-        l.stats.won += 1;
-        return { kind: 'won', ticket: view(sale, n) as Ticket & { holdId: string; holdExpiresAt: string }, fresh: true };
-      }
-      if (l.held > 0) {
-        if (t.status === 'queued') {
-          t.status = 'waiting';
-          l.waiting.push(n);
-        }
-        return { kind: 'waiting' };
-      }
-      leaveLine();
-      t.status = 'lost';
-      l.stats.lost += 1;
-      return { kind: 'lost' };
+      if (l.recorderTurn) return undefined;
+      l.recorderTurn = `turn-${Math.random()}`;
+      return l.recorderTurn;
+    }),
+    endRecorderTurn: vi.fn<SaleState['endRecorderTurn']>(async (sale, token) => {
+      const l = live(sale);
+      if (l.recorderTurn === token) l.recorderTurn = undefined;
     }),
     ticket: vi.fn<SaleState['ticket']>(async (sale, n) => view(sale, n)),
     holdEnded: vi.fn<SaleState['holdEnded']>(async (sale, n, holdId) => {
@@ -245,6 +273,12 @@ function world(options: WorldOptions = {}) {
     holdRecorded: vi.fn<SaleState['holdRecorded']>(async (sale, n) => {
       const t = live(sale).tickets.get(n);
       if (t) t.recorded = true;
+    }),
+    holdsRecorded: vi.fn<SaleState['holdsRecorded']>(async (sale, tickets) => {
+      for (const n of tickets) {
+        const t = live(sale).tickets.get(n);
+        if (t) t.recorded = true;
+      }
     }),
     orderPlaced: vi.fn<SaleState['orderPlaced']>(async (sale, { orderId, units, ticket, holdId }) => {
       const l = live(sale);
@@ -276,8 +310,12 @@ function world(options: WorldOptions = {}) {
         expiredHolds: pick((t) => t.status === 'won' && !t.ordered && Date.parse(t.holdExpiresAt!) <= expiredBefore.getTime()),
       };
     }),
-    unrecorded: vi.fn<SaleState['unrecorded']>(async (sale) =>
-      [...live(sale).tickets.entries()].filter(([, t]) => t.status === 'won' && t.recorded === false).map(([ticket, t]) => ({ ticket, holdId: t.holdId!, quantity: t.quantity })),
+    unrecorded: vi.fn<SaleState['unrecorded']>(async (sale, limit = Infinity) =>
+      [...live(sale).tickets.entries()]
+        .filter(([, t]) => t.status === 'won' && t.recorded === false)
+        .sort(([, a], [, b]) => a.decidedAt! - b.decidedAt!)
+        .slice(0, limit)
+        .map(([ticket, t]) => ({ ticket, holdId: t.holdId!, holdExpiresAt: t.holdExpiresAt!, quantity: t.quantity, customerId: t.customerId })),
     ),
     gateSnapshot: vi.fn<SaleState['gateSnapshot']>(async (sale) => ({
       inGate: inGate(sale),
@@ -382,6 +420,26 @@ function world(options: WorldOptions = {}) {
       holds.set(id, created);
       if (input.fromGate) for (const line of input.lines) addAllocated(input.shopId, line.sku, -line.quantity);
       return created;
+    }),
+    /** A batch of gate holds in one write (as the repository's transaction): those already written are left out. */
+    reserveFromGate: vi.fn(async (shopId: string, sku: string, batch: readonly GateHoldInput[]): Promise<number> => {
+      expect(batch.length).toBeLessThanOrEqual(MAX_GATE_HOLDS_PER_BATCH);
+      const fresh = batch.filter((hold) => !holds.has(hold.reservationId));
+      for (const hold of fresh) {
+        holds.set(hold.reservationId, {
+          shopId,
+          reservationId: hold.reservationId,
+          lines: [{ sku, quantity: hold.quantity }],
+          status: 'ACTIVE',
+          createdAt: now.toISOString(),
+          expiresAt: hold.expiresAt,
+          source: hold.source,
+          reference: hold.reference,
+          fromGate: true,
+        });
+        addAllocated(shopId, sku, -hold.quantity);
+      }
+      return fresh.length;
     }),
     get: vi.fn(async (_shopId: string, id: string): Promise<Reservation | undefined> => holds.get(id)),
     /** Ends a hold as the repository does (units back to the gate's allocation); the event is the test's to deliver. */
@@ -585,73 +643,143 @@ describe('enter', () => {
   });
 });
 
-describe('decideTicket', () => {
-  it('writes the hold of a winning ticket: id from the ticket, held from the gate, for holdSeconds', async () => {
-    const w = await withSale();
-    await w.run.enter(SHOP, w.sale.saleId, 'alice', 2);
-    expect(await w.run.decideTicket(SHOP, w.sale.saleId, 1)).toBe('won');
-    expect(w.reservations.reserve).toHaveBeenCalledTimes(1);
-    expect(w.reservations.reserve).toHaveBeenCalledWith({
-      shopId: SHOP,
-      lines: [{ sku: SKU, quantity: 2 }],
-      source: 'flash_sale',
-      reference: `${w.sale.saleId}:alice:1`,
-      reservationId: holdIdOf(w.sale.saleId, 1),
-      expiresInSeconds: 300,
-      fromGate: true,
-    });
-    expect(w.inGate(w.sale)).toBe(1);
+/** The holds the recorder wrote, in order of its calls: [holdId, ...] per batch. */
+const batches = (w: { reservations: { reserveFromGate: { mock: { calls: Array<[string, string, readonly GateHoldInput[]]> } } } }) =>
+  w.reservations.reserveFromGate.mock.calls.map(([, , holds]) => holds.map((h) => h.reservationId));
+
+describe('decideTickets', () => {
+  it('decides its tickets and, ahead of their messages, the queued ones in line order; the recorder writes the winners’ holds in one batch', async () => {
+    const w = await withSale({ units: 3, perCustomerLimit: 1 });
+    for (const c of ['alice', 'bob', 'carol', 'dave', 'erin']) await w.run.enter(SHOP, w.sale.saleId, c, 1);
+    expect(await w.run.decideTickets(SHOP, w.sale.saleId, [2], 0)).toEqual({ outcomes: ['won'], decidedAhead: 4 });
+    // Ticket 2 first, then the line from the front: 1 and 3 win, 4 and 5 wait for the open holds.
+    for (const [n, c, status] of [
+      [1, 'alice', 'won'],
+      [3, 'carol', 'won'],
+      [4, 'dave', 'queued'],
+      [5, 'erin', 'queued'],
+    ] as const) {
+      expect(await w.run.ticket(SHOP, w.sale.saleId, n, c)).toMatchObject({ status });
+    }
+    expect(w.live(w.sale).waiting).toEqual([4, 5]);
+    expect(batches(w)).toEqual([[1, 2, 3].map((n) => holdIdOf(w.sale.saleId, n))]);
+    expect(w.reservations.reserveFromGate).toHaveBeenCalledWith(SHOP, SKU, [
+      expect.objectContaining({ reservationId: holdIdOf(w.sale.saleId, 1), reference: `${w.sale.saleId}:alice:1` }),
+      { reservationId: holdIdOf(w.sale.saleId, 2), quantity: 1, source: 'flash_sale', reference: `${w.sale.saleId}:bob:2`, expiresAt: at(301).toISOString() },
+      expect.objectContaining({ reservationId: holdIdOf(w.sale.saleId, 3), reference: `${w.sale.saleId}:carol:3` }),
+    ]);
+    expect(w.reservations.reserve).not.toHaveBeenCalled();
+    expect(w.inGate(w.sale)).toBe(0);
+    // The later messages find their tickets decided: nothing new, nothing written twice.
+    expect(await w.run.decideTickets(SHOP, w.sale.saleId, [1, 3, 4], 0)).toEqual({ outcomes: ['won', 'won', 'waiting'], decidedAhead: 0 });
+    expect(w.holds.size).toBe(3);
+    expect(w.reservations.reserveFromGate).toHaveBeenCalledTimes(1);
   });
 
   it('keeps a customer id with colons recoverable from the reference', async () => {
     const w = await withSale();
     await w.run.enter(SHOP, w.sale.saleId, 'auth0|x:y', 1);
     await w.run.decideTicket(SHOP, w.sale.saleId, 1);
-    const { reference } = w.reservations.reserve.mock.calls[0]![0];
+    const { reference } = w.reservations.reserveFromGate.mock.calls[0]![2][0]!;
     expect(reference).toBe(`${w.sale.saleId}:auth0|x:y:1`);
     expect(parseHoldReference(reference)).toEqual({ saleId: w.sale.saleId, customerId: 'auth0|x:y', ticket: 1, generation: 0 });
   });
 
-  it('writes the hold again (idempotently) when the same ticket is delivered twice', async () => {
+  it('writes a hold once when the same ticket is delivered twice at once', async () => {
     const w = await withSale();
     await w.run.enter(SHOP, w.sale.saleId, 'alice', 1);
     const [a, b] = await Promise.all([w.run.decideTicket(SHOP, w.sale.saleId, 1), w.run.decideTicket(SHOP, w.sale.saleId, 1)]);
     expect([a, b]).toEqual(['won', 'won']);
-    expect(w.reservations.reserve.mock.calls.map(([r]) => r.reservationId)).toEqual([holdIdOf(w.sale.saleId, 1), holdIdOf(w.sale.saleId, 1)]);
+    expect(batches(w).flat()).toEqual([holdIdOf(w.sale.saleId, 1)]);
     expect(w.holds.size).toBe(1);
     expect(w.inGate(w.sale)).toBe(2);
   });
 
-  it('writes the hold when an earlier delivery decided the ticket and died before writing it', async () => {
+  it('writes the holds a recorder that died left unwritten, expiring when the decision said', async () => {
     const w = await withSale();
     await w.run.enter(SHOP, w.sale.saleId, 'alice', 1);
-    // The earlier delivery: the decision is in Redis, then the worker crashed.
-    await w.state.decide(w.sale, 1, at(1));
+    // The decision is in Redis, then the process died before the recorder wrote the hold.
+    await w.state.decideBatch(w.sale, [1], at(1), 0);
     expect(w.holds.size).toBe(0);
     w.setNow(at(101));
-    expect(await w.run.decideTicket(SHOP, w.sale.saleId, 1)).toBe('won');
-    expect(w.reservations.reserve).toHaveBeenCalledWith(
-      expect.objectContaining({ reservationId: holdIdOf(w.sale.saleId, 1), fromGate: true, source: 'flash_sale', reference: `${w.sale.saleId}:alice:1`, expiresInSeconds: 200 }),
-    );
-    // The hold ends when the decision said, not holdSeconds after the retry.
+    expect(await w.run.recordHolds(SHOP, w.sale.saleId)).toBe(1);
     expect(w.holds.get(holdIdOf(w.sale.saleId, 1))?.expiresAt).toBe(at(301).toISOString());
-    expect(w.inGate(w.sale)).toBe(2);
+    expect(w.live(w.sale).tickets.get(1)?.recorded).toBe(true);
+    expect(await w.run.recordHolds(SHOP, w.sale.saleId)).toBe(0);
+  });
+
+  it('writes nothing while another recorder has the sale’s turn, and everything once it is given back, at most 99 holds a write', async () => {
+    const w = await withSale({ units: 250, perCustomerLimit: 1 }, { available: 300 });
+    for (let c = 0; c < 250; c++) await w.run.enter(SHOP, w.sale.saleId, `fan-${c}`, 1);
+    const turn = await w.state.recorderTurn(w.sale, 30_000);
+    await w.run.decideTickets(SHOP, w.sale.saleId, [1], 0);
+    await w.run.decideTickets(SHOP, w.sale.saleId, [150], 0);
+    await w.run.decideTickets(SHOP, w.sale.saleId, [250], 0);
+    expect(w.live(w.sale).stats.won).toBe(250);
+    expect(w.holds.size).toBe(0);
+    await w.state.endRecorderTurn(w.sale, turn!);
+    expect(await w.run.recordHolds(SHOP, w.sale.saleId)).toBe(250);
+    expect(batches(w).map((b) => b.length)).toEqual([99, 99, 52]);
+    expect(w.holds.size).toBe(250);
+  });
+
+  it('leaves a hold whose time is up to the minute job (ended in Redis, never written)', async () => {
+    const w = await withSale({ holdSeconds: 60 });
+    await w.run.enter(SHOP, w.sale.saleId, 'alice', 1);
+    await w.state.decideBatch(w.sale, [1], at(1), 0);
+    w.setNow(at(62));
+    expect(await w.run.recordHolds(SHOP, w.sale.saleId)).toBe(0);
+    expect(w.holds.size).toBe(0);
   });
 
   it('writes no hold for a waiting or lost ticket', async () => {
     const w = await withSale({ units: 1, perCustomerLimit: 1 });
     for (const c of ['alice', 'bob', 'carol']) await w.run.enter(SHOP, w.sale.saleId, c, 1);
-    expect(await w.run.decideTicket(SHOP, w.sale.saleId, 1)).toBe('won');
-    expect(await w.run.decideTicket(SHOP, w.sale.saleId, 2)).toBe('waiting');
+    expect(await w.run.decideTickets(SHOP, w.sale.saleId, [1, 2], 0)).toMatchObject({ outcomes: ['won', 'waiting'] });
     w.commitHold(holdIdOf(w.sale.saleId, 1));
     await w.run.orderPlaced(SHOP, w.sale.saleId, { orderId: 'ord_1', customerId: 'alice', units: 1 });
     expect(await w.run.decideTicket(SHOP, w.sale.saleId, 3)).toBe('lost');
-    expect(w.reservations.reserve).toHaveBeenCalledTimes(1);
+    expect(batches(w).flat()).toEqual([holdIdOf(w.sale.saleId, 1)]);
+  });
+
+  it('decides nothing for a message of another generation of the state', async () => {
+    const w = await withSale();
+    await w.run.enter(SHOP, w.sale.saleId, 'alice', 1);
+    expect(await w.run.decideTickets(SHOP, w.sale.saleId, [1], 3)).toEqual({ outcomes: ['lost'], decidedAhead: 0 });
+    expect(w.live(w.sale).tickets.get(1)?.status).toBe('queued');
   });
 
   it('answers not_found for a sale that does not exist', async () => {
     const w = await withSale();
     await expect(w.run.decideTicket(SHOP, 'sale_missing', 1)).rejects.toMatchObject({ code: 'not_found' });
+  });
+});
+
+describe('recordHoldOf (checkout’s claim before the recorder)', () => {
+  it('writes the hold of a live win of this customer from Redis, once', async () => {
+    const w = await withSale();
+    await w.run.enter(SHOP, w.sale.saleId, 'alice', 2);
+    await w.state.decideBatch(w.sale, [1], at(1), 0);
+    const holdId = holdIdOf(w.sale.saleId, 1);
+    expect(await w.run.recordHoldOf(SHOP, holdId, 'alice')).toBe(true);
+    expect(w.holds.get(holdId)).toMatchObject({ status: 'ACTIVE', lines: [{ sku: SKU, quantity: 2 }], reference: `${w.sale.saleId}:alice:1`, fromGate: true, expiresAt: at(301).toISOString() });
+    expect(w.live(w.sale).tickets.get(1)?.recorded).toBe(true);
+    // The recorder then finds nothing to write.
+    expect(await w.run.recordHolds(SHOP, w.sale.saleId)).toBe(0);
+    expect(w.holds.size).toBe(1);
+  });
+
+  it('writes nothing for another customer, an expired hold, a hold of another generation or an id that is no hold', async () => {
+    const w = await withSale({ holdSeconds: 60 });
+    await w.run.enter(SHOP, w.sale.saleId, 'alice', 1);
+    await w.state.decideBatch(w.sale, [1], at(1), 0);
+    expect(await w.run.recordHoldOf(SHOP, holdIdOf(w.sale.saleId, 1), 'mallory')).toBe(false);
+    expect(await w.run.recordHoldOf(SHOP, holdIdOf(w.sale.saleId, 1, 2), 'alice')).toBe(false);
+    expect(await w.run.recordHoldOf(SHOP, holdIdOf('sale_missing', 1), 'alice')).toBe(false);
+    expect(await w.run.recordHoldOf(SHOP, 'res_123', 'alice')).toBe(false);
+    w.setNow(at(62));
+    expect(await w.run.recordHoldOf(SHOP, holdIdOf(w.sale.saleId, 1), 'alice')).toBe(false);
+    expect(w.holds.size).toBe(0);
   });
 });
 
@@ -666,18 +794,12 @@ describe('ticket', () => {
     await expect(w.run.ticket(SHOP, w.sale.saleId, 2, 'alice')).rejects.toMatchObject({ code: 'not_found' });
   });
 
-  it('shows a win whose hold is not yet written as still being decided, first in line, and as won once the hold is written', async () => {
+  it('shows a win at once, before its hold is written to DynamoDB (checkout writes it if it comes first)', async () => {
     const w = await withSale();
     await w.run.enter(SHOP, w.sale.saleId, 'alice', 1);
-    // The worker decided in Redis and died before writing the hold: a checkout could not use it yet.
-    await w.state.decide(w.sale, 1, at(1));
-    const pending = await w.run.ticket(SHOP, w.sale.saleId, 1, 'alice');
-    expect(pending).toEqual({ ticket: 1, customerId: 'alice', quantity: 1, status: 'queued', position: 0 });
-    // The redelivered message writes the hold.
-    await w.run.decideTicket(SHOP, w.sale.saleId, 1);
+    await w.state.decideBatch(w.sale, [1], at(1), 0);
     const won = await w.run.ticket(SHOP, w.sale.saleId, 1, 'alice');
-    expect(won).toMatchObject({ status: 'won', holdId: holdIdOf(w.sale.saleId, 1) });
-    expect(won).not.toHaveProperty('holdUnrecorded');
+    expect(won).toEqual({ ticket: 1, customerId: 'alice', quantity: 1, status: 'won', holdId: holdIdOf(w.sale.saleId, 1), holdExpiresAt: at(301).toISOString() });
   });
 });
 
@@ -686,18 +808,18 @@ describe('holdEnded', () => {
     const w = await withSale({ units: 2, perCustomerLimit: 1 });
     for (const c of ['alice', 'bob', 'carol']) await w.run.enter(SHOP, w.sale.saleId, c, 1);
     for (const t of [1, 2, 3]) await w.run.decideTicket(SHOP, w.sale.saleId, t);
-    expect(w.reservations.reserve).toHaveBeenCalledTimes(2);
+    expect(batches(w).flat()).toHaveLength(2);
     expect(await w.run.ticket(SHOP, w.sale.saleId, 3, 'carol')).toMatchObject({ status: 'queued' });
 
     expect(await w.run.holdEnded(SHOP, w.sale.saleId, { ticket: 1, holdId: holdIdOf(w.sale.saleId, 1) })).toEqual({ returned: 1, decided: 1 });
     expect(await w.run.ticket(SHOP, w.sale.saleId, 3, 'carol')).toMatchObject({ status: 'won', holdId: holdIdOf(w.sale.saleId, 3) });
-    expect(w.reservations.reserve).toHaveBeenLastCalledWith(expect.objectContaining({ reservationId: holdIdOf(w.sale.saleId, 3), reference: `${w.sale.saleId}:carol:3`, fromGate: true }));
+    expect(w.reservations.reserveFromGate).toHaveBeenLastCalledWith(SHOP, SKU, [expect.objectContaining({ reservationId: holdIdOf(w.sale.saleId, 3), reference: `${w.sale.saleId}:carol:3` })]);
     expect(w.inGate(w.sale)).toBe(0);
     expect(w.allocation.returnUnits).not.toHaveBeenCalled();
 
     // The same event again changes nothing.
     expect(await w.run.holdEnded(SHOP, w.sale.saleId, { ticket: 1, holdId: holdIdOf(w.sale.saleId, 1) })).toEqual({ returned: 0, decided: 0 });
-    expect(w.reservations.reserve).toHaveBeenCalledTimes(3);
+    expect(batches(w).flat()).toHaveLength(3);
   });
 
   it('after the sale closed, returns the units to available instead of re-offering them', async () => {
@@ -714,7 +836,7 @@ describe('holdEnded', () => {
     expect(w.inGate(w.sale)).toBe(0);
     // A ticket still waiting when the sale closed has lost.
     expect(await w.run.ticket(SHOP, w.sale.saleId, 3, 'carol')).toMatchObject({ status: 'lost' });
-    expect(w.reservations.reserve).toHaveBeenCalledTimes(2);
+    expect(batches(w).flat()).toHaveLength(2);
 
     const returns = w.allocation.returnUnits.mock.calls.length;
     expect(await w.run.holdEnded(SHOP, w.sale.saleId, { ticket: 1, holdId: holdIdOf(w.sale.saleId, 1) })).toEqual({ returned: 0, decided: 0 });
@@ -870,19 +992,24 @@ describe('getSale and report', () => {
 });
 
 describe('healSales', () => {
-  it('logs a ticket it cannot heal and heals the others, trying it again the next run', async () => {
+  it('logs a step it cannot heal and heals the rest, trying it again the next run', async () => {
     const w = await withSale({ units: 3, perCustomerLimit: 1 });
     for (const c of ['alice', 'bob', 'carol']) await w.run.enter(SHOP, w.sale.saleId, c, 1);
-    // Nobody's message reaches a worker; DynamoDB refuses bob's hold once.
-    w.reservations.reserve.mockRejectedValueOnce(new Error('throttled'));
+    // Nobody's message reaches a worker; DynamoDB refuses the recorder's write once, then one ticket's.
+    w.reservations.reserveFromGate.mockRejectedValueOnce(new Error('throttled'));
     w.setNow(at(1 + 241));
     const [first] = await w.run.healSales();
-    expect(first).toMatchObject({ redriven: 2, failures: 1 });
-    expect(w.log).toHaveBeenCalledWith('flash-sale healing step failed', expect.objectContaining({ saleId: w.sale.saleId, step: 'redrive', ticket: 1 }));
+    expect(first).toMatchObject({ redriven: 3, failures: 1 });
+    expect(w.log).toHaveBeenCalledWith('flash-sale healing step failed', expect.objectContaining({ saleId: w.sale.saleId, step: 'record holds' }));
     expect((await w.run.ticket(SHOP, w.sale.saleId, 3, 'carol')).status).toBe('won');
-    // Alice's ticket won in Redis; its hold is written once the bound has passed since that decision.
-    expect(w.holds.has(holdIdOf(w.sale.saleId, 1))).toBe(false);
+    expect(w.holds.size).toBe(0);
+    // Past the bound since those decisions: the recorder refused again, each hold is written alone; alice's refused too.
+    w.reservations.reserveFromGate.mockRejectedValueOnce(new Error('throttled'));
+    w.reservations.reserve.mockRejectedValueOnce(new Error('throttled'));
     w.setNow(at(1 + 241 + 241));
+    expect((await w.run.healSales())[0]).toMatchObject({ holdsRecorded: 2, failures: 2 });
+    expect(w.log).toHaveBeenCalledWith('flash-sale healing step failed', expect.objectContaining({ saleId: w.sale.saleId, step: 'record hold', ticket: 1 }));
+    expect(w.holds.has(holdIdOf(w.sale.saleId, 1))).toBe(false);
     expect((await w.run.healSales())[0]).toMatchObject({ holdsRecorded: 1, failures: 0 });
     expect(w.holds.get(holdIdOf(w.sale.saleId, 1))).toMatchObject({ status: 'ACTIVE' });
   });
@@ -919,7 +1046,7 @@ describe('recoverSales', () => {
     const w = await withSale({ units: 3, perCustomerLimit: 1 });
     await w.run.enter(SHOP, w.sale.saleId, 'alice', 1);
     expect(await w.run.decideTicket(SHOP, w.sale.saleId, 1)).toBe('won');
-    const alicesHold = w.reservations.reserve.mock.calls[0]![0].reservationId!;
+    const alicesHold = batches(w)[0]![0]!;
     w.loseRedis();
     await w.run.recoverSales();
 

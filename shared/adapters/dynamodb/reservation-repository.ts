@@ -43,6 +43,17 @@ function toReservation(item: Record<string, unknown>): Reservation {
   };
 }
 
+/** A new reservation's item: the record, its place in the sparse index of active ones, its TTL. */
+function itemOf(r: Reservation) {
+  return {
+    ...reservationKey(r.shopId, r.reservationId),
+    ...r,
+    gsi1pk: `ACTIVE#${shardOf(r.reservationId)}`,
+    gsi1sk: `${r.expiresAt}#${r.shopId}#${r.reservationId}`,
+    ttl: Math.floor(Date.parse(r.expiresAt) / 1000) + 7 * 86_400,
+  };
+}
+
 const MOVES = {
   reserve: { available: -1, reserved: 1, sold: 0, gate: 0, type: 'reservation', reason: 'reserved' },
   COMMITTED: { available: 0, reserved: -1, sold: 1, gate: 0, type: 'commit', reason: 'committed' },
@@ -166,14 +177,7 @@ export function dynamoReservationRepository(documents: DynamoDBDocumentClient, t
     },
 
     async create(r) {
-      const item = {
-        ...reservationKey(r.shopId, r.reservationId),
-        ...r,
-        gsi1pk: `ACTIVE#${shardOf(r.reservationId)}`,
-        gsi1sk: `${r.expiresAt}#${r.shopId}#${r.reservationId}`,
-        ttl: Math.floor(Date.parse(r.expiresAt) / 1000) + 7 * 86_400,
-      };
-      const failed = await transact([putNew(tableName, item), ...r.lines.flatMap((line) => lineWrites(r, line, movesOf(r).reserve, r.source, r.createdAt))]);
+      const failed = await transact([putNew(tableName, itemOf(r)), ...r.lines.flatMap((line) => lineWrites(r, line, movesOf(r).reserve, r.source, r.createdAt))]);
       if (!failed) return r;
       if (failed.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed') {
         const existing = await repository.get(r.shopId, r.reservationId);
@@ -188,6 +192,45 @@ export function dynamoReservationRepository(documents: DynamoDBDocumentClient, t
       const available = new Map(counters.map((c) => [c.sku as string, Number(c.available)]));
       const short = r.lines.filter((l) => (available.get(l.sku) ?? 0) < l.quantity).map((l) => l.sku);
       throw new OutOfStockError(short.length > 0 ? short : r.lines.map((l) => l.sku));
+    },
+
+    async createFromGate(shopId, sku, holds) {
+      // Holds already in DynamoDB (a re-run after a crash, checkout's own claim) are left out:
+      // each hold's units leave the allocation once, with its own put.
+      let pending = [...holds];
+      for (let round = 0; pending.length > 0; round++) {
+        const units = pending.reduce((sum, r) => sum + r.lines.reduce((n, line) => n + line.quantity, 0), 0);
+        const at = pending[0]!.createdAt;
+        const failed = await transact([
+          ...pending.map((r) => putNew(tableName, itemOf(r))),
+          {
+            Update: {
+              TableName: tableName,
+              Key: { pk: countersKey(shopId, sku).pk, sk: 'GATE' },
+              UpdateExpression: 'ADD allocated :units SET updatedAt = :at',
+              ConditionExpression: 'allocated >= :need',
+              ExpressionAttributeValues: { ':units': -units, ':at': at, ':need': units },
+            },
+          },
+        ]);
+        if (!failed) return pending.length;
+        const gateRefused = failed.CancellationReasons?.[pending.length]?.Code === 'ConditionalCheckFailed';
+        const existing = new Set(
+          (
+            await batchGetAll(
+              documents,
+              tableName,
+              pending.map((r) => reservationKey(shopId, r.reservationId)),
+            )
+          ).map((item) => item.reservationId as string),
+        );
+        if (existing.size === 0 || round >= 3) {
+          if (gateRefused) throw new OutOfStockError([sku]);
+          throw failed;
+        }
+        pending = pending.filter((r) => !existing.has(r.reservationId));
+      }
+      return 0;
     },
 
     async finish(shopId, reservationId, to, { actor, at }) {

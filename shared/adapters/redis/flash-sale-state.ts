@@ -1,12 +1,14 @@
 import { UnavailableError } from '#shared/errors';
-import { admissionBuffer, ENTRIES_CLOSED_REFRESH_MS, holdIdOf, isOver, type FlashSale, type SaleCounts, type Ticket, type TicketStatus } from '#shared/flash-sales/flash-sale';
-import type { Decision, EntryOutcome, SaleState } from '#shared/flash-sales/flash-sale-ports';
+import { randomUUID } from 'node:crypto';
+import { admissionBuffer, ENTRIES_CLOSED_REFRESH_MS, holdIdPrefixOf, isOver, type FlashSale, type SaleCounts, type Ticket, type TicketStatus } from '#shared/flash-sales/flash-sale';
+import type { BatchDecision, Decision, EntryOutcome, SaleState } from '#shared/flash-sales/flash-sale-ports';
 import { withScripts, type RedisClient } from './client';
 import { gateKey } from './inventory-gate';
 
 /**
- * Flash-sale state in Redis. Every key carries the shop as hash tag, like the inventory
- * gate's, so a script that decides a ticket and takes its units runs on one slot:
+ * Flash-sale state in Redis. Every key of a sale carries the shop as hash tag, like the
+ * inventory gate's, so a script that decides tickets and takes their units runs on one slot
+ * (only the customers' token buckets are tagged by customer, to spread over the cluster):
  *   fs:{shop}:<sale>:cap         tickets admitted (units + buffer, raised by unused holds)
  *   fs:{shop}:<sale>:seq         the ticket counter (INCR)
  *   fs:{shop}:<sale>:generation  the generation of this state (bumped when rebuilt after a loss)
@@ -18,10 +20,13 @@ import { gateKey } from './inventory-gate';
  *   fs:{shop}:<sale>:stats       entries, tickets, won, lost, expired, soldOut, unitsSold,
  *                                unitsReturned, redriven, repaired
  *   fs:{shop}:<sale>:orders      order ids placed on holds (a set: each counted once)
- *   fs:{shop}:<sale>:rl:<who>    token buckets (per customer, and `*` for the whole sale)
+ *   fs:{shop}:<sale>:rl:*        the whole sale's token bucket
+ *   fs:{shop}:<sale>:recorder    the hold recorder's turn (one at a time per sale; expires if its holder dies)
+ *   fsrl:{shop:customer}:<sale>  a customer's token bucket: tagged by customer, so the buckets spread over the cluster
  *   fs:{shop}:<sale>:edge-closed set (with an expiry) by the entry that was told to flag the full admission at the edge
  * and what the minute job heals from (sorted sets, so it reads only what is overdue):
  *   fs:{shop}:<sale>:queued      queued tickets by entry time (ms)
+ *   fs:{shop}:<sale>:line        the same tickets by number: the line that decisions take ahead from, in order
  *   fs:{shop}:<sale>:unrecorded  won tickets whose hold is not known to be in DynamoDB, by decision time
  *   fs:{shop}:<sale>:open        won tickets whose hold is open (not ordered, not ended), by hold expiry
  *   fs:{shop}:<sale>:foreign     holds of earlier generations whose units came back (each once)
@@ -31,7 +36,7 @@ import { gateKey } from './inventory-gate';
  * Any Redis error is UnavailableError: entries fail closed, nothing is sold blind.
  */
 const ENTER = `
--- KEYS: cap, seq, cust, stats, ticketPrefix, gate, held, generation, queued, edgeClosed ; ARGV: customer, quantity, nowIso, nowMs, edgeRefreshMs
+-- KEYS: cap, seq, cust, stats, ticketPrefix, gate, held, generation, queued, edgeClosed, line ; ARGV: customer, quantity, nowIso, nowMs, edgeRefreshMs
 redis.call('HINCRBY', KEYS[4], 'entries', 1)
 local existing = redis.call('HGET', KEYS[3], ARGV[1])
 if existing then return {'existing', existing, redis.call('GET', KEYS[8]) or '0'} end
@@ -51,6 +56,7 @@ local t = redis.call('INCR', KEYS[2])
 redis.call('HSET', KEYS[3], ARGV[1], t)
 redis.call('HSET', KEYS[5] .. t, 'customer', ARGV[1], 'quantity', ARGV[2], 'status', 'queued', 'at', ARGV[3])
 redis.call('ZADD', KEYS[9], ARGV[4], t)
+redis.call('ZADD', KEYS[11], t, t)
 redis.call('HINCRBY', KEYS[4], 'tickets', 1)
 return {'queued', tostring(t), redis.call('GET', KEYS[8]) or '0'}
 `;
@@ -63,46 +69,98 @@ local function releaseHeld(key, q)
 end
 `;
 
-const DECIDE = `
--- KEYS: ticket, gate, held, waiting, stats, decided, queued, unrecorded, open, generation
--- ARGV: ticket, holdId, holdExpiresAt, over, generation, nowMs, holdExpiresMs
-if (redis.call('GET', KEYS[10]) or '0') ~= ARGV[5] then return {'stale'} end
-local status = redis.call('HGET', KEYS[1], 'status')
-if not status then return {'missing'} end
-if status ~= 'queued' and status ~= 'waiting' then return {status, 'old'} end
-local function lose()
-  redis.call('HSET', KEYS[1], 'status', 'lost')
-  redis.call('LREM', KEYS[4], 0, ARGV[1])
-  redis.call('ZREM', KEYS[7], ARGV[1])
-  redis.call('HINCRBY', KEYS[5], 'lost', 1)
-  redis.call('INCR', KEYS[6])
-  return {'lost', 'new'}
+/**
+ * Decides tickets in one call: the tickets asked for (a worker's batch), then up to `ahead`
+ * of the oldest queued tickets in line order, so a backlog drains at Redis speed whatever
+ * the queue delivers. A winner's hold (id from the ticket, expiry) is decided and recorded
+ * here, in the same step; the hold recorder writes it to DynamoDB off this path.
+ */
+const DECIDE_BATCH = `
+-- KEYS: gate, held, waiting, stats, decided, queued, unrecorded, open, generation, ticket key prefix, line
+-- ARGV: generation, over, nowMs, holdExpiresAt, holdExpiresMs, holdIdPrefix, ahead, tickets...
+-- Answers one status per ticket asked for (then whether it was decided now: 'new' or 'old'), then the count decided ahead.
+if (redis.call('GET', KEYS[9]) or '0') ~= ARGV[1] then return {'stale'} end
+local over = ARGV[2] == '1'
+local function lose(key, t)
+  redis.call('HSET', key, 'status', 'lost')
+  redis.call('LREM', KEYS[3], 0, t)
+  redis.call('ZREM', KEYS[6], t)
+  redis.call('ZREM', KEYS[11], t)
+  redis.call('HINCRBY', KEYS[4], 'lost', 1)
+  redis.call('INCR', KEYS[5])
+  return 'lost'
 end
-if ARGV[4] == '1' then return lose() end
-local q = tonumber(redis.call('HGET', KEYS[1], 'quantity'))
-local have = tonumber(redis.call('GET', KEYS[2]) or '0')
-if have >= q then
-  redis.call('DECRBY', KEYS[2], q)
-  redis.call('INCRBY', KEYS[3], q)
-  redis.call('HSET', KEYS[1], 'status', 'won', 'holdId', ARGV[2], 'holdExpiresAt', ARGV[3])
-  redis.call('LREM', KEYS[4], 0, ARGV[1])
-  redis.call('ZREM', KEYS[7], ARGV[1])
-  redis.call('ZADD', KEYS[8], ARGV[6], ARGV[1])
-  redis.call('ZADD', KEYS[9], ARGV[7], ARGV[1])
-  redis.call('HINCRBY', KEYS[5], 'won', 1)
-  redis.call('INCR', KEYS[6])
-  return {'won', 'new'}
-end
-if tonumber(redis.call('GET', KEYS[3]) or '0') > 0 then
-  -- An open hold may still return units: wait in line (once) rather than lose.
-  if status == 'queued' then
-    redis.call('HSET', KEYS[1], 'status', 'waiting')
-    redis.call('RPUSH', KEYS[4], ARGV[1])
-    redis.call('ZREM', KEYS[7], ARGV[1])
+local function decide(t)
+  local key = KEYS[10] .. t
+  local fields = redis.call('HMGET', key, 'status', 'quantity')
+  local status = fields[1]
+  if not status then return 'missing', 'old' end
+  if status ~= 'queued' and status ~= 'waiting' then return status, 'old' end
+  if over then return lose(key, t), 'new' end
+  local q = tonumber(fields[2])
+  if tonumber(redis.call('GET', KEYS[1]) or '0') >= q then
+    redis.call('DECRBY', KEYS[1], q)
+    redis.call('INCRBY', KEYS[2], q)
+    redis.call('HSET', key, 'status', 'won', 'holdId', ARGV[6] .. t, 'holdExpiresAt', ARGV[4])
+    if status == 'waiting' then redis.call('LREM', KEYS[3], 0, t) end
+    redis.call('ZREM', KEYS[6], t)
+    redis.call('ZREM', KEYS[11], t)
+    redis.call('ZADD', KEYS[7], ARGV[3], t)
+    redis.call('ZADD', KEYS[8], ARGV[5], t)
+    redis.call('HINCRBY', KEYS[4], 'won', 1)
+    redis.call('INCR', KEYS[5])
+    return 'won', 'new'
   end
-  return {'waiting', 'new'}
+  if tonumber(redis.call('GET', KEYS[2]) or '0') > 0 then
+    -- An open hold may still return units: wait in line (once) rather than lose.
+    if status == 'queued' then
+      redis.call('HSET', key, 'status', 'waiting')
+      redis.call('RPUSH', KEYS[3], t)
+      redis.call('ZREM', KEYS[6], t)
+      redis.call('ZREM', KEYS[11], t)
+    end
+    return 'waiting', 'new'
+  end
+  return lose(key, t), 'new'
 end
-return lose()
+local out = {}
+for i = 8, #ARGV do
+  local status, age = decide(ARGV[i])
+  out[#out + 1] = status
+  out[#out + 1] = age
+end
+local ahead = 0
+local limit = tonumber(ARGV[7])
+if limit > 0 then
+  for _, t in ipairs(redis.call('ZRANGE', KEYS[11], 0, limit - 1)) do
+    local _, age = decide(t)
+    if age == 'new' then ahead = ahead + 1 end
+  end
+end
+out[#out + 1] = tostring(ahead)
+return out
+`;
+
+/** The hold recorder's turn for a sale: one at a time, passing by itself after its TTL when its holder died. */
+const RECORDER_TURN = `
+-- KEYS: turn ; ARGV: token, ttlMs, 'take' or 'end'
+if ARGV[3] == 'take' then
+  if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 1 end
+  return 0
+end
+if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
+return 0
+`;
+
+/** Won tickets whose hold is not known to be in DynamoDB, oldest decision first, with what recording them needs. */
+const UNRECORDED = `
+-- KEYS: unrecorded, ticket key prefix ; ARGV: limit
+local out = {}
+for _, t in ipairs(redis.call('ZRANGE', KEYS[1], 0, tonumber(ARGV[1]) - 1)) do
+  local f = redis.call('HMGET', KEYS[2] .. t, 'status', 'holdId', 'holdExpiresAt', 'quantity', 'customer')
+  out[#out + 1] = {t, f[1] or '', f[2] or '', f[3] or '', f[4] or '0', f[5] or ''}
+end
+return out
 `;
 
 const HOLD_ENDED = `${RELEASE_HELD}
@@ -209,40 +267,39 @@ return 0
 `;
 
 /**
- * Two token buckets at once (the customer's, then the sale's): a token is taken from both
- * only when both have one, so a customer over its own rate does not spend the sale's.
- * ARGV: capacity and rate per second of each, now in ms. Answers 0 or the ms to wait.
+ * One token bucket: takes a token when there is one, else answers the ms to wait. With
+ * ARGV[4] = 'refund', gives a token back (the sale's bucket refused the entry this one let
+ * through, so a customer is not charged for an entry the sale did not take).
+ * ARGV: capacity, rate per second, now in ms, 'take' or 'refund'.
  */
-const BUCKETS = `
-local now = tonumber(ARGV[5])
-local tokens, waits = {}, {}
-for i = 1, 2 do
-  local capacity, rate = tonumber(ARGV[i * 2 - 1]), tonumber(ARGV[i * 2])
-  local state = redis.call('HMGET', KEYS[i], 'tokens', 'at')
-  local t = tonumber(state[1] or capacity)
-  local at = tonumber(state[2] or now)
-  t = math.min(capacity, t + (now - at) * rate / 1000)
-  tokens[i] = t
-  waits[i] = t >= 1 and 0 or math.ceil((1 - t) * 1000 / rate)
+const BUCKET = `
+local capacity, rate, now = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local state = redis.call('HMGET', KEYS[1], 'tokens', 'at')
+local t = tonumber(state[1] or capacity)
+local at = tonumber(state[2] or now)
+t = math.min(capacity, t + (now - at) * rate / 1000)
+local wait = 0
+if ARGV[4] == 'refund' then
+  t = math.min(capacity, t + 1)
+elseif t >= 1 then
+  t = t - 1
+else
+  wait = math.ceil((1 - t) * 1000 / rate)
 end
-local wait = math.max(waits[1], waits[2])
-for i = 1, 2 do
-  local capacity, rate = tonumber(ARGV[i * 2 - 1]), tonumber(ARGV[i * 2])
-  local t = tokens[i]
-  if wait == 0 then t = t - 1 end
-  redis.call('HSET', KEYS[i], 'tokens', t, 'at', now)
-  redis.call('PEXPIRE', KEYS[i], math.ceil(capacity / rate * 1000) + 1000)
-end
+redis.call('HSET', KEYS[1], 'tokens', t, 'at', now)
+redis.call('PEXPIRE', KEYS[1], math.ceil(capacity / rate * 1000) + 1000)
 return wait
 `;
 
 type Script = (...args: Array<string | number>) => Promise<Array<number | string>>;
 type SaleCommands = {
   saleEnter(...args: Array<string | number>): Promise<string[]>;
-  saleDecide(...args: Array<string | number>): Promise<string[]>;
+  saleDecideBatch(...args: Array<string | number>): Promise<string[]>;
+  saleRecorderTurn(turn: string, token: string, ttlMs: number, step: 'take' | 'end'): Promise<number>;
+  saleUnrecorded(unrecorded: string, ticketPrefix: string, limit: number): Promise<string[][]>;
   saleHoldEnded: Script;
   saleForeignHoldEnded: Script;
-  saleBuckets(own: string, all: string, ownCapacity: number, ownRate: number, allCapacity: number, allRate: number, now: number): Promise<number>;
+  saleBucket(key: string, capacity: number, rate: number, now: number, step: 'take' | 'refund'): Promise<number>;
   saleOrder: Script;
   saleRecountHeld(held: string, open: string, ticketPrefix: string): Promise<number[]>;
   saleAgree(drift: string, discrepancy: number): Promise<number>;
@@ -259,11 +316,13 @@ export interface RateLimits {
 
 export function redisSaleState(redis: () => Promise<RedisClient>, limits: RateLimits = {}): SaleState {
   const client = withScripts<SaleCommands>(redis, {
-    saleEnter: { numberOfKeys: 10, lua: ENTER },
-    saleDecide: { numberOfKeys: 10, lua: DECIDE },
+    saleEnter: { numberOfKeys: 11, lua: ENTER },
+    saleDecideBatch: { numberOfKeys: 11, lua: DECIDE_BATCH },
+    saleRecorderTurn: { numberOfKeys: 1, lua: RECORDER_TURN },
+    saleUnrecorded: { numberOfKeys: 2, lua: UNRECORDED },
     saleHoldEnded: { numberOfKeys: 9, lua: HOLD_ENDED },
     saleForeignHoldEnded: { numberOfKeys: 4, lua: FOREIGN_HOLD_ENDED },
-    saleBuckets: { numberOfKeys: 2, lua: BUCKETS },
+    saleBucket: { numberOfKeys: 1, lua: BUCKET },
     saleOrder: { numberOfKeys: 9, lua: ORDER },
     saleRecountHeld: { numberOfKeys: 3, lua: RECOUNT_HELD },
     saleAgree: { numberOfKeys: 1, lua: AGREE },
@@ -280,6 +339,8 @@ export function redisSaleState(redis: () => Promise<RedisClient>, limits: RateLi
   }
 
   const k = (sale: FlashSale, name: string) => `fs:{${sale.shopId}}:${sale.saleId}:${name}`;
+  /** A customer's token bucket, hash-tagged by shop and customer so the buckets spread over the cluster, off the sale's slot. */
+  const customerBucketKey = (sale: FlashSale, customerId: string) => `fsrl:{${sale.shopId}:${customerId}}:${sale.saleId}`;
   const ticketKey = (sale: FlashSale, ticket: number | string) => `${k(sale, 't:')}${ticket}`;
   const generationOf = (sale: FlashSale) => String(sale.generation ?? 0);
   /** Tickets of a sorted set scored at most `before`, oldest first. */
@@ -302,6 +363,39 @@ export function redisSaleState(redis: () => Promise<RedisClient>, limits: RateLi
   async function readTicket(r: RedisClient, sale: FlashSale, ticket: number): Promise<Ticket | undefined> {
     const [fields, decided, unrecorded] = await Promise.all([r.hgetall(ticketKey(sale, ticket)), r.get(k(sale, 'decided')), r.zscore(k(sale, 'unrecorded'), ticket)]);
     return toTicket(ticket, fields, Number(decided ?? 0), unrecorded !== null);
+  }
+
+  /** One decision script call: the tickets asked for, then up to `ahead` queued ones in line order. */
+  async function decideIn(r: RedisClient & SaleCommands, sale: FlashSale, tickets: readonly number[], now: Date, ahead: number): Promise<BatchDecision> {
+    const holdExpiresAt = new Date(now.getTime() + sale.holdSeconds * 1000).toISOString();
+    const answer = await r.saleDecideBatch(
+      gateKey(sale.shopId, sale.sku),
+      k(sale, 'held'),
+      k(sale, 'waiting'),
+      k(sale, 'stats'),
+      k(sale, 'decided'),
+      k(sale, 'queued'),
+      k(sale, 'unrecorded'),
+      k(sale, 'open'),
+      k(sale, 'generation'),
+      k(sale, 't:'),
+      k(sale, 'line'),
+      generationOf(sale),
+      isOver(sale, now) ? '1' : '0',
+      now.getTime(),
+      holdExpiresAt,
+      Date.parse(holdExpiresAt),
+      holdIdPrefixOf(sale.saleId, sale.generation),
+      ahead,
+      ...tickets,
+    );
+    if (answer[0] === 'stale') return { decisions: tickets.map(() => ({ kind: 'stale', fresh: false })), decidedAhead: 0 };
+    const decisions = tickets.map((_, i) => {
+      const status = answer[i * 2];
+      const kind = status === 'won' || status === 'waiting' || status === 'expired' ? status : 'lost';
+      return { kind, fresh: answer[i * 2 + 1] === 'new' } as const;
+    });
+    return { decisions, decidedAhead: Number(answer[tickets.length * 2] ?? 0) };
   }
 
   return {
@@ -329,6 +423,7 @@ export function redisSaleState(redis: () => Promise<RedisClient>, limits: RateLi
           k(sale, 'generation'),
           k(sale, 'queued'),
           k(sale, 'edge-closed'),
+          k(sale, 'line'),
           customerId,
           quantity,
           now.toISOString(),
@@ -346,39 +441,29 @@ export function redisSaleState(redis: () => Promise<RedisClient>, limits: RateLi
       });
     },
 
+    async decideBatch(sale, tickets, now, ahead) {
+      return guarded(async (r) => decideIn(r, sale, tickets, now, ahead));
+    },
+
     async decide(sale, ticket, now): Promise<Decision> {
       return guarded(async (r) => {
-        const holdExpiresAt = new Date(now.getTime() + sale.holdSeconds * 1000).toISOString();
-        const over = isOver(sale, now) ? '1' : '0';
-        const [status, age] = await r.saleDecide(
-          ticketKey(sale, ticket),
-          gateKey(sale.shopId, sale.sku),
-          k(sale, 'held'),
-          k(sale, 'waiting'),
-          k(sale, 'stats'),
-          k(sale, 'decided'),
-          k(sale, 'queued'),
-          k(sale, 'unrecorded'),
-          k(sale, 'open'),
-          k(sale, 'generation'),
-          ticket,
-          holdIdOf(sale.saleId, ticket, sale.generation),
-          holdExpiresAt,
-          over,
-          generationOf(sale),
-          now.getTime(),
-          Date.parse(holdExpiresAt),
-        );
-        if (status === 'won') {
+        const [kind] = (await decideIn(r, sale, [ticket], now, 0)).decisions;
+        if (kind?.kind === 'won') {
           const decided = (await readTicket(r, sale, ticket))!;
-          return { kind: 'won', ticket: decided as Ticket & { holdId: string; holdExpiresAt: string }, fresh: age === 'new' };
+          return { kind: 'won', ticket: decided as Ticket & { holdId: string; holdExpiresAt: string }, fresh: kind.fresh };
         }
-        if (status === 'waiting') return { kind: 'waiting' };
-        if (status === 'expired') return { kind: 'expired' };
-        if (status === 'stale') return { kind: 'stale' };
-        return { kind: 'lost' }; // lost, or a ticket that does not exist
+        return kind?.kind === 'waiting' || kind?.kind === 'expired' || kind?.kind === 'stale' ? { kind: kind.kind } : { kind: 'lost' };
       });
     },
+
+    async recorderTurn(sale, ttlMs) {
+      return guarded(async (r) => {
+        const token = randomUUID();
+        return (await r.saleRecorderTurn(k(sale, 'recorder'), token, ttlMs, 'take')) === 1 ? token : undefined;
+      });
+    },
+
+    endRecorderTurn: (sale, token) => guarded(async (r) => void (await r.saleRecorderTurn(k(sale, 'recorder'), token, 0, 'end'))),
 
     ticket: (sale, ticket) => guarded((r) => readTicket(r, sale, ticket)),
 
@@ -411,6 +496,8 @@ export function redisSaleState(redis: () => Promise<RedisClient>, limits: RateLi
     },
 
     holdRecorded: (sale, ticket) => guarded(async (r) => void (await r.zrem(k(sale, 'unrecorded'), ticket))),
+
+    holdsRecorded: (sale, tickets) => guarded(async (r) => void (tickets.length > 0 && (await r.zrem(k(sale, 'unrecorded'), ...tickets)))),
 
     async orderPlaced(sale, { orderId, units, ticket, holdId }) {
       return guarded(async (r) =>
@@ -451,12 +538,18 @@ export function redisSaleState(redis: () => Promise<RedisClient>, limits: RateLi
         return { queued: queued.sort((a, b) => a - b), unrecorded, expiredHolds };
       }),
 
-    unrecorded: (sale) =>
-      guarded(async (r) => {
-        const tickets = (await r.zrange(k(sale, 'unrecorded'), 0, -1)).map(Number);
-        const found = await Promise.all(tickets.map(async (ticket) => ({ ticket, fields: await r.hmget(ticketKey(sale, ticket), 'holdId', 'quantity') })));
-        return found.filter(({ fields }) => fields[0]).map(({ ticket, fields }) => ({ ticket, holdId: fields[0]!, quantity: Number(fields[1]) }));
-      }),
+    unrecorded: (sale, limit = 100_000) =>
+      guarded(async (r) =>
+        (await r.saleUnrecorded(k(sale, 'unrecorded'), k(sale, 't:'), limit))
+          .filter(([, status, holdId]) => status === 'won' && holdId)
+          .map(([ticket, , holdId, holdExpiresAt, quantity, customerId]) => ({
+            ticket: Number(ticket),
+            holdId: holdId!,
+            holdExpiresAt: holdExpiresAt!,
+            quantity: Number(quantity),
+            customerId: customerId!,
+          })),
+      ),
 
     gateSnapshot: (sale) =>
       guarded(async (r) => {
@@ -507,9 +600,18 @@ export function redisSaleState(redis: () => Promise<RedisClient>, limits: RateLi
 
     async admit(sale, customerId, now) {
       return guarded(async (r) => {
+        // The customer's bucket lives on the customer's own slot (spread over the cluster), the
+        // sale's on the sale's: the customer's first, so one over its own rate never spends the sale's.
+        const customerBurst = limits.customerBurst ?? 5;
+        const customerRate = limits.customerPerSecond ?? 1;
+        const own = customerBucketKey(sale, customerId);
+        const ownWait = Number(await r.saleBucket(own, customerBurst, customerRate, now.getTime(), 'take'));
+        if (ownWait > 0) return { ok: false, retryAfterMs: ownWait };
         const perSecond = limits.salePerSecond ?? 50_000;
-        const wait = Number(await r.saleBuckets(k(sale, `rl:${customerId}`), k(sale, 'rl:*'), limits.customerBurst ?? 5, limits.customerPerSecond ?? 1, perSecond, perSecond, now.getTime()));
-        return wait > 0 ? { ok: false, retryAfterMs: wait } : { ok: true };
+        const saleWait = Number(await r.saleBucket(k(sale, 'rl:*'), perSecond, perSecond, now.getTime(), 'take'));
+        if (saleWait === 0) return { ok: true };
+        await r.saleBucket(own, customerBurst, customerRate, now.getTime(), 'refund');
+        return { ok: false, retryAfterMs: saleWait };
       });
     },
   };
