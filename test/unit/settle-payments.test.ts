@@ -82,6 +82,7 @@ function world(given: { orders?: Record<string, OrderEvent[]>; reservations?: Re
       if (stream.length !== expectedSeq) throw new ConcurrentAppendError(order.orderId);
       streams.set(order.orderId, [...stream, ...events]);
       for (const id of reservationIds) reservations.set(id, { ...reservations.get(id)!, status: 'COMMITTED' });
+      return { cartSaved: false, answered: false };
     }),
   };
   const reservationPort = {

@@ -157,8 +157,22 @@ export function dynamoReservationRepository(documents: DynamoDBDocumentClient, t
     ];
   }
 
-  const repository: ReservationRepository & { finishWrites: typeof finishWrites } = {
+  /** The writes of creating reservation `r` (the record first, then each line's counters and ledger; also used inside a checkout's claim of its key). */
+  function createWrites(r: Reservation): TransactItems {
+    const item = {
+      ...reservationKey(r.shopId, r.reservationId),
+      ...r,
+      gsi1pk: `ACTIVE#${shardOf(r.reservationId)}`,
+      gsi1sk: `${r.expiresAt}#${r.shopId}#${r.reservationId}`,
+      ttl: Math.floor(Date.parse(r.expiresAt) / 1000) + 7 * 86_400,
+    };
+    return [putNew(tableName, item), ...r.lines.flatMap((line) => lineWrites(r, line, movesOf(r).reserve, r.source, r.createdAt))];
+  }
+
+  const repository: ReservationRepository & { finishWrites: typeof finishWrites; createWrites: typeof createWrites; transact: typeof transact; outOfStock(r: Reservation): Promise<never> } = {
     finishWrites,
+    createWrites,
+    transact,
 
     async get(shopId, reservationId) {
       const { Item } = await documents.send(new GetCommand({ TableName: tableName, Key: reservationKey(shopId, reservationId), ConsistentRead: true }));
@@ -166,20 +180,17 @@ export function dynamoReservationRepository(documents: DynamoDBDocumentClient, t
     },
 
     async create(r) {
-      const item = {
-        ...reservationKey(r.shopId, r.reservationId),
-        ...r,
-        gsi1pk: `ACTIVE#${shardOf(r.reservationId)}`,
-        gsi1sk: `${r.expiresAt}#${r.shopId}#${r.reservationId}`,
-        ttl: Math.floor(Date.parse(r.expiresAt) / 1000) + 7 * 86_400,
-      };
-      const failed = await transact([putNew(tableName, item), ...r.lines.flatMap((line) => lineWrites(r, line, movesOf(r).reserve, r.source, r.createdAt))]);
+      const failed = await transact(createWrites(r));
       if (!failed) return r;
       if (failed.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed') {
         const existing = await repository.get(r.shopId, r.reservationId);
         if (existing) return existing; // the same request again
       }
-      // Which lines are short? Read them: the cancellation reasons name only what failed first.
+      return repository.outOfStock(r);
+    },
+
+    /** The OutOfStockError of a reservation refused: which lines are short? Read them (the cancellation reasons name only what failed first). */
+    async outOfStock(r: Reservation): Promise<never> {
       const counters = await batchGetAll(
         documents,
         tableName,
