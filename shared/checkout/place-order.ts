@@ -394,10 +394,19 @@ export function makePlaceOrder(deps: PlaceOrderDeps) {
 
 const confirmedEvent = (pending: OrderEvent, placement: OrderPlacement): OrderEvent => ({ seq: 2, type: 'CONFIRMED', at: pending.at, data: confirmationData(placement) });
 
-/** What the confirmation says for its consumers: the payment, where the units came from. */
+/**
+ * What the confirmation says for its consumers: the payment, where the units came from, and
+ * the receipt the confirmation email is written from (so the email consumer reads nothing).
+ */
 export function confirmationData(placement: OrderPlacement): Record<string, unknown> {
   const units = placement.lines.reduce((sum, line) => sum + line.quantity, 0);
-  return { paymentIntentId: placement.paymentIntentId, source: placement.source, ...(placement.flashSaleId ? { flashSaleId: placement.flashSaleId, units } : {}) };
+  const { email, lines, totals, shippingAddress } = placement;
+  return {
+    paymentIntentId: placement.paymentIntentId,
+    source: placement.source,
+    ...(placement.flashSaleId ? { flashSaleId: placement.flashSaleId, units } : {}),
+    receipt: { email, lines, totals, shippingAddress },
+  };
 }
 
 /** The answer for an order that already exists (a retried checkout). */

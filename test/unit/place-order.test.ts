@@ -310,7 +310,7 @@ describe('place order', () => {
           paymentIntentId: 'pi_1',
         },
       },
-      { seq: 2, type: 'CONFIRMED', at: NOW.toISOString(), data: { paymentIntentId: 'pi_1', source: 'cart' } },
+      { seq: 2, type: 'CONFIRMED', at: NOW.toISOString(), data: expect.objectContaining({ paymentIntentId: 'pi_1', source: 'cart', receipt: expect.objectContaining({ email: 'ada@example.com' }) }) },
     ]);
     expect(w.calls).toEqual([`reserve:${ids.reservationId}`, `authorize:${ids.paymentKey}`, 'place:PENDING+CONFIRMED', 'cart:emptied']);
     expect(w.cart.removeCheckedOut).toHaveBeenCalledExactlyOnceWith(SHOP, CUSTOMER, lines);
