@@ -622,3 +622,83 @@ describe('place order', () => {
     expect(w.reservation('res_flash_1')?.status).toBe('ACTIVE');
   });
 });
+
+describe("checkout's own Idempotency-Key record", () => {
+  const cartLines = [line('TEE', 2, 1_500)];
+
+  it('is claimed with the reservation and answered with the order: no call of its own', async () => {
+    const w = world({ cart: { lines: cartLines } });
+    const result = await w.placeOrder(input);
+
+    expect(w.keys.reserveAndClaim).toHaveBeenCalledOnce();
+    expect(w.keys.claim).not.toHaveBeenCalled();
+    expect(w.keys.answer).not.toHaveBeenCalled();
+    expect(w.placement.place.mock.calls[0]![3].answer).toMatchObject({ answer: { kind: 'result', result } });
+    expect(w.records.get(ids.keyId)).toMatchObject({ state: 'answered', fingerprint: checkoutFingerprint(input) });
+  });
+
+  it('a retry after completion answers the same order, reserving and charging nothing more', async () => {
+    const w = world({ cart: { lines: cartLines } });
+    const first = await w.placeOrder(input);
+    const again = await w.placeOrder(input);
+
+    expect(again).toEqual(first);
+    expect(w.keys.reserveAndClaim).toHaveBeenCalledOnce();
+    expect(w.payments.authorize).toHaveBeenCalledOnce();
+    expect(w.placement.place).toHaveBeenCalledOnce();
+  });
+
+  it('the same key with another body is refused (409 idempotency_conflict), touching nothing', async () => {
+    const w = world({ cart: { lines: cartLines } });
+    await w.placeOrder(input);
+
+    await expect(w.placeOrder({ ...input, email: 'someone.else@example.com' })).rejects.toMatchObject({ code: 'idempotency_conflict' });
+    expect(w.payments.authorize).toHaveBeenCalledOnce();
+  });
+
+  it('a definite refusal is the key’s answer: a retry is refused the same way without reserving again', async () => {
+    const w = world({ cart: { lines: cartLines }, authorize: async () => ({ status: 'declined', paymentIntentId: 'pi_no', declineCode: 'card_declined', message: 'Your card was declined.' }) });
+    const first = await w.placeOrder(input).catch((e: unknown) => e);
+    const again = await w.placeOrder(input).catch((e: unknown) => e);
+
+    expect(first).toBeInstanceOf(PaymentDeclinedError);
+    expect(again).toMatchObject({ code: 'payment_declined', message: (first as Error).message, extra: { declineCode: 'card_declined' } });
+    expect(w.payments.authorize).toHaveBeenCalledOnce();
+  });
+
+  it('a failure that is no answer (the gateway unreachable) gives the key back: the retry runs at once', async () => {
+    let calls = 0;
+    const w = world({
+      cart: { lines: cartLines },
+      authorize: async () => {
+        calls += 1;
+        if (calls === 1) throw new PaymentUnavailableError('stripe down');
+        return { status: 'authorized', paymentIntentId: 'pi_1' };
+      },
+    });
+    await expect(w.placeOrder(input)).rejects.toBeInstanceOf(PaymentUnavailableError);
+    expect(w.records.has(ids.keyId)).toBe(false);
+    // The retry runs (it is not told request_in_progress); the units it held went back with the failure, as before.
+    await expect(w.placeOrder(input)).rejects.toBeInstanceOf(CheckoutExpiredError);
+    expect(w.records.get(ids.keyId)).toMatchObject({ state: 'answered', answer: { kind: 'refused', code: 'checkout_expired' } });
+  });
+
+  it('a record a live attempt holds is waited for, and its answer given', async () => {
+    const w = world({ cart: { lines: cartLines }, record: { fingerprint: checkoutFingerprint(input), state: 'in_progress', claim: 'live', inProgressUntil: NOW.getTime() + 30_000 } });
+    const placed = { outcome: 'placed' as const, order: foldOrder(SHOP, ids.orderId, [...placedEvents([ids.reservationId], cartLines)])! };
+    // The live attempt answers while this one waits.
+    w.keys.record.mockImplementationOnce(async () => ({ ...w.records.get(ids.keyId)!, state: 'answered', answer: { kind: 'result', result: placed } }));
+
+    expect(await w.placeOrder(input)).toEqual(placed);
+    expect(w.keys.reserveAndClaim).not.toHaveBeenCalled();
+    expect(w.payments.authorize).not.toHaveBeenCalled();
+  });
+
+  it('a record in progress past its time (its process died) is taken over: the retry finishes the checkout', async () => {
+    const w = world({ cart: { lines: cartLines }, record: abandoned() });
+
+    expect(await w.placeOrder(input)).toMatchObject({ outcome: 'placed', order: { orderId: ids.orderId } });
+    expect(w.records.get(ids.keyId)).toMatchObject({ state: 'answered' });
+    expect(w.records.get(ids.keyId)?.claim).not.toBe('dead-attempt');
+  });
+});
