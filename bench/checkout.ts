@@ -339,7 +339,7 @@ try {
   const medianRun = (list: readonly RunResult[]) => [...list].sort((a, b) => a.checkoutsPerSecond - b.checkoutsPerSecond)[Math.floor(list.length / 2)]!;
   const cpuText = (r: RunResult, label: string) => {
     const c = cpuPerCheckout(r);
-    return `CPU per checkout (${label}, ${r.created} checkouts at ${r.checkoutsPerSecond.toFixed(1)}/s): ${c.total.toFixed(1)} ms in all = Node process ${c.node.toFixed(1)} ms (its main thread's event loop busy ${c.main.toFixed(1)} ms: gateway, handlers, pollers, Stripe server; the rest the load worker and libuv) + DynamoDB Local ${c.dynamo.toFixed(1)} ms. With every piece on this machine's 2 cores, that bounds throughput at 2,000 / ${c.total.toFixed(1)} ≈ ${c.bound.toFixed(0)} checkouts/s.`;
+    return `CPU per checkout (${label}, ${r.created} checkouts at ${r.checkoutsPerSecond.toFixed(1)}/s; its 1-2 cart writes, its consumers and the load generator included): ${c.total.toFixed(1)} ms in all = Node process ${c.node.toFixed(1)} ms (CPU time; its main thread's event loop was busy ${c.main.toFixed(1)} ms of wall time per checkout: gateway, handlers, pollers, Stripe server) + DynamoDB Local ${c.dynamo.toFixed(1)} ms. With every piece on this machine's 2 cores, that bounds throughput at 2,000 / ${c.total.toFixed(1)} ≈ ${c.bound.toFixed(0)} checkouts/s.`;
   };
   const checkRun = (label: string, r: RunResult) => {
     for (const [status, sample] of Object.entries(r.samples)) problems.push(`${label}: ${r.statuses[status]}× ${status}, e.g. ${sample.replace(/\s+/g, ' ')}`);
