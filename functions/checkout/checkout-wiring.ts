@@ -1,3 +1,5 @@
+import { cartSave } from '#shared/adapters/dynamodb/cart-repository';
+import { dynamoCheckoutKeys } from '#shared/adapters/dynamodb/checkout-keys';
 import { documents } from '#shared/adapters/dynamodb/client';
 import { dynamoIdempotency } from '#shared/adapters/dynamodb/idempotency-store';
 import { dynamoOrderPlacement } from '#shared/adapters/dynamodb/order-placement';
@@ -6,7 +8,7 @@ import type { FlashSaleHolds } from '#shared/checkout/checkout-ports';
 import type { PaymentGateway } from '#shared/checkout/payment-gateway';
 import { makePlaceOrder } from '#shared/checkout/place-order';
 import { makeSettlePayments } from '#shared/checkout/settle-payments';
-import { config } from '#shared/config';
+import { config, tableName } from '#shared/config';
 import { priceLine } from '#shared/catalog/product';
 import { NotFoundError } from '#shared/errors';
 import { makeFlashSaleHolds } from '#shared/flash-sales/flash-sale-holds';
@@ -20,21 +22,33 @@ import { sales } from '../flash-sales/flash-sale-wiring';
 import { reservationRepository, reservations } from '../inventory/inventory-wiring';
 import { orderStore } from '../orders/orders-wiring';
 
+/** Checkout's Idempotency-Key records, kept by the use case itself (read with the cart, claimed with the reservation, answered with the order). */
+export const checkoutKeys = lazy(() => dynamoCheckoutKeys(documents, { keysTable: tableName('idempotency'), cartsTable: tableName('carts'), reservations: reservationRepository() }));
 /** Checkout's use cases wired to DynamoDB, the cart, inventory's reservations and Stripe (made once per cold start). */
-export const placement = lazy(() => dynamoOrderPlacement(documents, orderStore(), reservationRepository()));
+export const placement = lazy(() =>
+  dynamoOrderPlacement(documents, orderStore(), reservationRepository(), {
+    answerWrite: (claim, answer) => checkoutKeys().answerWrite(claim, answer),
+    cartWrite: (cart, expectedVersion) => cartSave(tableName('carts'), cart, expectedVersion),
+  }),
+);
 export const idempotency = () => dynamoIdempotency();
 /** Kept beyond checkout's timeout before a record left in progress by a dead process lets the retry run (clocks of two processes). */
 const IN_PROGRESS_MARGIN_MS = 5_000;
+const checkoutTimeoutMs = () => FUNCTIONS.checkout.timeoutSeconds * 1000;
+
 /**
- * Checkout's Idempotency-Key records: one left in progress by a process that died (a crash,
- * a timeout) lets the client's retry run once the function's timeout and a margin are past,
- * and the retry then finishes the checkout or answers the order placed. A duplicate of a
- * live checkout waits for it as long as its own invocation has time left.
+ * How checkout keeps its Idempotency-Key records: a record left in progress by a process
+ * that died (a crash, a timeout) lets the client's retry run once the function's timeout
+ * and a margin are past, and the retry then finishes the checkout or answers the order
+ * placed; a duplicate of a live checkout waits for its answer as long as its own
+ * invocation has time left. Its own reservation lasts RESERVATION_SECONDS.
  */
-export const checkoutIdempotency = () => {
-  const timeoutMs = FUNCTIONS.checkout.timeoutSeconds * 1000;
-  return dynamoIdempotency({ inProgressExpiresAfterMs: timeoutMs + IN_PROGRESS_MARGIN_MS, waitForInProgressMs: timeoutMs });
-};
+export const keyKeeping = () => ({
+  keys: checkoutKeys(),
+  inProgressMs: checkoutTimeoutMs() + IN_PROGRESS_MARGIN_MS,
+  waitForAnswerMs: checkoutTimeoutMs(),
+  reservationSeconds: config().RESERVATION_SECONDS,
+});
 
 /** The longest any hold checkout commits can live: a checkout's or cart's reservation, or a flash-sale hold. */
 export const longestHoldSeconds = () => Math.max(config().RESERVATION_SECONDS, MAX_HOLD_SECONDS);
@@ -73,6 +87,7 @@ export const checkout = withPayments((payments) =>
   makePlaceOrder({
     cart: cart(),
     reservations: reservations(),
+    ...keyKeeping(),
     payments,
     orders: orderStore(),
     placement: placement(),

@@ -61,3 +61,14 @@ export function mergedQuantity(current: number, added: number): number {
 export function isExpired(cart: Cart, now: Date): boolean {
   return cart.version > 0 && Date.parse(cart.expiresAt) <= now.getTime();
 }
+
+/** The cart less what an order took (a line changed since keeps its difference). */
+export function withoutCheckedOut(cart: Cart, taken: ReadonlyArray<{ sku: string; quantity: number }>, now: Date): Cart {
+  let next = cart;
+  for (const { sku, quantity } of taken) {
+    const line = next.lines.find((l) => l.sku === sku);
+    if (!line) continue;
+    next = withQuantity(next, sku, Math.max(0, line.quantity - quantity), now);
+  }
+  return next;
+}

@@ -1,7 +1,7 @@
 import { ConflictError, NotFoundError, ValidationError } from '#shared/errors';
 import { pauseBeforeRetry } from '#shared/platform/deadline';
 import { priceLine, type Money, type PricedLine } from '#shared/catalog/product';
-import { emptyCart, isExpired, MAX_QUANTITY, mergedQuantity, touched, withQuantity, type Cart } from './cart';
+import { emptyCart, isExpired, MAX_QUANTITY, mergedQuantity, touched, withoutCheckedOut, withQuantity, type Cart } from './cart';
 import type { CartHolds, CartRepository, LookupVariants } from './cart-ports';
 import { now as platformNow } from '#shared/platform/clock';
 
@@ -52,14 +52,16 @@ export interface CheckoutLine extends PricedLine {
 }
 
 export interface CheckoutCart {
+  /** The cart as read (its version: checkout empties it in the order's own transaction when unchanged). */
+  readonly cart: Cart;
   readonly lines: readonly CheckoutLine[];
   readonly unavailable: readonly string[];
   readonly currency: string;
 }
 
 export function makeManageCart({ carts, variants, holds, shopCurrency, clock = platformNow }: CartDeps) {
-  async function load(shopId: string, customerId: string, now: Date): Promise<Cart> {
-    const stored = await carts.get(shopId, customerId);
+  async function load(shopId: string, customerId: string, now: Date, read?: { readonly stored: Cart | undefined }): Promise<Cart> {
+    const stored = read ? read.stored : await carts.get(shopId, customerId);
     if (!stored) return emptyCart(shopId, customerId, now);
     // DynamoDB TTL deletes late (DynamoDB Local never): an expired cart reads as empty.
     return isExpired(stored, now) ? { ...emptyCart(shopId, customerId, now), version: stored.version } : stored;
@@ -113,9 +115,10 @@ export function makeManageCart({ carts, variants, holds, shopCurrency, clock = p
     /**
      * The cart as checkout takes it: priced lines (with the hold of a limited edition),
      * and the SKUs no longer sold, which checkout refuses rather than drop silently.
+     * `read`: the stored cart when the caller read it already (checkout reads it with its key).
      */
-    async forCheckout(shopId: string, customerId: string): Promise<CheckoutCart> {
-      const cart = await load(shopId, customerId, clock());
+    async forCheckout(shopId: string, customerId: string, read?: { readonly stored: Cart | undefined }): Promise<CheckoutCart> {
+      const cart = await load(shopId, customerId, clock(), read);
       const priced = await variants(
         shopId,
         cart.lines.map((l) => l.sku),
@@ -133,20 +136,12 @@ export function makeManageCart({ carts, variants, holds, shopCurrency, clock = p
           ...(line.reservationId ? { holdId: line.reservationId } : {}),
         });
       }
-      return { lines, unavailable, currency: await shopCurrency(shopId) };
+      return { cart, lines, unavailable, currency: await shopCurrency(shopId) };
     },
 
     /** Removes what an order took (lines changed since keep their difference); holds were committed by the order. */
     async removeCheckedOut(shopId: string, customerId: string, taken: ReadonlyArray<{ sku: string; quantity: number }>): Promise<void> {
-      await change(shopId, customerId, async (current, now) => {
-        let next = current;
-        for (const { sku, quantity } of taken) {
-          const line = next.lines.find((l) => l.sku === sku);
-          if (!line) continue;
-          next = line.quantity > quantity ? withQuantity(next, sku, line.quantity - quantity, now) : withQuantity(next, sku, 0, now);
-        }
-        return { next, taken: [], replaced: [] };
-      });
+      await change(shopId, customerId, async (current, now) => ({ next: withoutCheckedOut(current, taken, now), taken: [], replaced: [] }));
     },
 
     async getCart(shopId: string, customerId: string): Promise<CartView> {

@@ -1,31 +1,51 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
+import { withoutCheckedOut, type Cart } from '#shared/cart/cart';
 import type { ManageCart } from '#shared/cart/manage-cart';
-import { ReservationNotActiveError, type Reservation } from '#shared/inventory/reservations';
+import { DomainError, IdempotencyConflictError, NotFoundError, RequestInProgressError } from '#shared/errors';
+import { normalizeLines, OutOfStockError, ReservationNotActiveError, type Reservation } from '#shared/inventory/reservations';
 import type { Reservations } from '#shared/inventory/reserve-stock';
 import { ConcurrentAppendError, foldOrder, type Order, type OrderEvent, type OrderPlacement, type ShippingAddress } from '#shared/orders/order';
 import type { OrderStore } from '#shared/orders/order-ports';
 import { crashPoint } from '#shared/platform/crash-points';
+import { pauseBeforeRetry, remainingBudgetMs } from '#shared/platform/deadline';
 import { CartEmptyError, CartTooLargeError, CheckoutExpiredError, ItemsUnavailableError, PaymentDeclinedError } from './checkout-errors';
-import type { FlashSaleHolds, OrderHeader, OrderPlacementStore, StockSource } from './checkout-ports';
+import {
+  KeyTakenOverError,
+  type CheckoutAnswer,
+  type CheckoutKeyClaim,
+  type CheckoutKeyRecord,
+  type CheckoutKeys,
+  type FlashSaleHolds,
+  type OrderHeader,
+  type OrderPlacementStore,
+  type PlaceOrderResult,
+  type StockSource,
+} from './checkout-ports';
 import type { PaymentGateway } from './payment-gateway';
 import { reservationIdsMetadata } from './payment-metadata';
 import { now as platformNow } from '#shared/platform/clock';
 
+export type { PlaceOrderResult };
+
 /**
- * The checkout saga (architecture.md, "Checkout saga"). The Idempotency-Key is recorded at
- * the HTTP edge (a replay answers the first response; a record left in progress by a dead
- * process expires after the function's timeout), then, marked `Step n` below:
- *   1. the order of this key, if an earlier attempt placed it, is the answer;
+ * The checkout saga (architecture.md, "Checkout saga"). It keeps its own Idempotency-Key
+ * record (the HTTP edge is told so) and pays no call of its own for it: the record is read
+ * with the cart, claimed in the reservation's transaction and answered in the order's.
+ * A replay answers the first answer; a record in progress is waited for, or taken over once
+ * a process that died left it past the function's timeout and a margin. Then, marked
+ * `Step n` below:
+ *   1. the key's record, read with the cart: answered (replay), in progress (wait), other body (409);
  *   2. the stock source (cart or flash-sale hold); a cart too large for one placement
  *      transaction is refused (422) before anything is held or charged;
- *   3. reserve every line, all or nothing (out of stock: 409, nothing held);
+ *   3. reserve every line, all or nothing, and claim the key (out of stock: 409, nothing held);
  *   4. authorize the amount with a manual-capture PaymentIntent (declined: release, 402;
  *      3-D Secure: a PENDING order, the stock held until the webhook or the expiry settles it);
- *   5. append PENDING + CONFIRMED and commit the reservations in one transaction;
- *   6. empty the cart.
+ *   5. append PENDING + CONFIRMED, commit the reservations, answer the key and empty the
+ *      cart, in one transaction.
  * Every id is derived from (shop, customer, Idempotency-Key), so a retry after a crash at
  * any step finds the same reservation, the same PaymentIntent and the same order instead
- * of making new ones; what a crash leaves half-done the reconciler settles.
+ * of making new ones; what a crash leaves half-done the reconciler settles. A definite
+ * refusal (out of stock, declined, ...) is kept as the key's answer too.
  */
 export interface PlaceOrderInput {
   readonly shopId: string;
@@ -37,16 +57,20 @@ export interface PlaceOrderInput {
   readonly flashSaleHoldId?: string;
 }
 
-export type PlaceOrderResult =
-  { readonly outcome: 'placed'; readonly order: Order } | { readonly outcome: 'requires_action'; readonly order: Order; readonly nextAction: { readonly type: string; readonly url?: string } };
-
 export interface PlaceOrderDeps {
   readonly cart: Pick<ManageCart, 'forCheckout' | 'removeCheckedOut'>;
-  readonly reservations: Pick<Reservations, 'reserve' | 'release' | 'get'>;
+  readonly reservations: Pick<Reservations, 'release' | 'get'>;
+  readonly keys: CheckoutKeys;
   readonly payments: PaymentGateway;
-  readonly orders: Pick<OrderStore, 'load' | 'append'>;
+  readonly orders: Pick<OrderStore, 'load'>;
   readonly placement: OrderPlacementStore;
   readonly flashSaleHolds: FlashSaleHolds;
+  /** How long checkout's own reservation holds its units. */
+  readonly reservationSeconds: number;
+  /** How long a claim stays in progress if its process dies: the function's timeout and a margin. */
+  readonly inProgressMs: number;
+  /** How long a duplicate waits for a live first attempt's answer, at most (its invocation's budget cuts it shorter). */
+  readonly waitForAnswerMs: number;
   readonly clock?: () => Date;
   readonly log?: (message: string, details: Record<string, unknown>) => void;
 }
@@ -54,16 +78,31 @@ export interface PlaceOrderDeps {
 /** The ids of one checkout attempt: the same inputs always give the same ids. */
 export function checkoutIds(shopId: string, customerId: string, idempotencyKey: string) {
   const ref = createHash('sha256').update(`${shopId}\n${customerId}\n${idempotencyKey}`).digest('base64url').slice(0, 22).replace(/[-_]/g, 'x');
-  return { orderId: `ord_${ref}`, reservationId: `res_chk_${ref}`, paymentKey: `checkout_${ref}` };
+  return { orderId: `ord_${ref}`, reservationId: `res_chk_${ref}`, paymentKey: `checkout_${ref}`, keyId: ref };
 }
+
+/** The request body's fingerprint: the same key with another body is refused. */
+export function checkoutFingerprint(input: PlaceOrderInput): string {
+  const { paymentMethodId, shippingAddress, email, flashSaleHoldId } = input;
+  return createHash('sha256')
+    .update(JSON.stringify({ paymentMethodId, shippingAddress, email, flashSaleHoldId: flashSaleHoldId ?? null }))
+    .digest('base64url');
+}
+
+/** The refusals that are the checkout's answer, kept for a retry with the key; any other failure lets the retry run again. */
+const REFUSALS = [PaymentDeclinedError, OutOfStockError, CartEmptyError, ItemsUnavailableError, CartTooLargeError, CheckoutExpiredError, NotFoundError];
+const isRefusal = (error: unknown): error is DomainError => REFUSALS.some((type) => error instanceof type);
+
+/** Another attempt holds the key: wait for its answer. */
+const KEY_TAKEN = Symbol('key taken');
 
 /** A placement appends PENDING and CONFIRMED. */
 const PLACEMENT_EVENTS = 2;
 
 export function makePlaceOrder(deps: PlaceOrderDeps) {
-  const { cart, reservations, payments, orders, placement, flashSaleHolds, clock = platformNow, log = () => {} } = deps;
+  const { cart, reservations, keys, payments, orders, placement, flashSaleHolds, clock = platformNow, log = () => {} } = deps;
 
-  async function stockSource(input: PlaceOrderInput): Promise<StockSource> {
+  async function stockSource(input: PlaceOrderInput, read: { readonly stored: Cart | undefined } | undefined): Promise<StockSource & { readonly cart?: Cart }> {
     if (input.flashSaleHoldId) {
       const holdId = input.flashSaleHoldId;
       const hold = await flashSaleHolds.claim(input.shopId, holdId, input.customerId);
@@ -79,7 +118,7 @@ export function makePlaceOrder(deps: PlaceOrderDeps) {
         afterDeclined: () => flashSaleHolds.release(input.shopId, holdId),
       };
     }
-    const { lines, unavailable } = await cart.forCheckout(input.shopId, input.customerId);
+    const { cart: current, lines, unavailable } = await cart.forCheckout(input.shopId, input.customerId, read);
     if (unavailable.length > 0) throw new ItemsUnavailableError(unavailable);
     if (lines.length === 0) throw new CartEmptyError();
     // A limited edition's hold counts only while it still holds exactly the line's units.
@@ -94,6 +133,7 @@ export function makePlaceOrder(deps: PlaceOrderDeps) {
     const heldReservations = held.filter((r): r is Reservation => r !== undefined);
     return {
       kind: 'cart',
+      cart: current,
       lines,
       heldReservations,
       heldReservationIds: heldReservations.map((r) => r.reservationId),
@@ -128,45 +168,85 @@ export function makePlaceOrder(deps: PlaceOrderDeps) {
     if (!placement.fits({ events: PLACEMENT_EVENTS, reservations: reservationsToCommit })) throw new CartTooLargeError(source.lines.length, maxLines());
   }
 
-  /**
-   * The answer for an order an earlier attempt with this key placed, whose own answer was
-   * lost (its process died): the order, and the cart emptied if that attempt died first.
-   */
-  async function answerPlacedEarlier(order: Order): Promise<PlaceOrderResult> {
-    if (order.placement.source === 'cart') {
-      await cart
-        .removeCheckedOut(order.shopId, order.placement.customerId, order.placement.lines)
-        .catch((error: unknown) => log('cart not emptied after a retried checkout', { orderId: order.orderId, error: String(error) }));
-    }
-    return resultOf(order, payments);
+  /** The answer kept in a record, answered again. */
+  function replay(answer: CheckoutAnswer): PlaceOrderResult {
+    if (answer.kind === 'result') return answer.result;
+    throw new DomainError(answer.code, answer.message, answer.extra);
   }
 
-  return async function placeOrder(input: PlaceOrderInput): Promise<PlaceOrderResult> {
+  /**
+   * What the key's record says to do: `run` (no record, or one a dead process left in
+   * progress past its time), `wait` (a live attempt holds it), or the answer to give.
+   */
+  function verdict(record: CheckoutKeyRecord | undefined, fingerprint: string): 'run' | 'wait' | { readonly answer: CheckoutAnswer } {
+    if (!record) return 'run';
+    if (record.fingerprint !== fingerprint) throw new IdempotencyConflictError('This Idempotency-Key was already used with a different request body. Use a new key for a new request.');
+    if (record.state === 'answered' && record.answer) return { answer: record.answer };
+    return record.inProgressUntil < clock().getTime() ? 'run' : 'wait';
+  }
+
+  /** One attempt with the key claimed along the way; KEY_TAKEN when another attempt holds it first. */
+  async function attempt(
+    input: PlaceOrderInput,
+    claim: CheckoutKeyClaim,
+    held: { claimed: boolean },
+    read: { readonly stored: Cart | undefined } | undefined,
+    takeover: boolean,
+  ): Promise<PlaceOrderResult | typeof KEY_TAKEN> {
     const { shopId, customerId } = input;
     const ids = checkoutIds(shopId, customerId, input.idempotencyKey);
+    const claimAlone = async () => {
+      if (!held.claimed) held.claimed = await keys.claim(claim);
+      return held.claimed;
+    };
 
-    // Step 1: a retry whose first attempt got as far as the order answers that order (the
-    // cart is empty by now, or the hold committed, so nothing else could answer it).
-    const placedEarlier = await orders.load(shopId, ids.orderId);
-    if (placedEarlier) return answerPlacedEarlier(placedEarlier);
+    if (takeover) {
+      // A process that died left the key in progress: if it got as far as the order, that
+      // order is the answer (the cart emptied now if it died first).
+      const placed = await orders.load(shopId, ids.orderId);
+      if (placed) return (await claimAlone()) ? answered(claim, await answerPlacedEarlier(placed)) : KEY_TAKEN;
+    }
 
     // Step 2: where the units come from, and whether one transaction can place them.
-    const source = await stockSource(input);
+    const source = await stockSource(input, read);
     assertPlaceable(source);
 
-    // Step 3: reserve every line that is not held yet, all or nothing.
+    // Step 3: reserve every line that is not held yet, all or nothing, claiming the key in the same write.
     let ownReservationId: string | undefined;
     const known: Reservation[] = [...source.heldReservations];
     if (source.toReserve.length > 0) {
-      const reservation = await reservations.reserve({ shopId, lines: source.toReserve, source: 'checkout', reference: ids.orderId, reservationId: ids.reservationId });
-      if (reservation.status !== 'ACTIVE') {
-        // This attempt ran before: it got as far as the order (answer it), or its stock went back meanwhile.
-        const existing = await orders.load(shopId, ids.orderId);
-        if (existing) return resultOf(existing, payments);
-        throw new CheckoutExpiredError();
+      const now = clock();
+      const wanted: Reservation = {
+        shopId,
+        reservationId: ids.reservationId,
+        lines: normalizeLines(source.toReserve),
+        status: 'ACTIVE',
+        createdAt: now.toISOString(),
+        expiresAt: new Date(now.getTime() + deps.reservationSeconds * 1000).toISOString(),
+        source: 'checkout',
+        reference: ids.orderId,
+      };
+      const reserved = held.claimed ? { outcome: 'reservation_exists' as const } : await keys.reserveAndClaim(wanted, claim);
+      if (reserved.outcome === 'key_taken') return KEY_TAKEN;
+      if (reserved.outcome === 'reserved') {
+        held.claimed = true;
+        ownReservationId = wanted.reservationId;
+        known.push(wanted);
+      } else {
+        // An attempt with this key that died made it: claim the key alone, then go on with it if it still holds.
+        if (!(await claimAlone())) return KEY_TAKEN;
+        const existing = await reservations.get(shopId, ids.reservationId);
+        if (existing?.status !== 'ACTIVE') {
+          // It got as far as the order (answer it), or its stock went back meanwhile.
+          const placed = await orders.load(shopId, ids.orderId);
+          if (placed) return answered(claim, await resultOf(placed, payments));
+          throw new CheckoutExpiredError();
+        }
+        ownReservationId = existing.reservationId;
+        known.push(existing);
       }
-      ownReservationId = reservation.reservationId;
-      known.push(reservation);
+    } else if (!(await claimAlone())) {
+      return KEY_TAKEN;
     }
     const reservationIds = [...source.heldReservationIds, ...(ownReservationId ? [ownReservationId] : [])];
 
@@ -196,8 +276,9 @@ export function makePlaceOrder(deps: PlaceOrderDeps) {
     }
 
     crashPoint('checkout.authorized');
-    const now = clock().toISOString();
-    const order: OrderHeader = { shopId, orderId: ids.orderId, customerId, total: subtotal, createdAt: now };
+    const now = clock();
+    const at = now.toISOString();
+    const order: OrderHeader = { shopId, orderId: ids.orderId, customerId, total: subtotal, createdAt: at };
     const placementData: OrderPlacement = {
       customerId,
       email: input.email,
@@ -210,27 +291,37 @@ export function makePlaceOrder(deps: PlaceOrderDeps) {
       ...(source.flashSaleId ? { flashSaleId: source.flashSaleId } : {}),
       paymentIntentId: authorization.paymentIntentId,
     };
-    const pending: OrderEvent = { seq: 1, type: 'PENDING', at: now, data: placementData as unknown as Record<string, unknown> };
+    const pending: OrderEvent = { seq: 1, type: 'PENDING', at, data: placementData as unknown as Record<string, unknown> };
+    // The customer must authenticate (3-D Secure): the order waits, holding its stock until it expires.
+    const waiting = authorization.status === 'requires_action';
+    const events = waiting ? [pending] : [pending, confirmedEvent(pending, placementData)];
+    const result: PlaceOrderResult =
+      authorization.status === 'requires_action'
+        ? { outcome: 'requires_action', order: foldOrder(shopId, ids.orderId, events)!, nextAction: authorization.nextAction }
+        : { outcome: 'placed', order: foldOrder(shopId, ids.orderId, events)! };
+    const emptied = source.cart ? { next: withoutCheckedOut(source.cart, source.lines, now), expectedVersion: source.cart.version } : undefined;
 
-    // Step 5: the order's events and the commit of its reservations, in one transaction.
+    // Step 5: the order's events, the commit of its reservations, the key's answer and the cart emptied, in one transaction.
+    let written: { readonly cartSaved: boolean; readonly answered: boolean };
     try {
-      if (authorization.status === 'requires_action') {
-        // The customer must authenticate: the order waits, holding its stock until it expires.
-        await orders.append(order, 0, [pending]);
-        await source.afterPlaced().catch((error: unknown) => log('cart not emptied after checkout', { orderId: ids.orderId, error: String(error) }));
-        return { outcome: 'requires_action', order: foldOrder(shopId, ids.orderId, [pending])!, nextAction: authorization.nextAction };
-      }
-      await placement.place(order, 0, [pending, confirmedEvent(pending, placementData)], { reservationIds, actor: 'checkout', known });
+      written = await placement.place(order, 0, events, {
+        reservationIds: waiting ? [] : reservationIds,
+        actor: 'checkout',
+        known,
+        answer: { claim, answer: { kind: 'result', result } },
+        ...(emptied ? { cart: emptied } : {}),
+      });
     } catch (error) {
+      if (error instanceof KeyTakenOverError) return KEY_TAKEN;
       if (error instanceof ConcurrentAppendError) {
-        // Another request with this key placed it first: answer that order.
+        // Another attempt with this key placed it first: answer that order.
         const placed = await orders.load(shopId, ids.orderId);
-        if (placed) return resultOf(placed, payments);
+        if (placed) return answered(claim, await resultOf(placed, payments));
       }
       if (error instanceof ReservationNotActiveError) {
         // A twin request with this key may have placed the order with these very reservations.
         const placed = await orders.load(shopId, ids.orderId);
-        if (placed) return resultOf(placed, payments);
+        if (placed) return answered(claim, await resultOf(placed, payments));
         // The stock was released while the payment was authorized: void it, keep nothing.
         await payments.cancel(authorization.paymentIntentId, { idempotencyKey: `${ids.paymentKey}:expired`, reason: 'abandoned' });
         await releaseOwn(shopId, ownReservationId);
@@ -239,19 +330,83 @@ export function makePlaceOrder(deps: PlaceOrderDeps) {
       }
       throw error;
     }
-    // Step 6: empty the cart (a failure here never undoes the order; a retry empties it).
-    await source.afterPlaced().catch((error: unknown) => log('cart not emptied after checkout', { orderId: ids.orderId, error: String(error) }));
+    // The cart changed since it was read: empty it now (a failure here never undoes the order).
+    // A placement at the transaction's limit had no room for the answer: kept now (a crash
+    // before leaves the order, which the retry that takes the key over finds and answers).
+    if (!written.answered) await answered(claim, result);
+    if (!written.cartSaved) await source.afterPlaced().catch((error: unknown) => log('cart not emptied after checkout', { orderId: ids.orderId, error: String(error) }));
     crashPoint('checkout.placed');
-    return { outcome: 'placed', order: foldOrder(shopId, ids.orderId, [pending, confirmedEvent(pending, placementData)])! };
+    return result;
+  }
+
+  /** The answer for an order an earlier attempt with this key placed, whose own answer was lost: the order, and the cart emptied if that attempt died first. */
+  async function answerPlacedEarlier(order: Order): Promise<PlaceOrderResult> {
+    if (order.placement.source === 'cart') {
+      await cart
+        .removeCheckedOut(order.shopId, order.placement.customerId, order.placement.lines)
+        .catch((error: unknown) => log('cart not emptied after a retried checkout', { orderId: order.orderId, error: String(error) }));
+    }
+    return resultOf(order, payments);
+  }
+
+  /** An answer found for an order placed already, kept in the key's record (best effort: the order answers a retry anyway). */
+  async function answered(claim: CheckoutKeyClaim, result: PlaceOrderResult): Promise<PlaceOrderResult> {
+    await keys.answer(claim, { kind: 'result', result }, { claimed: true }).catch((error: unknown) => log('checkout answer not kept', { orderId: result.order.orderId, error: String(error) }));
+    return result;
+  }
+
+  return async function placeOrder(input: PlaceOrderInput): Promise<PlaceOrderResult> {
+    const { shopId, customerId } = input;
+    const ids = checkoutIds(shopId, customerId, input.idempotencyKey);
+    const fingerprint = checkoutFingerprint(input);
+
+    // Step 1: the key's record, read with the cart.
+    const opened = await keys.open(ids.keyId, input.flashSaleHoldId ? undefined : { shopId, customerId });
+    let record = opened.record;
+    let read: { readonly stored: Cart | undefined } | undefined = input.flashSaleHoldId ? undefined : { stored: opened.cart };
+    const budget = remainingBudgetMs();
+    const deadline = Date.now() + Math.min(deps.waitForAnswerMs, budget ?? Number.POSITIVE_INFINITY);
+    for (let wait = 1; ;) {
+      const next = verdict(record, fingerprint);
+      if (typeof next === 'object') return replay(next.answer);
+      if (next === 'run') {
+        const at = clock().getTime();
+        const claim: CheckoutKeyClaim = { keyId: ids.keyId, fingerprint, claim: randomUUID(), at, inProgressUntil: at + deps.inProgressMs };
+        const held = { claimed: false };
+        try {
+          const outcome = await attempt(input, claim, held, read, record !== undefined);
+          if (outcome !== KEY_TAKEN) return outcome;
+        } catch (error) {
+          if (!isRefusal(error)) {
+            if (held.claimed) await keys.release(claim).catch((failure: unknown) => log('checkout key not released', { orderId: ids.orderId, error: String(failure) }));
+            throw error;
+          }
+          // A definite refusal is the key's answer; when another attempt holds the key, its answer is.
+          if (await keys.answer(claim, { kind: 'refused', code: error.code, message: error.message, extra: error.extra }, { claimed: held.claimed })) throw error;
+        }
+        read = undefined; // read the cart again if this attempt runs again
+      }
+      if (!(await pauseBeforeRetry(wait++, { baseMs: 50, maxMs: 500, deadline }))) throw new RequestInProgressError();
+      record = await keys.record(ids.keyId);
+    }
   };
 }
 
 const confirmedEvent = (pending: OrderEvent, placement: OrderPlacement): OrderEvent => ({ seq: 2, type: 'CONFIRMED', at: pending.at, data: confirmationData(placement) });
 
-/** What the confirmation says for its consumers: the payment, where the units came from. */
+/**
+ * What the confirmation says for its consumers: the payment, where the units came from, and
+ * the receipt the confirmation email is written from (so the email consumer reads nothing).
+ */
 export function confirmationData(placement: OrderPlacement): Record<string, unknown> {
   const units = placement.lines.reduce((sum, line) => sum + line.quantity, 0);
-  return { paymentIntentId: placement.paymentIntentId, source: placement.source, ...(placement.flashSaleId ? { flashSaleId: placement.flashSaleId, units } : {}) };
+  const { email, lines, totals, shippingAddress } = placement;
+  return {
+    paymentIntentId: placement.paymentIntentId,
+    source: placement.source,
+    ...(placement.flashSaleId ? { flashSaleId: placement.flashSaleId, units } : {}),
+    receipt: { email, lines, totals, shippingAddress },
+  };
 }
 
 /** The answer for an order that already exists (a retried checkout). */

@@ -19,7 +19,7 @@ import { now as platformNow } from '#shared/platform/clock';
 export type SettleOutcome = 'confirmed' | 'cancelled' | 'voided' | 'unchanged' | 'ignored';
 
 export interface SettleDeps {
-  readonly orders: Pick<OrderStore, 'load' | 'append'>;
+  readonly orders: Pick<OrderStore, 'load' | 'append' | 'status'>;
   readonly placement: OrderPlacementStore;
   readonly reservations: Pick<Reservations, 'release' | 'get'>;
   readonly payments: PaymentGateway;
@@ -111,7 +111,9 @@ export function makeSettlePayments({ orders, placement, reservations, payments, 
     /** Whether the event can still change an order: one that is PENDING (the common case, an order already confirmed by checkout, is not). */
     async canSettle(event: PaymentEvent): Promise<boolean> {
       if (!SETTLING_EVENTS.has(event.type) || !event.payment) return false;
-      return (await orderOf(event.payment))?.status === 'PENDING';
+      // The order's status alone (one GetItem of its summary), not its events.
+      const { shopId, orderId } = event.payment.metadata;
+      return shopId && orderId ? (await orders.status(shopId, orderId)) === 'PENDING' : false;
     },
 
     /** A verified Stripe event (each event id is handled once by the caller's idempotency). */

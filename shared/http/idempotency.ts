@@ -1,4 +1,5 @@
 import type { Context } from 'aws-lambda';
+import { DomainError, ValidationError } from '#shared/errors';
 
 /**
  * Idempotency as the HTTP edge and the webhooks need it (the port; the Powertools
@@ -25,4 +26,41 @@ export interface IdempotentRequest {
   readonly payload: unknown;
   readonly context: Context | undefined;
   readonly execute: () => Promise<StoredResponse>;
+}
+
+const MAX_KEY_LENGTH = 255;
+
+/**
+ * The request's Idempotency-Key, checked: absent is refused when the route requires one
+ * (undefined when optional), longer than 255 characters is refused.
+ */
+export function checkedKey(mode: IdempotentRequest['mode'], given: string | undefined): string | undefined {
+  const key = given?.trim();
+  if (!key) {
+    if (mode === 'required') {
+      throw new DomainError('idempotency_key_required', 'This request moves money or stock: send an `Idempotency-Key` header (any unique string up to 255 characters) and reuse it when you retry.');
+    }
+    return undefined;
+  }
+  if (key.length > MAX_KEY_LENGTH) {
+    throw new ValidationError('The Idempotency-Key header is too long.', [{ path: 'header.idempotency-key', message: `at most ${MAX_KEY_LENGTH} characters` }]);
+  }
+  return key;
+}
+
+/**
+ * For a route whose use case keeps its Idempotency-Key record itself, within its own
+ * writes (checkout: read with the cart, claimed with the reservation, answered with the
+ * order): the edge checks the key and records nothing, so the key costs no call of its own.
+ */
+export function keptByTheUseCase(): Idempotency {
+  return {
+    async run(request) {
+      checkedKey(request.mode, request.key);
+      return request.execute();
+    },
+    processOnce() {
+      throw new Error('keptByTheUseCase() is for routes whose use case keeps its own key; use the idempotency store to process work once.');
+    },
+  };
 }

@@ -32,11 +32,10 @@ export class MailNotSentError extends Error {
 export interface SentOnce {
   /**
    * Records `key` unless it is recorded already: true for the one caller that recorded it,
-   * false for every other, concurrent or later.
+   * false for every other, concurrent or later. The claim alone blocks a second email: it
+   * is the only write of an email sent (its message id goes to the log).
    */
   claim(key: string): Promise<boolean>;
-  /** Notes on a claimed key that its email went out (for audit; a claim alone already blocks). */
-  markSent(key: string, messageId: string): Promise<void>;
   /** Gives a claim back when its email certainly did not go out, so a retry may send it. */
   release(key: string): Promise<void>;
 }

@@ -1,7 +1,8 @@
+import { z } from 'zod';
 import type { OrderStatus } from '#shared/orders/order';
 import type { OrderStore } from '#shared/orders/order-ports';
 import { MailNotSentError, type Mailer, type SentOnce } from './notification-ports';
-import { isEmailed, MalformedOrderEventError, renderOrderEmail } from './order-emails';
+import { isEmailed, MalformedOrderEventError, renderOrderEmail, type EmailedOrder } from './order-emails';
 
 /** What the orders outbox publishes as `OrderStatusChanged` (shared/orders/publish-order-events.ts). */
 export interface OrderStatusChanged {
@@ -33,6 +34,21 @@ export interface NotifyOrderEventDeps {
   readonly logger?: NotificationLogger;
 }
 
+const MoneyShape = z.object({ amount: z.number().int(), currency: z.string() });
+/** The receipt a CONFIRMED event carries (shared/checkout/place-order.ts, confirmationData). */
+const Receipt = z.object({
+  email: z.string().min(1),
+  lines: z.array(z.object({ sku: z.string(), title: z.string(), quantity: z.number().int(), unitPrice: MoneyShape, lineTotal: MoneyShape })),
+  totals: z.object({ subtotal: MoneyShape, total: MoneyShape }),
+  shippingAddress: z.object({ name: z.string(), line1: z.string(), line2: z.string().optional(), city: z.string(), postalCode: z.string(), country: z.string() }),
+});
+
+function receiptOf(event: OrderStatusChanged): EmailedOrder | undefined {
+  if (event.status !== 'CONFIRMED') return undefined;
+  const receipt = Receipt.safeParse(event.data.receipt);
+  return receipt.success ? { orderId: event.orderId, placement: receipt.data } : undefined;
+}
+
 /** The dedupe key of one event's email: one (shop, order, seq) sends at most one email. */
 export const emailKey = ({ shopId, orderId, seq }: Pick<OrderStatusChanged, 'shopId' | 'orderId' | 'seq'>): string => `email:${shopId}:${orderId}:${seq}`;
 
@@ -49,7 +65,8 @@ export function makeNotifyOrderEvent({ orders, mailer, sentOnce, fromAddress, lo
     const keys = { shopId, orderId, seq, status };
     if (!isEmailed(status)) return 'skipped';
 
-    const order = await orders.load(shopId, orderId);
+    // A confirmation carries its receipt: no read of the order (older events without one load it).
+    const order = receiptOf(event) ?? (await orders.load(shopId, orderId));
     if (!order) {
       logger.warn('order not found: no email sent', keys);
       return 'skipped';
@@ -88,13 +105,8 @@ export function makeNotifyOrderEvent({ orders, mailer, sentOnce, fromAddress, lo
       }
       throw error;
     }
-    try {
-      await sentOnce.markSent(key, messageId);
-    } catch (error) {
-      // The email went out and the claim still blocks a second one; only the audit note is missing.
-      logger.warn('email sent but not marked as sent', { ...keys, key, messageId, error: (error as Error).message });
-    }
-    logger.info('email sent', { ...keys, messageId });
+    // The claim blocks a second email; the message id is kept in the log, not in another write.
+    logger.info('email sent', { ...keys, key, messageId });
     return 'sent';
   };
 }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Money } from '#shared/catalog/product';
 import { DomainError } from '#shared/errors';
-import type { Order, OrderEvent, OrderStatus, ShippingAddress } from '#shared/orders/order';
+import type { Order, OrderEvent, OrderPlacement, OrderStatus, ShippingAddress } from '#shared/orders/order';
 
 /**
  * The customer emails of an order, one per event that a customer cares about, as pure
@@ -60,8 +60,11 @@ export function escapeHtml(value: string): string {
   return value.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]!);
 }
 
+/** What an email is written from: the order's id and its receipt (an Order is one). */
+export type EmailedOrder = Pick<Order, 'orderId'> & { readonly placement: Pick<OrderPlacement, 'email' | 'lines' | 'totals' | 'shippingAddress'> };
+
 /** The email of `event` for the order's customer, or undefined for a status that sends none. */
-export function renderOrderEmail(order: Order, event: Pick<OrderEvent, 'type' | 'data'>): RenderedEmail | undefined {
+export function renderOrderEmail(order: EmailedOrder, event: Pick<OrderEvent, 'type' | 'data'>): RenderedEmail | undefined {
   switch (event.type) {
     case 'CONFIRMED':
       return confirmed(order);
@@ -88,7 +91,7 @@ function parse<T>(event: Pick<OrderEvent, 'type' | 'data'>, schema: z.ZodType<T>
   return parsed.data;
 }
 
-function confirmed(order: Order): RenderedEmail {
+function confirmed(order: EmailedOrder): RenderedEmail {
   const { lines, totals, shippingAddress } = order.placement;
   const rows = lines.map((line) => ({
     title: line.title,
@@ -138,7 +141,7 @@ function confirmed(order: Order): RenderedEmail {
   return { subject: subject(`Order ${order.orderId} confirmed`), text, html };
 }
 
-function shipped(order: Order, { carrier, trackingNumber }: z.infer<typeof ShippedData>): RenderedEmail {
+function shipped(order: EmailedOrder, { carrier, trackingNumber }: z.infer<typeof ShippedData>): RenderedEmail {
   const { name } = order.placement.shippingAddress;
   const intro = `Your order ${order.orderId} is on its way.`;
   const text = [`Hello ${name},`, '', intro, '', `Carrier: ${carrier}`, `Tracking number: ${trackingNumber}`].join('\n');
@@ -150,7 +153,7 @@ function shipped(order: Order, { carrier, trackingNumber }: z.infer<typeof Shipp
   return { subject: subject(`Your order ${order.orderId} has shipped`), text, html };
 }
 
-function delivered(order: Order): RenderedEmail {
+function delivered(order: EmailedOrder): RenderedEmail {
   const { name } = order.placement.shippingAddress;
   const intro = `Your order ${order.orderId} has been delivered. We hope you enjoy it.`;
   const text = [`Hello ${name},`, '', intro].join('\n');
@@ -166,7 +169,7 @@ const CANCEL_REASONS: Readonly<Record<string, string>> = {
   reservation_expired: 'the payment was not completed in time',
 };
 
-function cancelled(order: Order, data: z.infer<typeof CancelledData>): RenderedEmail {
+function cancelled(order: EmailedOrder, data: z.infer<typeof CancelledData>): RenderedEmail {
   const { name } = order.placement.shippingAddress;
   const reason = data.reason === undefined ? undefined : (CANCEL_REASONS[data.reason] ?? data.reason.replace(/_/g, ' '));
   const intro = `Your order ${order.orderId} has been cancelled. You will not be charged for it.`;
@@ -175,7 +178,7 @@ function cancelled(order: Order, data: z.infer<typeof CancelledData>): RenderedE
   return { subject: subject(`Your order ${order.orderId} was cancelled`), text, html };
 }
 
-function returned(order: Order, { refundId, amount }: z.infer<typeof ReturnedData>): RenderedEmail {
+function returned(order: EmailedOrder, { refundId, amount }: z.infer<typeof ReturnedData>): RenderedEmail {
   const { name } = order.placement.shippingAddress;
   const { total } = order.placement.totals;
   const refund = formatMoney(amount === undefined ? total : typeof amount === 'number' ? { amount, currency: total.currency } : amount);

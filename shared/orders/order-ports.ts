@@ -31,6 +31,8 @@ export interface OrderStore {
    */
   append(order: OrderHeader, expectedSeq: number, events: readonly OrderEvent[]): Promise<void>;
   load(shopId: string, orderId: string): Promise<Order | undefined>;
+  /** The order's status alone (its summary: one read of one item), undefined for no order. */
+  status(shopId: string, orderId: string): Promise<OrderStatus | undefined>;
   /** The order shipped under a carrier's tracking number (recorded with its SHIPPED event). */
   findByTracking(carrier: string, trackingNumber: string): Promise<{ shopId: string; orderId: string } | undefined>;
   /** A customer's orders, newest first. */

@@ -39,12 +39,10 @@ describe('SentOnce on DynamoDB', () => {
     expect(claims.filter(Boolean)).toHaveLength(1);
   });
 
-  it('notes the message id of a sent email, and a sent record is never released', async () => {
+  it('a claim stays once its email went out: the next claim is refused', async () => {
     const k = key();
     await sentOnce.claim(k);
-    await sentOnce.markSent(k, 'msg-1');
-    expect(await record(k)).toMatchObject({ status: 'SENT', messageId: 'msg-1' });
-    await sentOnce.release(k);
+    expect(await record(k)).toMatchObject({ status: 'CLAIMED' });
     expect(await sentOnce.claim(k)).toBe(false);
   });
 

@@ -57,7 +57,9 @@ async function crashAfterAuthorization(customerId: string, key: string) {
   const { cart } = await import('#functions/cart/cart-wiring');
   const { orderStore } = await import('#functions/orders/orders-wiring');
   const { paymentGateway } = await import('#shared/adapters/stripe/payment-gateway-from-config');
+  const { keyKeeping } = await import('#functions/checkout/checkout-wiring');
   const crashing = makePlaceOrder({
+    ...keyKeeping(),
     cart: cart(),
     reservations: reservations(),
     payments: await paymentGateway(),
@@ -80,6 +82,7 @@ async function crashAfterPlacement(customerId: string, key: string, options: { c
   const { paymentGateway } = await import('#shared/adapters/stripe/payment-gateway-from-config');
   const realCart = cart();
   const placeOrder = makePlaceOrder({
+    ...wiring.keyKeeping(),
     cart: {
       forCheckout: (...args) => realCart.forCheckout(...args),
       removeCheckedOut: options.cartEmptied ? (...args) => realCart.removeCheckedOut(...args) : () => Promise.reject(new Error('the process died')),
@@ -135,16 +138,16 @@ describe('settling what checkout left open', () => {
     expect((await checkout(token, key)).body).toEqual(retried.body);
   });
 
-  it('a crash between placing the order and emptying the cart: the retry answers the order and empties the cart', async () => {
+  it("the order, its key's answer and the emptied cart are one write: a crash right after placing leaves nothing for the retry to finish", async () => {
     const token = await inCart('crash-before-cart');
     const key = randomUUID();
+    // The saga's own cart emptying (used only when the cart changed since it was read) dies: the placement emptied it already.
     const orderId = await crashAfterPlacement('crash-before-cart', key, { cartEmptied: false });
-    expect((await cartOf(token)).items).toMatchObject([{ sku: 'RC-LAMP', quantity: 1 }]);
+    expect((await cartOf(token)).items).toEqual([]);
 
     const retried = await checkout(token, key);
 
     expect([retried.status, retried.body.orderId]).toEqual([201, orderId]);
-    expect((await cartOf(token)).items).toEqual([]);
     expect(eventsOf(orderId, 'payment_intent.created')).toHaveLength(1);
   });
 

@@ -144,11 +144,20 @@ function escapeGlob(text: string): string {
 
 /**
  * The differences a refused request may not leave. By design it may leave one thing: its
- * refusal stored under its own `Idempotency-Key` (shared/http/idempotency.ts), so a retry with
+ * refusal stored under its own `Idempotency-Key` (shared/http/idempotency.ts, or checkout's own
+ * record, shared/adapters/dynamodb/checkout-keys.ts), so a retry with
  * that key gets the same answer, as Stripe does for requests that ran.
  */
 export function unexpectedAfterRefusal(found: readonly Difference[]): Difference[] {
-  return found.filter((d) => !(d.kind === 'added' && d.key.startsWith('idempotency|http#') && isStoredRefusal(d.after)));
+  return found.filter(
+    (d) => !(d.kind === 'added' && ((d.key.startsWith('idempotency|http#') && isStoredRefusal(d.after)) || (d.key.startsWith('idempotency|checkout#') && isCheckoutRefusal(d.after)))),
+  );
+}
+
+/** Checkout keeps its own Idempotency-Key records (`checkout#…`): a refusal is kept as the key's answer. */
+function isCheckoutRefusal(item: string | undefined): boolean {
+  const record = JSON.parse(item ?? '{}') as { state?: unknown; answer?: unknown };
+  return record.state === 'answered' && typeof record.answer === 'string' && (JSON.parse(record.answer) as { kind?: unknown }).kind === 'refused';
 }
 
 function isStoredRefusal(item: string | undefined): boolean {

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { MailNotSentError, type Mailer, type OutgoingEmail, type SentOnce } from '#shared/notifications/notification-ports';
 import { emailKey, makeNotifyOrderEvent, type NotificationLogger, type OrderStatusChanged } from '#shared/notifications/notify-order-event';
 import type { Order, OrderPlacement } from '#shared/orders/order';
@@ -36,9 +36,6 @@ function memorySentOnce() {
       if (records.has(key)) return false;
       records.set(key, { status: 'CLAIMED' });
       return true;
-    },
-    async markSent(key, messageId) {
-      records.set(key, { status: 'SENT', messageId });
     },
     async release(key) {
       if (records.get(key)?.status === 'CLAIMED') records.delete(key);
@@ -94,7 +91,7 @@ describe('notifyOrderEvent', () => {
     expect(sent).toHaveLength(1);
     expect(sent[0]).toMatchObject({ to: 'alice@example.com', from: 'orders@demo-shop.local', subject: 'Order ord_1 confirmed', tags: { type: 'order-confirmed', shopId: 'demo', orderId: 'ord_1' } });
     expect(sent[0]!.text).toContain('2 x Tee');
-    expect(records.get('email:demo:ord_1:2')).toEqual({ status: 'SENT', messageId: 'msg-1' });
+    expect(records.get('email:demo:ord_1:2')).toEqual({ status: 'CLAIMED' });
   });
 
   it('sends once when the same event arrives twice', async () => {
@@ -182,17 +179,25 @@ describe('notifyOrderEvent', () => {
     expect(mail.sent).toHaveLength(0);
   });
 
-  it('reports sent even when the audit note fails after the email went out', async () => {
+  it('writes a confirmation from the receipt its event carries, without reading the order', async () => {
     const store = memorySentOnce();
     const mail = recordingMailer();
-    const notify = makeNotifyOrderEvent({
-      orders: { load: async () => theOrder },
-      mailer: mail.mailer,
-      sentOnce: { ...store.sentOnce, markSent: async () => Promise.reject(new Error('throttled')) },
-      fromAddress: 'orders@demo-shop.local',
-    });
+    const load = vi.fn(async () => theOrder);
+    const notify = makeNotifyOrderEvent({ orders: { load }, mailer: mail.mailer, sentOnce: store.sentOnce, fromAddress: 'orders@demo-shop.local' });
+    const { email, lines, totals, shippingAddress } = placement;
+    expect(await notify(event({ data: { paymentIntentId: 'pi_1', receipt: { email, lines, totals, shippingAddress } } }))).toBe('sent');
+    expect(load).not.toHaveBeenCalled();
+    expect(mail.sent[0]).toMatchObject({ to: email, subject: expect.stringContaining('ord_1') });
+  });
+
+  it('records an email sent with its claim alone: one write', async () => {
+    const store = memorySentOnce();
+    const claim = vi.spyOn(store.sentOnce, 'claim');
+    const mail = recordingMailer();
+    const notify = makeNotifyOrderEvent({ orders: { load: async () => theOrder }, mailer: mail.mailer, sentOnce: store.sentOnce, fromAddress: 'orders@demo-shop.local' });
     expect(await notify(event())).toBe('sent');
     expect(await notify(event())).toBe('duplicate');
+    expect(claim).toHaveBeenCalledTimes(2);
     expect(mail.sent).toHaveLength(1);
   });
 });

@@ -1,9 +1,9 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { CheckoutLine } from '#shared/cart/manage-cart';
-import type { OrderPlacementStore, PlacementPlan } from '#shared/checkout/checkout-ports';
+import type { CheckoutKeyRecord, CheckoutKeys, OrderPlacementStore, PlacementPlan } from '#shared/checkout/checkout-ports';
 import { CartEmptyError, CartTooLargeError, CheckoutExpiredError, ItemsUnavailableError, PaymentDeclinedError } from '#shared/checkout/checkout-errors';
 import { PaymentUnavailableError, type Authorization, type PaymentGateway } from '#shared/checkout/payment-gateway';
-import { checkoutIds, makePlaceOrder, type PlaceOrderInput } from '#shared/checkout/place-order';
+import { checkoutFingerprint, checkoutIds, makePlaceOrder, type PlaceOrderInput } from '#shared/checkout/place-order';
 import { reservationIdsFromMetadata } from '#shared/checkout/payment-metadata';
 import { OutOfStockError, ReservationNotActiveError, type Reservation, type ReservationStatus } from '#shared/inventory/reservations';
 import type { ReserveInput } from '#shared/inventory/reserve-stock';
@@ -56,7 +56,12 @@ interface WorldOptions {
   orders?: Array<{ orderId: string; events: OrderEvent[] }>;
   flashSaleHold?: { saleId?: string; lines: CheckoutLine[]; reservationId: string };
   cartEmptying?: 'ok' | 'fails';
+  /** The key's record before the checkout (e.g. left in progress by an attempt that died). */
+  record?: CheckoutKeyRecord;
 }
+
+/** A record left in progress by an attempt that died, past its time. */
+const abandoned = (): CheckoutKeyRecord => ({ fingerprint: checkoutFingerprint(input), state: 'in_progress', claim: 'dead-attempt', inProgressUntil: NOW.getTime() - 1 });
 
 /** An in-memory world: reservations with counters, an append-only order store, a payment gateway. */
 function world(options: WorldOptions = {}) {
@@ -98,10 +103,43 @@ function world(options: WorldOptions = {}) {
     }),
   };
 
+  /** The key records, in memory, with the adapter's claim rule: none, or one left in progress past its time. */
+  const records = new Map<string, CheckoutKeyRecord>(options.record ? [[ids.keyId, options.record]] : []);
+  const claimable = (keyId: string, at: number) => {
+    const r = records.get(keyId);
+    return !r || (r.state === 'in_progress' && r.inProgressUntil < at);
+  };
+  const keys = {
+    open: vi.fn(async (keyId: string) => ({ ...(records.has(keyId) ? { record: records.get(keyId)! } : {}) })),
+    record: vi.fn(async (keyId: string) => records.get(keyId)),
+    claim: vi.fn(async (claim: Parameters<CheckoutKeys['claim']>[0]) => {
+      if (!claimable(claim.keyId, claim.at)) return false;
+      records.set(claim.keyId, { fingerprint: claim.fingerprint, state: 'in_progress', claim: claim.claim, inProgressUntil: claim.inProgressUntil });
+      return true;
+    }),
+    reserveAndClaim: vi.fn<CheckoutKeys['reserveAndClaim']>(async (wanted, claim) => {
+      if (!claimable(claim.keyId, claim.at)) return { outcome: 'key_taken' };
+      if (reservations.has(wanted.reservationId)) return { outcome: 'reservation_exists' };
+      const created = await reservationPort.reserve({ shopId: wanted.shopId, lines: wanted.lines, source: wanted.source, reference: wanted.reference!, reservationId: wanted.reservationId });
+      records.set(claim.keyId, { fingerprint: claim.fingerprint, state: 'in_progress', claim: claim.claim, inProgressUntil: claim.inProgressUntil });
+      return { outcome: 'reserved', reservation: created };
+    }),
+    answer: vi.fn<CheckoutKeys['answer']>(async (claim, answer, { claimed }) => {
+      const held = records.get(claim.keyId);
+      if (claimed ? held?.claim !== claim.claim : !claimable(claim.keyId, claim.at)) return false;
+      records.set(claim.keyId, { fingerprint: claim.fingerprint, state: 'answered', claim: claim.claim, inProgressUntil: claim.inProgressUntil, answer });
+      calls.push(`answer:${answer.kind}`);
+      return true;
+    }),
+    release: vi.fn(async (claim: Parameters<CheckoutKeys['release']>[0]) => {
+      if (records.get(claim.keyId)?.claim === claim.claim) records.delete(claim.keyId);
+    }),
+  } satisfies CheckoutKeys;
+
   const placement = {
     // DynamoDB's count: 2 events + summary, and per reservation 1 + 2 per line, at most 100.
     fits: vi.fn((plan: PlacementPlan) => plan.events + 1 + plan.reservations.reduce((sum, r) => sum + 1 + 2 * r.lines.length, 0) <= 100),
-    place: vi.fn<OrderPlacementStore['place']>(async (order, expectedSeq, events, { reservationIds }) => {
+    place: vi.fn<OrderPlacementStore['place']>(async (order, expectedSeq, events, { reservationIds, answer }) => {
       calls.push(`place:${events.map((e) => e.type).join('+')}`);
       await options.beforePlace?.();
       for (const id of reservationIds) {
@@ -112,6 +150,8 @@ function world(options: WorldOptions = {}) {
       if (stream.length !== expectedSeq) throw new ConcurrentAppendError(order.orderId);
       streams.set(order.orderId, [...stream, ...events]);
       for (const id of reservationIds) reservations.set(id, { ...reservations.get(id)!, status: 'COMMITTED' });
+      if (answer) records.set(answer.claim.keyId, { ...records.get(answer.claim.keyId)!, state: 'answered', answer: answer.answer });
+      return { cartSaved: false, answered: answer !== undefined };
     }),
   };
 
@@ -138,7 +178,12 @@ function world(options: WorldOptions = {}) {
   } satisfies PaymentGateway;
 
   const cart = {
-    forCheckout: vi.fn(async () => ({ lines: options.cart?.lines ?? [], unavailable: options.cart?.unavailable ?? [], currency: 'USD' })),
+    forCheckout: vi.fn(async () => ({
+      cart: { shopId: SHOP, customerId: CUSTOMER, lines: [], version: 1, updatedAt: NOW.toISOString(), expiresAt: NOW.toISOString() },
+      lines: options.cart?.lines ?? [],
+      unavailable: options.cart?.unavailable ?? [],
+      currency: 'USD',
+    })),
     removeCheckedOut: vi.fn(async () => {
       calls.push('cart:emptied');
       if (options.cartEmptying === 'fails') throw new Error('cart table unavailable');
@@ -154,10 +199,25 @@ function world(options: WorldOptions = {}) {
   };
 
   const log = vi.fn();
-  const placeOrder = makePlaceOrder({ cart, reservations: reservationPort, payments, orders, placement, flashSaleHolds, clock: () => NOW, log });
+  const placeOrder = makePlaceOrder({
+    cart,
+    reservations: reservationPort,
+    keys,
+    payments,
+    orders,
+    placement,
+    flashSaleHolds,
+    reservationSeconds: 900,
+    inProgressMs: 30_000,
+    waitForAnswerMs: 25_000,
+    clock: () => NOW,
+    log,
+  });
   return {
     placeOrder,
     calls,
+    keys,
+    records,
     log,
     cart,
     payments,
@@ -250,7 +310,7 @@ describe('place order', () => {
           paymentIntentId: 'pi_1',
         },
       },
-      { seq: 2, type: 'CONFIRMED', at: NOW.toISOString(), data: { paymentIntentId: 'pi_1', source: 'cart' } },
+      { seq: 2, type: 'CONFIRMED', at: NOW.toISOString(), data: expect.objectContaining({ paymentIntentId: 'pi_1', source: 'cart', receipt: expect.objectContaining({ email: 'ada@example.com' }) }) },
     ]);
     expect(w.calls).toEqual([`reserve:${ids.reservationId}`, `authorize:${ids.paymentKey}`, 'place:PENDING+CONFIRMED', 'cart:emptied']);
     expect(w.cart.removeCheckedOut).toHaveBeenCalledExactlyOnceWith(SHOP, CUSTOMER, lines);
@@ -341,9 +401,10 @@ describe('place order', () => {
 
     const result = await w.placeOrder(input);
 
-    expect(w.placement.place).not.toHaveBeenCalled();
-    expect(w.orders.append).toHaveBeenCalledOnce();
-    expect(w.orders.append.mock.calls[0]![1]).toBe(0);
+    // PENDING alone, committing nothing, with the key's answer (the 202) in the same write.
+    expect(w.placement.place).toHaveBeenCalledOnce();
+    expect(w.placement.place.mock.calls[0]![3]).toMatchObject({ reservationIds: [], answer: { answer: { kind: 'result', result: { outcome: 'requires_action' } } } });
+    expect(w.orders.append).not.toHaveBeenCalled();
     expect(w.events().map((e) => [e.seq, e.type])).toEqual([[1, 'PENDING']]);
     expect(w.events()[0]!.data).toMatchObject({ paymentIntentId: 'pi_3ds', reservationIds: [ids.reservationId], ownReservationId: ids.reservationId });
     expect(w.reservation(ids.reservationId)?.status).toBe('ACTIVE');
@@ -418,8 +479,8 @@ describe('place order', () => {
   });
 
   it('when the order of this key is still PENDING, answers its next action from the payment', async () => {
-    const w = world({ cart: { lines: [line('TEE', 2, 1_000)] }, orders: [{ orderId: ids.orderId, events: placedEvents([ids.reservationId], [line('TEE', 2, 1_000)]) }] });
-    // The retry reaches the order through the placement's lost race (the reservation is still held by the PENDING order).
+    const w = world({ cart: { lines: [line('TEE', 2, 1_000)] }, orders: [{ orderId: ids.orderId, events: placedEvents([ids.reservationId], [line('TEE', 2, 1_000)]) }], record: abandoned() });
+    // The retry takes over the key its dead attempt left in progress, and finds the order.
 
     const result = await w.placeOrder(input);
 
@@ -430,7 +491,12 @@ describe('place order', () => {
 
   it('a retry after a crash that lost the answer of a placed order answers that order, though the cart is empty by now, and touches no stock or payment', async () => {
     const confirmed = [...placedEvents([ids.reservationId], [line('TEE', 2, 1_000)]), { seq: 2, type: 'CONFIRMED' as const, at: NOW.toISOString(), data: { paymentIntentId: 'pi_old' } }];
-    const w = world({ cart: { lines: [] }, orders: [{ orderId: ids.orderId, events: confirmed }], reservations: [reservation(ids.reservationId, [{ sku: 'TEE', quantity: 2 }], 'COMMITTED')] });
+    const w = world({
+      cart: { lines: [] },
+      orders: [{ orderId: ids.orderId, events: confirmed }],
+      reservations: [reservation(ids.reservationId, [{ sku: 'TEE', quantity: 2 }], 'COMMITTED')],
+      record: abandoned(),
+    });
 
     const result = await w.placeOrder(input);
 
@@ -443,12 +509,16 @@ describe('place order', () => {
   it('a retry after a crash between the order and the emptying of the cart answers the order and empties the cart', async () => {
     const lines = [line('TEE', 2, 1_000)];
     const confirmed = [...placedEvents([ids.reservationId], lines), { seq: 2, type: 'CONFIRMED' as const, at: NOW.toISOString(), data: { paymentIntentId: 'pi_old' } }];
-    const w = world({ cart: { lines }, orders: [{ orderId: ids.orderId, events: confirmed }] });
+    const w = world({ cart: { lines }, orders: [{ orderId: ids.orderId, events: confirmed }], record: abandoned() });
 
     expect(await w.placeOrder(input)).toMatchObject({ outcome: 'placed', order: { orderId: ids.orderId } });
 
     expect(w.cart.removeCheckedOut).toHaveBeenCalledExactlyOnceWith(SHOP, CUSTOMER, [{ sku: 'TEE', title: 'Title TEE', quantity: 2, unitPrice: usd(1_000), lineTotal: usd(2_000) }]);
-    expect(w.calls).toEqual(['cart:emptied']);
+    expect(w.calls).toEqual(['cart:emptied', 'answer:result']);
+    // The answer is kept: the next retry replays it without looking for the order.
+    w.orders.load.mockClear();
+    expect(await w.placeOrder(input)).toMatchObject({ outcome: 'placed', order: { orderId: ids.orderId } });
+    expect(w.orders.load).not.toHaveBeenCalled();
   });
 
   it('refuses a cart too large for one placement transaction before holding or charging anything', async () => {
@@ -495,7 +565,8 @@ describe('place order', () => {
 
     await expect(w.placeOrder(input)).rejects.toBeInstanceOf(CheckoutExpiredError);
 
-    expect(w.reservationPort.reserve).toHaveBeenCalledOnce();
+    expect(w.keys.reserveAndClaim).toHaveBeenCalledOnce();
+    expect(w.reservationPort.reserve).not.toHaveBeenCalled();
     expect(w.payments.authorize).not.toHaveBeenCalled();
     expect(w.events()).toEqual([]);
   });
@@ -549,5 +620,85 @@ describe('place order', () => {
 
     expect(w.reservationPort.release).not.toHaveBeenCalled();
     expect(w.reservation('res_flash_1')?.status).toBe('ACTIVE');
+  });
+});
+
+describe("checkout's own Idempotency-Key record", () => {
+  const cartLines = [line('TEE', 2, 1_500)];
+
+  it('is claimed with the reservation and answered with the order: no call of its own', async () => {
+    const w = world({ cart: { lines: cartLines } });
+    const result = await w.placeOrder(input);
+
+    expect(w.keys.reserveAndClaim).toHaveBeenCalledOnce();
+    expect(w.keys.claim).not.toHaveBeenCalled();
+    expect(w.keys.answer).not.toHaveBeenCalled();
+    expect(w.placement.place.mock.calls[0]![3].answer).toMatchObject({ answer: { kind: 'result', result } });
+    expect(w.records.get(ids.keyId)).toMatchObject({ state: 'answered', fingerprint: checkoutFingerprint(input) });
+  });
+
+  it('a retry after completion answers the same order, reserving and charging nothing more', async () => {
+    const w = world({ cart: { lines: cartLines } });
+    const first = await w.placeOrder(input);
+    const again = await w.placeOrder(input);
+
+    expect(again).toEqual(first);
+    expect(w.keys.reserveAndClaim).toHaveBeenCalledOnce();
+    expect(w.payments.authorize).toHaveBeenCalledOnce();
+    expect(w.placement.place).toHaveBeenCalledOnce();
+  });
+
+  it('the same key with another body is refused (409 idempotency_conflict), touching nothing', async () => {
+    const w = world({ cart: { lines: cartLines } });
+    await w.placeOrder(input);
+
+    await expect(w.placeOrder({ ...input, email: 'someone.else@example.com' })).rejects.toMatchObject({ code: 'idempotency_conflict' });
+    expect(w.payments.authorize).toHaveBeenCalledOnce();
+  });
+
+  it('a definite refusal is the key’s answer: a retry is refused the same way without reserving again', async () => {
+    const w = world({ cart: { lines: cartLines }, authorize: async () => ({ status: 'declined', paymentIntentId: 'pi_no', declineCode: 'card_declined', message: 'Your card was declined.' }) });
+    const first = await w.placeOrder(input).catch((e: unknown) => e);
+    const again = await w.placeOrder(input).catch((e: unknown) => e);
+
+    expect(first).toBeInstanceOf(PaymentDeclinedError);
+    expect(again).toMatchObject({ code: 'payment_declined', message: (first as Error).message, extra: { declineCode: 'card_declined' } });
+    expect(w.payments.authorize).toHaveBeenCalledOnce();
+  });
+
+  it('a failure that is no answer (the gateway unreachable) gives the key back: the retry runs at once', async () => {
+    let calls = 0;
+    const w = world({
+      cart: { lines: cartLines },
+      authorize: async () => {
+        calls += 1;
+        if (calls === 1) throw new PaymentUnavailableError('stripe down');
+        return { status: 'authorized', paymentIntentId: 'pi_1' };
+      },
+    });
+    await expect(w.placeOrder(input)).rejects.toBeInstanceOf(PaymentUnavailableError);
+    expect(w.records.has(ids.keyId)).toBe(false);
+    // The retry runs (it is not told request_in_progress); the units it held went back with the failure, as before.
+    await expect(w.placeOrder(input)).rejects.toBeInstanceOf(CheckoutExpiredError);
+    expect(w.records.get(ids.keyId)).toMatchObject({ state: 'answered', answer: { kind: 'refused', code: 'checkout_expired' } });
+  });
+
+  it('a record a live attempt holds is waited for, and its answer given', async () => {
+    const w = world({ cart: { lines: cartLines }, record: { fingerprint: checkoutFingerprint(input), state: 'in_progress', claim: 'live', inProgressUntil: NOW.getTime() + 30_000 } });
+    const placed = { outcome: 'placed' as const, order: foldOrder(SHOP, ids.orderId, [...placedEvents([ids.reservationId], cartLines)])! };
+    // The live attempt answers while this one waits.
+    w.keys.record.mockImplementationOnce(async () => ({ ...w.records.get(ids.keyId)!, state: 'answered', answer: { kind: 'result', result: placed } }));
+
+    expect(await w.placeOrder(input)).toEqual(placed);
+    expect(w.keys.reserveAndClaim).not.toHaveBeenCalled();
+    expect(w.payments.authorize).not.toHaveBeenCalled();
+  });
+
+  it('a record in progress past its time (its process died) is taken over: the retry finishes the checkout', async () => {
+    const w = world({ cart: { lines: cartLines }, record: abandoned() });
+
+    expect(await w.placeOrder(input)).toMatchObject({ outcome: 'placed', order: { orderId: ids.orderId } });
+    expect(w.records.get(ids.keyId)).toMatchObject({ state: 'answered' });
+    expect(w.records.get(ids.keyId)?.claim).not.toBe('dead-attempt');
   });
 });

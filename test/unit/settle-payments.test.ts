@@ -63,6 +63,7 @@ function world(given: { orders?: Record<string, OrderEvent[]>; reservations?: Re
 
   const orders = {
     load: vi.fn(async (shopId: string, orderId: string) => (shopId === SHOP ? foldOrder(shopId, orderId, streams.get(orderId) ?? []) : undefined)),
+    status: vi.fn(async (shopId: string, orderId: string) => (shopId === SHOP ? foldOrder(shopId, orderId, streams.get(orderId) ?? [])?.status : undefined)),
     append: vi.fn(async (order: OrderHeader, expectedSeq: number, events: readonly OrderEvent[]) => {
       calls.push(`append:${order.orderId}:${events.map((e) => e.type).join('+')}`);
       const stream = streams.get(order.orderId) ?? [];
@@ -82,6 +83,7 @@ function world(given: { orders?: Record<string, OrderEvent[]>; reservations?: Re
       if (stream.length !== expectedSeq) throw new ConcurrentAppendError(order.orderId);
       streams.set(order.orderId, [...stream, ...events]);
       for (const id of reservationIds) reservations.set(id, { ...reservations.get(id)!, status: 'COMMITTED' });
+      return { cartSaved: false, answered: false };
     }),
   };
   const reservationPort = {
@@ -129,7 +131,7 @@ describe('settle payments: webhooks', () => {
     expect(w.placement.place).toHaveBeenCalledExactlyOnceWith(
       { shopId: SHOP, orderId: 'ord_1', customerId: 'alice', total: usd(3_000), createdAt: PLACED_AT },
       1,
-      [{ seq: 2, type: 'CONFIRMED', at: NOW.toISOString(), data: { paymentIntentId: 'pi_ord_1', source: 'cart' } }],
+      [{ seq: 2, type: 'CONFIRMED', at: NOW.toISOString(), data: expect.objectContaining({ paymentIntentId: 'pi_ord_1', source: 'cart', receipt: expect.anything() }) }],
       { reservationIds: ['res_ord_1'], actor: 'checkout' },
     );
     expect(w.events('ord_1').map((e) => e.type)).toEqual(['PENDING', 'CONFIRMED']);

@@ -142,6 +142,19 @@ export function dynamoOrderStore(documents: DynamoDBDocumentClient, tableName: s
       return foldOrder(shopId, orderId, events);
     },
 
+    async status(shopId, orderId) {
+      const { Item } = await documents.send(
+        new GetCommand({
+          TableName: tableName,
+          Key: { pk: pk(shopId, orderId), sk: 'SUMMARY' },
+          ProjectionExpression: '#status',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ConsistentRead: true,
+        }),
+      );
+      return Item ? (Item.status as OrderSummary['status']) : undefined;
+    },
+
     async findByTracking(carrier, trackingNumber) {
       const { Item } = await documents.send(new GetCommand({ TableName: tableName, Key: trackingKey(carrier, trackingNumber) }));
       return Item ? { shopId: Item.shopId as string, orderId: Item.orderId as string } : undefined;

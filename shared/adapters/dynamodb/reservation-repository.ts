@@ -168,8 +168,15 @@ export function dynamoReservationRepository(documents: DynamoDBDocumentClient, t
     ];
   }
 
-  const repository: ReservationRepository & { finishWrites: typeof finishWrites } = {
+  /** The writes of creating reservation `r` (the record first, then each line's counters and ledger; also used inside a checkout's claim of its key). */
+  function createWrites(r: Reservation): TransactItems {
+    return [putNew(tableName, itemOf(r)), ...r.lines.flatMap((line) => lineWrites(r, line, movesOf(r).reserve, r.source, r.createdAt))];
+  }
+
+  const repository: ReservationRepository & { finishWrites: typeof finishWrites; createWrites: typeof createWrites; transact: typeof transact; outOfStock(r: Reservation): Promise<never> } = {
     finishWrites,
+    createWrites,
+    transact,
 
     async get(shopId, reservationId) {
       const { Item } = await documents.send(new GetCommand({ TableName: tableName, Key: reservationKey(shopId, reservationId), ConsistentRead: true }));
@@ -177,13 +184,17 @@ export function dynamoReservationRepository(documents: DynamoDBDocumentClient, t
     },
 
     async create(r) {
-      const failed = await transact([putNew(tableName, itemOf(r)), ...r.lines.flatMap((line) => lineWrites(r, line, movesOf(r).reserve, r.source, r.createdAt))]);
+      const failed = await transact(createWrites(r));
       if (!failed) return r;
       if (failed.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed') {
         const existing = await repository.get(r.shopId, r.reservationId);
         if (existing) return existing; // the same request again
       }
-      // Which lines are short? Read them: the cancellation reasons name only what failed first.
+      return repository.outOfStock(r);
+    },
+
+    /** The OutOfStockError of a reservation refused: which lines are short? Read them (the cancellation reasons name only what failed first). */
+    async outOfStock(r: Reservation): Promise<never> {
       const counters = await batchGetAll(
         documents,
         tableName,

@@ -1,5 +1,5 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { SentOnce } from '#shared/notifications/notification-ports';
 
 export interface SentOnceOptions {
@@ -40,22 +40,9 @@ export function dynamoSentOnce(documents: DynamoDBDocumentClient, tableName: str
       }
     },
 
-    async markSent(key, messageId) {
-      await documents.send(
-        new UpdateCommand({
-          TableName: tableName,
-          Key: { id: key },
-          UpdateExpression: 'SET #status = :sent, messageId = :messageId, sentAt = :at',
-          ConditionExpression: 'attribute_exists(id)',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':sent': 'SENT', ':messageId': messageId, ':at': now().toISOString() },
-        }),
-      );
-    },
-
     async release(key) {
       try {
-        // Only a claim whose email did not go out is given back; a SENT record stays.
+        // Only a claim is given back (a SENT record of older code stays).
         await documents.send(
           new DeleteCommand({
             TableName: tableName,

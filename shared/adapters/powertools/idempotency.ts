@@ -1,8 +1,8 @@
 import { IdempotencyAlreadyInProgressError, IdempotencyConfig, IdempotencyValidationError, makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
 import type { Context } from 'aws-lambda';
-import { DomainError, IdempotencyConflictError, RequestInProgressError, ValidationError } from '#shared/errors';
-import type { Idempotency, IdempotentRequest, StoredResponse } from '#shared/http/idempotency';
+import { IdempotencyConflictError, RequestInProgressError } from '#shared/errors';
+import { checkedKey, type Idempotency, type IdempotentRequest, type StoredResponse } from '#shared/http/idempotency';
 import { ANSWER_RESERVE_MS, pauseBeforeRetry, remainingBudgetMs, runWithBudget } from '#shared/platform/deadline';
 
 /**
@@ -35,21 +35,12 @@ export interface IdempotencyOptions {
   readonly inProgressExpiresAfterMs?: number;
 }
 
-const MAX_KEY_LENGTH = 255;
 /** Kept from the work's budget for the store's write of its outcome (or the record's removal). */
 const RECORD_RESERVE_MS = 200;
 
 export async function runIdempotently(options: IdempotencyOptions, request: IdempotentRequest): Promise<StoredResponse> {
-  const key = request.key?.trim();
-  if (!key) {
-    if (request.mode === 'required') {
-      throw new DomainError('idempotency_key_required', 'This request moves money or stock: send an `Idempotency-Key` header (any unique string up to 255 characters) and reuse it when you retry.');
-    }
-    return request.execute();
-  }
-  if (key.length > MAX_KEY_LENGTH) {
-    throw new ValidationError('The Idempotency-Key header is too long.', [{ path: 'header.idempotency-key', message: `at most ${MAX_KEY_LENGTH} characters` }]);
-  }
+  const key = checkedKey(request.mode, request.key);
+  if (!key) return request.execute();
 
   const config = new IdempotencyConfig({
     eventKeyJmesPath: 'key',
