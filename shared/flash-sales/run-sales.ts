@@ -9,6 +9,8 @@ import { ENTRIES_CLOSED_VALID_MS, holdIdOf, isOver, SaleEndedError, SaleNotStart
 import { publicSaleView, type EdgeFlags, type SaleReport, type SaleRepository, type SaleState, type TicketQueue } from './flash-sale-ports';
 import { now as platformNow } from '#shared/platform/clock';
 import { type CapacityScheduler, type WarmLimits, warmCapacity, warmWindow } from './warm-capacity';
+import { pollAfterMs } from './poll-after';
+import type { TicketUpdates, TicketView } from './ticket-stream';
 
 /**
  * The flash-sale use cases: create a sale (its units move into the gate), show it, take
@@ -33,6 +35,8 @@ export interface RunSalesDeps {
   readonly edgeFlags?: EdgeFlags;
   /** Capacity warmed around each sale (provisioned concurrency in AWS); none when absent. */
   readonly capacity?: { readonly scheduler: CapacityScheduler; readonly limits: WarmLimits; readonly failed: (step: 'schedule' | 'release', details: Record<string, unknown>) => void };
+  /** Where a ticket's visible change is announced to its streams (best effort: a failure is logged). @default none */
+  readonly updates?: Pick<TicketUpdates, 'publish'>;
 }
 
 /** What the minute job did for one sale: tickets it decided, and each kind of state it repaired. */
@@ -57,9 +61,17 @@ export type CreateSaleInput = Pick<FlashSale, 'shopId' | 'sku' | 'units' | 'star
 };
 
 export type EntryAnswer =
-  { readonly status: 'queued'; readonly ticket: number; readonly pollAfterMs: number } | { readonly status: 'sold_out' } | { readonly status: 'decided'; readonly ticket: Ticket };
+  | {
+      readonly status: 'queued';
+      readonly ticket: number;
+      readonly pollAfterMs: number;
+      /** After this the ticket can change no more (the sale's end plus its hold time): its stream token expires then. */
+      readonly ticketEndsAt: string;
+    }
+  | { readonly status: 'sold_out' }
+  | { readonly status: 'decided'; readonly ticket: Ticket };
 
-/** Clients poll this often while queued (a shorter wait would only add load). */
+/** The shortest wait between polls of a queued ticket (see pollAfterMs, which grows it with the distance from a decision). */
 export const POLL_AFTER_MS = 1_000;
 /** How long a process reuses a sale record it read (the hot paths only). */
 const SALE_CACHE_MS = 1_000;
@@ -80,6 +92,7 @@ export function makeRunSales({
   log = () => {},
   edgeFlags,
   capacity,
+  updates,
 }: RunSalesDeps) {
   async function sale(shopId: string, saleId: string): Promise<FlashSale> {
     const found = await sales.get(shopId, saleId);
@@ -94,15 +107,40 @@ export function makeRunSales({
    * checked again where it matters: the close time by the clock, the generation by Redis.
    */
   const cached = new Map<string, { sale: FlashSale; until: number }>();
+  /** Reads in flight: a burst of misses (streams opening, polls) shares one read of the record. */
+  const reading = new Map<string, Promise<FlashSale>>();
   async function saleForReading(shopId: string, saleId: string): Promise<FlashSale> {
     const key = `${shopId}#${saleId}`;
     const now = clock().getTime();
     const hit = cached.get(key);
     if (hit && hit.until > now) return hit.sale;
-    const fresh = await sale(shopId, saleId);
-    if (cached.size > 1_000) cached.clear();
-    cached.set(key, { sale: fresh, until: now + SALE_CACHE_MS });
-    return fresh;
+    const pending = reading.get(key);
+    if (pending) return pending;
+    const read = sale(shopId, saleId)
+      .then((fresh) => {
+        if (cached.size > 1_000) cached.clear();
+        cached.set(key, { sale: fresh, until: clock().getTime() + SALE_CACHE_MS });
+        return fresh;
+      })
+      .finally(() => reading.delete(key));
+    reading.set(key, read);
+    return read;
+  }
+
+  async function ownTicket(shopId: string, saleId: string, ticket: number, customerId: string): Promise<Ticket> {
+    const s = await saleForReading(shopId, saleId);
+    const found = await state.ticket(s, ticket);
+    // Another customer's ticket does not exist as far as this caller can tell.
+    if (!found || found.customerId !== customerId) throw new NotFoundError(`Ticket ${ticket} does not exist.`);
+    const { holdUnrecorded, ...shown } = found;
+    // A win whose hold is not yet in DynamoDB could not be checked out: it shows as still
+    // being decided (first in line) until the worker, or the minute job, has written the hold.
+    return holdUnrecorded ? { ticket: found.ticket, customerId: found.customerId, quantity: found.quantity, status: 'queued', position: 0 } : shown;
+  }
+
+  /** A ticket's visible state changed: its streams are told (a failure only delays them until they read again). */
+  async function announce(s: FlashSale, ticket: number): Promise<void> {
+    await updates?.publish(s, ticket).catch((error: unknown) => log('flash-sale ticket change not announced', { saleId: s.saleId, ticket, error: String(error) }));
   }
 
   /**
@@ -168,6 +206,7 @@ export function makeRunSales({
       await recordHold(s, decision.ticket);
       await state.holdRecorded(s, ticket);
     }
+    if (decision.kind !== 'waiting' && decision.kind !== 'stale') await announce(s, ticket);
     // A ticket of another generation of the state decides nothing: as far as it can tell, it lost.
     return decision.kind === 'stale' ? 'lost' : decision.kind;
   }
@@ -250,10 +289,12 @@ export function makeRunSales({
         if (Date.parse(ticket.holdExpiresAt!) <= now.getTime()) {
           // Its time is up: ended in Redis alone (DynamoDB never took its units from the allocation).
           await afterHoldEnded(s, await state.holdEnded(s, number, ticket.holdId));
+          await announce(s, number);
           repairs.holdsEnded += 1;
         } else {
           await recordHold(s, ticket as Ticket & { holdId: string; holdExpiresAt: string });
           await state.holdRecorded(s, number);
+          await announce(s, number);
           repairs.holdsRecorded += 1;
         }
       });
@@ -325,6 +366,7 @@ export function makeRunSales({
     if (hold?.status === 'ACTIVE') return 'open';
     // Ended in DynamoDB (its event lost) or never written: its units go back.
     const ended = await state.holdEnded(s, number, ticket.holdId);
+    await announce(s, number);
     await afterHoldEnded(s, ended);
     return ended.returned > 0 ? 'ended' : 'open';
   }
@@ -445,18 +487,17 @@ export function makeRunSales({
       // under the generation of the Redis state that issued it.
       const generation = outcome.generation ?? s.generation ?? 0;
       await queue.send(generation === (s.generation ?? 0) ? s : { ...s, generation }, outcome.ticket);
-      return { status: 'queued', ticket: outcome.ticket, pollAfterMs: POLL_AFTER_MS };
+      // Its position is not read here: every ticket before it is the farthest it can be.
+      return { status: 'queued', ticket: outcome.ticket, pollAfterMs: pollAfterMs({ ticket: outcome.ticket, position: outcome.ticket - 1, units: s.units }), ticketEndsAt: ticketEndsAt(s) };
     },
 
-    async ticket(shopId: string, saleId: string, ticket: number, customerId: string): Promise<Ticket> {
+    ticket: ownTicket,
+
+    /** The caller's ticket as the API shows it: `pollAfterMs` while queued, from its distance to a decision. */
+    async ticketView(shopId: string, saleId: string, ticket: number, customerId: string): Promise<TicketView> {
       const s = await saleForReading(shopId, saleId);
-      const found = await state.ticket(s, ticket);
-      // Another customer's ticket does not exist as far as this caller can tell.
-      if (!found || found.customerId !== customerId) throw new NotFoundError(`Ticket ${ticket} does not exist.`);
-      const { holdUnrecorded, ...shown } = found;
-      // A win whose hold is not yet in DynamoDB could not be checked out: it shows as still
-      // being decided (first in line) until the worker, or the minute job, has written the hold.
-      return holdUnrecorded ? { ticket: found.ticket, customerId: found.customerId, quantity: found.quantity, status: 'queued', position: 0 } : shown;
+      const { customerId: _owner, holdUnrecorded: _unrecorded, ...shown } = await ownTicket(shopId, saleId, ticket, customerId);
+      return shown.status === 'queued' ? { ...shown, pollAfterMs: pollAfterMs({ ticket, position: shown.position ?? 0, units: s.units }) } : shown;
     },
 
     /** The worker: decides one queued ticket; safe to run twice for the same ticket. A ticket of a lost generation of the state decides nothing. */
@@ -475,6 +516,7 @@ export function makeRunSales({
     async holdEnded(shopId: string, saleId: string, hold: { ticket: number; holdId: string; generation?: number; units?: number }): Promise<{ returned: number; decided: number }> {
       const s = await sale(shopId, saleId);
       const ended = (hold.generation ?? 0) === (s.generation ?? 0) ? await state.holdEnded(s, hold.ticket, hold.holdId) : await state.foreignHoldEnded(s, hold.holdId, hold.units ?? 0);
+      if ((hold.generation ?? 0) === (s.generation ?? 0)) await announce(s, hold.ticket);
       return afterHoldEnded(s, ended);
     },
 
@@ -569,3 +611,6 @@ export function makeRunSales({
 }
 
 export type RunSales = ReturnType<typeof makeRunSales>;
+
+/** After this a sale's ticket can change no more: the sale's end, plus the hold a last-second winner gets. */
+export const ticketEndsAt = (s: Pick<FlashSale, 'endsAt' | 'holdSeconds'>) => new Date(Date.parse(s.endsAt) + s.holdSeconds * 1000).toISOString();
