@@ -30,8 +30,16 @@ export type TicketStreamEvent = { readonly kind: 'status'; readonly id: number; 
  */
 export interface TicketUpdates {
   publish(sale: { readonly shopId: string; readonly saleId: string }, ticket: number): Promise<void>;
-  /** Calls `changed` whenever the ticket may have changed; answers the unsubscription. */
-  subscribe(sale: { readonly shopId: string; readonly saleId: string }, ticket: number, changed: () => void): () => void;
+  /**
+   * Calls `changed` whenever the ticket may have changed. `ready` settles once announcements
+   * reach this subscription (what changed before that is only known by reading again).
+   */
+  subscribe(sale: { readonly shopId: string; readonly saleId: string }, ticket: number, changed: () => void): Subscription;
+}
+
+export interface Subscription {
+  readonly ready: Promise<void>;
+  unsubscribe(): void;
 }
 
 const PHASE = 1_000_000_000;
@@ -60,7 +68,8 @@ export interface TicketStreamOptions {
   /** The ticket's state now (the caller read it once already: `initial`). */
   readonly read: () => Promise<TicketView>;
   readonly initial: TicketView;
-  readonly subscribe: (changed: () => void) => () => void;
+  /** Announcements of the ticket's changes; once it is ready, the ticket is read again (a change before it was not announced here). */
+  readonly subscribe: (changed: () => void) => Subscription;
   readonly lastEventId?: number | undefined;
   /** A comment at least this often. @default 15 s */
   readonly heartbeatMs?: number;
@@ -82,10 +91,18 @@ export async function* ticketStream(options: TicketStreamOptions): AsyncGenerato
   const rouse = () => {
     wake?.();
   };
-  const unsubscribe = options.subscribe(() => {
+  const subscription = options.subscribe(() => {
     announced = true;
     rouse();
   });
+  // The state may have changed between the caller's read and the subscription: read once more when it is live.
+  subscription.ready.then(
+    () => {
+      announced = true;
+      rouse();
+    },
+    () => undefined,
+  );
   signal?.addEventListener('abort', rouse);
   try {
     const started = Date.now();
@@ -127,6 +144,6 @@ export async function* ticketStream(options: TicketStreamOptions): AsyncGenerato
     }
   } finally {
     signal?.removeEventListener('abort', rouse);
-    unsubscribe();
+    subscription.unsubscribe();
   }
 }

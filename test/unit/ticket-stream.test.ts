@@ -109,8 +109,11 @@ describe('ticketStream', () => {
         },
         subscribe: (changed: () => void) => {
           listener = changed;
-          return () => {
-            listener = undefined;
+          return {
+            ready: Promise.resolve(),
+            unsubscribe: () => {
+              listener = undefined;
+            },
           };
         },
       },
@@ -163,6 +166,17 @@ describe('ticketStream', () => {
     w.set(queued(1));
     const next = await take(events, 2);
     expect(next.filter((e) => e.kind === 'status')).toEqual([{ kind: 'status', id: eventIdOf(queued(1)), data: queued(1) }]);
+    await events.return();
+  });
+
+  it('reads again once its subscription is live: a change between the first read and the subscription is not lost', async () => {
+    const w = world(queued(5));
+    w.set(queued(2), false);
+    const events = ticketStream({ ...w.options, heartbeatMs: 10_000, rereadMs: 10_000, maxMs: 10_000 });
+    expect(await take(events, 2)).toEqual([
+      { kind: 'status', id: eventIdOf(queued(5)), data: queued(5) },
+      { kind: 'status', id: eventIdOf(queued(2)), data: queued(2) },
+    ]);
     await events.return();
   });
 

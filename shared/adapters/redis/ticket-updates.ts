@@ -1,4 +1,4 @@
-import type { TicketUpdates } from '#shared/flash-sales/ticket-stream';
+import type { Subscription, TicketUpdates } from '#shared/flash-sales/ticket-stream';
 import type { RedisClient } from './client';
 
 /**
@@ -28,7 +28,8 @@ export function redisTicketUpdates(
   const prefix = options.keyPrefix ?? '';
   const onError = options.onError ?? (() => undefined);
   const channelOf = (sale: { shopId: string; saleId: string }, ticket: number) => `${prefix}fs:{${sale.shopId}}:${sale.saleId}:updates:${ticket}`;
-  const listeners = new Map<string, Set<() => void>>();
+  /** Per subscribed channel: the streams listening, and the subscription's acknowledgement. */
+  const channels = new Map<string, { listeners: Set<() => void>; ready: Promise<void> }>();
   let subscriber: Promise<RedisClient> | undefined;
 
   function connection(): Promise<RedisClient> {
@@ -37,7 +38,7 @@ export function redisTicketUpdates(
       const sub = main.duplicate();
       sub.on('error', () => undefined);
       sub.on('message', (channel: string) => {
-        for (const changed of listeners.get(channel) ?? []) changed();
+        for (const changed of channels.get(channel)?.listeners ?? []) changed();
       });
       if (sub.status === 'wait') await sub.connect();
       return sub;
@@ -53,34 +54,39 @@ export function redisTicketUpdates(
       await (await redis()).publish(channelOf(sale, ticket), '1');
     },
 
-    subscribe(sale: { shopId: string; saleId: string }, ticket: number, changed: () => void) {
+    subscribe(sale: { shopId: string; saleId: string }, ticket: number, changed: () => void): Subscription {
       const channel = channelOf(sale, ticket);
-      let set = listeners.get(channel);
-      if (!set) {
-        set = new Set();
-        listeners.set(channel, set);
-        connection()
-          .then((sub) => sub.subscribe(channel))
-          .catch(onError);
+      let entry = channels.get(channel);
+      if (!entry) {
+        const ready = connection().then(async (sub) => {
+          await sub.subscribe(channel);
+        });
+        ready.catch(onError);
+        entry = { listeners: new Set(), ready };
+        channels.set(channel, entry);
       }
-      set.add(changed);
-      return () => {
-        const current = listeners.get(channel);
-        if (!current?.delete(changed) || current.size > 0) return;
-        listeners.delete(channel);
-        connection()
-          .then(async (sub) => {
-            // A stream of the ticket may have subscribed again meanwhile.
-            if (!listeners.has(channel)) await sub.unsubscribe(channel);
-          })
-          .catch(onError);
+      entry.listeners.add(changed);
+      const { ready } = entry;
+      return {
+        ready,
+        unsubscribe: () => {
+          const current = channels.get(channel);
+          if (!current?.listeners.delete(changed) || current.listeners.size > 0) return;
+          channels.delete(channel);
+          connection()
+            .then(async (sub) => {
+              // A stream of the ticket may have subscribed again meanwhile.
+              if (!channels.has(channel)) await sub.unsubscribe(channel);
+            })
+            .catch(onError);
+        },
       };
     },
 
     async close() {
       const current = subscriber;
       subscriber = undefined;
-      listeners.clear();
+      channels.clear();
       if (current) await (await current).quit().catch(() => undefined);
     },
   };
