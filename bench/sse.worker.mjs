@@ -2,7 +2,7 @@
 // as many EventSource-like streams as asked, over node:http (no pooling: a socket per stream),
 // each parsed as a browser would, reconnecting after `retry:` with Last-Event-ID when its stream
 // ends before a final status. Every status event is timestamped (Date.now()) when its last byte
-// arrives. Messages: {type: 'open', base, urls, connectConcurrency}, {type: 'report'}, {type: 'close'}.
+// arrives. Messages: {type: 'open', base, urls, connectConcurrency} (no answer), {type: 'report'}, {type: 'close'}.
 import http from 'node:http';
 import { parentPort } from 'node:worker_threads';
 
@@ -76,7 +76,6 @@ parentPort.on('message', async (message) => {
         while (next < opened.length) await connect(opened[next++]);
       }),
     );
-    parentPort.postMessage({ type: 'opened', count: opened.length });
   } else if (message.type === 'report') {
     parentPort.postMessage({
       type: 'report',

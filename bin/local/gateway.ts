@@ -251,7 +251,8 @@ export async function startGateway(options: GatewayOptions): Promise<LocalGatewa
 
   const port = await new Promise<number>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port ?? 3000, host, () => resolve((server.address() as AddressInfo).port));
+    // A deep accept queue: a drop's streams and entries open connections by the thousand at once.
+    server.listen({ port: options.port ?? 3000, host, backlog: 4096 }, () => resolve((server.address() as AddressInfo).port));
   });
   server.keepAliveTimeout = 65_000;
   return {
