@@ -2,10 +2,11 @@ import { config } from '#shared/config';
 import { streamTicketContract } from '#shared/flash-sales/flash-sales.schema';
 import { verifyStreamToken } from '#shared/flash-sales/stream-token';
 import { alreadyEnded, parseLastEventId, ticketStream } from '#shared/flash-sales/ticket-stream';
-import { EVENT_STREAM_HEADERS, serverSentComment, serverSentEvent, streamingHandler } from '#shared/http/streaming';
+import { EVENT_STREAM_HEADERS, pathParametersOf, serverSentComment, serverSentEvent, streamingHandler } from '#shared/http/streaming';
 import { parseWith } from '#shared/http/validation';
 import { now } from '#shared/platform/clock';
 import { sales, streamTokenSecret, ticketUpdates } from './flash-sale-wiring';
+import { STREAM_PATH } from './flash-sales.routes';
 
 const secret = streamTokenSecret();
 /** The client's EventSource waits this long before it reconnects after the stream's end. */
@@ -20,7 +21,7 @@ const END_MARGIN_MS = 5_000;
  * opened together do not all reconnect together), and a reconnection with Last-Event-ID resumes.
  */
 export const handler = streamingHandler(streamTicketContract.operationId, async (event, sink, context) => {
-  const { shopId, saleId, ticket } = parseWith(streamTicketContract.params, event.pathParameters ?? {}, 'path');
+  const { shopId, saleId, ticket } = parseWith(streamTicketContract.params, pathParametersOf(event, STREAM_PATH), 'path');
   const claims = verifyStreamToken(event.queryStringParameters?.token, { shopId, saleId, ticket }, await secret(), now());
   const read = () => sales().ticketView(shopId, saleId, ticket, claims.customerId);
   const initial = await read();

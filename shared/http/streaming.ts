@@ -115,6 +115,36 @@ function lambdaSink(
   };
 }
 
+/**
+ * The path parameters of a streamed route. A function URL does no routing, so its events carry
+ * no `pathParameters` (the local gateway's do): they are read from `rawPath` with the route's
+ * template (`/v1/shops/{shopId}/…`), each segment decoded; a path that does not fit gives none.
+ */
+export function pathParametersOf(event: Pick<APIGatewayProxyEventV2, 'pathParameters' | 'rawPath'>, template: string): Record<string, string | undefined> {
+  if (event.pathParameters) return event.pathParameters;
+  const names: string[] = [];
+  const source = template
+    .split('/')
+    .map((segment) => {
+      const name = /^\{([A-Za-z0-9_]+)\}$/.exec(segment)?.[1];
+      if (!name) return segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      names.push(name);
+      return '([^/]+)';
+    })
+    .join('/');
+  const found = new RegExp(`^${source}$`).exec(event.rawPath ?? '');
+  if (!found) return {};
+  return Object.fromEntries(names.map((name, i) => [name, safeDecode(found[i + 1]!)]));
+}
+
+function safeDecode(value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
+  }
+}
+
 /** One server-sent event (`event`, `id`, `data` lines and the blank line that ends it). */
 export function serverSentEvent(event: { readonly event: string; readonly id?: number | string; readonly data: unknown }): string {
   const data = typeof event.data === 'string' ? event.data : JSON.stringify(event.data);

@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { UnauthorizedError } from '#shared/errors';
-import { LOCAL_STREAMING, serverSentComment, serverSentEvent, streamingHandler, type ResponseSink } from '#shared/http/streaming';
+import { LOCAL_STREAMING, pathParametersOf, serverSentComment, serverSentEvent, streamingHandler, type ResponseSink } from '#shared/http/streaming';
 
 /**
  * The streaming glue: in Lambda through the runtime's `awslambda.streamifyResponse` and
@@ -73,5 +73,19 @@ describe('streamingHandler', () => {
     await (handler as unknown as (e: unknown, s: unknown, c: unknown) => Promise<void>)(event, stream, {});
     expect(from).toEqual([{ statusCode: 200, headers: { 'x-correlation-id': 'corr-1', 'content-type': 'text/event-stream' } }]);
     expect(written).toEqual([': hello\n\n', '<end>']);
+  });
+});
+
+describe('pathParametersOf', () => {
+  const template = '/v1/shops/{shopId}/flash-sales/{saleId}/entries/{ticket}/events';
+
+  it('reads a function URL event’s parameters from its raw path (function URLs do no routing)', () => {
+    expect(pathParametersOf({ rawPath: '/v1/shops/demo/flash-sales/sale_1/entries/42/events' }, template)).toEqual({ shopId: 'demo', saleId: 'sale_1', ticket: '42' });
+    expect(pathParametersOf({ rawPath: '/v1/shops/a%20b/flash-sales/s/entries/%E0%A4/events' }, template)).toEqual({ shopId: 'a b', saleId: 's', ticket: '%E0%A4' });
+    expect(pathParametersOf({ rawPath: '/v1/shops/demo/flash-sales/s/entries/1/2/events' }, template)).toEqual({});
+  });
+
+  it('keeps the gateway’s own parameters when the event has them', () => {
+    expect(pathParametersOf({ rawPath: '/ignored', pathParameters: { shopId: 'x' } }, template)).toEqual({ shopId: 'x' });
   });
 });
