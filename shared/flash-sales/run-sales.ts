@@ -127,17 +127,6 @@ export function makeRunSales({
     return read;
   }
 
-  async function ownTicket(shopId: string, saleId: string, ticket: number, customerId: string): Promise<Ticket> {
-    const s = await saleForReading(shopId, saleId);
-    const found = await state.ticket(s, ticket);
-    // Another customer's ticket does not exist as far as this caller can tell.
-    if (!found || found.customerId !== customerId) throw new NotFoundError(`Ticket ${ticket} does not exist.`);
-    const { holdUnrecorded, ...shown } = found;
-    // A win whose hold is not yet in DynamoDB could not be checked out: it shows as still
-    // being decided (first in line) until the worker, or the minute job, has written the hold.
-    return holdUnrecorded ? { ticket: found.ticket, customerId: found.customerId, quantity: found.quantity, status: 'queued', position: 0 } : shown;
-  }
-
   /** A ticket's visible state changed: its streams are told (a failure only delays them until they read again). */
   async function announce(s: FlashSale, ticket: number): Promise<void> {
     await updates?.publish(s, ticket).catch((error: unknown) => log('flash-sale ticket change not announced', { saleId: s.saleId, ticket, error: String(error) }));
@@ -491,12 +480,21 @@ export function makeRunSales({
       return { status: 'queued', ticket: outcome.ticket, pollAfterMs: pollAfterMs({ ticket: outcome.ticket, position: outcome.ticket - 1, units: s.units }), ticketEndsAt: ticketEndsAt(s) };
     },
 
-    ticket: ownTicket,
+    async ticket(shopId: string, saleId: string, ticket: number, customerId: string): Promise<Ticket> {
+      const s = await saleForReading(shopId, saleId);
+      const found = await state.ticket(s, ticket);
+      // Another customer's ticket does not exist as far as this caller can tell.
+      if (!found || found.customerId !== customerId) throw new NotFoundError(`Ticket ${ticket} does not exist.`);
+      const { holdUnrecorded, ...shown } = found;
+      // A win whose hold is not yet in DynamoDB could not be checked out: it shows as still
+      // being decided (first in line) until the worker, or the minute job, has written the hold.
+      return holdUnrecorded ? { ticket: found.ticket, customerId: found.customerId, quantity: found.quantity, status: 'queued', position: 0 } : shown;
+    },
 
     /** The caller's ticket as the API shows it: `pollAfterMs` while queued, from its distance to a decision. */
     async ticketView(shopId: string, saleId: string, ticket: number, customerId: string): Promise<TicketView> {
       const s = await saleForReading(shopId, saleId);
-      const { customerId: _owner, holdUnrecorded: _unrecorded, ...shown } = await ownTicket(shopId, saleId, ticket, customerId);
+      const { customerId: _owner, holdUnrecorded: _unrecorded, ...shown } = await this.ticket(shopId, saleId, ticket, customerId);
       return shown.status === 'queued' ? { ...shown, pollAfterMs: pollAfterMs({ ticket, position: shown.position ?? 0, units: s.units }) } : shown;
     },
 
