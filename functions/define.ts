@@ -11,6 +11,6 @@ import type { FunctionSpec, HttpMethod, Route, Throttle } from './definitions';
 export const defineFunctions = <const F extends Record<string, FunctionSpec>>(functions: F): F => functions;
 
 /** A route of the public API; who may call it is always its contract's `auth`. */
-export function route(method: HttpMethod, path: string, fn: FunctionSpec, contract: RouteContract, throttle?: Throttle): Route {
-  return { method, path, function: fn, auth: contract.auth, contract, ...(throttle ? { throttle } : {}) };
+export function route(method: HttpMethod, path: string, fn: FunctionSpec, contract: RouteContract, throttle?: Throttle, options: { readonly responseStreaming?: boolean } = {}): Route {
+  return { method, path, function: fn, auth: contract.auth, contract, ...(throttle ? { throttle } : {}), ...(options.responseStreaming ? { responseStreaming: true } : {}) };
 }

@@ -35,6 +35,8 @@ export interface ResourceUse {
   readonly describeAll?: boolean;
   /** The catalog search domain (OpenSearch in AWS): query, or index documents. */
   readonly search?: 'read' | 'write';
+  /** Signs or verifies the stream tokens of flash-sale tickets (STREAM_TOKEN_SECRET_ARN). */
+  readonly streamTokens?: boolean;
   /** Schedules and releases the provisioned concurrency of the functions warmed for flash sales (`warmForSales`), in its own context. */
   readonly saleCapacity?: boolean;
 }
@@ -85,6 +87,14 @@ export interface Route {
   readonly contract: RouteContract;
   /** @default DEFAULT_THROTTLE */
   readonly throttle?: Throttle;
+  /**
+   * The handler streams its answer (shared/http/streaming.ts): in AWS the function gets a function
+   * URL in RESPONSE_STREAM mode behind its own CloudFront behaviour instead of an HTTP API route
+   * (HTTP APIs do not stream), so no API Gateway throttle or authorizer applies: such a route is
+   * `signed` or `public`, and its function's concurrency bounds it. The local gateway streams it.
+   * @default false
+   */
+  readonly responseStreaming?: boolean;
 }
 
 /** An EventBridge event pattern: values, prefix, suffix, anything-but, exists, numeric, wildcard, cidr, `$or`. */

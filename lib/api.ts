@@ -197,6 +197,7 @@ export class ApiRoutes extends Construct {
       const key = routeKey(route);
       if (seen.has(key)) throw new Error(`${where}: duplicate route ${key}`);
       seen.add(key);
+      if (route.responseStreaming) throw new Error(`${where}: ${key} streams its answer, which an HTTP API cannot: it is served by its function URL (see BoundedContext)`);
       if (!(route.method in HttpMethod)) throw new Error(`${where}: ${key}: unknown method`);
       checkPath(where, route.path);
       checkTimeout(route.function, key);
@@ -251,10 +252,13 @@ export class ApiStage extends Construct {
     // A route's settings replace the defaults, so each route repeats DetailedMetricsEnabled.
     const cfnStage = stage.node.defaultChild as CfnStage;
     cfnStage.routeSettings = Object.fromEntries(
-      props.routes.map((route) => {
-        const throttle = route.throttle ?? defaultThrottle;
-        return [routeKey(route), { ThrottlingRateLimit: throttle.rateLimit, ThrottlingBurstLimit: throttle.burstLimit, DetailedMetricsEnabled: true }];
-      }),
+      // A streamed route is no API route (its function URL is behind CloudFront): nothing to throttle here.
+      props.routes
+        .filter((route) => !route.responseStreaming)
+        .map((route) => {
+          const throttle = route.throttle ?? defaultThrottle;
+          return [routeKey(route), { ThrottlingRateLimit: throttle.rateLimit, ThrottlingBurstLimit: throttle.burstLimit, DetailedMetricsEnabled: true }];
+        }),
     );
     this.stage = stage;
     this.url = stage.url;

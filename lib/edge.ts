@@ -26,7 +26,8 @@ import {
   SecurityPolicyProtocol,
   ViewerProtocolPolicy,
 } from 'aws-cdk-lib/aws-cloudfront';
-import { HttpOrigin, S3BucketOrigin } from 'aws-cdk-lib/aws-cloudfront-origins';
+import { FunctionUrlOrigin, HttpOrigin, S3BucketOrigin } from 'aws-cdk-lib/aws-cloudfront-origins';
+import type { IFunctionUrl } from 'aws-cdk-lib/aws-lambda';
 import { Bucket, type IBucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import type { Route } from '#functions/routes';
@@ -84,12 +85,25 @@ export interface EdgeProps {
    * @default none: no edge function, the API answers every request
    */
   readonly edgeFlags?: IKeyValueStore;
+  /**
+   * Streamed routes (`responseStreaming`) and their function URLs (RESPONSE_STREAM, IAM auth): each
+   * gets a behaviour before all others, uncached, signed by origin access control, with the query
+   * string and viewer headers (Last-Event-ID) forwarded.
+   * @default none
+   */
+  readonly streams?: readonly { readonly route: Route; readonly url: IFunctionUrl }[];
 }
+
+/** CloudFront's wait for the next bytes of a stream: its heartbeats come at least every 15 s. */
+const STREAM_READ_TIMEOUT = Duration.seconds(30);
 
 /**
  * CloudFront in front of the HTTP API and the product images.
  *
  * Behaviours, in the order CloudFront tries them (first match wins):
+ * 0. one per streamed route (`responseStreaming`, a ticket's server-sent events): its function URL
+ *    in RESPONSE_STREAM mode, signed by origin access control (the URL takes IAM auth only), no
+ *    caching, no compression, the query string and viewer headers forwarded;
  * 1. `/v1/shops/*\/admin/*`, then one per route that must not be cached (not a public GET) but
  *    that a cached pattern would catch (a collection and its items share one: the flash-sale
  *    entries and tickets are `/v1/shops/*\/flash-sales/*\/entries*`): no caching, every viewer
@@ -114,8 +128,12 @@ export class Edge extends Construct {
   constructor(scope: Construct, id: string, props: EdgeProps) {
     super(scope, id);
     const cachedPaths = props.cachedPaths ?? CACHED_PATHS;
-    const uncachedPaths = uncachedPatterns(props.routes, cachedPaths);
-    this.validate(props, cachedPaths, uncachedPaths);
+    const uncachedPaths = uncachedPatterns(
+      props.routes.filter((route) => !route.responseStreaming),
+      cachedPaths,
+    );
+    const streams = (props.streams ?? []).map((stream) => ({ ...stream, path: routePattern(stream.route.path) }));
+    this.validate(props, cachedPaths, [...streams.map((stream) => stream.path), ...uncachedPaths]);
 
     const api = new HttpOrigin(`${props.httpApiId}.execute-api.${Aws.REGION}.${Aws.URL_SUFFIX}`, {
       protocolPolicy: OriginProtocolPolicy.HTTPS_ONLY,
@@ -189,7 +207,7 @@ export class Edge extends Construct {
       ...(props.webAclArn ? { webAclId: props.webAclArn } : {}),
     });
     // Behaviours are rendered in the order they are added, which is the order CloudFront tries them.
-    const order = [...uncachedPaths, ...cachedPaths, IMAGES_PATH];
+    const order = [...streams.map((stream) => stream.path), ...uncachedPaths, ...cachedPaths, IMAGES_PATH];
     // The sold-out function goes on the behaviour that catches each of its requests (the first whose pattern matches).
     const soldOutFunction = props.edgeFlags
       ? new CloudFrontFunction(this, 'SoldOutFunction', {
@@ -204,6 +222,16 @@ export class Edge extends Construct {
       : [];
     const withFunction = (path: string, options: BehaviorOptions): BehaviorOptions =>
       soldOutFunction && soldOutPaths.includes(path) ? { ...options, functionAssociations: [{ function: soldOutFunction, eventType: FunctionEventType.VIEWER_REQUEST }] } : options;
+    for (const stream of streams) {
+      distribution.addBehavior(stream.path, FunctionUrlOrigin.withOriginAccessControl(stream.url, { readTimeout: STREAM_READ_TIMEOUT }), {
+        viewerProtocolPolicy: ViewerProtocolPolicy.HTTPS_ONLY,
+        allowedMethods: AllowedMethods.ALLOW_GET_HEAD,
+        cachePolicy: CachePolicy.CACHING_DISABLED,
+        // Query strings (the stream token) and viewer headers (Last-Event-ID), never Host: the function URL checks its own.
+        originRequestPolicy: OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
+        compress: false,
+      });
+    }
     for (const path of uncachedPaths) distribution.addBehavior(path, api, withFunction(path, uncached));
     for (const path of cachedPaths) distribution.addBehavior(path, api, withFunction(path, cached));
     if (soldOutFunction) this.soldOut = { function: soldOutFunction, paths: soldOutPaths };

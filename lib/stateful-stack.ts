@@ -38,6 +38,8 @@ export interface PlatformResources {
   readonly carrierWebhookSecrets: ISecret;
   /** The HMAC secret signing the orders handed to the warehouse (shared with its WMS). */
   readonly warehouseSecret: ISecret;
+  /** The HMAC secret of flash-sale stream tokens (the ticket-scoped token in an entry's streamUrl). */
+  readonly streamTokenSecret: ISecret;
   /** The SES configuration set of every email, and the sending identity when one is configured. */
   readonly email: EmailResource;
   /** The catalog search domain and the roles it admits. */
@@ -176,6 +178,18 @@ export class StatefulStack extends Stack {
         'rotation function cannot reconfigure the WMS, so an operator changes both sides together.',
     });
 
+    const streamTokenSecret = new Secret(this, 'StreamTokenSecret', {
+      description: "HMAC-SHA256 secret of flash-sale stream tokens (the ticket-scoped token in an entry answer's streamUrl); used by the platform alone.",
+      generateSecretString: { excludePunctuation: true, passwordLength: 64 },
+    });
+    Validations.of(streamTokenSecret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'A token lives no longer than its ticket (the sale plus its hold time), and the functions re-read the secret every five ' +
+        'minutes: an operator changes the value between sales (PutSecretValue) without a deploy. A rotation function mid-sale ' +
+        'would refuse the open streams of every waiting customer at once.',
+    });
+
     const edgeFlags = new KeyValueStore(this, 'EdgeFlags', { comment: 'Flash sales sold out or ended: answered at the CloudFront edge' });
 
     this.resources = {
@@ -192,6 +206,7 @@ export class StatefulStack extends Stack {
       paymentsSecret,
       carrierWebhookSecrets,
       warehouseSecret,
+      streamTokenSecret,
       email: email.resource,
       search: search.resource,
       imagesBucket: media.imagesBucket,

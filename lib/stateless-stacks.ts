@@ -8,7 +8,7 @@ import { enterSaleContract } from '#shared/flash-sales/flash-sales.schema';
 import type { QueueKey } from '#shared/platform/queues';
 import { Api, type ApiReference, ApiStage } from './api';
 import { DEFAULT_SERVICE_NAME, type EmailSettings, metricsNamespace } from './constructs/platform-function';
-import { type BoundedContext, CONTEXT_CONSTRUCTS, CONTEXTS, type ContextName, type ContextProps, contextOf, contextSlug } from './contexts/index';
+import { type BoundedContext, CONTEXT_CONSTRUCTS, CONTEXTS, type ContextName, type ContextProps, contextOf, contextSlug, type StreamedRoute } from './contexts/index';
 import { Edge } from './edge';
 import type { QueueResource } from './messaging';
 import { type ConcurrencyLimitedFunction, type CountGraph, Monitoring, type MonitoredRoute, operationMetric, type WatchedFunction } from './monitoring';
@@ -143,6 +143,8 @@ export class EdgeStack extends Stack {
       readonly routes: readonly Route[];
       readonly defaultThrottle?: Throttle;
       readonly edge?: EdgeSettings;
+      /** The streamed routes of the contexts, with their function URLs. */
+      readonly streams?: readonly StreamedRoute[];
     },
   ) {
     super(scope, id, props);
@@ -158,6 +160,7 @@ export class EdgeStack extends Stack {
       imagesBucket: props.resources.imagesBucket,
       logsBucket: props.resources.logsBucket,
       edgeFlags: props.resources.edgeFlags,
+      ...(props.streams?.length ? { streams: props.streams } : {}),
       priceClass: props.settings.edgePriceClass,
       ...(props.edge?.domainNames ? { domainNames: props.edge.domainNames } : {}),
       ...(props.edge?.certificateArn ? { certificateArn: props.edge.certificateArn } : {}),
@@ -289,6 +292,7 @@ export function defineStatelessStacks(
     routes,
     ...(props.defaultThrottle ? { defaultThrottle: props.defaultThrottle } : {}),
     ...(props.edge ? { edge: props.edge } : {}),
+    streams: contextStacks.flatMap(({ context }) => context.streams),
   });
   // The stage's per-route settings name route keys, which must exist first.
   for (const stack of contextStacks) edge.addStackDependency(stack);
@@ -333,7 +337,8 @@ export function defineStatelessStacks(
         api: {
           apiId: reference.httpApiId,
           stageName: edge.stage.stage.stageName,
-          routes: routes.map(monitoredRoute),
+          // API Gateway's per-route metrics: streamed routes are function URLs, not API routes.
+          routes: routes.filter((route) => !route.responseStreaming).map(monitoredRoute),
           accessLogs: edge.stage.accessLogs,
         },
         routeAlarms,

@@ -73,6 +73,15 @@ const EnvSchema = z.object({
   /** Secrets Manager ARN of the warehouse signing secret (AWS; WAREHOUSE_SECRET on the local stage only). */
   WAREHOUSE_SECRET_ARN: z.string().optional(),
   WAREHOUSE_SECRET: z.string().min(1).default('local-warehouse-secret'),
+  /** Secrets Manager ARN of the HMAC secret of flash-sale stream tokens (AWS; LOCAL_STREAM_TOKEN_SECRET on the local stage only). */
+  STREAM_TOKEN_SECRET_ARN: z.string().optional(),
+  LOCAL_STREAM_TOKEN_SECRET: z.string().min(1).default('local-stream-token-secret'),
+  /** A ticket's event stream ends after about this long (the client reconnects with Last-Event-ID). */
+  FLASH_SALE_STREAM_SECONDS: z.coerce.number().int().min(1).max(840).default(120),
+  /** A stream sends a comment at least this often (api.md: at least every 15 s). */
+  FLASH_SALE_STREAM_HEARTBEAT_MS: z.coerce.number().int().min(10).max(15_000).default(15_000),
+  /** A stream reads its ticket again at least this often, in case an announcement was lost. */
+  FLASH_SALE_STREAM_REREAD_MS: z.coerce.number().int().min(10).default(10_000),
   /** Local runtime only: the HS256 secret of local tokens. AWS uses Cognito's JWT authorizer. */
   LOCAL_JWT_SECRET: z.string().default('local-dev-secret'),
 });
@@ -131,7 +140,10 @@ export function sesFromAddress(): string {
  * function with a ConfigError (fail closed) instead of signing or verifying with a value anyone
  * can read. Call it at cold start, so a misconfigured function fails before serving anything.
  */
-export function secretSource(arnVariable: 'CARRIER_SECRETS_ARN' | 'WAREHOUSE_SECRET_ARN', localValue: (settings: Config) => string): { readonly arn: string } | { readonly value: string } {
+export function secretSource(
+  arnVariable: 'CARRIER_SECRETS_ARN' | 'WAREHOUSE_SECRET_ARN' | 'STREAM_TOKEN_SECRET_ARN',
+  localValue: (settings: Config) => string,
+): { readonly arn: string } | { readonly value: string } {
   const settings = config();
   const arn = settings[arnVariable];
   if (arn) return { arn };

@@ -7,6 +7,7 @@ import { isEdgeResponse, type EdgeHandler, type EdgeRequest } from './edge-funct
 import { DEFAULT_THROTTLE, routeKey, type Route } from '#functions/routes';
 import { requiresToken } from '#shared/http/contract';
 import { foreground as processForeground, type ForegroundTracker } from './foreground';
+import type { ResponseSink } from '#shared/http/streaming';
 import type { LocalInvoker } from './lambda-context';
 import { claimsAsApiGateway, localTokenVerifier } from './local-jwt';
 
@@ -172,6 +173,10 @@ export async function startGateway(options: GatewayOptions): Promise<LocalGatewa
     }
     const key = match ? match.compiled.key : '$default';
     const event = toEvent(req, url, method, body, key, match?.pathParameters, claims);
+    if (match?.compiled.route.responseStreaming) {
+      await stream(fn, key, event, res);
+      return;
+    }
     // The slot is taken here, as Lambda counts an invocation; the check above may have raced others.
     const running = options.invoke.tryInvoke ? options.invoke.tryInvoke(fn, event) : options.invoke(fn, event);
     if (!running) {
@@ -201,9 +206,53 @@ export async function startGateway(options: GatewayOptions): Promise<LocalGatewa
     }
   }
 
+  /**
+   * A streaming route (a function URL in RESPONSE_STREAM mode in AWS): the handler's writes go to
+   * the socket as chunks as they come, nothing buffered. The stream is not counted as foreground
+   * work: an open stream mostly waits, and background jobs must not yield to it for minutes.
+   */
+  async function stream(fn: FunctionSpec, key: string, event: APIGatewayProxyEventV2, res: ServerResponse): Promise<void> {
+    const gone = new AbortController();
+    res.on('close', () => gone.abort());
+    const sink: ResponseSink = {
+      open: (status, headers) => {
+        res.writeHead(status, { ...CORS_HEADERS, ...headers });
+        res.flushHeaders();
+      },
+      write: (chunk) =>
+        new Promise<void>((resolve) => {
+          if (res.destroyed || res.write(chunk)) resolve();
+          else res.once('drain', () => resolve()).once('close', () => resolve());
+        }),
+      end: () => {
+        if (!res.writableEnded) res.end();
+      },
+      signal: gone.signal,
+    };
+    const running = options.invoke.tryStream?.(fn, event, sink);
+    if (!running) {
+      if (!options.invoke.tryStream) throw new Error(`the invoker cannot stream ${fn.id}`);
+      shed(res, fn);
+      return;
+    }
+    try {
+      await running;
+    } catch (error) {
+      const timedOut = (error as Error).name === 'TimeoutError';
+      log({ level: 'ERROR', message: timedOut ? 'FUNCTION TIMED OUT while streaming' : 'streaming function failed', function: fn.id, route: key, error: String(error) });
+      if (!res.headersSent) {
+        res.setHeader('retry-after', String(RETRY_AFTER_TIMEOUT_SECONDS));
+        sendProblem(res, timedOut ? 503 : 502, timedOut ? 'service_unavailable' : 'bad_gateway', 'The stream could not be served; retry later.');
+        return;
+      }
+    }
+    if (!res.writableEnded) res.end();
+  }
+
   const port = await new Promise<number>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port ?? 3000, host, () => resolve((server.address() as AddressInfo).port));
+    // A deep accept queue: a drop's streams and entries open connections by the thousand at once.
+    server.listen({ port: options.port ?? 3000, host, backlog: 4096 }, () => resolve((server.address() as AddressInfo).port));
   });
   server.keepAliveTimeout = 65_000;
   return {

@@ -8,6 +8,7 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Context } from 'aws-lambda';
 import type { FunctionSpec } from '#functions/registry';
+import { LOCAL_STREAMING, type ResponseSink, type StreamingHandle } from '#shared/http/streaming';
 
 /**
  * What the local runtime uses to run a function: loads spec.entry (dynamic import, cached), calls
@@ -31,6 +32,13 @@ export interface LocalInvoker {
   readonly warm?: (fn: FunctionSpec) => Promise<void>;
   /** Whether the function's handler is loaded (its first invocation pays no import). */
   readonly isWarm?: (fn: FunctionSpec) => boolean;
+  /**
+   * A synchronous invocation of a streaming handler (a function URL in RESPONSE_STREAM mode): the
+   * handler writes to `sink` as it goes. Undefined at once when the function is at its reserved
+   * concurrency. Past its timeout the invocation ends (rejects with a TimeoutError) and the sink's
+   * signal is aborted, as Lambda cuts the stream.
+   */
+  readonly tryStream?: (fn: FunctionSpec, event: unknown, sink: ResponseSink) => Promise<void> | undefined;
 }
 
 export const LOCAL_ACCOUNT_ID = '000000000000';
@@ -185,11 +193,42 @@ export function createInvoker(opts: { root?: string; limits?: ConcurrencyLimits 
     }
   };
 
+  /** One streaming invocation in a slot already taken: the handler's local streaming entry, with the sink. */
+  const runStream = async (fn: FunctionSpec, event: unknown, sink: ResponseSink, release: () => void): Promise<void> => {
+    let timer: NodeJS.Timeout | undefined;
+    const cut = new AbortController();
+    const aborted = AbortSignal.any([sink.signal, cut.signal]);
+    try {
+      const handler = (await load(fn.entry)) as HandlerFn & { [LOCAL_STREAMING]?: StreamingHandle };
+      const stream = handler[LOCAL_STREAMING];
+      if (typeof stream !== 'function') throw new Error(`${fn.entry} does not stream (make its handler with streamingHandler)`);
+      const timeoutSeconds = fn.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          cut.abort();
+          reject(new TimeoutError(fn.id, timeoutSeconds));
+        }, timeoutSeconds * 1000);
+        timer.unref();
+      });
+      await Promise.race([
+        stream(event as never, { open: (status, headers) => sink.open(status, headers), write: (chunk) => sink.write(chunk), end: () => sink.end(), signal: aborted }, localLambdaContext(fn)),
+        timeout,
+      ]);
+    } finally {
+      clearTimeout(timer);
+      release();
+    }
+  };
+
   const invoke = async (fn: FunctionSpec, event: unknown): Promise<unknown> => run(fn, event, await limits.acquire(fn));
   return Object.assign(invoke, {
     tryInvoke(fn: FunctionSpec, event: unknown): Promise<unknown> | undefined {
       const release = limits.tryAcquire(fn);
       return release ? run(fn, event, release) : undefined;
+    },
+    tryStream(fn: FunctionSpec, event: unknown, sink: ResponseSink): Promise<void> | undefined {
+      const release = limits.tryAcquire(fn);
+      return release ? runStream(fn, event, sink, release) : undefined;
     },
     atCapacity: (fn: FunctionSpec) => limits.atCapacity(fn),
     warm: async (fn: FunctionSpec) => {

@@ -204,6 +204,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       stops.push(async () => restoreClock());
     }
     stops.push(async () => (await import('#shared/adapters/redis/client')).closeRedis());
+    stops.push(async () => (await import('#shared/adapters/redis/ticket-updates')).closeTicketUpdates());
     // No provisioned concurrency here: a sale's warm-up loads the warmed handlers (imports and init) ahead of its start.
     const { setLocalWarmUp } = await import('#shared/adapters/local/capacity-scheduler');
     setLocalWarmUp(async () => {

@@ -2,6 +2,8 @@ import { documents } from '#shared/adapters/dynamodb/client';
 import { dynamoSaleRepository } from '#shared/adapters/dynamodb/flash-sale-repository';
 import { redis } from '#shared/adapters/redis/client';
 import { redisSaleState } from '#shared/adapters/redis/flash-sale-state';
+import { redisTicketUpdates } from '#shared/adapters/redis/ticket-updates';
+import { secrets } from '#shared/adapters/aws/secrets';
 import { redisInventoryGate } from '#shared/adapters/redis/inventory-gate';
 import { sqs } from '#shared/adapters/sqs/client';
 import { sqsTicketQueue } from '#shared/adapters/sqs/ticket-queue';
@@ -9,7 +11,7 @@ import { applicationAutoScaling, awsCapacityScheduler, parseWarmTargets } from '
 import { keyValueStoreClient, keyValueStoreEdgeFlags } from '#shared/adapters/cloudfront/kvs-edge-flags';
 import { localEdgeFlags } from '#shared/adapters/cloudfront/local-edge-flags';
 import { localCapacityScheduler } from '#shared/adapters/local/capacity-scheduler';
-import { config, queueUrl, tableName } from '#shared/config';
+import { config, ConfigError, queueUrl, secretSource, tableName } from '#shared/config';
 import { logger, metrics, MetricUnit } from '#shared/observability';
 import type { CapacityScheduler, WarmLimits } from '#shared/flash-sales/warm-capacity';
 import { now } from '#shared/platform/clock';
@@ -73,9 +75,30 @@ export const sales = lazy(() =>
     redriveAfterSeconds: config().FLASH_SALE_REDRIVE_AFTER_SECONDS,
     log: (message, details) => logger.error(message, details),
     capacity: capacity(),
+    updates: ticketUpdates(),
     ...(edgeFlags() ? { edgeFlags: edgeFlags() } : {}),
   }),
 );
+
+/** Ticket changes over Redis pub/sub: published by the decision path, fanned out to this process's streams. */
+export const ticketUpdates = lazy(() =>
+  redisTicketUpdates(redis, { keyPrefix: config().REDIS_KEY_PREFIX, onError: (error) => logger.warn('ticket updates subscription failed; streams re-read their ticket', { error: String(error) }) }),
+);
+
+/**
+ * The HMAC secret of stream tokens, for the functions with `uses.streamTokens`: STREAM_TOKEN_SECRET_ARN
+ * (Secrets Manager, cached five minutes, so a rotation needs no deploy), or LOCAL_STREAM_TOKEN_SECRET on
+ * the local stage only. Call it at cold start: outside the local stage a missing ARN fails closed there.
+ */
+export function streamTokenSecret(): () => Promise<string> {
+  const source = secretSource('STREAM_TOKEN_SECRET_ARN', (settings) => settings.LOCAL_STREAM_TOKEN_SECRET);
+  if ('value' in source) return async () => source.value;
+  return async () => {
+    const secret = await secrets().get(source.arn, { maxAge: 300 });
+    if (typeof secret !== 'string' || secret === '') throw new ConfigError(`The stream token secret ${source.arn} is empty.`);
+    return secret;
+  };
+}
 
 /** Where sold-out and ended sales are flagged for the edge: the KeyValueStore in AWS, the local edge store locally, else nowhere. */
 const edgeFlags = lazy((): EdgeFlags | undefined => {

@@ -21,7 +21,7 @@ export const flashSalesFunctions = defineFunctions({
     id: 'EnterFlashSale',
     entry: 'functions/flash-sales/enter-sale.handler.ts',
     description: 'Customer: enter a flash sale (rate limited; a ticket in the FIFO queue, or sold out at once; a full admission closes the entries at the edge for a while).',
-    uses: { tables: { flashSales: 'read', inventory: 'read' }, redis: true, queues: { flashSaleEntries: 'send' }, edgeFlags: true },
+    uses: { tables: { flashSales: 'read', inventory: 'read' }, redis: true, queues: { flashSaleEntries: 'send' }, edgeFlags: true, streamTokens: true },
     timeoutSeconds: 5,
     warmForSales: 'entries',
     // No maxConcurrency: the route throttle and the per-sale and per-customer Redis buckets shed a drop, and a
@@ -34,6 +34,15 @@ export const flashSalesFunctions = defineFunctions({
     uses: { tables: { flashSales: 'read', inventory: 'read' }, redis: true },
     timeoutSeconds: 5,
     warmForSales: 'ticketPolls',
+  },
+  streamFlashSaleTicket: {
+    id: 'StreamFlashSaleTicket',
+    entry: 'functions/flash-sales/stream-ticket.handler.ts',
+    description: 'Customer (stream token): server-sent events of a flash-sale ticket, streamed through a function URL (RESPONSE_STREAM).',
+    uses: { tables: { flashSales: 'read', inventory: 'read' }, redis: true, streamTokens: true },
+    // A stream lasts FLASH_SALE_STREAM_SECONDS (120 s), then the client reconnects; the timeout leaves it room.
+    timeoutSeconds: 150,
+    memoryMb: 256,
   },
   flashSaleReport: {
     id: 'FlashSaleReport',

@@ -1,7 +1,10 @@
-import { createSaleContract, enterSaleContract, getSaleContract, getTicketContract, saleReportContract } from '#shared/flash-sales/flash-sales.schema';
+import { createSaleContract, enterSaleContract, getSaleContract, getTicketContract, saleReportContract, streamTicketContract } from '#shared/flash-sales/flash-sales.schema';
 import { route } from '../define';
 import type { Route } from '../definitions';
 import { flashSalesFunctions } from './flash-sales.functions';
+
+/** A ticket's server-sent events; the entry answer's `streamUrl` is this path with the ticket's stream token. */
+export const STREAM_PATH = '/v1/shops/{shopId}/flash-sales/{saleId}/entries/{ticket}/events';
 
 /**
  * The flash sales' routes. Merged into ROUTES (functions/routes.ts). The entry route takes the spike
@@ -15,4 +18,6 @@ export const flashSalesRoutes: readonly Route[] = [
   route('GET', '/v1/shops/{shopId}/flash-sales/{saleId}', flashSalesFunctions.getFlashSale, getSaleContract, { rateLimit: 1000, burstLimit: 2000 }),
   route('POST', '/v1/shops/{shopId}/flash-sales/{saleId}/entries', flashSalesFunctions.enterFlashSale, enterSaleContract, { rateLimit: 3000, burstLimit: 3000 }),
   route('GET', '/v1/shops/{shopId}/flash-sales/{saleId}/entries/{ticket}', flashSalesFunctions.getFlashSaleTicket, getTicketContract, { rateLimit: 2000, burstLimit: 2000 }),
+  // Streamed (a function URL behind CloudFront in AWS): the throttle is the local gateway's; in AWS the function's concurrency bounds it.
+  route('GET', STREAM_PATH, flashSalesFunctions.streamFlashSaleTicket, streamTicketContract, { rateLimit: 2000, burstLimit: 5000 }, { responseStreaming: true }),
 ];

@@ -112,6 +112,8 @@ export interface FunctionResources {
   readonly carrierWebhookSecrets?: ISecret;
   /** The HMAC secret of the warehouse hand-over (`uses.warehouse`). */
   readonly warehouseSecret?: ISecret;
+  /** The HMAC secret of flash-sale stream tokens (`uses.streamTokens`). */
+  readonly streamTokenSecret?: ISecret;
   /**
    * The warehouse's endpoint (`uses.warehouse`, WAREHOUSE_URL).
    * @default none: the function gets no WAREHOUSE_URL, so each invocation fails with a ConfigError
@@ -336,6 +338,12 @@ export class PlatformFunction extends Construct {
             'a ConfigError into its failure queue until it is deployed with -c warehouseUrl=https://...',
         );
       }
+    }
+
+    if (uses.streamTokens) {
+      const secret = required(this, resources.streamTokenSecret, 'streamTokenSecret');
+      environment.STREAM_TOKEN_SECRET_ARN = secret.secretArn;
+      secret.grantRead(role);
     }
 
     if (uses.describeAll) this.grantDescribeAll(role, resources, environment);

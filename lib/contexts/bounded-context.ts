@@ -1,4 +1,5 @@
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
+import { FunctionUrlAuthType, type IFunctionUrl, InvokeMode } from 'aws-cdk-lib/aws-lambda';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { EventRule, EventSourceMapping, Schedule } from '#functions/events';
@@ -11,6 +12,12 @@ import type { TableResource } from '../data';
 import { Functions } from '../functions';
 import type { QueueResource } from '../messaging';
 import { type ContextName, contextOf } from './context-of';
+
+/** A route whose function streams its answer, and that function's URL (RESPONSE_STREAM). */
+export interface StreamedRoute {
+  readonly route: Route;
+  readonly url: IFunctionUrl;
+}
 
 /** What a context's functions and wiring are given: the stateful resources. */
 export interface ContextResources extends FunctionResources {
@@ -55,6 +62,11 @@ export class BoundedContext extends Construct {
   readonly functions: Functions;
   readonly routes: readonly Route[];
   readonly api?: ApiRoutes;
+  /**
+   * The context's streamed routes (`responseStreaming`): each function's URL in RESPONSE_STREAM
+   * mode, IAM-authorized, for the CloudFront behaviour that signs requests to it (see Edge).
+   */
+  readonly streams: readonly StreamedRoute[];
   readonly wiring: AsyncWiring;
   readonly eventSourceMappings: readonly EventSourceMapping[];
 
@@ -87,10 +99,23 @@ export class BoundedContext extends Construct {
       ...(props.logRetention ? { logRetention: props.logRetention } : {}),
       ...(props.projectRoot ? { projectRoot: props.projectRoot } : {}),
     });
-    if (routes.length > 0 || defaultRoute) {
+    // HTTP APIs do not stream: a streamed route is its function's URL instead of an API route.
+    const apiRoutes = routes.filter((r) => !r.responseStreaming);
+    const urls = new Map<string, IFunctionUrl>();
+    this.streams = routes
+      .filter((r) => r.responseStreaming)
+      .map((route) => {
+        let url = urls.get(route.function.id);
+        if (!url) {
+          url = this.functions.platformFunction(route.function).function.addFunctionUrl({ authType: FunctionUrlAuthType.AWS_IAM, invokeMode: InvokeMode.RESPONSE_STREAM });
+          urls.set(route.function.id, url);
+        }
+        return { route, url };
+      });
+    if (apiRoutes.length > 0 || defaultRoute) {
       this.api = new ApiRoutes(this, 'Routes', {
         api: props.api,
-        routes,
+        routes: apiRoutes,
         ...(defaultRoute ? { defaultRoute } : {}),
         functions: this.functions,
       });

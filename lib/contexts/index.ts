@@ -9,7 +9,7 @@ import { Notifications } from './notifications';
 import { Platform } from './platform';
 import type { ContextName } from './context-of';
 
-export { BoundedContext, type ContextProps, type ContextResources } from './bounded-context';
+export { BoundedContext, type ContextProps, type ContextResources, type StreamedRoute } from './bounded-context';
 export { CONTEXTS, type ContextName, contextOf, contextSlug } from './context-of';
 
 /** The construct of each context. */

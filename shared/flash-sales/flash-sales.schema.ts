@@ -43,6 +43,8 @@ const TicketSchema = z
     holdId: z.string().optional(),
     holdExpiresAt: IsoDateTime.optional(),
     pollAfterMs: z.number().int().optional(),
+    streamUrl: z.string().optional().meta({ description: 'Server-sent events of this ticket (EventSource): a path on the API origin with a ticket-scoped token' }),
+    ticketEndsAt: IsoDateTime.optional().meta({ description: 'When the ticket can change no more; its stream token expires then' }),
   })
   .meta({ id: 'FlashSaleTicket' });
 
@@ -117,6 +119,24 @@ export const getTicketContract = defineContract({
   params: SaleParams.extend({ ticket: z.coerce.number().int().min(1) }),
   responses: { 200: { description: 'The ticket', schema: TicketSchema } },
   errors: [404, 503],
+});
+
+export const streamTicketContract = defineContract({
+  operationId: 'streamFlashSaleTicket',
+  // No bearer token (EventSource cannot send one): the handler verifies the ticket-scoped stream token of the URL.
+  auth: 'signed',
+  summary: 'Server-sent events of a ticket: its state at once, then each change (event `status`), until a final status',
+  tags: ['flash sales'],
+  params: SaleParams.extend({ ticket: z.coerce.number().int().min(1) }),
+  query: z.object({ token: z.string().max(2048) }),
+  responses: {
+    200: {
+      description: '`text/event-stream`: `event: status`, an increasing `id:` (send it back as Last-Event-ID), `data:` the ticket as GET answers it; a comment at least every 15 s',
+      contentType: 'text/event-stream',
+    },
+    204: { description: 'The stream has nothing more to send: Last-Event-ID names the final status already' },
+  },
+  errors: [400, 401, 403, 404, 503],
 });
 
 export const saleReportContract = defineContract({

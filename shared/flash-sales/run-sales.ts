@@ -9,6 +9,8 @@ import { ENTRIES_CLOSED_VALID_MS, holdIdOf, isOver, parseHoldId, SaleEndedError,
 import { publicSaleView, type EdgeFlags, type SaleReport, type SaleRepository, type SaleState, type TicketQueue } from './flash-sale-ports';
 import { now as platformNow } from '#shared/platform/clock';
 import { type CapacityScheduler, type WarmLimits, warmCapacity, warmWindow } from './warm-capacity';
+import { pollAfterMs } from './poll-after';
+import type { TicketUpdates, TicketView } from './ticket-stream';
 
 /**
  * The flash-sale use cases: create a sale (its units move into the gate), show it, take
@@ -33,6 +35,8 @@ export interface RunSalesDeps {
   readonly edgeFlags?: EdgeFlags;
   /** Capacity warmed around each sale (provisioned concurrency in AWS); none when absent. */
   readonly capacity?: { readonly scheduler: CapacityScheduler; readonly limits: WarmLimits; readonly failed: (step: 'schedule' | 'release', details: Record<string, unknown>) => void };
+  /** Where a ticket's visible change is announced to its streams (best effort: a failure is logged). @default none */
+  readonly updates?: Pick<TicketUpdates, 'publish'>;
 }
 
 /** What the minute job did for one sale: tickets it decided, and each kind of state it repaired. */
@@ -57,9 +61,17 @@ export type CreateSaleInput = Pick<FlashSale, 'shopId' | 'sku' | 'units' | 'star
 };
 
 export type EntryAnswer =
-  { readonly status: 'queued'; readonly ticket: number; readonly pollAfterMs: number } | { readonly status: 'sold_out' } | { readonly status: 'decided'; readonly ticket: Ticket };
+  | {
+      readonly status: 'queued';
+      readonly ticket: number;
+      readonly pollAfterMs: number;
+      /** After this the ticket can change no more (the sale's end plus its hold time): its stream token expires then. */
+      readonly ticketEndsAt: string;
+    }
+  | { readonly status: 'sold_out' }
+  | { readonly status: 'decided'; readonly ticket: Ticket };
 
-/** Clients poll this often while queued (a shorter wait would only add load). */
+/** The shortest wait between polls of a queued ticket (see pollAfterMs, which grows it with the distance from a decision). */
 export const POLL_AFTER_MS = 1_000;
 /** How long a process reuses a sale record it read (the hot paths only). */
 const SALE_CACHE_MS = 1_000;
@@ -86,6 +98,7 @@ export function makeRunSales({
   log = () => {},
   edgeFlags,
   capacity,
+  updates,
 }: RunSalesDeps) {
   async function sale(shopId: string, saleId: string): Promise<FlashSale> {
     const found = await sales.get(shopId, saleId);
@@ -100,15 +113,29 @@ export function makeRunSales({
    * checked again where it matters: the close time by the clock, the generation by Redis.
    */
   const cached = new Map<string, { sale: FlashSale; until: number }>();
+  /** Reads in flight: a burst of misses (streams opening, polls) shares one read of the record. */
+  const reading = new Map<string, Promise<FlashSale>>();
   async function saleForReading(shopId: string, saleId: string): Promise<FlashSale> {
     const key = `${shopId}#${saleId}`;
     const now = clock().getTime();
     const hit = cached.get(key);
     if (hit && hit.until > now) return hit.sale;
-    const fresh = await sale(shopId, saleId);
-    if (cached.size > 1_000) cached.clear();
-    cached.set(key, { sale: fresh, until: now + SALE_CACHE_MS });
-    return fresh;
+    const pending = reading.get(key);
+    if (pending) return pending;
+    const read = sale(shopId, saleId)
+      .then((fresh) => {
+        if (cached.size > 1_000) cached.clear();
+        cached.set(key, { sale: fresh, until: clock().getTime() + SALE_CACHE_MS });
+        return fresh;
+      })
+      .finally(() => reading.delete(key));
+    reading.set(key, read);
+    return read;
+  }
+
+  /** A ticket's visible state changed: its streams are told (a failure only delays them until they read again). */
+  async function announce(s: FlashSale, ticket: number): Promise<void> {
+    await updates?.publish(s, ticket).catch((error: unknown) => log('flash-sale ticket change not announced', { saleId: s.saleId, ticket, error: String(error) }));
   }
 
   /**
@@ -224,6 +251,7 @@ export function makeRunSales({
   /** Decides a ticket from the state in Redis (a woken waiting ticket, the job's re-drive): idempotent per ticket. A winner's hold is the recorder's to write. */
   async function decide(s: FlashSale, ticket: number): Promise<'won' | 'waiting' | 'lost' | 'expired'> {
     const decision = await state.decide(s, ticket, clock());
+    if (decision.kind !== 'waiting' && decision.kind !== 'stale') await announce(s, ticket);
     // A ticket of another generation of the state decides nothing: as far as it can tell, it lost.
     return decision.kind === 'stale' ? 'lost' : decision.kind;
   }
@@ -238,6 +266,9 @@ export function makeRunSales({
     const s = await sale(shopId, saleId);
     if ((s.generation ?? 0) !== generation) return { outcomes: tickets.map(() => 'lost' as const), decidedAhead: 0 };
     const { decisions, decidedAhead } = await state.decideBatch(s, tickets, clock(), DECIDE_AHEAD);
+    // The batch's own tickets are announced (a ticket decided ahead is announced when its
+    // own message comes, or seen by its stream's periodic re-read, whichever is first).
+    await Promise.all(tickets.map((ticket, i) => (decisions[i]?.kind === 'waiting' || decisions[i]?.kind === 'stale' ? undefined : announce(s, ticket))));
     await recordHoldsQuietly(s);
     return { outcomes: decisions.map((d) => (d.kind === 'stale' ? 'lost' : d.kind)), decidedAhead };
   }
@@ -247,7 +278,8 @@ export function makeRunSales({
     // Waiting tickets are decided in line order, in one step: the first win the returned
     // units, the others keep waiting while holds are open (or lose, once the sale is over).
     if (next.length > 0) {
-      await state.decideBatch(s, next, clock(), 0);
+      const { decisions } = await state.decideBatch(s, next, clock(), 0);
+      await Promise.all(next.map((ticket, i) => (decisions[i]?.kind === 'waiting' ? undefined : announce(s, ticket))));
       await recordHoldsQuietly(s);
     }
     if (isOver(s, clock()) && returned > 0) {
@@ -333,10 +365,12 @@ export function makeRunSales({
         if (Date.parse(ticket.holdExpiresAt!) <= now.getTime()) {
           // Its time is up: ended in Redis alone (DynamoDB never took its units from the allocation).
           await afterHoldEnded(s, await state.holdEnded(s, number, ticket.holdId));
+          await announce(s, number);
           repairs.holdsEnded += 1;
         } else {
           await recordHold(s, ticket as Ticket & { holdId: string; holdExpiresAt: string });
           await state.holdRecorded(s, number);
+          await announce(s, number);
           repairs.holdsRecorded += 1;
         }
       });
@@ -408,6 +442,7 @@ export function makeRunSales({
     if (hold?.status === 'ACTIVE') return 'open';
     // Ended in DynamoDB (its event lost) or never written: its units go back.
     const ended = await state.holdEnded(s, number, ticket.holdId);
+    await announce(s, number);
     await afterHoldEnded(s, ended);
     return ended.returned > 0 ? 'ended' : 'open';
   }
@@ -528,7 +563,8 @@ export function makeRunSales({
       // under the generation of the Redis state that issued it.
       const generation = outcome.generation ?? s.generation ?? 0;
       await queue.send(generation === (s.generation ?? 0) ? s : { ...s, generation }, outcome.ticket);
-      return { status: 'queued', ticket: outcome.ticket, pollAfterMs: POLL_AFTER_MS };
+      // Its position is not read here: every ticket before it is the farthest it can be.
+      return { status: 'queued', ticket: outcome.ticket, pollAfterMs: pollAfterMs({ ticket: outcome.ticket, position: outcome.ticket - 1, units: s.units }), ticketEndsAt: ticketEndsAt(s) };
     },
 
     async ticket(shopId: string, saleId: string, ticket: number, customerId: string): Promise<Ticket> {
@@ -539,6 +575,13 @@ export function makeRunSales({
       // A win shows at once, its hold written to DynamoDB or not: checkout's claim writes a hold the recorder has not written yet.
       const { holdUnrecorded: _, ...shown } = found;
       return shown;
+    },
+
+    /** The caller's ticket as the API shows it: `pollAfterMs` while queued, from its distance to a decision. */
+    async ticketView(shopId: string, saleId: string, ticket: number, customerId: string): Promise<TicketView> {
+      const s = await saleForReading(shopId, saleId);
+      const { customerId: _owner, holdUnrecorded: _unrecorded, ...shown } = await this.ticket(shopId, saleId, ticket, customerId);
+      return shown.status === 'queued' ? { ...shown, pollAfterMs: pollAfterMs({ ticket, position: shown.position ?? 0, units: s.units }) } : shown;
     },
 
     /**
@@ -588,6 +631,7 @@ export function makeRunSales({
     async holdEnded(shopId: string, saleId: string, hold: { ticket: number; holdId: string; generation?: number; units?: number }): Promise<{ returned: number; decided: number }> {
       const s = await sale(shopId, saleId);
       const ended = (hold.generation ?? 0) === (s.generation ?? 0) ? await state.holdEnded(s, hold.ticket, hold.holdId) : await state.foreignHoldEnded(s, hold.holdId, hold.units ?? 0);
+      if ((hold.generation ?? 0) === (s.generation ?? 0)) await announce(s, hold.ticket);
       return afterHoldEnded(s, ended);
     },
 
@@ -682,3 +726,6 @@ export function makeRunSales({
 }
 
 export type RunSales = ReturnType<typeof makeRunSales>;
+
+/** After this a sale's ticket can change no more: the sale's end, plus the hold a last-second winner gets. */
+export const ticketEndsAt = (s: Pick<FlashSale, 'endsAt' | 'holdSeconds'>) => new Date(Date.parse(s.endsAt) + s.holdSeconds * 1000).toISOString();

@@ -3,6 +3,8 @@ import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { FUNCTIONS, type FunctionSpec } from '#functions/registry';
 import { ROUTES, routeKey } from '#functions/routes';
+
+const API_ROUTES = ROUTES.filter((route) => !route.responseStreaming);
 import { checkoutContract } from '#shared/checkout/checkout.schema';
 import { QUEUES } from '#shared/platform/queues';
 import { buildStacks, logicalIdOf } from './support';
@@ -65,7 +67,8 @@ describe('dashboard', () => {
   it('graphs p50 and p99 latency, 4xx, 5xx and requests of every route, from API Gateway per-route metrics', () => {
     const widgets = dashboardOf(template).widgets;
     const api = apiRef(template);
-    for (const route of ROUTES) {
+    // Streamed routes are function URLs, not API routes: API Gateway has no metrics of them.
+    for (const route of API_ROUTES) {
       const group = groupOf(route.function);
       const latency = metricsOf(graph(widgets, new RegExp(`^${group}: latency`)));
       const answers = metricsOf(graph(widgets, new RegExp(`^${group}: 4xx and 5xx`)));
@@ -93,7 +96,7 @@ describe('dashboard', () => {
   it('graphs shed requests and dependency timeouts of every operation, on the metrics the handlers publish', () => {
     const widgets = dashboardOf(template).widgets;
     const env = resources(template)[logicalIdOf(template, 'AWS::Lambda::Function', `/Functions/${FUNCTIONS.checkout.id}/Function/`)]!.Properties.Environment.Variables;
-    const operations = [...new Set(ROUTES.map((r) => r.contract.operationId))];
+    const operations = [...new Set(API_ROUTES.map((r) => r.contract.operationId))];
     for (const [title, name] of [
       [/^Shed requests/, 'ShedRequests'],
       [/^Dependency timeouts/, 'DependencyTimeouts'],
@@ -184,7 +187,7 @@ describe('what the dashboard reads', () => {
     expect(stages).toHaveLength(1);
     const { RouteSettings, DefaultRouteSettings } = stages[0]!.Properties;
     expect(DefaultRouteSettings.DetailedMetricsEnabled).toBe(true);
-    expect(Object.keys(RouteSettings).sort()).toEqual(ROUTES.map(routeKey).sort());
+    expect(Object.keys(RouteSettings).sort()).toEqual(API_ROUTES.map(routeKey).sort());
     for (const [key, settings] of Object.entries(RouteSettings as Record<string, Record<string, unknown>>)) expect(settings.DetailedMetricsEnabled, key).toBe(true);
   });
 

@@ -41,6 +41,8 @@ const SAMPLE_ROUTES: readonly Route[] = [
 /** The flash-sale routes of ROUTES: the public sale (cached) and the customer's entries and tickets (never). */
 const FLASH_SALE_ENTRIES = '/v1/shops/*/flash-sales/*/entries*';
 const FLASH_SALE = '/v1/shops/*/flash-sales/*';
+/** A ticket's server-sent events: the stream function's URL (RESPONSE_STREAM), before everything else. */
+const FLASH_SALE_STREAM = '/v1/shops/*/flash-sales/*/entries/*/events';
 
 let template: Template;
 let stateful: Template;
@@ -68,11 +70,13 @@ describe('behaviours', () => {
     const config = configOf(template);
     const patterns = config.CacheBehaviors.map((b) => b.PathPattern);
     const firstCached = patterns.indexOf(CACHED_PATHS[0]!);
-    expect(patterns[0]).toBe(ADMIN_PATH);
+    // A ticket's stream first (its own origin: the stream function's URL), then the admin prefix.
+    expect(patterns[0]).toBe(FLASH_SALE_STREAM);
+    expect(patterns[1]).toBe(ADMIN_PATH);
     expect(patterns.slice(firstCached)).toEqual([...CACHED_PATHS, IMAGES_PATH]);
     // Between them only uncached behaviours: `*` spans `/` in CloudFront, so a SKU or an
     // order id could make a token route's path look like /products/*.
-    const between = config.CacheBehaviors.slice(1, firstCached);
+    const between = config.CacheBehaviors.slice(2, firstCached);
     expect(between.map((b) => b.PathPattern)).toEqual(['/v1/shops/*/cart/items/*', '/v1/shops/*/orders/*', FLASH_SALE_ENTRIES]);
     for (const behavior of between) expect(behavior.CachePolicyId, behavior.PathPattern).toBe(CACHING_DISABLED);
     expect(CACHED_PATHS).toEqual(['/v1/shops/*/products/*', '/v1/shops/*/categories/*', '/v1/shops/*/search*', '/v1/shops/*/flash-sales/*']);
@@ -160,6 +164,7 @@ describe('behaviours', () => {
     const patterns = config.CacheBehaviors.map((b) => b.PathPattern!);
     const firstCached = patterns.indexOf(CACHED_PATHS[0]!);
     expect(patterns.slice(0, firstCached)).toEqual([
+      FLASH_SALE_STREAM,
       ADMIN_PATH,
       '/v1/shops/*/cart/items/*',
       '/v1/shops/*/orders/*',
@@ -189,13 +194,14 @@ describe('behaviours', () => {
       'GET /v1/shops/{shopId}/flash-sales/{saleId}',
       'POST /v1/shops/{shopId}/flash-sales/{saleId}/entries',
       'GET /v1/shops/{shopId}/flash-sales/{saleId}/entries/{ticket}',
+      'GET /v1/shops/{shopId}/flash-sales/{saleId}/entries/{ticket}/events',
     ]);
-    expect(flash.map((r) => r.auth)).toEqual(['public', 'customer', 'customer']);
+    expect(flash.map((r) => r.auth)).toEqual(['public', 'customer', 'customer', 'signed']);
 
     const config = configOf(template);
     const patterns = config.CacheBehaviors.map((b) => b.PathPattern!);
     // One behaviour for both entry routes, before the cached sale pattern that would catch them.
-    expect(patterns.filter((p) => p.includes('/flash-sales/'))).toEqual([FLASH_SALE_ENTRIES, FLASH_SALE]);
+    expect(patterns.filter((p) => p.includes('/flash-sales/'))).toEqual([FLASH_SALE_STREAM, FLASH_SALE_ENTRIES, FLASH_SALE]);
     expect(patterns.indexOf(FLASH_SALE_ENTRIES)).toBeLessThan(patterns.indexOf(FLASH_SALE));
 
     const entries = config.CacheBehaviors.find((b) => b.PathPattern === FLASH_SALE_ENTRIES)!;
@@ -217,6 +223,7 @@ describe('behaviours', () => {
       ['/v1/shops/s/flash-sales/f/entries', entries],
       ['/v1/shops/s/flash-sales/f/entries/42', entries],
       ['/v1/shops/entries/flash-sales/entries/entries', entries],
+      ['/v1/shops/s/flash-sales/f/entries/42/events', config.CacheBehaviors.find((b) => b.PathPattern === FLASH_SALE_STREAM)!],
     ] as const) {
       expect(behaviorFor(config, path), path).toBe(behavior);
     }
@@ -286,7 +293,7 @@ describe('product images', () => {
     const s3 = config.Origins.find((o) => o.S3OriginConfig)!;
     expect(s3.DomainName).toEqual({ 'Fn::ImportValue': expect.stringContaining('MediaImages') });
     expect(s3.S3OriginConfig).toEqual({ OriginAccessIdentity: '' });
-    expect(s3.OriginAccessControlId).toEqual({ 'Fn::GetAtt': [logicalIdOf(template, 'AWS::CloudFront::OriginAccessControl', '/Edge/'), 'Id'] });
+    expect(s3.OriginAccessControlId).toEqual({ 'Fn::GetAtt': [logicalIdOf(template, 'AWS::CloudFront::OriginAccessControl', 'S3OriginAccessControl'), 'Id'] });
     template.hasResourceProperties('AWS::CloudFront::OriginAccessControl', {
       OriginAccessControlConfig: Match.objectLike({ OriginAccessControlOriginType: 's3', SigningBehavior: 'always', SigningProtocol: 'sigv4' }),
     });

@@ -41,6 +41,8 @@ interface WorldOptions {
   edgeFlags?: EdgeFlags;
   /** The capacity port; none by default. */
   capacity?: RunSalesDeps['capacity'];
+  /** Where ticket changes are announced; none by default. */
+  updates?: RunSalesDeps['updates'];
 }
 
 function world(options: WorldOptions = {}) {
@@ -470,6 +472,7 @@ function world(options: WorldOptions = {}) {
     log,
     ...(options.edgeFlags ? { edgeFlags: options.edgeFlags } : {}),
     ...(options.capacity ? { capacity: options.capacity } : {}),
+    ...(options.updates ? { updates: options.updates } : {}),
   });
   /** Checkout placed an order on the hold: it is committed in DynamoDB, then OrderPlaced arrives. */
   const commitHold = (id: string) => holds.set(id, { ...holds.get(id)!, status: 'COMMITTED' });
@@ -604,7 +607,7 @@ describe('enter', () => {
 
   it('queues a fresh ticket and sends it once', async () => {
     const w = await withSale();
-    expect(await w.run.enter(SHOP, w.sale.saleId, 'alice', 2)).toEqual({ status: 'queued', ticket: 1, pollAfterMs: POLL_AFTER_MS });
+    expect(await w.run.enter(SHOP, w.sale.saleId, 'alice', 2)).toEqual({ status: 'queued', ticket: 1, pollAfterMs: POLL_AFTER_MS, ticketEndsAt: expect.any(String) });
     expect(w.state.enter).toHaveBeenCalledWith(w.sale, 'alice', 2, at(1));
     expect(w.queue.send).toHaveBeenCalledTimes(1);
     expect(w.queue.send).toHaveBeenCalledWith(w.sale, 1);
@@ -617,7 +620,7 @@ describe('enter', () => {
     w.queue.send.mockRejectedValueOnce(new Error('SQS is down'));
     await expect(w.run.enter(SHOP, w.sale.saleId, 'alice', 1)).rejects.toThrow('SQS is down');
     // The ticket exists (taken in Redis) but never reached the queue: the retry sends it.
-    expect(await w.run.enter(SHOP, w.sale.saleId, 'alice', 1)).toEqual({ status: 'queued', ticket: 1, pollAfterMs: POLL_AFTER_MS });
+    expect(await w.run.enter(SHOP, w.sale.saleId, 'alice', 1)).toEqual({ status: 'queued', ticket: 1, pollAfterMs: POLL_AFTER_MS, ticketEndsAt: expect.any(String) });
     expect(w.queue.send.mock.calls.map(([, t]) => t)).toEqual([1, 1]);
     expect((await w.state.counts(w.sale)).tickets).toBe(1);
   });
@@ -1137,5 +1140,47 @@ describe('edge flags', () => {
     expect(edgeFlags.flag).toHaveBeenCalledTimes(2);
     await w.run.getSale(SHOP, w.sale.saleId);
     expect(edgeFlags.flag).toHaveBeenCalledTimes(2);
+  });
+});
+
+describe('ticket streams and polls', () => {
+  it('a burst of reads of a sale not in the cache reads its record once', async () => {
+    const w = await withSale();
+    w.setNow(at(10));
+    w.sales.get.mockClear();
+    await w.run.enter(SHOP, w.sale.saleId, 'alice', 1);
+    w.setNow(at(20));
+    w.sales.get.mockClear();
+    const views = await Promise.all(Array.from({ length: 50 }, () => w.run.ticketView(SHOP, w.sale.saleId, 1, 'alice')));
+    expect(views.every((v) => v.ticket === 1)).toBe(true);
+    expect(w.sales.get).toHaveBeenCalledTimes(1);
+  });
+
+  it('a queued ticket shows pollAfterMs from its distance to a decision; a decided one none', async () => {
+    const w = await withSale({ units: 3 });
+    for (const customer of ['a', 'b', 'c', 'd']) await w.run.enter(SHOP, w.sale.saleId, customer, 1);
+    expect(await w.run.ticketView(SHOP, w.sale.saleId, 1, 'a')).toMatchObject({ status: 'queued', pollAfterMs: 1_000 });
+    expect(await w.run.ticketView(SHOP, w.sale.saleId, 4, 'd')).toMatchObject({ status: 'queued', pollAfterMs: 8_000 });
+    await w.run.decideTicket(SHOP, w.sale.saleId, 1);
+    const won = await w.run.ticketView(SHOP, w.sale.saleId, 1, 'a');
+    expect(won.status).toBe('won');
+    expect(won).not.toHaveProperty('pollAfterMs');
+    expect(won).not.toHaveProperty('customerId');
+  });
+
+  it('announces each decision and each ended hold to the ticket’s streams; a failed announcement decides nothing less', async () => {
+    const publish = vi.fn<NonNullable<RunSalesDeps['updates']>['publish']>(async () => undefined);
+    const w = await withSale({ units: 1, perCustomerLimit: 1 }, { updates: { publish } });
+    await w.run.enter(SHOP, w.sale.saleId, 'a', 1);
+    await w.run.enter(SHOP, w.sale.saleId, 'b', 1);
+    publish.mockRejectedValueOnce(new Error('Redis is down'));
+    expect(await w.run.decideTicket(SHOP, w.sale.saleId, 1)).toBe('won');
+    expect(await w.run.decideTicket(SHOP, w.sale.saleId, 2)).toBe('waiting');
+    expect(publish.mock.calls.map(([, t]) => t)).toEqual([1]);
+    const holdId = (await w.run.ticket(SHOP, w.sale.saleId, 1, 'a')).holdId!;
+    await w.run.holdEnded(SHOP, w.sale.saleId, { ticket: 1, holdId });
+    // The ended hold (ticket 1 expired) and the waiting ticket that won its unit (2).
+    expect(publish.mock.calls.map(([, t]) => t)).toEqual([1, 1, 2]);
+    expect(w.log).toHaveBeenCalledWith('flash-sale ticket change not announced', expect.objectContaining({ ticket: 1 }));
   });
 });
