@@ -136,12 +136,12 @@ try {
   const { sales } = await import('#functions/flash-sales/flash-sale-wiring');
   const { FUNCTIONS } = await import('#functions/registry');
   const run = sales();
-  const decideTicket = run.decideTicket.bind(run);
+  const decideTickets = run.decideTickets.bind(run);
   let releaseDecisions: () => void = () => undefined;
   const decisionsHeld = new Promise<void>((resolve) => (releaseDecisions = resolve));
-  run.decideTicket = async (...args) => {
+  run.decideTickets = async (...args) => {
     await decisionsHeld;
-    return decideTicket(...args);
+    return decideTickets(...args);
   };
   const workerSpec = FUNCTIONS.decideFlashSaleTickets as { timeoutSeconds: number };
   const workerTimeout = workerSpec.timeoutSeconds;
