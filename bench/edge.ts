@@ -13,7 +13,7 @@ import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';
 import { signLocalToken } from '../bin/local/local-jwt';
-import { gitRevision, machine, median, startBareSoldOutServer, startInMemoryPlatform } from './support';
+import { gitRevision, machine, median, startBareSoldOutServer, startInMemoryPlatform, stockedBenchSku, expectStatus } from './support';
 
 const { values } = parseArgs({
   options: {
@@ -72,25 +72,10 @@ try {
     });
     return { status: res.status, headers: res.headers, body: (await res.json()) as Record<string, any> };
   };
-  const expectStatus = <T extends { status: number; body: unknown }>(res: T, status: number, what: string): T => {
-    if (res.status !== status) throw new Error(`${what}: ${res.status} ${JSON.stringify(res.body)}`);
-    return res;
-  };
 
   // A sale sold out for real: one unit, won, checked out; the platform flags it for the edge.
   const sku = `EDGE-BENCH-${randomBytes(2).toString('hex')}`;
-  expectStatus(
-    await call('POST', `/v1/shops/${shopId}/admin/products`, admin, {
-      title: 'Edge Bench',
-      brand: 'Bench',
-      category: 'bench',
-      options: [{ name: 'size', values: ['one'] }],
-      variants: [{ sku, options: { size: 'one' }, price: { amount: 1_000, currency: 'USD' } }],
-    }),
-    201,
-    'product',
-  );
-  expectStatus(await call('POST', `/v1/shops/${shopId}/admin/inventory/${sku}/adjustments`, admin, { delta: 1, reason: 'restock' }, { 'idempotency-key': randomUUID() }), 201, 'stock');
+  await stockedBenchSku(call, shopId, admin, { sku, title: 'Edge Bench', units: 1 });
   const now = Date.now();
   const sale = expectStatus(
     await call('POST', `/v1/shops/${shopId}/admin/flash-sales`, admin, {

@@ -15,12 +15,12 @@
  * Options: --streams (5000), --units (default: the streams, so every ticket is decided), --entry-concurrency (32),
  * --timeout seconds (300), --out.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';
 import { signLocalToken } from '../bin/local/local-jwt';
-import { gitRevision, machine, percentile, startInMemoryPlatform } from './support';
+import { gitRevision, machine, percentile, startInMemoryPlatform, stockedBenchSku, expectStatus, type BenchCall } from './support';
 
 const { values } = parseArgs({
   options: {
@@ -71,7 +71,7 @@ try {
   await seedDemoShop({ products: 0, log: () => undefined });
   const admin = await signLocalToken({ sub: 'bench-admin', groups: ['admin'], shops: [shopId] }, secret);
   let networkRetries = 0;
-  const call = async (method: string, path: string, token: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: Record<string, any> }> => {
+  const call: BenchCall = async (method, path, token, body, headers = {}) => {
     for (let attempt = 1; ; attempt++) {
       try {
         const res = await fetch(`${platform.url}${path}`, {
@@ -88,24 +88,9 @@ try {
       }
     }
   };
-  const expectStatus = <T extends { status: number; body: unknown }>(res: T, status: number, what: string): T => {
-    if (res.status !== status) throw new Error(`${what}: ${res.status} ${JSON.stringify(res.body)}`);
-    return res;
-  };
 
   const sku = `SSE-${randomBytes(3).toString('hex').toUpperCase()}`;
-  expectStatus(
-    await call('POST', `/v1/shops/${shopId}/admin/products`, admin, {
-      title: 'Stream Bench',
-      brand: 'Bench',
-      category: 'bench',
-      options: [{ name: 'size', values: ['one'] }],
-      variants: [{ sku, options: { size: 'one' }, price: { amount: 1_000, currency: 'USD' } }],
-    }),
-    201,
-    'product',
-  );
-  expectStatus(await call('POST', `/v1/shops/${shopId}/admin/inventory/${sku}/adjustments`, admin, { delta: UNITS, reason: 'restock' }, { 'idempotency-key': randomUUID() }), 201, 'stock');
+  await stockedBenchSku(call, shopId, admin, { sku, title: 'Stream Bench', units: UNITS });
   const now = Date.now();
   const sale = expectStatus(
     await call('POST', `/v1/shops/${shopId}/admin/flash-sales`, admin, {

@@ -2,6 +2,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { cpus, totalmem } from 'node:os';
 import { execSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import type { PlatformOptions } from '../bin/local/platform';
 
 /** Shared helpers of the benchmark scripts: percentiles, timing loops, the machine's description. */
@@ -97,4 +98,29 @@ export async function startBareSoldOutServer() {
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+}
+
+/** A bench's HTTP call against the platform: method, path, bearer token, JSON body, extra headers. */
+export type BenchCall = (method: string, path: string, token: string, body?: unknown, headers?: Record<string, string>) => Promise<{ status: number; body: Record<string, any> }>;
+
+/** The answer when its status is the one expected, else an error naming the step. */
+export function expectStatus<T extends { status: number; body: unknown }>(res: T, status: number, what: string): T {
+  if (res.status !== status) throw new Error(`${what}: ${res.status} ${JSON.stringify(res.body)}`);
+  return res;
+}
+
+/** A one-variant product whose SKU is restocked with `units`, through the admin API (what a drop bench sells). */
+export async function stockedBenchSku(call: BenchCall, shopId: string, admin: string, { sku, title, units }: { sku: string; title: string; units: number }): Promise<void> {
+  expectStatus(
+    await call('POST', `/v1/shops/${shopId}/admin/products`, admin, {
+      title,
+      brand: 'Bench',
+      category: 'bench',
+      options: [{ name: 'size', values: ['one'] }],
+      variants: [{ sku, options: { size: 'one' }, price: { amount: 1_000, currency: 'USD' } }],
+    }),
+    201,
+    'product',
+  );
+  expectStatus(await call('POST', `/v1/shops/${shopId}/admin/inventory/${sku}/adjustments`, admin, { delta: units, reason: 'restock' }, { 'idempotency-key': randomUUID() }), 201, 'stock');
 }
