@@ -8,7 +8,7 @@ import tseslint from 'typescript-eslint';
 
 export default defineConfig(
   {
-    ignores: ['node_modules/**', 'cdk.out/**', '.data/**', 'coverage/**', 'test/fixtures/lint/**'],
+    ignores: ['node_modules/**', 'cdk.out/**', '.data/**', 'coverage/**', 'test/fixtures/lint/**', 'web/dist/**', 'web/dist.*/**', 'web/api-client/schema.d.ts', 'test-results/**'],
   },
   {
     // bin, lib, functions, shared, test, bench, and the web apps (web/<app>/, each with its own tsconfig.json,

@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { DEMO_SHOP, seedDemoShop } from './local/demo-shop';
 import { signLocalToken } from './local/local-jwt';
 import { startPlatform } from './local/platform';
+import { ensureWebApps } from '../web/build';
 
 /**
  * `npm start`: the whole platform on 127.0.0.1 with the demo shop, until Ctrl-C.
@@ -54,6 +55,13 @@ mkdirSync(dataDir, { recursive: true });
 writeFileSync(pidFile, String(process.pid));
 
 console.log('Starting the commerce platform locally…');
+try {
+  await ensureWebApps((line) => console.log(line));
+} catch (error) {
+  console.error(`\nThe storefront and console could not be built: ${(error as Error).message}`);
+  rmSync(pidFile, { force: true });
+  process.exit(1);
+}
 let platform: Awaited<ReturnType<typeof startPlatform>> | undefined;
 try {
   platform = await startPlatform({
@@ -91,6 +99,8 @@ const deps = health.body.dependencies
 console.log(`
 Ready in ${((performance.now() - started) / 1000).toFixed(1)} s. Health ${health.body.status ?? 'unknown'}: ${deps}
 
+  Storefront     ${platform.url}/  (sign in as a demo customer)
+  Console        ${platform.url}/admin/  (sign in as the demo shop's staff)
   API            ${platform.url}/v1
   Demo shop      ${platform.url}/v1/shops/${DEMO_SHOP.shopId}
   OpenAPI        ${platform.url}/v1/openapi.json

@@ -1,6 +1,7 @@
 import type { TestProject } from 'vitest/node';
 import { startDynamoDbLocal } from '../bin/local/dynamodb-local';
 import { resolveRedis } from '../bin/local/redis-server';
+import { ensureWebApps } from '../web/build';
 
 /**
  * Engines shared by the test files of one run, on free ports, so tests run beside a
@@ -10,7 +11,8 @@ import { resolveRedis } from '../bin/local/redis-server';
  */
 export default async function setup(project: TestProject) {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-  const [dynamo, redis] = await Promise.all([startDynamoDbLocal(), resolveRedis({ url: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' })]);
+  // The web apps too, for the browser tests (test/browser): built once, only when a source changed.
+  const [dynamo, redis] = await Promise.all([startDynamoDbLocal(), resolveRedis({ url: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' }), ensureWebApps(() => undefined)]);
   project.provide('dynamodbEndpoint', dynamo.endpoint);
   project.provide('redisUrl', redis.url);
   return async () => {

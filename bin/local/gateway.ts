@@ -10,6 +10,7 @@ import { foreground as processForeground, type ForegroundTracker } from './foreg
 import type { ResponseSink } from '#shared/http/streaming';
 import type { LocalInvoker } from './lambda-context';
 import { claimsAsApiGateway, localTokenVerifier } from './local-jwt';
+import type { WebAppsHandler } from './web-apps';
 
 /**
  * The local HTTP API: turns real HTTP requests into API Gateway v2 (payload 2.0) events
@@ -47,6 +48,11 @@ export interface GatewayOptions {
    * behaviours cover: what it answers never reaches a route. @default none
    */
   readonly edge?: { readonly handler: EdgeHandler; readonly paths: RegExp };
+  /**
+   * What CloudFront's default behaviour serves in AWS (the web apps from S3): asked first for
+   * every request; it answers the paths that are not the API's and returns false for the rest.
+   */
+  readonly site?: WebAppsHandler;
 }
 
 export interface LocalGateway {
@@ -135,6 +141,7 @@ export async function startGateway(options: GatewayOptions): Promise<LocalGatewa
       if (options.edge.paths.test(uri) && (await answeredAtEdge(options.edge.handler, req, method, uri, res))) return;
     }
     const url = new URL(req.url ?? '/', 'http://localhost');
+    if (options.site && (await options.site(req, res, method, url))) return;
     if (method === 'OPTIONS') {
       res.writeHead(204, CORS_HEADERS).end();
       return;

@@ -13,6 +13,8 @@ import { startEventBus, type LocalEventBus } from './event-bus';
 import { EDGE_FUNCTION_PATHS, LocalKeyValueStore, loadEdgeFunction, SOLD_OUT_FUNCTION_FILE } from './edge-function';
 import { startLocalEdgeStore } from './edge-store';
 import { startGateway, type LocalGateway } from './gateway';
+import { DEFAULT_WEB_DIST, demoIdentities, webApps } from './web-apps';
+import { DEMO_SHOP } from './demo-shop';
 import { createInvoker, type LocalInvoker } from './lambda-context';
 import { resolveRedis } from './redis-server';
 import { startSchedules } from './schedules';
@@ -58,6 +60,8 @@ export interface PlatformOptions {
   readonly warehousePickDelayMs?: number;
   /** The time the use cases read (`now()` of #shared/platform/clock): tests pass one they advance, so a hold expires or a sale ends without a wait. @default the system clock */
   readonly clock?: () => Date;
+  /** The built web apps (storefront, console). @default web/dist (built by `npm run web:build`, or by npm start) */
+  readonly webDistDir?: string;
   /** Progress and runtime messages for people. */
   readonly log?: (line: string) => void;
 }
@@ -249,6 +253,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
         throttling: options.throttling ?? true,
         // The sold-out function on the paths of the cache behaviours it is associated with in AWS (lib/edge.ts).
         edge: { handler: loadEdgeFunction(SOLD_OUT_FUNCTION_FILE, edgeStore), paths: EDGE_FUNCTION_PATHS },
+        site: webApps({ distDir: options.webDistDir ?? DEFAULT_WEB_DIST, jwtSecret: env.LOCAL_JWT_SECRET!, shopId: DEMO_SHOP.shopId, identities: demoIdentities(DEMO_SHOP.shopId) }),
         log: (entry) => log(`    gateway: ${JSON.stringify(entry)}`),
       }),
     );

@@ -1,16 +1,9 @@
-import { buildOpenApiDocument } from '#shared/http/openapi';
 import { httpHandler } from '#shared/http/http-handler';
 import { openApiContract } from '#shared/platform/health.schema';
-import { ROUTES } from '../routes';
+import { openApiDocument } from './openapi-document';
 
 // Built once per cold start: the document only changes with a deployment.
-const document = JSON.stringify(
-  buildOpenApiDocument(ROUTES, {
-    title: 'Serverless Commerce API',
-    version: '1.0.0',
-    description: 'Multi-tenant commerce backend: catalog, inventory, cart, checkout, orders, flash sales.',
-  }),
-);
+const document = JSON.stringify(openApiDocument());
 
 export const handler = httpHandler(openApiContract, async () => ({
   status: 200,
