@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { ErrorBoundary, LocationProvider, Route, Router } from 'preact-iso';
 import { currentSession, isStaffOf, loadConfig, onSessionChange, signOut, type Session, type WebConfig } from '../api-client/session';
+import { FlashSales } from './pages/flash-sales';
 import { Overview } from './pages/overview';
 import { SignIn } from './pages/sign-in';
 
@@ -36,11 +37,13 @@ export function App() {
           <div class="console-body">
             <nav aria-label="Console" class="console-nav">
               <a href="/admin/">Overview</a>
+              <a href="/admin/flash-sales">Flash sales</a>
             </nav>
             <main id="main">
               <ErrorBoundary>
                 <Router>
                   <Route path="/admin/" component={() => <Overview config={config} />} />
+                  <Route path="/admin/flash-sales/:saleId?" component={({ saleId }: { saleId?: string }) => <FlashSales config={config} {...(saleId ? { saleId } : {})} />} />
                   <Route default component={() => <p>This page does not exist.</p>} />
                 </Router>
               </ErrorBoundary>

@@ -6,6 +6,7 @@ import { NotFound } from './pages/not-found';
 
 // Pages other than the first are loaded when visited: the first page's JavaScript stays small.
 const SignIn = lazy(() => import('./pages/sign-in').then((m) => m.SignIn));
+const FlashSale = lazy(() => import('./pages/flash-sale').then((m) => m.FlashSale));
 
 /** The storefront: one shop's catalog, cart, checkout, orders and flash sales, on the API's origin. */
 export function App() {
@@ -26,6 +27,7 @@ export function App() {
           <Router>
             <Route path="/" component={() => <Home config={config} />} />
             <Route path="/sign-in" component={() => <SignIn config={config} />} />
+            <Route path="/flash-sales/:saleId" component={({ saleId }: { saleId: string }) => <FlashSale config={config} saleId={saleId} />} />
             <Route default component={NotFound} />
           </Router>
         </ErrorBoundary>
