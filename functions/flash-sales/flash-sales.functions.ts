@@ -44,6 +44,14 @@ export const flashSalesFunctions = defineFunctions({
     timeoutSeconds: 150,
     memoryMb: 256,
   },
+  listFlashSales: {
+    id: 'ListFlashSales',
+    entry: 'functions/flash-sales/list-sales.handler.ts',
+    description: 'Merchant: the shop’s flash sales, newest first.',
+    uses: { tables: { flashSales: 'read' } },
+    timeoutSeconds: 5,
+    maxConcurrency: 5,
+  },
   flashSaleReport: {
     id: 'FlashSaleReport',
     entry: 'functions/flash-sales/sale-report.handler.ts',

@@ -1,4 +1,5 @@
 import { createSaleContract, enterSaleContract, getSaleContract, getTicketContract, saleReportContract, streamTicketContract } from '#shared/flash-sales/flash-sales.schema';
+import { listSalesContract } from '#shared/flash-sales/list-sales.schema';
 import { route } from '../define';
 import type { Route } from '../definitions';
 import { flashSalesFunctions } from './flash-sales.functions';
@@ -14,6 +15,7 @@ export const STREAM_PATH = '/v1/shops/{shopId}/flash-sales/{saleId}/entries/{tic
  */
 export const flashSalesRoutes: readonly Route[] = [
   route('POST', '/v1/shops/{shopId}/admin/flash-sales', flashSalesFunctions.createFlashSale, createSaleContract),
+  route('GET', '/v1/shops/{shopId}/admin/flash-sales', flashSalesFunctions.listFlashSales, listSalesContract),
   route('GET', '/v1/shops/{shopId}/admin/flash-sales/{saleId}/report', flashSalesFunctions.flashSaleReport, saleReportContract),
   route('GET', '/v1/shops/{shopId}/flash-sales/{saleId}', flashSalesFunctions.getFlashSale, getSaleContract, { rateLimit: 1000, burstLimit: 2000 }),
   route('POST', '/v1/shops/{shopId}/flash-sales/{saleId}/entries', flashSalesFunctions.enterFlashSale, enterSaleContract, { rateLimit: 3000, burstLimit: 3000 }),

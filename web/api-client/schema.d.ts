@@ -436,7 +436,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** The shop’s flash sales, newest first */
+        get: operations["listFlashSales"];
         put?: never;
         /** Create a flash sale: its units move from available into the Redis gate */
         post: operations["createFlashSale"];
@@ -1103,6 +1104,33 @@ export interface components {
             endsAt: string;
             perCustomerLimit: number;
             holdSeconds: number;
+        };
+        ListedFlashSale: {
+            saleId: string;
+            sku: string;
+            /**
+             * @description By the clock: upcoming, live or ended (sold_out is on the sale’s own page, which reads the gate)
+             * @enum {string}
+             */
+            status: "upcoming" | "live" | "sold_out" | "ended";
+            units: number;
+            /**
+             * Format: date-time
+             * @description ISO 8601 UTC time
+             */
+            startsAt: string;
+            /**
+             * Format: date-time
+             * @description ISO 8601 UTC time
+             */
+            endsAt: string;
+            perCustomerLimit: number;
+            holdSeconds: number;
+            /**
+             * Format: date-time
+             * @description ISO 8601 UTC time
+             */
+            createdAt: string;
         };
         FlashSaleReport: {
             /** @enum {string} */
@@ -3040,6 +3068,71 @@ export interface operations {
             };
             /** @description Error */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the detail carries a reference */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listFlashSales: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The shop (tenant) id */
+                shopId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of sales */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["ListedFlashSale"][];
+                        nextCursor?: string;
+                    };
+                };
+            };
+            /** @description Invalid request (validation_failed, malformed_json, idempotency_key_required) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token may not do this in this shop */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

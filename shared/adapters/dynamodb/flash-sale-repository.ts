@@ -3,6 +3,7 @@ import { GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } 
 import { ConflictError } from '#shared/errors';
 import type { FlashSale } from '#shared/flash-sales/flash-sale';
 import type { SaleReport, SaleRepository } from '#shared/flash-sales/flash-sale-ports';
+import { listedSaleItem, listedSaleKey } from './flash-sale-listing';
 import { putNew, transactWrite } from './transact-items';
 
 /**
@@ -12,6 +13,7 @@ import { putNew, transactWrite } from './transact-items';
  *      (one small partition: sales are created a few times a day, read once a minute)
  *   pk `SKU#<shop>#<sku>`     sk `OPEN_SALE`  the SKU's one open sale (the gate of a SKU serves one sale)
  *   pk `SETTLING`             sk `<shop>#<saleId>`  closed sales whose holds may still end or become orders
+ *   pk `SALES#<shop>`         sk `<createdAt>#<saleId>`  the shop's list of sales (flash-sale-listing.ts)
  */
 const saleKey = (shopId: string, saleId: string) => ({ pk: `SALE#${shopId}#${saleId}`, sk: 'SALE' });
 const skuKey = (shopId: string, sku: string) => ({ pk: `SKU#${shopId}#${sku}`, sk: 'OPEN_SALE' });
@@ -43,6 +45,7 @@ export function dynamoSaleRepository(documents: DynamoDBDocumentClient, tableNam
           putNew(tableName, { ...saleKey(sale.shopId, sale.saleId), entity: 'flashSale', ...sale }),
           { Put: { TableName: tableName, Item: { ...openKey(sale), shopId: sale.shopId, saleId: sale.saleId } } },
           putNew(tableName, { ...skuKey(sale.shopId, sale.sku), saleId: sale.saleId }),
+          { Put: { TableName: tableName, Item: listedSaleItem(sale) } },
         ]);
       } catch (error) {
         if (!(error instanceof TransactionCanceledException)) throw error;
@@ -59,6 +62,7 @@ export function dynamoSaleRepository(documents: DynamoDBDocumentClient, tableNam
         { Delete: { TableName: tableName, Key: saleKey(sale.shopId, sale.saleId) } },
         { Delete: { TableName: tableName, Key: openKey(sale) } },
         { Delete: { TableName: tableName, Key: skuKey(sale.shopId, sale.sku), ConditionExpression: 'saleId = :sale', ExpressionAttributeValues: { ':sale': sale.saleId } } },
+        { Delete: { TableName: tableName, Key: listedSaleKey(sale) } },
       ]);
     },
 
