@@ -10,6 +10,13 @@ export const catalogFunctions = defineFunctions({
     uses: { tables: { catalog: 'read' }, redis: true },
     timeoutSeconds: 5,
   },
+  getVariant: {
+    id: 'GetVariant',
+    entry: 'functions/catalog/get-variant.handler.ts',
+    description: 'GET one SKU: its product, title and price (one GetItem).',
+    uses: { tables: { catalog: 'read' } },
+    timeoutSeconds: 5,
+  },
   searchCatalog: {
     id: 'SearchCatalog',
     entry: 'functions/catalog/search.handler.ts',

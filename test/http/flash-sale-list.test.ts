@@ -5,7 +5,7 @@ import { startTestPlatform, type TestPlatform } from '../support/platform';
 /**
  * The shop's list of flash sales (`GET …/admin/flash-sales`, the console's list): written with
  * each sale, newest first, paged by cursor, the status by the clock, one shop's sales only,
- * a creation refused for want of stock leaves nothing listed.
+ * a creation refused for want of stock leaves nothing listed; and one SKU's variant (`GET …/variants/{sku}`).
  */
 let platform: TestPlatform;
 const suffix = randomUUID().slice(0, 6);
@@ -103,5 +103,23 @@ describe('the list of a shop’s flash sales', () => {
     expect((await list(a, '', '')).status).toBe(401);
     expect((await list(a, '', await platform.token({ sub: 'shopper' }))).status).toBe(403);
     expect((await list(a, '', admins[b])).status).toBe(403);
+  });
+});
+
+describe('one SKU’s variant (what a sale’s page shows of its SKU)', () => {
+  it('answers the product, title and price of a SKU, in any case; an unknown or malformed SKU is refused', async () => {
+    const [a, b] = shops;
+    const found = await platform.request('GET', `/v1/shops/${a}/variants/LIST-B`);
+    expect(found.status).toBe(200);
+    expect(found.headers.get('cache-control')).toBe('public, max-age=60');
+    expect(found.body).toEqual({ sku: 'LIST-B', productId: expect.any(String), title: expect.any(String), price: { amount: 5_000, currency: 'USD' }, options: { edition: 'b' } });
+    const product = await platform.request('GET', `/v1/shops/${a}/products/${found.body.productId}`);
+    expect(product.body.variants.map((v: { sku: string }) => v.sku)).toContain('LIST-B');
+    expect((await platform.request('GET', `/v1/shops/${a}/variants/list-b`)).body.sku).toBe('LIST-B');
+    expect((await platform.request('GET', `/v1/shops/${b}/variants/LIST-B`)).body.productId).not.toBe(found.body.productId);
+    const missing = await platform.request('GET', `/v1/shops/${a}/variants/NO-SUCH-SKU`);
+    expect(missing.status).toBe(404);
+    expect(missing.body.code).toBe('not_found');
+    expect((await platform.request('GET', `/v1/shops/${a}/variants/${encodeURIComponent('bad sku!')}`)).status).toBe(400);
   });
 });
