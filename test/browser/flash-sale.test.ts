@@ -29,7 +29,7 @@ beforeAll(async () => {
   platform = await startTestPlatform({ warehousePickDelayMs: 600_000 });
   await seedDemoShop({ log: () => undefined });
   admin = await platform.token({ sub: 'staff', groups: ['admin'], shops: [shop] });
-  await stockDropProduct(platform, admin, { title: 'Waiting Room Sneaker', category: 'sneakers', skuPrefix: 'FSB-SNEAKER', amount: 12_500, units: { a: 5 } });
+  await stockDropProduct(platform, admin, { title: 'Waiting Room Sneaker', category: 'sneakers', skuPrefix: 'FSB-SNEAKER', amount: 12_500, units: { a: 5, b: 5, c: 5 } });
   browser = await launchBrowser();
 }, 120_000);
 
@@ -164,10 +164,10 @@ describeInBrowser('journey 4: a flash sale from the console to an order', () => 
 
     // The dashboard, live.
     const figures = async () =>
-      Object.fromEntries(await Promise.all(['Orders', 'Won', 'Lost', 'Tickets', 'Decided', 'Units in the gate', 'Open holds (units)'].map(async (name) => [name, await figure(console, name).textContent()])));
-    await expect
-      .poll(figures, { timeout: WAIT })
-      .toEqual({ Orders: '1', Won: '1', Lost: '1', Tickets: '2', Decided: '2', 'Units in the gate': '0', 'Open holds (units)': '0' });
+      Object.fromEntries(
+        await Promise.all(['Orders', 'Won', 'Lost', 'Tickets', 'Decided', 'Units in the gate', 'Open holds (units)'].map(async (name) => [name, await figure(console, name).textContent()])),
+      );
+    await expect.poll(figures, { timeout: WAIT }).toEqual({ Orders: '1', Won: '1', Lost: '1', Tickets: '2', Decided: '2', 'Units in the gate': '0', 'Open holds (units)': '0' });
     await screenshot(console, 'console-flash-sale-dashboard');
 
     // After the end: the final report.
@@ -184,4 +184,43 @@ describeInBrowser('journey 4: a flash sale from the console to an order', () => 
       await shopper.context.close();
     }
   }, 180_000);
+
+  it('counts down to an upcoming sale, and follows a ticket by polling where EventSource is missing', async () => {
+    const createSale = (body: Record<string, unknown>) => platform.request('POST', `/v1/shops/${shop}/admin/flash-sales`, { token: admin, body });
+    const fromNow = (ms: number) => new Date(platform.clock.nowMs() + ms).toISOString();
+    const upcoming = await createSale({ sku: 'FSB-SNEAKER-B', units: 2, startsAt: fromNow(3_600_000), endsAt: fromNow(7_200_000), perCustomerLimit: 2, holdSeconds: 60 });
+    expect(upcoming.status).toBe(201);
+    const live = await createSale({ sku: 'FSB-SNEAKER-C', units: 3, startsAt: fromNow(-1_000), endsAt: fromNow(600_000), perCustomerLimit: 2, holdSeconds: 60 });
+    expect(live.status).toBe(201);
+
+    const dana = await newShopper(browser, platform.url);
+    // A browser without EventSource: the page polls the ticket after pollAfterMs instead.
+    await dana.context.addInitScript(() => {
+      delete (window as { EventSource?: unknown }).EventSource;
+    });
+    const streams: string[] = [];
+    const polls: string[] = [];
+    dana.page.on('request', (request) => {
+      const path = new URL(request.url()).pathname;
+      if (path.endsWith('/events')) streams.push(path);
+      else if (/\/entries\/\d+$/.test(path)) polls.push(path);
+    });
+    await dana.page.goto(`/flash-sales/${upcoming.body.saleId}`);
+    await visible(dana.page.getByRole('timer', { name: 'The sale starts in' }));
+    // h:mm:ss to the start (the browser's clock; this file's platform clock ran ahead in the journey above).
+    const [h, m, sec] = (await dana.page.getByRole('timer', { name: 'The sale starts in' }).textContent())!.split(':').map(Number);
+    expect(Math.abs(h! * 3600 + m! * 60 + sec! - (Date.parse(upcoming.body.startsAt) - Date.now()) / 1000)).toBeLessThan(5);
+    expect(await dana.page.getByRole('button', { name: 'Enter the sale' }).count()).toBe(0);
+    await screenshot(dana.page, 'storefront-flash-sale-upcoming');
+
+    await dana.page.goto(`/sign-in?returnTo=${encodeURIComponent(`/flash-sales/${live.body.saleId}`)}`);
+    await signIn(dana.page, /Carol/);
+    await dana.page.getByLabel('Quantity').fill('2');
+    await dana.page.getByRole('button', { name: 'Enter the sale' }).click();
+    await visible(dana.page.getByText(/You won 2 units/));
+    expect(streams).toEqual([]);
+    expect(polls.length).toBeGreaterThan(0);
+    expect(dana.errors).toEqual([]);
+    await dana.context.close();
+  }, 60_000);
 });

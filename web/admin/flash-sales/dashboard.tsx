@@ -79,8 +79,8 @@ export function SaleDashboard({ shopId, saleId }: { shopId: string; saleId: stri
       {failure && <p role="alert">{failure}</p>}
       {sale && (
         <p>
-          {sale.units} units of <strong>{sale.sku}</strong>, from {new Date(sale.startsAt).toLocaleString()} to {new Date(sale.endsAt).toLocaleString()}; at most {sale.perCustomerLimit} per customer,
-          held {sale.holdSeconds} s for checkout. Waiting room: <a href={`/flash-sales/${encodeURIComponent(saleId)}`}>/flash-sales/{saleId}</a>
+          {sale.units} {sale.units === 1 ? 'unit' : 'units'} of <strong>{sale.sku}</strong>, from {new Date(sale.startsAt).toLocaleString()} to {new Date(sale.endsAt).toLocaleString()}; at most{' '}
+          {sale.perCustomerLimit} per customer, held {sale.holdSeconds} s for checkout. Waiting room: <a href={`/flash-sales/${encodeURIComponent(saleId)}`}>/flash-sales/{saleId}</a>
         </p>
       )}
       {!report && !failure && <p aria-busy="true">Loading the figures…</p>}
