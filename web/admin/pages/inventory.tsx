@@ -132,16 +132,14 @@ function Adjust({ config, sku, onDone }: { config: WebConfig; sku: string; onDon
   return (
     <form onSubmit={submit} class="panel adjust-form" aria-labelledby="adjust">
       <h2 id="adjust">Adjust stock</h2>
-      <label>
-        Reason{' '}
-        <select name="reason" value={reason} onChange={(e) => setReason(e.currentTarget.value as Reason)}>
-          {REASONS.map((r) => (
-            <option key={r.value} value={r.value}>
-              {r.label}
-            </option>
-          ))}
-        </select>
-      </label>
+      <label for="adjust-reason">Reason</label>
+      <select id="adjust-reason" name="reason" value={reason} onChange={(e) => setReason(e.currentTarget.value as Reason)}>
+        {REASONS.map((r) => (
+          <option key={r.value} value={r.value}>
+            {r.label}
+          </option>
+        ))}
+      </select>
       <label>
         Units {reason === 'count_correction' ? '(negative to remove)' : reason === 'shrinkage' ? 'lost' : 'received'}{' '}
         <input name="units" type="number" step={1} required value={units} onInput={(e) => setUnits(e.currentTarget.value)} />

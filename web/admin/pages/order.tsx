@@ -147,16 +147,14 @@ function RecordEvent({ config, order, onRecorded }: { config: WebConfig; order: 
   return (
     <form onSubmit={submit} class="panel event-form" aria-labelledby="record">
       <h2 id="record">Record an event</h2>
-      <label>
-        Event{' '}
-        <select name="type" value={type} onChange={(e) => setType(e.currentTarget.value as EventInput['type'])}>
-          {EVENT_TYPES.map((t) => (
-            <option key={t} value={t}>
-              {statusLabel(t)}
-            </option>
-          ))}
-        </select>
-      </label>
+      <label for="event-type">Event</label>
+      <select id="event-type" name="type" value={type} onChange={(e) => setType(e.currentTarget.value as EventInput['type'])}>
+        {EVENT_TYPES.map((t) => (
+          <option key={t} value={t}>
+            {statusLabel(t)}
+          </option>
+        ))}
+      </select>
       {type === 'SHIPPED' && (
         <>
           <label>
@@ -168,16 +166,16 @@ function RecordEvent({ config, order, onRecorded }: { config: WebConfig; order: 
         </>
       )}
       {type === 'RETURNED' && (
-        <label>
-          Return reason{' '}
-          <select name="reason" value={reason} onChange={(e) => setReason(e.currentTarget.value as ReturnReason)}>
+        <>
+          <label for="return-reason">Return reason</label>
+          <select id="return-reason" name="reason" value={reason} onChange={(e) => setReason(e.currentTarget.value as ReturnReason)}>
             {RETURN_REASONS.map((r) => (
               <option key={r.value} value={r.value}>
                 {r.label}
               </option>
             ))}
           </select>
-        </label>
+        </>
       )}
       <button type="submit" disabled={sending}>
         Record event

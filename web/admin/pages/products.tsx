@@ -21,9 +21,10 @@ export function Products({ config }: { config: WebConfig }) {
   const [text, setText] = useState(q);
   useEffect(() => {
     setResults(undefined);
-    void run(() => api.GET('/v1/shops/{shopId}/search', { params: { path: { shopId: config.shopId }, query: { ...(q ? { q } : { sort: 'newest' }), page, pageSize: PAGE_SIZE } } })).then((r) =>
-      r.problem ? setProblem(r.problem) : (setProblem(undefined), setResults(r.data)),
-    );
+    // Search answers are cacheable for 30 s (for shoppers): the console revalidates, to list what was just saved.
+    void run(() =>
+      api.GET('/v1/shops/{shopId}/search', { params: { path: { shopId: config.shopId }, query: { ...(q ? { q } : { sort: 'newest' }), page, pageSize: PAGE_SIZE } }, cache: 'no-cache' }),
+    ).then((r) => (r.problem ? setProblem(r.problem) : (setProblem(undefined), setResults(r.data))));
   }, [config.shopId, q, page]);
   const link = (p: number) => `/admin/products?${new URLSearchParams({ ...(q ? { q } : {}), page: String(p) }).toString()}`;
   return (
