@@ -63,7 +63,6 @@ describeInBrowser('journey 5: the merchant console', () => {
     const { context, page, errors } = await newShopper(browser, platform.url);
     await signInAsStaff(page);
     await expect.poll(() => page.getByRole('heading', { name: 'Recent orders to pick' }).isVisible()).toBe(true);
-    await screenshot(page, 'console-overview');
 
     // A product with two options: one SKU per combination, each with its price.
     await consoleLink(page, 'Products').click();
@@ -151,7 +150,7 @@ describeInBrowser('journey 5: the merchant console', () => {
     await expect.poll(() => page.locator('[data-status]').getAttribute('data-status'), SLOW).toBe('SHIPPED');
     const shipped = page.getByRole('list', { name: 'Order events' }).getByRole('listitem').filter({ hasText: 'SHIPPED' });
     await expect.poll(() => shipped.textContent()).toContain(`tracking: ${tracking}`);
-    expect(await shipped.textContent()).toContain('carrier: ups') // the API keeps carriers in lower case;
+    expect(await shipped.textContent()).toContain('carrier: ups'); // the API keeps carriers in lower case;
     expect(await page.getByRole('list', { name: 'Order events' }).getByRole('listitem').allTextContents()).toEqual([
       expect.stringMatching(/^PENDING/),
       expect.stringMatching(/^CONFIRMED/),
@@ -194,6 +193,24 @@ describeInBrowser('journey 5: the merchant console', () => {
     const status = await platform.request('GET', `/v1/shops/${shop}/admin/products/imports/${importId}`, { token: await staffToken() });
     expect(status.body).toMatchObject({ status: 'done', total: 3, created: 2, failed: 1, errors: [{ line: 2, code: 'malformed_json' }] });
     expect((await platform.request('GET', `/v1/shops/${shop}/admin/inventory/IMPJ${run}-2`, { token: await staffToken() })).body).toMatchObject({ onHand: 4 });
+
+    // The overview: the imported caps (4 units, under the low-stock threshold of 5) are listed as low, once search has them.
+    await consoleLink(page, 'Overview').click();
+    const lowStock = page.getByRole('region', { name: 'Low or out of stock' });
+    await expect
+      .poll(async () => {
+        await page.reload();
+        return lowStock.getByRole('link', { name: `Imported cap ${run} two` }).isVisible();
+      }, SLOW)
+      .toBe(true);
+    expect(
+      await lowStock
+        .getByRole('listitem')
+        .filter({ hasText: `Imported cap ${run} two` })
+        .textContent(),
+    ).toContain('low stock');
+    await expect.poll(() => page.getByRole('region', { name: 'Picked, to ship' }).textContent()).toContain('No picked orders.');
+    await screenshot(page, 'console-overview');
     expect(errors).toEqual([]);
     await context.close();
   }, 120_000);

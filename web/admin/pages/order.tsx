@@ -94,7 +94,11 @@ export function OrderDetail({ config, orderId }: { config: WebConfig; orderId: s
           </address>
         </section>
       </div>
-      <RecordEvent key={order.status} config={config} order={order} onRecorded={setOrder} />
+      {order.status === 'RETURNED' || order.status === 'CANCELLED' ? (
+        <p class="hint">No further events: the order is {statusLabel(order.status).toLowerCase()}.</p>
+      ) : (
+        <RecordEvent key={order.status} config={config} order={order} onRecorded={setOrder} />
+      )}
       <section aria-labelledby="events" class="panel">
         <h2 id="events">Events</h2>
         <ol class="events" aria-label="Order events">
