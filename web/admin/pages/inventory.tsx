@@ -130,7 +130,7 @@ function Adjust({ config, sku, onDone }: { config: WebConfig; sku: string; onDon
   }
 
   return (
-    <form onSubmit={submit} class="panel adjust-form" aria-labelledby="adjust">
+    <form onSubmit={(event) => void submit(event)} class="panel adjust-form" aria-labelledby="adjust">
       <h2 id="adjust">Adjust stock</h2>
       <label for="adjust-reason">Reason</label>
       <select id="adjust-reason" name="reason" value={reason} onChange={(e) => setReason(e.currentTarget.value as Reason)}>

@@ -149,7 +149,7 @@ function RecordEvent({ config, order, onRecorded }: { config: WebConfig; order: 
   }
 
   return (
-    <form onSubmit={submit} class="panel event-form" aria-labelledby="record">
+    <form onSubmit={(event) => void submit(event)} class="panel event-form" aria-labelledby="record">
       <h2 id="record">Record an event</h2>
       <label for="event-type">Event</label>
       <select id="event-type" name="type" value={type} onChange={(e) => setType(e.currentTarget.value as EventInput['type'])}>

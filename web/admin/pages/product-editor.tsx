@@ -147,7 +147,7 @@ export function ProductEditor({ config, productId }: { config: WebConfig; produc
           Saved. Its SKUs start with no stock: restock them on their inventory pages.
         </p>
       )}
-      <form onSubmit={save} class="product-form">
+      <form onSubmit={(event) => void save(event)} class="product-form">
         <fieldset>
           <legend>Product</legend>
           <label>

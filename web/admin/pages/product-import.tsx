@@ -45,7 +45,7 @@ export function ProductImport({ config, importId }: { config: WebConfig; importI
     <section>
       <h1>Bulk import</h1>
       {importId && <ImportProgress config={config} importId={importId} />}
-      <form onSubmit={upload} class="import-form">
+      <form onSubmit={(event) => void upload(event)} class="import-form">
         <fieldset>
           <legend>{importId ? 'Another import' : 'Products to import'}</legend>
           <p class="hint">
@@ -86,7 +86,10 @@ function ImportProgress({ config, importId }: { config: WebConfig; importId: str
       const result = await run(() => api.GET('/v1/shops/{shopId}/admin/products/imports/{importId}', { params: { path: { shopId: config.shopId, importId } } }));
       if (stopped) return;
       if (result.problem) setProblem(result.problem);
-      else (setProblem(undefined), setStatus(result.data));
+      else {
+        setProblem(undefined);
+        setStatus(result.data);
+      }
       // A network failure or a 5xx is retried; a 4xx (no such import) is final.
       const again = result.problem ? result.problem.status === 0 || result.problem.status >= 500 : result.data.status === 'running';
       if (again) timer = setTimeout(() => void poll(), POLL_MS);
