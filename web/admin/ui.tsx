@@ -12,17 +12,24 @@ export function ProblemAlert({ problem, context }: { problem: Problem | undefine
   );
 }
 
+/** How long the console waits for an answer (SHIPPED and RETURNED call Stripe; an import uploads up to 4 MiB). */
+export const CALL_TIMEOUT_MS = 30_000;
+
 /**
  * An openapi-fetch call as its data or the problem to show: the API's problem document for a
- * refusal, status 0 when the shop could not be reached (openapi-fetch throws then).
+ * refusal, status 0 when the shop could not be reached or did not answer within
+ * `CALL_TIMEOUT_MS` (the call is aborted through the signal it is given).
  */
-export async function run<D>(request: () => Promise<{ data?: D; error?: unknown; response: Response }>): Promise<{ data: D; problem?: undefined } | { data?: undefined; problem: Problem }> {
+export async function run<D>(
+  request: (signal: AbortSignal) => Promise<{ data?: D; error?: unknown; response: Response }>,
+  timeoutMs = CALL_TIMEOUT_MS,
+): Promise<{ data: D; problem?: undefined } | { data?: undefined; problem: Problem }> {
   try {
-    const { data, error, response } = await request();
+    const { data, error, response } = await request(AbortSignal.timeout(timeoutMs));
     if (response.ok && data !== undefined) return { data };
     return { problem: problemOf(error, response) };
-  } catch {
-    return { problem: { status: 0, code: 'network_error' } };
+  } catch (error) {
+    return { problem: { status: 0, code: error instanceof DOMException && error.name === 'TimeoutError' ? 'timeout' : 'network_error' } };
   }
 }
 

@@ -45,9 +45,12 @@ function SkuStock({ config, sku }: { config: WebConfig; sku: string }) {
   /** Bumped after an adjustment: the ledger reads its first page again. */
   const [revision, setRevision] = useState(0);
   useEffect(() => {
-    void run(() => api.GET('/v1/shops/{shopId}/admin/inventory/{sku}', { params: { path: { shopId: config.shopId, sku } } })).then((r) =>
-      r.problem ? setProblem(r.problem) : (setProblem(undefined), setStock(r.data)),
-    );
+    void run((signal) =>
+      api.GET('/v1/shops/{shopId}/admin/inventory/{sku}', {
+        signal,
+        params: { path: { shopId: config.shopId, sku } },
+      }),
+    ).then((r) => (r.problem ? setProblem(r.problem) : (setProblem(undefined), setStock(r.data))));
   }, [config.shopId, sku]);
   if (problem) return <ProblemAlert problem={problem} context={`The stock of ${sku} could not be read`} />;
   if (!stock) return <Busy />;
@@ -109,8 +112,9 @@ function Adjust({ config, sku, onDone }: { config: WebConfig; sku: string; onDon
     // Shrinkage removes units: the merchant types how many were lost.
     const delta = reason === 'shrinkage' ? -Math.abs(count) : reason === 'restock' ? Math.abs(count) : count;
     setSending(true);
-    const result = await run(() =>
+    const result = await run((signal) =>
       api.POST('/v1/shops/{shopId}/admin/inventory/{sku}/adjustments', {
+        signal,
         params: { path: { shopId: config.shopId, sku }, header: { 'idempotency-key': key } },
         body: { delta, reason, ...(note.trim() ? { note: note.trim() } : {}) },
       }),
@@ -164,9 +168,12 @@ function Ledger({ config, sku }: { config: WebConfig; sku: string }) {
   const cursor = cursors.at(-1);
   useEffect(() => {
     setPage(undefined);
-    void run(() => api.GET('/v1/shops/{shopId}/admin/inventory/{sku}/ledger', { params: { path: { shopId: config.shopId, sku }, query: { limit: LEDGER_PAGE, ...(cursor ? { cursor } : {}) } } })).then(
-      (r) => (r.problem ? setProblem(r.problem) : (setProblem(undefined), setPage(r.data))),
-    );
+    void run((signal) =>
+      api.GET('/v1/shops/{shopId}/admin/inventory/{sku}/ledger', {
+        signal,
+        params: { path: { shopId: config.shopId, sku }, query: { limit: LEDGER_PAGE, ...(cursor ? { cursor } : {}) } },
+      }),
+    ).then((r) => (r.problem ? setProblem(r.problem) : (setProblem(undefined), setPage(r.data))));
   }, [config.shopId, sku, cursor]);
   const signed = (n: number) => (n > 0 ? `+${n}` : n === 0 ? '0' : String(n));
   return (

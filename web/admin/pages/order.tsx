@@ -24,7 +24,12 @@ export function OrderDetail({ config, orderId }: { config: WebConfig; orderId: s
   const [order, setOrder] = useState<Order>();
   const [problem, setProblem] = useState<Problem>();
   useEffect(() => {
-    void run(() => api.GET('/v1/shops/{shopId}/admin/orders/{orderId}', { params: { path: { shopId: config.shopId, orderId } } })).then((r) => (r.problem ? setProblem(r.problem) : setOrder(r.data)));
+    void run((signal) =>
+      api.GET('/v1/shops/{shopId}/admin/orders/{orderId}', {
+        signal,
+        params: { path: { shopId: config.shopId, orderId } },
+      }),
+    ).then((r) => (r.problem ? setProblem(r.problem) : setOrder(r.data)));
   }, [config.shopId, orderId]);
   if (problem)
     return (
@@ -135,8 +140,12 @@ function RecordEvent({ config, order, onRecorded }: { config: WebConfig; order: 
     event.preventDefault();
     const body: EventInput = type === 'SHIPPED' ? { type, carrier: carrier.trim(), trackingNumber: tracking.trim() } : type === 'RETURNED' ? { type, reason } : { type };
     setSending(true);
-    const result = await run(() =>
-      api.POST('/v1/shops/{shopId}/admin/orders/{orderId}/events', { params: { path: { shopId: config.shopId, orderId: order.orderId }, header: { 'idempotency-key': key } }, body }),
+    const result = await run((signal) =>
+      api.POST('/v1/shops/{shopId}/admin/orders/{orderId}/events', {
+        signal,
+        params: { path: { shopId: config.shopId, orderId: order.orderId }, header: { 'idempotency-key': key } },
+        body,
+      }),
     );
     setSending(false);
     if (result.problem) {

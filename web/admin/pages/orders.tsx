@@ -37,9 +37,12 @@ export function OrderList({ config, status, limit = PAGE, paged = true }: { conf
   const cursor = cursors.at(-1);
   useEffect(() => {
     setPage(undefined);
-    void run(() => api.GET('/v1/shops/{shopId}/admin/orders', { params: { path: { shopId: config.shopId }, query: { status, limit, ...(cursor ? { cursor } : {}) } } })).then((r) =>
-      r.problem ? setProblem(r.problem) : (setProblem(undefined), setPage(r.data)),
-    );
+    void run((signal) =>
+      api.GET('/v1/shops/{shopId}/admin/orders', {
+        signal,
+        params: { path: { shopId: config.shopId }, query: { status, limit, ...(cursor ? { cursor } : {}) } },
+      }),
+    ).then((r) => (r.problem ? setProblem(r.problem) : (setProblem(undefined), setPage(r.data))));
   }, [config.shopId, status, cursor, limit]);
   if (problem) return <ProblemAlert problem={problem} context="The orders could not be listed" />;
   if (!page) return <Busy />;

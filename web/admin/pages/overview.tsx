@@ -46,9 +46,13 @@ function LowStock({ config }: { config: WebConfig }) {
   const [hits, setHits] = useState<Hit[]>();
   const [problem, setProblem] = useState<Problem>();
   useEffect(() => {
-    void run(() => api.GET('/v1/shops/{shopId}/search', { params: { path: { shopId: config.shopId }, query: { sort: 'newest', pageSize: SCAN } }, cache: 'no-cache' })).then((r) =>
-      r.problem ? setProblem(r.problem) : setHits(r.data.hits.filter((h) => h.availability !== 'in_stock')),
-    );
+    void run((signal) =>
+      api.GET('/v1/shops/{shopId}/search', {
+        signal,
+        params: { path: { shopId: config.shopId }, query: { sort: 'newest', pageSize: SCAN } },
+        cache: 'no-cache',
+      }),
+    ).then((r) => (r.problem ? setProblem(r.problem) : setHits(r.data.hits.filter((h) => h.availability !== 'in_stock'))));
   }, [config.shopId]);
   return (
     <section aria-labelledby="low-stock" class="panel">

@@ -68,9 +68,20 @@ export function ProductEditor({ config, productId }: { config: WebConfig; produc
   const [saved, setSaved] = useState(query.saved === '1');
 
   useEffect(() => {
-    void run(() => api.GET('/v1/shops/{shopId}', { params: { path: { shopId: config.shopId } } })).then((r) => setCurrency(r.data?.currency ?? 'USD'));
+    void run((signal) =>
+      api.GET('/v1/shops/{shopId}', {
+        signal,
+        params: { path: { shopId: config.shopId } },
+      }),
+    ).then((r) => setCurrency(r.data?.currency ?? 'USD'));
     if (!productId) return;
-    void run(() => api.GET('/v1/shops/{shopId}/products/{productId}', { params: { path: { shopId: config.shopId, productId } }, cache: 'no-cache' })).then((r) => {
+    void run((signal) =>
+      api.GET('/v1/shops/{shopId}/products/{productId}', {
+        signal,
+        params: { path: { shopId: config.shopId, productId } },
+        cache: 'no-cache',
+      }),
+    ).then((r) => {
       if (r.problem) return (setProblemContext('The product could not be loaded'), setProblem(r.problem));
       const product = r.data;
       setLoaded(product);
@@ -125,8 +136,20 @@ export function ProductEditor({ config, productId }: { config: WebConfig; produc
     if (typeof input === 'string') return (setProblemContext(undefined), setProblem({ status: 400, code: 'validation_failed', detail: input }));
     setSaving(true);
     const result = loaded
-      ? await run(() => api.PUT('/v1/shops/{shopId}/admin/products/{productId}', { params: { path: { shopId: config.shopId, productId: loaded.id } }, body: input }))
-      : await run(() => api.POST('/v1/shops/{shopId}/admin/products', { params: { path: { shopId: config.shopId } }, body: input }));
+      ? await run((signal) =>
+          api.PUT('/v1/shops/{shopId}/admin/products/{productId}', {
+            signal,
+            params: { path: { shopId: config.shopId, productId: loaded.id } },
+            body: input,
+          }),
+        )
+      : await run((signal) =>
+          api.POST('/v1/shops/{shopId}/admin/products', {
+            signal,
+            params: { path: { shopId: config.shopId } },
+            body: input,
+          }),
+        );
     setSaving(false);
     if (result.problem) return (setProblemContext('The product was not saved'), setProblem(result.problem));
     setProblem(undefined);

@@ -26,8 +26,9 @@ export function ProductImport({ config, importId }: { config: WebConfig; importI
     event.preventDefault();
     if (!text.trim()) return setProblem({ status: 400, code: 'validation_failed', detail: 'Paste or choose a file of products, one JSON object per line.' });
     setSending(true);
-    const result = await run(() =>
+    const result = await run((signal) =>
       api.POST('/v1/shops/{shopId}/admin/products/imports', {
+        signal,
         params: { path: { shopId: config.shopId }, header: { 'idempotency-key': key } },
         body: text,
         bodySerializer: (body: string) => body,
@@ -83,7 +84,12 @@ function ImportProgress({ config, importId }: { config: WebConfig; importId: str
     let stopped = false;
     let timer: ReturnType<typeof setTimeout> | undefined;
     const poll = async () => {
-      const result = await run(() => api.GET('/v1/shops/{shopId}/admin/products/imports/{importId}', { params: { path: { shopId: config.shopId, importId } } }));
+      const result = await run((signal) =>
+        api.GET('/v1/shops/{shopId}/admin/products/imports/{importId}', {
+          signal,
+          params: { path: { shopId: config.shopId, importId } },
+        }),
+      );
       if (stopped) return;
       if (result.problem) setProblem(result.problem);
       else {

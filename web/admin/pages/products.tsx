@@ -22,8 +22,12 @@ export function Products({ config }: { config: WebConfig }) {
   useEffect(() => {
     setResults(undefined);
     // Search answers are cacheable for 30 s (for shoppers): the console revalidates, to list what was just saved.
-    void run(() =>
-      api.GET('/v1/shops/{shopId}/search', { params: { path: { shopId: config.shopId }, query: { ...(q ? { q } : { sort: 'newest' }), page, pageSize: PAGE_SIZE } }, cache: 'no-cache' }),
+    void run((signal) =>
+      api.GET('/v1/shops/{shopId}/search', {
+        signal,
+        params: { path: { shopId: config.shopId }, query: { ...(q ? { q } : { sort: 'newest' }), page, pageSize: PAGE_SIZE } },
+        cache: 'no-cache',
+      }),
     ).then((r) => (r.problem ? setProblem(r.problem) : (setProblem(undefined), setResults(r.data))));
   }, [config.shopId, q, page]);
   const link = (p: number) => `/admin/products?${new URLSearchParams({ ...(q ? { q } : {}), page: String(p) }).toString()}`;
