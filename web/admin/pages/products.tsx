@@ -68,9 +68,9 @@ export function Products({ config }: { config: WebConfig }) {
                 <th scope="col">Product</th>
                 <th scope="col">Brand</th>
                 <th scope="col">Category</th>
-                <th scope="col">From</th>
+                <th scope="col">Price</th>
                 <th scope="col">Availability</th>
-                <th scope="col">Stock</th>
+                <th scope="col">Stock of its SKU</th>
               </tr>
             </thead>
             <tbody>
