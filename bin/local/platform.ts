@@ -253,7 +253,13 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
         throttling: options.throttling ?? true,
         // The sold-out function on the paths of the cache behaviours it is associated with in AWS (lib/edge.ts).
         edge: { handler: loadEdgeFunction(SOLD_OUT_FUNCTION_FILE, edgeStore), paths: EDGE_FUNCTION_PATHS },
-        site: webApps({ distDir: options.webDistDir ?? DEFAULT_WEB_DIST, jwtSecret: env.LOCAL_JWT_SECRET!, shopId: DEMO_SHOP.shopId, identities: demoIdentities(DEMO_SHOP.shopId) }),
+        site: webApps({
+          distDir: options.webDistDir ?? DEFAULT_WEB_DIST,
+          jwtSecret: env.LOCAL_JWT_SECRET!,
+          shopId: DEMO_SHOP.shopId,
+          identities: demoIdentities(DEMO_SHOP.shopId),
+          inboxUrl: sesServer.inboxUrl,
+        }),
         log: (entry) => log(`    gateway: ${JSON.stringify(entry)}`),
       }),
     );

@@ -21,6 +21,8 @@ export interface WebAppsOptions {
   readonly shopId: string;
   /** Who the picker offers. */
   readonly identities: readonly LocalIdentity[];
+  /** The local email inbox (bin/local/ses.ts), linked from the console. */
+  readonly inboxUrl?: string;
 }
 
 export interface LocalIdentity {
@@ -83,7 +85,7 @@ async function readSmallBody(req: IncomingMessage): Promise<string | undefined> 
 /** Answers the web apps' paths; `false` for everything else (the API's `/v1/…`). */
 export function webApps(options: WebAppsOptions): WebAppsHandler {
   const root = normalize(options.distDir + sep);
-  const config = JSON.stringify({ apiBase: '/v1', shopId: options.shopId, auth: { kind: 'local' } });
+  const config = JSON.stringify({ apiBase: '/v1', shopId: options.shopId, auth: { kind: 'local' }, ...(options.inboxUrl ? { inboxUrl: options.inboxUrl } : {}) });
 
   async function signIn(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const raw = await readSmallBody(req);

@@ -30,6 +30,13 @@ export const ordersFunctions = defineFunctions({
     uses: { tables: { orders: 'read' } },
     timeoutSeconds: 5,
   },
+  getShopOrder: {
+    id: 'GetShopOrder',
+    entry: 'functions/orders/get-shop-order.handler.ts',
+    description: "Merchant: one of the shop's orders with its event history.",
+    uses: { tables: { orders: 'read' } },
+    timeoutSeconds: 5,
+  },
   cancelOrder: {
     id: 'CancelOrder',
     entry: 'functions/orders/cancel-order.handler.ts',

@@ -55,6 +55,16 @@ export const listShopOrdersContract = defineContract({
   responses: { 200: { description: 'One page of orders', schema: OrderPageSchema } },
 });
 
+export const getShopOrderContract = defineContract({
+  operationId: 'getShopOrder',
+  auth: 'admin',
+  summary: 'One of the shop’s orders with its full event history (any customer’s)',
+  tags: ['orders admin'],
+  params: z.object({ shopId: ShopId, orderId: OrderId }),
+  responses: { 200: { description: 'The order', schema: OrderSchema } },
+  errors: [404],
+});
+
 export const cancelOrderContract = defineContract({
   operationId: 'cancelMyOrder',
   auth: 'customer',

@@ -83,4 +83,18 @@ describe('orders', () => {
     const customer = await platform.token({ sub: 'alice' });
     expect((await platform.request('GET', `/v1/shops/${shop}/admin/orders?status=CONFIRMED`, { token: customer })).status).toBe(403);
   });
+
+  it("shows any order of the shop with its history to the shop's staff only", async () => {
+    const staff = await platform.token({ sub: 'staff', groups: ['admin'], shops: [shop] });
+    const res = await platform.request('GET', `/v1/shops/${shop}/admin/orders/ord_b1`, { token: staff });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ orderId: 'ord_b1', status: 'CONFIRMED', items: [{ sku: 'TEE-M', quantity: 2 }] });
+    expect(res.body.events.map((e: { seq: number; type: string }) => `${e.seq}:${e.type}`)).toEqual(['1:PENDING', '2:CONFIRMED']);
+    const missing = await platform.request('GET', `/v1/shops/${shop}/admin/orders/ord_none`, { token: staff });
+    expect([missing.status, missing.body.code]).toEqual([404, 'not_found']);
+    const otherStaff = await platform.token({ sub: 'staff', groups: ['admin'], shops: ['other-shop'] });
+    expect((await platform.request('GET', `/v1/shops/${shop}/admin/orders/ord_b1`, { token: otherStaff })).status).toBe(403);
+    const customer = await platform.token({ sub: 'bob' });
+    expect((await platform.request('GET', `/v1/shops/${shop}/admin/orders/ord_b1`, { token: customer })).status).toBe(403);
+  });
 });

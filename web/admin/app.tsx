@@ -1,9 +1,17 @@
 import { useEffect, useState } from 'preact/hooks';
-import { ErrorBoundary, LocationProvider, Route, Router } from 'preact-iso';
+import { ErrorBoundary, lazy, LocationProvider, Route, Router, useLocation } from 'preact-iso';
 import { currentSession, isStaffOf, loadConfig, onSessionChange, signOut, type Session, type WebConfig } from '../api-client/session';
 import { FlashSales } from './pages/flash-sales';
 import { Overview } from './pages/overview';
 import { SignIn } from './pages/sign-in';
+
+// Pages past the overview are loaded when visited.
+const Products = lazy(() => import('./pages/products').then((m) => m.Products));
+const ProductEditor = lazy(() => import('./pages/product-editor').then((m) => m.ProductEditor));
+const ProductImport = lazy(() => import('./pages/product-import').then((m) => m.ProductImport));
+const Inventory = lazy(() => import('./pages/inventory').then((m) => m.Inventory));
+const Orders = lazy(() => import('./pages/orders').then((m) => m.Orders));
+const OrderDetail = lazy(() => import('./pages/order').then((m) => m.OrderDetail));
 
 /** The merchant console at /admin/: the shop's staff only (the API checks the token's group and shop). */
 export function App() {
@@ -35,14 +43,18 @@ export function App() {
         </header>
         {staff ? (
           <div class="console-body">
-            <nav aria-label="Console" class="console-nav">
-              <a href="/admin/">Overview</a>
-              <a href="/admin/flash-sales">Flash sales</a>
-            </nav>
+            <ConsoleNav config={config} />
             <main id="main">
               <ErrorBoundary>
                 <Router>
                   <Route path="/admin/" component={() => <Overview config={config} />} />
+                  <Route path="/admin/products" component={() => <Products config={config} />} />
+                  <Route path="/admin/products/new" component={() => <ProductEditor config={config} />} />
+                  <Route path="/admin/products/imports/:importId?" component={({ importId }: { importId?: string }) => <ProductImport config={config} {...(importId ? { importId } : {})} />} />
+                  <Route path="/admin/products/:productId" component={({ productId }: { productId: string }) => <ProductEditor config={config} productId={productId} />} />
+                  <Route path="/admin/inventory/:sku?" component={({ sku }: { sku?: string }) => <Inventory config={config} {...(sku ? { sku } : {})} />} />
+                  <Route path="/admin/orders" component={() => <Orders config={config} />} />
+                  <Route path="/admin/orders/:orderId" component={({ orderId }: { orderId: string }) => <OrderDetail config={config} orderId={orderId} />} />
                   <Route path="/admin/flash-sales/:saleId?" component={({ saleId }: { saleId?: string }) => <FlashSales config={config} {...(saleId ? { saleId } : {})} />} />
                   <Route default component={() => <p>This page does not exist.</p>} />
                 </Router>
@@ -56,5 +68,34 @@ export function App() {
         )}
       </div>
     </LocationProvider>
+  );
+}
+
+const SECTIONS: readonly { readonly href: string; readonly label: string }[] = [
+  { href: '/admin/', label: 'Overview' },
+  { href: '/admin/products', label: 'Products' },
+  { href: '/admin/products/imports', label: 'Import' },
+  { href: '/admin/inventory', label: 'Inventory' },
+  { href: '/admin/orders', label: 'Orders' },
+  { href: '/admin/flash-sales', label: 'Flash sales' },
+];
+
+/** The console's sections; the current one is marked for assistive technology. */
+function ConsoleNav({ config }: { config: WebConfig }) {
+  const { path } = useLocation();
+  const current = SECTIONS.filter((s) => (s.href === '/admin/' ? path === '/admin/' || path === '/admin' : path === s.href || path.startsWith(`${s.href}/`))).at(-1);
+  return (
+    <nav aria-label="Console" class="console-nav">
+      {SECTIONS.map((section) => (
+        <a key={section.href} href={section.href} {...(current === section ? { 'aria-current': 'page' } : {})}>
+          {section.label}
+        </a>
+      ))}
+      {config.inboxUrl && (
+        <a href={config.inboxUrl} target="_blank" rel="noreferrer">
+          Email inbox (local)
+        </a>
+      )}
+    </nav>
   );
 }

@@ -19,6 +19,8 @@ export interface WebConfig {
   readonly apiBase: string;
   readonly shopId: string;
   readonly auth: { readonly kind: 'local' } | { readonly kind: 'cognito'; readonly domain: string; readonly clientId: string; readonly redirectPath: string };
+  /** Local runtime only: the email inbox (what the platform's emails would have been), linked from the console. */
+  readonly inboxUrl?: string;
 }
 
 /** A demo identity the local sign-in picker offers (local runtime only). */
