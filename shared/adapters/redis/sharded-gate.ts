@@ -31,7 +31,7 @@ const TAKE = `
 -- KEYS: units, takes, closed ; ARGV: takeId, quantity
 local earlier = redis.call('HGET', KEYS[2], ARGV[1])
 if earlier == 'passed' then return {'short'} end
-if earlier == 'returned' or string.sub(earlier, 1, 5) == 'late:' then return {'returned'} end
+if earlier and (earlier == 'returned' or string.sub(earlier, 1, 5) == 'late:') then return {'returned'} end
 if earlier then return {'taken'} end
 if redis.call('EXISTS', KEYS[3]) == 1 then return {'closed'} end
 local have = tonumber(redis.call('GET', KEYS[1]) or '0')
