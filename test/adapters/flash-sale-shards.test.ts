@@ -95,6 +95,12 @@ async function world(stockUnits = 50) {
   const run = makeRunSales({ sales, state, queue, allocation, reservations, clock, subGates });
   await stock.initialize(shopId, [{ sku, units: stockUnits, lowStockThreshold: 0 }], { actor: 'test', at: now.toISOString() });
   const subGate = redisShardedGate(async () => redis);
+  /** Gate repairs the jobs made: a sale whose steps all ran (or were resumed) needs none. */
+  let gateRepairs = 0;
+  const repairs = <T extends { gateRepaired: number }>(reports: T[]) => {
+    for (const r of reports) gateRepairs += r.gateRepaired;
+    return reports;
+  };
 
   return {
     shopId,
@@ -105,6 +111,9 @@ async function world(stockUnits = 50) {
     reservations,
     stock,
     crashing,
+    gateRepairs: () => gateRepairs,
+    healSales: async () => repairs(await run.healSales()),
+    closeEndedSales: async () => repairs((await run.closeEndedSales()).map((c) => c.healed)),
     now: () => now,
     later: (seconds: number) => void (now = new Date(now.getTime() + seconds * 1000)),
     createSale: (units: number, shards: number, extra: { holdSeconds?: number; endsInSeconds?: number; perCustomerLimit?: number } = {}) =>
@@ -126,11 +135,11 @@ async function world(stockUnits = 50) {
     /** The end: the close, then the settling job until every hold is settled (the holds' expiry passed, the sweeper run). */
     async endAndSettle(sale: FlashSale) {
       now = new Date(Math.max(now.getTime(), Date.parse(sale.endsAt)) + 1_000);
-      await run.closeEndedSales();
+      repairs((await run.closeEndedSales()).map((c) => c.healed));
       now = new Date(now.getTime() + (sale.holdSeconds + HOLD_GRACE_SECONDS + 60) * 1000);
       await reservations.sweepExpired();
       for (let round = 0; round < 5; round += 1) {
-        const healed = await run.healClosedSales();
+        const healed = repairs(await run.healClosedSales());
         if (healed.every((h) => h.settled)) return;
         now = new Date(now.getTime() + 60_000);
       }
@@ -238,6 +247,7 @@ describe('flash sale on sub-gates', () => {
     // Their four units went to four of the five still in line.
     expect(report).toMatchObject({ won: 19, expired: 7, orders: 8, unitsSold: 8, held: 4, inGate: 0, waiting: 1 });
     await w.endAndSettle(sale);
+    expect(w.gateRepairs()).toBe(0);
     expect((await w.run.report(w.shopId, sale.saleId)).orders).toBe(8);
     await expectExact(w, sale, 8);
     const final = await Promise.all(tickets.map((t) => w.run.ticket(w.shopId, sale.saleId, t, customerOf(t))));
@@ -260,11 +270,12 @@ describe('flash sale on sub-gates', () => {
     // The others take the remaining three units; a and b are resumed by the job.
     await w.run.decideTickets(w.shopId, sale.saleId, tickets.slice(2));
     w.later(STUCK_WALK_SECONDS + 1);
-    await w.run.healSales();
+    await w.healSales();
     const views = await Promise.all(tickets.map((t, i) => w.run.ticket(w.shopId, sale.saleId, t, 'abcdef'[i]!)));
     expect(views.filter((v) => v.status === 'won')).toHaveLength(4);
     expect(views[1]!.status).toBe('won'); // b kept the unit its cut-short walk took
     await w.endAndSettle(sale);
+    expect(w.gateRepairs()).toBe(0);
     await expectExact(w, sale, 0);
   });
 
@@ -274,7 +285,9 @@ describe('flash sale on sub-gates', () => {
       | { kind: 'decide'; pick: number[]; crash?: { name: Crashable; pass: number } }
       | { kind: 'checkout'; pick: number }
       | { kind: 'end-hold'; pick: number; crash?: 'saleHoldEnded' | 'shardRelease' | 'event-lost' }
-      | { kind: 'heal' };
+      | { kind: 'heal' }
+      /** The sale's end and its close (entries refused after it, decisions lose, units given back go to available). */
+      | { kind: 'end' };
     const op: fc.Arbitrary<Op> = fc.oneof(
       { weight: 4, arbitrary: fc.record({ kind: fc.constant('enter' as const), customer: fc.nat(15), quantity: fc.integer({ min: 1, max: 2 }) }) },
       {
@@ -297,6 +310,7 @@ describe('flash sale on sub-gates', () => {
         ),
       },
       { weight: 1, arbitrary: fc.record({ kind: fc.constant('heal' as const) }) },
+      { weight: 1, arbitrary: fc.record({ kind: fc.constant('end' as const) }) },
     );
     await fc.assert(
       fc.asyncProperty(fc.integer({ min: 2, max: 8 }), fc.integer({ min: 2, max: 4 }), fc.array(op, { minLength: 5, maxLength: 30 }), async (units, shards, ops) => {
@@ -352,9 +366,12 @@ describe('flash sale on sub-gates', () => {
               await w.run.holdEnded(w.shopId, sale.saleId, { ticket: hold.ticket, holdId: hold.holdId! }).catch((error: unknown) => {
                 if (!/crashed|cannot|could not/.test(String((error as Error).message) + String((error as { cause?: unknown }).cause))) throw error;
               });
-            } else {
+            } else if (o.kind === 'heal') {
               w.later(STUCK_WALK_SECONDS + 1);
-              await w.run.healSales();
+              await w.healSales();
+            } else {
+              w.later(Math.max(0, (Date.parse(sale.endsAt) - w.now().getTime()) / 1000) + 1);
+              await w.closeEndedSales();
             }
           } finally {
             w.crashing.disarm();
@@ -367,6 +384,9 @@ describe('flash sale on sub-gates', () => {
         }
         await w.endAndSettle(sale);
         await expectExact(w, sale, sold);
+        // Exact by its own steps, not by the job's repair: only a hold end whose event never reached
+        // Redis (lost, or its step cut) leaves a drift the job repairs before it settles the hold.
+        if (!ops.some((o) => o.kind === 'end-hold' && (o.crash === 'event-lost' || o.crash === 'saleHoldEnded'))) expect(w.gateRepairs()).toBe(0);
       }),
       { numRuns: 20 },
     );
