@@ -5,7 +5,20 @@ import type { Reservations } from '#shared/inventory/reserve-stock';
 import { newId } from '#shared/ids';
 import { crashPoint } from '#shared/platform/crash-points';
 import { holdReference } from './flash-sale-holds';
-import { ENTRIES_CLOSED_VALID_MS, holdIdOf, isOver, isSharded, parseHoldId, SaleEndedError, SaleNotStartedError, saleStatus, validateSale, type FlashSale, type SaleStatus, type Ticket } from './flash-sale';
+import {
+  ENTRIES_CLOSED_VALID_MS,
+  holdIdOf,
+  isOver,
+  isSharded,
+  parseHoldId,
+  SaleEndedError,
+  SaleNotStartedError,
+  saleStatus,
+  validateSale,
+  type FlashSale,
+  type SaleStatus,
+  type Ticket,
+} from './flash-sale';
 import { publicSaleView, type EdgeFlags, type SaleReport, type SaleRepository, type SaleState, type SaleSubGates, type TicketQueue } from './flash-sale-ports';
 import { gateShardsFor } from './gate-shards';
 import { now as platformNow } from '#shared/platform/clock';

@@ -1,6 +1,17 @@
 import { UnavailableError } from '#shared/errors';
 import { randomUUID } from 'node:crypto';
-import { admissionBuffer, ENTRIES_CLOSED_REFRESH_MS, gateShardsOf, holdIdPrefixOf, isOver, isSharded, type FlashSale, type SaleCounts, type Ticket, type TicketStatus } from '#shared/flash-sales/flash-sale';
+import {
+  admissionBuffer,
+  ENTRIES_CLOSED_REFRESH_MS,
+  gateShardsOf,
+  holdIdPrefixOf,
+  isOver,
+  isSharded,
+  type FlashSale,
+  type SaleCounts,
+  type Ticket,
+  type TicketStatus,
+} from '#shared/flash-sales/flash-sale';
 import type { BatchDecision, Decision, EntryOutcome, GiveBack, SaleState, SaleSubGates } from '#shared/flash-sales/flash-sale-ports';
 import { crashPoint } from '#shared/platform/crash-points';
 import { withScripts, type RedisClient } from './client';
@@ -551,7 +562,13 @@ export function redisSaleState(redis: () => Promise<RedisClient>, limits: RateLi
     );
     if (prepared[0] === 'stale') return { decisions: tickets.map(() => ({ kind: 'stale', fresh: false })), decidedAhead: 0 };
     type Entry = { ticket: string; first: string; second: string; customer: string; quantity: string };
-    const asked: Entry[] = tickets.map((ticket, i) => ({ ticket: String(ticket), first: prepared[i * 4]!, second: prepared[i * 4 + 1]!, customer: prepared[i * 4 + 2]!, quantity: prepared[i * 4 + 3]! }));
+    const asked: Entry[] = tickets.map((ticket, i) => ({
+      ticket: String(ticket),
+      first: prepared[i * 4]!,
+      second: prepared[i * 4 + 1]!,
+      customer: prepared[i * 4 + 2]!,
+      quantity: prepared[i * 4 + 3]!,
+    }));
     const extra: Entry[] = [];
     for (let i = tickets.length * 4; i + 5 <= prepared.length; i += 5) {
       extra.push({ ticket: prepared[i]!, first: prepared[i + 1]!, second: prepared[i + 2]!, customer: prepared[i + 3]!, quantity: prepared[i + 4]! });
