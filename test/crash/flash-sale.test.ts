@@ -64,7 +64,15 @@ async function sale(name: string, kill: { crashPoint: string } | { afterEntries:
   await productWithStock(platform, admin, sku, UNITS);
   const created = await platform.request('POST', `/v1/shops/${SHOP}/admin/flash-sales`, {
     token: admin,
-    body: { sku, units: UNITS, startsAt: new Date(Date.now() - 1_000).toISOString(), endsAt: new Date(Date.now() + SALE_SECONDS * 1000).toISOString(), perCustomerLimit: 1, holdSeconds: HOLD_SECONDS, ...(expectedEntries ? { expectedEntries } : {}) },
+    body: {
+      sku,
+      units: UNITS,
+      startsAt: new Date(Date.now() - 1_000).toISOString(),
+      endsAt: new Date(Date.now() + SALE_SECONDS * 1000).toISOString(),
+      perCustomerLimit: 1,
+      holdSeconds: HOLD_SECONDS,
+      ...(expectedEntries ? { expectedEntries } : {}),
+    },
   });
   expect(created.status, JSON.stringify(created.body)).toBe(201);
   const saleId = created.body.saleId as string;
@@ -236,7 +244,7 @@ describe.concurrent('flash sale, the platform killed with SIGKILL and restarted'
   /** A drop whose expected entries (60,000/s at its peak) put its units on 4 sub-gates (docs/capacity.md). */
   const SHARDED = { expectedEntries: 600_000 };
 
-  it('a sale on sub-gates, killed between a decision's walk over the sub-gates and its settle', async () => {
+  it('a sale on sub-gates, killed between a decision’s walk over the sub-gates and its settle', async () => {
     expectSettled(await sale('walked', { crashPoint: 'flash-sale.walked@3' }, SHARDED));
   });
 
