@@ -573,9 +573,12 @@ export function redisSaleState(redis: () => Promise<RedisClient>, limits: RateLi
     for (let i = tickets.length * 4; i + 5 <= prepared.length; i += 5) {
       extra.push({ ticket: prepared[i]!, first: prepared[i + 1]!, second: prepared[i + 2]!, customer: prepared[i + 3]!, quantity: prepared[i + 4]! });
     }
-    const walks = [...asked, ...extra].filter((e) => e.first === 'take');
+    const started = [...asked, ...extra].filter((e) => e.first === 'take');
     const sharded = shardedSaleOf(sale);
-    const answers = await Promise.all(walks.map((w) => subGates.take(sharded, w.second, w.customer, Number(w.quantity))));
+    // The walks that answered are settled even when another failed (then the step fails after, and that ticket is decided again).
+    const results = await Promise.allSettled(started.map((w) => subGates.take(sharded, w.second, w.customer, Number(w.quantity))));
+    const walks = started.filter((_, i) => results[i]!.status === 'fulfilled');
+    const answers = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
     crashPoint('flash-sale.walked');
     const holdExpiresAt = new Date(now.getTime() + sale.holdSeconds * 1000).toISOString();
     const settled =
@@ -600,6 +603,8 @@ export function redisSaleState(redis: () => Promise<RedisClient>, limits: RateLi
             ...walks.flatMap((w, i) => [w.ticket, w.second, walkAnswer(answers[i]!)]),
           );
     if (settled[0] === 'stale') return { decisions: tickets.map(() => ({ kind: 'stale', fresh: false })), decidedAhead: 0 };
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
     const outcome = new Map(walks.map((w, i) => [w, { status: settled[i * 2]!, fresh: settled[i * 2 + 1] === 'new' }]));
     const kindOf = (status: string) => (status === 'won' || status === 'waiting' || status === 'expired' ? status : 'lost');
     const decisions = asked.map((e) => {
