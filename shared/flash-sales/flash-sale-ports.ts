@@ -157,6 +157,8 @@ export interface SaleSubGates {
   restore(sale: FlashSale, id: string, units: number): Promise<{ restored: number; closed: number }>;
   /** Takes up to `max` units out of the open sub-gates (a repair); answers how many. */
   withdraw(sale: FlashSale, max: number): Promise<number>;
+  /** The sale is sold out for good (every sub-gate empty, no hold open): its entries are answered sold_out, as on one gate. */
+  soldOut(sale: FlashSale): Promise<void>;
 }
 
 /** The virtual queue: admitted tickets, in order per message group, deduplicated by ticket. */

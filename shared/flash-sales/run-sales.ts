@@ -231,9 +231,12 @@ export function makeRunSales({
 
   /** Flags the sale when its live counts say it is sold out for good. */
   async function flagIfSoldOut(s: FlashSale): Promise<void> {
-    if (!edgeFlags) return;
+    if (!edgeFlags && !isSharded(s)) return;
     const now = clock();
-    if (saleStatus(s, await state.counts(s), now) === 'sold_out') await flagAtEdge(s, 'sold_out');
+    if (saleStatus(s, await state.counts(s), now) !== 'sold_out') return;
+    // A sharded sale's entry script cannot see its sub-gates: it is told here, as the edge is.
+    if (isSharded(s)) await gatesOf(s).soldOut(s);
+    await flagAtEdge(s, 'sold_out');
   }
 
   /** Records the hold of a winning ticket in DynamoDB (idempotent: the hold id comes from the ticket). */

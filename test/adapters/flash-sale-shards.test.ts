@@ -254,6 +254,25 @@ describe('flash sale on sub-gates', () => {
     expect(final.filter((v) => v.status === 'queued')).toEqual([]);
   });
 
+  it('answers entries sold_out once every sub-gate is empty and no hold is open, as the one gate does', async () => {
+    const w = await world();
+    const sale = await w.createSale(3, 2, { holdSeconds: 60, endsInSeconds: 600 });
+    const buyers = ['a', 'b', 'c'];
+    const tickets: number[] = [];
+    for (const c of buyers) tickets.push(((await w.run.enter(w.shopId, sale.saleId, c, 1)) as { ticket: number }).ticket);
+    expect((await w.run.decideTickets(w.shopId, sale.saleId, tickets)).outcomes).toEqual(['won', 'won', 'won']);
+    // Units all held, not sold: a hold may still come back, so entries still queue.
+    expect(await w.run.enter(w.shopId, sale.saleId, 'd', 1)).toMatchObject({ status: 'queued' });
+    for (const [i, t] of tickets.entries()) {
+      await w.reservations.commit(w.shopId, holdIdOf(sale.saleId, t));
+      await w.run.orderPlaced(w.shopId, sale.saleId, { orderId: `order-${t}`, customerId: buyers[i]!, units: 1 });
+    }
+    expect(await w.run.report(w.shopId, sale.saleId)).toMatchObject({ status: 'sold_out', inGate: 0, held: 0, unitsSold: 3 });
+    expect(await w.run.enter(w.shopId, sale.saleId, 'e', 1)).toEqual({ status: 'sold_out' });
+    await w.endAndSettle(sale);
+    await expectExact(w, sale, 3);
+  });
+
   it('resumes a decision cut short between its steps under the same take id, and never takes a unit twice', async () => {
     const w = await world();
     const sale = await w.createSale(4, 4, { holdSeconds: 60, endsInSeconds: 600 });

@@ -52,6 +52,7 @@ import { redisShardedGate, type ShardedSale, type TakeAnswer } from './sharded-g
  *   fs:{shop}:<sale>:taking      tickets on a walk over the sub-gates, by its start (resumed if cut short)
  *   fs:{shop}:<sale>:giveback    the outbox: take id → its sub-gate (or '*'), `restore:<id>` → units
  *   fs:{shop}:<sale>:once        ids of report counts added once
+ *   fs:{shop}:<sale>:in-subgates 1 until the sale is sold out for good (what the entry script reads instead of the gate)
  * Every transition checks the state's generation and, for a hold, that the ticket holds
  * exactly that hold; no count goes below zero.
  * Any Redis error is UnavailableError: entries fail closed, nothing is sold blind.
@@ -658,6 +659,7 @@ export function redisSaleState(redis: () => Promise<RedisClient>, limits: RateLi
         // (of a state rebuilt after a loss) is what new tickets are queued under.
         await r.set(k(sale, 'generation'), sale.generation ?? 0);
         await r.set(k(sale, 'cap'), sale.units + admissionBuffer(sale.units), 'NX');
+        if (isSharded(sale)) await r.set(k(sale, 'in-subgates'), 1, 'NX');
       });
     },
 
@@ -671,8 +673,8 @@ export function redisSaleState(redis: () => Promise<RedisClient>, limits: RateLi
           k(sale, 'cust'),
           k(sale, 'stats'),
           k(sale, 't:'),
-          // A sharded sale is sold out by its status and its admission cap, not by one gate: the cap stands in (never ≤ 0).
-          gateOr(sale, 'cap'),
+          // A sharded sale's sub-gates are on other slots: a flag on the sale's slot stands in, 1 until it is sold out for good.
+          gateOr(sale, 'in-subgates'),
           k(sale, 'held'),
           k(sale, 'generation'),
           k(sale, 'queued'),
@@ -921,5 +923,7 @@ export function redisSaleSubGates(redis: () => Promise<RedisClient>): SaleSubGat
     restore: (sale, id, units) => gate.restore(shardedSaleOf(sale), `${RESTORE}${id}`, units),
 
     withdraw: (sale, max) => gate.withdraw(shardedSaleOf(sale), max),
+
+    soldOut: (sale) => guarded(async (r) => void (await r.set(k(sale, 'in-subgates'), 0))),
   };
 }
