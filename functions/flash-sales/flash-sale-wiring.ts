@@ -1,7 +1,7 @@
 import { documents } from '#shared/adapters/dynamodb/client';
 import { dynamoSaleRepository } from '#shared/adapters/dynamodb/flash-sale-repository';
 import { redis } from '#shared/adapters/redis/client';
-import { redisSaleState } from '#shared/adapters/redis/flash-sale-state';
+import { redisSaleState, redisSaleSubGates } from '#shared/adapters/redis/flash-sale-state';
 import { redisTicketUpdates } from '#shared/adapters/redis/ticket-updates';
 import { secrets } from '#shared/adapters/aws/secrets';
 import { redisInventoryGate } from '#shared/adapters/redis/inventory-gate';
@@ -76,6 +76,7 @@ export const sales = lazy(() =>
     log: (message, details) => logger.error(message, details),
     capacity: capacity(),
     updates: ticketUpdates(),
+    subGates: redisSaleSubGates(redis),
     ...(edgeFlags() ? { edgeFlags: edgeFlags() } : {}),
   }),
 );

@@ -124,6 +124,43 @@ export interface SaleState {
   admit(sale: FlashSale, customerId: string, now: Date): Promise<{ ok: true } | { ok: false; retryAfterMs: number }>;
 }
 
+/** A unit movement a sharded sale owes its sub-gates (its give-back outbox): a take's units back, or units restored once. */
+export interface GiveBack {
+  /** The take id (a ticket's hold, per attempt), or `restore:<id>` for units restored once. */
+  readonly id: string;
+  /** The sub-gate of the take; absent when unknown (a cancelled walk: every sub-gate is released). */
+  readonly shard?: number;
+  /** The units of a restore. */
+  readonly units?: number;
+}
+
+/**
+ * What only a sale on N sub-gates (gateShards > 1) needs besides SaleState, whose decisions,
+ * hold ends and counts already work on the sub-gates. Every step is idempotent: a unit
+ * movement between the sale's slot and a sub-gate's is written first to the sale's outbox
+ * (in the same script as the ticket's change), then applied under its id, then removed.
+ */
+export interface SaleSubGates {
+  /** Movements owed to the sub-gates (hold ends, cancelled walks, earlier generations' holds), at most `limit`. */
+  giveBacks(sale: FlashSale, limit: number): Promise<GiveBack[]>;
+  /** Applies one (idempotent): units back into an open sub-gate, or `closed` units that found it collected (the caller's, for available; the same on a retry). */
+  giveBack(sale: FlashSale, entry: GiveBack): Promise<{ returned: number; closed: number }>;
+  /** The movement is done: out of the outbox. */
+  givenBack(sale: FlashSale, id: string): Promise<void>;
+  /** Tickets whose walk over the sub-gates began before `before` and was not settled (a crash, a timeout), at most `limit`. */
+  stuckWalks(sale: FlashSale, before: Date, limit: number): Promise<number[]>;
+  /** The end: every sub-gate closed; answers the units left in them, the same on every call. */
+  collect(sale: FlashSale): Promise<number>;
+  /** Adds `n` to a report counter once per `id` (a step retried after a crash counts once). */
+  countOnce(sale: FlashSale, id: string, field: 'unitsReturned', n: number): Promise<void>;
+  /** Adds units to the sub-gates once per `id` (a repair, a rebuild): answers the units that found them closed (the caller's). */
+  restore(sale: FlashSale, id: string, units: number): Promise<{ restored: number; closed: number }>;
+  /** Takes up to `max` units out of the open sub-gates (a repair); answers how many. */
+  withdraw(sale: FlashSale, max: number): Promise<number>;
+  /** The sale is sold out for good (every sub-gate empty, no hold open): its entries are answered sold_out, as on one gate. */
+  soldOut(sale: FlashSale): Promise<void>;
+}
+
 /** The virtual queue: admitted tickets, in order per message group, deduplicated by ticket. */
 export interface TicketQueue {
   send(sale: FlashSale, ticket: number): Promise<void>;

@@ -22,7 +22,17 @@ export interface FlashSale {
   readonly closedAt?: string;
   /** Bumped each time the sale's Redis state is rebuilt after a loss, so new tickets never reuse old ids. @default 0 */
   readonly generation?: number;
+  /**
+   * Sub-gates the units are split over (gate-shards.ts), chosen at creation from the expected
+   * entries: absent (1) is the SKU's one gate on the shop's slot; N > 1 puts the units in N
+   * sub-gates on N hash slots (adapters/redis/sharded-gate.ts).
+   */
+  readonly gateShards?: number;
 }
+
+/** The sale's number of sub-gates: 1 for the SKU's one gate. */
+export const gateShardsOf = (sale: Pick<FlashSale, 'gateShards'>) => sale.gateShards ?? 1;
+export const isSharded = (sale: Pick<FlashSale, 'gateShards'>) => gateShardsOf(sale) > 1;
 
 /** Live counts of a sale (Redis), the basis of its status and report. */
 export interface SaleCounts {

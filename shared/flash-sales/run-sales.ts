@@ -5,10 +5,24 @@ import type { Reservations } from '#shared/inventory/reserve-stock';
 import { newId } from '#shared/ids';
 import { crashPoint } from '#shared/platform/crash-points';
 import { holdReference } from './flash-sale-holds';
-import { ENTRIES_CLOSED_VALID_MS, holdIdOf, isOver, parseHoldId, SaleEndedError, SaleNotStartedError, saleStatus, validateSale, type FlashSale, type SaleStatus, type Ticket } from './flash-sale';
-import { publicSaleView, type EdgeFlags, type SaleReport, type SaleRepository, type SaleState, type TicketQueue } from './flash-sale-ports';
+import {
+  ENTRIES_CLOSED_VALID_MS,
+  holdIdOf,
+  isOver,
+  isSharded,
+  parseHoldId,
+  SaleEndedError,
+  SaleNotStartedError,
+  saleStatus,
+  validateSale,
+  type FlashSale,
+  type SaleStatus,
+  type Ticket,
+} from './flash-sale';
+import { publicSaleView, type EdgeFlags, type SaleReport, type SaleRepository, type SaleState, type SaleSubGates, type TicketQueue } from './flash-sale-ports';
+import { gateShardsFor } from './gate-shards';
 import { now as platformNow } from '#shared/platform/clock';
-import { type CapacityScheduler, type WarmLimits, warmCapacity, warmWindow } from './warm-capacity';
+import { ARRIVAL_SECONDS, type CapacityScheduler, type WarmLimits, warmCapacity, warmWindow } from './warm-capacity';
 import { pollAfterMs } from './poll-after';
 import type { TicketUpdates, TicketView } from './ticket-stream';
 
@@ -24,7 +38,7 @@ export interface RunSalesDeps {
   readonly sales: SaleRepository;
   readonly state: SaleState;
   readonly queue: TicketQueue;
-  readonly allocation: Pick<GateAllocation, 'allocate' | 'returnUnits' | 'reconcile' | 'compare' | 'repair'>;
+  readonly allocation: Pick<GateAllocation, 'allocate' | 'returnUnits' | 'reconcile' | 'compare' | 'repair'> & Partial<Pick<GateAllocation, 'returned'>>;
   readonly reservations: Pick<Reservations, 'reserve' | 'reserveFromGate' | 'get' | 'release'>;
   readonly clock?: () => Date;
   /** A ticket still queued this long after its entry is decided by the minute job. @default 240 */
@@ -37,6 +51,11 @@ export interface RunSalesDeps {
   readonly capacity?: { readonly scheduler: CapacityScheduler; readonly limits: WarmLimits; readonly failed: (step: 'schedule' | 'release', details: Record<string, unknown>) => void };
   /** Where a ticket's visible change is announced to its streams (best effort: a failure is logged). @default none */
   readonly updates?: Pick<TicketUpdates, 'publish'>;
+  /**
+   * The sub-gates of sales whose expected entries need more than one Redis shard (gate-shards.ts);
+   * without them every sale keeps its units in the SKU's one gate. Needs `allocation.returned`.
+   */
+  readonly subGates?: SaleSubGates;
 }
 
 /** What the minute job did for one sale: tickets it decided, and each kind of state it repaired. */
@@ -86,6 +105,8 @@ export const DECIDE_AHEAD = 100;
 export const RECORDER_TURN_MS = 30_000;
 /** Unrecorded wins a recorder reads at a time (written MAX_GATE_HOLDS_PER_BATCH to a transaction). */
 const RECORD_READ = 495;
+/** A sharded sale's walk over its sub-gates not settled this long after it began was cut short (a crash, a timeout): the job resumes it. */
+export const STUCK_WALK_SECONDS = 30;
 
 export function makeRunSales({
   sales,
@@ -99,11 +120,48 @@ export function makeRunSales({
   edgeFlags,
   capacity,
   updates,
+  subGates,
 }: RunSalesDeps) {
   async function sale(shopId: string, saleId: string): Promise<FlashSale> {
     const found = await sales.get(shopId, saleId);
     if (!found) throw new NotFoundError(`Flash sale ${saleId} does not exist.`);
     return found;
+  }
+
+  /** A sharded sale's sub-gates (the wiring provides them whenever it creates such sales). */
+  function gatesOf(s: FlashSale): SaleSubGates & Pick<GateAllocation, 'returned'> {
+    if (!subGates || !allocation.returned) throw new Error(`Sale ${s.saleId} is on ${s.gateShards} sub-gates, but this process has none wired.`);
+    return { ...subGates, returned: allocation.returned };
+  }
+
+  /**
+   * Units that left a sharded sale's sub-gates for good (collected at the end, given back
+   * after it) go back to available with their ledger entry, once per `id`: counted first (once),
+   * then moved (a movement named by the id and the sale's end, so a retry writes nothing twice).
+   */
+  async function returnToAvailable(s: FlashSale, id: string, units: number): Promise<void> {
+    const gates = gatesOf(s);
+    await gates.countOnce(s, id, 'unitsReturned', units);
+    await gates.returned(s.shopId, s.sku, units, { actor: 'flash-sale', reference: s.saleId }, { id: `gateret.${s.saleId}.${id}`, at: s.endsAt });
+  }
+
+  /**
+   * A sharded sale's outbox: each unit movement owed to a sub-gate (a hold that ended, a walk
+   * cancelled at the end, a hold of an earlier generation) is applied under its id, units that
+   * found their sub-gate collected go to available, and only then is it removed: a crash
+   * anywhere in between repeats the steps, which change nothing twice.
+   */
+  async function settleGiveBacks(s: FlashSale): Promise<number> {
+    if (!isSharded(s)) return 0;
+    const gates = gatesOf(s);
+    const owed = await gates.giveBacks(s, HEAL_BATCH);
+    for (const entry of owed) {
+      const { closed } = await gates.giveBack(s, entry);
+      crashPoint('flash-sale.given-back');
+      if (closed > 0) await returnToAvailable(s, entry.id, closed);
+      await gates.givenBack(s, entry.id);
+    }
+    return owed.length;
   }
 
   /**
@@ -173,9 +231,12 @@ export function makeRunSales({
 
   /** Flags the sale when its live counts say it is sold out for good. */
   async function flagIfSoldOut(s: FlashSale): Promise<void> {
-    if (!edgeFlags) return;
+    if (!edgeFlags && !isSharded(s)) return;
     const now = clock();
-    if (saleStatus(s, await state.counts(s), now) === 'sold_out') await flagAtEdge(s, 'sold_out');
+    if (saleStatus(s, await state.counts(s), now) !== 'sold_out') return;
+    // A sharded sale's entry script cannot see its sub-gates: it is told here, as the edge is.
+    if (isSharded(s)) await gatesOf(s).soldOut(s);
+    await flagAtEdge(s, 'sold_out');
   }
 
   /** Records the hold of a winning ticket in DynamoDB (idempotent: the hold id comes from the ticket). */
@@ -275,6 +336,8 @@ export function makeRunSales({
 
   /** The units of an ended hold back to the gate (the next waiting tickets decided), or to available once the sale is over. */
   async function afterHoldEnded(s: FlashSale, { returned, next }: { returned: number; next: number[] }): Promise<{ returned: number; decided: number }> {
+    // A sharded sale's units go back to their sub-gate (through its outbox) before the next tickets walk for them.
+    await settleGiveBacks(s);
     // Waiting tickets are decided in line order, in one step: the first win the returned
     // units, the others keep waiting while holds are open (or lose, once the sale is over).
     if (next.length > 0) {
@@ -282,7 +345,7 @@ export function makeRunSales({
       await Promise.all(next.map((ticket, i) => (decisions[i]?.kind === 'waiting' ? undefined : announce(s, ticket))));
       await recordHoldsQuietly(s);
     }
-    if (isOver(s, clock()) && returned > 0) {
+    if (isOver(s, clock()) && returned > 0 && !isSharded(s)) {
       // After the end the units go back to available rather than to the gate.
       await state.count(s, 'unitsReturned', await allocation.returnUnits(s.shopId, s.sku, { actor: 'flash-sale', reference: s.saleId }, returned));
     }
@@ -307,7 +370,7 @@ export function makeRunSales({
   async function heal(s: FlashSale): Promise<HealReport> {
     const now = clock();
     const over = isOver(s, now);
-    const repairs = { holdsRecorded: 0, holdsEnded: 0, holdsVoided: 0, ordersCounted: 0, heldRecounted: 0, gateRepaired: 0 };
+    const repairs = { holdsRecorded: 0, holdsEnded: 0, holdsVoided: 0, ordersCounted: 0, heldRecounted: 0, gateRepaired: 0, walksResumed: 0, givenBack: 0 };
     let redriven = 0;
     let failures = 0;
     /** One ticket's healing: a failure (DynamoDB or Redis refusing for a moment) is logged and leaves the others to heal. */
@@ -329,6 +392,17 @@ export function makeRunSales({
       HEAL_BATCH,
     );
 
+    if (isSharded(s)) {
+      // Walks over the sub-gates a crash or a timeout cut short are resumed under their take ids, and the outbox is applied.
+      const stuck = await gatesOf(s).stuckWalks(s, new Date(now.getTime() - STUCK_WALK_SECONDS * 1000), HEAL_BATCH);
+      if (stuck.length > 0) {
+        const { decisions } = await state.decideBatch(s, stuck, now, 0);
+        await Promise.all(stuck.map((ticket, i) => (decisions[i]?.kind === 'waiting' ? undefined : announce(s, ticket))));
+        repairs.walksResumed += stuck.length;
+      }
+      repairs.givenBack += await settleGiveBacks(s);
+    }
+
     for (const ticket of due.queued) {
       await attempt('redrive', ticket, async () => {
         const outcome = await decide(s, ticket);
@@ -346,7 +420,7 @@ export function makeRunSales({
     }
 
     // The winners' holds by the recorder (its batches); what it leaves past the bound (a hold whose time is up, a turn held by a dead recorder) one by one.
-    if (redriven > 0 || due.unrecorded.length > 0) {
+    if (redriven > 0 || due.unrecorded.length > 0 || repairs.walksResumed > 0) {
       const written = await recordHolds(s).catch((error: unknown) => {
         failures += 1;
         log('flash-sale healing step failed', { saleId: s.saleId, step: 'record holds', error: String(error) });
@@ -394,19 +468,45 @@ export function makeRunSales({
     for (const { ticket, holdId } of await state.unrecorded(s)) {
       if (await reservations.get(s.shopId, holdId)) await state.holdRecorded(s, ticket);
     }
+    // A sharded sale's end: the outbox applied, then every sub-gate collected once and its units
+    // returned to available (the same answer on every run, the movement written once).
+    if (over && isSharded(s)) {
+      await settleGiveBacks(s);
+      const left = await gatesOf(s).collect(s);
+      if (left > 0) await returnToAvailable(s, `collect.g${s.generation ?? 0}`, left);
+    }
     const { allocated } = await allocation.compare(s.shopId, s.sku, 0);
     const { inGate, outstanding } = await state.gateSnapshot(s);
     const discrepancy = allocated - outstanding - inGate;
     if (await state.sameDriftAsLastRun(s, discrepancy)) {
-      await allocation.repair(s.shopId, s.sku, discrepancy);
+      if (isSharded(s)) await repairSubGates(s, discrepancy, now);
+      else await allocation.repair(s.shopId, s.sku, discrepancy);
       repairs.gateRepaired += 1;
     }
-    if (over) await state.count(s, 'unitsReturned', await allocation.returnUnits(s.shopId, s.sku, { actor: 'flash-sale', reference: s.saleId }));
+    if (over && !isSharded(s)) await state.count(s, 'unitsReturned', await allocation.returnUnits(s.shopId, s.sku, { actor: 'flash-sale', reference: s.saleId }));
 
-    const repaired = Object.values(repairs).reduce((a, b) => a + b, 0);
+    const { walksResumed, givenBack, ...reported } = repairs;
+    // A resumed walk is a re-driven decision; the outbox's give-backs are the sale's usual work, not repairs.
+    redriven += walksResumed;
+    void givenBack;
+    const repaired = Object.values(reported).reduce((a, b) => a + b, 0);
     await state.count(s, 'redriven', redriven);
     await state.count(s, 'repaired', repaired);
-    return { saleId: s.saleId, redriven, repaired, ...repairs, failures };
+    return { saleId: s.saleId, redriven, repaired, ...reported, failures };
+  }
+
+  /**
+   * A sharded sale's gate repair (two runs agreed): units missing from the sub-gates are put
+   * back (once per repair; after the end, to available), units they should not have withdrawn.
+   */
+  async function repairSubGates(s: FlashSale, discrepancy: number, now: Date): Promise<void> {
+    const gates = gatesOf(s);
+    if (discrepancy > 0) {
+      const id = `repair.${now.getTime()}`;
+      const { closed } = await gates.restore(s, id, discrepancy);
+      if (closed > 0) await returnToAvailable(s, id, closed);
+    }
+    if (discrepancy < 0) await gates.withdraw(s, -discrepancy);
   }
 
   /** A ticket that lost may still have a hold in DynamoDB (its win was in Redis's last unsaved second): the hold is voided. */
@@ -461,7 +561,8 @@ export function makeRunSales({
     }
     const healed = await heal(s);
     const counts = await state.counts(s);
-    const settled = counts.held <= 0 && counts.waiting === 0 && counts.inGate === 0 && (await state.unrecorded(s)).length === 0;
+    const owed = isSharded(s) ? (await gatesOf(s).giveBacks(s, 1)).length + (await gatesOf(s).stuckWalks(s, clock(), 1)).length : 0;
+    const settled = counts.held <= 0 && counts.waiting === 0 && counts.inGate === 0 && owed === 0 && (await state.unrecorded(s)).length === 0;
     if (settled) await sales.settled(shopId, saleId, counts);
     return { ...healed, settled };
   }
@@ -509,6 +610,8 @@ export function makeRunSales({
     async createSale(input: CreateSaleInput): Promise<FlashSale> {
       const now = clock();
       validateSale(input, now);
+      // The crowd's peak rate (its expected entries over the first seconds) decides the sub-gates; 1 keeps the SKU's one gate.
+      const shards = subGates && allocation.returned && input.expectedEntries !== undefined ? gateShardsFor(input.expectedEntries / ARRIVAL_SECONDS, input.units) : 1;
       const created: FlashSale = {
         shopId: input.shopId,
         saleId: newId('sale', now.getTime()),
@@ -519,12 +622,16 @@ export function makeRunSales({
         perCustomerLimit: input.perCustomerLimit,
         holdSeconds: input.holdSeconds,
         createdAt: now.toISOString(),
+        ...(shards > 1 ? { gateShards: shards } : {}),
       };
       // The sale claims its SKU first (one open sale per SKU), then its units leave
       // `available` for the gate (refused when there are not enough: the sale is undone).
       await sales.create(created);
       try {
-        await allocation.allocate(input.shopId, input.sku, input.units, { actor: input.actor, reference: created.saleId });
+        const context = { actor: input.actor, reference: created.saleId };
+        // A sharded sale's units stay out of the SKU's gate: the sale's state opens its sub-gates with them.
+        if (shards > 1) await allocation.allocate(input.shopId, input.sku, input.units, context, { fillGate: false });
+        else await allocation.allocate(input.shopId, input.sku, input.units, context);
       } catch (error) {
         await sales.discard(created);
         throw error;
@@ -679,6 +786,13 @@ export function makeRunSales({
         const s = await sales.nextGeneration(shopId, saleId);
         cached.delete(`${shopId}#${saleId}`);
         await state.open(s);
+        if (isSharded(s)) {
+          // The new generation's sub-gates opened empty: they get what DynamoDB's allocation says (the recorded holds are out of it).
+          const { allocated } = await allocation.compare(shopId, s.sku, 0);
+          await gatesOf(s).restore(s, `rebuild.g${s.generation ?? 0}`, allocated);
+          recovered.push({ saleId, restored: allocated });
+          continue;
+        }
         const { discrepancy } = await allocation.reconcile(shopId, s.sku, 0);
         recovered.push({ saleId, restored: discrepancy });
       }

@@ -45,7 +45,8 @@ export function makeGateAllocation({ stock, gate, clock = platformNow }: { stock
   const entry = (type: 'gate_allocation' | 'gate_return' | 'commit', reason: string, context: GateContext, at: string) => ({ type, reason, reference: context.reference, actor: context.actor, at });
 
   return {
-    async allocate(shopId: string, sku: string, units: number, context: GateContext): Promise<number> {
+    /** Moves units from available to the gate's allocation, then into the gate (`fillGate: false`: a sale's sub-gates, which its own state fills). */
+    async allocate(shopId: string, sku: string, units: number, context: GateContext, { fillGate = true }: { fillGate?: boolean } = {}): Promise<number> {
       const at = clock().toISOString();
       await stock.move({
         shopId,
@@ -55,7 +56,24 @@ export function makeGateAllocation({ stock, gate, clock = platformNow }: { stock
         gateAllocation: units,
         entry: entry('gate_allocation', 'allocated to the gate', context, at),
       });
-      return gate.adjust(shopId, sku, units);
+      return fillGate ? gate.adjust(shopId, sku, units) : units;
+    },
+
+    /**
+     * Units a sale's sub-gates gave up (collected at its end, given back after it) return to
+     * available in DynamoDB alone: they are out of Redis already. Once per `movement`: its id
+     * and time name the ledger entry, so a retry after a crash writes nothing twice.
+     */
+    async returned(shopId: string, sku: string, units: number, context: GateContext, movement: { id: string; at: string }): Promise<void> {
+      if (units <= 0) return;
+      await stock.move({
+        shopId,
+        sku,
+        movementId: movement.id,
+        delta: { reserved: -units, available: units },
+        gateAllocation: -units,
+        entry: entry('gate_return', 'returned from the sub-gates', context, movement.at),
+      });
     },
 
     /** Units taken through the gate became an order: reserved → sold. */

@@ -52,7 +52,7 @@ afterAll(async () => {
   await Promise.all(platforms.map((p) => p.close()));
 });
 
-async function sale(name: string, kill: { crashPoint: string } | { afterEntries: number }) {
+async function sale(name: string, kill: { crashPoint: string } | { afterEntries: number }, { expectedEntries }: { expectedEntries?: number } = {}) {
   const began = Date.now();
   const seconds: Record<string, number> = {};
   const mark = (what: string) => (seconds[what] = Math.round((Date.now() - began) / 100) / 10);
@@ -64,7 +64,15 @@ async function sale(name: string, kill: { crashPoint: string } | { afterEntries:
   await productWithStock(platform, admin, sku, UNITS);
   const created = await platform.request('POST', `/v1/shops/${SHOP}/admin/flash-sales`, {
     token: admin,
-    body: { sku, units: UNITS, startsAt: new Date(Date.now() - 1_000).toISOString(), endsAt: new Date(Date.now() + SALE_SECONDS * 1000).toISOString(), perCustomerLimit: 1, holdSeconds: HOLD_SECONDS },
+    body: {
+      sku,
+      units: UNITS,
+      startsAt: new Date(Date.now() - 1_000).toISOString(),
+      endsAt: new Date(Date.now() + SALE_SECONDS * 1000).toISOString(),
+      perCustomerLimit: 1,
+      holdSeconds: HOLD_SECONDS,
+      ...(expectedEntries ? { expectedEntries } : {}),
+    },
   });
   expect(created.status, JSON.stringify(created.body)).toBe(201);
   const saleId = created.body.saleId as string;
@@ -231,5 +239,16 @@ describe.concurrent('flash sale, the platform killed with SIGKILL and restarted'
 
   it('killed while tickets are decided (a win in Redis, its hold not yet recorded)', async () => {
     expectSettled(await sale('decisions', { crashPoint: 'flash-sale.ticket-won@4' }));
+  });
+
+  /** A drop whose expected entries (60,000/s at its peak) put its units on 4 sub-gates (docs/capacity.md). */
+  const SHARDED = { expectedEntries: 600_000 };
+
+  it('a sale on sub-gates, killed between a decision’s walk over the sub-gates and its settle', async () => {
+    expectSettled(await sale('walked', { crashPoint: 'flash-sale.walked@3' }, SHARDED));
+  });
+
+  it('a sale on sub-gates, killed in the middle of a walk (a sub-gate passed, the next not visited)', async () => {
+    expectSettled(await sale('midwalk', { crashPoint: 'sharded-gate.walked@5' }, SHARDED));
   });
 });

@@ -34,6 +34,7 @@ function toSale(item: Record<string, unknown>): FlashSale {
     createdAt: s.createdAt,
     ...(s.closedAt ? { closedAt: s.closedAt } : {}),
     ...(s.generation ? { generation: Number(s.generation) } : {}),
+    ...(Number(s.gateShards ?? 1) > 1 ? { gateShards: Number(s.gateShards) } : {}),
   };
 }
 

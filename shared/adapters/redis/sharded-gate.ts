@@ -31,7 +31,7 @@ const TAKE = `
 -- KEYS: units, takes, closed ; ARGV: takeId, quantity
 local earlier = redis.call('HGET', KEYS[2], ARGV[1])
 if earlier == 'passed' then return {'short'} end
-if earlier == 'returned' then return {'returned'} end
+if earlier and (earlier == 'returned' or string.sub(earlier, 1, 5) == 'late:') then return {'returned'} end
 if earlier then return {'taken'} end
 if redis.call('EXISTS', KEYS[3]) == 1 then return {'closed'} end
 local have = tonumber(redis.call('GET', KEYS[1]) or '0')
@@ -48,11 +48,63 @@ return {'taken'}
 const GIVE_BACK = `
 -- KEYS: units, takes, closed ; ARGV: takeId
 local taken = redis.call('HGET', KEYS[2], ARGV[1])
-if not taken or taken == 'passed' or taken == 'returned' then return {'none', '0'} end
+if not taken or taken == 'passed' or taken == 'returned' or string.sub(taken, 1, 5) == 'late:' then return {'none', '0'} end
 redis.call('HSET', KEYS[2], ARGV[1], 'returned')
 if redis.call('EXISTS', KEYS[3]) == 1 then return {'closed', taken} end
 redis.call('INCRBY', KEYS[1], taken)
 return {'returned', taken}
+`;
+
+/**
+ * A take's units back, for a caller that must learn the same answer on a retry (a sale's
+ * give-back outbox, whose crash after the script but before its own step repeats it): units
+ * returned to an open sub-gate answer 'returned' once; units that found the sub-gate closed
+ * are marked `late:<n>` and answered 'closed' on every call, so the caller can move them to
+ * available stock idempotently. A take id never seen here is marked returned, so a walk of a
+ * cancelled take that is still on its way takes nothing here afterwards.
+ */
+const RELEASE = `
+-- KEYS: units, takes, closed ; ARGV: takeId
+local taken = redis.call('HGET', KEYS[2], ARGV[1])
+if not taken then
+  redis.call('HSET', KEYS[2], ARGV[1], 'returned')
+  return {'none', '0'}
+end
+if taken == 'passed' or taken == 'returned' then return {'none', '0'} end
+if string.sub(taken, 1, 5) == 'late:' then return {'closed', string.sub(taken, 6)} end
+if redis.call('EXISTS', KEYS[3]) == 1 then
+  redis.call('HSET', KEYS[2], ARGV[1], 'late:' .. taken)
+  return {'closed', taken}
+end
+redis.call('HSET', KEYS[2], ARGV[1], 'returned')
+redis.call('INCRBY', KEYS[1], taken)
+return {'returned', taken}
+`;
+
+/** Units added to a sub-gate once per id (a repair, a hold of an earlier generation); into a closed one they are the caller's, answered alike on a retry. */
+const RESTORE = `
+-- KEYS: units, takes, closed ; ARGV: id, units
+local done = redis.call('HGET', KEYS[2], ARGV[1])
+if done then
+  if string.sub(done, 1, 5) == 'late:' then return {'closed', string.sub(done, 6)} end
+  return {'done', '0'}
+end
+if redis.call('EXISTS', KEYS[3]) == 1 then
+  redis.call('HSET', KEYS[2], ARGV[1], 'late:' .. ARGV[2])
+  return {'closed', ARGV[2]}
+end
+redis.call('HSET', KEYS[2], ARGV[1], 'restored')
+redis.call('INCRBY', KEYS[1], ARGV[2])
+return {'restored', ARGV[2]}
+`;
+
+/** Up to ARGV[1] units out of an open sub-gate (a repair of units it should not have); answers how many. */
+const WITHDRAW = `
+-- KEYS: units ; ARGV: max
+local have = tonumber(redis.call('GET', KEYS[1]) or '0')
+local n = math.min(have, tonumber(ARGV[1]))
+if n > 0 then redis.call('DECRBY', KEYS[1], n) end
+return n
 `;
 
 const COLLECT = `
@@ -70,6 +122,16 @@ type ShardedGateCommands = {
   shardTake(units: string, takes: string, closed: string, takeId: string, quantity: number): Promise<string[]>;
   shardGiveBack(units: string, takes: string, closed: string, takeId: string): Promise<[string, string]>;
   shardCollect(units: string, closed: string): Promise<number>;
+  shardRelease(units: string, takes: string, closed: string, takeId: string): Promise<[string, string]>;
+  shardRestore(units: string, takes: string, closed: string, id: string, count: number): Promise<[string, string]>;
+  shardWithdraw(units: string, max: number): Promise<number>;
+};
+
+export type ReleaseAnswer = {
+  /** Units back in an open sub-gate (answered once). */
+  readonly returned: number;
+  /** Units that found their sub-gate closed: the caller's, for available stock (answered the same on every call). */
+  readonly closed: number;
 };
 
 /** Which sale: its shop, id and number of sub-gates (fixed when the sale opens). */
@@ -108,6 +170,9 @@ export function redisShardedGate(redis: () => Promise<RedisClient>) {
     shardTake: { numberOfKeys: 3, lua: TAKE },
     shardGiveBack: { numberOfKeys: 3, lua: GIVE_BACK },
     shardCollect: { numberOfKeys: 2, lua: COLLECT },
+    shardRelease: { numberOfKeys: 3, lua: RELEASE },
+    shardRestore: { numberOfKeys: 3, lua: RESTORE },
+    shardWithdraw: { numberOfKeys: 1, lua: WITHDRAW },
   });
 
   async function guarded<T>(what: string, run: (r: RedisClient & ShardedGateCommands) => Promise<T>): Promise<T> {
@@ -152,6 +217,42 @@ export function redisShardedGate(redis: () => Promise<RedisClient>) {
       const keys = shardedGateKeys(sale, shard);
       const [kind, units] = await guarded('give units back', (r) => r.shardGiveBack(keys.units, keys.takes, keys.closed, takeId));
       return kind === 'none' ? { kind: 'none' } : { kind: kind as 'returned' | 'closed', units: Number(units) };
+    },
+
+    /**
+     * A take's units back, whatever became of it (see RELEASE): from the sub-gate `shard`, or,
+     * when the caller does not know where the take got to (a walk that may be on its way),
+     * from every sub-gate, each marked so the take can take nothing there afterwards.
+     */
+    async release(sale: ShardedSale, takeId: string, shard?: number): Promise<ReleaseAnswer> {
+      const shards = shard === undefined ? shardsOf(sale) : [shard];
+      const answers = await guarded('give units back', (r) =>
+        Promise.all(shards.map((i) => r.shardRelease(shardedGateKeys(sale, i).units, shardedGateKeys(sale, i).takes, shardedGateKeys(sale, i).closed, takeId))),
+      );
+      let returned = 0;
+      let closed = 0;
+      for (const [kind, units] of answers) {
+        if (kind === 'returned') returned += Number(units);
+        if (kind === 'closed') closed += Number(units);
+      }
+      return { returned, closed };
+    },
+
+    /** Adds `units` to sub-gate `shard` once per `id`; answers the units that found it closed (the caller's, the same on a retry). */
+    async restore(sale: ShardedSale, id: string, units: number, shard = 0): Promise<{ restored: number; closed: number }> {
+      const keys = shardedGateKeys(sale, shard);
+      const [kind, n] = await guarded('take units back', (r) => r.shardRestore(keys.units, keys.takes, keys.closed, id, units));
+      return { restored: kind === 'restored' ? Number(n) : 0, closed: kind === 'closed' ? Number(n) : 0 };
+    },
+
+    /** Takes up to `max` units out of the open sub-gates (a repair); answers how many. */
+    async withdraw(sale: ShardedSale, max: number): Promise<number> {
+      let left = max;
+      for (const i of shardsOf(sale)) {
+        if (left <= 0) break;
+        left -= Number(await guarded('withdraw units', (r) => r.shardWithdraw(shardedGateKeys(sale, i).units, left)));
+      }
+      return max - left;
     },
 
     /** Units left in each sub-gate (0 for a collected one). */
