@@ -1,6 +1,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { SynthesisMessage } from 'aws-cdk-lib/cx-api';
@@ -9,6 +10,9 @@ import { FUNCTIONS, type FunctionSpec } from '#functions/registry';
 import { DEFAULT_ROUTE, ROUTES } from '#functions/routes';
 import { type CommerceAppOptions, type CommerceStacks, defineCommerceApp } from '#lib/commerce-app';
 import { contextOf, contextSlug } from '#lib/contexts/index';
+
+/** A small built web app (index.html, admin/index.html, assets/), so template tests need no web build. */
+export const WEB_DIST_FIXTURE = fileURLToPath(new URL('./fixtures/web-dist', import.meta.url));
 
 /** The context of cdk.json (feature flags), so tests synthesize what `cdk synth` does. */
 export function cdkJsonContext(): Record<string, unknown> {
@@ -87,7 +91,7 @@ export function buildStacks(options: CommerceAppOptions = {}, context: Record<st
   const stacks = defineCommerceApp(app, {
     nag: false,
     ...options,
-    stateless: { projectRoot: stubProjectRoot(specs), ...s },
+    stateless: { projectRoot: stubProjectRoot(specs), webDist: WEB_DIST_FIXTURE, ...s },
   });
   const cache = new Map<Stack, Template>();
   const templateFor = (stack: Stack): Template => {
