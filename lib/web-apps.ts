@@ -140,7 +140,8 @@ export class WebApps extends Construct {
   readonly bucketArnExport: string;
   private readonly bucket: IBucket;
   private readonly dist: string;
-  private readonly config: WebConfig;
+  /** What `/config.json` holds (tokens until deployment). */
+  readonly config: WebConfig;
 
   constructor(scope: Construct, id: string, props: WebAppsProps) {
     super(scope, id);
