@@ -128,7 +128,12 @@ describe('the default behaviour', () => {
       [JSON.stringify({ Ref: 'AWS::Region' })]: 'REGION',
     });
     expect(security.ContentSecurityPolicy.ContentSecurityPolicy['Fn::Join'][1]).toContainEqual(domain);
-    const directives = Object.fromEntries(csp.split(';').map((d) => d.trim().split(/\s+/)).map(([name, ...values]) => [name!, values]));
+    const directives = Object.fromEntries(
+      csp
+        .split(';')
+        .map((d) => d.trim().split(/\s+/))
+        .map(([name, ...values]) => [name!, values]),
+    );
     expect(directives).toEqual({
       'default-src': ["'self'"],
       'script-src': ["'self'"],
