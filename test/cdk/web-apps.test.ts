@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Stack } from 'aws-cdk-lib';
 import type { Template } from 'aws-cdk-lib/assertions';
 import { UserPoolClient } from 'aws-cdk-lib/aws-cognito';
@@ -257,6 +258,11 @@ describe('the deployment of web/dist', () => {
     expect(markers.some((m) => m.includes('IdentityWebClient'))).toBe(true);
     expect(markers.some((m) => m.includes('IdentityDomain') && m.includes('amazoncognito.com'))).toBe(true);
     expect(pages.Properties.SourceMarkersConfig[1]).toEqual({ jsonEscape: true });
+    // The uploaded file itself, as staged: the markers in place of the tokens.
+    const key = String(pages.Properties.SourceObjectKeys[1]).replace(/\.zip$/, '');
+    const staged = JSON.parse(readFileSync(join(stacks.app.synth().directory, `asset.${key}`, 'config.json'), 'utf8')) as Json;
+    const marker = (token: string) => Object.entries(pages.Properties.SourceMarkers[1] as Record<string, unknown>).find(([, v]) => JSON.stringify(v).includes(token))![0];
+    expect(staged).toEqual({ auth: { kind: 'cognito', domain: marker('IdentityDomain'), clientId: marker('IdentityWebClient'), redirectPath: '/auth/callback' }, apiBase: '/v1' });
   });
 
   it('refuses to synthesize without a built index.html, naming the command to run', () => {
