@@ -198,7 +198,7 @@ export class EdgeStack extends Stack {
     new CfnOutput(this, 'ApiUrl', { value: this.stage.url, description: 'Base URL of the HTTP API' });
     new CfnOutput(this, 'DistributionDomainName', {
       value: this.edge.distribution.distributionDomainName,
-      description: 'CloudFront domain of the API and images (https://<it>/v1/...)',
+      description: 'CloudFront domain of the API, the images and the web apps (https://<it>/v1/..., https://<it>/)',
     });
   }
 }
@@ -315,7 +315,7 @@ export function defineStatelessStacks(
   const contextStacks = Object.values(contexts);
 
   const edge = new EdgeStack(scope, `${prefix}-edge`, {
-    ...base('the stage of the HTTP API (throttles, access logs) and the CloudFront distribution'),
+    ...base('the stage of the HTTP API (throttles, access logs), the CloudFront distribution and the web apps upload'),
     resources,
     httpApiId: reference.httpApiId,
     routes,

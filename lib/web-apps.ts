@@ -261,6 +261,8 @@ export class WebSignIn extends Construct {
       action: 'UpdateUserPoolClient',
       parameters: { UserPoolId: props.userPool.userPoolId, ClientId: props.client.userPoolClientId, ...webClientSettings(webSignInUrls(props.origins, props.localCallback ?? false)) },
       physicalResourceId: PhysicalResourceId.of(props.client.userPoolClientId),
+      // The answer describes the whole client; custom resource data is limited to 4 KB.
+      outputPaths: ['UserPoolClient.ClientId'],
     };
     this.update = new AwsCustomResource(this, 'UpdateClient', {
       onCreate: call,
