@@ -157,6 +157,19 @@ export function mergeTemplates(templates: readonly Template[]): Template {
   return Template.fromJSON(merged, { skipCyclicalDependenciesCheck: true });
 }
 
+/** Construct ids of the Lambda functions that CDK itself provides to the edge stack: the web apps' upload and the web client's update. */
+const PROVIDED_FUNCTIONS = /\/(Custom::CDKBucketDeployment[0-9A-Za-z]+|AWS679f53fac002430cb0da5b7982bd2287)\//;
+
+/**
+ * A template without the functions CDK provides (see PROVIDED_FUNCTIONS) and their roles,
+ * policies and layers: the platform's own functions, for tests about every one of them.
+ */
+export function withoutProvidedFunctions(template: Template): Template {
+  const json = template.toJSON() as { Resources: Record<string, { Metadata?: Record<string, string> }> } & Record<string, unknown>;
+  const resources = Object.fromEntries(Object.entries(json.Resources).filter(([, r]) => !PROVIDED_FUNCTIONS.test(`${r.Metadata?.['aws:cdk:path'] ?? ''}/`)));
+  return Template.fromJSON({ ...json, Resources: resources }, { skipCyclicalDependenciesCheck: true });
+}
+
 /** The construct path of a function's construct: `/commerce-<stage>-<context>/<Context>/Functions/<id>`. */
 export function functionPath(stage: string, spec: Pick<FunctionSpec, 'id' | 'entry'>): string {
   const { kebab, pascal } = contextSlug(contextOf(spec));
