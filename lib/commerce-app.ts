@@ -1,5 +1,7 @@
+import { resolve } from 'node:path';
 import { type App, type Stack, Tags, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import type { WebSignInProps } from './identity';
 import { stageSettings } from './stage';
 import { StatefulStack, type StatefulStackProps } from './stateful-stack';
 import { defineStatelessStacks, deployedSpecs, type EdgeSettings, type StatelessProps, type StatelessStacks } from './stateless-stacks';
@@ -40,6 +42,11 @@ export interface CommerceStacks extends StatelessStacks {
  * - `corsAllowOrigins` (comma-separated);
  * - for the distribution, `edgeDomainName` (comma-separated), `edgeCertificateArn` (ACM,
  *   us-east-1) and `edgeWebAclArn` (WAFv2, scope CLOUDFRONT);
+ * - for the web apps: `webDist`, the built apps (default web/dist, which bin/app.ts builds when
+ *   it is missing); `webLocalCallback=true` also admits http://localhost:3000/auth/callback as
+ *   a sign-in callback (a web app run by hand against the stage); `signInDomainPrefix`, the
+ *   Cognito domain prefix (default `commerce-<stage>-<account id>`). The callback URLs are on
+ *   the custom domains (`edgeDomainName`) when given, else on the distribution's own domain;
  * - `alarmEmail`: an address subscribed by email to the monitoring stack's Alarms topic (output
  *   AlarmsTopicArn), which every alarm of the stage notifies: a message in any dead-letter
  *   queue, errors of the flash-sale worker, 5xx answers of flash-sale entries (Redis gate
@@ -72,6 +79,13 @@ export function defineCommerceApp(app: App, options: CommerceAppOptions = {}): C
   const edgeDomainNames = list('edgeDomainName');
   const edgeCertificateArn = app.node.tryGetContext('edgeCertificateArn') as string | undefined;
   const edgeWebAclArn = app.node.tryGetContext('edgeWebAclArn') as string | undefined;
+  const webDist = text('webDist');
+  const signInDomainPrefix = text('signInDomainPrefix');
+  const webSignIn: WebSignInProps = {
+    ...(edgeDomainNames ? { origins: edgeDomainNames.map((domain) => `https://${domain}`) } : {}),
+    localCallback: text('webLocalCallback') === 'true',
+    ...(signInDomainPrefix ? { domainPrefix: signInDomainPrefix } : {}),
+  };
   const edge: EdgeSettings = {
     ...(edgeDomainNames ? { domainNames: edgeDomainNames } : {}),
     ...(edgeCertificateArn ? { certificateArn: edgeCertificateArn } : {}),
@@ -95,6 +109,7 @@ export function defineCommerceApp(app: App, options: CommerceAppOptions = {}): C
     ...(availabilityZones ? { availabilityZones } : {}),
     searchClients,
     ...(emailIdentity ? { emailIdentity, emailIdentityExists } : {}),
+    webSignIn,
     ...options.stateful,
   });
   const stateless = defineStatelessStacks(app, prefix, {
@@ -105,6 +120,7 @@ export function defineCommerceApp(app: App, options: CommerceAppOptions = {}): C
     ...(warehouseUrl ? { warehouseUrl } : {}),
     ...(corsAllowOrigins ? { corsAllowOrigins } : {}),
     ...(alarmEmail ? { alarmEmail } : {}),
+    ...(webDist ? { webDist: resolve(webDist) } : {}),
     edge,
     ...options.stateless,
   });

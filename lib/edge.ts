@@ -44,6 +44,9 @@ export const CACHED_PATHS: readonly string[] = ['/v1/shops/*/products/*', '/v1/s
 /** Merchant routes: never cached, whatever comes after. */
 export const ADMIN_PATH = '/v1/shops/*/admin/*';
 
+/** Every API path: with the web apps on the default behaviour, the API's uncached behaviour for what no other catches. */
+export const API_PATH = '/v1/*';
+
 /** Product images, served from the images bucket (keys under `images/`). */
 export const IMAGES_PATH = `/${IMAGES_PREFIX}*`;
 
@@ -92,6 +95,12 @@ export interface EdgeProps {
    * @default none
    */
   readonly streams?: readonly { readonly route: Route; readonly url: IFunctionUrl }[];
+  /**
+   * The web apps' behaviour (WebApps.behavior): with it, the default behaviour serves the apps,
+   * and the API's uncached behaviour moves to API_PATH, after every other API behaviour.
+   * @default none: the default behaviour is the API's
+   */
+  readonly web?: BehaviorOptions;
 }
 
 /** CloudFront's wait for the next bytes of a stream: its heartbeats come at least every 15 s. */
@@ -113,8 +122,10 @@ const STREAM_READ_TIMEOUT = Duration.seconds(30);
  *    in the key, gzip and brotli. No Authorization in the key, which also means CloudFront never
  *    forwards it there: a token-protected route these patterns caught by mistake fails closed
  *    with a 401 instead of sharing a personal answer;
- * 3. `/images/*`: the images bucket through origin access control, cached (CachingOptimized);
- * 4. everything else (default): the API, no caching, all viewer headers except Host (so
+ * 3. with the web apps, `/v1/*`: every other API path, as the default behaviour below;
+ * 4. `/images/*`: the images bucket through origin access control, cached (CachingOptimized);
+ * 5. everything else (default): the web apps when given (their bucket, SPA routing, security
+ *    headers: see WebApps), else the API, no caching, all viewer headers except Host (so
  *    Authorization reaches the JWT authorizer and API Gateway sees its own host name).
  */
 export class Edge extends Construct {
@@ -133,7 +144,7 @@ export class Edge extends Construct {
       cachedPaths,
     );
     const streams = (props.streams ?? []).map((stream) => ({ ...stream, path: routePattern(stream.route.path) }));
-    this.validate(props, cachedPaths, [...streams.map((stream) => stream.path), ...uncachedPaths]);
+    this.validate(props, cachedPaths, [...streams.map((stream) => stream.path), ...uncachedPaths, ...(props.web ? [API_PATH] : [])]);
 
     const api = new HttpOrigin(`${props.httpApiId}.execute-api.${Aws.REGION}.${Aws.URL_SUFFIX}`, {
       protocolPolicy: OriginProtocolPolicy.HTTPS_ONLY,
@@ -190,8 +201,8 @@ export class Edge extends Construct {
     });
 
     const distribution = new Distribution(this, 'Distribution', {
-      comment: 'Commerce API and product images',
-      defaultBehavior: uncached,
+      comment: props.web ? 'Commerce API, product images and web apps' : 'Commerce API and product images',
+      defaultBehavior: props.web ?? uncached,
       httpVersion: HttpVersion.HTTP2_AND_3,
       priceClass: props.priceClass ?? PriceClass.PRICE_CLASS_100,
       enableLogging: true,
@@ -207,7 +218,8 @@ export class Edge extends Construct {
       ...(props.webAclArn ? { webAclId: props.webAclArn } : {}),
     });
     // Behaviours are rendered in the order they are added, which is the order CloudFront tries them.
-    const order = [...streams.map((stream) => stream.path), ...uncachedPaths, ...cachedPaths, IMAGES_PATH];
+    const apiPaths = props.web ? [API_PATH] : [];
+    const order = [...streams.map((stream) => stream.path), ...uncachedPaths, ...cachedPaths, ...apiPaths, IMAGES_PATH];
     // The sold-out function goes on the behaviour that catches each of its requests (the first whose pattern matches).
     const soldOutFunction = props.edgeFlags
       ? new CloudFrontFunction(this, 'SoldOutFunction', {
@@ -234,6 +246,7 @@ export class Edge extends Construct {
     }
     for (const path of uncachedPaths) distribution.addBehavior(path, api, withFunction(path, uncached));
     for (const path of cachedPaths) distribution.addBehavior(path, api, withFunction(path, cached));
+    for (const path of apiPaths) distribution.addBehavior(path, api, withFunction(path, uncached));
     if (soldOutFunction) this.soldOut = { function: soldOutFunction, paths: soldOutPaths };
     distribution.addBehavior(IMAGES_PATH, S3BucketOrigin.withOriginAccessControl(images), {
       viewerProtocolPolicy: ViewerProtocolPolicy.REDIRECT_TO_HTTPS,

@@ -1,6 +1,7 @@
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Aws, Duration, Fn, RemovalPolicy, Token, Validations } from 'aws-cdk-lib';
 import {
   AccountRecovery,
+  CfnUserPoolClient,
   ClientAttributes,
   FeaturePlan,
   type IUserPool,
@@ -10,6 +11,8 @@ import {
   StandardThreatProtectionMode,
   StringAttribute,
   UserPool,
+  UserPoolClient,
+  UserPoolDomain,
   UserPoolGroup,
   UserPoolOperation,
 } from 'aws-cdk-lib/aws-cognito';
@@ -29,6 +32,74 @@ export const SHOPS_ATTRIBUTE = 'shops';
 /** The pre-token-generation trigger, declared beside its handler (functions/platform/platform.functions.ts). */
 export const PRE_TOKEN_GENERATION: FunctionSpec = preTokenGenerationFunction;
 
+/** Where the hosted UI sends a browser back with the code: the storefront's and the console's callback pages. */
+export const WEB_CALLBACK_PATHS = ['/auth/callback', '/admin/auth/callback'] as const;
+/** Where it sends a browser after sign-out: each app's home. */
+export const WEB_LOGOUT_PATHS = ['/', '/admin/'] as const;
+/** The only plain-http callback, for a web app run by hand against a deployed stage (context webLocalCallback=true). */
+export const LOCAL_WEB_CALLBACK = 'http://localhost:3000/auth/callback';
+
+/** Sign-in of the browser apps through the Cognito hosted UI. */
+export interface WebSignInProps {
+  /**
+   * The https origins the apps are served from (`https://shop.example.com`), when known at
+   * synthesis (a custom domain). Without any, the web client is made with its hosted-UI flows
+   * off, and the edge stack turns them on with the distribution's domain (see WebSignIn).
+   * @default none
+   */
+  readonly origins?: readonly string[];
+  /** Also accept LOCAL_WEB_CALLBACK. @default false */
+  readonly localCallback?: boolean;
+  /** Prefix of the Cognito domain (`<prefix>.auth.<region>.amazoncognito.com`). @default `commerce-<stage>-<account id>` */
+  readonly domainPrefix?: string;
+}
+
+/** The web client's callback and logout URLs for these origins. */
+export function webSignInUrls(origins: readonly string[], localCallback = false): { readonly callbackUrls: string[]; readonly logoutUrls: string[] } {
+  for (const origin of origins) {
+    if (!Token.isUnresolved(origin) && !/^https:\/\/[^/\s]+$/.test(origin)) throw new Error(`The web origin "${origin}" must be https://<host>, without a path`);
+  }
+  return {
+    callbackUrls: [...origins.flatMap((origin) => WEB_CALLBACK_PATHS.map((path) => `${origin}${path}`)), ...(localCallback ? [LOCAL_WEB_CALLBACK] : [])],
+    logoutUrls: origins.flatMap((origin) => WEB_LOGOUT_PATHS.map((path) => `${origin}${path}`)),
+  };
+}
+
+/**
+ * Every setting of the web apps' client, in the shape of Cognito's UpdateUserPoolClient (and
+ * CloudFormation's AWS::Cognito::UserPoolClient): the stateful stack creates the client with
+ * them, and the edge stack's WebSignIn writes them again with the distribution's URLs. An
+ * update resets whatever it leaves out, so both take all of them from here. A public client
+ * (no secret: a browser cannot keep one) with the authorization code grant only; the apps send
+ * a PKCE challenge. Without callback URLs the hosted-UI flows are off.
+ */
+export function webClientSettings(urls: { readonly callbackUrls: readonly string[]; readonly logoutUrls: readonly string[] }): Record<string, unknown> {
+  const oauth = urls.callbackUrls.length > 0;
+  return {
+    ClientName: 'web',
+    ExplicitAuthFlows: ['ALLOW_REFRESH_TOKEN_AUTH'],
+    SupportedIdentityProviders: ['COGNITO'],
+    AllowedOAuthFlowsUserPoolClient: oauth,
+    ...(oauth
+      ? {
+          AllowedOAuthFlows: ['code'],
+          AllowedOAuthScopes: ['openid', 'email', 'profile'],
+          CallbackURLs: [...urls.callbackUrls],
+          ...(urls.logoutUrls.length ? { LogoutURLs: [...urls.logoutUrls] } : {}),
+        }
+      : {}),
+    PreventUserExistenceErrors: 'ENABLED',
+    EnableTokenRevocation: true,
+    AccessTokenValidity: 60,
+    IdTokenValidity: 60,
+    RefreshTokenValidity: 30,
+    TokenValidityUnits: { AccessToken: 'minutes', IdToken: 'minutes', RefreshToken: 'days' },
+    ReadAttributes: ['email', 'email_verified', 'given_name', 'family_name', 'phone_number', `custom:${SHOPS_ATTRIBUTE}`],
+    // Never custom:shops: a user must not grant themselves a shop.
+    WriteAttributes: ['email', 'given_name', 'family_name', 'phone_number'],
+  };
+}
+
 export interface IdentityProps {
   /**
    * Whether shoppers can create their own accounts. Admins and operators are never self-made:
@@ -46,6 +117,8 @@ export interface IdentityProps {
   readonly logRetention?: RetentionDays;
   /** Root of the trigger's handler entry. @default the repository root */
   readonly projectRoot?: string;
+  /** The hosted UI's domain and the browser apps' client. @default a domain and a client with no origin known yet */
+  readonly web?: WebSignInProps;
 }
 
 /**
@@ -53,12 +126,21 @@ export interface IdentityProps {
  * passwords, optional TOTP MFA, Plus-tier threat protection enforced), `admin` and `operator`
  * groups, a custom attribute `shops`, one public client for the apps (SRP, no secret, no OAuth
  * hosted flows), and a V2 pre-token-generation trigger that puts the groups and shops into the
- * access token.
+ * access token. The browser apps sign in through the hosted UI on a Cognito prefix domain with
+ * their own public client (authorization code with PKCE; see webClientSettings).
  */
 export class Identity extends Construct {
   readonly userPool: IUserPool;
   readonly userPoolClient: IUserPoolClient;
   readonly preTokenGeneration: PlatformFunction;
+  /** The browser apps' client (hosted UI, code grant with PKCE); the API accepts its tokens too. */
+  readonly webClient: IUserPoolClient;
+  /** The hosted UI's host name, `<prefix>.auth.<region>.amazoncognito.com`. */
+  readonly webDomainName: string;
+  /** Whether the web client was given its apps' callback URLs here (an origin was known); else WebSignIn gives them. */
+  readonly webClientComplete: boolean;
+  /** Whether the web client also accepts LOCAL_WEB_CALLBACK. */
+  readonly webLocalCallback: boolean;
 
   constructor(scope: Construct, id: string, props: IdentityProps = {}) {
     super(scope, id);
@@ -139,5 +221,17 @@ export class Identity extends Construct {
 
     this.userPool = userPool;
     this.userPoolClient = client;
+
+    // The hosted UI: a prefix domain, unique per account (prefixes are global within a region).
+    const web = props.web ?? {};
+    const domainPrefix = web.domainPrefix ?? Fn.join('-', ['commerce', props.stage ?? 'dev', Aws.ACCOUNT_ID]);
+    const domain = new UserPoolDomain(this, 'Domain', { userPool, cognitoDomain: { domainPrefix } });
+    this.webDomainName = Fn.join('', [domain.domainName, '.auth.', Aws.REGION, '.amazoncognito.com']);
+    const urls = webSignInUrls(web.origins ?? [], web.localCallback ?? false);
+    const webClient = new CfnUserPoolClient(this, 'WebClient', { userPoolId: userPool.userPoolId, generateSecret: false });
+    for (const [key, value] of Object.entries(webClientSettings(urls))) webClient.addPropertyOverride(key, value);
+    this.webClient = UserPoolClient.fromUserPoolClientId(this, 'WebClientRef', webClient.ref);
+    this.webClientComplete = (web.origins ?? []).length > 0;
+    this.webLocalCallback = web.localCallback ?? false;
   }
 }

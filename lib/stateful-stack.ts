@@ -12,11 +12,12 @@ import type { TableDefinition } from '#shared/platform/tables';
 import { Cache, type RedisEndpoint } from './cache';
 import { Data, type TableResource } from './data';
 import { Email, type EmailResource } from './email';
-import { Identity } from './identity';
+import { Identity, type WebSignInProps } from './identity';
 import { Media } from './media';
 import { Messaging, type QueueResource } from './messaging';
 import { Network } from './network';
 import { Search, type SearchResource } from './search';
+import { WebBucket } from './web-apps';
 import type { StageSettings } from './stage';
 
 /** What the stateless stacks build on: every stateful resource, as interfaces. */
@@ -48,6 +49,22 @@ export interface PlatformResources {
   readonly imagesBucket: IBucket;
   /** Access logs: S3 server access logs and CloudFront standard logs. */
   readonly logsBucket: IBucket;
+  /** The built web apps (storefront, merchant console), served by the distribution's default behaviour. */
+  readonly webBucket: IBucket;
+  /** Name of this stack's export of the web bucket's ARN (a fixed name, so the edge stack's uploader policy names it). */
+  readonly webBucketArnExport: string;
+  /** The browser apps' sign-in: the hosted UI's host name and their client (see Identity). */
+  readonly webSignIn: WebSignInResource;
+}
+
+/** The browser apps' sign-in through the Cognito hosted UI. */
+export interface WebSignInResource {
+  /** `<prefix>.auth.<region>.amazoncognito.com` */
+  readonly domainName: string;
+  readonly client: IUserPoolClient;
+  /** Whether the client already has its callback URLs (a custom domain); else the edge stack gives them (WebSignIn). */
+  readonly complete: boolean;
+  readonly localCallback: boolean;
 }
 
 export interface StatefulStackProps extends StackProps {
@@ -72,11 +89,13 @@ export interface StatefulStackProps extends StackProps {
   readonly emailIdentity?: string;
   /** `emailIdentity` was verified outside this stack: use it without creating it. @default false */
   readonly emailIdentityExists?: boolean;
+  /** The hosted UI of the browser apps: their origins when known, the localhost callback. @default see Identity */
+  readonly webSignIn?: WebSignInProps;
 }
 
 /**
  * Everything that holds state or is expensive to replace: network, tables, Redis, the search
- * domain, queues, the bus, the user pool, the image and log buckets, the secrets of the
+ * domain, queues, the bus, the user pool, the image, web and log buckets, the secrets of the
  * payment provider, carriers and warehouse, and the SES configuration set and identity. It
  * changes rarely; the stateless stacks (API, contexts, edge, monitoring) deploy on every change and can
  * be destroyed and recreated without data loss.
@@ -106,7 +125,12 @@ export class StatefulStack extends Stack {
     });
     const messaging = new Messaging(this, 'Messaging', props.queues ? { queues: props.queues } : {});
     const projectRoot = props.projectRoot ? { projectRoot: props.projectRoot } : {};
-    const identity = new Identity(this, 'Identity', { stage: settings.stage, logRetention: settings.logRetention, ...projectRoot });
+    const identity = new Identity(this, 'Identity', {
+      stage: settings.stage,
+      logRetention: settings.logRetention,
+      ...projectRoot,
+      ...(props.webSignIn ? { web: props.webSignIn } : {}),
+    });
     const search = new Search(this, 'Search', {
       stage: settings.stage,
       vpc: network.vpc,
@@ -121,6 +145,9 @@ export class StatefulStack extends Stack {
       ...projectRoot,
     });
     const media = new Media(this, 'Media');
+    const web = new WebBucket(this, 'Web', { logsBucket: media.logsBucket });
+    const webBucketArnExport = `${this.stackName}-WebBucketArn`;
+    this.exportValue(web.bucket.bucketArn, { name: webBucketArnExport });
 
     const email = new Email(this, 'Email', {
       ...(props.emailIdentity !== undefined ? { identity: props.emailIdentity } : {}),
@@ -211,10 +238,15 @@ export class StatefulStack extends Stack {
       search: search.resource,
       imagesBucket: media.imagesBucket,
       logsBucket: media.logsBucket,
+      webBucket: web.bucket,
+      webBucketArnExport,
+      webSignIn: { domainName: identity.webDomainName, client: identity.webClient, complete: identity.webClientComplete, localCallback: identity.webLocalCallback },
     };
 
     new CfnOutput(this, 'UserPoolId', { value: identity.userPool.userPoolId, description: 'Cognito user pool id' });
     new CfnOutput(this, 'UserPoolClientId', { value: identity.userPoolClient.userPoolClientId, description: 'Cognito app client id' });
+    new CfnOutput(this, 'WebClientId', { value: identity.webClient.userPoolClientId, description: 'Cognito app client of the browser apps (hosted UI, code grant with PKCE)' });
+    new CfnOutput(this, 'SignInDomain', { value: identity.webDomainName, description: 'Cognito hosted UI domain of the browser apps' });
     new CfnOutput(this, 'EventBusName', { value: messaging.eventBus.eventBusName, description: 'Platform event bus' });
     new CfnOutput(this, 'RedisConfigurationEndpoint', { value: cache.endpoint.host, description: 'Redis cluster configuration endpoint' });
     new CfnOutput(this, 'SearchEndpoint', { value: search.resource.url, description: 'Catalog search domain (VPC only)' });

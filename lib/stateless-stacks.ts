@@ -10,6 +10,7 @@ import { Api, type ApiReference, ApiStage } from './api';
 import { DEFAULT_SERVICE_NAME, type EmailSettings, metricsNamespace } from './constructs/platform-function';
 import { type BoundedContext, CONTEXT_CONSTRUCTS, CONTEXTS, type ContextName, type ContextProps, contextOf, contextSlug, type StreamedRoute } from './contexts/index';
 import { Edge } from './edge';
+import { acknowledgeProvidedFunctions, WebApps, WebSignIn } from './web-apps';
 import type { QueueResource } from './messaging';
 import { type ConcurrencyLimitedFunction, type CountGraph, Monitoring, type MonitoredRoute, operationMetric, type WatchedFunction } from './monitoring';
 import type { StageSettings } from './stage';
@@ -45,6 +46,8 @@ export interface StatelessProps {
   readonly corsAllowOrigins?: readonly string[];
   /** Root of the handler entries. @default the repository root */
   readonly projectRoot?: string;
+  /** The built web apps uploaded to the web bucket (must hold index.html). @default WEB_DIST (web/dist) */
+  readonly webDist?: string;
   /** Custom domain, certificate and WAF of the distribution. @default none (see Edge) */
   readonly edge?: EdgeSettings;
   /**
@@ -113,7 +116,8 @@ export class ApiStack extends Stack {
     super(scope, id, props);
     this.api = new Api(this, 'Api', {
       userPool: props.resources.userPool,
-      userPoolClients: [props.resources.userPoolClient],
+      // The browser apps' client too: their access tokens carry its id.
+      userPoolClients: [props.resources.userPoolClient, props.resources.webSignIn.client],
       ...(props.corsAllowOrigins ? { corsAllowOrigins: props.corsAllowOrigins } : {}),
     });
   }
@@ -133,6 +137,9 @@ export class ContextStack extends Stack {
 export class EdgeStack extends Stack {
   readonly stage: ApiStage;
   readonly edge: Edge;
+  readonly web: WebApps;
+  /** The web client's callback URLs on the distribution's domain, when no custom domain gave them (see WebSignIn). */
+  readonly webSignIn?: WebSignIn;
 
   constructor(
     scope: Construct,
@@ -145,6 +152,8 @@ export class EdgeStack extends Stack {
       readonly edge?: EdgeSettings;
       /** The streamed routes of the contexts, with their function URLs. */
       readonly streams?: readonly StreamedRoute[];
+      /** @see StatelessProps.webDist */
+      readonly webDist?: string;
     },
   ) {
     super(scope, id, props);
@@ -154,7 +163,15 @@ export class EdgeStack extends Stack {
       ...(props.defaultThrottle ? { defaultThrottle: props.defaultThrottle } : {}),
       accessLogRetention: props.settings.logRetention,
     });
+    const signIn = props.resources.webSignIn;
+    this.web = new WebApps(this, 'Web', {
+      bucket: props.resources.webBucket,
+      bucketArnExport: props.resources.webBucketArnExport,
+      signIn,
+      ...(props.webDist ? { dist: props.webDist } : {}),
+    });
     this.edge = new Edge(this, 'Edge', {
+      web: this.web.behavior,
       httpApiId: props.httpApiId,
       routes: props.routes,
       imagesBucket: props.resources.imagesBucket,
@@ -166,10 +183,22 @@ export class EdgeStack extends Stack {
       ...(props.edge?.certificateArn ? { certificateArn: props.edge.certificateArn } : {}),
       ...(props.edge?.webAclArn ? { webAclArn: props.edge.webAclArn } : {}),
     });
+    const distribution = this.edge.distribution;
+    this.web.deploy(distribution);
+    if (!signIn.complete) {
+      this.webSignIn = new WebSignIn(this, 'WebSignIn', {
+        userPool: props.resources.userPool,
+        client: signIn.client,
+        origins: [`https://${distribution.distributionDomainName}`],
+        localCallback: signIn.localCallback,
+      });
+    }
+    acknowledgeProvidedFunctions(this, this.web);
+    new CfnOutput(this, 'WebUrl', { value: `https://${distribution.distributionDomainName}/`, description: 'The storefront (the merchant console is under /admin/)' });
     new CfnOutput(this, 'ApiUrl', { value: this.stage.url, description: 'Base URL of the HTTP API' });
     new CfnOutput(this, 'DistributionDomainName', {
       value: this.edge.distribution.distributionDomainName,
-      description: 'CloudFront domain of the API and images (https://<it>/v1/...)',
+      description: 'CloudFront domain of the API, the images and the web apps (https://<it>/v1/..., https://<it>/)',
     });
   }
 }
@@ -286,13 +315,14 @@ export function defineStatelessStacks(
   const contextStacks = Object.values(contexts);
 
   const edge = new EdgeStack(scope, `${prefix}-edge`, {
-    ...base('the stage of the HTTP API (throttles, access logs) and the CloudFront distribution'),
+    ...base('the stage of the HTTP API (throttles, access logs), the CloudFront distribution and the web apps upload'),
     resources,
     httpApiId: reference.httpApiId,
     routes,
     ...(props.defaultThrottle ? { defaultThrottle: props.defaultThrottle } : {}),
     ...(props.edge ? { edge: props.edge } : {}),
     streams: contextStacks.flatMap(({ context }) => context.streams),
+    ...(props.webDist ? { webDist: props.webDist } : {}),
   });
   // The stage's per-route settings name route keys, which must exist first.
   for (const stack of contextStacks) edge.addStackDependency(stack);

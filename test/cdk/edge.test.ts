@@ -3,7 +3,7 @@ import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { FUNCTIONS, type FunctionSpec } from '#functions/registry';
 import { ROUTES, type Route, routeKey } from '#functions/routes';
-import { ADMIN_PATH, CACHED_PATHS, IMAGES_PATH, SOLD_OUT_FUNCTION_FILE, globMatches, globsIntersect, routePattern, uncachedPatterns } from '#lib/edge';
+import { ADMIN_PATH, API_PATH, CACHED_PATHS, IMAGES_PATH, SOLD_OUT_FUNCTION_FILE, globMatches, globsIntersect, routePattern, uncachedPatterns } from '#lib/edge';
 import { healthContract } from '#shared/platform/health.schema';
 import { actionsOf, buildStacks, logicalIdOf, statementsOf } from './support';
 
@@ -55,6 +55,8 @@ beforeAll(() => {
   sample = buildStacks({ stateless: { routes: SAMPLE_ROUTES } }).statelessTemplate();
 });
 
+/** The HTTP API's origin (the other custom origins are the streams' function URLs). */
+const apiOrigin = (config: Config) => config.Origins.find((o) => o.CustomOriginConfig && JSON.stringify(o.DomainName).includes('execute-api'))!;
 const configOf = (t: Template): Config => Object.values(t.findResources('AWS::CloudFront::Distribution'))[0]!.Properties.DistributionConfig;
 const cachePolicyId = (t: Template) => ({ Ref: logicalIdOf(t, 'AWS::CloudFront::CachePolicy', '/Edge/PublicApiCache/') });
 
@@ -66,14 +68,14 @@ function behaviorFor(config: Config, path: string): Behavior {
 const concrete = (route: Route): string => route.path.replace(/\{[^}]+\}/g, 'admin');
 
 describe('behaviours', () => {
-  it('puts the admin prefix first, then uncached token routes a cached pattern could catch, then the cached public GETs, then the images', () => {
+  it('puts the admin prefix first, then uncached token routes a cached pattern could catch, then the cached public GETs, then the rest of the API, then the images', () => {
     const config = configOf(template);
     const patterns = config.CacheBehaviors.map((b) => b.PathPattern);
     const firstCached = patterns.indexOf(CACHED_PATHS[0]!);
     // A ticket's stream first (its own origin: the stream function's URL), then the admin prefix.
     expect(patterns[0]).toBe(FLASH_SALE_STREAM);
     expect(patterns[1]).toBe(ADMIN_PATH);
-    expect(patterns.slice(firstCached)).toEqual([...CACHED_PATHS, IMAGES_PATH]);
+    expect(patterns.slice(firstCached)).toEqual([...CACHED_PATHS, API_PATH, IMAGES_PATH]);
     // Between them only uncached behaviours: `*` spans `/` in CloudFront, so a SKU or an
     // order id could make a token route's path look like /products/*.
     const between = config.CacheBehaviors.slice(2, firstCached);
@@ -82,14 +84,15 @@ describe('behaviours', () => {
     expect(CACHED_PATHS).toEqual(['/v1/shops/*/products/*', '/v1/shops/*/categories/*', '/v1/shops/*/search*', '/v1/shops/*/flash-sales/*']);
   });
 
-  it('sends everything else to the API uncached, with every viewer header but Host', () => {
+  it('sends every other /v1/ path to the API uncached, with every viewer header but Host', () => {
     const config = configOf(template);
-    const api = config.Origins.find((o) => o.CustomOriginConfig)!;
+    const api = apiOrigin(config);
     expect(api.DomainName).toEqual({
       'Fn::Join': ['', [{ Ref: logicalIdOf(template, 'AWS::ApiGatewayV2::Api', '/Api/HttpApi/') }, '.execute-api.', { Ref: 'AWS::Region' }, '.', { Ref: 'AWS::URLSuffix' }]],
     });
     expect(api.CustomOriginConfig).toMatchObject({ OriginProtocolPolicy: 'https-only', OriginSSLProtocols: ['TLSv1.2'] });
-    expect(config.DefaultCacheBehavior).toMatchObject({
+    expect(behaviorFor(config, '/v1/health')).toMatchObject({
+      PathPattern: API_PATH,
       TargetOriginId: api.Id,
       CachePolicyId: CACHING_DISABLED,
       OriginRequestPolicyId: ALL_VIEWER_EXCEPT_HOST_HEADER,
@@ -129,7 +132,10 @@ describe('behaviours', () => {
       },
     });
     const headers = [
-      ...Object.values(template.findResources('AWS::CloudFront::CachePolicy')).map((p) => p.Properties.CachePolicyConfig.ParametersInCacheKeyAndForwardedToOrigin.HeadersConfig),
+      // The API's policies; the web apps' cache policy keys on no header at all (test/cdk/web-apps.test.ts).
+      ...Object.values(template.findResources('AWS::CloudFront::CachePolicy'))
+        .map((p) => p.Properties.CachePolicyConfig.ParametersInCacheKeyAndForwardedToOrigin.HeadersConfig)
+        .filter((config) => config.HeaderBehavior !== 'none'),
       ...Object.values(template.findResources('AWS::CloudFront::OriginRequestPolicy')).map((p) => p.Properties.OriginRequestPolicyConfig.HeadersConfig),
     ];
     for (const config of headers) {
@@ -209,7 +215,7 @@ describe('behaviours', () => {
       CachePolicyId: CACHING_DISABLED,
       OriginRequestPolicyId: ALL_VIEWER_EXCEPT_HOST_HEADER, // Authorization reaches the JWT authorizer
       AllowedMethods: expect.arrayContaining(['GET', 'HEAD', 'OPTIONS', 'POST']),
-      TargetOriginId: config.DefaultCacheBehavior.TargetOriginId,
+      TargetOriginId: apiOrigin(config).Id,
     });
     const sale = config.CacheBehaviors.find((b) => b.PathPattern === FLASH_SALE)!;
     expect(sale).toMatchObject({ CachePolicyId: cachePolicyId(template), AllowedMethods: ['GET', 'HEAD', 'OPTIONS'], CachedMethods: ['GET', 'HEAD'] });
@@ -290,12 +296,13 @@ describe('CloudFront path patterns', () => {
 describe('product images', () => {
   it('serves /images/* from the images bucket through origin access control, cached', () => {
     const config = configOf(template);
-    const s3 = config.Origins.find((o) => o.S3OriginConfig)!;
+    const s3 = config.Origins.find((o) => o.S3OriginConfig && JSON.stringify(o.DomainName).includes('MediaImages'))!;
     expect(s3.DomainName).toEqual({ 'Fn::ImportValue': expect.stringContaining('MediaImages') });
     expect(s3.S3OriginConfig).toEqual({ OriginAccessIdentity: '' });
-    expect(s3.OriginAccessControlId).toEqual({ 'Fn::GetAtt': [logicalIdOf(template, 'AWS::CloudFront::OriginAccessControl', 'S3OriginAccessControl'), 'Id'] });
-    template.hasResourceProperties('AWS::CloudFront::OriginAccessControl', {
-      OriginAccessControlConfig: Match.objectLike({ OriginAccessControlOriginType: 's3', SigningBehavior: 'always', SigningProtocol: 'sigv4' }),
+    expect(s3.OriginAccessControlId).toEqual({ 'Fn::GetAtt': [expect.any(String), 'Id'] });
+    expect(template.toJSON().Resources[s3.OriginAccessControlId['Fn::GetAtt'][0]]).toMatchObject({
+      Type: 'AWS::CloudFront::OriginAccessControl',
+      Properties: { OriginAccessControlConfig: expect.objectContaining({ OriginAccessControlOriginType: 's3', SigningBehavior: 'always', SigningProtocol: 'sigv4' }) },
     });
     expect(behaviorFor(config, '/images/p/1.jpg')).toMatchObject({ TargetOriginId: s3.Id, CachePolicyId: CACHING_OPTIMIZED, AllowedMethods: ['GET', 'HEAD'] });
   });
@@ -365,7 +372,9 @@ describe('sold out at the edge', () => {
   });
 
   it('runs the very file the local gateway runs, as a cloudfront-js-2.0 function with the store attached', () => {
-    template.resourceCountIs('AWS::CloudFront::Function', 1);
+    // The other function is the web apps' SPA routing (test/cdk/web-apps.test.ts).
+    const soldOut = Object.values(template.findResources('AWS::CloudFront::Function')).filter((f) => f.Properties.FunctionCode === readFileSync(SOLD_OUT_FUNCTION_FILE, 'utf8'));
+    expect(soldOut).toHaveLength(1);
     template.hasResourceProperties('AWS::CloudFront::Function', {
       AutoPublish: true,
       FunctionCode: readFileSync(SOLD_OUT_FUNCTION_FILE, 'utf8'),
@@ -381,7 +390,8 @@ describe('sold out at the edge', () => {
     for (const path of ['/v1/shops/s/flash-sales/x', '/v1/shops/s/flash-sales/x/entries']) {
       expect(behaviorFor(config, path).FunctionAssociations).toEqual([{ EventType: 'viewer-request', FunctionARN: { 'Fn::GetAtt': [functionId, 'FunctionARN'] } }]);
     }
-    expect(config.DefaultCacheBehavior.FunctionAssociations).toBeUndefined();
+    // The default behaviour (the web apps) has the SPA routing function only.
+    expect(JSON.stringify(config.DefaultCacheBehavior.FunctionAssociations)).not.toContain(functionId);
   });
 
   it('gives the flag writers the store’s ARN and only DescribeKeyValueStore and PutKey on it; no other function touches it', () => {

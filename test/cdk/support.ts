@@ -1,6 +1,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { SynthesisMessage } from 'aws-cdk-lib/cx-api';
@@ -9,6 +10,9 @@ import { FUNCTIONS, type FunctionSpec } from '#functions/registry';
 import { DEFAULT_ROUTE, ROUTES } from '#functions/routes';
 import { type CommerceAppOptions, type CommerceStacks, defineCommerceApp } from '#lib/commerce-app';
 import { contextOf, contextSlug } from '#lib/contexts/index';
+
+/** A small built web app (index.html, admin/index.html, assets/), so template tests need no web build. */
+export const WEB_DIST_FIXTURE = fileURLToPath(new URL('./fixtures/web-dist', import.meta.url));
 
 /** The context of cdk.json (feature flags), so tests synthesize what `cdk synth` does. */
 export function cdkJsonContext(): Record<string, unknown> {
@@ -87,7 +91,7 @@ export function buildStacks(options: CommerceAppOptions = {}, context: Record<st
   const stacks = defineCommerceApp(app, {
     nag: false,
     ...options,
-    stateless: { projectRoot: stubProjectRoot(specs), ...s },
+    stateless: { projectRoot: stubProjectRoot(specs), webDist: WEB_DIST_FIXTURE, ...s },
   });
   const cache = new Map<Stack, Template>();
   const templateFor = (stack: Stack): Template => {
@@ -151,6 +155,19 @@ export function mergeTemplates(templates: readonly Template[]): Template {
   }
   for (const section of Object.keys(merged)) if (Object.keys(merged[section]!).length === 0) delete merged[section];
   return Template.fromJSON(merged, { skipCyclicalDependenciesCheck: true });
+}
+
+/** Construct ids of the Lambda functions that CDK itself provides to the edge stack: the web apps' upload and the web client's update. */
+const PROVIDED_FUNCTIONS = /\/(Custom::CDKBucketDeployment[0-9A-Za-z]+|AWS679f53fac002430cb0da5b7982bd2287)\//;
+
+/**
+ * A template without the functions CDK provides (see PROVIDED_FUNCTIONS) and their roles,
+ * policies and layers: the platform's own functions, for tests about every one of them.
+ */
+export function withoutProvidedFunctions(template: Template): Template {
+  const json = template.toJSON() as { Resources: Record<string, { Metadata?: Record<string, string> }> } & Record<string, unknown>;
+  const resources = Object.fromEntries(Object.entries(json.Resources).filter(([, r]) => !PROVIDED_FUNCTIONS.test(`${r.Metadata?.['aws:cdk:path'] ?? ''}/`)));
+  return Template.fromJSON({ ...json, Resources: resources }, { skipCyclicalDependenciesCheck: true });
 }
 
 /** The construct path of a function's construct: `/commerce-<stage>-<context>/<Context>/Functions/<id>`. */
