@@ -42,7 +42,8 @@ export interface CommerceStacks extends StatelessStacks {
  * - `corsAllowOrigins` (comma-separated);
  * - for the distribution, `edgeDomainName` (comma-separated), `edgeCertificateArn` (ACM,
  *   us-east-1) and `edgeWebAclArn` (WAFv2, scope CLOUDFRONT);
- * - for the web apps: `webDist`, the built apps (default web/dist, which bin/app.ts builds when
+ * - for the web apps: `storefrontShop`, the shop the storefront sells and the console manages
+ *   (default `demo`; written into /config.json); `webDist`, the built apps (default web/dist, which bin/app.ts builds when
  *   it is missing); `webLocalCallback=true` also admits http://localhost:3000/auth/callback as
  *   a sign-in callback (a web app run by hand against the stage); `signInDomainPrefix`, the
  *   Cognito domain prefix (default `commerce-<stage>-<account id>`). The callback URLs are on
@@ -80,6 +81,7 @@ export function defineCommerceApp(app: App, options: CommerceAppOptions = {}): C
   const edgeCertificateArn = app.node.tryGetContext('edgeCertificateArn') as string | undefined;
   const edgeWebAclArn = app.node.tryGetContext('edgeWebAclArn') as string | undefined;
   const webDist = text('webDist');
+  const storefrontShop = text('storefrontShop');
   const signInDomainPrefix = text('signInDomainPrefix');
   const webSignIn: WebSignInProps = {
     ...(edgeDomainNames ? { origins: edgeDomainNames.map((domain) => `https://${domain}`) } : {}),
@@ -121,6 +123,7 @@ export function defineCommerceApp(app: App, options: CommerceAppOptions = {}): C
     ...(corsAllowOrigins ? { corsAllowOrigins } : {}),
     ...(alarmEmail ? { alarmEmail } : {}),
     ...(webDist ? { webDist: resolve(webDist) } : {}),
+    ...(storefrontShop ? { storefrontShop } : {}),
     edge,
     ...options.stateless,
   });

@@ -48,6 +48,8 @@ export interface StatelessProps {
   readonly projectRoot?: string;
   /** The built web apps uploaded to the web bucket (must hold index.html). @default WEB_DIST (web/dist) */
   readonly webDist?: string;
+  /** The shop the storefront sells and the console manages (`/config.json`'s shopId). @default 'demo' */
+  readonly storefrontShop?: string;
   /** Custom domain, certificate and WAF of the distribution. @default none (see Edge) */
   readonly edge?: EdgeSettings;
   /**
@@ -154,6 +156,8 @@ export class EdgeStack extends Stack {
       readonly streams?: readonly StreamedRoute[];
       /** @see StatelessProps.webDist */
       readonly webDist?: string;
+      /** @see StatelessProps.storefrontShop */
+      readonly storefrontShop?: string;
     },
   ) {
     super(scope, id, props);
@@ -169,6 +173,7 @@ export class EdgeStack extends Stack {
       bucketArnExport: props.resources.webBucketArnExport,
       signIn,
       ...(props.webDist ? { dist: props.webDist } : {}),
+      ...(props.storefrontShop ? { shopId: props.storefrontShop } : {}),
     });
     this.edge = new Edge(this, 'Edge', {
       web: this.web.behavior,
@@ -323,6 +328,7 @@ export function defineStatelessStacks(
     ...(props.edge ? { edge: props.edge } : {}),
     streams: contextStacks.flatMap(({ context }) => context.streams),
     ...(props.webDist ? { webDist: props.webDist } : {}),
+    ...(props.storefrontShop ? { storefrontShop: props.storefrontShop } : {}),
   });
   // The stage's per-route settings name route keys, which must exist first.
   for (const stack of contextStacks) edge.addStackDependency(stack);

@@ -50,6 +50,7 @@ export const WEB_REDIRECT_PATH = '/auth/callback';
 export interface WebConfig {
   readonly auth: { readonly kind: 'cognito'; readonly domain: string; readonly clientId: string; readonly redirectPath: string };
   readonly apiBase: string;
+  readonly shopId: string;
 }
 
 /**
@@ -122,6 +123,8 @@ export interface WebAppsProps {
   readonly bucketArnExport: string;
   /** The built apps; must hold index.html. @default WEB_DIST */
   readonly dist?: string;
+  /** The shop the storefront sells and the console manages. @default 'demo' */
+  readonly shopId?: string;
   /** The hosted UI's host name and the web client, written into `/config.json`. */
   readonly signIn: { readonly domainName: string; readonly client: IUserPoolClient };
 }
@@ -160,6 +163,7 @@ export class WebApps extends Construct {
     this.config = {
       auth: { kind: 'cognito', domain: props.signIn.domainName, clientId: props.signIn.client.userPoolClientId, redirectPath: WEB_REDIRECT_PATH },
       apiBase: '/v1',
+      shopId: props.shopId ?? 'demo',
     };
 
     this.spaFunction = new CloudFrontFunction(this, 'SpaFunction', {

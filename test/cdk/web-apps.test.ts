@@ -250,6 +250,7 @@ describe('the deployment of web/dist', () => {
         redirectPath: '/auth/callback',
       },
       apiBase: '/v1',
+      shopId: 'demo',
     });
     // The deployment substitutes the two tokens into the JSON it uploads.
     const [, pages] = deployments(edge).find(([id]) => id.startsWith('WebPages'))!;
@@ -262,7 +263,7 @@ describe('the deployment of web/dist', () => {
     const key = String(pages.Properties.SourceObjectKeys[1]).replace(/\.zip$/, '');
     const staged = JSON.parse(readFileSync(join(stacks.app.synth().directory, `asset.${key}`, 'config.json'), 'utf8')) as Json;
     const marker = (token: string) => Object.entries(pages.Properties.SourceMarkers[1] as Record<string, unknown>).find(([, v]) => JSON.stringify(v).includes(token))![0];
-    expect(staged).toEqual({ auth: { kind: 'cognito', domain: marker('IdentityDomain'), clientId: marker('IdentityWebClient'), redirectPath: '/auth/callback' }, apiBase: '/v1' });
+    expect(staged).toEqual({ auth: { kind: 'cognito', domain: marker('IdentityDomain'), clientId: marker('IdentityWebClient'), redirectPath: '/auth/callback' }, apiBase: '/v1', shopId: 'demo' });
   });
 
   it('refuses to synthesize without a built index.html, naming the command to run', () => {
