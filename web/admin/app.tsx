@@ -3,7 +3,8 @@ import { ErrorBoundary, lazy, LocationProvider, Route, Router, useLocation } fro
 import { currentSession, isStaffOf, loadConfig, onSessionChange, signOut, type Session, type WebConfig } from '../api-client/session';
 import { FlashSales } from './pages/flash-sales';
 import { Overview } from './pages/overview';
-import { SignIn } from './pages/sign-in';
+import { AuthCallback } from './pages/auth-callback';
+import { CONSOLE_REDIRECT_PATH, SignIn } from './pages/sign-in';
 
 // Pages past the overview are loaded when visited.
 const Products = lazy(() => import('./pages/products').then((m) => m.Products));
@@ -24,6 +25,8 @@ export function App() {
   }, []);
   if (failure) return <p role="alert">{failure}</p>;
   if (!config) return <p aria-busy="true">Loading…</p>;
+  // The hosted UI's return (AWS) comes before the staff check: it is what makes the session.
+  if (location.pathname === CONSOLE_REDIRECT_PATH) return <AuthCallback config={config} />;
   const staff = isStaffOf(session, config.shopId);
   return (
     <LocationProvider scope="/admin">

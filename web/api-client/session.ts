@@ -121,8 +121,11 @@ function base64Url(bytes: Uint8Array): string {
     .replace(/=+$/, '');
 }
 
-/** AWS: to the Cognito hosted UI (authorization code with PKCE); it comes back to `redirectPath`. */
-export async function startHostedSignIn(auth: Extract<WebConfig['auth'], { kind: 'cognito' }>, returnTo: string): Promise<void> {
+/**
+ * AWS: to the Cognito hosted UI (authorization code with PKCE); it comes back to `redirectPath`
+ * (the storefront's `/auth/callback` from the config; the console passes its own `/admin/auth/callback`).
+ */
+export async function startHostedSignIn(auth: Extract<WebConfig['auth'], { kind: 'cognito' }>, returnTo: string, redirectPath: string = auth.redirectPath): Promise<void> {
   const verifier = base64Url(crypto.getRandomValues(new Uint8Array(32)));
   const state = base64Url(crypto.getRandomValues(new Uint8Array(16)));
   const challenge = base64Url(new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(verifier))));
@@ -130,7 +133,7 @@ export async function startHostedSignIn(auth: Extract<WebConfig['auth'], { kind:
   const query = new URLSearchParams({
     response_type: 'code',
     client_id: auth.clientId,
-    redirect_uri: `${location.origin}${auth.redirectPath}`,
+    redirect_uri: `${location.origin}${redirectPath}`,
     scope: 'openid email profile',
     state,
     code_challenge: challenge,
@@ -140,7 +143,7 @@ export async function startHostedSignIn(auth: Extract<WebConfig['auth'], { kind:
 }
 
 /** AWS: on the callback page, trades the code for tokens; answers where to go next. */
-export async function completeHostedSignIn(auth: Extract<WebConfig['auth'], { kind: 'cognito' }>): Promise<string> {
+export async function completeHostedSignIn(auth: Extract<WebConfig['auth'], { kind: 'cognito' }>, redirectPath: string = auth.redirectPath): Promise<string> {
   const params = new URLSearchParams(location.search);
   const saved = JSON.parse(sessionStorage.getItem(PKCE_KEY) ?? 'null') as { verifier: string; state: string; returnTo: string } | null;
   sessionStorage.removeItem(PKCE_KEY);
@@ -150,7 +153,7 @@ export async function completeHostedSignIn(auth: Extract<WebConfig['auth'], { ki
   const response = await fetch(`https://${auth.domain}/oauth2/token`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ grant_type: 'authorization_code', client_id: auth.clientId, code, redirect_uri: `${location.origin}${auth.redirectPath}`, code_verifier: saved.verifier }),
+    body: new URLSearchParams({ grant_type: 'authorization_code', client_id: auth.clientId, code, redirect_uri: `${location.origin}${redirectPath}`, code_verifier: saved.verifier }),
   });
   if (!response.ok) throw new Error(`Sign-in could not be completed (HTTP ${response.status}). Sign in again.`);
   const tokens = (await response.json()) as { id_token: string };

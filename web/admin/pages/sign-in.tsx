@@ -1,6 +1,9 @@
 import { useEffect, useState } from 'preact/hooks';
 import { listLocalIdentities, signInLocally, startHostedSignIn, type LocalIdentity, type Session, type WebConfig } from '../../api-client/session';
 
+/** Where the hosted UI sends staff back (a callback URL of the stack's web client, lib/identity.ts). */
+export const CONSOLE_REDIRECT_PATH = '/admin/auth/callback';
+
 /** Staff sign-in: locally a picker of the demo shop's staff, in AWS the Cognito hosted UI. */
 export function SignIn({ config, signedInAs }: { config: WebConfig; signedInAs: Session | undefined }) {
   const [identities, setIdentities] = useState<LocalIdentity[]>();
@@ -19,7 +22,7 @@ export function SignIn({ config, signedInAs }: { config: WebConfig; signedInAs: 
       <section>
         <h1>Sign in to the console</h1>
         {notStaff}
-        <button type="button" onClick={() => void startHostedSignIn(auth, location.pathname)}>
+        <button type="button" onClick={() => void startHostedSignIn(auth, location.pathname, CONSOLE_REDIRECT_PATH)}>
           Sign in
         </button>
       </section>
