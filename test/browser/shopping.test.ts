@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { DEMO_SHOP, seedDemoShop } from '../../bin/local/demo-shop';
 import { eventually } from '../support/eventually';
@@ -156,6 +156,10 @@ async function addShoeToCart(page: Page, quantity = 1): Promise<void> {
   await visible(page, page.getByRole('status').filter({ hasText: 'Added' }));
 }
 
+/** The guest cart the storefront keeps in the browser's localStorage. */
+const guestCartIn = async (context: BrowserContext) =>
+  (await context.storageState()).origins.flatMap((origin) => origin.localStorage).find((entry) => entry.name === `commerce.guest-cart.${shop}`)?.value;
+
 /** The order page's status once it reads `status` (it polls the order while open). */
 const statusShown = (page: Page, status: string) => expect.poll(() => page.locator('.order-status strong').textContent(), { timeout: 20_000 }).toBe(status);
 
@@ -200,7 +204,7 @@ describeInBrowser('shopping in the storefront', () => {
     await screenshot(page, 'storefront-product');
     await page.getByRole('button', { name: 'Add to cart' }).click();
     await visible(page, page.getByRole('status').filter({ hasText: 'Added 1' }));
-    expect(await page.evaluate(() => localStorage.getItem('commerce.guest-cart.demo'))).toContain('SH-RUN-BLU-10');
+    expect(await guestCartIn(context)).toContain('SH-RUN-BLU-10');
 
     await page.getByRole('link', { name: /^Cart, 1 item/ }).click();
     await visible(page, page.getByRole('heading', { name: 'Your cart' }));
@@ -217,7 +221,7 @@ describeInBrowser('shopping in the storefront', () => {
       ['JK-DENIM-BLU-M', 1],
       ['SH-RUN-BLU-10', 1],
     ]);
-    expect(await page.evaluate(() => localStorage.getItem('commerce.guest-cart.demo'))).toBeNull();
+    expect(await guestCartIn(context)).toBeUndefined();
     await visible(page, page.getByText('Total $209.00'));
     await fillCheckout(page, 'pm_card_visa');
     expect(await page.getByLabel('Email').inputValue()).toBe('alice@example.com');
@@ -335,6 +339,101 @@ describeInBrowser('shopping in the storefront', () => {
     await fillCheckout(page, 'pm_card_visa');
     await page.getByRole('button', { name: 'Place order' }).click();
     await visible(page, page.getByText('Thank you! Your order is placed.'));
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it('a lost answer: "Place order" again retries the same attempt with the same Idempotency-Key, and makes one order', async () => {
+    const { context, page, errors } = await newShopper(browser, platform.url);
+    await page.goto('/');
+    await signIn(page, /Bob/);
+    await addShoeToCart(page);
+    const before = (await ordersOf('bob')).length;
+    const keys: string[] = [];
+    // The first answer is lost on the way back (the order is placed); the retry gets its replay.
+    await page.route('**/v1/shops/demo/checkout', async (route) => {
+      keys.push(route.request().headers()['idempotency-key'] ?? '');
+      const response = await route.fetch();
+      if (keys.length === 1) await route.abort('connectionreset');
+      else await route.fulfill({ response });
+    });
+    await page.goto('/checkout');
+    await fillCheckout(page, 'pm_card_visa');
+    await page.getByRole('button', { name: 'Place order' }).click();
+    await visible(page, page.getByRole('alert').filter({ hasText: 'the same attempt is retried' }));
+    await page.getByRole('button', { name: 'Place order' }).click();
+    await visible(page, page.getByText('Thank you! Your order is placed.'));
+    expect(keys).toHaveLength(2);
+    expect(keys[1]).toBe(keys[0]);
+    expect(await ordersOf('bob')).toHaveLength(before + 1);
+
+    // A new attempt (after a definite answer) gets a new key.
+    await addShoeToCart(page);
+    await page.goto('/checkout');
+    await fillCheckout(page, 'pm_card_visa');
+    await page.getByRole('button', { name: 'Place order' }).click();
+    await visible(page, page.getByText('Thank you! Your order is placed.'));
+    expect(keys).toHaveLength(3);
+    expect(keys[2]).not.toBe(keys[0]);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it('checks out a flash-sale hold with its countdown, leaving the cart alone; an expired hold is said so', async () => {
+    const now = Date.now();
+    const sale = await platform.request('POST', `/v1/shops/${shop}/admin/flash-sales`, {
+      token: admin,
+      body: { sku: 'SH-RUN-RED-10', units: 2, startsAt: new Date(now - 1_000).toISOString(), endsAt: new Date(now + 600_000).toISOString(), perCustomerLimit: 1, holdSeconds: 300 },
+    });
+    expect(sale.status).toBe(201);
+    const carol = await tokenOf('carol');
+    const entry = await platform.request('POST', `/v1/shops/${shop}/flash-sales/${sale.body.saleId}/entries`, { token: carol });
+    expect(entry.status).toBe(202);
+    const ticket = await eventually(async () => {
+      const res = await platform.request('GET', `/v1/shops/${shop}/flash-sales/${sale.body.saleId}/entries/${entry.body.ticket}`, { token: carol });
+      expect(res.body.status).toBe('won');
+      return res.body as { holdId: string; holdExpiresAt: string };
+    });
+    expect((await platform.request('PUT', `/v1/shops/${shop}/cart/items/SH-WALK-BLU-9`, { token: carol, body: { quantity: 1 } })).status).toBe(200);
+
+    const { context, page, errors } = await newShopper(browser, platform.url);
+    await page.goto('/');
+    await signIn(page, /Carol/);
+    const query = new URLSearchParams({ flashSaleHoldId: ticket.holdId, holdExpiresAt: ticket.holdExpiresAt, saleId: sale.body.saleId });
+    await page.goto(`/checkout?${query.toString()}`);
+    await visible(page, page.getByText('Held for you: SH-RUN-RED-10'));
+    await expect.poll(() => page.getByRole('timer').textContent()).toMatch(/^Your hold expires in [45]:\d\d$/);
+    const first = await page.getByRole('timer').textContent();
+    await expect.poll(() => page.getByRole('timer').textContent(), { timeout: 5_000 }).not.toBe(first);
+    await fillCheckout(page, 'pm_card_visa');
+    await screenshot(page, 'storefront-checkout-hold');
+    await page.getByRole('button', { name: 'Place order' }).click();
+    await visible(page, page.getByText('Thank you! Your order is placed.'));
+    await statusShown(page, 'CONFIRMED');
+    const placed = (await platform.request('GET', `/v1/shops/${shop}/orders/${new URL(page.url()).pathname.split('/').pop()}`, { token: carol })).body;
+    expect(placed.items).toEqual([expect.objectContaining({ sku: 'SH-RUN-RED-10', quantity: 1 })]);
+    expect((await cartOf('carol')).items).toMatchObject([{ sku: 'SH-WALK-BLU-9', quantity: 1 }]);
+
+    // The same page with a hold whose time is up: said plainly, and nothing to press.
+    query.set('holdExpiresAt', new Date(Date.now() - 1_000).toISOString());
+    await page.goto(`/checkout?${query.toString()}`);
+    await visible(page, page.getByRole('alert').filter({ hasText: 'Your hold expired' }));
+    expect(await page.getByRole('button', { name: 'Place order' }).isDisabled()).toBe(true);
+    await screenshot(page, 'storefront-checkout-hold-expired');
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it('lists a category, best rated first', async () => {
+    const { context, page, errors } = await newShopper(browser, platform.url);
+    await page.goto('/');
+    await page
+      .getByRole('navigation', { name: 'Categories' })
+      .getByRole('link', { name: /running-shoes/ })
+      .click();
+    await visible(page, page.getByRole('heading', { name: 'running-shoes' }));
+    await expect.poll(() => page.getByRole('list', { name: 'Products in running-shoes' }).getByRole('link').allTextContents()).toEqual(['Pacer Red Running Shoes', 'Stridewell Trail Runner']);
+    await screenshot(page, 'storefront-category');
     expect(errors).toEqual([]);
     await context.close();
   });

@@ -43,7 +43,7 @@ export function ProductPage({ config, productId }: { config: WebConfig; productI
     setError(undefined);
     setAdded(undefined);
     try {
-      await setQuantity(config.shopId, variant.sku, quantity, { add: true, title: variant.title ? `${product.title} (${variant.title})` : product.title, unitPrice: variant.price });
+      await setQuantity(config.shopId, variant.sku, quantity, { add: true, title: variant.title ? `${product.title} - ${variant.title}` : product.title, unitPrice: variant.price });
       setAdded(`Added ${quantity} × ${product.title}${variant.title ? ` (${variant.title})` : ''} to your cart.`);
     } catch (e) {
       setError((e as Error).message);
