@@ -293,7 +293,7 @@ export async function startStripeServer(options: { port?: number; latencyMs?: nu
     if (returnUrl) {
       const result = route(method, url.pathname, params, url.searchParams);
       const back = new URL(returnUrl);
-      if (result.status !== 200) back.searchParams.set('authentication', 'failed');
+      if (result.status !== 200 || params.outcome === 'fail') back.searchParams.set('authentication', 'failed');
       res.writeHead(303, { location: back.toString() }).end();
       return;
     }

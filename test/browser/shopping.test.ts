@@ -286,6 +286,24 @@ describeInBrowser('shopping in the storefront', () => {
     await context.close();
   });
 
+  it('3-D Secure refused at the bank: back to the order, which is cancelled, and the stock released', async () => {
+    const before = await stockOf('SH-RUN-BLU-10');
+    const { context, page, errors } = await newShopper(browser, platform.url);
+    await page.goto('/');
+    await signIn(page, /Bob/);
+    await addShoeToCart(page);
+    await page.goto('/checkout');
+    await fillCheckout(page, 'pm_card_authenticationRequired');
+    await page.getByRole('button', { name: 'Place order' }).click();
+    await page.getByRole('link', { name: 'Confirm with your bank' }).click();
+    await page.getByRole('button', { name: 'Fail authentication' }).click();
+    await visible(page, page.getByRole('alert').filter({ hasText: 'Your bank did not confirm the payment' }));
+    await statusShown(page, 'CANCELLED');
+    await eventually(async () => expect(await stockOf('SH-RUN-BLU-10')).toMatchObject({ available: before.available, reserved: before.reserved }));
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
   it('a declined card: a clear message, no order, no stock held; the retry with another card is placed', async () => {
     const before = await stockOf('SH-RUN-BLU-10');
     const { context, page, errors } = await newShopper(browser, platform.url);

@@ -2,7 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { useLocation } from 'preact-iso';
 import { api, describeProblem, idempotencyKey, problemOf, type components } from '../../api-client/client';
 import { currentSession, type WebConfig } from '../../api-client/session';
-import { cartEmptied, useCart } from '../shop/cart';
+import { cartEmptied, loadCart, useCart } from '../shop/cart';
 import { money } from '../shop/format';
 
 type CheckoutInput = components['schemas']['CheckoutInput'];
@@ -124,9 +124,14 @@ export function Checkout({ config }: { config: WebConfig }) {
       const { data, error: failure, response } = await api.POST('/v1/shops/{shopId}/checkout', { params: { path: { shopId: config.shopId }, header: { 'idempotency-key': key } }, body });
       if (data) {
         endAttempt();
+        if ('nextAction' in data && data.status === 'PENDING') {
+          // The cart is emptied once the payment is confirmed: show it as the API has it.
+          void loadCart(config.shopId).catch(() => undefined);
+          setPending({ orderId: data.orderId, nextAction: data.nextAction });
+          return;
+        }
         if (!holdId) cartEmptied(config.shopId);
-        if ('nextAction' in data && data.status === 'PENDING') setPending({ orderId: data.orderId, nextAction: data.nextAction });
-        else route(`/orders/${encodeURIComponent(data.orderId)}?placed=1`);
+        route(`/orders/${encodeURIComponent(data.orderId)}?placed=1`);
         return;
       }
       const problem = problemOf(failure, response);
