@@ -61,7 +61,14 @@ function guestView(shopId: string): CartView {
   return { items, guest: true, ...(currency ? { subtotal: { amount: items.reduce((sum, line) => sum + (line.lineTotal?.amount ?? 0), 0), currency } } : {}) };
 }
 
-function publish(cart: CartView): CartView {
+/** Each call's turn: an answer older than one already shown (a read racing the merge at sign-in) is dropped. */
+let started = 0;
+let shown = 0;
+const turn = () => ++started;
+
+function publish(cart: CartView, seq = turn()): CartView {
+  if (seq < shown) return latest ?? cart;
+  shown = seq;
   latest = cart;
   for (const listener of listeners) listener(cart);
   return cart;
@@ -83,8 +90,9 @@ async function answer<T>(call: Promise<{ data?: T; error?: unknown; response: Re
 
 /** Reads the cart again (the API's for a signed-in customer). */
 export async function loadCart(shopId: string): Promise<CartView> {
-  if (!currentSession()) return publish(guestView(shopId));
-  return publish(accountView(await answer(api.GET('/v1/shops/{shopId}/cart', { params: { path: { shopId } } }))));
+  const seq = turn();
+  if (!currentSession()) return publish(guestView(shopId), seq);
+  return publish(accountView(await answer(api.GET('/v1/shops/{shopId}/cart', { params: { path: { shopId } } }))), seq);
 }
 
 /** Sets a line's quantity (0 removes it); adds to what is there when `add` is set. */
@@ -104,11 +112,12 @@ export async function setQuantity(shopId: string, sku: string, quantity: number,
     );
     return publish(guestView(shopId));
   }
+  const seq = turn();
   const cart =
     wanted === 0
       ? await answer(api.DELETE('/v1/shops/{shopId}/cart/items/{sku}', { params: { path: { shopId, sku } } }))
       : await answer(api.PUT('/v1/shops/{shopId}/cart/items/{sku}', { params: { path: { shopId, sku } }, body: { quantity: wanted } }));
-  return publish(accountView(cart));
+  return publish(accountView(cart), seq);
 }
 
 /** What the merge could not bring over, for the shopper to read. */
@@ -124,10 +133,11 @@ export async function mergeGuestCart(shopId: string): Promise<MergeOutcome> {
     if (currentSession()) await loadCart(shopId).catch(() => undefined);
     return { merged: 0, skipped: [] };
   }
+  const seq = turn();
   const result = await answer(api.POST('/v1/shops/{shopId}/cart/merge', { params: { path: { shopId } }, body: { items: lines.map(({ sku, quantity }) => ({ sku, quantity })) } }));
   writeGuest(shopId, []);
   if (result.skipped.length) sessionStorage.setItem(MERGE_NOTICE, JSON.stringify(result.skipped));
-  publish(accountView(result));
+  publish(accountView(result), seq);
   return { merged: lines.length - result.skipped.length, skipped: result.skipped };
 }
 
