@@ -455,4 +455,35 @@ describeInBrowser('shopping in the storefront', () => {
     expect(errors).toEqual([]);
     await context.close();
   });
+
+  it('works from the keyboard: search, open a product, pick a variant and add it without a mouse', async () => {
+    const { context, page, errors } = await newShopper(browser, platform.url);
+    await page.goto('/');
+    await visible(page, page.getByRole('searchbox', { name: 'Search' }));
+    const focused = () => page.locator(':focus');
+    const tabTo = async (name: RegExp) => {
+      for (let i = 0; i < 60; i++) {
+        await page.keyboard.press('Tab');
+        const text = `${(await focused().getAttribute('aria-label')) ?? ''} ${(await focused().textContent()) ?? ''} ${(await focused().getAttribute('value')) ?? ''}`;
+        if (name.test(text)) return;
+      }
+      throw new Error(`Tab never reached ${name}`);
+    };
+    await tabTo(/Search/);
+    await page.keyboard.type('blue running shoes size 10');
+    await page.keyboard.press('Enter');
+    await visible(page, page.getByRole('list', { name: 'Search results' }));
+    await tabTo(/Stridewell Trail Runner/);
+    await page.keyboard.press('Enter');
+    await visible(page, page.getByRole('heading', { name: 'Stridewell Trail Runner' }));
+    // Arrow keys move within a radio group: from blue (checked) to red.
+    await tabTo(/^\s*blue$/);
+    await page.keyboard.press('ArrowRight');
+    expect(await page.getByRole('radio', { name: 'red', exact: true }).isChecked()).toBe(true);
+    await tabTo(/Add to cart/);
+    await page.keyboard.press('Enter');
+    await visible(page, page.getByRole('status').filter({ hasText: 'Added 1 × Stridewell Trail Runner - red / 10' }));
+    expect(errors).toEqual([]);
+    await context.close();
+  });
 });

@@ -26,7 +26,7 @@ export function ProductPage({ config, productId }: { config: WebConfig; productI
         if (!data) return setError(response.status === 404 ? 'This product does not exist (any more).' : describeProblem(problemOf(failure, response)));
         setProduct(data);
         const first = data.variants.find((v) => v.sku === query.sku) ?? data.variants.find((v) => v.availability !== 'out_of_stock') ?? data.variants[0];
-        setChoice({ ...(first?.options ?? {}) });
+        setChoice(data.options.length ? { ...(first?.options ?? {}) } : { variant: first ? first.title || first.sku : '' });
       },
       () => setError(describeProblem({ status: 0, code: 'network' })),
     );
@@ -34,17 +34,23 @@ export function ProductPage({ config, productId }: { config: WebConfig; productI
 
   if (error && !product) return <p role="alert">{error}</p>;
   if (!product) return <p aria-busy="true">Loading…</p>;
-  const variant = product.variants.find((v) => matches(v, choice) && Object.keys(v.options).length === Object.keys(choice).length) ?? product.variants.find((v) => matches(v, choice));
-  const options = product.options.length ? product.options : [];
+  // A product without declared options still lets the shopper pick among its variants, by title.
+  const options = product.options.length ? product.options : product.variants.length > 1 ? [{ name: 'variant', values: product.variants.map((v) => v.title || v.sku) }] : [];
+  const byTitle = !product.options.length;
+  const variant = byTitle
+    ? (product.variants.find((v) => (v.title || v.sku) === choice.variant) ?? product.variants[0])
+    : (product.variants.find((v) => matches(v, choice) && Object.keys(v.options).length === Object.keys(choice).length) ?? product.variants.find((v) => matches(v, choice)));
 
   const add = async () => {
     if (!variant) return;
+    // The API titles a variant "<product> - <options>", as the account cart shows it.
+    const name = variant.title || product.title;
     setBusy(true);
     setError(undefined);
     setAdded(undefined);
     try {
-      await setQuantity(config.shopId, variant.sku, quantity, { add: true, title: variant.title ? `${product.title} - ${variant.title}` : product.title, unitPrice: variant.price });
-      setAdded(`Added ${quantity} × ${product.title}${variant.title ? ` (${variant.title})` : ''} to your cart.`);
+      await setQuantity(config.shopId, variant.sku, quantity, { add: true, title: name, unitPrice: variant.price });
+      setAdded(`Added ${quantity} × ${name} to your cart.`);
     } catch (e) {
       setError((e as Error).message);
     } finally {
@@ -72,7 +78,7 @@ export function ProductPage({ config, productId }: { config: WebConfig; productI
           <fieldset key={option.name}>
             <legend>{option.name[0]!.toUpperCase() + option.name.slice(1)}</legend>
             {option.values.map((value) => {
-              const exists = product.variants.some((v) => matches(v, { ...choice, [option.name]: value }));
+              const exists = byTitle || product.variants.some((v) => matches(v, { ...choice, [option.name]: value }));
               return (
                 <label key={value} class={exists ? '' : 'unavailable'}>
                   <input type="radio" name={option.name} value={value} checked={choice[option.name] === value} onChange={() => setChoice({ ...choice, [option.name]: value })} /> {value}
@@ -120,7 +126,7 @@ export function ProductPage({ config, productId }: { config: WebConfig; productI
           {product.variants.map((v) => (
             <tr key={v.sku} aria-current={v === variant ? 'true' : undefined}>
               {options.map((option) => (
-                <td key={option.name}>{v.options[option.name] ?? '—'}</td>
+                <td key={option.name}>{byTitle ? v.title || v.sku : (v.options[option.name] ?? '—')}</td>
               ))}
               <td>{money(v.price)}</td>
               <td>{AVAILABILITY[v.availability]}</td>
