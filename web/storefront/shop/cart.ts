@@ -97,7 +97,9 @@ export async function loadCart(shopId: string): Promise<CartView> {
 
 /** Sets a line's quantity (0 removes it); adds to what is there when `add` is set. */
 export async function setQuantity(shopId: string, sku: string, quantity: number, details: { title?: string; unitPrice?: { amount: number; currency: string }; add?: boolean } = {}): Promise<CartView> {
-  const current = (latest && latest.guest === !currentSession() ? latest : await loadCart(shopId)).items.find((line) => line.sku === sku)?.quantity ?? 0;
+  // A guest's lines are read from localStorage itself (another tab may have changed them).
+  const lines = currentSession() ? (latest && !latest.guest ? latest : await loadCart(shopId)).items : readGuest(shopId);
+  const current = lines.find((line) => line.sku === sku)?.quantity ?? 0;
   const wanted = Math.min(MAX_QUANTITY, Math.max(0, Math.floor(details.add ? current + quantity : quantity)));
   if (!currentSession()) {
     const lines = readGuest(shopId);
