@@ -282,6 +282,21 @@ export async function startStripeServer(options: { port?: number; latencyMs?: nu
       return;
     }
     const params = (req.headers['content-type'] ?? '').includes('json') ? (raw ? (JSON.parse(raw) as Record<string, unknown>) : {}) : decodeForm(raw);
+    // The bank's 3-D Secure page in a browser (what Stripe's redirect_to_url opens): a GET shows
+    // it, its buttons POST the outcome, and the customer goes back to `return_url` (http(s) only).
+    const authenticate = /^\/test\/payment_intents\/([^/]+)\/authenticate$/.exec(url.pathname);
+    if (authenticate && method === 'GET') {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(authenticationPage(authenticate[1]!, url.searchParams.get('return_url')));
+      return;
+    }
+    const returnUrl = authenticate && method === 'POST' && typeof params.return_url === 'string' && /^https?:\/\//.test(params.return_url) ? params.return_url : undefined;
+    if (returnUrl) {
+      const result = route(method, url.pathname, params, url.searchParams);
+      const back = new URL(returnUrl);
+      if (result.status !== 200 || params.outcome === 'fail') back.searchParams.set('authentication', 'failed');
+      res.writeHead(303, { location: back.toString() }).end();
+      return;
+    }
     const key = method === 'POST' ? (req.headers['idempotency-key'] as string | undefined) : undefined;
     if (key) {
       const hash = createHash('sha256').update(`${url.pathname}\n${raw}`).digest('hex');
@@ -347,6 +362,17 @@ export async function startStripeServer(options: { port?: number; latencyMs?: nu
         server.closeAllConnections();
       }),
   };
+}
+
+const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/** The local stand-in for the bank's 3-D Secure challenge: two buttons, then back to the shop. */
+function authenticationPage(intentId: string, returnUrl: string | null): string {
+  const back = returnUrl && /^https?:\/\//.test(returnUrl) ? `<input type="hidden" name="return_url" value="${escapeHtml(returnUrl)}">` : '';
+  const form = (outcome: string, label: string) => `<form method="post"><input type="hidden" name="outcome" value="${outcome}">${back}<button type="submit">${label}</button></form>`;
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>3-D Secure test page</title></head><body>
+<main><h1>Confirm your payment</h1><p>Local Stripe test server: your bank asks you to confirm payment ${escapeHtml(intentId)}.</p>
+${form('complete', 'Complete authentication')}${form('fail', 'Fail authentication')}</main></body></html>`;
 }
 
 /** Stripe's form encoding: `metadata[order]=1`, `expand[]=x`, `a[b][c]=d`. */

@@ -72,6 +72,37 @@ describe('Stripe payment gateway', () => {
     expect(delivered.find((e) => e.type === 'payment_intent.amount_capturable_updated')?.payment?.status).toBe('requires_capture');
   });
 
+  it("has a bank page for the browser's 3-D Secure step, which sends the customer back to http(s) return URLs only", async () => {
+    const pending = async () => ((await authorize('pm_card_authenticationRequired')) as { paymentIntentId: string }).paymentIntentId;
+    const form = (body: Record<string, string>) => ({
+      method: 'POST',
+      redirect: 'manual' as const,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams(body).toString(),
+    });
+    const id = await pending();
+    const back = 'http://shop.test/orders/ord_1?x="<b>"';
+    const page = await fetch(`${server.url}/test/payment_intents/${id}/authenticate?return_url=${encodeURIComponent(back)}`);
+    expect(page.headers.get('content-type')).toMatch(/text\/html/);
+    const html = await page.text();
+    expect(html).toContain('Complete authentication');
+    expect(html).not.toContain('"<b>"');
+    const done = await fetch(`${server.url}/test/payment_intents/${id}/authenticate`, form({ outcome: 'complete', return_url: back }));
+    expect([done.status, done.headers.get('location')]).toEqual([303, new URL(back).toString()]);
+    expect((await gateway.get(id)).status).toBe('requires_capture');
+
+    const refused = await pending();
+    const failed = await fetch(`${server.url}/test/payment_intents/${refused}/authenticate`, form({ outcome: 'fail', return_url: 'http://shop.test/orders/ord_2' }));
+    expect(failed.headers.get('location')).toBe('http://shop.test/orders/ord_2?authentication=failed');
+    expect((await gateway.get(refused)).status).toBe('requires_payment_method');
+
+    // Not a web address: no redirect, the API's JSON answer as before.
+    const third = await pending();
+    const script = await fetch(`${server.url}/test/payment_intents/${third}/authenticate`, form({ outcome: 'complete', return_url: 'javascript:alert(1)' }));
+    expect([script.status, script.headers.get('location')]).toEqual([200, null]);
+    expect(await fetch(`${server.url}/test/payment_intents/${third}/authenticate?return_url=javascript:alert(1)`).then((r) => r.text())).not.toContain('javascript:');
+  });
+
   it('refuses a forged or missing webhook signature', () => {
     const genuine = received[0]!;
     expect(() => gateway.parseWebhook(genuine.body.replace('"livemode":false', '"livemode":true'), genuine.signature)).toThrow(InvalidSignatureError);

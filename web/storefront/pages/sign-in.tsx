@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { useLocation } from 'preact-iso';
+import { mergeGuestCart } from '../shop/cart';
 import { listLocalIdentities, signInLocally, startHostedSignIn, type LocalIdentity, type WebConfig } from '../../api-client/session';
 
 /** Locally a "sign in as" picker of the demo's customers; in AWS, on to the Cognito hosted UI. */
@@ -33,10 +34,13 @@ export function SignIn({ config }: { config: WebConfig }) {
           event.preventDefault();
           const sub = new FormData(event.currentTarget).get('identity');
           if (typeof sub !== 'string') return setError('Choose an identity.');
-          signInLocally(sub).then(
-            () => route(returnTo),
-            (e: Error) => setError(e.message),
-          );
+          signInLocally(sub)
+            // The guest cart joins the account cart ("store in localStorage and sync on login").
+            .then(() => mergeGuestCart(config.shopId))
+            .then(
+              () => route(returnTo),
+              (e: Error) => setError(e.message),
+            );
         }}
       >
         <fieldset>
