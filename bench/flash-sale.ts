@@ -985,7 +985,7 @@ try {
     `| CPU, whole drop (${fmt(dropResources.seconds)} s) | ${cpuText(dropResources)} |`,
     `| CPU, until the last entry (${fmt(entryPhase?.resources.seconds ?? Number.NaN, 1)} s; ${entryPhase?.orders ?? 'n/a'} orders placed meanwhile) | ${entryPhase ? cpuText(entryPhase.resources) : 'n/a'} |`,
     `| CPU, after the last entry (${fmt(checkoutPhase?.seconds ?? Number.NaN, 1)} s; ${entryPhase ? orders201 - entryPhase.orders : 'n/a'} orders) | ${checkoutPhase ? cpuText(checkoutPhase) : 'n/a'} |`,
-    `| entries/s while checkouts were under way / with none | ${fmt(entriesWhileOrdering)} (${fmt(ordersRate, 1)} orders/s meanwhile) / ${fmt(entriesAlone)} |`,
+    `| entries/s while checkouts were under way / with none | ${fmt(entriesWhileOrdering)} (${fmt(ordersRate, 1)} orders/s meanwhile) / ${fmt(entriesAlone)} = ${fmt(entriesAlone / dropBareRate, 2)} × bare |`,
     ``,
     checkoutMeasured
       ? `Measured: every part of the drop, including every winner's checkout.`
@@ -997,7 +997,7 @@ try {
     ``,
     `- all ${ENTRIES.toLocaleString('en-US')} entries answered and all ${UNITS.toLocaleString('en-US')} orders placed within ${GOAL.dropSeconds} s of the first entry${ENTRIES < GOAL.entries ? ` (a trial size: the goal is for ${GOAL.entries.toLocaleString('en-US')} entries)` : ''}: ${goals.drop ? '**met**' : '**NOT met**'} — entries ${goals.entries ? 'met' : 'NOT met'} (${e.sent.toLocaleString('en-US')} answered in ${fmt(lastEntryAt, 1)} s), orders ${goals.orders ? 'met' : 'NOT met'} (${Number.isNaN(lastOrderAt) ? `projected ${fmt(projectedDrop)} s` : `${fmt(lastOrderAt, 1)} s`}).`,
     `- oversold 0: ${goals.oversell ? 'met' : '**NOT met**'}; stranded units 0 (the sale closed, then the audit): ${goals.stranded ? 'met' : '**NOT met**'}; audit ${goals.audit ? 'clean' : '**NOT clean**'}.`,
-    `- entry p99: ${fmt(e.latencies.all.p99, 1)} ms over all ${e.sent.toLocaleString('en-US')} entries. Ratios in the same run: sold-out entries through the local edge ${fmt(edgeRatio, 2)} × the bare Node server (item 2's goal ≥ ${GOAL.edgeVsBare}: ${goals.edge ? 'met' : '**NOT met**'}), admitted entries ${fmt(admittedRate / dropBareRate, 2)} ×; entries ${fmt(entryRate / decr, 2)} × and decisions ${fmt(gateDecisionsPerSecond / decr, 3)} × raw DECRBY.`,
+    `- entry p99: ${fmt(e.latencies.all.p99, 1)} ms over all ${e.sent.toLocaleString('en-US')} entries. Ratios in the same run: sold-out entries through the local edge ${fmt(edgeRatio, 2)} × the bare Node server over the whole sold-out part (item 2's goal ≥ ${GOAL.edgeVsBare}, which bench:edge measures alone: ${goals.edge ? 'met' : '**NOT met**'} here), ${fmt(entriesAlone / dropBareRate, 2)} × once no checkout was running, admitted entries ${fmt(admittedRate / dropBareRate, 2)} ×; entries ${fmt(entryRate / decr, 2)} × and decisions ${fmt(gateDecisionsPerSecond / decr, 3)} × raw DECRBY.`,
     ``,
     `## What bounds it`,
     ``,
