@@ -63,7 +63,7 @@ const { values } = parseArgs({
     'in-process': { type: 'string', default: '3000' },
     'poll-concurrency': { type: 'string', default: '32' },
     'checkout-concurrency': { type: 'string', default: '50' },
-    'checkout-seconds': { type: 'string', default: '600' },
+    'checkout-seconds': { type: 'string', default: '180' },
     'hold-seconds': { type: 'string', default: '1800' },
     out: { type: 'string' },
     'decisions-only': { type: 'boolean', default: false },
@@ -164,6 +164,8 @@ interface EntriesResult {
   sent: number;
   /** Answers served by the edge function (`X-Served-By: edge`). */
   edge: number;
+  /** Entries sent again after a network error, 429 or 5xx (the drop's customers retry, as clients do). */
+  retries: number;
   kinds: Record<'queued' | 'again' | 'sold_out' | 'rate_limited' | 'other', number>;
   samples: Record<string, string>;
   firstSoldOutAt: number;
@@ -785,6 +787,7 @@ try {
       from: 0,
       count: ENTRIES,
       maxSeconds: MAX_ENTRY_SECONDS,
+      retries: 3,
       concurrency: CONCURRENCY,
       pollConcurrency: POLL_CONCURRENCY,
       pollAfterMs: 1_000,
@@ -958,11 +961,11 @@ try {
     ``,
     `## The drop`,
     ``,
-    `A sale of ${UNITS.toLocaleString('en-US')} units (perCustomerLimit 1, holds of ${HOLD_SECONDS} s); ${ENTRIES.toLocaleString('en-US')} customers enter once each, ${CONCURRENCY} at a time, through the gateway: the API admits ${admitted(UNITS).toLocaleString('en-US')} tickets, then the edge answers sold out (the admission full). Every ticket holder polls its ticket every \`pollAfterMs\` (${POLL_CONCURRENCY} polls in flight) and every winner checks out with its hold (\`POST /checkout\`, \`flashSaleHoldId\`, \`pm_card_visa\`, ${CHECKOUT_CONCURRENCY} in flight, the reserved concurrency of checkout in AWS). Times from the first entry. Load average ${loadAtDropStart} at its start, ${loadAtDropEnd} at its end.`,
+    `A sale of ${UNITS.toLocaleString('en-US')} units (perCustomerLimit 1, holds of ${HOLD_SECONDS} s); ${ENTRIES.toLocaleString('en-US')} customers enter once each, ${CONCURRENCY} at a time, through the gateway (an entry answered 429 or 5xx, or not at all, is sent again up to 3 times, as a client would: entering again answers the customer's first ticket): the API admits ${admitted(UNITS).toLocaleString('en-US')} tickets, then the edge answers sold out (the admission full). Every ticket holder polls its ticket every \`pollAfterMs\` (${POLL_CONCURRENCY} polls in flight) and every winner checks out with its hold (\`POST /checkout\`, \`flashSaleHoldId\`, \`pm_card_visa\`, ${CHECKOUT_CONCURRENCY} in flight, the reserved concurrency of checkout in AWS). Times from the first entry. Load average ${loadAtDropStart} at its start, ${loadAtDropEnd} at its end.`,
     ``,
     `| figure | value |`,
     `|---|---|`,
-    `| entries answered | ${e.sent.toLocaleString('en-US')} of ${ENTRIES.toLocaleString('en-US')}: ${statusText(e.kinds)}; ${e.edge.toLocaleString('en-US')} answered at the edge (\`X-Served-By: edge\`) |`,
+    `| entries answered | ${e.sent.toLocaleString('en-US')} of ${ENTRIES.toLocaleString('en-US')}: ${statusText(e.kinds)}; ${e.edge.toLocaleString('en-US')} answered at the edge (\`X-Served-By: edge\`); ${e.retries.toLocaleString('en-US')} sent again after a network error, 429 or 5xx |`,
     `| **all entries answered** | **${fmt(lastEntryAt, 1)} s** (${fmt(entryRate)} entries/s) |`,
     `| **all ${UNITS.toLocaleString('en-US')} orders placed** | **${Number.isNaN(lastOrderAt) ? `not reached; projected ${fmt(projectedDrop)} s` : `${fmt(lastOrderAt, 1)} s`}** |`,
     `| **entry p50 / p99, all entries** | ${fmt(e.latencies.all.p50, 1)} / **${fmt(e.latencies.all.p99, 1)} ms** (max ${fmt(e.latencies.all.max)} ms) |`,

@@ -11,7 +11,7 @@
 // Jobs, one at a time; each answers { type: 'done', ... } and posts progress every `progressMs`:
 //   entries  one POST …/entries per customer index in [from, from + count), at most
 //            `maxSeconds` (see `untilSoldOut`); answers counted by kind, the tickets of the
-//            202s kept.
+//            202s kept; with `retries`, an entry answered 0, 429 or 5xx is sent again.
 //   drop     the whole sale as virtual customers: each enters once (as `entries`); a customer
 //            with a ticket polls it every `pollAfterMs` (the answer's own value) until it is
 //            decided, and a winner checks out with its hold. Entries, polls and checkouts
@@ -92,7 +92,7 @@ function kindOf(res) {
 }
 
 /** Live counters of an entry loop (read by the progress messages). */
-const newCounters = () => ({ sent: 0, edge: 0, kinds: { queued: 0, again: 0, sold_out: 0, rate_limited: 0, other: 0 } });
+const newCounters = () => ({ sent: 0, edge: 0, retries: 0, kinds: { queued: 0, again: 0, sold_out: 0, rate_limited: 0, other: 0 } });
 
 /** The entry loop shared by `entries` and `drop`: `concurrency` customers in flight. */
 async function enter(job, counters, onQueued) {
@@ -120,7 +120,15 @@ async function enter(job, counters, onQueued) {
       for (let i = next++; i < end && !stopping && going(); i = next++) {
         const headers = { authorization: `Bearer ${token(job.secret, `${job.subPrefix}${i}`)}`, 'content-type': 'application/json' };
         const sentAt = now();
-        const res = await send(job.base, 'POST', job.entriesPath, headers, '{}');
+        let res = await send(job.base, 'POST', job.entriesPath, headers, '{}');
+        // With `retries`, a network error, 429 or 5xx is retried as a client would (entering
+        // again answers the customer's first ticket); the latency is the last attempt's.
+        for (let attempt = 1; attempt <= (job.retries ?? 0) && (res.status === 0 || res.status === 429 || res.status >= 500); attempt++) {
+          counters.retries += 1;
+          samples[`retried ${res.status}`] ??= res.body.slice(0, 300);
+          await sleep(200 * attempt);
+          res = await send(job.base, 'POST', job.entriesPath, headers, '{}');
+        }
         counters.sent += 1;
         const kind = kindOf(res);
         kinds[kind] += 1;
@@ -141,7 +149,7 @@ async function enter(job, counters, onQueued) {
       }
     }),
   );
-  return { started, finished: now(), sent: counters.sent, edge: counters.edge, kinds: { ...kinds }, samples, firstSoldOutAt, lastQueuedAt, latencies: summarize(latencies) };
+  return { started, finished: now(), sent: counters.sent, edge: counters.edge, retries: counters.retries, kinds: { ...kinds }, samples, firstSoldOutAt, lastQueuedAt, latencies: summarize(latencies) };
 }
 
 const JOBS = {
