@@ -1,15 +1,20 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { Worker } from 'node:worker_threads';
+import { fork } from 'node:child_process';
 import { gitRevision, machine, measure, median, percentile, startBareSoldOutServer, startInMemoryPlatform, type LatencySummary } from './support';
-import { pidOf, usageSince } from './process-usage';
+import { cpuSeconds as cpuSecondsOf, pidOf, usageSince } from './process-usage';
 
 /**
- * `npm run bench:flash-sale`: a flash sale against the local stack started in this process
- * (free ports, in memory, gateway throttling off), load from a worker thread with keep-alive
- * HTTP (bench/flash-sale.worker.mjs), one distinct customer (own token) per entry.
+ * `npm run bench:flash-sale`: the design's drop against the local stack started in this process
+ * (free ports, in memory, gateway throttling off, the local edge function in front of the
+ * gateway's routes as with `npm start`), load from a child process with keep-alive HTTP
+ * (bench/flash-sale.worker.mjs; its own process, so its CPU is measured apart), one distinct
+ * customer (own token) per entry.
  *
+ * By default: the ceilings in the same run (raw Redis DECRBY and the gate's decision script on
+ * the platform's Redis client; a bare Node HTTP server driven by the same load generator), then
+ * the drop (3 below). With --full, also 1 and 2 (about 4 minutes more):
  *  1. Headline runs (--runs, at least 3), each on a fresh sale of --run-units units:
  *     - a bare Node HTTP server in this process answering a small JSON, driven by the same
  *       client with the same requests (headers, body, customers in flight): the ratio base;
@@ -26,17 +31,20 @@ import { pidOf, usageSince } from './process-usage';
  *       and the gate's own decision script on the same client (no DynamoDB hold write).
  *  2. Rate limits: customers entering again and again through the gateway with the default
  *     per-customer bucket (429 with Retry-After), and the sale-wide bucket in process.
- *  3. The drop: one sale of --units units, perCustomerLimit 1; up to --entries customers
- *     enter for --max-seconds (longer if needed until the sale has answered sold out for
- *     15 s, at most --max-entry-seconds); each ticket holder polls its ticket every pollAfterMs
- *     until decided (--poll-concurrency polls in flight), each winner checks out with its
- *     hold (--checkout-concurrency in flight, bounded by --checkout-seconds after the
- *     entries). Then the sale is closed by the close use case (its clock moved past the end)
- *     and the inventory audited. Decision times come from a wrapper around the worker's
- *     `decideTicket` (an observation hook, like bench:checkout's DynamoDB trace).
- * Options: --units, --entries, --max-seconds, --max-entry-seconds, --concurrency, --runs, --run-units,
+ *  3. The drop: one sale of --units units (10,000), perCustomerLimit 1; --entries customers
+ *     (500,000) each enter once, --concurrency in flight (at most --max-entry-seconds); sold-out
+ *     answers come from the local edge once the admission is full; each ticket holder polls its
+ *     ticket every pollAfterMs until decided (--poll-concurrency polls in flight), each winner
+ *     checks out with its hold (--checkout-concurrency in flight, bounded by --checkout-seconds
+ *     after the entries). Then the sale is closed by the close use case (its clock moved past
+ *     the end) and the inventory audited. Decision times come from a wrapper around the
+ *     worker's `decideTickets` (an observation hook, like bench:checkout's DynamoDB trace).
+ *     CPU is read per phase (entries; after the entries: the remaining checkouts) for the
+ *     Node process, the load generator, DynamoDB Local and redis-server.
+ * Options: --units, --entries, --max-entry-seconds, --concurrency, --full, --runs, --run-units,
  * --sold-out-seconds, --bare-seconds, --in-process, --poll-concurrency,
  * --checkout-concurrency, --checkout-seconds, --hold-seconds, --out.
+ * Trial size while developing: --entries 50000 --units 1000.
  * --decisions-only [--units U --tickets N]: only how fast N tickets of a U-unit sale are
  * decided (bench/flash-sale-decisions.ts; written to bench/results/flash-sale-decisions.md).
  */
@@ -45,17 +53,17 @@ const { values } = parseArgs({
   options: {
     units: { type: 'string', default: '10000' },
     entries: { type: 'string', default: '500000' },
-    'max-seconds': { type: 'string', default: '90' },
-    'max-entry-seconds': { type: 'string', default: '240' },
+    'max-entry-seconds': { type: 'string', default: '900' },
+    full: { type: 'boolean', default: false },
     concurrency: { type: 'string', default: '64' },
     runs: { type: 'string', default: '3' },
     'run-units': { type: 'string', default: '1000' },
     'sold-out-seconds': { type: 'string', default: '8' },
     'bare-seconds': { type: 'string', default: '5' },
     'in-process': { type: 'string', default: '3000' },
-    'poll-concurrency': { type: 'string', default: '8' },
+    'poll-concurrency': { type: 'string', default: '32' },
     'checkout-concurrency': { type: 'string', default: '50' },
-    'checkout-seconds': { type: 'string', default: '240' },
+    'checkout-seconds': { type: 'string', default: '180' },
     'hold-seconds': { type: 'string', default: '1800' },
     out: { type: 'string' },
     'decisions-only': { type: 'boolean', default: false },
@@ -72,11 +80,10 @@ if (values['decisions-only']) {
 values.out ??= 'bench/results/flash-sale.md';
 const UNITS = Number(values.units);
 const ENTRIES = Number(values.entries);
-const MAX_SECONDS = Number(values['max-seconds']);
 const MAX_ENTRY_SECONDS = Number(values['max-entry-seconds']);
-const DROP_SOLD_OUT_SECONDS = 15;
 const CONCURRENCY = Number(values.concurrency);
-const RUNS = Number(values.runs);
+const FULL = values.full;
+const RUNS = FULL ? Number(values.runs) : 0;
 const RUN_UNITS = Number(values['run-units']);
 const SOLD_OUT_SECONDS = Number(values['sold-out-seconds']);
 const BARE_SECONDS = Number(values['bare-seconds']);
@@ -87,7 +94,7 @@ const CHECKOUT_SECONDS = Number(values['checkout-seconds']);
 const HOLD_SECONDS = Number(values['hold-seconds']);
 const PROC_UNITS = 500;
 const GATE_UNITS = 10_000;
-const GOAL = { dropSeconds: 120, gatewayVsBare: 0.5, entries: 500_000 };
+const GOAL = { dropSeconds: 120, gatewayVsBare: 0.5, edgeVsBare: 0.8, entries: 500_000 };
 const shopId = 'demo';
 const runId = randomBytes(3).toString('hex');
 const log = (line: string) => console.log(line);
@@ -105,28 +112,48 @@ const admitted = (units: number) => units + Math.max(10, Math.ceil(units * 0.1))
 // The sale-wide bucket (default 50,000/s) out of the way; per-customer buckets stay at their
 // defaults (5, then 1/s): each customer enters once. Read by the platform's config at start.
 process.env.FLASH_SALE_ENTRIES_PER_SECOND = '1000000000';
+// The handlers' EMF metrics would print a line per request here (the Metrics instance is built
+// before the platform sets POWERTOOLS_METRICS_DISABLED; see bench/sse.ts).
+process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
 
 // ---------------------------------------------------------------------------------------
-// CPU of the pieces: the main thread's event loop (gateway, handlers, local SQS and its
-// poller, Stripe server, bare server), the Node process (with the load worker), DynamoDB
-// Local (Java) and redis-server.
+// CPU of the pieces: the main thread's event loop (gateway with its edge function, handlers,
+// local SQS and its poller, Stripe server, bare server), the Node process, DynamoDB Local
+// (Java), redis-server and the load generator (a child process).
 let dynamoPid: number | undefined;
 let redisPid: number | undefined;
 interface Resources {
+  readonly seconds: number;
   readonly mainBusy: number;
   readonly nodeCores: number;
   readonly dynamoCores: number;
   readonly redisCores: number;
+  readonly loadCores: number;
 }
 function usage(): () => Resources {
-  const since = usageSince({ dynamo: dynamoPid, redis: redisPid });
+  const since = usageSince({ dynamo: dynamoPid, redis: redisPid, load: loadPid });
+  const started = performance.now();
   return () => {
     const { mainBusy, nodeCores, cores } = since();
-    return { mainBusy, nodeCores, dynamoCores: cores.dynamo, redisCores: cores.redis };
+    return { seconds: (performance.now() - started) / 1000, mainBusy, nodeCores, dynamoCores: cores.dynamo, redisCores: cores.redis, loadCores: cores.load };
   };
 }
 const pct = (share: number) => (Number.isNaN(share) ? 'n/a' : `${(share * 100).toFixed(0)}%`);
-const cpuText = (r: Resources) => `${pct(r.mainBusy)} / ${pct(r.nodeCores)} / ${pct(r.dynamoCores)} / ${pct(r.redisCores)}`;
+const cpuText = (r: Resources) => `${pct(r.mainBusy)} / ${pct(r.nodeCores)} / ${pct(r.dynamoCores)} / ${pct(r.redisCores)} / ${pct(r.loadCores)}`;
+const CPU_COLUMNS = 'main loop busy / Node / DynamoDB Local / Redis / load generator';
+/** CPU seconds used so far by each piece. */
+interface Cpu {
+  readonly node: number;
+  readonly dynamo: number;
+  readonly redis: number;
+  readonly load: number;
+}
+const PIECES = ['node', 'dynamo', 'redis', 'load'] as const;
+function cpuNow(): Cpu {
+  const own = process.cpuUsage();
+  return { node: (own.user + own.system) / 1e6, dynamo: cpuSecondsOf(dynamoPid), redis: cpuSecondsOf(redisPid), load: cpuSecondsOf(loadPid) };
+}
+const cpuTotal = (c: Cpu) => c.node + c.dynamo + c.redis + c.load;
 
 // ---------------------------------------------------------------------------------------
 // The load worker: one job at a time, progress lines while it runs.
@@ -135,11 +162,15 @@ interface EntriesResult {
   started: number;
   finished: number;
   sent: number;
+  /** Answers served by the edge function (`X-Served-By: edge`). */
+  edge: number;
+  /** Entries sent again after a network error, 429 or 5xx (the drop's customers retry, as clients do). */
+  retries: number;
   kinds: Record<'queued' | 'again' | 'sold_out' | 'rate_limited' | 'other', number>;
   samples: Record<string, string>;
   firstSoldOutAt: number;
   lastQueuedAt: number;
-  latencies: Record<'queued' | 'sold_out' | 'other', Latency>;
+  latencies: Record<'queued' | 'sold_out' | 'other' | 'all', Latency>;
   tickets: Array<[number, number, number]>;
   error?: string;
 }
@@ -165,23 +196,37 @@ interface DropResult {
   };
   error?: string;
 }
-const worker = new Worker(new URL('./flash-sale.worker.mjs', import.meta.url));
-function job<T>(label: string, payload: Record<string, unknown>, onProgress?: (m: Record<string, unknown>) => string): Promise<T & { resources: Resources }> {
+// The load generator in its own process (no tsx loader: plain JavaScript), so that its CPU is
+// its own figure and the OS schedules it like any client.
+const worker = fork(new URL('./flash-sale.worker.mjs', import.meta.url), [], { execArgv: [], serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+const loadPid = worker.pid;
+type WorkerMessage = { type: string; error?: string } & Record<string, unknown>;
+function job<T>(
+  label: string,
+  payload: Record<string, unknown>,
+  onProgress?: (m: Record<string, unknown>) => string,
+  onPhase?: (m: Record<string, unknown>) => void,
+): Promise<T & { resources: Resources }> {
   const measured = usage();
   return new Promise((resolve, reject) => {
-    const onMessage = (message: { type: string; error?: string } & Record<string, unknown>) => {
+    const onExit = (code: number | null) => reject(new Error(`${label}: the load generator exited (${code})`));
+    const onMessage = (message: WorkerMessage) => {
       if (message.type === 'progress') {
         if (onProgress) log(`    … ${label}: ${onProgress(message)}`);
         return;
       }
+      if (message.type === 'phase') {
+        onPhase?.(message);
+        return;
+      }
       worker.off('message', onMessage);
-      worker.off('error', reject);
+      worker.off('exit', onExit);
       if (message.error) reject(new Error(`${label}: ${message.error}`));
       else resolve({ ...(message as unknown as T), resources: measured() });
     };
     worker.on('message', onMessage);
-    worker.once('error', reject);
-    worker.postMessage(payload);
+    worker.once('exit', onExit);
+    worker.send(payload);
   });
 }
 const entriesProgress = (m: Record<string, unknown>) => {
@@ -478,41 +523,45 @@ try {
   // SQS SendMessage alone (to a scratch FIFO queue no worker reads), and the worker's
   // decideTicket at 16 in flight (the event source's maxConcurrency) on tickets entered
   // straight into Redis, as wired and with the sale record cached.
-  const breakdown = await (async () => {
-    const { CreateQueueCommand } = await import('@aws-sdk/client-sqs');
-    const scratch = await sqs.send(new CreateQueueCommand({ QueueName: `fsbench${runId}-scratch.fifo`, Attributes: { FifoQueue: 'true' } }));
-    const scratchQueue = sqsTicketQueue(sqs, () => scratch.QueueUrl!);
-    const fakeSale = {
-      shopId,
-      saleId: 'sale_scratch',
-      sku: 'NONE',
-      units: 1,
-      startsAt: new Date().toISOString(),
-      endsAt: new Date().toISOString(),
-      perCustomerLimit: 1,
-      holdSeconds: 60,
-      createdAt: new Date().toISOString(),
-    };
-    const send = await measure(2_000, CONCURRENCY, (i) => scratchQueue.send(fakeSale, i + 1));
-    const state = redisSaleState(redis, limits);
-    const worker = async (sku: string, use: { decideTicket: typeof runSales.decideTicket }) => {
-      const sale = await createSale(sku, WORK_UNITS, 7_200);
-      for (let i = 0; i < WORK_UNITS; i++) await state.enter(sale, `work-${sku}-${runId}-${i}`, 1, new Date());
-      const outcomes: Record<string, number> = {};
-      const m = await measure(WORK_UNITS, 16, async (i) => {
-        const outcome = await use.decideTicket(shopId, sale.saleId, i + 1);
-        outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;
-      });
-      return { ...m, outcomes };
-    };
-    const asWired = await worker(WORK[0], runSales);
-    const cached = await worker(WORK[1], cachedSales);
-    return { send, asWired, cached };
-  })();
-  log(`  SQS SendMessage alone (SDK → in-process SQS): ${breakdown.send.perSecond.toFixed(0)}/s, p50 ${breakdown.send.p50.toFixed(1)} ms at ${CONCURRENCY} in flight`);
-  log(
-    `  worker decideTicket in process, 16 in flight: ${breakdown.asWired.perSecond.toFixed(0)}/s as wired (p50 ${breakdown.asWired.p50.toFixed(1)} ms), ${breakdown.cached.perSecond.toFixed(0)}/s with the sale record cached (${JSON.stringify(breakdown.asWired.outcomes)})`,
-  );
+  const breakdown = FULL
+    ? await (async () => {
+        const { CreateQueueCommand } = await import('@aws-sdk/client-sqs');
+        const scratch = await sqs.send(new CreateQueueCommand({ QueueName: `fsbench${runId}-scratch.fifo`, Attributes: { FifoQueue: 'true' } }));
+        const scratchQueue = sqsTicketQueue(sqs, () => scratch.QueueUrl!);
+        const fakeSale = {
+          shopId,
+          saleId: 'sale_scratch',
+          sku: 'NONE',
+          units: 1,
+          startsAt: new Date().toISOString(),
+          endsAt: new Date().toISOString(),
+          perCustomerLimit: 1,
+          holdSeconds: 60,
+          createdAt: new Date().toISOString(),
+        };
+        const send = await measure(2_000, CONCURRENCY, (i) => scratchQueue.send(fakeSale, i + 1));
+        const state = redisSaleState(redis, limits);
+        const worker = async (sku: string, use: { decideTicket: typeof runSales.decideTicket }) => {
+          const sale = await createSale(sku, WORK_UNITS, 7_200);
+          for (let i = 0; i < WORK_UNITS; i++) await state.enter(sale, `work-${sku}-${runId}-${i}`, 1, new Date());
+          const outcomes: Record<string, number> = {};
+          const m = await measure(WORK_UNITS, 16, async (i) => {
+            const outcome = await use.decideTicket(shopId, sale.saleId, i + 1);
+            outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;
+          });
+          return { ...m, outcomes };
+        };
+        const asWired = await worker(WORK[0], runSales);
+        const cached = await worker(WORK[1], cachedSales);
+        return { send, asWired, cached };
+      })()
+    : undefined;
+  if (breakdown) {
+    log(`  SQS SendMessage alone (SDK → in-process SQS): ${breakdown.send.perSecond.toFixed(0)}/s, p50 ${breakdown.send.p50.toFixed(1)} ms at ${CONCURRENCY} in flight`);
+    log(
+      `  worker decideTicket in process, 16 in flight: ${breakdown.asWired.perSecond.toFixed(0)}/s as wired (p50 ${breakdown.asWired.p50.toFixed(1)} ms), ${breakdown.cached.perSecond.toFixed(0)}/s with the sale record cached (${JSON.stringify(breakdown.asWired.outcomes)})`,
+    );
+  }
 
   // -------------------------------------------------------------------------------------
   // 1. Headline runs.
@@ -648,48 +697,84 @@ try {
   }
 
   // -------------------------------------------------------------------------------------
-  // 2. Rate limits with their defaults.
-  log(`Rate limits: 100 customers × 10 entries back to back through the gateway (per-customer bucket at its default)…`);
-  await platform.idle();
-  const hammer = await job<{ started: number; finished: number; kinds: Record<string, number>; retryAfter?: string }>('limits', {
-    type: 'hammer',
-    base: platform.url,
-    entriesPath: entriesPath(lastSoldOutSale),
-    secret,
-    subPrefix: `lim-${runId}-`,
-    customers: 100,
-    perCustomer: 10,
-    concurrency: 10,
-  });
-  const hammerText = Object.entries(hammer.kinds)
-    .map(([k, n]) => `${n}× ${k}`)
-    .join(', ');
-  log(`  ${hammerText}; Retry-After: ${hammer.retryAfter ?? 'none'}`);
-  if (!hammer.kinds['429 rate_limited']) problems.push(`rate limits: no 429 for customers entering 10 times back to back (${hammerText})`);
-  const SALE_RATE = 500;
-  const saleWide = redisSaleState(redis, { salePerSecond: SALE_RATE });
-  const limitSale = await runSales.getSale(shopId, lastSoldOutSale);
-  let saleOk = 0;
-  let saleRefused = 0;
-  const saleWideRun = await measure(5_000, CONCURRENCY, async (i) => {
-    const answer = await saleWide.admit(limitSale, `wide-${runId}-${i}`, new Date());
-    if (answer.ok) saleOk += 1;
-    else saleRefused += 1;
-  });
-  const saleWideSeconds = saleWideRun.n / saleWideRun.perSecond;
-  log(`  sale-wide bucket at ${SALE_RATE}/s (in process, distinct customers): ${saleOk} admitted, ${saleRefused} refused in ${saleWideSeconds.toFixed(2)} s`);
-  if (saleRefused === 0) problems.push(`sale-wide bucket at ${SALE_RATE}/s refused nothing`);
+  // 2. Rate limits with their defaults (--full).
+  const limitLines: string[] = [];
+  if (FULL) {
+    log(`Rate limits: 100 customers × 10 entries back to back through the gateway (per-customer bucket at its default)…`);
+    await platform.idle();
+    const hammer = await job<{ started: number; finished: number; kinds: Record<string, number>; retryAfter?: string }>('limits', {
+      type: 'hammer',
+      base: platform.url,
+      entriesPath: entriesPath(lastSoldOutSale),
+      secret,
+      subPrefix: `lim-${runId}-`,
+      customers: 100,
+      perCustomer: 10,
+      concurrency: 10,
+    });
+    const hammerText = Object.entries(hammer.kinds)
+      .map(([k, n]) => `${n}× ${k}`)
+      .join(', ');
+    log(`  ${hammerText}; Retry-After: ${hammer.retryAfter ?? 'none'}`);
+    if (!hammer.kinds['429 rate_limited']) problems.push(`rate limits: no 429 for customers entering 10 times back to back (${hammerText})`);
+    const SALE_RATE = 500;
+    const saleWide = redisSaleState(redis, { salePerSecond: SALE_RATE });
+    const limitSale = await runSales.getSale(shopId, lastSoldOutSale);
+    let saleOk = 0;
+    let saleRefused = 0;
+    const saleWideRun = await measure(5_000, CONCURRENCY, async (i) => {
+      const answer = await saleWide.admit(limitSale, `wide-${runId}-${i}`, new Date());
+      if (answer.ok) saleOk += 1;
+      else saleRefused += 1;
+    });
+    const saleWideSeconds = saleWideRun.n / saleWideRun.perSecond;
+    log(`  sale-wide bucket at ${SALE_RATE}/s (in process, distinct customers): ${saleOk} admitted, ${saleRefused} refused in ${saleWideSeconds.toFixed(2)} s`);
+    if (saleRefused === 0) problems.push(`sale-wide bucket at ${SALE_RATE}/s refused nothing`);
+    limitLines.push(
+      `## Rate limits at their defaults`,
+      ``,
+      `- 100 customers entering 10 times each, back to back, through the gateway (per-customer bucket: burst 5, 1 per second): ${hammerText}; \`Retry-After: ${hammer.retryAfter ?? 'none'}\`.`,
+      `- The sale-wide bucket refuses past its rate: set to ${SALE_RATE}/s for this check (its default, 50,000/s, is beyond what this machine sends), 5,000 distinct customers as fast as the use case's Redis calls go: ${saleOk} admitted, ${saleRefused} refused in ${saleWideSeconds.toFixed(2)} s.`,
+      ``,
+    );
+  }
 
   // -------------------------------------------------------------------------------------
   // 3. The drop.
+  // The ceilings in the same run, just before it: raw DECRBY and the gate script on the
+  // platform's Redis client, and the bare Node server driven by the same load generator.
   await platform.idle();
   const dropCeiling = await ceiling('drop');
+  log(`Ceilings: Redis DECRBY (raw, same client) ${dropCeiling.decr.perSecond.toFixed(0)}/s; gate decision script ${dropCeiling.decide.perSecond.toFixed(0)}/s`);
+  const dropBare = await job<{ started: number; finished: number; sent: number; failures: number; latency: Latency }>('bare', {
+    type: 'bare',
+    base: bareUrl,
+    entriesPath: entriesPath('sale_bare'),
+    secret,
+    subPrefix: `bare-${runId}-`,
+    maxSeconds: BARE_SECONDS,
+    concurrency: CONCURRENCY,
+  });
+  const dropBareRate = rate(dropBare.sent, dropBare.started, dropBare.finished);
   log(
-    `The drop: ${UNITS} units, up to ${ENTRIES} customers for ${MAX_SECONDS} s (or until ${DROP_SOLD_OUT_SECONDS} s of sold-out answers, at most ${MAX_ENTRY_SECONDS} s), ${CONCURRENCY} entering at a time, ${POLL_CONCURRENCY} polls and ${CHECKOUT_CONCURRENCY} checkouts in flight…`,
+    `  bare Node server, same client: ${dropBareRate.toFixed(0)} req/s, p50 ${dropBare.latency.p50.toFixed(2)} ms, p99 ${dropBare.latency.p99.toFixed(2)} ms (CPU ${CPU_COLUMNS}: ${cpuText(dropBare.resources)})`,
+  );
+  if (dropBare.failures > 0) problems.push(`bare server: ${dropBare.failures} answers were not 200`);
+  const loadAtDropStart = loadAverage();
+  log(
+    `The drop: ${UNITS} units, ${ENTRIES} customers entering once each (at most ${MAX_ENTRY_SECONDS} s), ${CONCURRENCY} entering at a time, ${POLL_CONCURRENCY} polls and ${CHECKOUT_CONCURRENCY} checkouts in flight; load average ${loadAtDropStart}…`,
   );
   const drop = await createSale(DROP, UNITS, 3_600);
   const dropDecisions = () => decisions.get(drop.saleId)?.size ?? 0;
   const dropMeasured = usage();
+  // CPU per phase: the entries (decisions and the first checkouts run meanwhile), then what
+  // is left after the last entry (the remaining checkouts, their polls and consumers).
+  let entryPhase: { resources: Resources; orders: number } | undefined;
+  let afterEntries: (() => Resources) | undefined;
+  // A sample every progress line (3 s): what was done and the CPU each piece used, so that CPU
+  // per entry comes from the spans with entries and no orders, and CPU per order from the spans
+  // with orders and no entries (or, when one kind never runs alone, by subtracting the other).
+  const ticks: Array<{ at: number; entries: number; orders: number; cpu: Cpu }> = [{ at: epoch(), entries: 0, orders: 0, cpu: cpuNow() }];
   const d = await job<DropResult>(
     'drop',
     {
@@ -701,10 +786,8 @@ try {
       subPrefix: `drop-${runId}-`,
       from: 0,
       count: ENTRIES,
-      maxSeconds: MAX_SECONDS,
-      untilSoldOut: true,
-      soldOutSeconds: DROP_SOLD_OUT_SECONDS,
-      hardMaxSeconds: MAX_ENTRY_SECONDS,
+      maxSeconds: MAX_ENTRY_SECONDS,
+      retries: 3,
       concurrency: CONCURRENCY,
       pollConcurrency: POLL_CONCURRENCY,
       pollAfterMs: 1_000,
@@ -713,10 +796,18 @@ try {
     },
     (m) => {
       const k = m.kinds as Record<string, number>;
-      return `${(m.seconds as number).toFixed(0)} s: ${m.entries} entries${m.entriesDone ? ' (done)' : ''} (${k.queued} tickets, ${k.sold_out} sold out, ${(k.rate_limited ?? 0) + (k.other ?? 0)} other), ${m.polls} polls, ${dropDecisions()} decided by the worker (${m.decided} seen by their customers, ${m.won} won), ${m.orders} orders, ${m.checkoutsWaiting} winners waiting to check out`;
+      ticks.push({ at: epoch(), entries: m.entries as number, orders: m.orders as number, cpu: cpuNow() });
+      return `${(m.seconds as number).toFixed(0)} s: ${m.entries} entries${m.entriesDone ? ' (done)' : ''} (${k.queued} tickets, ${k.sold_out} sold out of which ${m.edge} at the edge, ${(k.rate_limited ?? 0) + (k.other ?? 0)} other), ${m.polls} polls, ${dropDecisions()} decided by the worker (${m.decided} seen by their customers, ${m.won} won), ${m.orders} orders, ${m.checkoutsWaiting} winners waiting to check out; load average ${loadAverage()}`;
+    },
+    (m) => {
+      entryPhase = { resources: dropMeasured(), orders: m.orders as number };
+      afterEntries = usage();
+      log(`    … drop: the last entry answered; ${entryPhase.orders} orders so far`);
     },
   );
   const dropResources = dropMeasured();
+  const checkoutPhase = afterEntries?.();
+  const loadAtDropEnd = loadAverage();
   log(`  entries, polls and checkouts done in ${((d.finished - d.started) / 1000).toFixed(0)} s; waiting for the worker, the event bus and the pollers to settle…`);
   {
     const waitStarted = performance.now();
@@ -796,163 +887,108 @@ try {
   // Results.
   const stat = (pick: (r: Run) => number, digits = 0) => {
     const list = runs.map(pick);
+    if (list.length === 0) return { median: Number.NaN, text: 'n/a' };
     return { median: median(list), text: `${median(list).toFixed(digits)} (${Math.min(...list).toFixed(digits)} – ${Math.max(...list).toFixed(digits)})` };
   };
-  const bareMedian = stat((r) => r.bare.perSecond).median;
   const ratio = (pick: (r: Run) => number) => stat((r) => pick(r) / r.bare.perSecond, 2);
   const row = (what: string, how: string, perSecond: (r: Run) => number, p50: (r: Run) => number, p99: (r: Run) => number, vsBare: boolean, cpu?: (r: Run) => Resources) =>
-    `| ${what} | ${how} | ${stat(perSecond).text} | ${stat(p50, 2).text} | ${stat(p99, 2).text} | ${vsBare ? ratio(perSecond).text : ''} | ${cpu ? cpuText({ mainBusy: stat((r) => cpu(r).mainBusy, 2).median, nodeCores: stat((r) => cpu(r).nodeCores, 2).median, dynamoCores: stat((r) => cpu(r).dynamoCores, 2).median, redisCores: stat((r) => cpu(r).redisCores, 2).median }) : ''} |`;
-  const soldOutRatio = ratio((r) => r.soldOut.perSecond).median;
-  const saleReadSpeedup = stat((r) => r.useCaseCached.perSecond).median / Math.max(1, stat((r) => r.useCase.perSecond).median);
-  const admittedRatio = ratio((r) => r.admitted.perSecond).median;
-  const decrMedian = stat((r) => r.decr.perSecond).median;
-  const dropSeconds = Number.isNaN(allSoldAt) ? Number.NaN : seconds(allSoldAt);
-  const projectedDrop = Number.isNaN(dropSeconds) ? seconds(d.checkouts.lastOkAt || d.finished) + checkoutProjection : dropSeconds;
-  const entriesPerSecondNeeded = GOAL.entries / GOAL.dropSeconds;
-  const goals = {
-    drop: !Number.isNaN(dropSeconds) && dropSeconds < GOAL.dropSeconds && e.sent >= GOAL.entries,
-    soldOut: soldOutRatio >= GOAL.gatewayVsBare,
-    admitted: admittedRatio >= GOAL.gatewayVsBare,
-    oversell: oversell === 0,
-    stranded: stranded === 0,
-  };
-  const fmt = (n: number, digits = 0) => (Number.isNaN(n) ? 'n/a' : n.toFixed(digits));
+    `| ${what} | ${how} | ${stat(perSecond).text} | ${stat(p50, 2).text} | ${stat(p99, 2).text} | ${vsBare ? ratio(perSecond).text : ''} | ${cpu ? cpuText({ seconds: 0, mainBusy: stat((r) => cpu(r).mainBusy, 2).median, nodeCores: stat((r) => cpu(r).nodeCores, 2).median, dynamoCores: stat((r) => cpu(r).dynamoCores, 2).median, redisCores: stat((r) => cpu(r).redisCores, 2).median, loadCores: stat((r) => cpu(r).loadCores, 2).median }) : ''} |`;
+  const fmt = (n: number, digits = 0) => (Number.isNaN(n) || !Number.isFinite(n) ? 'n/a' : n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits }));
   const ms = (list: number[], p: number) => fmt(percentile(list, p), 0);
+
+  // The drop's figures.
+  const lastEntryAt = seconds(e.finished);
+  const lastOrderAt = Number.isNaN(allSoldAt) ? Number.NaN : seconds(allSoldAt);
+  const dropSeconds = Number.isNaN(lastOrderAt) ? Number.NaN : Math.max(lastEntryAt, lastOrderAt);
+  const projectedDrop = Number.isNaN(dropSeconds) ? Math.max(lastEntryAt, seconds(d.checkouts.lastOkAt || d.finished) + checkoutProjection) : dropSeconds;
+  const decr = dropCeiling.decr.perSecond;
+  const edgeRatio = soldOutRate / dropBareRate;
+  // Spans between samples: entries only, orders only, or both.
+  const spans = ticks.slice(1).map((t, i) => {
+    const before = ticks[i]!;
+    return {
+      seconds: (t.at - before.at) / 1000,
+      entries: t.entries - before.entries,
+      orders: t.orders - before.orders,
+      cpu: Object.fromEntries(PIECES.map((k) => [k, t.cpu[k] - before.cpu[k]])) as unknown as Cpu,
+    };
+  });
+  const total = (list: typeof spans) => ({
+    seconds: list.reduce((a, x) => a + x.seconds, 0),
+    entries: list.reduce((a, x) => a + x.entries, 0),
+    orders: list.reduce((a, x) => a + x.orders, 0),
+    cpu: Object.fromEntries(PIECES.map((k) => [k, list.reduce((a, x) => a + x.cpu[k], 0)])) as unknown as Cpu,
+  });
+  const entriesOnly = total(spans.filter((x) => x.entries > 0 && x.orders === 0));
+  const ordersOnly = total(spans.filter((x) => x.orders > 0 && x.entries === 0));
+  const withOrders = total(spans.filter((x) => x.orders > 0));
+  const all = total(spans);
+  const per = (of: Cpu, n: number) => Object.fromEntries(PIECES.map((k) => [k, n > 0 ? of[k] / n : Number.NaN])) as unknown as Cpu;
+  const less = (of: Cpu, each: Cpu, n: number) => Object.fromEntries(PIECES.map((k) => [k, Math.max(0, of[k] - (Number.isNaN(each[k]) ? 0 : each[k] * n))])) as unknown as Cpu;
+  let perEntry = per(entriesOnly.cpu, entriesOnly.entries);
+  let perOrder = per(ordersOnly.cpu, ordersOnly.orders);
+  const perEntryHow = entriesOnly.entries > 0 ? `${entriesOnly.entries.toLocaleString('en-US')} entries in ${entriesOnly.seconds.toFixed(0)} s with no order placed` : 'the whole drop less its orders';
+  const perOrderHow = ordersOnly.orders > 0 ? `${ordersOnly.orders.toLocaleString('en-US')} orders in ${ordersOnly.seconds.toFixed(0)} s with no entry` : 'the whole drop less its entries';
+  if (ordersOnly.orders === 0 && entriesOnly.entries > 0) perOrder = per(less(all.cpu, perEntry, all.entries), all.orders);
+  if (entriesOnly.entries === 0 && ordersOnly.orders > 0) perEntry = per(less(all.cpu, perOrder, all.orders), all.entries);
+  const entryCpuAll = cpuTotal(perEntry);
+  const orderCpu = cpuTotal(perOrder);
+  const orderCpuServer = orderCpu - perOrder.load;
+  const entriesWhileOrdering = withOrders.seconds > 0 ? withOrders.entries / withOrders.seconds : Number.NaN;
+  const entriesAlone = entriesOnly.seconds > 0 ? entriesOnly.entries / entriesOnly.seconds : Number.NaN;
+  const ordersRate = withOrders.seconds > 0 ? withOrders.orders / withOrders.seconds : Number.NaN;
+  const cores = Number(host.split(' ')[0]) || 2;
+  const entryBoundSeconds = (ENTRIES * entryCpuAll) / cores;
+  const checkoutBoundSeconds = (UNITS * orderCpu) / cores;
+  const loadShare = all.cpu.load / Math.max(1e-9, cpuTotal(all.cpu));
+  const goals = {
+    drop: !Number.isNaN(dropSeconds) && dropSeconds < GOAL.dropSeconds && e.sent >= GOAL.entries && e.sent === e.kinds.queued + e.kinds.sold_out,
+    entries: e.sent >= GOAL.entries && lastEntryAt < GOAL.dropSeconds,
+    orders: !Number.isNaN(lastOrderAt) && lastOrderAt < GOAL.dropSeconds,
+    edge: edgeRatio >= GOAL.edgeVsBare,
+    oversell: oversell === 0,
+    stranded: stranded === 0 && report.inGate === 0 && report.held === 0 && (stockAfter?.reserved ?? 0) === 0,
+    audit: audit.findings.length === 0,
+  };
   const checkoutMeasured = orders201 >= winners;
+  const msText = (n: number) => `${fmt(n * 1000, 3)} ms`;
   const lines = [
     `# bench:flash-sale`,
     ``,
-    `${new Date().toISOString()} · ${host} · ${revision} · load average ${loadAverage()} at the end · ${((performance.now() - benchStarted) / 60_000).toFixed(1)} min in all`,
+    `${new Date().toISOString()} · ${host} · ${revision} · load average ${loadAverage()} at the end · ${((performance.now() - benchStarted) / 60_000).toFixed(1)} min in all${FULL ? ' (with --full)' : ''}`,
     ``,
-    `The local stack in one Node process (gateway, handlers, local SQS FIFO and its poller running the ticket worker, Stripe test server), DynamoDB Local and redis-server beside it, in memory, gateway throttling off; load from a worker thread, keep-alive \`node:http\`, ${CONCURRENCY} customers in flight, one distinct customer (own HS256 token) per entry. Sale-wide entry bucket raised (FLASH_SALE_ENTRIES_PER_SECOND), per-customer buckets at their defaults. Others may be using this shared 2-core machine at the same time (load average above).`,
+    `The local stack in one Node process (the gateway with the edge function \`functions/edge/sold-out.js\` in front of its routes and the local KeyValueStore, as \`npm start\` runs it; handlers, local SQS FIFO and its poller running the ticket worker, Stripe test server), DynamoDB Local and redis-server beside it, in memory, gateway throttling off; load from a child process (bench/flash-sale.worker.mjs), keep-alive \`node:http\`, one distinct customer (own HS256 token) per entry. Sale-wide entry bucket raised (FLASH_SALE_ENTRIES_PER_SECOND), per-customer buckets at their defaults. Others use this shared 2-core machine at the same time: load average (1, 5, 15 min) above and at the drop's start and end below. CPU columns: ${CPU_COLUMNS} (100% = one core).`,
     ``,
-    `## Entry requests per second: ${RUNS} runs, median (min – max)`,
+    `## The drop`,
     ``,
-    `Each run: a fresh sale of ${RUN_UNITS} units; admitted = its ${admitted(RUN_UNITS)} entries (units plus the admission buffer), all 202 with a ticket, the worker deciding tickets meanwhile; sold out = fresh customers for ${SOLD_OUT_SECONDS} s once those tickets are decided, all 200 \`sold_out\`; bare = a Node \`http\` server in the same process answering \`{"status":"sold_out"}\` to the same requests from the same client for ${BARE_SECONDS} s. In process: the enter handler through the local runtime's invoker (the gateway's event, no HTTP, no JWT check), ${IN_PROCESS} calls (admitted: ${admitted(PROC_UNITS)} on a sale of ${PROC_UNITS}), and the use case alone.`,
-    ``,
-    `| path | measured | req/s | p50 ms | p99 ms | ÷ bare req/s | CPU: main loop busy / Node / DynamoDB Local / Redis |`,
-    `|---|---|---|---|---|---|---|`,
-    row(
-      'bare Node HTTP server',
-      'same client, same requests',
-      (r) => r.bare.perSecond,
-      (r) => r.bare.latency.p50,
-      (r) => r.bare.latency.p99,
-      false,
-      (r) => r.bare.resources,
-    ),
-    row(
-      '**gateway: admitted entries**',
-      '202 + ticket',
-      (r) => r.admitted.perSecond,
-      (r) => r.admitted.latency.p50,
-      (r) => r.admitted.latency.p99,
-      true,
-      (r) => r.admitted.resources,
-    ),
-    row(
-      '**gateway: sold-out entries**',
-      '200 sold_out',
-      (r) => r.soldOut.perSecond,
-      (r) => r.soldOut.latency.p50,
-      (r) => r.soldOut.latency.p99,
-      true,
-      (r) => r.soldOut.resources,
-    ),
-    row(
-      'gateway: sold-out entries, sale record read cached 1 s',
-      'what-if, bench only',
-      (r) => r.soldOutCached.perSecond,
-      (r) => r.soldOutCached.latency.p50,
-      (r) => r.soldOutCached.latency.p99,
-      true,
-      (r) => r.soldOutCached.resources,
-    ),
-    row(
-      'handler in process: admitted',
-      'invoker, no HTTP',
-      (r) => r.procAdmitted.perSecond,
-      (r) => r.procAdmitted.p50,
-      (r) => r.procAdmitted.p99,
-      true,
-      (r) => r.procAdmitted.resources,
-    ),
-    row(
-      'handler in process: sold out',
-      'invoker, no HTTP',
-      (r) => r.procSoldOut.perSecond,
-      (r) => r.procSoldOut.p50,
-      (r) => r.procSoldOut.p99,
-      true,
-      (r) => r.procSoldOut.resources,
-    ),
-    row(
-      'use case in process: sold out',
-      '`enter` as wired',
-      (r) => r.useCase.perSecond,
-      (r) => r.useCase.p50,
-      (r) => r.useCase.p99,
-      false,
-    ),
-    row(
-      'use case in process: sold out, sale record cached 1 s',
-      'what-if, bench only',
-      (r) => r.useCaseCached.perSecond,
-      (r) => r.useCaseCached.p50,
-      (r) => r.useCaseCached.p99,
-      false,
-    ),
-    row(
-      'Redis DECRBY (raw, the platform client)',
-      `${GATE_UNITS} units, 100 in flight`,
-      (r) => r.decr.perSecond,
-      (r) => r.decr.p50,
-      (r) => r.decr.p99,
-      false,
-      (r) => r.decr.resources,
-    ),
-    row(
-      'gate decision script (Redis only, won path)',
-      `${GATE_UNITS} tickets, 100 in flight`,
-      (r) => r.decide.perSecond,
-      (r) => r.decide.p50,
-      (r) => r.decide.p99,
-      false,
-      (r) => r.decide.resources,
-    ),
-    ``,
-    `- gateway ÷ bare, sold-out path: ${soldOutRatio.toFixed(2)} (goal ≥ ${GOAL.gatewayVsBare}: ${goals.soldOut ? 'met' : '**NOT met**'}); admitted path: ${admittedRatio.toFixed(2)} (goal ≥ ${GOAL.gatewayVsBare}: ${goals.admitted ? 'met' : '**NOT met**'}).`,
-    `- gate decision script ÷ raw DECRBY: ${stat((r) => r.decide.perSecond / r.decr.perSecond, 2).text}.`,
-    `- redis-server's CPU per 1,000 entries a second through the gateway: ${stat((r) => (100 * r.soldOut.resources.redisCores) / (r.soldOut.perSecond / 1000), 1).text} % of a core on the sold-out path, ${stat((r) => (100 * r.admitted.resources.redisCores) / (r.admitted.perSecond / 1000), 1).text} % on the admitted path (the worker's decisions included); linearly, one Redis core would answer about ${(Math.round(stat((r) => r.soldOut.perSecond / r.soldOut.resources.redisCores).median / 1000) * 1000).toLocaleString('en-US')} sold-out entries a second. The gate script ran ${stat((r) => r.decide.perSecond / r.decide.resources.redisCores).text} decisions per second of Redis CPU.`,
-    `- tickets of a run decided by the worker ${stat((r) => r.decidedSeconds, 1).text} s after its last entry (${RUN_UNITS} holds written to DynamoDB).`,
-    `- answers: admitted ${statusText(Object.fromEntries(['queued', 'sold_out', 'again', 'rate_limited', 'other'].map((k) => [k, runs.reduce((a, r) => a + r.admitted.kinds[k as keyof EntriesResult['kinds']], 0)]).filter(([, n]) => (n as number) > 0)))}; sold out ${statusText(Object.fromEntries(['queued', 'sold_out', 'again', 'rate_limited', 'other'].map((k) => [k, runs.reduce((a, r) => a + r.soldOut.kinds[k as keyof EntriesResult['kinds']], 0)]).filter(([, n]) => (n as number) > 0)))} (summed over runs).`,
-    ``,
-    `## The drop (1 run)`,
-    ``,
-    `A sale of ${UNITS} units (perCustomerLimit 1, holds of ${HOLD_SECONDS} s): up to ${ENTRIES.toLocaleString('en-US')} customers entering for ${MAX_SECONDS} s, or longer until the sale has answered sold out for ${DROP_SOLD_OUT_SECONDS} s (at most ${MAX_ENTRY_SECONDS} s), ${CONCURRENCY} entering at a time; every ticket holder polls its ticket every \`pollAfterMs\` (${POLL_CONCURRENCY} polls in flight, so a poll waits longer when the gateway is busy) and every winner checks out with its hold (\`POST /checkout\`, \`flashSaleHoldId\`, \`pm_card_visa\`, ${CHECKOUT_CONCURRENCY} in flight, bounded by ${CHECKOUT_SECONDS} s after the entries). Times from the first entry.`,
+    `A sale of ${UNITS.toLocaleString('en-US')} units (perCustomerLimit 1, holds of ${HOLD_SECONDS} s); ${ENTRIES.toLocaleString('en-US')} customers enter once each, ${CONCURRENCY} at a time, through the gateway (an entry answered 429 or 5xx, or not at all, is sent again up to 3 times, as a client would: entering again answers the customer's first ticket): the API admits ${admitted(UNITS).toLocaleString('en-US')} tickets, then the edge answers sold out (the admission full). Every ticket holder polls its ticket every \`pollAfterMs\` (${POLL_CONCURRENCY} polls in flight) and every winner checks out with its hold (\`POST /checkout\`, \`flashSaleHoldId\`, \`pm_card_visa\`, ${CHECKOUT_CONCURRENCY} in flight, the reserved concurrency of checkout in AWS). Times from the first entry. Load average ${loadAtDropStart} at its start, ${loadAtDropEnd} at its end.`,
     ``,
     `| figure | value |`,
     `|---|---|`,
-    `| entries sent | ${e.sent.toLocaleString('en-US')} of ${ENTRIES.toLocaleString('en-US')} (${fmt((e.finished - e.started) / 1000, 1)} s) |`,
-    `| entries/s at the gateway, whole entry phase | ${fmt(entryRate)} |`,
-    `| entries/s at the gateway, admitted part (${tickets} tickets) | ${fmt(admittedRate)} |`,
-    `| entries/s at the gateway, sold-out part (${soldOutAnswers.toLocaleString('en-US')} answers) | ${fmt(soldOutRate)} |`,
-    `| entry p50 / p99, admitted | ${fmt(e.latencies.queued.p50, 1)} / ${fmt(e.latencies.queued.p99, 1)} ms |`,
+    `| entries answered | ${e.sent.toLocaleString('en-US')} of ${ENTRIES.toLocaleString('en-US')}: ${statusText(e.kinds)}; ${e.edge.toLocaleString('en-US')} answered at the edge (\`X-Served-By: edge\`); ${e.retries.toLocaleString('en-US')} sent again after a network error, 429 or 5xx |`,
+    `| **all entries answered** | **${fmt(lastEntryAt, 1)} s** (${fmt(entryRate)} entries/s) |`,
+    `| **all ${UNITS.toLocaleString('en-US')} orders placed** | **${Number.isNaN(lastOrderAt) ? `not reached; projected ${fmt(projectedDrop)} s` : `${fmt(lastOrderAt, 1)} s`}** |`,
+    `| **entry p50 / p99, all entries** | ${fmt(e.latencies.all.p50, 1)} / **${fmt(e.latencies.all.p99, 1)} ms** (max ${fmt(e.latencies.all.max)} ms) |`,
+    `| entry p50 / p99, admitted (202 + ticket) | ${fmt(e.latencies.queued.p50, 1)} / ${fmt(e.latencies.queued.p99, 1)} ms |`,
     `| entry p50 / p99, sold out | ${fmt(e.latencies.sold_out.p50, 1)} / ${fmt(e.latencies.sold_out.p99, 1)} ms |`,
+    `| entries/s, admitted part (${tickets.toLocaleString('en-US')} tickets, ${fmt(seconds(e.lastQueuedAt), 1)} s) | ${fmt(admittedRate)} = ${fmt(admittedRate / dropBareRate, 2)} × bare, ${fmt(admittedRate / decr, 3)} × raw DECRBY |`,
+    `| entries/s, sold-out part (${soldOutAnswers.toLocaleString('en-US')} answers) | ${fmt(soldOutRate)} = **${fmt(edgeRatio, 2)} × bare**, ${fmt(soldOutRate / decr, 2)} × raw DECRBY |`,
+    `| entries/s, whole entry phase | ${fmt(entryRate)} = ${fmt(entryRate / dropBareRate, 2)} × bare, ${fmt(entryRate / decr, 2)} × raw DECRBY |`,
+    `| bare Node HTTP server, same client, same requests, ${BARE_SECONDS} s before the drop | ${fmt(dropBareRate)} req/s, p50 ${fmt(dropBare.latency.p50, 2)} ms, p99 ${fmt(dropBare.latency.p99, 2)} ms; CPU ${cpuText(dropBare.resources)} |`,
+    `| raw Redis DECRBY (the platform's client, 100 in flight), just before the drop | ${fmt(decr)}/s |`,
+    `| gate decision script alone (Redis only, won path), just before the drop | ${fmt(dropCeiling.decide.perSecond)}/s = ${fmt(dropCeiling.decide.perSecond / decr, 2)} × raw DECRBY |`,
     `| time to admission closed (first sold-out answer) | ${fmt(seconds(e.firstSoldOutAt), 1)} s |`,
-    `| time to gate empty (the ${UNITS}th unit won, hold written) | ${fmt(seconds(gateEmptyAt), 1)} s |`,
-    `| time to sold out (every winner checked out) | ${Number.isNaN(allSoldAt) ? `not reached in the run; projected ${fmt(projectedDrop)} s` : `${fmt(seconds(allSoldAt), 1)} s`} |`,
-    `| ticket decision p50 / p99 (entry sent → worker's decision with its hold written) | ${ms(decisionMs, 50)} / ${ms(decisionMs, 99)} ms over ${decisionMs.length} tickets |`,
-    `| ticket decision as customers saw it (entry sent → first poll answering won/lost), p50 / p99 | ${ms(observedMs, 50)} / ${ms(observedMs, 99)} ms over the ${observedMs.length} tickets decided while their customers polled (${d.undecided.length} still queued when polling stopped ${CHECKOUT_SECONDS} s after the entries); ${fmt(pollsPerCustomer, 1)} polls per decided ticket; ${d.polls.sent.toLocaleString('en-US')} polls in all, p50 ${fmt(d.polls.latency.p50, 1)} ms, ${waitingPolls.toLocaleString('en-US')} of them by the tickets still queued (waiting for an open hold to come back, they poll every second until it does or the sale ends) |`,
-    `| gate decisions/s in the drop (worker: SQS FIFO → script → hold in DynamoDB) | ${fmt(gateDecisionsPerSecond)} = ${fmt(gateDecisionsPerSecond / dropCeiling.decr.perSecond, 4)} × raw DECRBY (${fmt(dropCeiling.decr.perSecond)}/s in the same run) |`,
-    `| gate decision script alone in the same run | ${fmt(dropCeiling.decide.perSecond)}/s = ${fmt(dropCeiling.decide.perSecond / dropCeiling.decr.perSecond, 2)} × raw DECRBY |`,
+    `| the worker's batches reaching each ticket's own queue message (SQS FIFO → batch script; a ticket decided ahead of its message counts when its message comes, so later than its decision) | the ${UNITS.toLocaleString('en-US')}th won at ${fmt(seconds(gateEmptyAt), 1)} s; ${fmt(gateDecisionsPerSecond)}/s = ${fmt(gateDecisionsPerSecond / decr, 3)} × raw DECRBY; entry sent → message decided p50 ${ms(decisionMs, 50)} ms, p99 ${ms(decisionMs, 99)} ms over ${decisionMs.length.toLocaleString('en-US')} tickets |`,
+    `| decisions as customers saw them (entry sent → first poll answering won/lost) | p50 ${ms(observedMs, 50)} ms, p99 ${ms(observedMs, 99)} ms over ${observedMs.length.toLocaleString('en-US')} tickets (${d.undecided.length} still queued when polling stopped); ${fmt(pollsPerCustomer, 1)} polls per ticket, ${d.polls.sent.toLocaleString('en-US')} polls, p50 ${fmt(d.polls.latency.p50, 1)} ms, ${waitingPolls.toLocaleString('en-US')} by tickets still queued |`,
     `| winners / lost / waiting / expired | ${live.won} / ${live.lost} / ${live.waiting} / ${live.expired} |`,
     `| orders (201s / counted by the sale / units sold per inventory) | ${orders201} / ${live.orders} / ${stock?.sold ?? 'n/a'} |`,
-    `| checkouts | ${statusText(d.checkouts.statuses)}; ${fmt(checkoutRate, 1)}/s; p50 ${fmt(d.checkouts.latency.p50)} ms, p99 ${fmt(d.checkouts.latency.p99)} ms; ${d.checkouts.retries} retries |`,
-    `| **oversell** (orders + open holds beyond the units, or units sold beyond them) | **${oversell}** (must be 0) |`,
-    `| **stranded units** (units neither sold nor held while ${turnedAway} ticket holders were turned away) | **${stranded}** (must be 0) |`,
-    `| gate after the decisions / held after the checkouts | ${live.inGate} / ${live.held} |`,
-    `| CPU during the drop: main loop busy / Node / DynamoDB Local / Redis | ${cpuText(dropResources)} |`,
+    `| checkouts | ${statusText(d.checkouts.statuses)}; ${fmt(checkoutRate, 1)}/s from the first to the last; p50 ${fmt(d.checkouts.latency.p50)} ms, p99 ${fmt(d.checkouts.latency.p99)} ms; ${d.checkouts.retries} retries |`,
+    `| **oversold** (orders + open holds beyond the units, or units sold beyond them) | **${oversell}** (must be 0) |`,
+    `| **stranded units** (units neither sold nor held while ${turnedAway} ticket holders were turned away; after the close: in the gate, held, reserved) | **${stranded}**; after the close ${report.inGate} / ${report.held} / ${stockAfter?.reserved ?? 'n/a'} (must be 0) |`,
+    `| CPU, whole drop (${fmt(dropResources.seconds)} s) | ${cpuText(dropResources)} |`,
+    `| CPU, until the last entry (${fmt(entryPhase?.resources.seconds ?? Number.NaN, 1)} s; ${entryPhase?.orders ?? 'n/a'} orders placed meanwhile) | ${entryPhase ? cpuText(entryPhase.resources) : 'n/a'} |`,
+    `| CPU, after the last entry (${fmt(checkoutPhase?.seconds ?? Number.NaN, 1)} s; ${entryPhase ? orders201 - entryPhase.orders : 'n/a'} orders) | ${checkoutPhase ? cpuText(checkoutPhase) : 'n/a'} |`,
+    `| entries/s while checkouts were under way / with none | ${fmt(entriesWhileOrdering)} (${fmt(ordersRate, 1)} orders/s meanwhile) / ${fmt(entriesAlone)} = ${fmt(entriesAlone / dropBareRate, 2)} × bare |`,
     ``,
     checkoutMeasured
       ? `Measured: every part of the drop, including every winner's checkout.`
@@ -960,27 +996,131 @@ try {
     ``,
     `Close and audit: the close use case with its clock moved past the sale's end: ${closed.length ? closed.map((c) => `${c.saleId} closed, ${c.report.unitsReturned} units returned`).join('; ') : 'nothing to close'}; report: status \`${report.status}\`, won ${report.won}, orders ${report.orders}, held ${report.held}, in gate ${report.inGate}. Stock of ${DROP} after: ${stockAfter ? `onHand ${stockAfter.onHand}, available ${stockAfter.available}, reserved ${stockAfter.reserved}, sold ${stockAfter.sold}` : 'n/a'}. Inventory audit: ${auditLine}.`,
     ``,
-    `## Rate limits at their defaults`,
+    `## Goals (issue 13, item 7)`,
     ``,
-    `- 100 customers entering 10 times each, back to back, through the gateway (per-customer bucket: burst 5, 1 per second): ${hammerText}; \`Retry-After: ${hammer.retryAfter ?? 'none'}\`.`,
-    `- The sale-wide bucket refuses past its rate: set to ${SALE_RATE}/s for this check (its default, 50,000/s, is beyond what this machine sends), 5,000 distinct customers as fast as the use case's Redis calls go: ${saleOk} admitted, ${saleRefused} refused in ${saleWideSeconds.toFixed(2)} s.`,
+    `- all ${ENTRIES.toLocaleString('en-US')} entries answered and all ${UNITS.toLocaleString('en-US')} orders placed within ${GOAL.dropSeconds} s of the first entry${ENTRIES < GOAL.entries ? ` (a trial size: the goal is for ${GOAL.entries.toLocaleString('en-US')} entries)` : ''}: ${goals.drop ? '**met**' : '**NOT met**'} — entries ${goals.entries ? 'met' : 'NOT met'} (${e.sent.toLocaleString('en-US')} answered in ${fmt(lastEntryAt, 1)} s), orders ${goals.orders ? 'met' : 'NOT met'} (${Number.isNaN(lastOrderAt) ? `projected ${fmt(projectedDrop)} s` : `${fmt(lastOrderAt, 1)} s`}).`,
+    `- oversold 0: ${goals.oversell ? 'met' : '**NOT met**'}; stranded units 0 (the sale closed, then the audit): ${goals.stranded ? 'met' : '**NOT met**'}; audit ${goals.audit ? 'clean' : '**NOT clean**'}.`,
+    `- entry p99: ${fmt(e.latencies.all.p99, 1)} ms over all ${e.sent.toLocaleString('en-US')} entries. Ratios in the same run: sold-out entries through the local edge ${fmt(edgeRatio, 2)} × the bare Node server over the whole sold-out part (item 2's goal ≥ ${GOAL.edgeVsBare}, which bench:edge measures alone: ${goals.edge ? 'met' : '**NOT met**'} here), ${fmt(entriesAlone / dropBareRate, 2)} × once no checkout was running, admitted entries ${fmt(admittedRate / dropBareRate, 2)} ×; entries ${fmt(entryRate / decr, 2)} × and decisions ${fmt(gateDecisionsPerSecond / decr, 3)} × raw DECRBY.`,
     ``,
-    `## Goals`,
+    `## What bounds it`,
     ``,
-    `- whole drop (${GOAL.entries.toLocaleString('en-US')} entries, ${UNITS} units, every winner checked out) in under ${GOAL.dropSeconds} s on this machine: ${goals.drop ? 'met' : '**NOT met**'} — ${e.sent.toLocaleString('en-US')} entries in ${fmt((e.finished - e.started) / 1000)} s (${fmt(entryRate)}/s; ${GOAL.entries.toLocaleString('en-US')} in ${GOAL.dropSeconds} s needs ${fmt(entriesPerSecondNeeded)}/s with nothing else running, ${fmt(GOAL.entries / Math.max(1, entryRate))} s at this rate), sold out after ${Number.isNaN(dropSeconds) ? `about ${fmt(projectedDrop)} s (projected)` : `${fmt(dropSeconds)} s`}.`,
-    `- gateway ≥ ${GOAL.gatewayVsBare}× a bare Node server, sold-out path: ${goals.soldOut ? 'met' : '**NOT met**'} (${soldOutRatio.toFixed(2)}×, ${stat((r) => r.soldOut.perSecond).median.toFixed(0)} vs ${bareMedian.toFixed(0)} req/s).`,
-    `- gateway ≥ ${GOAL.gatewayVsBare}× a bare Node server, admitted entries: ${goals.admitted ? 'met' : '**NOT met**'} (${admittedRatio.toFixed(2)}×, ${stat((r) => r.admitted.perSecond).median.toFixed(0)} vs ${bareMedian.toFixed(0)} req/s).`,
-    `- oversell 0: ${goals.oversell ? 'met' : '**NOT met**'}; stranded units 0: ${goals.stranded ? 'met' : '**NOT met**'}.`,
+    `- Checkout CPU per order (${perOrderHow}; its polls, consumers and the load generator included): ${msText(orderCpu)} = Node process (gateway, handlers, consumers, Stripe test server) ${msText(perOrder.node)} + DynamoDB Local ${msText(perOrder.dynamo)} + Redis ${msText(perOrder.redis)} + load generator ${msText(perOrder.load)}. × ${UNITS.toLocaleString('en-US')} orders on ${cores} cores: **${fmt(checkoutBoundSeconds)} s** at the least (${fmt((UNITS * orderCpuServer) / cores)} s without the load generator), against the goal's ${GOAL.dropSeconds} s${checkoutBoundSeconds > GOAL.dropSeconds ? ': the checkouts alone bound the drop on this machine' : ''}. Measured: ${fmt(ordersRate, 1)} orders/s at ${CHECKOUT_CONCURRENCY} in flight while they ran.`,
+    `- Entry CPU per entry (${perEntryHow}; the edge's answers mostly, decisions and polls included): ${msText(entryCpuAll)} = Node process (gateway with the edge function, handlers) ${msText(perEntry.node)} + load generator ${msText(perEntry.load)} + Redis ${msText(perEntry.redis)} + DynamoDB Local ${msText(perEntry.dynamo)}. × ${ENTRIES.toLocaleString('en-US')} entries on ${cores} cores: ${fmt(entryBoundSeconds)} s at the least. Measured: ${fmt(entriesAlone)} entries/s with no checkout running, ${fmt(entriesWhileOrdering)}/s while checkouts ran (one event loop serves the edge function, the gateway and the checkout handlers: an entry waits behind the checkouts' work).`,
+    `- The load generator (its own process) used ${fmt(100 * loadShare)}% of the CPU the drop used (${pct(all.cpu.load / Math.max(1e-9, all.seconds))} of a core on average, ${pct(entriesOnly.seconds > 0 ? entriesOnly.cpu.load / entriesOnly.seconds : Number.NaN)} while only entries ran).`,
+    `- The whole drop therefore needs about ${fmt(entryBoundSeconds + checkoutBoundSeconds)} s of both of this machine's cores (entries + checkouts, nothing else running) against the goal's ${GOAL.dropSeconds} s; it took ${fmt(projectedDrop)} s${projectedDrop > entryBoundSeconds + checkoutBoundSeconds ? `, the rest being the other engineers' work on the same cores (load average ${loadAtDropStart} at the start, ${loadAtDropEnd} at the end; the pieces used ${fmt(cpuTotal(all.cpu) / Math.max(1e-9, all.seconds), 2)} cores on average) and the main thread's one event loop (busy ${pct(dropResources.mainBusy)} of the drop), which runs the edge function, the gateway, the handlers and the worker` : ''}.`,
     ``,
-    `## Where the time goes`,
-    ``,
-    saleReadSpeedup >= 1.5
-      ? `- Every entry reads the sale record from DynamoDB (\`SaleRepository.get\`) before it touches Redis: in process the use case answers ${stat((r) => r.useCase.perSecond).median.toFixed(0)} sold-out entries/s as wired and ${stat((r) => r.useCaseCached.perSecond).median.toFixed(0)}/s with that record cached for a second (${(stat((r) => r.useCaseCached.perSecond).median / Math.max(1, stat((r) => r.useCase.perSecond).median)).toFixed(1)}×); through the gateway the sold-out path goes from ${stat((r) => r.soldOut.perSecond).median.toFixed(0)} to ${stat((r) => r.soldOutCached.perSecond).median.toFixed(0)} entries/s (${ratio((r) => r.soldOutCached.perSecond).median.toFixed(2)}× the bare server) with that read cached. In AWS the same read is one item read by every entry of the sale: a single hot partition (see docs/capacity.md).`
-      : `- The sale record's read is not what limits the entry path in this tree: in process the use case answers ${stat((r) => r.useCase.perSecond).median.toFixed(0)} sold-out entries/s as wired and ${stat((r) => r.useCaseCached.perSecond).median.toFixed(0)}/s with the bench's own 1-second cache of the record; through the gateway ${stat((r) => r.soldOut.perSecond).median.toFixed(0)} vs ${stat((r) => r.soldOutCached.perSecond).median.toFixed(0)} entries/s. Between the use case and the gateway: the handler's HTTP edge and the local runtime's invoker (in process ${stat((r) => r.procSoldOut.perSecond).median.toFixed(0)}/s), then the gateway's HTTP, JWT check and event (the bare server answers ${bareMedian.toFixed(0)}/s on the same cores).`,
-    `- An admitted entry adds an SQS \`SendMessage\` (through the AWS SDK to the in-process SQS server here; alone, the machine otherwise quiet: ${breakdown.send.perSecond.toFixed(0)}/s, p50 ${breakdown.send.p50.toFixed(1)} ms at ${CONCURRENCY} in flight) and starts the worker's decision on the same ${host.split(' ')[0]} cores. Redis itself is far from busy: the raw DECRBY ceiling is ${decrMedian.toFixed(0)}/s.`,
-    `- The worker's \`decideTicket\` in process, 16 in flight (the event source's maxConcurrency), the machine otherwise quiet: ${breakdown.asWired.perSecond.toFixed(0)} decisions/s as wired (p50 ${breakdown.asWired.p50.toFixed(1)} ms, p99 ${breakdown.asWired.p99.toFixed(1)} ms), ${breakdown.cached.perSecond.toFixed(0)}/s with the sale record cached; the gate script alone runs ${stat((r) => r.decide.perSecond).median.toFixed(0)}/s. A decision is a DynamoDB read of the sale, the gate script, a read of the ticket and, for a winner, the hold: a DynamoDB transaction on the SKU's counters and gate items, the same two items for every winner of the sale.`,
-    `- Gateway vs handler in process (sold out): ${stat((r) => r.soldOut.perSecond).median.toFixed(0)} vs ${stat((r) => r.procSoldOut.perSecond).median.toFixed(0)}/s: the HTTP parsing, JWT check and event building of the local gateway, and the load worker sharing the cores.`,
-    ``,
+    ...(runs.length > 0
+      ? [
+          `## Entry requests per second (--full): ${RUNS} runs, median (min – max)`,
+          ``,
+          `Each run: a fresh sale of ${RUN_UNITS} units; admitted = its ${admitted(RUN_UNITS)} entries (units plus the admission buffer), all 202 with a ticket, the worker deciding tickets meanwhile; sold out = fresh customers for ${SOLD_OUT_SECONDS} s once those tickets are decided, all 200 \`sold_out\`; bare = a Node \`http\` server in the same process answering \`{"status":"sold_out"}\` to the same requests from the same client for ${BARE_SECONDS} s. In process: the enter handler through the local runtime's invoker (the gateway's event, no HTTP, no JWT check), ${IN_PROCESS} calls (admitted: ${admitted(PROC_UNITS)} on a sale of ${PROC_UNITS}), and the use case alone.`,
+          ``,
+          `| path | measured | req/s | p50 ms | p99 ms | ÷ bare req/s | CPU: ${CPU_COLUMNS} |`,
+          `|---|---|---|---|---|---|---|`,
+          row(
+            'bare Node HTTP server',
+            'same client, same requests',
+            (r) => r.bare.perSecond,
+            (r) => r.bare.latency.p50,
+            (r) => r.bare.latency.p99,
+            false,
+            (r) => r.bare.resources,
+          ),
+          row(
+            '**gateway: admitted entries**',
+            '202 + ticket',
+            (r) => r.admitted.perSecond,
+            (r) => r.admitted.latency.p50,
+            (r) => r.admitted.latency.p99,
+            true,
+            (r) => r.admitted.resources,
+          ),
+          row(
+            '**gateway: sold-out entries**',
+            '200 sold_out',
+            (r) => r.soldOut.perSecond,
+            (r) => r.soldOut.latency.p50,
+            (r) => r.soldOut.latency.p99,
+            true,
+            (r) => r.soldOut.resources,
+          ),
+          row(
+            'gateway: sold-out entries, sale record read cached 1 s',
+            'what-if, bench only',
+            (r) => r.soldOutCached.perSecond,
+            (r) => r.soldOutCached.latency.p50,
+            (r) => r.soldOutCached.latency.p99,
+            true,
+            (r) => r.soldOutCached.resources,
+          ),
+          row(
+            'handler in process: admitted',
+            'invoker, no HTTP',
+            (r) => r.procAdmitted.perSecond,
+            (r) => r.procAdmitted.p50,
+            (r) => r.procAdmitted.p99,
+            true,
+            (r) => r.procAdmitted.resources,
+          ),
+          row(
+            'handler in process: sold out',
+            'invoker, no HTTP',
+            (r) => r.procSoldOut.perSecond,
+            (r) => r.procSoldOut.p50,
+            (r) => r.procSoldOut.p99,
+            true,
+            (r) => r.procSoldOut.resources,
+          ),
+          row(
+            'use case in process: sold out',
+            '`enter` as wired',
+            (r) => r.useCase.perSecond,
+            (r) => r.useCase.p50,
+            (r) => r.useCase.p99,
+            false,
+          ),
+          row(
+            'use case in process: sold out, sale record cached 1 s',
+            'what-if, bench only',
+            (r) => r.useCaseCached.perSecond,
+            (r) => r.useCaseCached.p50,
+            (r) => r.useCaseCached.p99,
+            false,
+          ),
+          row(
+            'Redis DECRBY (raw, the platform client)',
+            `${GATE_UNITS} units, 100 in flight`,
+            (r) => r.decr.perSecond,
+            (r) => r.decr.p50,
+            (r) => r.decr.p99,
+            false,
+            (r) => r.decr.resources,
+          ),
+          row(
+            'gate decision script (Redis only, won path)',
+            `${GATE_UNITS} tickets, 100 in flight`,
+            (r) => r.decide.perSecond,
+            (r) => r.decide.p50,
+            (r) => r.decide.p99,
+            false,
+            (r) => r.decide.resources,
+          ),
+          ``,
+          `- gateway ÷ bare, sold-out path (the edge once the sale is flagged): ${ratio((r) => r.soldOut.perSecond).text}; admitted path: ${ratio((r) => r.admitted.perSecond).text}.`,
+          `- gate decision script ÷ raw DECRBY: ${stat((r) => r.decide.perSecond / r.decr.perSecond, 2).text}.`,
+          `- redis-server's CPU per 1,000 entries a second through the gateway: ${stat((r) => (100 * r.soldOut.resources.redisCores) / (r.soldOut.perSecond / 1000), 1).text} % of a core on the sold-out path, ${stat((r) => (100 * r.admitted.resources.redisCores) / (r.admitted.perSecond / 1000), 1).text} % on the admitted path (the worker's decisions included); linearly, one Redis core would answer about ${(Math.round(stat((r) => r.soldOut.perSecond / r.soldOut.resources.redisCores).median / 1000) * 1000).toLocaleString('en-US')} sold-out entries a second. The gate script ran ${stat((r) => r.decide.perSecond / r.decide.resources.redisCores).text} decisions per second of Redis CPU.`,
+          `- tickets of a run decided by the worker ${stat((r) => r.decidedSeconds, 1).text} s after its last entry (${RUN_UNITS} holds written to DynamoDB).`,
+          `- answers: admitted ${statusText(Object.fromEntries(['queued', 'sold_out', 'again', 'rate_limited', 'other'].map((k) => [k, runs.reduce((a, r) => a + r.admitted.kinds[k as keyof EntriesResult['kinds']], 0)]).filter(([, n]) => (n as number) > 0)))}; sold out ${statusText(Object.fromEntries(['queued', 'sold_out', 'again', 'rate_limited', 'other'].map((k) => [k, runs.reduce((a, r) => a + r.soldOut.kinds[k as keyof EntriesResult['kinds']], 0)]).filter(([, n]) => (n as number) > 0)))} (summed over runs).`,
+          ``,
+          ...(breakdown
+            ? [
+                `Where an admitted entry and a decision spend their time, the machine otherwise quiet: SQS \`SendMessage\` alone (SDK → in-process SQS) ${breakdown.send.perSecond.toFixed(0)}/s, p50 ${breakdown.send.p50.toFixed(1)} ms at ${CONCURRENCY} in flight; the worker's \`decideTicket\` in process, 16 in flight: ${breakdown.asWired.perSecond.toFixed(0)} decisions/s as wired (p50 ${breakdown.asWired.p50.toFixed(1)} ms, p99 ${breakdown.asWired.p99.toFixed(1)} ms), ${breakdown.cached.perSecond.toFixed(0)}/s with the sale record cached.`,
+                ``,
+              ]
+            : []),
+        ]
+      : [`The headline runs (entry paths one by one, in process, what-ifs) and the rate limits run with \`--full\` (about 4 minutes more).`, ``]),
+    ...limitLines,
     ...(problems.length > 0 ? [`## Seen while running`, ``, ...problems.map((p) => `- ${p}`), ``] : []),
   ];
   const text = `${lines.join('\n')}\n`;
@@ -988,14 +1128,14 @@ try {
   writeFileSync(values.out!, text);
   log(`\n${text}Written to ${values.out}`);
   log(
-    `Goals: drop ${goals.drop ? 'met' : 'NOT met'}, sold-out path ${goals.soldOut ? 'met' : 'NOT met'}, admitted path ${goals.admitted ? 'met' : 'NOT met'}, oversell ${goals.oversell ? 'met' : 'NOT met'}, stranded ${goals.stranded ? 'met' : 'NOT met'}.`,
+    `Goals: drop ${goals.drop ? 'met' : 'NOT met'} (entries ${goals.entries ? 'met' : 'NOT met'}, orders ${goals.orders ? 'met' : 'NOT met'}), edge ÷ bare ${goals.edge ? 'met' : 'NOT met'}, oversell ${goals.oversell ? 'met' : 'NOT met'}, stranded ${goals.stranded ? 'met' : 'NOT met'}, audit ${goals.audit ? 'clean' : 'NOT clean'}.`,
   );
-  if (!goals.oversell || !goals.stranded) exitCode = 1;
+  if (!goals.oversell || !goals.stranded || !goals.audit) exitCode = 1;
 } catch (error) {
   exitCode = 1;
   console.error(error);
 } finally {
-  await worker.terminate();
+  worker.kill();
   bare.closeAllConnections();
   bare.close();
   await platform.stop();

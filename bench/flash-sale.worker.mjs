@@ -1,5 +1,6 @@
-// The load generator of bench/flash-sale.ts, in its own thread (own event loop and heap).
-// Plain JavaScript: workers do not get tsx's loader. node:http with a keep-alive agent (one
+// The load generator of bench/flash-sale.ts (a child process, so that its CPU is counted on its
+// own) and of bench/edge.ts (a worker thread): its own event loop and heap either way.
+// Plain JavaScript: workers and forked processes do not get tsx's loader. node:http with a keep-alive agent (one
 // socket per request in flight) rather than fetch, whose client side costs several times
 // more CPU per request; the same client drives the gateway and the bare server.
 //
@@ -10,7 +11,7 @@
 // Jobs, one at a time; each answers { type: 'done', ... } and posts progress every `progressMs`:
 //   entries  one POST …/entries per customer index in [from, from + count), at most
 //            `maxSeconds` (see `untilSoldOut`); answers counted by kind, the tickets of the
-//            202s kept.
+//            202s kept; with `retries`, an entry answered 0, 429 or 5xx is sent again.
 //   drop     the whole sale as virtual customers: each enters once (as `entries`); a customer
 //            with a ticket polls it every `pollAfterMs` (the answer's own value) until it is
 //            decided, and a winner checks out with its hold. Entries, polls and checkouts
@@ -19,9 +20,19 @@
 //   hammer   `perCustomer` entries back to back from each of `customers` customers.
 //   bare     requests shaped like entries (same headers and body) against the bare server.
 //   stop     ends the job under way (its answer comes as usual).
+// Entry answers served by the edge function (`X-Served-By: edge`) are counted apart. The drop
+// posts { type: 'phase', phase: 'entries', ... } when its last entry is answered.
 import { createHmac, randomUUID } from 'node:crypto';
 import { Agent, request } from 'node:http';
-import { parentPort } from 'node:worker_threads';
+import { parentPort as threadPort } from 'node:worker_threads';
+
+// A worker thread's port, or the IPC channel of a forked child process (which ends with its parent).
+const parentPort =
+  threadPort ??
+  (() => {
+    process.on('disconnect', () => process.exit(0));
+    return { postMessage: (message) => process.send(message), on: (event, listener) => process.on(event, listener) };
+  })();
 
 const ISSUER = 'commerce-local';
 const AUDIENCE = 'commerce-api';
@@ -81,12 +92,12 @@ function kindOf(res) {
 }
 
 /** Live counters of an entry loop (read by the progress messages). */
-const newCounters = () => ({ sent: 0, kinds: { queued: 0, again: 0, sold_out: 0, rate_limited: 0, other: 0 } });
+const newCounters = () => ({ sent: 0, edge: 0, retries: 0, kinds: { queued: 0, again: 0, sold_out: 0, rate_limited: 0, other: 0 } });
 
 /** The entry loop shared by `entries` and `drop`: `concurrency` customers in flight. */
 async function enter(job, counters, onQueued) {
   const { kinds } = counters;
-  const latencies = { queued: [], sold_out: [], other: [] };
+  const latencies = { queued: [], sold_out: [], other: [], all: [] };
   const samples = {};
   let firstSoldOutAt = 0;
   let lastQueuedAt = 0;
@@ -109,10 +120,20 @@ async function enter(job, counters, onQueued) {
       for (let i = next++; i < end && !stopping && going(); i = next++) {
         const headers = { authorization: `Bearer ${token(job.secret, `${job.subPrefix}${i}`)}`, 'content-type': 'application/json' };
         const sentAt = now();
-        const res = await send(job.base, 'POST', job.entriesPath, headers, '{}');
+        let res = await send(job.base, 'POST', job.entriesPath, headers, '{}');
+        // With `retries`, a network error, 429 or 5xx is retried as a client would (entering
+        // again answers the customer's first ticket); the latency is the last attempt's.
+        for (let attempt = 1; attempt <= (job.retries ?? 0) && (res.status === 0 || res.status === 429 || res.status >= 500); attempt++) {
+          counters.retries += 1;
+          samples[`retried ${res.status}`] ??= res.body.slice(0, 300);
+          await sleep(200 * attempt);
+          res = await send(job.base, 'POST', job.entriesPath, headers, '{}');
+        }
         counters.sent += 1;
         const kind = kindOf(res);
         kinds[kind] += 1;
+        latencies.all.push(res.ms);
+        if (res.headers['x-served-by'] === 'edge') counters.edge += 1;
         if (kind === 'queued') {
           const answer = JSON.parse(res.body);
           lastQueuedAt = now();
@@ -128,7 +149,7 @@ async function enter(job, counters, onQueued) {
       }
     }),
   );
-  return { started, finished: now(), sent: counters.sent, kinds: { ...kinds }, samples, firstSoldOutAt, lastQueuedAt, latencies: summarize(latencies) };
+  return { started, finished: now(), sent: counters.sent, edge: counters.edge, retries: counters.retries, kinds: { ...kinds }, samples, firstSoldOutAt, lastQueuedAt, latencies: summarize(latencies) };
 }
 
 const JOBS = {
@@ -260,6 +281,7 @@ const JOBS = {
           type: 'progress',
           seconds: (now() - started) / 1000,
           entries: counters.sent,
+          edge: counters.edge,
           entriesDone,
           kinds: { ...counters.kinds },
           tickets: tickets.length,
@@ -277,6 +299,7 @@ const JOBS = {
       schedule({ i: t.i, ticket: t.ticket, sentAt: t.sentAt, due: now() + (t.pollAfterMs ?? job.pollAfterMs), polls: 0 });
     });
     entriesDone = true;
+    parentPort.postMessage({ type: 'phase', phase: 'entries', at: now(), orders: checkouts.orders.length, decided: decided.length });
     pollDeadline = checkoutDeadline = now() + job.afterEntriesSeconds * 1000;
     wake(wakePollers);
     await Promise.all(pollers);
