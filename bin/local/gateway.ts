@@ -7,7 +7,7 @@ import { isEdgeResponse, type EdgeHandler, type EdgeRequest } from './edge-funct
 import { DEFAULT_THROTTLE, routeKey, type Route } from '#functions/routes';
 import { requiresToken } from '#shared/http/contract';
 import { foreground as processForeground, type ForegroundTracker } from './foreground';
-import type { ResponseSink } from '#shared/http/streaming';
+import type { ResponseSink } from '#shared/http/streaming-contract';
 import type { LocalInvoker } from './lambda-context';
 import { claimsAsApiGateway, localTokenVerifier } from './local-jwt';
 import type { WebAppsHandler } from './web-apps';

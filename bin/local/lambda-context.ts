@@ -8,7 +8,7 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Context } from 'aws-lambda';
 import type { FunctionSpec } from '#functions/registry';
-import { LOCAL_STREAMING, type ResponseSink, type StreamingHandle } from '#shared/http/streaming';
+import { LOCAL_STREAMING, type ResponseSink, type StreamingHandle } from '#shared/http/streaming-contract';
 
 /**
  * What the local runtime uses to run a function: loads spec.entry (dynamic import, cached), calls

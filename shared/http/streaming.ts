@@ -1,6 +1,7 @@
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { logger } from '#shared/observability';
 import { internalProblem, problemFromError } from './problem';
+import { LOCAL_STREAMING, type ResponseSink, type StreamingHandle, type StreamingHandler } from './streaming-contract';
 
 /**
  * Response streaming for the routes flagged `responseStreaming` (functions/definitions.ts): the
@@ -10,22 +11,7 @@ import { internalProblem, problemFromError } from './problem';
  * HttpResponseStream; locally the gateway writes the same calls to the socket as chunks, with no
  * buffering (bin/local/gateway.ts, through the invoker's `stream`).
  */
-export interface ResponseSink {
-  /** The status and headers, once, before the first write. */
-  open(statusCode: number, headers: Readonly<Record<string, string>>): void;
-  /** Writes a chunk; resolves once it may be followed (backpressure). */
-  write(chunk: string): Promise<void>;
-  end(): void;
-  /** Aborted when the client goes away. */
-  readonly signal: AbortSignal;
-}
-
-export type StreamingHandle = (event: APIGatewayProxyEventV2, sink: ResponseSink, context: Context | undefined) => Promise<void>;
-
-/** The property under which a streaming handler offers itself to the local runtime. */
-export const LOCAL_STREAMING = 'localStreaming';
-
-export type StreamingHandler = ((event: APIGatewayProxyEventV2, ...rest: unknown[]) => Promise<unknown>) & { readonly [LOCAL_STREAMING]: StreamingHandle };
+export { LOCAL_STREAMING, type ResponseSink, type StreamingHandle, type StreamingHandler } from './streaming-contract';
 
 /** Lambda's Node.js runtime global for response streaming (absent elsewhere). */
 interface LambdaStreamingGlobal {
