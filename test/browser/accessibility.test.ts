@@ -232,6 +232,15 @@ describeInBrowser('accessibility of every page (axe-core: no serious or critical
     await check(page, 'console-order', page.getByRole('button', { name: 'Record event' }), found);
     await page.goto('/admin/flash-sales');
     await check(page, 'console-flash-sales', main.getByRole('link', { name: sales.queued }), found);
+    // A sale live by the clock but sold out says so (the sale's own read), the others their clock's status.
+    const statusOf = (saleId: string) =>
+      main
+        .getByRole('row', { name: new RegExp(saleId) })
+        .getByRole('cell')
+        .last();
+    await expect.poll(() => statusOf(sales.soldOut).textContent(), { timeout: WAIT }).toBe('sold out');
+    expect(await statusOf(sales.queued).textContent()).toBe('live');
+    expect(await statusOf(sales.upcoming).textContent()).toBe('upcoming');
     await page.goto(`/admin/flash-sales/${encodeURIComponent(sales.queued)}`);
     await check(page, 'console-flash-sale-dashboard', page.getByRole('heading', { name: `Flash sale ${sales.queued}` }), found);
 
@@ -239,4 +248,50 @@ describeInBrowser('accessibility of every page (axe-core: no serious or critical
     expect(errors).toEqual([]);
     await context.close();
   }, 180_000);
+
+  it('keyboard only: a merchant signs in and restocks a SKU with Tab, arrow keys, Enter and typing', async () => {
+    const before = (await platform.request('GET', `/v1/shops/${shop}/admin/inventory/${skus.a}`, { token: admin })).body.onHand as number;
+    const { context, page, errors } = await newShopper(browser, platform.url);
+    const focused = (target: Locator) => target.evaluate((element) => element === document.activeElement);
+    /** Presses Tab until `target` has the focus (it must be reachable in the tab order). */
+    const tabTo = async (target: Locator) => {
+      await target.waitFor({ state: 'visible', timeout: WAIT });
+      for (let presses = 0; presses < 60; presses++) {
+        await page.keyboard.press('Tab');
+        if (await focused(target)) return;
+      }
+      throw new Error(`Tab never reached ${target.toString()}`);
+    };
+    await page.goto('/admin/');
+    // The identity picker: Tab into the radio group, arrow keys to the staff member.
+    const staff = page.getByRole('radio', { name: /staff of demo/ });
+    await tabTo(page.getByRole('radio', { checked: true }));
+    for (let presses = 0; presses < 10 && !(await staff.isChecked()); presses++) await page.keyboard.press('ArrowDown');
+    expect(await staff.isChecked()).toBe(true);
+    await tabTo(page.getByRole('button', { name: 'Sign in' }));
+    await page.keyboard.press('Enter');
+    await tabTo(page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Inventory', exact: true }));
+    await page.keyboard.press('Enter');
+    await tabTo(page.getByRole('textbox', { name: 'SKU' }));
+    await page.keyboard.type(skus.a);
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: `Inventory of ${skus.a}` }).waitFor({ timeout: WAIT });
+    await tabTo(page.getByRole('combobox', { name: 'Reason' }));
+    expect(await page.getByRole('combobox', { name: 'Reason' }).inputValue()).toBe('restock');
+    await tabTo(page.getByRole('spinbutton', { name: /^Units/ }));
+    await page.keyboard.type('7');
+    await tabTo(page.getByRole('textbox', { name: 'Note' }));
+    await page.keyboard.type('keyboard restock');
+    const record = page.getByRole('button', { name: 'Record adjustment' });
+    await tabTo(record);
+    // The focus is visible (an outline) on the focused button.
+    expect(await record.evaluate((element) => getComputedStyle(element).outlineStyle)).not.toBe('none');
+    await screenshot(page, 'console-keyboard-restock');
+    await page.keyboard.press('Enter');
+    await page.getByRole('status').filter({ hasText: /./ }).first().waitFor({ timeout: WAIT });
+    await expect.poll(async () => (await platform.request('GET', `/v1/shops/${shop}/admin/inventory/${skus.a}`, { token: admin })).body.onHand, { timeout: WAIT }).toBe(before + 7);
+    await page.getByRole('cell', { name: 'keyboard restock' }).waitFor({ timeout: WAIT });
+    expect(errors).toEqual([]);
+    await context.close();
+  }, 120_000);
 });
