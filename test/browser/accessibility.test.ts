@@ -25,7 +25,7 @@ const shop = DEMO_SHOP.shopId;
 const run = randomUUID().slice(0, 6).toUpperCase();
 const TITLE = `Accessible Parka ${run}`;
 const CATEGORY = `parkas-${run.toLowerCase()}`;
-let skus: Record<string, string>;
+let skus: Record<'a' | 'b' | 'c' | 'd' | 'e', string>;
 let productId: string;
 let orderId: string;
 let importId: string;
@@ -34,6 +34,14 @@ const WAIT = 30_000;
 /** axe-core's script. The apps' CSP (`script-src 'self'`) refuses an injected script tag, so it is evaluated through the DevTools protocol, which the CSP does not govern. */
 const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core'), 'utf8');
 const address = { name: 'Ada Lovelace', line1: '1 Analytical St', city: 'London', postalCode: 'N1 1AA', country: 'GB' };
+
+/** The browser's globals the page functions below use (the tests compile without the DOM library). */
+declare const document: {
+  activeElement: unknown;
+  querySelector(selector: string): { insertAdjacentHTML(position: string, html: string): void } | null;
+  getElementById(id: string): { remove(): void } | null;
+};
+declare function getComputedStyle(element: unknown): { outlineStyle: string };
 
 const minutesFromNow = (minutes: number) => new Date(platform.clock.nowMs() + minutes * 60_000).toISOString();
 const tokenOf = (sub: string) => platform.token({ sub, email: `${sub}@example.com` });
@@ -76,7 +84,7 @@ beforeAll(async () => {
   platform = await startTestPlatform({ warehousePickDelayMs: 600_000 });
   await seedDemoShop({ log: () => undefined });
   admin = await platform.token({ sub: 'staff', groups: ['admin'], shops: [shop] });
-  skus = await stockDropProduct(platform, admin, { title: TITLE, category: CATEGORY, skuPrefix: `A11Y${run}`, amount: 18_900, units: { a: 8, b: 3, c: 3, d: 3, e: 3 } });
+  skus = (await stockDropProduct(platform, admin, { title: TITLE, category: CATEGORY, skuPrefix: `A11Y${run}`, amount: 18_900, units: { a: 8, b: 3, c: 3, d: 3, e: 3 } })) as typeof skus;
   productId = (await platform.request('GET', `/v1/shops/${shop}/variants/${skus.a}`)).body.productId;
   // Alice's order (storefront and console order pages), and an item left in her cart (cart, checkout).
   const alice = await tokenOf('alice');
@@ -127,8 +135,8 @@ interface AxeResults {
 
 /** Runs axe-core on the page as it is: its serious and critical violations, one readable line per element. */
 async function audit(page: Page, name: string): Promise<string[]> {
-  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(AXE);
-  const results = await page.evaluate(() => (window as unknown as { axe: { run: (context: Document, options: object) => Promise<AxeResults> } }).axe.run(document, { resultTypes: ['violations'] }));
+  if (!(await page.evaluate("typeof axe !== 'undefined'"))) await page.evaluate(AXE);
+  const results = (await page.evaluate("axe.run(document, { resultTypes: ['violations'] })")) as AxeResults;
   const lines = (v: AxeResults['violations'][number]) =>
     v.nodes.map((node) => `${name}: ${v.impact} ${v.id} (${v.help}) at ${node.target.join(' ')}${node.failureSummary ? ` — ${node.failureSummary.replace(/\s+/g, ' ')}` : ''}`);
   // Moderate and minor findings do not fail the test; they are kept for reading in test-results/.
