@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { DEMO_SHOP, seedDemoShop } from '../../bin/local/demo-shop';
@@ -10,9 +9,9 @@ import { describeInBrowser, launchBrowser, newShopper, screenshot } from './supp
  * Journey 4 (issue 14): a flash sale from the console to an order. The merchant creates the sale
  * in the console (a refused attempt first: the API's errors under their fields), the customer
  * opens the waiting room, signs in from it, enters, sees the ticket and the win arrive over the
- * ticket's server-sent events, keeps the ticket across a reload, and goes to checkout with the
- * hold (the URL contract of the storefront's checkout page); the hold is checked out and the
- * order exists. A second customer, in line behind the one unit, sees the loss arrive live; a
+ * ticket's server-sent events, keeps the ticket across a reload, presses "Checkout", places the
+ * order on the hold on the storefront's checkout page ("Place order", pm_card_visa) and finds it
+ * in "My orders". A second customer, in line behind the one unit, sees the loss arrive live; a
  * visitor sees the sold-out page; the dashboard shows won, lost and orders live, then the final
  * report once the sale is closed.
  */
@@ -139,18 +138,31 @@ describeInBrowser('journey 4: a flash sale from the console to an order', () => 
     expect(holdId).toEqual(expect.any(String));
     expect(checkoutUrl.searchParams.get('saleId')).toBe(saleId);
     expect(Date.parse(checkoutUrl.searchParams.get('holdExpiresAt')!)).toBeGreaterThan(Date.now());
+    // The checkout page shows the held item (title, options, price) and its countdown; Alice places the order there.
+    await visible(alice.page.getByText(/Held for you: Waiting Room Sneaker.*\(SKU FSB-SNEAKER-A\)/));
+    expect(await alice.page.locator('.held-item').textContent()).toContain('$125.00');
+    await visible(alice.page.getByRole('timer'));
+    await alice.page.getByLabel('Email').fill('alice@example.com');
+    await alice.page.getByLabel('Full name').fill(address.name);
+    await alice.page.getByLabel('Address', { exact: true }).fill(address.line1);
+    await alice.page.getByLabel('City').fill(address.city);
+    await alice.page.getByLabel('Postal code').fill(address.postalCode);
+    await alice.page.getByLabel('Country code').fill(address.country);
+    await alice.page.getByRole('radio', { name: /pm_card_visa/ }).check();
     await screenshot(alice.page, 'storefront-flash-sale-checkout');
-    // The checkout of the hold (the storefront engineer's page places it in the browser; here through the API).
+    await alice.page.getByRole('button', { name: 'Place order' }).click();
+    await alice.page.waitForURL('**/orders/**', { timeout: WAIT });
+    const orderId = decodeURIComponent(new URL(alice.page.url()).pathname.split('/').pop()!);
+    await visible(alice.page.getByText('Thank you! Your order is placed.'));
+    // The order is hers, for the held unit, and "My orders" lists it.
     const aliceToken = await platform.token({ sub: 'alice', email: 'alice@example.com' });
-    const order = await platform.request('POST', `/v1/shops/${shop}/checkout`, {
-      token: aliceToken,
-      headers: { 'idempotency-key': randomUUID() },
-      body: { paymentMethodId: 'pm_card_visa', shippingAddress: address, email: 'alice@example.com', flashSaleHoldId: holdId },
-    });
-    expect(order.status).toBe(201);
+    const order = await platform.request('GET', `/v1/shops/${shop}/orders/${encodeURIComponent(orderId)}`, { token: aliceToken });
+    expect(order.status).toBe(200);
     expect(order.body.items).toEqual([expect.objectContaining({ sku: SKU, quantity: 1 })]);
-    const mine = await platform.request('GET', `/v1/shops/${shop}/orders`, { token: aliceToken });
-    expect(mine.body.items.map((o: { orderId: string }) => o.orderId)).toContain(order.body.orderId);
+    await alice.page.getByRole('navigation', { name: 'Account' }).getByRole('link', { name: 'My orders' }).click();
+    await visible(alice.page.getByRole('heading', { name: 'My orders' }));
+    await visible(alice.page.getByRole('link', { name: orderId }));
+    await screenshot(alice.page, 'storefront-flash-sale-my-orders');
 
     // The unit became an order: Bob's ticket loses, and his page learns it live.
     await visible(bob.page.getByText(/You did not win/));

@@ -350,9 +350,11 @@ describeInBrowser('shopping in the storefront', () => {
 
     // Lower the quantity in the cart, and the order goes through.
     await page.goto('/cart');
+    // The header and the page both read the cart on load: a later answer re-renders the field, so type once both are in.
+    await page.waitForLoadState('networkidle');
     await page.getByRole('spinbutton', { name: 'Quantity of Last Pair Cap' }).fill('1');
     await page.getByRole('spinbutton', { name: 'Quantity of Last Pair Cap' }).press('Tab');
-    await expect.poll(async () => (await cartOf('alice')).items[0]?.quantity).toBe(1);
+    await expect.poll(async () => (await cartOf('alice')).items[0]?.quantity, { timeout: 20_000 }).toBe(1);
     await page.getByRole('button', { name: 'Checkout' }).click();
     await fillCheckout(page, 'pm_card_visa');
     await page.getByRole('button', { name: 'Place order' }).click();

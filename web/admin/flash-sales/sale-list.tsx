@@ -8,6 +8,8 @@ export function SaleList({ shopId }: { shopId: string }) {
   const [sales, setSales] = useState<ListedSale[]>();
   const [cursor, setCursor] = useState<string>();
   const [failure, setFailure] = useState<string>();
+  /** The status the sale's own read answers (sold out needs the gate, which the list does not read). */
+  const [read, setRead] = useState<Record<string, string>>({});
 
   const load = async (after?: string) => {
     const { data, error, response } = await api.GET('/v1/shops/{shopId}/admin/flash-sales', { params: { path: { shopId }, query: { limit: 20, ...(after ? { cursor: after } : {}) } } });
@@ -15,6 +17,13 @@ export function SaleList({ shopId }: { shopId: string }) {
     setFailure(undefined);
     setSales((before) => [...(after ? (before ?? []) : []), ...data.items]);
     setCursor(data.nextCursor);
+    // The list's status is the clock's: a live sale may be sold out. Its own read (the public GET, one per live sale shown) says so.
+    for (const sale of data.items.filter((item) => item.status === 'live')) {
+      api.GET('/v1/shops/{shopId}/flash-sales/{saleId}', { params: { path: { shopId, saleId: sale.saleId } } }).then(
+        ({ data: own }) => own && setRead((before) => ({ ...before, [sale.saleId]: own.status })),
+        () => undefined, // the list's status stays
+      );
+    }
   };
   useEffect(() => {
     load().catch(() => setFailure('The shop could not be reached. Reload to try again.'));
@@ -49,7 +58,7 @@ export function SaleList({ shopId }: { shopId: string }) {
                 <td>{sale.units}</td>
                 <td>{new Date(sale.startsAt).toLocaleString()}</td>
                 <td>{new Date(sale.endsAt).toLocaleString()}</td>
-                <td>{sale.status}</td>
+                <td>{(read[sale.saleId] ?? sale.status).replace('_', ' ')}</td>
               </tr>
             ))}
           </tbody>

@@ -57,12 +57,14 @@ export function CartPage({ config }: { config: WebConfig }) {
                     </td>
                     <td>{money(line.unitPrice)}</td>
                     <td>
+                      {/* Uncontrolled, new when the cart's quantity changes: a re-render (a second read of the same cart) keeps what is being typed. */}
                       <input
+                        key={`${line.sku}:${line.quantity}`}
                         type="number"
                         min={0}
                         max={99}
                         aria-label={`Quantity of ${name}`}
-                        value={line.quantity}
+                        defaultValue={String(line.quantity)}
                         disabled={busy === line.sku}
                         onChange={(event) => void change(line.sku, Math.max(0, Math.min(99, Math.floor(Number(event.currentTarget.value) || 0))))}
                       />

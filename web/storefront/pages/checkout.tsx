@@ -1,3 +1,4 @@
+import { Fragment } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { useLocation } from 'preact-iso';
 import { api, describeProblem, idempotencyKey, problemOf, type components } from '../../api-client/client';
@@ -7,6 +8,7 @@ import { money } from '../shop/format';
 
 type CheckoutInput = components['schemas']['CheckoutInput'];
 type NextAction = components['schemas']['PaymentNextAction'];
+type Variant = components['schemas']['VariantView'];
 
 /** Stripe's test payment methods (the local Stripe server and Stripe's test mode both know them). */
 const CARDS = [
@@ -75,6 +77,7 @@ export function Checkout({ config }: { config: WebConfig }) {
   const holdLeft = useCountdown(holdId ? query.holdExpiresAt : undefined);
   const { cart } = useCart(config.shopId);
   const [heldSku, setHeldSku] = useState<string>();
+  const [held, setHeld] = useState<Variant>();
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string>();
   const [pending, setPending] = useState<{ orderId: string; nextAction: NextAction }>();
@@ -86,6 +89,14 @@ export function Checkout({ config }: { config: WebConfig }) {
       () => undefined,
     );
   }, [holdId, query.saleId]);
+  useEffect(() => {
+    if (!heldSku) return;
+    // The held SKU's product, options and price (the SKU alone is shown until they come, or if they do not).
+    api.GET('/v1/shops/{shopId}/variants/{sku}', { params: { path: { shopId: config.shopId, sku: heldSku } } }).then(
+      ({ data }) => data && setHeld(data),
+      () => undefined,
+    );
+  }, [heldSku]);
 
   if (!session) {
     return (
@@ -178,7 +189,19 @@ export function Checkout({ config }: { config: WebConfig }) {
       {holdId ? (
         <div class="hold" aria-live="polite">
           <h2>Your flash-sale item</h2>
-          <p>{heldSku ? `Held for you: ${heldSku}` : 'Your held item'}</p>
+          <p>{heldSku ? `Held for you: ${held ? `${held.title} (SKU ${heldSku})` : heldSku}` : 'Your held item'}</p>
+          {held && (
+            <dl class="held-item">
+              {Object.entries(held.options).map(([name, value]) => (
+                <Fragment key={name}>
+                  <dt>{name}</dt>
+                  <dd>{value}</dd>
+                </Fragment>
+              ))}
+              <dt>Price</dt>
+              <dd>{money(held.price)}</dd>
+            </dl>
+          )}
           {holdLeft === undefined ? null : expired ? (
             <p role="alert">Your hold expired. The item went back to the sale, and nothing was charged.</p>
           ) : (
