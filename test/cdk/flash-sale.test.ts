@@ -82,7 +82,7 @@ describe('routes', () => {
   it('gives every flash-sale route its route setting, and needs a token to enter or read a ticket', () => {
     // The ticket's stream is no API route (its function URL, see ticket-stream.test.ts).
     const flash = ROUTES.filter((r) => r.path.includes('/flash-sales') && !r.responseStreaming);
-    expect(flash).toHaveLength(5);
+    expect(flash).toHaveLength(6); // create, list, report (staff); the sale, entries, a ticket
     for (const route of flash) {
       const throttle = route.throttle ?? DEFAULT_THROTTLE;
       expect(stage()[routeKey(route)], routeKey(route)).toEqual({ ThrottlingRateLimit: throttle.rateLimit, ThrottlingBurstLimit: throttle.burstLimit, DetailedMetricsEnabled: true });

@@ -151,7 +151,7 @@ async function sale(name: string, kill: { crashPoint: string } | { afterEntries:
           );
           buyer.checkout = answers.at(-1);
           buyer.holdRanOutFirst = expiresAt !== undefined && Date.parse(expiresAt) <= Date.now();
-          buyer.checkoutAnswers = `${answers.map((a) => `${a.status}${a.body?.code ? ` ${a.body.code}` : ''}`).join(', ')} (hold until ${expiresAt})`;
+          buyer.checkoutAnswers = `${answers.map((a) => `${a.status}${a.body?.code ? ` ${a.body.code}` : ''}`).join(', ')} (hold until ${expiresAt}, answered ${new Date().toISOString()})`;
         }
       }),
   );
@@ -187,10 +187,9 @@ async function sale(name: string, kill: { crashPoint: string } | { afterEntries:
     expired: holders.filter((b) => b.final?.status === 'expired').length,
     orders: holders.filter((b) => b.checkout?.status === 201).length,
     // A hold that ran out before its checkout got an answer (the platform down or too busy) is refused as expired, as it must be: its units go back (counted below).
-    holdsRanOutWhileDown: holders.filter((b) => b.holdRanOutFirst && b.checkout?.status === 409 && b.checkout.body?.code === 'hold_expired').length,
-    winnersRefusedAnOrder: holders
-      .filter((b) => b.checkout && b.checkout.status !== 201 && !(b.holdRanOutFirst && b.checkout.status === 409 && b.checkout.body?.code === 'hold_expired'))
-      .map((b) => `${b.customerId} #${b.ticket}: ${b.checkoutAnswers}`),
+    // `hold_expired` when it had run out before the checkout began, `checkout_expired` when it ran out during the checkout (the payment voided).
+    holdsRanOutWhileDown: holders.filter(refusedForItsExpiredHold).length,
+    winnersRefusedAnOrder: holders.filter((b) => b.checkout && b.checkout.status !== 201 && !refusedForItsExpiredHold(b)).map((b) => `${b.customerId} #${b.ticket}: ${b.checkoutAnswers}`),
     report,
     stock,
     unitsSoldPlusReturned: 'unitsReturned' in report ? stock.sold + report.unitsReturned : undefined,
@@ -221,6 +220,11 @@ async function pollTicket(platform: CrashPlatform, saleId: string, buyer: Buyer,
     if (Date.now() > bound) return undefined;
     await sleep(1_000);
   }
+}
+
+/** A winner whose hold ran out before its checkout was answered, refused for that and nothing else. */
+function refusedForItsExpiredHold(buyer: { holdRanOutFirst?: boolean; checkout?: { status: number; body?: any } }): boolean {
+  return buyer.holdRanOutFirst === true && buyer.checkout?.status === 409 && ['hold_expired', 'checkout_expired'].includes(buyer.checkout.body?.code);
 }
 
 function expectSettled(summary: Awaited<ReturnType<typeof sale>>) {
