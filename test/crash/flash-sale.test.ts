@@ -157,14 +157,15 @@ async function sale(name: string, kill: { crashPoint: string } | { afterEntries:
   );
 
   mark('ticketsDecidedAndCheckedOut');
-  // The sale ends; the minute job closes it and returns the gate's units.
+  // The sale ends; the minute job closes it and returns the gate's units. A hold may outlive the
+  // end (a ticket lives until the end plus its hold time): its units go back when it runs out.
   const report = await within(
-    Math.max(0, endsAt - Date.now()) + 60_000,
+    Math.max(0, endsAt - Date.now()) + HOLD_SECONDS * 1000 + 60_000,
     async () => {
       const r = await platform.request('GET', `/v1/shops/${SHOP}/admin/flash-sales/${saleId}/report`, { token: admin });
-      return r.status === 200 && r.body.closed ? (r.body as { unitsReturned: number; held: number; won: number; orders: number; tickets: number }) : undefined;
+      return r.status === 200 && r.body.closed && r.body.held === 0 ? (r.body as { unitsReturned: number; held: number; won: number; orders: number; tickets: number }) : undefined;
     },
-    () => 'the sale was not closed',
+    () => 'the sale was not closed with every hold ended',
   ).catch((error: Error) => ({ error: error.message }));
   await sleep(500);
   const stock = await stockOf(platform, admin, sku);
