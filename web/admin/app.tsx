@@ -1,6 +1,6 @@
-import { useEffect, useState } from 'preact/hooks';
 import { ErrorBoundary, lazy, LocationProvider, Route, Router, useLocation } from 'preact-iso';
-import { currentSession, isStaffOf, loadConfig, onSessionChange, signOut, type Session, type WebConfig } from '../api-client/session';
+import { isStaffOf, signOut, type WebConfig } from '../api-client/session';
+import { useAppSession } from '../api-client/use-app-session';
 import { FlashSales } from './pages/flash-sales';
 import { Overview } from './pages/overview';
 import { AuthCallback } from './pages/auth-callback';
@@ -16,13 +16,7 @@ const OrderDetail = lazy(() => import('./pages/order').then((m) => m.OrderDetail
 
 /** The merchant console at /admin/: the shop's staff only (the API checks the token's group and shop). */
 export function App() {
-  const [config, setConfig] = useState<WebConfig>();
-  const [failure, setFailure] = useState<string>();
-  const [session, setSession] = useState<Session | undefined>(currentSession());
-  useEffect(() => {
-    loadConfig().then(setConfig, (error: Error) => setFailure(error.message));
-    return onSessionChange(setSession);
-  }, []);
+  const { config, failure, session } = useAppSession();
   if (failure) return <p role="alert">{failure}</p>;
   if (!config) return <p aria-busy="true">Loading…</p>;
   // The hosted UI's return (AWS) comes before the staff check: it is what makes the session.

@@ -1,6 +1,7 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { ErrorBoundary, lazy, LocationProvider, Route, Router, useLocation } from 'preact-iso';
-import { currentSession, loadConfig, onSessionChange, signOut, type Session, type WebConfig } from '../api-client/session';
+import { signOut, type Session, type WebConfig } from '../api-client/session';
+import { useAppSession } from '../api-client/use-app-session';
 import { Home } from './pages/home';
 import { NotFound } from './pages/not-found';
 import { cartCount, useCart } from './shop/cart';
@@ -19,13 +20,7 @@ const FlashSale = lazy(() => import('./pages/flash-sale').then((m) => m.FlashSal
 
 /** The storefront: one shop's catalog, cart, checkout, orders and flash sales, on the API's origin. */
 export function App() {
-  const [config, setConfig] = useState<WebConfig>();
-  const [failure, setFailure] = useState<string>();
-  const [session, setSession] = useState<Session | undefined>(currentSession());
-  useEffect(() => {
-    loadConfig().then(setConfig, (error: Error) => setFailure(error.message));
-    return onSessionChange(setSession);
-  }, []);
+  const { config, failure, session } = useAppSession();
   if (failure) return <p role="alert">{failure}</p>;
   if (!config) return <p aria-busy="true">Loading…</p>;
   return (
